@@ -1,0 +1,179 @@
+"""Importing one file: read, validate whole, write an immutable parquet batch, record it in the catalog.
+
+Either the whole file is imported or nothing is; every problem comes back at once (DESIGN.md §5).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from totalplace.datasets.kinds import DatasetKind, check_options, get_kind
+from totalplace.datasets.limits import ImportLimits
+from totalplace.datasets.recovery import file_sha256, import_lock, temp_parquet_path
+from totalplace.datasets.schema import DatasetSchema, normalise_header
+from totalplace.datasets.source import read_path, read_source
+from totalplace.datasets.table import LocatedTable, locate_table
+from totalplace.datasets.validate import TypedTable, validate_table
+from totalplace.errors import ImportRejectedError, InvalidInputError
+from totalplace.store import audit
+from totalplace.store.catalog import Batch, NewBatch, find_by_sha, insert_batch, next_batch_id
+from totalplace.store.clock import utc_now
+from totalplace.store.partners import partner_by_name
+
+if TYPE_CHECKING:
+    from totalplace.place import Place
+
+Progress = Callable[[str], None]
+
+_ARROW_TYPES: dict[str, pa.DataType] = {
+    "text": pa.string(), "code": pa.string(), "geometry": pa.string(), "money": pa.int64(),
+    "date": pa.date32(), "integer": pa.int64(),
+}
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import did: ``imported`` a new batch, or found these bytes ``unchanged``."""
+
+    status: Literal["imported", "unchanged"]
+    batch: Batch
+    skipped_rows_above_header: int = 0
+    totals_rows_checked: int = 0
+    effect: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary."""
+        return {"status": self.status, "batch": self.batch.to_dict(),
+                "skipped_rows_above_header": self.skipped_rows_above_header,
+                "totals_rows_checked": self.totals_rows_checked, "effect": self.effect}
+
+
+@dataclass(frozen=True)
+class ImportRequest:
+    """Everything an import needs besides the bytes."""
+
+    kind: str
+    partner: str | None = None
+    actor: str = "system"
+    options: dict[str, str] = field(default_factory=dict)
+    mapping: dict[str, str] = field(default_factory=dict)
+    where: dict[str, str] = field(default_factory=dict)
+
+
+def import_file(
+    place: Place,
+    source: Path | bytes,
+    request: ImportRequest,
+    *,
+    source_name: str | None = None,
+    limits: ImportLimits | None = None,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import a file (a path, or bytes from an upload) as a batch of ``request.kind``."""
+    say = progress or (lambda _stage: None)
+    limits = limits or ImportLimits.from_settings()
+    kind = get_kind(request.kind)
+    check_options(kind, request.options)
+    schema = kind.schema.with_mapping(request.mapping) if request.mapping else kind.schema
+    if isinstance(source, Path):
+        name = source_name or source.name
+        data = read_path(source, limits)
+    else:
+        name, data = source_name or "upload", source
+    sha = hashlib.sha256(data).hexdigest()
+    with place.read() as conn:
+        partner_id = _partner_id(conn, kind, request.partner)
+        existing = find_by_sha(conn, request.kind, sha)
+    if existing is not None:
+        return ImportResult("unchanged", existing)
+    say("reading")
+    table = locate_table(read_source(data, name, limits).rows, schema, name, limits)
+    _apply_where(table, request.where)
+    say("validating")
+    typed = validate_table(table, schema, limits.max_problems)
+    if typed.problems:
+        raise ImportRejectedError(name, typed.problems)
+    say("writing")
+    tmp = _write_parquet(place, schema, typed)
+    try:
+        return _commit(place, tmp, kind, request, typed, NewBatch(
+            kind=request.kind, partner_id=partner_id, source_name=name, sha256=sha, size_bytes=len(data),
+            importer=request.actor, imported_at=utc_now(), row_count=len(typed.source_rows),
+            totals=typed.totals, parquet_path="", parquet_sha256=file_sha256(tmp),
+        ), table)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _partner_id(conn: Any, kind: DatasetKind, partner: str | None) -> int | None:
+    if partner:
+        return partner_by_name(conn, partner).id
+    if kind.needs_partner:
+        raise InvalidInputError(f"{kind.schema.kind} data belongs to a partner", hint="name it with --partner")
+    return None
+
+
+def _apply_where(table: LocatedTable, where: dict[str, str]) -> None:
+    """Keep only rows whose named columns hold the given values (e.g. geography=LSOA, sex=Persons)."""
+    normalised = [normalise_header(h) for h in table.headers]
+    for column, wanted in where.items():
+        if normalise_header(column) not in normalised:
+            raise InvalidInputError(f"no column {column!r} to filter on in {table.file}",
+                                    hint=f"columns are: {', '.join(table.headers)}")
+        position = normalised.index(normalise_header(column))
+        table.rows = [(n, c) for n, c in table.rows if position < len(c) and str(c[position]).strip() == wanted]
+
+
+def _write_parquet(place: Place, schema: DatasetSchema, typed: TypedTable) -> Path:
+    arrays = {
+        spec.stored_name: pa.array(typed.columns[spec.stored_name], type=_ARROW_TYPES[spec.kind])
+        for spec in schema.columns
+    }
+    arrays["source_row"] = pa.array(typed.source_rows, type=pa.int64())
+    tmp = temp_parquet_path(place)
+    pq.write_table(pa.table(arrays), tmp, compression="zstd")
+    fd = os.open(tmp, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return tmp
+
+
+def _commit(
+    place: Place, tmp: Path, kind: DatasetKind, request: ImportRequest, typed: TypedTable, new: NewBatch,
+    table: LocatedTable,
+) -> ImportResult:
+    """Rename the file into place and record it, under the import lock, in one transaction."""
+    with import_lock(place), place.begin() as conn:
+        audit.lock_head(conn)
+        again = find_by_sha(conn, new.kind, new.sha256)
+        if again is not None:
+            return ImportResult("unchanged", again)
+        batch_id = next_batch_id(conn)
+        final = place.batches_dir / f"{new.kind}-{batch_id:07d}-{new.sha256[:12]}.parquet"
+        os.replace(tmp, final)
+        try:
+            _fsync_dir(place.batches_dir)
+            batch = insert_batch(conn, batch_id, NewBatch(**{**new.__dict__, "parquet_path": final.name}))
+            effect = kind.apply(conn, batch_id, typed.columns, request.options, request.actor) if kind.apply else {}
+        except BaseException:
+            final.unlink(missing_ok=True)
+            raise
+    return ImportResult("imported", batch, table.skipped_above, len(table.totals_rows), effect)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,111 @@
+"""The registry of dataset kinds: what each expects of a file and what it does with accepted rows.
+
+A kind's ``apply`` hook runs inside the transaction that records the batch, so the batch and its effect on
+the store (for geography, the areas) commit together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+
+from totalplace.datasets.schema import ColumnSpec, DatasetSchema
+from totalplace.errors import InvalidInputError
+from totalplace.store.areas import AREA_LEVELS, AreaRow, upsert_areas
+
+ApplyHook = Callable[[Connection, int, dict[str, list[Any]], dict[str, str], str], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class DatasetKind:
+    """A kind of data partners import, with its schema and (optionally) an effect on the store."""
+
+    schema: DatasetSchema
+    needs_partner: bool
+    apply: ApplyHook | None = None
+    required_options: tuple[str, ...] = ()
+
+
+PAYMENTS = DatasetSchema(
+    kind="payments",
+    title="Payments",
+    description="A list of payments as a partner's finance system exports it: date, supplier, amount.",
+    columns=(
+        ColumnSpec("date", "date", aliases=("payment date", "transaction date", "date paid", "invoice date",
+                                            "posting date", "effective date", "paid date")),
+        ColumnSpec("supplier", "text", aliases=("supplier name", "payee", "vendor", "vendor name", "beneficiary",
+                                                "merchant", "merchant name", "recipient", "creditor")),
+        ColumnSpec("amount", "money", aliases=("net amount", "amount £", "value", "amount paid", "total amount",
+                                               "gross amount", "line amount", "amount gbp", "amount excl vat")),
+        ColumnSpec("description", "text", required=False,
+                   aliases=("purpose", "expense description", "narrative", "details", "expenditure category")),
+        ColumnSpec("reference", "text", required=False,
+                   aliases=("transaction number", "invoice number", "document number", "reference number")),
+        ColumnSpec("cost_centre", "text", required=False,
+                   aliases=("cost centre", "service area", "department", "directorate", "service")),
+        ColumnSpec("expense_type", "text", required=False,
+                   aliases=("expense type", "expense area", "expenditure type", "account description",
+                            "subjective")),
+    ),
+    total_columns=("amount",),
+)
+
+GEOGRAPHY = DatasetSchema(
+    kind="geography",
+    title="Geography (small areas)",
+    description="Small areas with codes, names, parent codes, populations and optional boundaries.",
+    columns=(
+        ColumnSpec("code", "code", pattern=r"[EWSNK]\d{8}", unique=True,
+                   aliases=("area_code", "area code", "gss code", "lsoa code", "lsoa11cd", "lsoa21cd", "oa11cd",
+                            "oa21cd", "wd22cd", "wd23cd", "ward code", "msoa11cd", "lad22cd")),
+        ColumnSpec("name", "text", required=False,
+                   aliases=("area_name", "area name", "lsoa name", "lsoa11nm", "lsoa21nm", "ward name",
+                            "wd22nm", "msoa11nm")),
+        ColumnSpec("parent_code", "code", required=False, pattern=r"[EWSNK]\d{8}",
+                   aliases=("parent", "parent code")),
+        ColumnSpec("population", "integer", required=False,
+                   aliases=("all_ages", "all ages", "mid 2018 population", "usual residents")),
+        ColumnSpec("boundary", "geometry", required=False, aliases=("geometry",)),
+    ),
+)
+
+
+def _apply_geography(
+    conn: Connection, batch_id: int, columns: dict[str, list[Any]], options: dict[str, str], actor: str
+) -> dict[str, Any]:
+    rows = [
+        AreaRow(code=code, name=name or None, level=options["level"], parent_code=parent or None,
+                population=population, boundary=boundary or None)
+        for code, name, parent, population, boundary in zip(
+            columns["code"], columns["name"], columns["parent_code"], columns["population"], columns["boundary"],
+            strict=True,
+        )
+    ]
+    return upsert_areas(conn, rows, batch_id=batch_id, actor=actor)
+
+
+KINDS: dict[str, DatasetKind] = {
+    "payments": DatasetKind(PAYMENTS, needs_partner=True),
+    "geography": DatasetKind(GEOGRAPHY, needs_partner=False, apply=_apply_geography,
+                             required_options=("level",)),
+}
+
+
+def get_kind(name: str) -> DatasetKind:
+    """The dataset kind called ``name``."""
+    try:
+        return KINDS[name]
+    except KeyError:
+        raise InvalidInputError(f"unknown kind of data {name!r}", hint=f"kinds are: {', '.join(KINDS)}") from None
+
+
+def check_options(kind: DatasetKind, options: dict[str, str]) -> None:
+    """Refuse an import that lacks an option its kind needs."""
+    for name in kind.required_options:
+        if not options.get(name):
+            raise InvalidInputError(f"{kind.schema.kind} imports need --{name}")
+    if kind.schema.kind == "geography" and options["level"] not in AREA_LEVELS:
+        raise InvalidInputError(f"unknown level {options['level']!r}", hint=f"levels are: {', '.join(AREA_LEVELS)}")

@@ -1,0 +1,41 @@
+"""Stable codes for problems found in imported files (listed in docs/errors.md).
+
+Codes TP51x are about the file as a whole, TP52x about its layout, TP53x about values in rows.
+"""
+
+from __future__ import annotations
+
+from typing import Final, NoReturn
+
+from totalplace.errors import ImportRejectedError, RowProblem
+
+FILE_TOO_LARGE: Final = "TP510"
+FILE_EMPTY: Final = "TP511"
+NOT_A_TABLE: Final = "TP512"
+BINARY_FILE: Final = "TP513"
+ENCODING: Final = "TP514"
+TOO_MANY_COLUMNS: Final = "TP515"
+FIELD_TOO_LARGE: Final = "TP516"
+TOO_MANY_ROWS: Final = "TP517"
+ZIP_UNSAFE: Final = "TP518"
+ZIP_CONTENTS: Final = "TP519"
+MISSING_COLUMN: Final = "TP520"
+NO_HEADER: Final = "TP521"
+DUPLICATE_COLUMN: Final = "TP522"
+REPEATED_HEADER: Final = "TP523"
+RAGGED_ROW: Final = "TP524"
+NO_DATA_ROWS: Final = "TP525"
+BAD_AMOUNT: Final = "TP531"
+BAD_DATE: Final = "TP532"
+BAD_INTEGER: Final = "TP533"
+MISSING_VALUE: Final = "TP534"
+BAD_CODE: Final = "TP535"
+TOTALS_MISMATCH: Final = "TP536"
+BAD_GEOMETRY: Final = "TP537"
+DUPLICATE_KEY: Final = "TP538"
+UNSAFE_XML: Final = "TP539"
+
+
+def reject(file: str, code: str, message: str, *, row: int = 0, column: str = "", value: str = "") -> NoReturn:
+    """Refuse a whole file with one problem."""
+    raise ImportRejectedError(file, [RowProblem(code, file, row, column, value[:200], message)])

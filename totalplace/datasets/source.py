@@ -1,0 +1,187 @@
+"""Reading an uploaded file into rows of text cells, safely.
+
+Handles files as organisations publish them: CSV in UTF-8 (with or without BOM), UTF-16 or cp1252, with any
+common delimiter; a ZIP holding one CSV; an XLSX workbook (first sheet). Refuses, quickly and in bounded
+memory, what is not a table or is built to hurt: oversized files, zip bombs, zip-slip names, XML entity
+bombs, a million columns.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from totalplace.datasets import problems as P
+from totalplace.datasets.geojson import geojson_rows, looks_like_geojson
+from totalplace.datasets.limits import ImportLimits
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_GZIP_MAGIC = b"\x1f\x8b"
+_HTML_STARTS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<?xml", b"<table")
+_DELIMITERS = (",", "\t", ";", "|")
+
+
+@dataclass
+class SourceRows:
+    """The rows of a file: ``rows`` yields (row number as a spreadsheet shows it, cells)."""
+
+    name: str
+    rows: Iterator[tuple[int, list[str | object]]]
+    container: str
+
+
+def read_source(data: bytes, name: str, limits: ImportLimits) -> SourceRows:
+    """Turn a file's bytes into rows, or refuse it with a coded problem."""
+    if len(data) > limits.max_bytes:
+        P.reject(name, P.FILE_TOO_LARGE, f"the file is {len(data):,} bytes; the limit is {limits.max_bytes:,}")
+    if not data.strip(b" \t\r\n\x00\xef\xbb\xbf"):
+        P.reject(name, P.FILE_EMPTY, "the file is empty")
+    if data.startswith(_GZIP_MAGIC):
+        return read_source(_gunzip(data, name, limits), name.removesuffix(".gz"), limits)
+    if looks_like_geojson(data):
+        return SourceRows(name, geojson_rows(data, name), "geojson")
+    if data.startswith(_ZIP_MAGIC):
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = archive.namelist()
+            if "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names):
+                from totalplace.datasets.xlsx import read_xlsx
+
+                return SourceRows(name, read_xlsx(archive, data, name, limits), "xlsx")
+            inner_name, inner = _single_csv_from_zip(archive, len(data), name, limits)
+        return SourceRows(name, _csv_rows(inner, f"{name}!{inner_name}", limits), "zip")
+    return SourceRows(name, _csv_rows(data, name, limits), "csv")
+
+
+def read_path(path: Path, limits: ImportLimits) -> bytes:
+    """A file's bytes, refusing it by size before reading anything."""
+    size = path.stat().st_size
+    if size > limits.max_bytes:
+        P.reject(path.name, P.FILE_TOO_LARGE, f"the file is {size:,} bytes; the limit is {limits.max_bytes:,}")
+    return path.read_bytes()
+
+
+def check_zip_members(archive: zipfile.ZipFile, packed_size: int, name: str, limits: ImportLimits) -> None:
+    """Refuse unsafe member names and declared sizes that would unpack past the limits."""
+    total = 0
+    for info in archive.infolist():
+        member = PurePosixPath(info.filename.replace("\\", "/"))
+        if member.is_absolute() or ".." in member.parts or ":" in info.filename:
+            P.reject(name, P.ZIP_UNSAFE, f"the archive holds an unsafe path {info.filename!r}",
+                     value=info.filename)
+        total += info.file_size
+    if total > limits.max_unzipped_bytes:
+        P.reject(name, P.ZIP_UNSAFE, f"the archive would unpack to {total:,} bytes; the limit is "
+                 f"{limits.max_unzipped_bytes:,}")
+    if total > 1_000_000 and total > packed_size * limits.max_zip_ratio:
+        P.reject(name, P.ZIP_UNSAFE, f"the archive unpacks {total // max(packed_size, 1):,} times its size, "
+                 "which only a zip bomb does")
+
+
+def read_member(archive: zipfile.ZipFile, member: str, name: str, limits: ImportLimits) -> bytes:
+    """A member's bytes, read in chunks and stopped at the limit whatever its header claims."""
+    out = bytearray()
+    with archive.open(member) as stream:
+        while chunk := stream.read(1 << 20):
+            out += chunk
+            if len(out) > limits.max_unzipped_bytes:
+                P.reject(name, P.ZIP_UNSAFE, f"{member} unpacks past {limits.max_unzipped_bytes:,} bytes")
+    return bytes(out)
+
+
+def _gunzip(data: bytes, name: str, limits: ImportLimits) -> bytes:
+    """Decompress a gzip file in chunks, stopping at the limit (a gzip bomb never fills memory)."""
+    out = bytearray()
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
+            while chunk := stream.read(1 << 20):
+                out += chunk
+                if len(out) > limits.max_unzipped_bytes:
+                    P.reject(name, P.ZIP_UNSAFE, f"the file unpacks past {limits.max_unzipped_bytes:,} bytes")
+                if len(out) > 1_000_000 and len(out) > len(data) * limits.max_zip_ratio:
+                    P.reject(name, P.ZIP_UNSAFE, "the file unpacks to hundreds of times its size, which only "
+                             "a compression bomb does")
+    except (OSError, EOFError, zlib.error) as exc:
+        P.reject(name, P.ZIP_UNSAFE, f"the gzip file is damaged: {exc}")
+    return bytes(out)
+
+
+def _single_csv_from_zip(
+    archive: zipfile.ZipFile, packed_size: int, name: str, limits: ImportLimits
+) -> tuple[str, bytes]:
+    check_zip_members(archive, packed_size, name, limits)
+    members = [
+        i.filename for i in archive.infolist()
+        if not i.is_dir() and not i.filename.startswith("__MACOSX/") and not i.filename.endswith(".DS_Store")
+    ]
+    if len(members) != 1:
+        P.reject(name, P.ZIP_CONTENTS,
+                 f"the archive holds {len(members)} files; it should hold exactly one CSV",
+                 value=", ".join(members[:5]))
+    return members[0], read_member(archive, members[0], name, limits)
+
+
+def decode_text(data: bytes, name: str) -> str:
+    """Decode text as UTF-8 (BOM or not), UTF-16 with BOM, or cp1252, and refuse what is not text."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    head = data[:65536]
+    if b"\x00" in head:
+        P.reject(name, P.BINARY_FILE, "the file is not text (it holds NUL bytes); export it as CSV or XLSX")
+    lowered = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if lowered.startswith(_HTML_STARTS):
+        P.reject(name, P.NOT_A_TABLE, "the file is a web page or XML, not a CSV table; save it as CSV and retry")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        P.reject(name, P.ENCODING, f"the file is neither UTF-8 nor Windows-1252 text (byte {exc.start:,})",
+                 value=repr(data[exc.start : exc.start + 4]))
+
+
+def _sniff_delimiter(text: str) -> str:
+    lines = [line for line in text[:65536].splitlines()[:30] if line.strip()]
+    best, best_score = ",", 0
+    for delimiter in _DELIMITERS:
+        counts = [line.count(delimiter) for line in lines]
+        score = max(counts, default=0)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _csv_rows(data: bytes, name: str, limits: ImportLimits) -> Iterator[tuple[int, list[str | object]]]:
+    text = decode_text(data, name)
+    delimiter = _sniff_delimiter(text)
+    first_lines = text[: 4 * 1024 * 1024].split("\n", 50)[:50]
+    widest = max((line.count(delimiter) + 1 for line in first_lines), default=0)
+    if widest > limits.max_columns:
+        P.reject(name, P.TOO_MANY_COLUMNS, f"a row has {widest:,} columns; the limit is {limits.max_columns:,}")
+    return _parse_csv(text, delimiter, name, limits)
+
+
+def _parse_csv(
+    text: str, delimiter: str, name: str, limits: ImportLimits
+) -> Iterator[tuple[int, list[str | object]]]:
+    csv.field_size_limit(limits.max_field_chars)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    row_number = 0
+    try:
+        for cells in reader:
+            row_number = reader.line_num
+            if len(cells) > limits.max_columns:
+                P.reject(name, P.TOO_MANY_COLUMNS, f"row {row_number} has {len(cells):,} columns",
+                         row=row_number)
+            yield row_number, list(cells)
+    except csv.Error as exc:
+        code = P.FIELD_TOO_LARGE if "field larger" in str(exc) else P.RAGGED_ROW
+        P.reject(name, code, f"the CSV cannot be read past line {reader.line_num}: {exc}",
+                 row=reader.line_num)

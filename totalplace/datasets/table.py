@@ -1,0 +1,121 @@
+"""Finding the table inside a file: its header row, its data rows, and the totals rows below it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from totalplace.datasets import problems as P
+from totalplace.datasets.limits import ImportLimits
+from totalplace.datasets.schema import DatasetSchema, normalise_header
+from totalplace.errors import RowProblem
+
+HEADER_SEARCH_ROWS = 30
+_TOTAL_LABEL = re.compile(r"^\s*(grand\s+|sub\s*-?\s*)?totals?\s*:?\s*$", re.IGNORECASE)
+
+Cells = list[str | object]
+
+
+@dataclass
+class LocatedTable:
+    """A table found in a file: ``index`` maps each schema column to its position in a row."""
+
+    file: str
+    header_row: int
+    headers: list[str]
+    index: dict[str, int]
+    rows: list[tuple[int, Cells]] = field(default_factory=list)
+    totals_rows: list[tuple[int, Cells]] = field(default_factory=list)
+    skipped_above: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+
+
+def _is_blank(cells: Cells) -> bool:
+    return all(str(c).strip() == "" for c in cells)
+
+
+def _find_header(
+    rows: Iterator[tuple[int, Cells]], schema: DatasetSchema, file: str
+) -> tuple[int, Cells, int]:
+    """Scan the first rows for one that names every required column."""
+    required = [c for c in schema.columns if c.required]
+    best: tuple[int, list[str]] = (0, [])
+    seen = 0
+    for number, cells in rows:
+        if _is_blank(cells):
+            continue
+        normalised = [normalise_header(c) for c in cells]
+        found = [c.name for c in required if any(c.matches(h) for h in normalised)]
+        if len(found) == len(required):
+            return number, cells, seen
+        if len(found) > len(best[1]):
+            best = (number, found)
+        seen += 1
+        if seen >= HEADER_SEARCH_ROWS:
+            break
+    if seen == 0:
+        P.reject(file, P.FILE_EMPTY, "the file holds no rows")
+    if best[1]:
+        missing = [c.name for c in required if c.name not in best[1]]
+        raise_missing(file, best[0], missing, schema)
+    P.reject(file, P.NO_HEADER, f"no header row naming the columns {', '.join(c.name for c in required)} "
+             f"was found in the first {HEADER_SEARCH_ROWS} rows", row=1)
+
+
+def raise_missing(file: str, row: int, missing: list[str], schema: DatasetSchema) -> None:
+    """Refuse a file whose header lacks required columns, naming each with the headers it may go by."""
+    from totalplace.errors import ImportRejectedError
+
+    found = []
+    for name in missing:
+        spec = next(c for c in schema.columns if c.name == name)
+        names = ", ".join(repr(a) for a in (spec.name, *spec.aliases))
+        found.append(RowProblem(P.MISSING_COLUMN, file, row, name, "",
+                                f"no column for {name} (looked for {names})"))
+    raise ImportRejectedError(file, found)
+
+
+def locate_table(
+    rows: Iterator[tuple[int, Cells]], schema: DatasetSchema, file: str, limits: ImportLimits
+) -> LocatedTable:
+    """Find the header, collect the data rows, set trailing totals rows aside, and note layout problems."""
+    header_row, header_cells, skipped = _find_header(rows, schema, file)
+    headers = [str(c).strip() for c in header_cells]
+    normalised = [normalise_header(h) for h in headers]
+    table = LocatedTable(file, header_row, headers, {}, skipped_above=skipped)
+    for spec in schema.columns:
+        positions = [i for i, h in enumerate(normalised) if spec.matches(h)]
+        if len(positions) > 1:
+            table.problems.append(RowProblem(P.DUPLICATE_COLUMN, file, header_row, headers[positions[1]], "",
+                                             f"two columns could be {spec.name}; rename or remove one"))
+        if positions:
+            table.index[spec.name] = positions[0]
+    last_needed = max(table.index.values(), default=0)
+    width = len(headers)
+    for number, cells in rows:
+        if len(table.rows) >= limits.max_rows:
+            P.reject(file, P.TOO_MANY_ROWS, f"the file has more than {limits.max_rows:,} data rows", row=number)
+        if _is_blank(cells):
+            continue
+        if [normalise_header(c) for c in cells] == normalised:
+            table.problems.append(RowProblem(P.REPEATED_HEADER, file, number, headers[0], str(cells[0]),
+                                             "the header row appears again inside the data; remove it"))
+            continue
+        if len(cells) > width and any(str(c).strip() for c in cells[width:]):
+            table.problems.append(RowProblem(P.RAGGED_ROW, file, number, "", str(len(cells)),
+                                             f"the row has {len(cells)} cells but the header has {width}"))
+            continue
+        if len(cells) <= last_needed:
+            table.problems.append(RowProblem(P.RAGGED_ROW, file, number, "", str(len(cells)),
+                                             f"the row has {len(cells)} cells but the header has {width}"))
+            continue
+        table.rows.append((number, cells))
+    _set_aside_totals(table)
+    return table
+
+
+def _set_aside_totals(table: LocatedTable) -> None:
+    """Move rows labelled "Total" at the end of the table out of the data (they are checked, not imported)."""
+    while table.rows and any(isinstance(c, str) and _TOTAL_LABEL.match(c) for c in table.rows[-1][1]):
+        table.totals_rows.insert(0, table.rows.pop())

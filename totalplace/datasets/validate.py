@@ -1,0 +1,123 @@
+"""Validating a located table whole and turning it into typed columns, every problem coded and located."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from totalplace.datasets import problems as P
+from totalplace.datasets.schema import ColumnSpec, DatasetSchema
+from totalplace.datasets.table import LocatedTable
+from totalplace.datasets.values import CellError, parse_date, parse_integer
+from totalplace.errors import RowProblem
+from totalplace.money import Money, MoneyParseError
+
+
+@dataclass
+class TypedTable:
+    """Validated columns ready for parquet, with the source row of each record and the money totals."""
+
+    columns: dict[str, list[Any]]
+    source_rows: list[int]
+    totals: dict[str, int] = field(default_factory=dict)
+    problems: list[RowProblem] = field(default_factory=list)
+
+
+def _parse_cell(spec: ColumnSpec, raw: object) -> Any:
+    if spec.kind == "money":
+        try:
+            return Money.parse(str(raw)).pence
+        except MoneyParseError as exc:
+            raise CellError(exc.message) from None
+    if spec.kind == "date":
+        return parse_date(raw)
+    if spec.kind == "integer":
+        return parse_integer(raw)
+    if spec.kind == "geometry":
+        return _check_geometry(str(raw))
+    text = str(raw).strip()
+    if spec.kind == "code" and spec.pattern and not re.fullmatch(spec.pattern, text):
+        raise CellError(f"{text!r} is not a valid {spec.name} code")
+    return text
+
+
+_CODES = {"money": P.BAD_AMOUNT, "date": P.BAD_DATE, "integer": P.BAD_INTEGER, "code": P.BAD_CODE,
+          "geometry": P.BAD_GEOMETRY, "text": P.MISSING_VALUE}
+
+
+def validate_table(table: LocatedTable, schema: DatasetSchema, max_problems: int) -> TypedTable:
+    """Parse every cell of every data row; collect all problems (up to ``max_problems``)."""
+    specs = [s for s in schema.columns if s.name in table.index]
+    typed = TypedTable({s.stored_name: [] for s in schema.columns}, [], problems=list(table.problems))
+    seen: dict[str, dict[Any, int]] = {s.name: {} for s in specs if s.unique}
+    for number, cells in table.rows:
+        for spec in specs:
+            position = table.index[spec.name]
+            raw = cells[position] if position < len(cells) else ""
+            header = table.headers[position]
+            value: Any = None
+            if str(raw).strip() == "":
+                if spec.required:
+                    typed.problems.append(RowProblem(P.MISSING_VALUE, table.file, number, header, "",
+                                                     f"{spec.name} is empty"))
+            else:
+                try:
+                    value = _parse_cell(spec, raw)
+                except CellError as exc:
+                    typed.problems.append(RowProblem(_CODES[spec.kind], table.file, number, header,
+                                                     str(raw)[:200], str(exc)))
+            if spec.unique and value is not None:
+                first = seen[spec.name].setdefault(value, number)
+                if first != number:
+                    typed.problems.append(RowProblem(P.DUPLICATE_KEY, table.file, number, header, str(raw),
+                                                     f"{spec.name} {raw} already appears in row {first}"))
+            typed.columns[spec.stored_name].append(value)
+        for spec in schema.columns:
+            if spec.name not in table.index:
+                typed.columns[spec.stored_name].append(None)
+        typed.source_rows.append(number)
+        if len(typed.problems) >= max_problems:
+            break
+    if not table.rows and not typed.problems:
+        typed.problems.append(RowProblem(P.NO_DATA_ROWS, table.file, table.header_row, "", "",
+                                         "the table has a header but no data rows"))
+    for name in schema.total_columns:
+        spec = next(s for s in schema.columns if s.name == name)
+        typed.totals[spec.stored_name] = sum(v for v in typed.columns[spec.stored_name] if v is not None)
+    _check_totals_rows(table, schema, typed)
+    del typed.problems[max_problems:]
+    return typed
+
+
+def _check_totals_rows(table: LocatedTable, schema: DatasetSchema, typed: TypedTable) -> None:
+    """A "Total" row below the table must agree with the sum of the rows above it, to the penny."""
+    for number, cells in table.totals_rows:
+        for name in schema.total_columns:
+            position = table.index.get(name)
+            if position is None or position >= len(cells) or str(cells[position]).strip() == "":
+                continue
+            try:
+                stated = Money.parse(str(cells[position]))
+            except MoneyParseError:
+                continue
+            spec = next(s for s in schema.columns if s.name == name)
+            computed = Money(typed.totals[spec.stored_name])
+            if stated != computed:
+                typed.problems.append(RowProblem(
+                    P.TOTALS_MISMATCH, table.file, number, table.headers[position], str(cells[position]),
+                    f"the file's total is {stated} but its rows add up to {computed}",
+                ))
+
+
+def _check_geometry(text: str) -> str:
+    try:
+        geometry = json.loads(text)
+    except json.JSONDecodeError:
+        raise CellError("the boundary is not GeoJSON") from None
+    if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
+        raise CellError("the boundary must be a GeoJSON Polygon or MultiPolygon")
+    if not isinstance(geometry.get("coordinates"), list) or not geometry["coordinates"]:
+        raise CellError("the boundary has no coordinates")
+    return text

@@ -1,0 +1,53 @@
+"""Parsing one cell into a typed value: dates as published by UK public bodies, integers, codes."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Final
+
+EARLIEST: Final = date(1900, 1, 1)
+LATEST: Final = date(2100, 12, 31)
+
+_DATE_FORMATS: Final = (
+    "%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d-%b-%Y", "%d-%b-%y", "%d %b %Y",
+    "%d %B %Y", "%Y/%m/%d", "%d-%B-%Y", "%Y%m%d",
+)
+_TIME_SUFFIX: Final = re.compile(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
+
+
+class CellError(ValueError):
+    """A cell that cannot be read as its column's type; the message says why."""
+
+
+def parse_date(value: str | object) -> date:
+    """A date from a cell: dd/mm/yyyy (UK order, never US), ISO, "01-Apr-2024", or a spreadsheet date."""
+    if isinstance(value, datetime):
+        return _in_range(value.date())
+    if isinstance(value, date):
+        return _in_range(value)
+    text = _TIME_SUFFIX.sub("", str(value).strip())
+    for fmt in _DATE_FORMATS:
+        try:
+            return _in_range(datetime.strptime(text, fmt).date())  # noqa: DTZ007 - calendar dates only
+        except ValueError:
+            continue
+    if re.fullmatch(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}", text):
+        raise CellError(f"{text!r} is not a real date (day or month out of range)")
+    raise CellError(f"{text!r} is not a date; write it as dd/mm/yyyy")
+
+
+def _in_range(value: date) -> date:
+    if not EARLIEST <= value <= LATEST:
+        raise CellError(f"{value.isoformat()} is outside {EARLIEST.year}–{LATEST.year}")
+    return value
+
+
+def parse_integer(value: str | object) -> int:
+    """A whole number, allowing thousands separators ("12,345")."""
+    text = str(value).strip().replace(",", "")
+    if re.fullmatch(r"[+-]?\d+", text):
+        return int(text)
+    if re.fullmatch(r"[+-]?\d+\.0+", text):
+        return int(text.split(".")[0])
+    raise CellError(f"{str(value)!r} is not a whole number")

@@ -1,0 +1,155 @@
+"""Money in integer pence. Never a float.
+
+>>> Money.parse("£1,234.50")
+Money(pence=123450)
+>>> Money.parse("(1,234.50)").pence
+-123450
+>>> [m.pence for m in Money.parse("10.00").allocate([1, 1, 1])]
+[334, 333, 333]
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from fractions import Fraction
+from typing import Final
+
+from totalplace.errors import InvalidInputError
+
+_CURRENCY_NOISE: Final = re.compile(r"[£$€\s\u00a0]|GBP", re.IGNORECASE)
+_PLAIN_NUMBER: Final = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_THOUSANDS: Final = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
+
+
+class MoneyParseError(InvalidInputError):
+    """Text that is not an amount of money."""
+
+    code = "TP107"
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class Money:
+    """An exact amount of money in pence (GBP). Arithmetic stays in integers."""
+
+    pence: int
+
+    def __post_init__(self) -> None:
+        # bool is an int subclass; a float is never money (it cannot hold 0.10 exactly).
+        if isinstance(self.pence, bool) or not isinstance(self.pence, int):
+            raise TypeError(f"Money needs integer pence, not {type(self.pence).__name__}")
+
+    @classmethod
+    def zero(cls) -> Money:
+        """No money."""
+        return cls(0)
+
+    @classmethod
+    def from_pounds(cls, pounds: int | str | Decimal) -> Money:
+        """Money from pounds given as an int, a string or a Decimal (never a float)."""
+        if isinstance(pounds, float):
+            raise TypeError("a float cannot be money; pass a string or Decimal")
+        if isinstance(pounds, str):
+            return cls.parse(pounds)
+        return cls(_decimal_to_pence(Decimal(pounds), str(pounds)))
+
+    @classmethod
+    def parse(cls, text: str) -> Money:
+        """Parse an amount as finance systems write it.
+
+        Accepts "£1,234.50", "1234.5", "-1234.5", "(1,234.50)" (a negative), "1,234", "1234.50 CR" (a
+        credit), and a trailing minus "1234.50-". Raises :class:`MoneyParseError` on anything else,
+        including more than two decimal places that are not zeros.
+        """
+        if isinstance(text, float):
+            raise TypeError("a float cannot be money; pass the text as written in the file")
+        raw = text
+        s = _CURRENCY_NOISE.sub("", text)
+        negative = False
+        if s.startswith("(") and s.endswith(")"):
+            negative, s = True, s[1:-1]
+        upper = s.upper()
+        if upper.endswith("CR"):
+            negative, s = not negative, s[:-2]
+        elif upper.endswith("DR"):
+            s = s[:-2]
+        if s.endswith("-") and len(s) > 1:
+            negative, s = not negative, s[:-1]
+        s = _CURRENCY_NOISE.sub("", s)
+        if _THOUSANDS.match(s):
+            s = s.replace(",", "")
+        if not _PLAIN_NUMBER.match(s):
+            raise MoneyParseError(f"{raw!r} is not an amount of money", hint='write it like "1234.50"')
+        pence = _decimal_to_pence(Decimal(s), raw)
+        return cls(-pence if negative else pence)
+
+    def allocate(self, weights: list[int] | list[Fraction] | list[Decimal] | list[Money]) -> list[Money]:
+        """Split this amount in proportion to ``weights`` by the largest-remainder method.
+
+        The parts always sum to the whole, and each differs from its exact share by less than a penny.
+        Ties in remainder go to the earlier weight, so the result is deterministic.
+        """
+        exact = [Fraction(w.pence) if isinstance(w, Money) else Fraction(w) for w in weights]
+        if not exact:
+            raise InvalidInputError("cannot allocate over no weights")
+        if any(w < 0 for w in exact):
+            raise InvalidInputError("allocation weights must not be negative")
+        total = sum(exact, Fraction(0))
+        if total == 0:
+            raise InvalidInputError("allocation weights must not all be zero")
+        sign = -1 if self.pence < 0 else 1
+        whole = abs(self.pence)
+        shares = [whole * w / total for w in exact]
+        floors = [s.numerator // s.denominator for s in shares]
+        short = whole - sum(floors)
+        order = sorted(range(len(shares)), key=lambda i: (-(shares[i] - floors[i]), i))
+        for i in order[:short]:
+            floors[i] += 1
+        return [Money(sign * p) for p in floors]
+
+    def __add__(self, other: Money) -> Money:
+        if not isinstance(other, Money):
+            return NotImplemented
+        return Money(self.pence + other.pence)
+
+    def __sub__(self, other: Money) -> Money:
+        if not isinstance(other, Money):
+            return NotImplemented
+        return Money(self.pence - other.pence)
+
+    def __neg__(self) -> Money:
+        return Money(-self.pence)
+
+    def __mul__(self, factor: int) -> Money:
+        if isinstance(factor, bool) or not isinstance(factor, int):
+            raise TypeError("Money can only be multiplied by an integer; use allocate() to split")
+        return Money(self.pence * factor)
+
+    __rmul__ = __mul__
+
+    def __str__(self) -> str:
+        sign = "-" if self.pence < 0 else ""
+        pounds, pence = divmod(abs(self.pence), 100)
+        return f"{sign}£{pounds:,}.{pence:02d}"
+
+    def to_decimal(self) -> Decimal:
+        """The amount in pounds as an exact Decimal."""
+        return Decimal(self.pence) / 100
+
+
+def sum_money(amounts: list[Money]) -> Money:
+    """The exact total of a list of amounts."""
+    return Money(sum(m.pence for m in amounts))
+
+
+def _decimal_to_pence(value: Decimal, raw: str) -> int:
+    try:
+        pence = (value * 100).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
+    except InvalidOperation as exc:
+        raise MoneyParseError(f"{raw!r} is not an amount of money") from exc
+    if pence != value * 100:
+        raise MoneyParseError(
+            f"{raw!r} has fractions of a penny", hint="amounts must have at most two decimal places"
+        )
+    return int(pence)

@@ -1,0 +1,184 @@
+"""The Place: a directory holding place.toml, the transactional store and data/ (DESIGN.md §4)."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import tomli_w
+from sqlalchemy import Connection, Engine
+
+from totalplace import settings
+from totalplace.errors import ConfigurationError, InvalidInputError, PlaceExistsError, PlaceNotFoundError
+from totalplace.store import audit, migrate
+from totalplace.store.clock import utc_now
+from totalplace.store.engine import make_engine, sqlite_url
+
+if TYPE_CHECKING:
+    from totalplace.backends.base import AnalyticsBackend
+
+PLACE_FILE = "place.toml"
+SECRET_FILE = "secret.key"
+FORMAT_VERSION = 1
+_GSS_CODE = re.compile(r"^[EWSN]\d{8}$")
+
+
+@dataclass(frozen=True)
+class PlaceConfig:
+    """What place.toml holds."""
+
+    name: str
+    code: str | None
+    created_at: str
+    store: str
+    format_version: int
+
+
+class Place:
+    """An open place: its configuration, its store and the paths of its data."""
+
+    def __init__(self, directory: Path, config: PlaceConfig, engine: Engine) -> None:
+        self.dir = directory
+        self.config = config
+        self.engine = engine
+
+    # -- creating and opening -------------------------------------------------------------------------------
+    @classmethod
+    def init(cls, directory: Path, *, name: str, code: str | None = None, actor: str = "system") -> Place:
+        """Create a new place in ``directory`` (which may exist but must not hold a place)."""
+        directory = directory.resolve()
+        if (directory / PLACE_FILE).exists():
+            raise PlaceExistsError(f"{directory} already holds a place", hint="open it with --place instead")
+        if not name.strip():
+            raise InvalidInputError("a place needs a name", hint='give --name "Trafford"')
+        if code is not None and not _GSS_CODE.match(code):
+            raise InvalidInputError(
+                f"{code!r} is not a GSS area code", hint="codes look like E08000009 (a letter and 8 digits)"
+            )
+        url = settings.get_str("database_url")
+        config = PlaceConfig(name.strip(), code, utc_now(), "postgresql" if url else "sqlite", FORMAT_VERSION)
+        (directory / "data" / "batches").mkdir(parents=True, exist_ok=True)
+        engine = make_engine(url or sqlite_url(directory))
+        migrate.upgrade(engine)
+        with engine.begin() as conn:
+            audit.append(conn, actor=actor, action="place.init", object_type="place", object_id=config.name,
+                         detail={"code": code, "store": config.store})
+        _write_atomically(directory / SECRET_FILE, secrets.token_hex(32).encode("ascii"), mode=0o600)
+        _write_atomically(directory / PLACE_FILE, tomli_w.dumps(_config_dict(config)).encode("utf-8"))
+        return cls(directory, config, engine)
+
+    @classmethod
+    def open(cls, directory: Path | str | None = None) -> Place:
+        """Open an existing place, upgrading its store to the current schema and tidying interrupted imports."""
+        if directory is None:
+            directory = settings.get_str("place")
+        if directory is None:
+            raise PlaceNotFoundError(
+                "no place given", hint="pass --place DIR, set TOTALPLACE_PLACE, or create one with `totalplace init`"
+            )
+        path = Path(directory).resolve()
+        config_file = path / PLACE_FILE
+        if not config_file.exists():
+            raise PlaceNotFoundError(f"{path} is not a place (no {PLACE_FILE})",
+                                     hint="create one with `totalplace init DIR --name NAME`")
+        config = _read_config(config_file)
+        if config.store == "postgresql":
+            url = settings.get_str("database_url")
+            if not url:
+                raise ConfigurationError(
+                    f"the place {config.name} keeps its store in PostgreSQL",
+                    hint="set TOTALPLACE_DATABASE_URL to its postgresql:// URL",
+                )
+        else:
+            url = sqlite_url(path)
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        place = cls(path, config, engine)
+        from totalplace.datasets.recovery import sweep_interrupted_imports
+
+        sweep_interrupted_imports(place)
+        return place
+
+    # -- use --------------------------------------------------------------------------------------------------
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """A write transaction: everything in it commits together or not at all."""
+        with self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A connection for reading."""
+        with self.engine.connect() as conn:
+            yield conn
+
+    @property
+    def batches_dir(self) -> Path:
+        """Where accepted import batches live as parquet files."""
+        return self.dir / "data" / "batches"
+
+    def secret_key(self) -> str:
+        """The key that signs this place's web sessions."""
+        configured = settings.get_str("secret_key")
+        if configured:
+            return configured
+        return (self.dir / SECRET_FILE).read_text("ascii").strip()
+
+    def analytics(self, backend: str | None = None) -> AnalyticsBackend:
+        """The analytics backend over this place's catalog and batches (DuckDB unless told otherwise)."""
+        from totalplace.backends import open_backend
+
+        return open_backend(self, backend or settings.get_str("backend") or "duckdb")
+
+    def close(self) -> None:
+        """Release database connections."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Place:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _config_dict(config: PlaceConfig) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": config.name, "created_at": config.created_at, "store": config.store,
+                           "format_version": config.format_version}
+    if config.code:
+        out["code"] = config.code
+    return {"place": out}
+
+
+def _read_config(path: Path) -> PlaceConfig:
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))["place"]
+        return PlaceConfig(
+            name=str(data["name"]), code=data.get("code"), created_at=str(data["created_at"]),
+            store=str(data.get("store", "sqlite")), format_version=int(data.get("format_version", 1)),
+        )
+    except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise ConfigurationError(f"{path} is damaged: {exc}", hint="restore it from a backup") from exc
+
+
+def _write_atomically(path: Path, content: bytes, mode: int = 0o644) -> None:
+    """Write a file so that a crash leaves either the old file or the new one, never a part."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    try:
+        os.write(fd, content)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
