@@ -132,14 +132,17 @@ def _apply_where(table: LocatedTable, where: dict[str, str]) -> None:
         table.rows = [(n, c) for n, c in table.rows if position < len(c) and str(c[position]).strip() == wanted]
 
 
+def arrow_schema(schema: DatasetSchema) -> pa.Schema:
+    """The parquet schema of a dataset kind's batches."""
+    fields = [pa.field(spec.stored_name, _ARROW_TYPES[spec.kind]) for spec in schema.columns]
+    return pa.schema([*fields, pa.field("source_row", pa.int64())])
+
+
 def _write_parquet(place: Place, schema: DatasetSchema, typed: TypedTable) -> Path:
-    arrays = {
-        spec.stored_name: pa.array(typed.columns[spec.stored_name], type=_ARROW_TYPES[spec.kind])
-        for spec in schema.columns
-    }
-    arrays["source_row"] = pa.array(typed.source_rows, type=pa.int64())
+    columns = {name: typed.columns[name] for name in arrow_schema(schema).names if name != "source_row"}
+    table = pa.Table.from_pydict({**columns, "source_row": typed.source_rows}, schema=arrow_schema(schema))
     tmp = temp_parquet_path(place)
-    pq.write_table(pa.table(arrays), tmp, compression="zstd")
+    pq.write_table(table, tmp, compression="zstd")
     fd = os.open(tmp, os.O_RDONLY)
     try:
         os.fsync(fd)

@@ -1,0 +1,50 @@
+"""The default backend: DuckDB in-process, reading the parquet batches where they lie."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import duckdb
+import pyarrow as pa
+
+from totalplace.backends.base import AnalyticsBackend
+from totalplace.errors import BackendError
+
+if TYPE_CHECKING:
+    from totalplace.place import Place
+
+
+def _quote_path(path: str) -> str:
+    return "'" + path.replace("'", "''") + "'"
+
+
+class DuckDBBackend(AnalyticsBackend):
+    """DuckDB over the place's files; no extension is loaded, so nothing is fetched from the internet."""
+
+    name = "duckdb"
+
+    def __init__(self, place: Place) -> None:
+        super().__init__(place)
+        self.con = duckdb.connect(config={"autoinstall_known_extensions": False,
+                                          "autoload_known_extensions": False})
+        self.con.register("catalog", self.catalog)
+        self.con.register("areas", self.areas)
+        for kind, files in self.files.items():
+            if files:
+                parts = [f"SELECT {f.batch_id}::BIGINT AS batch_id, * FROM read_parquet({_quote_path(str(f.path))})"
+                         for f in files]
+                self.con.execute(f"CREATE VIEW {kind} AS " + " UNION ALL BY NAME ".join(parts))
+            else:
+                empty = self.empty_kind(kind)
+                self.con.register(f"_empty_{kind}", empty)
+                self.con.execute(f"CREATE VIEW {kind} AS SELECT NULL::BIGINT AS batch_id, * FROM _empty_{kind} "
+                                 "WHERE false")
+
+    def query(self, sql: str) -> pa.Table:
+        try:
+            return self.con.sql(sql).to_arrow_table()
+        except duckdb.Error as exc:
+            raise BackendError(f"the query failed on DuckDB: {exc}") from exc
+
+    def close(self) -> None:
+        self.con.close()

@@ -1,0 +1,78 @@
+"""The ``totalplace`` command: thin commands that parse arguments, call the library and print the result."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from totalplace import settings
+from totalplace.cli.common import with_output, with_place
+from totalplace.cli.data_cmds import datasets_group, geography_group, import_group, query_cmd
+from totalplace.cli.output import Output, console, report_error
+from totalplace.cli.place_cmds import audit_group, check_cmd, init_cmd, partner_group, settings_cmd, user_group
+from totalplace.errors import TotalplaceError
+from totalplace.place import Place
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="totalplace")
+def cli() -> None:
+    """totalplace: all the public money spent in one place, side by side.
+
+    Start with `totalplace init DIR --name NAME`, add partners, import their files, and run
+    `totalplace serve` to open the web app. Every command takes --json for one JSON document,
+    and --place DIR (or $TOTALPLACE_PLACE) to say which place.
+    """
+
+
+@cli.command("serve")
+@click.option("--host", default=None, help="Address to listen on (default $TOTALPLACE_HOST, 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default $TOTALPLACE_PORT, 8000).")
+@with_place
+def serve_cmd(place: Place, out: Output, host: str | None, port: int | None) -> None:
+    """Serve the web app for a place."""
+    import uvicorn
+
+    from totalplace.web.app import create_app
+
+    host = host or settings.get_str("host") or "127.0.0.1"
+    port = port or settings.get_int("port")
+    console.print(f"Serving {place.config.name} at http://{host}:{port}/  (Ctrl-C stops)")
+    uvicorn.run(create_app(place), host=host, port=port, log_level="warning")
+
+
+@cli.command("demo")
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False), default="demo-place")
+@click.option("--seed", default=20091, show_default=True, help="The same seed always builds the same place.")
+@click.option("--force", is_flag=True, help="Replace a demo place already in DIRECTORY.")
+@with_output
+def demo_cmd(out: Output, directory: Path, seed: int, force: bool) -> None:
+    """Build the synthetic demo place (about 250,000 residents, six partners) in DIRECTORY."""
+    from totalplace.demo import build_demo
+
+    with out.progress("building the demo place") as say:
+        summary = build_demo(directory, seed=seed, force=force, progress=say)
+    out.emit(summary.to_dict(), lambda: console.print(summary.describe()))
+
+
+for command in (init_cmd, partner_group, user_group, import_group, geography_group, datasets_group, query_cmd,
+                audit_group, check_cmd, settings_cmd):
+    cli.add_command(command)
+
+
+def main() -> None:
+    """Entry point: run the command, showing library errors as coded messages (exit 1, or 2 if refused)."""
+    try:
+        cli.main(standalone_mode=False)
+    except TotalplaceError as error:
+        sys.exit(report_error(error, "--json" in sys.argv))
+    except click.exceptions.Abort:
+        console.print("Aborted.")
+        sys.exit(130)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except click.exceptions.Exit as exit_:
+        sys.exit(exit_.exit_code)

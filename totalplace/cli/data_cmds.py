@@ -1,0 +1,174 @@
+"""Commands that bring data in and look at it: imports, geography, datasets, SQL queries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from totalplace.cli.common import parse_pairs, with_place
+from totalplace.cli.output import Output, console, table
+from totalplace.datasets.export import export_batch
+from totalplace.datasets.importer import ImportRequest, ImportResult, import_file
+from totalplace.money import Money
+from totalplace.place import Place
+from totalplace.store import audit
+from totalplace.store.areas import AREA_LEVELS, list_areas, summary
+from totalplace.store.catalog import get_batch, list_batches, supersede
+
+_FILE = click.Path(path_type=Path, exists=True, dir_okay=False)
+
+
+def _show_import(out: Output, result: ImportResult) -> None:
+    batch = result.batch
+
+    def render() -> None:
+        if result.status == "unchanged":
+            console.print(f"[yellow]unchanged[/]: these exact bytes were imported before as batch {batch.id} "
+                          f"({batch.source_name}, {batch.imported_at[:19]}); nothing was written.")
+            return
+        totals = ", ".join(f"{k.removesuffix('_pence')} {Money(v)}" for k, v in batch.totals.items())
+        console.print(f"[green]imported[/] {batch.source_name} as batch {batch.id}: {batch.row_count:,} rows"
+                      + (f", total {totals}" if totals else ""))
+        if result.skipped_rows_above_header:
+            console.print(f"  skipped {result.skipped_rows_above_header} rows above the header")
+        if result.totals_rows_checked:
+            console.print(f"  checked {result.totals_rows_checked} totals row(s) below the table: they agree")
+        if result.effect:
+            console.print("  " + ", ".join(f"{k} {v}" for k, v in result.effect.items()))
+
+    out.emit(result.to_dict(), render)
+
+
+def _run_import(place: Place, out: Output, file: Path, request: ImportRequest) -> None:
+    with out.progress(f"importing {file.name}") as say:
+        result = import_file(place, file, request, progress=say)
+    _show_import(out, result)
+
+
+@click.group("import")
+def import_group() -> None:
+    """Import a partner's data file (refused whole, with every problem listed, if any row is bad)."""
+
+
+@import_group.command("payments")
+@click.argument("file", type=_FILE)
+@click.option("--partner", required=True, help="The partner whose payments these are.")
+@click.option("--map", "mapping", multiple=True, help="COLUMN=HEADER: read COLUMN from a differently named header.")
+@with_place
+def import_payments(place: Place, out: Output, file: Path, partner: str, mapping: tuple[str, ...]) -> None:
+    """Import a list of payments (date, supplier, amount; CSV, ZIP or XLSX). Exit code 2 if refused."""
+    _run_import(place, out, file, ImportRequest("payments", partner, "cli", mapping=parse_pairs(mapping, "--map")))
+
+
+@click.group("geography")
+def geography_group() -> None:
+    """The place's small areas: codes, names, parents, populations, boundaries."""
+
+
+@geography_group.command("import")
+@click.argument("file", type=_FILE)
+@click.option("--level", type=click.Choice(AREA_LEVELS), required=True, help="What kind of area the rows are.")
+@click.option("--code-column", default=None, help="Header of the area code column (if not found by itself).")
+@click.option("--name-column", default=None, help="Header of the area name column.")
+@click.option("--parent-column", default=None, help="Header of the parent area's code.")
+@click.option("--population-column", default=None, help="Header of the population column.")
+@click.option("--where", multiple=True, help="COLUMN=VALUE: import only rows where COLUMN holds VALUE.")
+@with_place
+def geography_import(place: Place, out: Output, file: Path, level: str, code_column: str | None,
+                     name_column: str | None, parent_column: str | None, population_column: str | None,
+                     where: tuple[str, ...]) -> None:
+    """Import areas from CSV or GeoJSON (gzipped or not). Known areas are updated, new ones added."""
+    given = {"code": code_column, "name": name_column, "parent_code": parent_column, "population": population_column}
+    mapping = {k: v for k, v in given.items() if v}
+    request = ImportRequest("geography", None, "cli", options={"level": level}, mapping=mapping,
+                            where=parse_pairs(where, "--where"))
+    _run_import(place, out, file, request)
+
+
+@geography_group.command("list")
+@click.option("--level", type=click.Choice(AREA_LEVELS), default=None, help="Only areas of this level.")
+@with_place
+def geography_list(place: Place, out: Output, level: str | None) -> None:
+    """List areas (or, without --level, a summary per level)."""
+    with place.read() as conn:
+        if level is None:
+            data: Any = summary(conn)
+            out.emit(data, lambda: table("Geography", ("level", "areas", "population", "with boundary"),
+                     [(k, v["areas"], f"{v['population']:,}", v["with_boundary"]) for k, v in data.items()]))
+            return
+        areas = list_areas(conn, level)
+    out.emit([a.__dict__ for a in areas], lambda: table(f"Areas ({level})", ("code", "name", "parent", "population"),
+             [(a.code, a.name, a.parent_code, a.population) for a in areas]))
+
+
+@click.group("datasets")
+def datasets_group() -> None:
+    """Import batches and their provenance."""
+
+
+@datasets_group.command("list")
+@click.option("--kind", default=None, help="Only batches of this kind of data.")
+@with_place
+def datasets_list(place: Place, out: Output, kind: str | None) -> None:
+    """List import batches, newest first."""
+    with place.read() as conn:
+        batches = list_batches(conn, kind=kind)
+    out.emit([b.to_dict() for b in batches], lambda: table("Import batches",
+             ("id", "kind", "partner", "source", "rows", "imported", "by", "status"),
+             [(b.id, b.kind, b.partner_name, b.source_name, f"{b.row_count:,}", b.imported_at[:19], b.importer,
+               b.status) for b in batches]))
+
+
+@datasets_group.command("show")
+@click.argument("batch_id", type=int)
+@with_place
+def datasets_show(place: Place, out: Output, batch_id: int) -> None:
+    """Show one batch's provenance."""
+    with place.read() as conn:
+        batch = get_batch(conn, batch_id)
+    out.emit(batch.to_dict(), lambda: table(f"Batch {batch_id}", ("field", "value"),
+                                            [(k, v) for k, v in batch.to_dict().items()]))
+
+
+@datasets_group.command("supersede")
+@click.argument("old_id", type=int)
+@click.option("--by", "new_id", type=int, required=True, help="The batch that replaces it.")
+@with_place
+def datasets_supersede(place: Place, out: Output, old_id: int, new_id: int) -> None:
+    """Mark a batch as replaced by a newer one. Its file and provenance are kept."""
+    with place.begin() as conn:
+        supersede(conn, old_id=old_id, new_id=new_id, actor="cli")
+    out.emit({"superseded": old_id, "by": new_id},
+             lambda: console.print(f"Batch {old_id} is superseded by batch {new_id}."))
+
+
+@datasets_group.command("export")
+@click.argument("batch_id", type=int)
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True)
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), required=True)
+@with_place
+def datasets_export(place: Place, out: Output, batch_id: int, fmt: str, output: Path) -> None:
+    """Export a batch's rows to CSV or XLSX (formulas neutralised, numbers kept numeric)."""
+    with place.begin() as conn:
+        batch = get_batch(conn, batch_id)
+        audit.append(conn, actor="cli", action="batch.export", object_type="batch", object_id=batch_id,
+                     detail={"format": fmt})
+    output.write_bytes(export_batch(place.batches_dir / batch.parquet_path, "xlsx" if fmt == "xlsx" else "csv"))
+    out.emit({"batch": batch_id, "output": str(output), "rows": batch.row_count},
+             lambda: console.print(f"Wrote {batch.row_count:,} rows to {output}."))
+
+
+@click.command("query")
+@click.argument("sql")
+@click.option("--backend", type=click.Choice(["duckdb", "spark"]), default=None, help="Default: $TOTALPLACE_BACKEND.")
+@click.option("--limit", default=100, show_default=True, help="Most rows to print.")
+@with_place
+def query_cmd(place: Place, out: Output, sql: str, backend: str | None, limit: int) -> None:
+    """Run SQL over the place's views: one per kind of data (payments, geography), catalog, areas."""
+    with place.analytics(backend) as engine:
+        result = engine.query(sql)
+    rows = result.slice(0, limit).to_pylist()
+    out.emit({"columns": result.column_names, "rows": rows, "row_count": result.num_rows},
+             lambda: table(f"{result.num_rows:,} rows", result.column_names, [list(r.values()) for r in rows]))

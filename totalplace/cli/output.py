@@ -1,0 +1,87 @@
+"""How the CLI prints: rich tables for people, one JSON document for programs (``--json``)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from totalplace.errors import ImportRejectedError, TotalplaceError
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+@dataclass
+class Output:
+    """Where a command's result goes."""
+
+    as_json: bool
+
+    def emit(self, data: Any, render: Callable[[], None] | None = None) -> None:
+        """Print ``data`` as JSON, or call ``render`` to show it to a person."""
+        if self.as_json or render is None:
+            click.echo(json.dumps(data, indent=2, default=_json_default, ensure_ascii=False))
+        else:
+            render()
+
+    @contextmanager
+    def progress(self, description: str) -> Iterator[Callable[[str], None]]:
+        """A spinner naming the current stage of long work (silent under --json)."""
+        if self.as_json or not sys.stderr.isatty():
+            yield lambda _stage: None
+            return
+        columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+        with Progress(*columns, console=err_console, transient=True) as bar:
+            task = bar.add_task(description)
+            yield lambda stage: bar.update(task, description=f"{description}: {stage}")
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    if hasattr(value, "__dict__"):
+        return value.__dict__
+    raise TypeError(f"cannot show {type(value).__name__} as JSON")
+
+
+def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    """Print a table for a person."""
+    out = Table(title=title, title_justify="left")
+    for column in columns:
+        out.add_column(column, overflow="fold")
+    for row in rows:
+        out.add_row(*("" if v is None else str(v) for v in row))
+    console.print(out)
+
+
+def report_error(error: TotalplaceError, as_json: bool) -> int:
+    """Show an error and return the exit code: 2 for a refused import, 1 otherwise."""
+    if as_json:
+        click.echo(json.dumps({"error": error.to_dict()}, indent=2, ensure_ascii=False))
+    else:
+        err_console.print(f"[bold red]error {error.code}[/]: {error.message}")
+        if isinstance(error, ImportRejectedError):
+            problems = Table("row", "column", "code", "value", "problem", title=error.file, title_justify="left")
+            for p in error.problems[:200]:
+                problems.add_row(str(p.row), p.column, p.code, p.value, p.message)
+            err_console.print(problems)
+            if len(error.problems) > 200:
+                err_console.print(f"… and {len(error.problems) - 200} more (use --json for all)")
+        if error.hint:
+            err_console.print(f"[yellow]what to do[/]: {error.hint}")
+    return 2 if isinstance(error, ImportRejectedError) else 1

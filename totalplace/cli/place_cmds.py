@@ -1,0 +1,175 @@
+"""Commands that set up a place: init, partners, users, the audit trail, integrity checks."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from totalplace import settings
+from totalplace.cli.common import with_output, with_place
+from totalplace.cli.output import Output, console, table
+from totalplace.governance.passwords import hash_password
+from totalplace.governance.roles import PURPOSES, ROLES, check_role
+from totalplace.integrity import check_place
+from totalplace.place import Place
+from totalplace.store import audit
+from totalplace.store.partners import PARTNER_KINDS, add_partner, list_partners, partner_by_name
+from totalplace.store.users import add_user, grant_role, grants_of, list_users, user_by_name
+
+
+@click.command("init")
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--name", required=True, help='The place\'s name, e.g. "Trafford".')
+@click.option("--code", default=None, help="GSS code of its local authority, e.g. E08000009.")
+@with_output
+def init_cmd(out: Output, directory: Path, name: str, code: str | None) -> None:
+    """Create a new place in DIRECTORY (its store, its data folder and place.toml)."""
+    with Place.init(directory, name=name, code=code, actor="cli") as place:
+        data = {"place": str(place.dir), "name": place.config.name, "code": place.config.code,
+                "store": place.config.store}
+    out.emit(data, lambda: console.print(
+        f"Created the place [bold]{name}[/] in {data['place']} ({data['store']} store).\n"
+        f"Next: add partners with `totalplace partner add NAME --kind KIND --place {directory}`."))
+
+
+@click.group("partner")
+def partner_group() -> None:
+    """The agencies taking part in the place."""
+
+
+@partner_group.command("add")
+@click.argument("name")
+@click.option("--kind", type=click.Choice(PARTNER_KINDS), required=True, help="What kind of agency it is.")
+@click.option("--code", default=None, help="The agency's own code (ODS code, GSS code, charity number).")
+@with_place
+def partner_add(place: Place, out: Output, name: str, kind: str, code: str | None) -> None:
+    """Add a partner agency."""
+    with place.begin() as conn:
+        partner = add_partner(conn, name=name, kind=kind, code=code, actor="cli")
+    out.emit(partner.__dict__, lambda: console.print(f"Added partner {partner.name} ({partner.kind})."))
+
+
+@partner_group.command("list")
+@with_place
+def partner_list(place: Place, out: Output) -> None:
+    """List the partners."""
+    with place.read() as conn:
+        partners = list_partners(conn)
+    out.emit([p.__dict__ for p in partners],
+             lambda: table("Partners", ("id", "name", "kind", "code"), [(p.id, p.name, p.kind, p.code) for p in partners]))
+
+
+@click.group("user")
+def user_group() -> None:
+    """People who can log in to the web app, and their roles."""
+
+
+@user_group.command("add")
+@click.argument("username")
+@click.option("--display-name", default="", help="The person's full name.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--admin", is_flag=True, help="May do everything (the first user should be one).")
+@click.option("--role", type=click.Choice(list(ROLES)), default=None, help="A role to grant at once.")
+@click.option("--partner", default=None, help="The partner the role is for (default: the whole place).")
+@click.option("--purpose", type=click.Choice(list(PURPOSES)), default="planning", show_default=True)
+@with_place
+def user_add(place: Place, out: Output, username: str, display_name: str, password_stdin: bool, admin: bool,
+             role: str | None, partner: str | None, purpose: str) -> None:
+    """Add a user. The password is asked for (or read from stdin with --password-stdin)."""
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else click.prompt(
+        "Password", hide_input=True, confirmation_prompt=True)
+    with place.begin() as conn:
+        user = add_user(conn, username=username, display_name=display_name, password_hash=hash_password(password),
+                        is_admin=admin, actor="cli")
+        if role:
+            check_role(role, purpose)
+            pid = partner_by_name(conn, partner).id if partner else None
+            grant_role(conn, user_id=user.id, role=role, partner_id=pid, purpose=purpose, actor="cli")
+    out.emit({"username": user.username, "is_admin": user.is_admin, "role": role},
+             lambda: console.print(f"Added user {user.username}{' (admin)' if admin else ''}."))
+
+
+@user_group.command("grant")
+@click.argument("username")
+@click.option("--role", type=click.Choice(list(ROLES)), required=True)
+@click.option("--partner", default=None, help="The partner the role is for (default: the whole place).")
+@click.option("--purpose", type=click.Choice(list(PURPOSES)), default="planning", show_default=True)
+@with_place
+def user_grant(place: Place, out: Output, username: str, role: str, partner: str | None, purpose: str) -> None:
+    """Grant a user a role for a partner and purpose."""
+    with place.begin() as conn:
+        user = user_by_name(conn, username)
+        pid = partner_by_name(conn, partner).id if partner else None
+        grant_role(conn, user_id=user.id, role=role, partner_id=pid, purpose=purpose, actor="cli")
+    out.emit({"username": username, "role": role, "partner": partner, "purpose": purpose},
+             lambda: console.print(f"{username} is now {role} for {partner or 'the whole place'} ({purpose})."))
+
+
+@user_group.command("list")
+@with_place
+def user_list(place: Place, out: Output) -> None:
+    """List users and their roles."""
+    with place.read() as conn:
+        rows = [(u, grants_of(conn, u.id)) for u in list_users(conn)]
+    data = [{"username": u.username, "display_name": u.display_name, "is_admin": u.is_admin,
+             "roles": [g.__dict__ for g in grants]} for u, grants in rows]
+    out.emit(data, lambda: table("Users", ("user", "name", "admin", "roles"), [
+        (u.username, u.display_name, "yes" if u.is_admin else "",
+         "; ".join(f"{g.role} ({g.partner_name or 'place'}, {g.purpose})" for g in grants)) for u, grants in rows]))
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """The append-only, hash-chained audit trail."""
+
+
+@audit_group.command("verify")
+@with_place
+def audit_verify(place: Place, out: Output) -> None:
+    """Check that no audit record was edited, deleted or reordered. Exits 1 if one was."""
+    with place.read() as conn:
+        result = audit.verify(conn)
+    data = {"ok": result.ok, "records": result.records, "problems": result.problems}
+    out.emit(data, lambda: console.print(
+        f"[green]The audit trail verifies: {result.records} records, chain intact.[/]" if result.ok else
+        "[red]The audit trail does NOT verify:[/]\n  " + "\n  ".join(result.problems)))
+    if not result.ok:
+        sys.exit(1)
+
+
+@audit_group.command("log")
+@click.option("--limit", default=50, show_default=True, help="How many of the newest records to show.")
+@with_place
+def audit_log(place: Place, out: Output, limit: int) -> None:
+    """Show the newest audit records."""
+    with place.read() as conn:
+        recs = list(audit.records(conn, limit=limit, newest_first=True))
+    out.emit([r.__dict__ for r in recs], lambda: table("Audit trail (newest first)",
+             ("seq", "at", "actor", "action", "object", "detail"),
+             [(r.seq, r.at[:19], r.actor, r.action, f"{r.object_type} {r.object_id}", r.detail[:80]) for r in recs]))
+
+
+@click.command("check")
+@with_place
+def check_cmd(place: Place, out: Output) -> None:
+    """Check the place whole: database integrity, the audit chain, the catalog against its files."""
+    report = check_place(place)
+    out.emit(report.to_dict(), lambda: console.print(
+        "[green]The place is consistent.[/]" if report.ok else "[red]Problems:[/]\n  " + "\n  ".join(report.problems)))
+    if not report.ok:
+        sys.exit(1)
+
+
+@click.command("settings")
+@click.option("--markdown", is_flag=True, help="Print docs/settings.md.")
+@with_output
+def settings_cmd(out: Output, markdown: bool) -> None:
+    """List the TOTALPLACE_* settings, their values and what they do."""
+    if markdown:
+        click.echo(settings.as_markdown(), nl=False)
+        return
+    data = [{"variable": s.env_var, "default": s.default, "help": s.help} for s in settings.SETTINGS]
+    out.emit(data, lambda: table("Settings", ("variable", "default", "what it does"),
+                                 [(s.env_var, s.default, s.help) for s in settings.SETTINGS]))

@@ -1,0 +1,45 @@
+"""A whole-place check: the database, the audit chain, and the catalog against its parquet files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import text
+
+from totalplace.datasets.recovery import check_consistency
+from totalplace.place import Place
+from totalplace.store import audit
+
+
+@dataclass
+class IntegrityReport:
+    """What ``totalplace check`` found."""
+
+    audit_records: int = 0
+    batches_checked: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing is wrong."""
+        return not self.problems
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready report."""
+        return {"ok": self.ok, "audit_records": self.audit_records, "problems": self.problems}
+
+
+def check_place(place: Place) -> IntegrityReport:
+    """Run every check and gather the problems."""
+    report = IntegrityReport()
+    with place.read() as conn:
+        if conn.dialect.name == "sqlite":
+            result = [r[0] for r in conn.execute(text("PRAGMA integrity_check"))]
+            if result != ["ok"]:
+                report.problems.extend(f"database: {r}" for r in result)
+        verification = audit.verify(conn)
+    report.audit_records = verification.records
+    report.problems.extend(f"audit: {p}" for p in verification.problems)
+    report.problems.extend(f"data: {p}" for p in check_consistency(place))
+    return report

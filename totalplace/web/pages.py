@@ -1,0 +1,125 @@
+"""The pages of the place: home, datasets and their provenance, the audit trail."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from totalplace.datasets.export import export_batch
+from totalplace.datasets.kinds import KINDS
+from totalplace.errors import NotFoundError
+from totalplace.governance.roles import Principal
+from totalplace.place import Place
+from totalplace.reports.charts import bar_chart
+from totalplace.store import audit
+from totalplace.store.areas import list_areas, summary
+from totalplace.store.catalog import get_batch, list_batches
+from totalplace.store.partners import list_partners
+from totalplace.web.render import twin
+from totalplace.web.session import current_principal
+
+router = APIRouter()
+
+# What each engine of the flow needs before it can show anything; later engines add their own state here.
+ENGINES: tuple[tuple[str, str, str], ...] = (
+    ("count", "Spend map", "payments"),
+    ("understand", "Need and segmentation", "geography"),
+)
+
+
+def _place(request: Request) -> Place:
+    place: Place = request.app.state.place
+    return place
+
+
+@twin(router, "/", "home.html", json_path="/index.json")
+def home(request: Request, principal: Principal) -> dict[str, Any]:
+    """The place at a glance: partners, data imported, geography, what each engine has produced."""
+    place = _place(request)
+    with place.read() as conn:
+        partners = list_partners(conn)
+        batches = list_batches(conn, active_only=True)
+        geography = summary(conn)
+        wards = list_areas(conn, "ward")
+    rows_by_partner: dict[str, int] = defaultdict(int)
+    for b in batches:
+        if b.partner_name:
+            rows_by_partner[b.partner_name] += b.row_count
+    kinds = {k: sum(1 for b in batches if b.kind == k) for k in KINDS}
+    engines = [{"stage": stage, "engine": title, "needs": kind, "ready": kinds.get(kind, 0) > 0}
+               for stage, title, kind in ENGINES]
+    charts = {}
+    if wards and any(w.population for w in wards):
+        charts["population"] = bar_chart(
+            [{"ward": w.name, "population": w.population or 0} for w in wards],
+            category="ward", value="population", title="Residents by ward", value_title="residents")
+    if rows_by_partner:
+        charts["rows"] = bar_chart(
+            [{"partner": k, "rows": v} for k, v in rows_by_partner.items()],
+            category="partner", value="rows", title="Rows imported by partner", value_title="rows", colour="#6a3d9a")
+    return {
+        "place": {"name": place.config.name, "code": place.config.code, "store": place.config.store},
+        "user": principal.username,
+        "partners": [p.__dict__ for p in partners],
+        "datasets": {"batches": len(batches), "by_kind": kinds},
+        "geography": geography,
+        "engines": engines,
+        "_charts": charts,
+    }
+
+
+@twin(router, "/datasets", "datasets.html")
+def datasets(request: Request, principal: Principal) -> dict[str, Any]:
+    """Every import batch with its provenance, newest first."""
+    principal.require("datasets.read")
+    with _place(request).read() as conn:
+        batches = list_batches(conn)
+    return {"batches": [b.to_dict() for b in batches], "can_import": principal.can("datasets.import")}
+
+
+def _batch_page(request: Request, principal: Principal) -> dict[str, Any]:
+    principal.require("datasets.read")
+    raw = request.path_params["batch_id"]
+    if not raw.isdigit():
+        raise NotFoundError(f"no import batch {raw!r}")
+    with _place(request).read() as conn:
+        batch = get_batch(conn, int(raw))
+    return {"batch": batch.to_dict()}
+
+
+twin(router, "/datasets/{batch_id}", "dataset.html")(_batch_page)
+
+
+@router.get("/datasets/{batch_id}/export.{fmt}")
+def export(request: Request, batch_id: int, fmt: str) -> Response:
+    """The batch's rows as CSV or XLSX, formulas neutralised; the download is audited."""
+    principal = current_principal(request)
+    principal.require("datasets.read")
+    if fmt not in ("csv", "xlsx"):
+        raise NotFoundError(f"no export format {fmt!r}", hint="use .csv or .xlsx")
+    place = _place(request)
+    with place.begin() as conn:
+        batch = get_batch(conn, batch_id)
+        audit.append(conn, actor=principal.username, action="batch.export", object_type="batch",
+                     object_id=batch_id, detail={"format": fmt})
+    body = export_batch(place.batches_dir / batch.parquet_path, "xlsx" if fmt == "xlsx" else "csv")
+    media = "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    name = f"batch-{batch_id}.{fmt}"
+    return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@twin(router, "/audit", "audit.html")
+def audit_page(request: Request, principal: Principal) -> dict[str, Any]:
+    """The newest audit records and whether the chain verifies."""
+    principal.require("audit.read")
+    place = _place(request)
+    with place.begin() as conn:
+        verification = audit.verify(conn)
+        recs = [r.__dict__ for r in audit.records(conn, limit=200, newest_first=True)]
+        audit.append(conn, actor=principal.username, action="audit.read", object_type="audit", object_id="log",
+                     detail={})
+    return {"ok": verification.ok, "records_checked": verification.records, "problems": verification.problems,
+            "records": recs}
