@@ -21,7 +21,7 @@ from totalplace.datasets import problems as P
 from totalplace.datasets.geojson import geojson_rows, looks_like_geojson
 from totalplace.datasets.limits import ImportLimits
 
-_ZIP_MAGIC = b"PK\x03\x04"
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a local file header, or an empty archive
 _GZIP_MAGIC = b"\x1f\x8b"
 _HTML_STARTS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<?xml", b"<table")
 _DELIMITERS = (",", "\t", ";", "|")
@@ -47,13 +47,16 @@ def read_source(data: bytes, name: str, limits: ImportLimits) -> SourceRows:
     if looks_like_geojson(data):
         return SourceRows(name, geojson_rows(data, name), "geojson")
     if data.startswith(_ZIP_MAGIC):
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = archive.namelist()
-            if "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names):
-                from totalplace.datasets.xlsx import read_xlsx
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                names = archive.namelist()
+                if "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names):
+                    from totalplace.datasets.xlsx import read_xlsx
 
-                return SourceRows(name, read_xlsx(archive, data, name, limits), "xlsx")
-            inner_name, inner = _single_csv_from_zip(archive, len(data), name, limits)
+                    return SourceRows(name, read_xlsx(archive, data, name, limits), "xlsx")
+                inner_name, inner = _single_csv_from_zip(archive, len(data), name, limits)
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+            P.reject(name, P.ZIP_UNSAFE, f"the archive is damaged or truncated: {exc}")
         return SourceRows(name, _csv_rows(inner, f"{name}!{inner_name}", limits), "zip")
     return SourceRows(name, _csv_rows(data, name, limits), "csv")
 

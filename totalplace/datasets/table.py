@@ -46,8 +46,8 @@ def _find_header(
         if _is_blank(cells):
             continue
         normalised = [normalise_header(c) for c in cells]
-        found = [c.name for c in required if any(c.matches(h) for h in normalised)]
-        if len(found) == len(required):
+        found = [c.name for c in schema.columns if any(c.matches(h) for h in normalised)]
+        if all(c.name in found for c in required):
             return number, cells, seen
         if len(found) > len(best[1]):
             best = (number, found)
@@ -57,6 +57,7 @@ def _find_header(
     if seen == 0:
         P.reject(file, P.FILE_EMPTY, "the file holds no rows")
     if best[1]:
+        # The row naming the most known columns is the header; say which required ones it lacks.
         missing = [c.name for c in required if c.name not in best[1]]
         raise_missing(file, best[0], missing, schema)
     P.reject(file, P.NO_HEADER, f"no header row naming the columns {', '.join(c.name for c in required)} "
@@ -103,11 +104,13 @@ def locate_table(
                                              "the header row appears again inside the data; remove it"))
             continue
         if len(cells) > width and any(str(c).strip() for c in cells[width:]):
-            table.problems.append(RowProblem(P.RAGGED_ROW, file, number, "", str(len(cells)),
-                                             f"the row has {len(cells)} cells but the header has {width}"))
+            table.problems.append(RowProblem(P.RAGGED_ROW, file, number, f"column {width + 1}", str(cells[width]),
+                                             f"the row has {len(cells)} cells but the header has {width}; "
+                                             "is a comma missing its quotes?"))
             continue
         if len(cells) <= last_needed:
-            table.problems.append(RowProblem(P.RAGGED_ROW, file, number, "", str(len(cells)),
+            first_missing = headers[len(cells)] if len(cells) < width else f"column {len(cells) + 1}"
+            table.problems.append(RowProblem(P.RAGGED_ROW, file, number, first_missing, "",
                                              f"the row has {len(cells)} cells but the header has {width}"))
             continue
         table.rows.append((number, cells))
