@@ -56,7 +56,7 @@ SETTINGS: Final[tuple[Setting, ...]] = (
         "Largest total size of the contents of an imported ZIP or XLSX once unpacked, in bytes.",
     ),
     Setting(
-        "max_zip_ratio", "int", 200, "Largest ratio of unpacked to packed size in a ZIP or XLSX (zip bombs)."
+        "max_zip_ratio", "int", 100, "Largest ratio of unpacked to packed size in a ZIP or XLSX (zip bombs)."
     ),
     Setting("max_import_rows", "int", 5_000_000, "Most data rows accepted in one imported file."),
     Setting("max_import_columns", "int", 500, "Most columns accepted in one imported file."),

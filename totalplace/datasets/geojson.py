@@ -20,6 +20,8 @@ def geojson_rows(data: bytes, name: str) -> Iterator[tuple[int, list[str | objec
         document = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         P.reject(name, P.NOT_A_TABLE, f"the file is not valid GeoJSON: {exc}")
+    except RecursionError:
+        P.reject(name, P.NOT_A_TABLE, "the GeoJSON is nested too deeply to be a list of areas")
     features = document.get("features") if isinstance(document, dict) else None
     if not isinstance(features, list):
         P.reject(name, P.NOT_A_TABLE, "the GeoJSON has no list of features")
