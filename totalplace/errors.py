@@ -146,9 +146,11 @@ class ImportRejectedError(TotalplaceError):
 
     def __init__(self, file: str, problems: list[RowProblem]) -> None:
         count = len(problems)
-        first = problems[0].message if problems else "no detail"
+        first = problems[0] if problems else None
+        where = f"row {first.row}, {first.column}: " if first and first.row and first.column else ""
+        detail = f"; first, {where}{first.message}" if first else ""
         super().__init__(
-            f"{file} was not imported: {count} problem{'s' if count != 1 else ''} found (first: {first})",
+            f"{file} was not imported: {count} problem{'s' if count != 1 else ''} found{detail}",
             hint="fix the rows listed and import the file again; nothing from it was stored",
         )
         self.file = file

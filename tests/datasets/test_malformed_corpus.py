@@ -93,6 +93,10 @@ CASES = [
     Case("geo-bad-population", _geo([_feature("E01000001", "lots")]), "TP533", "geography"),
     Case("geo-point-not-polygon", _geo([_feature("E01000001", 5, {"type": "Point", "coordinates": [0, 0]})]),
          "TP537", "geography"),
+    Case("geo-british-national-grid", _geo([_feature("E01000001", 5, {"type": "Polygon", "coordinates": [
+        [[383000, 398000], [384000, 398000], [384000, 399000], [383000, 398000]]]})]), "TP537", "geography"),
+    Case("geo-no-area", _geo([_feature("E01000001", 5, {"type": "Polygon", "coordinates": [[[0, 0], [0, 0], [0, 0], [0, 0]]]})]),
+         "TP537", "geography"),
     Case("geo-broken-json", b'{"type": "FeatureCollection", "features": [', "TP512", "geography"),
     Case("geo-csv-missing-code", csv_bytes("name,population\nA,5\n"), "TP520", "geography"),
 ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -16,7 +15,17 @@ from totalplace.errors import TotalplaceError
 from totalplace.place import Place
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Commands(click.Group):
+    """The command group: a library error becomes a coded message and exit code 1 (2 for a refused import)."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except TotalplaceError as error:
+            ctx.exit(report_error(error, bool(ctx.meta.get("as_json"))))
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="totalplace")
 def cli() -> None:
     """totalplace: all the public money spent in one place, side by side.
@@ -63,16 +72,5 @@ for command in (init_cmd, partner_group, user_group, import_group, geography_gro
 
 
 def main() -> None:
-    """Entry point: run the command, showing library errors as coded messages (exit 1, or 2 if refused)."""
-    try:
-        cli.main(standalone_mode=False)
-    except TotalplaceError as error:
-        sys.exit(report_error(error, "--json" in sys.argv))
-    except click.exceptions.Abort:
-        console.print("Aborted.")
-        sys.exit(130)
-    except click.ClickException as error:
-        error.show()
-        sys.exit(error.exit_code)
-    except click.exceptions.Exit as exit_:
-        sys.exit(exit_.exit_code)
+    """Entry point of the ``totalplace`` command."""
+    cli()

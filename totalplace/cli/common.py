@@ -26,7 +26,7 @@ def with_output(func: F) -> F:
     @json_option
     @click.pass_context
     def wrapper(ctx: click.Context, as_json: bool, **kwargs: Any) -> Any:
-        ctx.obj = {"as_json": as_json}
+        ctx.meta["as_json"] = as_json
         return ctx.invoke(func, out=Output(as_json), **kwargs)
 
     wrapper.__name__ = func.__name__
@@ -41,7 +41,7 @@ def with_place(func: F) -> F:
     @json_option
     @click.pass_context
     def wrapper(ctx: click.Context, place_dir: Path | None, as_json: bool, **kwargs: Any) -> Any:
-        ctx.obj = {"as_json": as_json}
+        ctx.meta["as_json"] = as_json
         with Place.open(place_dir) as place:
             return ctx.invoke(func, place=place, out=Output(as_json), **kwargs)
 

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,9 @@ class Output:
 
 
 def _json_default(value: object) -> object:
+    if isinstance(value, Decimal):
+        # DuckDB sums of BIGINT pence come back as DECIMAL(38,0): whole numbers stay numbers, exactly.
+        return int(value) if value == value.to_integral_value() else str(value)
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Path):

@@ -7,6 +7,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import shapely
+import shapely.errors
+import shapely.geometry
+
 from totalplace.datasets import problems as P
 from totalplace.datasets.schema import ColumnSpec, DatasetSchema
 from totalplace.datasets.table import LocatedTable
@@ -112,12 +116,20 @@ def _check_totals_rows(table: LocatedTable, schema: DatasetSchema, typed: TypedT
 
 
 def _check_geometry(text: str) -> str:
+    """A GeoJSON polygon with some area, in longitude/latitude degrees (WGS84, as ONS publishes)."""
     try:
         geometry = json.loads(text)
     except json.JSONDecodeError:
         raise CellError("the boundary is not GeoJSON") from None
     if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
         raise CellError("the boundary must be a GeoJSON Polygon or MultiPolygon")
-    if not isinstance(geometry.get("coordinates"), list) or not geometry["coordinates"]:
-        raise CellError("the boundary has no coordinates")
+    try:
+        polygon = shapely.geometry.shape(geometry)
+    except (ValueError, TypeError, IndexError, AttributeError, shapely.errors.ShapelyError) as exc:
+        raise CellError(f"the boundary's coordinates cannot be read: {exc}") from None
+    if polygon.is_empty or polygon.area <= 0:
+        raise CellError("the boundary encloses no area")
+    west, south, east, north = polygon.bounds
+    if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
+        raise CellError("the boundary is not in longitude/latitude degrees; reproject it to WGS84 (EPSG:4326)")
     return text

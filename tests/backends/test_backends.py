@@ -1,0 +1,57 @@
+"""The same SQL gives the same answer on DuckDB and on Spark (local mode)."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+
+import pytest
+
+from tests.conftest import skip_or_fail
+from tests.datasets.files import GOOD_ROWS, HEADER, csv_bytes
+from totalplace.datasets.importer import ImportRequest, import_file
+from totalplace.errors import BackendError
+from totalplace.place import Place
+
+QUERY = """
+select c.partner, p.supplier, count(*) as lines, sum(p.amount_pence) as pence
+from payments p join catalog c on c.batch_id = p.batch_id
+where c.status = 'active'
+group by c.partner, p.supplier
+order by pence desc, p.supplier
+"""
+
+
+def _fill(place: Place) -> None:
+    import_file(place, csv_bytes(HEADER + "\n" + GOOD_ROWS), ImportRequest("payments", "Council", "t"), source_name="a.csv")
+    import_file(place, csv_bytes(HEADER + "\n" + GOOD_ROWS + "01/05/2024,Acme Care Ltd,5.00,More\n"),
+                ImportRequest("payments", "Council", "t"), source_name="b.csv")
+
+
+def test_duckdb_views(sqlite_place: Place) -> None:
+    with sqlite_place.analytics("duckdb") as engine:
+        assert engine.query("select count(*) as n from payments").to_pylist() == [{"n": 0}]
+        assert engine.query("select count(*) as n from areas").to_pylist() == [{"n": 0}]
+    _fill(sqlite_place)
+    with sqlite_place.analytics("duckdb") as engine:
+        rows = engine.query(QUERY).to_pylist()
+        assert rows[0] == {"partner": "Council", "supplier": "Acme Care Ltd", "lines": 3, "pence": 247400}
+        with pytest.raises(BackendError):
+            engine.query("select nonsense from nowhere")
+
+
+def test_unknown_backend(sqlite_place: Place) -> None:
+    with pytest.raises(BackendError):
+        sqlite_place.analytics("oracle")
+
+
+@pytest.mark.spark
+def test_spark_gives_the_same_answer(sqlite_place: Place) -> None:
+    if importlib.util.find_spec("pyspark") is None or shutil.which("java") is None:
+        skip_or_fail("spark", "pyspark or Java is not installed")
+    _fill(sqlite_place)
+    with sqlite_place.analytics("duckdb") as duck:
+        expected = duck.query(QUERY).to_pylist()
+    with sqlite_place.analytics("spark") as spark:
+        assert spark.query(QUERY).to_pylist() == expected
+        assert spark.query("select count(*) as n from areas").to_pylist() == [{"n": 0}]

@@ -1,0 +1,115 @@
+"""The command line, end to end: every command answers --json with one JSON document."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from tests.datasets.files import GOOD_ROWS, HEADER
+from totalplace.cli import cli
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> object:
+    monkeypatch.delenv("TOTALPLACE_DATABASE_URL", raising=False)
+    monkeypatch.setenv("TOTALPLACE_PLACE", str(tmp_path / "place"))
+    runner = CliRunner()
+
+    def invoke(*args: str, stdin: str | None = None) -> Result:
+        return runner.invoke(cli, list(args), input=stdin, catch_exceptions=False)
+
+    return invoke
+
+
+def _json(result: Result) -> object:
+    return json.loads(result.stdout)
+
+
+def test_a_place_from_init_to_query(run: object, tmp_path: Path) -> None:
+    invoke = run  # type: ignore[assignment]
+    created = invoke("init", str(tmp_path / "place"), "--name", "Trafford", "--code", "E08000009", "--json")
+    assert created.exit_code == 0, created.output
+    assert _json(created)["store"] == "sqlite"  # type: ignore[index]
+    assert invoke("partner", "add", "Trafford Council", "--kind", "local_authority", "--json").exit_code == 0
+    partners = _json(invoke("partner", "list", "--json"))
+    assert [p["name"] for p in partners] == ["Trafford Council"]  # type: ignore[union-attr,index]
+    again = invoke("partner", "add", "Trafford Council", "--kind", "local_authority", "--json")
+    assert again.exit_code == 1
+    assert _json(again)["error"]["code"] == "TP105"  # type: ignore[index]
+
+    good = tmp_path / "payments.csv"
+    good.write_text(HEADER + "\n" + GOOD_ROWS, encoding="utf-8")
+    imported = invoke("import", "payments", str(good), "--partner", "Trafford Council", "--json")
+    assert imported.exit_code == 0, imported.output
+    assert _json(imported)["status"] == "imported"  # type: ignore[index]
+    assert _json(invoke("import", "payments", str(good), "--partner", "Trafford Council", "--json"))["status"] == "unchanged"  # type: ignore[index]
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEADER + "\n31/02/2024,A,1.00,x\n01/03/2024,B,lots,y\n", encoding="utf-8")
+    refused = invoke("import", "payments", str(bad), "--partner", "Trafford Council", "--json")
+    assert refused.exit_code == 2
+    problems = _json(refused)["error"]["problems"]  # type: ignore[index]
+    assert [(p["code"], p["row"], p["column"]) for p in problems] == [("TP532", 2, "Payment Date"), ("TP531", 3, "Amount")]
+    human = invoke("import", "payments", str(bad), "--partner", "Trafford Council")
+    assert human.exit_code == 2 and "TP532" in human.stderr
+
+    batches = _json(invoke("datasets", "list", "--json"))
+    assert len(batches) == 1  # type: ignore[arg-type]
+    shown = _json(invoke("datasets", "show", "1", "--json"))
+    assert shown["totals"] == {"amount_pence": 130949}  # type: ignore[index]
+    out = tmp_path / "export.xlsx"
+    assert invoke("datasets", "export", "1", "--format", "xlsx", "-o", str(out)).exit_code == 0
+    assert out.stat().st_size > 1000
+
+    queried = _json(invoke("query", "select sum(amount_pence) as pence from payments", "--json"))
+    assert queried["rows"] == [{"pence": 130949}]  # type: ignore[index]
+
+    added = invoke("user", "add", "lead", "--admin", "--password-stdin", "--json", stdin="a long password\n")
+    assert added.exit_code == 0, added.output
+    assert invoke("user", "grant", "lead", "--role", "auditor", "--purpose", "audit").exit_code == 0
+    users = _json(invoke("user", "list", "--json"))
+    assert users[0]["roles"][0]["role"] == "auditor"  # type: ignore[index]
+
+    verified = _json(invoke("audit", "verify", "--json"))
+    assert verified["ok"] is True and verified["records"] >= 5  # type: ignore[index]
+    assert len(_json(invoke("audit", "log", "--limit", "3", "--json"))) == 3  # type: ignore[arg-type]
+    assert _json(invoke("check", "--json"))["ok"] is True  # type: ignore[index]
+
+
+def test_geography_import_and_list(run: object, tmp_path: Path) -> None:
+    invoke = run  # type: ignore[assignment]
+    invoke("init", str(tmp_path / "place"), "--name", "P")
+    areas = tmp_path / "areas.csv"
+    areas.write_text("geography,area_code,area_name,all_ages\nLSOA,E01000001,A,1500\nLSOA,E01000002,B,1600\n"
+                     "Ward,E05000001,W,3100\n", encoding="utf-8")
+    result = invoke("geography", "import", str(areas), "--level", "lsoa", "--where", "geography=LSOA", "--json")
+    assert result.exit_code == 0, result.output
+    assert _json(result)["effect"] == {"added": 2, "updated": 0}  # type: ignore[index]
+    assert _json(invoke("geography", "list", "--json")) == {"lsoa": {"areas": 2, "population": 3100, "with_boundary": 0}}
+    listed = _json(invoke("geography", "list", "--level", "lsoa", "--json"))
+    assert [a["code"] for a in listed] == ["E01000001", "E01000002"]  # type: ignore[union-attr,index]
+
+
+def test_errors_say_what_to_do(run: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    invoke = run  # type: ignore[assignment]
+    monkeypatch.delenv("TOTALPLACE_PLACE")
+    missing = invoke("partner", "list", "--json")
+    assert missing.exit_code == 1
+    assert "--place" in _json(missing)["error"]["hint"]  # type: ignore[index]
+    human = invoke("partner", "list")
+    assert "what to do" in human.stderr
+
+
+def test_settings_doc_is_current() -> None:
+    result = CliRunner().invoke(cli, ["settings", "--markdown"])
+    doc = Path(__file__).parents[1] / "docs" / "settings.md"
+    assert result.stdout == doc.read_text(encoding="utf-8"), "run `make docs` to regenerate docs/settings.md"
+
+
+def test_help_is_written_for_people() -> None:
+    result = CliRunner().invoke(cli, ["--help"])
+    for command in ("init", "partner", "import", "geography", "datasets", "audit", "serve", "demo"):
+        assert command in result.stdout

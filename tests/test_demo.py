@@ -1,0 +1,50 @@
+"""The demo place: realistic size, built the same way every time from its seed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from totalplace.demo import DEMO_PASSWORD, DEMO_USER, build_demo
+from totalplace.errors import PlaceExistsError
+from totalplace.integrity import check_place
+from totalplace.place import Place
+from totalplace.store.areas import list_areas, summary
+from totalplace.store.catalog import list_batches
+from totalplace.store.users import user_by_name
+
+
+def _content(directory: Path) -> list[object]:
+    with Place.open(directory) as place, place.read() as conn:
+        batches = [(b.kind, b.sha256, b.row_count, b.totals) for b in reversed(list_batches(conn))]
+        areas = [(a.code, a.name, a.parent_code, a.population) for a in list_areas(conn)]
+    return [batches, areas]
+
+
+def test_demo_is_realistic_and_deterministic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TOTALPLACE_DATABASE_URL", raising=False)
+    first = build_demo(tmp_path / "a", seed=5)
+    assert 240_000 <= first.residents <= 260_000
+    assert first.areas == {"ward": 20, "lsoa": 150, "oa": 750}
+    assert first.partners == 6
+    build_demo(tmp_path / "b", seed=5)
+    assert _content(tmp_path / "a") == _content(tmp_path / "b")
+    with pytest.raises(PlaceExistsError):
+        build_demo(tmp_path / "a", seed=5)
+    build_demo(tmp_path / "a", seed=6, force=True)
+    assert _content(tmp_path / "a") != _content(tmp_path / "b")
+
+    with Place.open(tmp_path / "b") as place:
+        assert check_place(place).ok
+        with place.read() as conn:
+            levels = summary(conn)
+            assert user_by_name(conn, DEMO_USER).is_admin
+            payments = next(b for b in list_batches(conn) if b.kind == "payments")
+        assert {lvl: v["population"] for lvl, v in levels.items()} == dict.fromkeys(("ward", "lsoa", "oa"),
+                                                                                    first.residents)
+        assert all(v["with_boundary"] == v["areas"] for v in levels.values())
+        amounts = pq.read_table(place.batches_dir / payments.parquet_path).column("amount_pence").to_pylist()
+        assert any(a < 0 for a in amounts), "the demo's payments include credits"
+    assert len(DEMO_PASSWORD) >= 10
