@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -11,9 +13,11 @@ from click.testing import CliRunner, Result
 from tests.datasets.files import GOOD_ROWS, HEADER
 from totalplace.cli import cli
 
+Invoke = Callable[..., Result]
+
 
 @pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> object:
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Invoke:
     monkeypatch.delenv("TOTALPLACE_DATABASE_URL", raising=False)
     monkeypatch.setenv("TOTALPLACE_PLACE", str(tmp_path / "place"))
     runner = CliRunner()
@@ -24,81 +28,94 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> object:
     return invoke
 
 
-def _json(result: Result) -> object:
+def _json(result: Result) -> Any:
     return json.loads(result.stdout)
 
 
-def test_a_place_from_init_to_query(run: object, tmp_path: Path) -> None:
-    invoke = run  # type: ignore[assignment]
+def test_a_place_from_init_to_query(run: Invoke, tmp_path: Path) -> None:
+    invoke = run
     created = invoke("init", str(tmp_path / "place"), "--name", "Trafford", "--code", "E08000009", "--json")
     assert created.exit_code == 0, created.output
-    assert _json(created)["store"] == "sqlite"  # type: ignore[index]
+    assert _json(created)["store"] == "sqlite"
     assert invoke("partner", "add", "Trafford Council", "--kind", "local_authority", "--json").exit_code == 0
     partners = _json(invoke("partner", "list", "--json"))
-    assert [p["name"] for p in partners] == ["Trafford Council"]  # type: ignore[union-attr,index]
+    assert [p["name"] for p in partners] == ["Trafford Council"]
     again = invoke("partner", "add", "Trafford Council", "--kind", "local_authority", "--json")
     assert again.exit_code == 1
-    assert _json(again)["error"]["code"] == "TP105"  # type: ignore[index]
+    assert _json(again)["error"]["code"] == "TP105"
 
     good = tmp_path / "payments.csv"
     good.write_text(HEADER + "\n" + GOOD_ROWS, encoding="utf-8")
     imported = invoke("import", "payments", str(good), "--partner", "Trafford Council", "--json")
     assert imported.exit_code == 0, imported.output
-    assert _json(imported)["status"] == "imported"  # type: ignore[index]
-    assert _json(invoke("import", "payments", str(good), "--partner", "Trafford Council", "--json"))["status"] == "unchanged"  # type: ignore[index]
+    assert _json(imported)["status"] == "imported"
+    assert (
+        _json(invoke("import", "payments", str(good), "--partner", "Trafford Council", "--json"))["status"]
+        == "unchanged"
+    )
 
     bad = tmp_path / "bad.csv"
     bad.write_text(HEADER + "\n31/02/2024,A,1.00,x\n01/03/2024,B,lots,y\n", encoding="utf-8")
     refused = invoke("import", "payments", str(bad), "--partner", "Trafford Council", "--json")
     assert refused.exit_code == 2
-    problems = _json(refused)["error"]["problems"]  # type: ignore[index]
-    assert [(p["code"], p["row"], p["column"]) for p in problems] == [("TP532", 2, "Payment Date"), ("TP531", 3, "Amount")]
+    problems = _json(refused)["error"]["problems"]
+    assert [(p["code"], p["row"], p["column"]) for p in problems] == [
+        ("TP532", 2, "Payment Date"),
+        ("TP531", 3, "Amount"),
+    ]
     human = invoke("import", "payments", str(bad), "--partner", "Trafford Council")
     assert human.exit_code == 2 and "TP532" in human.stderr
 
     batches = _json(invoke("datasets", "list", "--json"))
-    assert len(batches) == 1  # type: ignore[arg-type]
+    assert len(batches) == 1
     shown = _json(invoke("datasets", "show", "1", "--json"))
-    assert shown["totals"] == {"amount_pence": 130949}  # type: ignore[index]
+    assert shown["totals"] == {"amount_pence": 130949}
     out = tmp_path / "export.xlsx"
     assert invoke("datasets", "export", "1", "--format", "xlsx", "-o", str(out)).exit_code == 0
     assert out.stat().st_size > 1000
 
     queried = _json(invoke("query", "select sum(amount_pence) as pence from payments", "--json"))
-    assert queried["rows"] == [{"pence": 130949}]  # type: ignore[index]
+    assert queried["rows"] == [{"pence": 130949}]
 
     added = invoke("user", "add", "lead", "--admin", "--password-stdin", "--json", stdin="a long password\n")
     assert added.exit_code == 0, added.output
     assert invoke("user", "grant", "lead", "--role", "auditor", "--purpose", "audit").exit_code == 0
     users = _json(invoke("user", "list", "--json"))
-    assert users[0]["roles"][0]["role"] == "auditor"  # type: ignore[index]
+    assert users[0]["roles"][0]["role"] == "auditor"
 
     verified = _json(invoke("audit", "verify", "--json"))
-    assert verified["ok"] is True and verified["records"] >= 5  # type: ignore[index]
-    assert len(_json(invoke("audit", "log", "--limit", "3", "--json"))) == 3  # type: ignore[arg-type]
-    assert _json(invoke("check", "--json"))["ok"] is True  # type: ignore[index]
+    assert verified["ok"] is True and verified["records"] >= 5
+    assert len(_json(invoke("audit", "log", "--limit", "3", "--json"))) == 3
+    assert _json(invoke("check", "--json"))["ok"] is True
 
 
-def test_geography_import_and_list(run: object, tmp_path: Path) -> None:
-    invoke = run  # type: ignore[assignment]
+def test_geography_import_and_list(run: Invoke, tmp_path: Path) -> None:
+    invoke = run
     invoke("init", str(tmp_path / "place"), "--name", "P")
     areas = tmp_path / "areas.csv"
-    areas.write_text("geography,area_code,area_name,all_ages\nLSOA,E01000001,A,1500\nLSOA,E01000002,B,1600\n"
-                     "Ward,E05000001,W,3100\n", encoding="utf-8")
-    result = invoke("geography", "import", str(areas), "--level", "lsoa", "--where", "geography=LSOA", "--json")
+    areas.write_text(
+        "geography,area_code,area_name,all_ages\nLSOA,E01000001,A,1500\nLSOA,E01000002,B,1600\n"
+        "Ward,E05000001,W,3100\n",
+        encoding="utf-8",
+    )
+    result = invoke(
+        "geography", "import", str(areas), "--level", "lsoa", "--where", "geography=LSOA", "--json"
+    )
     assert result.exit_code == 0, result.output
-    assert _json(result)["effect"] == {"added": 2, "updated": 0}  # type: ignore[index]
-    assert _json(invoke("geography", "list", "--json")) == {"lsoa": {"areas": 2, "population": 3100, "with_boundary": 0}}
+    assert _json(result)["effect"] == {"added": 2, "updated": 0}
+    assert _json(invoke("geography", "list", "--json")) == {
+        "lsoa": {"areas": 2, "population": 3100, "with_boundary": 0}
+    }
     listed = _json(invoke("geography", "list", "--level", "lsoa", "--json"))
-    assert [a["code"] for a in listed] == ["E01000001", "E01000002"]  # type: ignore[union-attr,index]
+    assert [a["code"] for a in listed] == ["E01000001", "E01000002"]
 
 
-def test_errors_say_what_to_do(run: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    invoke = run  # type: ignore[assignment]
+def test_errors_say_what_to_do(run: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    invoke = run
     monkeypatch.delenv("TOTALPLACE_PLACE")
     missing = invoke("partner", "list", "--json")
     assert missing.exit_code == 1
-    assert "--place" in _json(missing)["error"]["hint"]  # type: ignore[index]
+    assert "--place" in _json(missing)["error"]["hint"]
     human = invoke("partner", "list")
     assert "what to do" in human.stderr
 

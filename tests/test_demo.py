@@ -42,8 +42,9 @@ def test_demo_is_realistic_and_deterministic(tmp_path: Path, monkeypatch: pytest
             levels = summary(conn)
             assert user_by_name(conn, DEMO_USER).is_admin
             payments = next(b for b in list_batches(conn) if b.kind == "payments")
-        assert {lvl: v["population"] for lvl, v in levels.items()} == dict.fromkeys(("ward", "lsoa", "oa"),
-                                                                                    first.residents)
+        assert {lvl: v["population"] for lvl, v in levels.items()} == dict.fromkeys(
+            ("ward", "lsoa", "oa"), first.residents
+        )
         assert all(v["with_boundary"] == v["areas"] for v in levels.values())
         amounts = pq.read_table(place.batches_dir / payments.parquet_path).column("amount_pence").to_pylist()
         assert any(a < 0 for a in amounts), "the demo's payments include credits"

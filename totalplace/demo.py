@@ -41,9 +41,20 @@ LSOAS_PER_WARD = (8, 7)  # alternate, 150 LSOAs in all
 OAS_PER_LSOA = 5
 ORIGIN = (-2.45, 53.40)  # south-west corner, degrees
 WARD_SIZE = (0.040, 0.025)  # degrees of longitude, latitude
-_SUPPLIERS = ("Acme Care Ltd", "Northbridge Homes", "Bright Start Nurseries", "Civic Facilities plc",
-              "Meridian IT Services", "Greenway Transport", "Hillside Care Home", "St Anne's Hospice",
-              "Parkside Supported Living", "Kestrel Legal LLP", "Unity Energy", "Riverside Foodbank")
+_SUPPLIERS = (
+    "Acme Care Ltd",
+    "Northbridge Homes",
+    "Bright Start Nurseries",
+    "Civic Facilities plc",
+    "Meridian IT Services",
+    "Greenway Transport",
+    "Hillside Care Home",
+    "St Anne's Hospice",
+    "Parkside Supported Living",
+    "Kestrel Legal LLP",
+    "Unity Energy",
+    "Riverside Foodbank",
+)
 
 
 @dataclass
@@ -58,21 +69,35 @@ class DemoSummary:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary with the login."""
-        return {"place": str(self.directory), "name": DEMO_NAME, "residents": self.residents, "areas": self.areas,
-                "partners": self.partners, "payments": self.payments,
-                "login": {"username": DEMO_USER, "password": DEMO_PASSWORD}}
+        return {
+            "place": str(self.directory),
+            "name": DEMO_NAME,
+            "residents": self.residents,
+            "areas": self.areas,
+            "partners": self.partners,
+            "payments": self.payments,
+            "login": {"username": DEMO_USER, "password": DEMO_PASSWORD},
+        }
 
     def describe(self) -> str:
         """A sentence for people."""
-        return (f"Built {DEMO_NAME} in {self.directory}: {self.residents:,} residents in "
-                f"{self.areas.get('ward', 0)} wards, {self.areas.get('lsoa', 0)} LSOAs and {self.areas.get('oa', 0)} "
-                f"output areas; {self.partners} partners; {self.payments:,} council payments.\n"
-                f"Log in as {DEMO_USER} / {DEMO_PASSWORD}")
+        return (
+            f"Built {DEMO_NAME} in {self.directory}: {self.residents:,} residents in "
+            f"{self.areas.get('ward', 0)} wards, {self.areas.get('lsoa', 0)} LSOAs and "
+            f"{self.areas.get('oa', 0)} "
+            f"output areas; {self.partners} partners; {self.payments:,} council payments.\n"
+            f"Log in as {DEMO_USER} / {DEMO_PASSWORD}"
+        )
 
 
 def _rectangle(west: float, south: float, width: float, height: float) -> dict[str, Any]:
-    ring = [[west, south], [west + width, south], [west + width, south + height], [west, south + height],
-            [west, south]]
+    ring = [
+        [west, south],
+        [west + width, south],
+        [west + width, south + height],
+        [west, south + height],
+        [west, south],
+    ]
     return {"type": "Polygon", "coordinates": [[[round(x, 6), round(y, 6)] for x, y in ring]]}
 
 
@@ -92,28 +117,80 @@ def _features(rng: random.Random) -> dict[str, list[dict[str, Any]]]:
                 oa_no += 1
                 pop = max(110, int(rng.gauss(333, 60)))
                 lsoa_pop += pop
-                box = _rectangle(wx + s * strip, wy + o * WARD_SIZE[1] / OAS_PER_LSOA, strip, WARD_SIZE[1] / OAS_PER_LSOA)
-                layers["oa"].append({"type": "Feature", "geometry": box, "properties": {
-                    "code": f"E00{999000 + oa_no:06d}", "name": f"Northbridge OA {oa_no:03d}",
-                    "parent_code": lsoa_code, "population": pop}})
+                box = _rectangle(
+                    wx + s * strip, wy + o * WARD_SIZE[1] / OAS_PER_LSOA, strip, WARD_SIZE[1] / OAS_PER_LSOA
+                )
+                layers["oa"].append(
+                    {
+                        "type": "Feature",
+                        "geometry": box,
+                        "properties": {
+                            "code": f"E00{999000 + oa_no:06d}",
+                            "name": f"Northbridge OA {oa_no:03d}",
+                            "parent_code": lsoa_code,
+                            "population": pop,
+                        },
+                    }
+                )
             ward_pop += lsoa_pop
-            layers["lsoa"].append({"type": "Feature", "geometry": _rectangle(wx + s * strip, wy, strip, WARD_SIZE[1]),
-                                   "properties": {"code": lsoa_code, "name": f"Northbridge {lsoa_no:03d}",
-                                                  "parent_code": ward_code, "population": lsoa_pop}})
-        layers["ward"].append({"type": "Feature", "geometry": _rectangle(wx, wy, *WARD_SIZE), "properties": {
-            "code": ward_code, "name": _WARD_NAMES[w], "parent_code": DEMO_CODE, "population": ward_pop}})
+            layers["lsoa"].append(
+                {
+                    "type": "Feature",
+                    "geometry": _rectangle(wx + s * strip, wy, strip, WARD_SIZE[1]),
+                    "properties": {
+                        "code": lsoa_code,
+                        "name": f"Northbridge {lsoa_no:03d}",
+                        "parent_code": ward_code,
+                        "population": lsoa_pop,
+                    },
+                }
+            )
+        layers["ward"].append(
+            {
+                "type": "Feature",
+                "geometry": _rectangle(wx, wy, *WARD_SIZE),
+                "properties": {
+                    "code": ward_code,
+                    "name": _WARD_NAMES[w],
+                    "parent_code": DEMO_CODE,
+                    "population": ward_pop,
+                },
+            }
+        )
     return layers
 
 
-_WARD_NAMES = ("Abbey", "Bridgend", "Castle", "Dale End", "Eastfield", "Fairview", "Greenbank", "Highcross",
-               "Ironworks", "Jubilee", "Kingsmead", "Longford", "Millbrook", "Northgate", "Oakwood", "Priory",
-               "Quayside", "Riverside", "Southmoor", "Townhill")
+_WARD_NAMES = (
+    "Abbey",
+    "Bridgend",
+    "Castle",
+    "Dale End",
+    "Eastfield",
+    "Fairview",
+    "Greenbank",
+    "Highcross",
+    "Ironworks",
+    "Jubilee",
+    "Kingsmead",
+    "Longford",
+    "Millbrook",
+    "Northgate",
+    "Oakwood",
+    "Priory",
+    "Quayside",
+    "Riverside",
+    "Southmoor",
+    "Townhill",
+)
 
 
 def _payments_csv(rng: random.Random, lines: int) -> bytes:
     """A year of council payments in the shape finance systems export them (with credits)."""
-    out = ["Northbridge Council payments over £500, 2024-25", "",
-           "Payment Date,Supplier Name,Amount,Description,Transaction Number"]
+    out = [
+        "Northbridge Council payments over £500, 2024-25",
+        "",
+        "Payment Date,Supplier Name,Amount,Description,Transaction Number",
+    ]
     start = date(2024, 4, 1)
     for n in range(lines):
         when = start + timedelta(days=rng.randrange(365))
@@ -121,39 +198,65 @@ def _payments_csv(rng: random.Random, lines: int) -> bytes:
         if rng.random() < 0.02:
             pence = -pence
         supplier = rng.choice(_SUPPLIERS)
-        out.append(f"{when:%d/%m/%Y},{supplier},\"{pence / 100:,.2f}\",Services,{100000 + n}")
+        out.append(f'{when:%d/%m/%Y},{supplier},"{pence / 100:,.2f}",Services,{100000 + n}')
     return ("\n".join(out) + "\n").encode("utf-8")
 
 
-def build_demo(directory: Path, *, seed: int = 20091, force: bool = False,
-               progress: Callable[[str], None] | None = None) -> DemoSummary:
+def build_demo(
+    directory: Path, *, seed: int = 20091, force: bool = False, progress: Callable[[str], None] | None = None
+) -> DemoSummary:
     """Build the demo place in ``directory`` (replacing one there only with ``force``)."""
     say = progress or (lambda _stage: None)
     if (directory / PLACE_FILE).exists():
         if not force:
-            raise PlaceExistsError(f"{directory} already holds a place", hint="use --force to rebuild the demo")
+            raise PlaceExistsError(
+                f"{directory} already holds a place", hint="use --force to rebuild the demo"
+            )
         shutil.rmtree(directory)
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - synthetic data, reproducible by design
     summary = DemoSummary(directory.resolve())
     with Place.init(directory, name=DEMO_NAME, code=DEMO_CODE, actor="demo") as place:
         say("partners and users")
         with place.begin() as conn:
-            ids = {name: add_partner(conn, name=name, kind=kind, code=None, actor="demo").id for name, kind in PARTNERS}
-            admin = add_user(conn, username=DEMO_USER, display_name="Demo partnership lead",
-                             password_hash=hash_password(DEMO_PASSWORD), is_admin=True, actor="demo")
-            grant_role(conn, user_id=admin.id, role="partnership_lead", partner_id=None, purpose="planning",
-                       actor="demo")
+            ids = {
+                name: add_partner(conn, name=name, kind=kind, code=None, actor="demo").id
+                for name, kind in PARTNERS
+            }
+            admin = add_user(
+                conn,
+                username=DEMO_USER,
+                display_name="Demo partnership lead",
+                password_hash=hash_password(DEMO_PASSWORD),
+                is_admin=True,
+                actor="demo",
+            )
+            grant_role(
+                conn,
+                user_id=admin.id,
+                role="partnership_lead",
+                partner_id=None,
+                purpose="planning",
+                actor="demo",
+            )
         summary.partners = len(ids)
         layers = _features(rng)
         for level in ("ward", "lsoa", "oa"):
             say(f"geography: {level}")
             body = json.dumps({"type": "FeatureCollection", "features": layers[level]}).encode("utf-8")
-            import_file(place, body, ImportRequest("geography", None, "demo", options={"level": level}),
-                        source_name=f"northbridge_{level}.geojson")
+            import_file(
+                place,
+                body,
+                ImportRequest("geography", None, "demo", options={"level": level}),
+                source_name=f"northbridge_{level}.geojson",
+            )
             summary.areas[level] = len(layers[level])
         summary.residents = sum(f["properties"]["population"] for f in layers["oa"])
         say("council payments")
-        result = import_file(place, _payments_csv(rng, 12_000),
-                             ImportRequest("payments", PARTNERS[0][0], "demo"), source_name="council_payments_2024-25.csv")
+        result = import_file(
+            place,
+            _payments_csv(rng, 12_000),
+            ImportRequest("payments", PARTNERS[0][0], "demo"),
+            source_name="council_payments_2024-25.csv",
+        )
         summary.payments = result.batch.row_count
     return summary

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from totalplace.backends.base import AnalyticsBackend
 
 PLACE_FILE = "place.toml"
-SECRET_FILE = "secret.key"
+SECRET_FILE = "secret.key"  # noqa: S105 - a file name, not a secret
 FORMAT_VERSION = 1
 _GSS_CODE = re.compile(r"^[EWSN]\d{8}$")
 
@@ -68,26 +68,35 @@ class Place:
         engine = make_engine(url or sqlite_url(directory))
         migrate.upgrade(engine)
         with engine.begin() as conn:
-            audit.append(conn, actor=actor, action="place.init", object_type="place", object_id=config.name,
-                         detail={"code": code, "store": config.store})
+            audit.append(
+                conn,
+                actor=actor,
+                action="place.init",
+                object_type="place",
+                object_id=config.name,
+                detail={"code": code, "store": config.store},
+            )
         _write_atomically(directory / SECRET_FILE, secrets.token_hex(32).encode("ascii"), mode=0o600)
         _write_atomically(directory / PLACE_FILE, tomli_w.dumps(_config_dict(config)).encode("utf-8"))
         return cls(directory, config, engine)
 
     @classmethod
     def open(cls, directory: Path | str | None = None) -> Place:
-        """Open an existing place, upgrading its store to the current schema and tidying interrupted imports."""
+        """Open a place, upgrading its store to the current schema and tidying interrupted imports."""
         if directory is None:
             directory = settings.get_str("place")
         if directory is None:
             raise PlaceNotFoundError(
-                "no place given", hint="pass --place DIR, set TOTALPLACE_PLACE, or create one with `totalplace init`"
+                "no place given",
+                hint="pass --place DIR, set TOTALPLACE_PLACE, or create one with `totalplace init`",
             )
         path = Path(directory).resolve()
         config_file = path / PLACE_FILE
         if not config_file.exists():
-            raise PlaceNotFoundError(f"{path} is not a place (no {PLACE_FILE})",
-                                     hint="create one with `totalplace init DIR --name NAME`")
+            raise PlaceNotFoundError(
+                f"{path} is not a place (no {PLACE_FILE})",
+                hint="create one with `totalplace init DIR --name NAME`",
+            )
         config = _read_config(config_file)
         if config.store == "postgresql":
             url = settings.get_str("database_url")
@@ -106,7 +115,7 @@ class Place:
         sweep_interrupted_imports(place)
         return place
 
-    # -- use --------------------------------------------------------------------------------------------------
+    # -- use ------------------------------------------------------------------------------------------------
     @contextmanager
     def begin(self) -> Iterator[Connection]:
         """A write transaction: everything in it commits together or not at all."""
@@ -149,8 +158,12 @@ class Place:
 
 
 def _config_dict(config: PlaceConfig) -> dict[str, Any]:
-    out: dict[str, Any] = {"name": config.name, "created_at": config.created_at, "store": config.store,
-                           "format_version": config.format_version}
+    out: dict[str, Any] = {
+        "name": config.name,
+        "created_at": config.created_at,
+        "store": config.store,
+        "format_version": config.format_version,
+    }
     if config.code:
         out["code"] = config.code
     return {"place": out}
@@ -160,8 +173,11 @@ def _read_config(path: Path) -> PlaceConfig:
     try:
         data = tomllib.loads(path.read_text("utf-8"))["place"]
         return PlaceConfig(
-            name=str(data["name"]), code=data.get("code"), created_at=str(data["created_at"]),
-            store=str(data.get("store", "sqlite")), format_version=int(data.get("format_version", 1)),
+            name=str(data["name"]),
+            code=data.get("code"),
+            created_at=str(data["created_at"]),
+            store=str(data.get("store", "sqlite")),
+            format_version=int(data.get("format_version", 1)),
         )
     except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
         raise ConfigurationError(f"{path} is damaged: {exc}", hint="restore it from a backup") from exc

@@ -23,9 +23,18 @@ order by pence desc, p.supplier
 
 
 def _fill(place: Place) -> None:
-    import_file(place, csv_bytes(HEADER + "\n" + GOOD_ROWS), ImportRequest("payments", "Council", "t"), source_name="a.csv")
-    import_file(place, csv_bytes(HEADER + "\n" + GOOD_ROWS + "01/05/2024,Acme Care Ltd,5.00,More\n"),
-                ImportRequest("payments", "Council", "t"), source_name="b.csv")
+    import_file(
+        place,
+        csv_bytes(HEADER + "\n" + GOOD_ROWS),
+        ImportRequest("payments", "Council", "t"),
+        source_name="a.csv",
+    )
+    import_file(
+        place,
+        csv_bytes(HEADER + "\n" + GOOD_ROWS + "01/05/2024,Acme Care Ltd,5.00,More\n"),
+        ImportRequest("payments", "Council", "t"),
+        source_name="b.csv",
+    )
 
 
 def test_duckdb_views(sqlite_place: Place) -> None:

@@ -7,9 +7,11 @@ import zipfile
 from datetime import datetime
 
 HEADER = "Payment Date,Supplier Name,Amount,Description"
-GOOD_ROWS = ("01/04/2024,Acme Care Ltd,\"1,234.50\",Care\n"
-             "15/04/2024,Café Nero,(25.00),Refund\n"
-             "30/04/2024,=cmd|' /C calc'!A0,99.99,Supplies\n")
+GOOD_ROWS = (
+    '01/04/2024,Acme Care Ltd,"1,234.50",Care\n'
+    "15/04/2024,Café Nero,(25.00),Refund\n"
+    "30/04/2024,=cmd|' /C calc'!A0,99.99,Supplies\n"
+)
 
 
 def csv_bytes(text: str, encoding: str = "utf-8") -> bytes:
@@ -40,7 +42,8 @@ def xlsx_of(rows: list[list[object]]) -> bytes:
 
 
 XLSX_ROWS: list[list[object]] = [
-    ["Payments over £500"], [],
+    ["Payments over £500"],
+    [],
     ["Payment Date", "Supplier Name", "Amount", "Description"],
     [datetime(2024, 4, 1), "Acme Care Ltd", 1234.5, "Care"],
     ["15/04/2024", "Café Nero", -25, "Refund"],

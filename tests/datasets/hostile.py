@@ -14,8 +14,10 @@ from pathlib import Path
 
 def zip_bomb(path: Path) -> None:
     """A ZIP whose one CSV unpacks to 2 GiB of zeros (written in chunks, a few MB on disk)."""
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive, \
-            archive.open("payments.csv", "w", force_zip64=True) as member:
+    with (
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive,
+        archive.open("payments.csv", "w", force_zip64=True) as member,
+    ):
         member.write(b"date,supplier,amount\n")
         chunk = bytes(16 << 20)
         for _ in range(128):
@@ -31,10 +33,10 @@ def lying_zip_bomb(path: Path) -> None:
     raw = bytearray(honest.getvalue())
     size = len(payload).to_bytes(4, "little")
     # Rewrite the uncompressed-size fields (local header and central directory) to claim 1,024 bytes.
-    for at in (i for i in range(len(raw) - 4) if raw[i:i + 4] in (b"PK\x03\x04", b"PK\x01\x02")):
-        offset = 22 if raw[at:at + 4] == b"PK\x03\x04" else 24
-        if raw[at + offset:at + offset + 4] == size:
-            raw[at + offset:at + offset + 4] = (1024).to_bytes(4, "little")
+    for at in (i for i in range(len(raw) - 4) if bytes(raw[i : i + 4]) in (b"PK\x03\x04", b"PK\x01\x02")):
+        offset = 22 if bytes(raw[at : at + 4]) == b"PK\x03\x04" else 24
+        if raw[at + offset : at + offset + 4] == size:
+            raw[at + offset : at + offset + 4] = (1024).to_bytes(4, "little")
     path.write_bytes(bytes(raw))
 
 
@@ -60,7 +62,8 @@ def billion_laughs_xlsx(path: Path) -> None:
 
     good = zipfile.ZipFile(io.BytesIO(xlsx_of([["date", "supplier", "amount"], ["01/04/2024", "lol", 1]])))
     entities = '<!ENTITY lol "lol">' + "".join(
-        f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10))
+        f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10)
+    )
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for item in good.infolist():
             data = good.read(item.filename)
@@ -92,11 +95,25 @@ def wide_xlsx(path: Path) -> None:
 
 def deep_json(path: Path) -> None:
     """GeoJSON nested a million levels deep."""
-    path.write_bytes(b'{"type": "FeatureCollection", "features": ' + b"[" * 1_000_000 + b"]" * 1_000_000 + b"}")
+    path.write_bytes(
+        b'{"type": "FeatureCollection", "features": ' + b"[" * 1_000_000 + b"]" * 1_000_000 + b"}"
+    )
 
 
-BUILDERS = {f.__name__: f for f in (zip_bomb, lying_zip_bomb, gzip_bomb, zip_slip, billion_laughs_xlsx, huge_file,
-                                     million_columns, wide_xlsx, deep_json)}
+BUILDERS = {
+    f.__name__: f
+    for f in (
+        zip_bomb,
+        lying_zip_bomb,
+        gzip_bomb,
+        zip_slip,
+        billion_laughs_xlsx,
+        huge_file,
+        million_columns,
+        wide_xlsx,
+        deep_json,
+    )
+}
 
 
 def run_child(place_dir: str, file: str) -> None:
@@ -111,14 +128,20 @@ def run_child(place_dir: str, file: str) -> None:
     codes: list[str] = []
     try:
         kind = "geography" if file.endswith("deep_json") else "payments"
-        request = ImportRequest(kind, None if kind == "geography" else "Council", "t",
-                                options={"level": "lsoa"} if kind == "geography" else {})
+        request = ImportRequest(
+            kind,
+            None if kind == "geography" else "Council",
+            "t",
+            options={"level": "lsoa"} if kind == "geography" else {},
+        )
         import_file(place, Path(file), request)
     except ImportRejectedError as error:
         codes = [p.code for p in error.problems]
     elapsed = time.monotonic() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"seconds": elapsed, "peak_mb_above_baseline": (peak - baseline) / 1024, "codes": codes}))
+    print(
+        json.dumps({"seconds": elapsed, "peak_mb_above_baseline": (peak - baseline) / 1024, "codes": codes})
+    )
 
 
 if __name__ == "__main__":

@@ -30,9 +30,11 @@ def test_sigkill_mid_import_never_leaves_a_half_batch(sqlite_place: Place, tmp_p
     rng = random.Random(7)
     verified: set[int] = set()
     for kill in range(KILLS):
-        child = context.Process(target=import_until_killed, args=(str(directory), str(ack), kill))
+        ready = context.Event()
+        child = context.Process(target=import_until_killed, args=(str(directory), str(ack), kill, ready))
         child.start()
-        time.sleep(rng.uniform(0.02, 0.35))
+        assert ready.wait(30), "the importing child did not start"
+        time.sleep(rng.uniform(0.005, 0.15))
         assert child.pid is not None
         os.kill(child.pid, signal.SIGKILL)
         child.join()
@@ -44,7 +46,10 @@ def test_sigkill_mid_import_never_leaves_a_half_batch(sqlite_place: Place, tmp_p
             for line in ack.read_text().splitlines() if ack.exists() else []:
                 batch_id, rows, total = (int(v) for v in line.split())
                 assert batch_id in batches, f"acknowledged batch {batch_id} was lost"
-                assert (batches[batch_id].row_count, batches[batch_id].totals["amount_pence"]) == (rows, total)
+                assert (batches[batch_id].row_count, batches[batch_id].totals["amount_pence"]) == (
+                    rows,
+                    total,
+                )
             for batch in (b for b in batches.values() if b.id not in verified):
                 verified.add(batch.id)
                 table = pq.read_table(place.batches_dir / batch.parquet_path)

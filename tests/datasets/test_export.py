@@ -22,8 +22,12 @@ def test_neutralise() -> None:
 
 
 def test_exports_neutralise_formulas_and_keep_numbers(sqlite_place: Place) -> None:
-    batch = import_file(sqlite_place, csv_bytes(HEADER + "\n" + GOOD_ROWS), ImportRequest("payments", "Council", "t"),
-                        source_name="p.csv").batch
+    batch = import_file(
+        sqlite_place,
+        csv_bytes(HEADER + "\n" + GOOD_ROWS),
+        ImportRequest("payments", "Council", "t"),
+        source_name="p.csv",
+    ).batch
     path = sqlite_place.batches_dir / batch.parquet_path
     rows = list(csv.DictReader(io.StringIO(export_batch(path, "csv").decode("utf-8-sig"))))
     assert [r["amount"] for r in rows] == ["1234.50", "-25.00", "99.99"]

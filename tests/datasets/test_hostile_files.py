@@ -13,20 +13,32 @@ from tests.datasets.hostile import BUILDERS
 from totalplace.place import Place
 
 EXPECTED = {
-    "zip_bomb": "TP518", "lying_zip_bomb": "TP518", "gzip_bomb": "TP518", "zip_slip": "TP518",
-    "billion_laughs_xlsx": "TP539", "huge_file": "TP510", "million_columns": "TP515", "wide_xlsx": "TP515",
+    "zip_bomb": "TP518",
+    "lying_zip_bomb": "TP518",
+    "gzip_bomb": "TP518",
+    "zip_slip": "TP518",
+    "billion_laughs_xlsx": "TP539",
+    "huge_file": "TP510",
+    "million_columns": "TP515",
+    "wide_xlsx": "TP515",
     "deep_json": "TP512",
 }
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("builder", sorted(BUILDERS))
-def test_hostile_file_is_refused_fast_in_bounded_memory(sqlite_place: Place, tmp_path: Path, builder: str) -> None:
+def test_hostile_file_is_refused_fast_in_bounded_memory(
+    sqlite_place: Place, tmp_path: Path, builder: str
+) -> None:
     path = tmp_path / builder
     BUILDERS[builder](path)
     run = subprocess.run(
         [sys.executable, "-m", "tests.datasets.hostile", str(sqlite_place.dir), str(path)],
-        capture_output=True, text=True, timeout=60, cwd=Path(__file__).parents[2], check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).parents[2],
+        check=False,
     )
     assert run.returncode == 0, run.stderr[-2000:]
     report = json.loads(run.stdout.strip().splitlines()[-1])

@@ -19,7 +19,10 @@ TOTAL = 123450 - 2500 + 9999
 def _amounts(place: Place, batch_id: int) -> list[int]:
     with place.read() as conn:
         batch = get_batch(conn, batch_id)
-    return pq.read_table(place.batches_dir / batch.parquet_path).column("amount_pence").to_pylist()
+    amounts: list[int] = (
+        pq.read_table(place.batches_dir / batch.parquet_path).column("amount_pence").to_pylist()
+    )
+    return amounts
 
 
 @pytest.mark.parametrize(
@@ -28,8 +31,12 @@ def _amounts(place: Place, batch_id: int) -> list[int]:
         csv_bytes(HEADER + "\n" + GOOD_ROWS),
         csv_bytes("\ufeff" + HEADER + "\n" + GOOD_ROWS),
         csv_bytes(HEADER + "\r\n" + GOOD_ROWS.replace("\n", "\r\n"), "cp1252"),
-        csv_bytes(HEADER.replace(",", ";") + "\n" + GOOD_ROWS.replace(",", ";").replace('"1;234.50"', "1234.50")),
-        csv_bytes("Council payments\nPublished monthly\n\n" + HEADER + "\n" + GOOD_ROWS + "\n,Total,\"1,309.49\",\n"),
+        csv_bytes(
+            HEADER.replace(",", ";") + "\n" + GOOD_ROWS.replace(",", ";").replace('"1;234.50"', "1234.50")
+        ),
+        csv_bytes(
+            "Council payments\nPublished monthly\n\n" + HEADER + "\n" + GOOD_ROWS + '\n,Total,"1,309.49",\n'
+        ),
         csv_bytes(HEADER + "\n" + GOOD_ROWS, "utf-16"),
         zip_of({"payments.csv": csv_bytes(HEADER + "\n" + GOOD_ROWS), "__MACOSX/._payments.csv": b"x"}),
         xlsx_of(XLSX_ROWS),
@@ -67,8 +74,12 @@ def test_provenance_and_supersede(place: Place, tmp_path: Path) -> None:
     assert len(old.sha256) == 64
     assert old.importer == "tester"
     assert old.partner_name == "Council"
-    new = import_file(place, csv_bytes(HEADER + "\n" + GOOD_ROWS + "01/05/2024,Late Ltd,1.00,x\n"), PAYMENTS,
-                      source_name="june-v2.csv").batch
+    new = import_file(
+        place,
+        csv_bytes(HEADER + "\n" + GOOD_ROWS + "01/05/2024,Late Ltd,1.00,x\n"),
+        PAYMENTS,
+        source_name="june-v2.csv",
+    ).batch
     with place.begin() as conn:
         supersede(conn, old_id=old.id, new_id=new.id, actor="tester")
     with place.read() as conn:
@@ -82,13 +93,15 @@ def test_provenance_and_supersede(place: Place, tmp_path: Path) -> None:
 
 def test_a_partner_is_required_for_payments(place: Place) -> None:
     with pytest.raises(InvalidInputError):
-        import_file(place, csv_bytes(HEADER + "\n" + GOOD_ROWS), ImportRequest("payments"), source_name="x.csv")
+        import_file(
+            place, csv_bytes(HEADER + "\n" + GOOD_ROWS), ImportRequest("payments"), source_name="x.csv"
+        )
     with pytest.raises(InvalidInputError):
         import_file(place, b"x", ImportRequest("nonsense", "Council"), source_name="x.csv")
 
 
 def test_a_totals_row_that_disagrees_is_refused(place: Place) -> None:
-    data = csv_bytes(HEADER + "\n" + GOOD_ROWS + "Total,,\"1,309.48\",\n")
+    data = csv_bytes(HEADER + "\n" + GOOD_ROWS + 'Total,,"1,309.48",\n')
     with pytest.raises(ImportRejectedError) as refused:
         import_file(place, data, PAYMENTS, source_name="t.csv")
     (problem,) = refused.value.problems
@@ -97,10 +110,17 @@ def test_a_totals_row_that_disagrees_is_refused(place: Place) -> None:
 
 def test_column_mapping_and_filters(place: Place) -> None:
     data = csv_bytes("When,Who,Paid,Keep\n01/04/2024,A,1.00,yes\n02/04/2024,B,2.00,no\n")
-    request = ImportRequest("payments", "Council", "t", mapping={"date": "When", "supplier": "Who", "amount": "Paid"},
-                            where={"Keep": "yes"})
+    request = ImportRequest(
+        "payments",
+        "Council",
+        "t",
+        mapping={"date": "When", "supplier": "Who", "amount": "Paid"},
+        where={"Keep": "yes"},
+    )
     result = import_file(place, data, request, source_name="m.csv")
     assert result.batch.row_count == 1
     assert result.batch.totals == {"amount_pence": 100}
     with pytest.raises(InvalidInputError):
-        import_file(place, data, ImportRequest("payments", "Council", mapping={"colour": "x"}), source_name="m.csv")
+        import_file(
+            place, data, ImportRequest("payments", "Council", mapping={"colour": "x"}), source_name="m.csv"
+        )

@@ -37,21 +37,35 @@ def _geo(features: list[dict[str, Any]]) -> bytes:
     return json.dumps({"type": "FeatureCollection", "features": features}).encode()
 
 
-def _feature(code: object, population: object = 100, geometry: dict[str, Any] | None = None) -> dict[str, Any]:
+def _feature(
+    code: object, population: object = 100, geometry: dict[str, Any] | None = None
+) -> dict[str, Any]:
     shape = geometry or {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}
-    return {"type": "Feature", "properties": {"code": code, "name": "Area", "population": population}, "geometry": shape}
+    return {
+        "type": "Feature",
+        "properties": {"code": code, "name": "Area", "population": population},
+        "geometry": shape,
+    }
 
 
 CASES = [
     Case("empty", b"", "TP511"),
     Case("only-blank-lines", b"\r\n\r\n  \n", "TP511"),
     Case("header-only", csv_bytes(HEADER + "\n"), "TP525"),
-    Case("html-saved-as-csv", b"<!DOCTYPE html><html><body><table><tr><td>1</td></tr></table></body></html>", "TP512"),
+    Case(
+        "html-saved-as-csv",
+        b"<!DOCTYPE html><html><body><table><tr><td>1</td></tr></table></body></html>",
+        "TP512",
+    ),
     Case("xml", b"<?xml version='1.0'?><rows><row/></rows>", "TP512"),
     Case("png-image", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64), "TP513"),
     Case("nul-bytes", b"date,supplier,amount\n01/04/2024,A\x00B,1\n", "TP513"),
     Case("not-any-encoding", b"date,supplier,amount\n01/04/2024,Caf\xe9 \x81\x8d,1\n", "TP514"),
-    Case("missing-amount-column", csv_bytes("Payment Date,Supplier Name,Description\n01/04/2024,A,x\n"), "TP520"),
+    Case(
+        "missing-amount-column",
+        csv_bytes("Payment Date,Supplier Name,Description\n01/04/2024,A,x\n"),
+        "TP520",
+    ),
     Case("missing-supplier-column", csv_bytes("Payment Date,Amount\n01/04/2024,1\n"), "TP520"),
     Case("missing-date-column", csv_bytes("Supplier Name,Amount\nA,1\n"), "TP520"),
     Case("no-header-at-all", csv_bytes("1,2,3\n4,5,6\n"), "TP521"),
@@ -78,8 +92,11 @@ CASES = [
     Case("supplier-empty", _pay("02/04/2024,,1.00,x\n"), "TP534"),
     Case("totals-row-disagrees", _pay("Total,,999.99,\n"), "TP536"),
     Case("many-bad-rows", _pay(*["02/04/2024,B,oops,x\n"] * 1500), "TP531"),
-    Case("tab-delimited-bad-date", csv_bytes(HEADER.replace(",", "\t") + "\n01/04/2024\tA\t1.00\tx\n"
-                                             "30/02/2024\tB\t1.00\tx\n"), "TP532"),
+    Case(
+        "tab-delimited-bad-date",
+        csv_bytes(HEADER.replace(",", "\t") + "\n01/04/2024\tA\t1.00\tx\n30/02/2024\tB\t1.00\tx\n"),
+        "TP532",
+    ),
     Case("zip-two-csvs", zip_of({"a.csv": _pay(), "b.csv": _pay()}), "TP519"),
     Case("zip-empty", zip_of({}), "TP519"),
     Case("zip-bad-row-inside", zip_of({"p.csv": _pay("02/04/2024,B,abc,x\n")}), "TP531"),
@@ -91,12 +108,39 @@ CASES = [
     Case("geo-bad-code", _geo([_feature("E01000001"), _feature("X123")]), "TP535", "geography"),
     Case("geo-duplicate-code", _geo([_feature("E01000001"), _feature("E01000001")]), "TP538", "geography"),
     Case("geo-bad-population", _geo([_feature("E01000001", "lots")]), "TP533", "geography"),
-    Case("geo-point-not-polygon", _geo([_feature("E01000001", 5, {"type": "Point", "coordinates": [0, 0]})]),
-         "TP537", "geography"),
-    Case("geo-british-national-grid", _geo([_feature("E01000001", 5, {"type": "Polygon", "coordinates": [
-        [[383000, 398000], [384000, 398000], [384000, 399000], [383000, 398000]]]})]), "TP537", "geography"),
-    Case("geo-no-area", _geo([_feature("E01000001", 5, {"type": "Polygon", "coordinates": [[[0, 0], [0, 0], [0, 0], [0, 0]]]})]),
-         "TP537", "geography"),
+    Case(
+        "geo-point-not-polygon",
+        _geo([_feature("E01000001", 5, {"type": "Point", "coordinates": [0, 0]})]),
+        "TP537",
+        "geography",
+    ),
+    Case(
+        "geo-british-national-grid",
+        _geo(
+            [
+                _feature(
+                    "E01000001",
+                    5,
+                    {
+                        "type": "Polygon",
+                        "coordinates": [
+                            [[383000, 398000], [384000, 398000], [384000, 399000], [383000, 398000]]
+                        ],
+                    },
+                )
+            ]
+        ),
+        "TP537",
+        "geography",
+    ),
+    Case(
+        "geo-no-area",
+        _geo(
+            [_feature("E01000001", 5, {"type": "Polygon", "coordinates": [[[0, 0], [0, 0], [0, 0], [0, 0]]]})]
+        ),
+        "TP537",
+        "geography",
+    ),
     Case("geo-broken-json", b'{"type": "FeatureCollection", "features": [', "TP512", "geography"),
     Case("geo-csv-missing-code", csv_bytes("name,population\nA,5\n"), "TP520", "geography"),
 ]
@@ -120,8 +164,12 @@ def _snapshot(place: Place) -> tuple[object, ...]:
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_each_malformed_file_is_refused_with_located_codes(sqlite_place: Place, case: Case) -> None:
     before = _snapshot(sqlite_place)
-    request = ImportRequest(case.kind, "Council" if case.kind == "payments" else None, "t",
-                            options={"level": "lsoa"} if case.kind == "geography" else {})
+    request = ImportRequest(
+        case.kind,
+        "Council" if case.kind == "payments" else None,
+        "t",
+        options={"level": "lsoa"} if case.kind == "geography" else {},
+    )
     with pytest.raises(ImportRejectedError) as refused:
         import_file(sqlite_place, case.data, request, source_name=f"{case.name}.csv")
     problems = refused.value.problems

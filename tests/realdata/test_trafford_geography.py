@@ -17,9 +17,18 @@ TRAFFORD_MID_2022 = 236_301  # the file's own local-authority row, persons, all 
 
 def test_trafford_lsoas_with_populations_and_boundaries(shared_data: Path, tmp_path: Path) -> None:
     place = Place.init(tmp_path / "trafford", name="Trafford", code="E08000009")
-    populations = shared_data / "geo_lookups_population" / "trafford_mid2022_population_estimates_all_geographies.csv.gz"
-    result = import_file(place, populations, ImportRequest(
-        "geography", None, "t", options={"level": "lsoa"}, where={"geography": "LSOA", "sex": "Persons"}))
+    populations = (
+        shared_data
+        / "geo_lookups_population"
+        / "trafford_mid2022_population_estimates_all_geographies.csv.gz"
+    )
+    result = import_file(
+        place,
+        populations,
+        ImportRequest(
+            "geography", None, "t", options={"level": "lsoa"}, where={"geography": "LSOA", "sex": "Persons"}
+        ),
+    )
     assert result.effect == {"added": TRAFFORD_LSOAS, "updated": 0}
     shapes = shared_data / "boundaries" / "trafford" / "lsoa.geojson.gz"
     result = import_file(place, shapes, ImportRequest("geography", None, "t", options={"level": "lsoa"}))

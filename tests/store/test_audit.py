@@ -19,8 +19,14 @@ FIELDS = ("at", "actor", "action", "object_type", "object_id", "detail", "prev_h
 def _fill(place: Place, n: int) -> None:
     with place.begin() as conn:
         for i in range(n):
-            audit.append(conn, actor=f"user{i % 3}", action="thing.do", object_type="thing", object_id=i,
-                         detail={"i": i, "note": "ünïcode £"})
+            audit.append(
+                conn,
+                actor=f"user{i % 3}",
+                action="thing.do",
+                object_type="thing",
+                object_id=i,
+                detail={"i": i, "note": "ünïcode £"},
+            )
 
 
 def test_an_untouched_chain_verifies(place: Place) -> None:
@@ -47,7 +53,9 @@ def tampering(draw: st.DrawFn) -> tuple[str, int, str, int]:
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(tampering())
-def test_any_flip_delete_or_reorder_is_detected(tmp_path_factory: object, change: tuple[str, int, str, int]) -> None:
+def test_any_flip_delete_or_reorder_is_detected(
+    tmp_path_factory: object, change: tuple[str, int, str, int]
+) -> None:
     kind, seq, field, position = change
     directory: Path = tmp_path_factory.mktemp("audit")  # type: ignore[attr-defined]
     place = make_place(directory / "p")
@@ -58,7 +66,11 @@ def test_any_flip_delete_or_reorder_is_detected(tmp_path_factory: object, change
             value = str(row[field])
             i = position % len(value)
             flipped = chr(ord(value[i]) ^ 1) if value[i] != "\x01" else "x"
-            conn.execute(update(audit_log).where(audit_log.c.seq == seq).values({field: value[:i] + flipped + value[i + 1:]}))
+            conn.execute(
+                update(audit_log)
+                .where(audit_log.c.seq == seq)
+                .values({field: value[:i] + flipped + value[i + 1 :]})
+            )
         elif kind == "delete":
             conn.execute(delete(audit_log).where(audit_log.c.seq == seq))
         else:

@@ -29,10 +29,20 @@ def test_users_roles_and_permissions(place: Place) -> None:
     with place.begin() as conn:
         council = partner_by_name(conn, "Council")
         nhs = add_partner(conn, name="NHS", kind="nhs", code=None, actor="t")
-        user = add_user(conn, username="Jo.Finance", display_name="Jo", password_hash=hash_password("long enough pw"),
-                        is_admin=False, actor="t")
-        grant_role(conn, user_id=user.id, role="partner_finance", partner_id=council.id, purpose="finance", actor="t")
-        grant_role(conn, user_id=user.id, role="partner_finance", partner_id=council.id, purpose="finance", actor="t")
+        user = add_user(
+            conn,
+            username="Jo.Finance",
+            display_name="Jo",
+            password_hash=hash_password("long enough pw"),
+            is_admin=False,
+            actor="t",
+        )
+        grant_role(
+            conn, user_id=user.id, role="partner_finance", partner_id=council.id, purpose="finance", actor="t"
+        )
+        grant_role(
+            conn, user_id=user.id, role="partner_finance", partner_id=council.id, purpose="finance", actor="t"
+        )
     with place.read() as conn:
         stored = user_by_name(conn, "jo.finance")
         grants = grants_of(conn, stored.id)

@@ -16,7 +16,7 @@ from totalplace.store.partners import add_partner, partner_by_name
 from totalplace.store.users import add_user, grant_role
 from totalplace.web.app import create_app
 
-PASSWORD = "correct horse battery"  # noqa: S105 - a test password
+PASSWORD = "correct horse battery"
 
 USERS = {  # username: (role, partner, purpose)
     "lead": ("partnership_lead", None, "planning"),
@@ -31,12 +31,22 @@ def web_place(sqlite_place: Place) -> Place:
     with sqlite_place.begin() as conn:
         add_partner(conn, name="NHS", kind="nhs", code=None, actor="t")
         for name, (role, partner, purpose) in USERS.items():
-            user = add_user(conn, username=name, display_name=name.title(), password_hash=hash_password(PASSWORD),
-                            is_admin=False, actor="t")
+            user = add_user(
+                conn,
+                username=name,
+                display_name=name.title(),
+                password_hash=hash_password(PASSWORD),
+                is_admin=False,
+                actor="t",
+            )
             pid = partner_by_name(conn, partner).id if partner else None
             grant_role(conn, user_id=user.id, role=role, partner_id=pid, purpose=purpose, actor="t")
-    import_file(sqlite_place, csv_bytes(HEADER + "\n" + GOOD_ROWS), ImportRequest("payments", "Council", "t"),
-                source_name="first.csv")
+    import_file(
+        sqlite_place,
+        csv_bytes(HEADER + "\n" + GOOD_ROWS),
+        ImportRequest("payments", "Council", "t"),
+        source_name="first.csv",
+    )
     return sqlite_place
 
 
@@ -54,8 +64,11 @@ def client_for(web_place: Place) -> Iterator[Callable[[str], TestClient]]:
         client = TestClient(create_app(web_place))
         clients.append(client)
         token = csrf_of(client.get("/login").text)
-        response = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token},
-                               follow_redirects=False)
+        response = client.post(
+            "/login",
+            data={"username": username, "password": PASSWORD, "csrf_token": token},
+            follow_redirects=False,
+        )
         assert response.status_code == 303, response.text
         return client
 

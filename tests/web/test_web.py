@@ -73,8 +73,12 @@ def test_upload_then_listed_and_refused_upload_shows_rows(client_for: Login) -> 
     client = client_for("finance")
     token = csrf_of(client.get("/datasets/upload").text)
     good = csv_bytes(HEADER + "\n" + GOOD_ROWS + "02/05/2024,New Ltd,3.00,x\n")
-    response = client.post("/datasets/upload", data={"kind": "payments", "partner": "Council", "csrf_token": token},
-                           files={"file": ("may.csv", good)}, follow_redirects=False)
+    response = client.post(
+        "/datasets/upload",
+        data={"kind": "payments", "partner": "Council", "csrf_token": token},
+        files={"file": ("may.csv", good)},
+        follow_redirects=False,
+    )
     assert response.status_code == 303
     batch_url = response.headers["location"]
     assert "status=imported" in batch_url
@@ -83,8 +87,11 @@ def test_upload_then_listed_and_refused_upload_shows_rows(client_for: Login) -> 
     assert listed[0]["importer"] == "finance"
 
     bad = csv_bytes(HEADER + "\n31/02/2024,A,1.00,x\n01/03/2024,B,lots,y\n")
-    refused = client.post("/datasets/upload", data={"kind": "payments", "partner": "Council", "csrf_token": token},
-                          files={"file": ("bad.csv", bad)})
+    refused = client.post(
+        "/datasets/upload",
+        data={"kind": "payments", "partner": "Council", "csrf_token": token},
+        files={"file": ("bad.csv", bad)},
+    )
     assert refused.status_code == 422
     assert "TP532" in refused.text and "TP531" in refused.text and "Payment Date" in refused.text
     assert len(client.get("/datasets.json").json()["batches"]) == 2
@@ -94,24 +101,37 @@ def test_upload_json_api(client_for: Login) -> None:
     client = client_for("lead")
     token = client.get("/session.json").json()["csrf_token"]
     bad = csv_bytes(HEADER + "\n31/02/2024,A,1.00,x\n")
-    refused = client.post("/datasets/upload.json", data={"kind": "payments", "partner": "Council"},
-                          files={"file": ("bad.csv", bad)}, headers={"X-CSRF-Token": token})
+    refused = client.post(
+        "/datasets/upload.json",
+        data={"kind": "payments", "partner": "Council"},
+        files={"file": ("bad.csv", bad)},
+        headers={"X-CSRF-Token": token},
+    )
     assert refused.status_code == 422
     assert refused.json()["error"]["problems"][0]["code"] == "TP532"
-    forged = client.post("/datasets/upload.json", data={"kind": "payments", "partner": "Council"},
-                         files={"file": ("bad.csv", bad)})
+    forged = client.post(
+        "/datasets/upload.json",
+        data={"kind": "payments", "partner": "Council"},
+        files={"file": ("bad.csv", bad)},
+    )
     assert forged.status_code == 403
-    again = client.post("/datasets/upload.json", data={"kind": "payments", "partner": "Council"},
-                        files={"file": ("same.csv", csv_bytes(HEADER + "\n" + GOOD_ROWS))},
-                        headers={"X-CSRF-Token": token})
+    again = client.post(
+        "/datasets/upload.json",
+        data={"kind": "payments", "partner": "Council"},
+        files={"file": ("same.csv", csv_bytes(HEADER + "\n" + GOOD_ROWS))},
+        headers={"X-CSRF-Token": token},
+    )
     assert again.status_code == 200 and again.json()["status"] == "unchanged"
 
 
 def test_roles_limit_what_each_user_does(client_for: Login) -> None:
     finance = client_for("finance")
     token = csrf_of(finance.get("/datasets/upload").text)
-    other = finance.post("/datasets/upload", data={"kind": "payments", "partner": "NHS", "csrf_token": token},
-                         files={"file": ("nhs.csv", csv_bytes(HEADER + "\n" + GOOD_ROWS))})
+    other = finance.post(
+        "/datasets/upload",
+        data={"kind": "payments", "partner": "NHS", "csrf_token": token},
+        files={"file": ("nhs.csv", csv_bytes(HEADER + "\n" + GOOD_ROWS))},
+    )
     assert other.status_code == 403
     assert finance.get("/audit.json").status_code == 403
     auditor = client_for("auditor")

@@ -48,25 +48,29 @@ class AnalyticsBackend(ABC):
             if batch.status == "active":
                 path = place.batches_dir / Path(batch.parquet_path).name
                 self.files.setdefault(batch.kind, []).append(BatchFile(batch.id, path))
-        self.catalog = pa.table({
-            "batch_id": pa.array([b.id for b in batches], pa.int64()),
-            "kind": pa.array([b.kind for b in batches], pa.string()),
-            "partner_id": pa.array([b.partner_id for b in batches], pa.int64()),
-            "partner": pa.array([b.partner_name for b in batches], pa.string()),
-            "source_name": pa.array([b.source_name for b in batches], pa.string()),
-            "sha256": pa.array([b.sha256 for b in batches], pa.string()),
-            "row_count": pa.array([b.row_count for b in batches], pa.int64()),
-            "totals": pa.array([json.dumps(b.totals) for b in batches], pa.string()),
-            "status": pa.array([b.status for b in batches], pa.string()),
-            "imported_at": pa.array([b.imported_at for b in batches], pa.string()),
-        })
-        self.areas = pa.table({
-            "code": pa.array([a.code for a in areas], pa.string()),
-            "name": pa.array([a.name for a in areas], pa.string()),
-            "level": pa.array([a.level for a in areas], pa.string()),
-            "parent_code": pa.array([a.parent_code for a in areas], pa.string()),
-            "population": pa.array([a.population for a in areas], pa.int64()),
-        })
+        self.catalog = pa.table(
+            {
+                "batch_id": pa.array([b.id for b in batches], pa.int64()),
+                "kind": pa.array([b.kind for b in batches], pa.string()),
+                "partner_id": pa.array([b.partner_id for b in batches], pa.int64()),
+                "partner": pa.array([b.partner_name for b in batches], pa.string()),
+                "source_name": pa.array([b.source_name for b in batches], pa.string()),
+                "sha256": pa.array([b.sha256 for b in batches], pa.string()),
+                "row_count": pa.array([b.row_count for b in batches], pa.int64()),
+                "totals": pa.array([json.dumps(b.totals) for b in batches], pa.string()),
+                "status": pa.array([b.status for b in batches], pa.string()),
+                "imported_at": pa.array([b.imported_at for b in batches], pa.string()),
+            }
+        )
+        self.areas = pa.table(
+            {
+                "code": pa.array([a.code for a in areas], pa.string()),
+                "name": pa.array([a.name for a in areas], pa.string()),
+                "level": pa.array([a.level for a in areas], pa.string()),
+                "parent_code": pa.array([a.parent_code for a in areas], pa.string()),
+                "population": pa.array([a.population for a in areas], pa.int64()),
+            }
+        )
 
     def empty_kind(self, kind: str) -> pa.Table:
         """A zero-row table with the columns of a dataset kind, for kinds with no batches yet."""

@@ -25,20 +25,25 @@ class DuckDBBackend(AnalyticsBackend):
 
     def __init__(self, place: Place) -> None:
         super().__init__(place)
-        self.con = duckdb.connect(config={"autoinstall_known_extensions": False,
-                                          "autoload_known_extensions": False})
+        self.con = duckdb.connect(
+            config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+        )
         self.con.register("catalog", self.catalog)
         self.con.register("areas", self.areas)
         for kind, files in self.files.items():
             if files:
-                parts = [f"SELECT {f.batch_id}::BIGINT AS batch_id, * FROM read_parquet({_quote_path(str(f.path))})"
-                         for f in files]
+                parts = [
+                    f"SELECT {f.batch_id}::BIGINT AS batch_id, * "
+                    f"FROM read_parquet({_quote_path(str(f.path))})"
+                    for f in files
+                ]
                 self.con.execute(f"CREATE VIEW {kind} AS " + " UNION ALL BY NAME ".join(parts))
             else:
                 empty = self.empty_kind(kind)
                 self.con.register(f"_empty_{kind}", empty)
-                self.con.execute(f"CREATE VIEW {kind} AS SELECT NULL::BIGINT AS batch_id, * FROM _empty_{kind} "
-                                 "WHERE false")
+                self.con.execute(
+                    f"CREATE VIEW {kind} AS SELECT NULL::BIGINT AS batch_id, * FROM _empty_{kind} WHERE false"
+                )
 
     def query(self, sql: str) -> pa.Table:
         try:

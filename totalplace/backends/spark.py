@@ -33,8 +33,9 @@ class SparkBackend(AnalyticsBackend):
         try:
             from pyspark.sql import SparkSession, functions
         except ModuleNotFoundError as exc:
-            raise BackendError("the Spark backend needs pyspark",
-                               hint="install totalplace[spark] (and Java 17)") from exc
+            raise BackendError(
+                "the Spark backend needs pyspark", hint="install totalplace[spark] (and Java 17)"
+            ) from exc
         super().__init__(place)
         if SparkBackend._session is None:
             SparkBackend._session = (
@@ -51,13 +52,19 @@ class SparkBackend(AnalyticsBackend):
         spark.createDataFrame(self.areas).createOrReplaceTempView("areas")
         for kind, files in self.files.items():
             if files:
-                frames = [spark.read.parquet(str(f.path)).withColumn("batch_id", functions.lit(f.batch_id).cast("bigint"))
-                          for f in files]
+                frames = [
+                    spark.read.parquet(str(f.path)).withColumn(
+                        "batch_id", functions.lit(f.batch_id).cast("bigint")
+                    )
+                    for f in files
+                ]
                 union = frames[0]
                 for frame in frames[1:]:
                     union = union.unionByName(frame, allowMissingColumns=True)
             else:
-                union = spark.createDataFrame(self.empty_kind(kind)).withColumn("batch_id", functions.lit(0).cast("bigint"))
+                union = spark.createDataFrame(self.empty_kind(kind)).withColumn(
+                    "batch_id", functions.lit(0).cast("bigint")
+                )
             union.createOrReplaceTempView(kind)
         self.spark = spark
 

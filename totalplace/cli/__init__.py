@@ -10,7 +10,14 @@ from totalplace import settings
 from totalplace.cli.common import with_output, with_place
 from totalplace.cli.data_cmds import datasets_group, geography_group, import_group, query_cmd
 from totalplace.cli.output import Output, console, report_error
-from totalplace.cli.place_cmds import audit_group, check_cmd, init_cmd, partner_group, settings_cmd, user_group
+from totalplace.cli.place_cmds import (
+    audit_group,
+    check_cmd,
+    init_cmd,
+    partner_group,
+    settings_cmd,
+    user_group,
+)
 from totalplace.errors import TotalplaceError
 from totalplace.place import Place
 
@@ -25,7 +32,9 @@ class _Commands(click.Group):
             ctx.exit(report_error(error, bool(ctx.meta.get("as_json"))))
 
 
-@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=_Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
+)
 @click.version_option(package_name="totalplace")
 def cli() -> None:
     """totalplace: all the public money spent in one place, side by side.
@@ -66,8 +75,18 @@ def demo_cmd(out: Output, directory: Path, seed: int, force: bool) -> None:
     out.emit(summary.to_dict(), lambda: console.print(summary.describe()))
 
 
-for command in (init_cmd, partner_group, user_group, import_group, geography_group, datasets_group, query_cmd,
-                audit_group, check_cmd, settings_cmd):
+for command in (
+    init_cmd,
+    partner_group,
+    user_group,
+    import_group,
+    geography_group,
+    datasets_group,
+    query_cmd,
+    audit_group,
+    check_cmd,
+    settings_cmd,
+):
     cli.add_command(command)
 
 

@@ -13,9 +13,14 @@ from totalplace.place import Place
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of tables.")
+json_option = click.option(
+    "--json", "as_json", is_flag=True, help="Print one JSON document instead of tables."
+)
 place_option = click.option(
-    "--place", "place_dir", type=click.Path(path_type=Path, file_okay=False), envvar="TOTALPLACE_PLACE",
+    "--place",
+    "place_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    envvar="TOTALPLACE_PLACE",
     help="The place directory (default: $TOTALPLACE_PLACE).",
 )
 
@@ -25,7 +30,7 @@ def with_output(func: F) -> F:
 
     @json_option
     @click.pass_context
-    def wrapper(ctx: click.Context, as_json: bool, **kwargs: Any) -> Any:
+    def wrapper(ctx: click.Context, /, as_json: bool, **kwargs: Any) -> Any:
         ctx.meta["as_json"] = as_json
         return ctx.invoke(func, out=Output(as_json), **kwargs)
 
@@ -40,7 +45,7 @@ def with_place(func: F) -> F:
     @place_option
     @json_option
     @click.pass_context
-    def wrapper(ctx: click.Context, place_dir: Path | None, as_json: bool, **kwargs: Any) -> Any:
+    def wrapper(ctx: click.Context, /, place_dir: Path | None, as_json: bool, **kwargs: Any) -> Any:
         ctx.meta["as_json"] = as_json
         with Place.open(place_dir) as place:
             return ctx.invoke(func, place=place, out=Output(as_json), **kwargs)

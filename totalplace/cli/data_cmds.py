@@ -25,12 +25,16 @@ def _show_import(out: Output, result: ImportResult) -> None:
 
     def render() -> None:
         if result.status == "unchanged":
-            console.print(f"[yellow]unchanged[/]: these exact bytes were imported before as batch {batch.id} "
-                          f"({batch.source_name}, {batch.imported_at[:19]}); nothing was written.")
+            console.print(
+                f"[yellow]unchanged[/]: these exact bytes were imported before as batch {batch.id} "
+                f"({batch.source_name}, {batch.imported_at[:19]}); nothing was written."
+            )
             return
         totals = ", ".join(f"{k.removesuffix('_pence')} {Money(v)}" for k, v in batch.totals.items())
-        console.print(f"[green]imported[/] {batch.source_name} as batch {batch.id}: {batch.row_count:,} rows"
-                      + (f", total {totals}" if totals else ""))
+        console.print(
+            f"[green]imported[/] {batch.source_name} as batch {batch.id}: {batch.row_count:,} rows"
+            + (f", total {totals}" if totals else "")
+        )
         if result.skipped_rows_above_header:
             console.print(f"  skipped {result.skipped_rows_above_header} rows above the header")
         if result.totals_rows_checked:
@@ -55,11 +59,15 @@ def import_group() -> None:
 @import_group.command("payments")
 @click.argument("file", type=_FILE)
 @click.option("--partner", required=True, help="The partner whose payments these are.")
-@click.option("--map", "mapping", multiple=True, help="COLUMN=HEADER: read COLUMN from a differently named header.")
+@click.option(
+    "--map", "mapping", multiple=True, help="COLUMN=HEADER: read COLUMN from a differently named header."
+)
 @with_place
 def import_payments(place: Place, out: Output, file: Path, partner: str, mapping: tuple[str, ...]) -> None:
     """Import a list of payments (date, supplier, amount; CSV, ZIP or XLSX). Exit code 2 if refused."""
-    _run_import(place, out, file, ImportRequest("payments", partner, "cli", mapping=parse_pairs(mapping, "--map")))
+    _run_import(
+        place, out, file, ImportRequest("payments", partner, "cli", mapping=parse_pairs(mapping, "--map"))
+    )
 
 
 @click.group("geography")
@@ -69,21 +77,42 @@ def geography_group() -> None:
 
 @geography_group.command("import")
 @click.argument("file", type=_FILE)
-@click.option("--level", type=click.Choice(AREA_LEVELS), required=True, help="What kind of area the rows are.")
+@click.option(
+    "--level", type=click.Choice(AREA_LEVELS), required=True, help="What kind of area the rows are."
+)
 @click.option("--code-column", default=None, help="Header of the area code column (if not found by itself).")
 @click.option("--name-column", default=None, help="Header of the area name column.")
 @click.option("--parent-column", default=None, help="Header of the parent area's code.")
 @click.option("--population-column", default=None, help="Header of the population column.")
 @click.option("--where", multiple=True, help="COLUMN=VALUE: import only rows where COLUMN holds VALUE.")
 @with_place
-def geography_import(place: Place, out: Output, file: Path, level: str, code_column: str | None,
-                     name_column: str | None, parent_column: str | None, population_column: str | None,
-                     where: tuple[str, ...]) -> None:
+def geography_import(
+    place: Place,
+    out: Output,
+    file: Path,
+    level: str,
+    code_column: str | None,
+    name_column: str | None,
+    parent_column: str | None,
+    population_column: str | None,
+    where: tuple[str, ...],
+) -> None:
     """Import areas from CSV or GeoJSON (gzipped or not). Known areas are updated, new ones added."""
-    given = {"code": code_column, "name": name_column, "parent_code": parent_column, "population": population_column}
+    given = {
+        "code": code_column,
+        "name": name_column,
+        "parent_code": parent_column,
+        "population": population_column,
+    }
     mapping = {k: v for k, v in given.items() if v}
-    request = ImportRequest("geography", None, "cli", options={"level": level}, mapping=mapping,
-                            where=parse_pairs(where, "--where"))
+    request = ImportRequest(
+        "geography",
+        None,
+        "cli",
+        options={"level": level},
+        mapping=mapping,
+        where=parse_pairs(where, "--where"),
+    )
     _run_import(place, out, file, request)
 
 
@@ -95,12 +124,24 @@ def geography_list(place: Place, out: Output, level: str | None) -> None:
     with place.read() as conn:
         if level is None:
             data: Any = summary(conn)
-            out.emit(data, lambda: table("Geography", ("level", "areas", "population", "with boundary"),
-                     [(k, v["areas"], f"{v['population']:,}", v["with_boundary"]) for k, v in data.items()]))
+            out.emit(
+                data,
+                lambda: table(
+                    "Geography",
+                    ("level", "areas", "population", "with boundary"),
+                    [(k, v["areas"], f"{v['population']:,}", v["with_boundary"]) for k, v in data.items()],
+                ),
+            )
             return
         areas = list_areas(conn, level)
-    out.emit([a.__dict__ for a in areas], lambda: table(f"Areas ({level})", ("code", "name", "parent", "population"),
-             [(a.code, a.name, a.parent_code, a.population) for a in areas]))
+    out.emit(
+        [a.__dict__ for a in areas],
+        lambda: table(
+            f"Areas ({level})",
+            ("code", "name", "parent", "population"),
+            [(a.code, a.name, a.parent_code, a.population) for a in areas],
+        ),
+    )
 
 
 @click.group("datasets")
@@ -115,10 +156,26 @@ def datasets_list(place: Place, out: Output, kind: str | None) -> None:
     """List import batches, newest first."""
     with place.read() as conn:
         batches = list_batches(conn, kind=kind)
-    out.emit([b.to_dict() for b in batches], lambda: table("Import batches",
-             ("id", "kind", "partner", "source", "rows", "imported", "by", "status"),
-             [(b.id, b.kind, b.partner_name, b.source_name, f"{b.row_count:,}", b.imported_at[:19], b.importer,
-               b.status) for b in batches]))
+    out.emit(
+        [b.to_dict() for b in batches],
+        lambda: table(
+            "Import batches",
+            ("id", "kind", "partner", "source", "rows", "imported", "by", "status"),
+            [
+                (
+                    b.id,
+                    b.kind,
+                    b.partner_name,
+                    b.source_name,
+                    f"{b.row_count:,}",
+                    b.imported_at[:19],
+                    b.importer,
+                    b.status,
+                )
+                for b in batches
+            ],
+        ),
+    )
 
 
 @datasets_group.command("show")
@@ -128,8 +185,10 @@ def datasets_show(place: Place, out: Output, batch_id: int) -> None:
     """Show one batch's provenance."""
     with place.read() as conn:
         batch = get_batch(conn, batch_id)
-    out.emit(batch.to_dict(), lambda: table(f"Batch {batch_id}", ("field", "value"),
-                                            [(k, v) for k, v in batch.to_dict().items()]))
+    out.emit(
+        batch.to_dict(),
+        lambda: table(f"Batch {batch_id}", ("field", "value"), [(k, v) for k, v in batch.to_dict().items()]),
+    )
 
 
 @datasets_group.command("supersede")
@@ -140,8 +199,10 @@ def datasets_supersede(place: Place, out: Output, old_id: int, new_id: int) -> N
     """Mark a batch as replaced by a newer one. Its file and provenance are kept."""
     with place.begin() as conn:
         supersede(conn, old_id=old_id, new_id=new_id, actor="cli")
-    out.emit({"superseded": old_id, "by": new_id},
-             lambda: console.print(f"Batch {old_id} is superseded by batch {new_id}."))
+    out.emit(
+        {"superseded": old_id, "by": new_id},
+        lambda: console.print(f"Batch {old_id} is superseded by batch {new_id}."),
+    )
 
 
 @datasets_group.command("export")
@@ -153,16 +214,28 @@ def datasets_export(place: Place, out: Output, batch_id: int, fmt: str, output: 
     """Export a batch's rows to CSV or XLSX (formulas neutralised, numbers kept numeric)."""
     with place.begin() as conn:
         batch = get_batch(conn, batch_id)
-        audit.append(conn, actor="cli", action="batch.export", object_type="batch", object_id=batch_id,
-                     detail={"format": fmt})
-    output.write_bytes(export_batch(place.batches_dir / batch.parquet_path, "xlsx" if fmt == "xlsx" else "csv"))
-    out.emit({"batch": batch_id, "output": str(output), "rows": batch.row_count},
-             lambda: console.print(f"Wrote {batch.row_count:,} rows to {output}."))
+        audit.append(
+            conn,
+            actor="cli",
+            action="batch.export",
+            object_type="batch",
+            object_id=batch_id,
+            detail={"format": fmt},
+        )
+    output.write_bytes(
+        export_batch(place.batches_dir / batch.parquet_path, "xlsx" if fmt == "xlsx" else "csv")
+    )
+    out.emit(
+        {"batch": batch_id, "output": str(output), "rows": batch.row_count},
+        lambda: console.print(f"Wrote {batch.row_count:,} rows to {output}."),
+    )
 
 
 @click.command("query")
 @click.argument("sql")
-@click.option("--backend", type=click.Choice(["duckdb", "spark"]), default=None, help="Default: $TOTALPLACE_BACKEND.")
+@click.option(
+    "--backend", type=click.Choice(["duckdb", "spark"]), default=None, help="Default: $TOTALPLACE_BACKEND."
+)
 @click.option("--limit", default=100, show_default=True, help="Most rows to print.")
 @with_place
 def query_cmd(place: Place, out: Output, sql: str, backend: str | None, limit: int) -> None:
@@ -170,5 +243,7 @@ def query_cmd(place: Place, out: Output, sql: str, backend: str | None, limit: i
     with place.analytics(backend) as engine:
         result = engine.query(sql)
     rows = result.slice(0, limit).to_pylist()
-    out.emit({"columns": result.column_names, "rows": rows, "row_count": result.num_rows},
-             lambda: table(f"{result.num_rows:,} rows", result.column_names, [list(r.values()) for r in rows]))
+    out.emit(
+        {"columns": result.column_names, "rows": rows, "row_count": result.num_rows},
+        lambda: table(f"{result.num_rows:,} rows", result.column_names, [list(r.values()) for r in rows]),
+    )

@@ -80,7 +80,9 @@ def report_error(error: TotalplaceError, as_json: bool) -> int:
     else:
         err_console.print(f"[bold red]error {error.code}[/]: {error.message}")
         if isinstance(error, ImportRejectedError):
-            problems = Table("row", "column", "code", "value", "problem", title=error.file, title_justify="left")
+            problems = Table(
+                "row", "column", "code", "value", "problem", title=error.file, title_justify="left"
+            )
             for p in error.problems[:200]:
                 problems.add_row(str(p.row), p.column, p.code, p.value, p.message)
             err_console.print(problems)

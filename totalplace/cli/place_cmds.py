@@ -27,11 +27,19 @@ from totalplace.store.users import add_user, grant_role, grants_of, list_users, 
 def init_cmd(out: Output, directory: Path, name: str, code: str | None) -> None:
     """Create a new place in DIRECTORY (its store, its data folder and place.toml)."""
     with Place.init(directory, name=name, code=code, actor="cli") as place:
-        data = {"place": str(place.dir), "name": place.config.name, "code": place.config.code,
-                "store": place.config.store}
-    out.emit(data, lambda: console.print(
-        f"Created the place [bold]{name}[/] in {data['place']} ({data['store']} store).\n"
-        f"Next: add partners with `totalplace partner add NAME --kind KIND --place {directory}`."))
+        data = {
+            "place": str(place.dir),
+            "name": place.config.name,
+            "code": place.config.code,
+            "store": place.config.store,
+        }
+    out.emit(
+        data,
+        lambda: console.print(
+            f"Created the place [bold]{name}[/] in {data['place']} ({data['store']} store).\n"
+            f"Next: add partners with `totalplace partner add NAME --kind KIND --place {directory}`."
+        ),
+    )
 
 
 @click.group("partner")
@@ -57,8 +65,12 @@ def partner_list(place: Place, out: Output) -> None:
     """List the partners."""
     with place.read() as conn:
         partners = list_partners(conn)
-    out.emit([p.__dict__ for p in partners],
-             lambda: table("Partners", ("id", "name", "kind", "code"), [(p.id, p.name, p.kind, p.code) for p in partners]))
+    out.emit(
+        [p.__dict__ for p in partners],
+        lambda: table(
+            "Partners", ("id", "name", "kind", "code"), [(p.id, p.name, p.kind, p.code) for p in partners]
+        ),
+    )
 
 
 @click.group("user")
@@ -75,20 +87,40 @@ def user_group() -> None:
 @click.option("--partner", default=None, help="The partner the role is for (default: the whole place).")
 @click.option("--purpose", type=click.Choice(list(PURPOSES)), default="planning", show_default=True)
 @with_place
-def user_add(place: Place, out: Output, username: str, display_name: str, password_stdin: bool, admin: bool,
-             role: str | None, partner: str | None, purpose: str) -> None:
+def user_add(
+    place: Place,
+    out: Output,
+    username: str,
+    display_name: str,
+    password_stdin: bool,
+    admin: bool,
+    role: str | None,
+    partner: str | None,
+    purpose: str,
+) -> None:
     """Add a user. The password is asked for (or read from stdin with --password-stdin)."""
-    password = sys.stdin.readline().rstrip("\n") if password_stdin else click.prompt(
-        "Password", hide_input=True, confirmation_prompt=True)
+    password = (
+        sys.stdin.readline().rstrip("\n")
+        if password_stdin
+        else click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    )
     with place.begin() as conn:
-        user = add_user(conn, username=username, display_name=display_name, password_hash=hash_password(password),
-                        is_admin=admin, actor="cli")
+        user = add_user(
+            conn,
+            username=username,
+            display_name=display_name,
+            password_hash=hash_password(password),
+            is_admin=admin,
+            actor="cli",
+        )
         if role:
             check_role(role, purpose)
             pid = partner_by_name(conn, partner).id if partner else None
             grant_role(conn, user_id=user.id, role=role, partner_id=pid, purpose=purpose, actor="cli")
-    out.emit({"username": user.username, "is_admin": user.is_admin, "role": role},
-             lambda: console.print(f"Added user {user.username}{' (admin)' if admin else ''}."))
+    out.emit(
+        {"username": user.username, "is_admin": user.is_admin, "role": role},
+        lambda: console.print(f"Added user {user.username}{' (admin)' if admin else ''}."),
+    )
 
 
 @user_group.command("grant")
@@ -97,14 +129,18 @@ def user_add(place: Place, out: Output, username: str, display_name: str, passwo
 @click.option("--partner", default=None, help="The partner the role is for (default: the whole place).")
 @click.option("--purpose", type=click.Choice(list(PURPOSES)), default="planning", show_default=True)
 @with_place
-def user_grant(place: Place, out: Output, username: str, role: str, partner: str | None, purpose: str) -> None:
+def user_grant(
+    place: Place, out: Output, username: str, role: str, partner: str | None, purpose: str
+) -> None:
     """Grant a user a role for a partner and purpose."""
     with place.begin() as conn:
         user = user_by_name(conn, username)
         pid = partner_by_name(conn, partner).id if partner else None
         grant_role(conn, user_id=user.id, role=role, partner_id=pid, purpose=purpose, actor="cli")
-    out.emit({"username": username, "role": role, "partner": partner, "purpose": purpose},
-             lambda: console.print(f"{username} is now {role} for {partner or 'the whole place'} ({purpose})."))
+    out.emit(
+        {"username": username, "role": role, "partner": partner, "purpose": purpose},
+        lambda: console.print(f"{username} is now {role} for {partner or 'the whole place'} ({purpose})."),
+    )
 
 
 @user_group.command("list")
@@ -113,11 +149,31 @@ def user_list(place: Place, out: Output) -> None:
     """List users and their roles."""
     with place.read() as conn:
         rows = [(u, grants_of(conn, u.id)) for u in list_users(conn)]
-    data = [{"username": u.username, "display_name": u.display_name, "is_admin": u.is_admin,
-             "roles": [g.__dict__ for g in grants]} for u, grants in rows]
-    out.emit(data, lambda: table("Users", ("user", "name", "admin", "roles"), [
-        (u.username, u.display_name, "yes" if u.is_admin else "",
-         "; ".join(f"{g.role} ({g.partner_name or 'place'}, {g.purpose})" for g in grants)) for u, grants in rows]))
+    data = [
+        {
+            "username": u.username,
+            "display_name": u.display_name,
+            "is_admin": u.is_admin,
+            "roles": [g.__dict__ for g in grants],
+        }
+        for u, grants in rows
+    ]
+    out.emit(
+        data,
+        lambda: table(
+            "Users",
+            ("user", "name", "admin", "roles"),
+            [
+                (
+                    u.username,
+                    u.display_name,
+                    "yes" if u.is_admin else "",
+                    "; ".join(f"{g.role} ({g.partner_name or 'place'}, {g.purpose})" for g in grants),
+                )
+                for u, grants in rows
+            ],
+        ),
+    )
 
 
 @click.group("audit")
@@ -132,9 +188,14 @@ def audit_verify(place: Place, out: Output) -> None:
     with place.read() as conn:
         result = audit.verify(conn)
     data = {"ok": result.ok, "records": result.records, "problems": result.problems}
-    out.emit(data, lambda: console.print(
-        f"[green]The audit trail verifies: {result.records} records, chain intact.[/]" if result.ok else
-        "[red]The audit trail does NOT verify:[/]\n  " + "\n  ".join(result.problems)))
+    out.emit(
+        data,
+        lambda: console.print(
+            f"[green]The audit trail verifies: {result.records} records, chain intact.[/]"
+            if result.ok
+            else "[red]The audit trail does NOT verify:[/]\n  " + "\n  ".join(result.problems)
+        ),
+    )
     if not result.ok:
         sys.exit(1)
 
@@ -146,9 +207,17 @@ def audit_log(place: Place, out: Output, limit: int) -> None:
     """Show the newest audit records."""
     with place.read() as conn:
         recs = list(audit.records(conn, limit=limit, newest_first=True))
-    out.emit([r.__dict__ for r in recs], lambda: table("Audit trail (newest first)",
-             ("seq", "at", "actor", "action", "object", "detail"),
-             [(r.seq, r.at[:19], r.actor, r.action, f"{r.object_type} {r.object_id}", r.detail[:80]) for r in recs]))
+    out.emit(
+        [r.__dict__ for r in recs],
+        lambda: table(
+            "Audit trail (newest first)",
+            ("seq", "at", "actor", "action", "object", "detail"),
+            [
+                (r.seq, r.at[:19], r.actor, r.action, f"{r.object_type} {r.object_id}", r.detail[:80])
+                for r in recs
+            ],
+        ),
+    )
 
 
 @click.command("check")
@@ -156,8 +225,14 @@ def audit_log(place: Place, out: Output, limit: int) -> None:
 def check_cmd(place: Place, out: Output) -> None:
     """Check the place whole: database integrity, the audit chain, the catalog against its files."""
     report = check_place(place)
-    out.emit(report.to_dict(), lambda: console.print(
-        "[green]The place is consistent.[/]" if report.ok else "[red]Problems:[/]\n  " + "\n  ".join(report.problems)))
+    out.emit(
+        report.to_dict(),
+        lambda: console.print(
+            "[green]The place is consistent.[/]"
+            if report.ok
+            else "[red]Problems:[/]\n  " + "\n  ".join(report.problems)
+        ),
+    )
     if not report.ok:
         sys.exit(1)
 
@@ -171,5 +246,11 @@ def settings_cmd(out: Output, markdown: bool) -> None:
         click.echo(settings.as_markdown(), nl=False)
         return
     data = [{"variable": s.env_var, "default": s.default, "help": s.help} for s in settings.SETTINGS]
-    out.emit(data, lambda: table("Settings", ("variable", "default", "what it does"),
-                                 [(s.env_var, s.default, s.help) for s in settings.SETTINGS]))
+    out.emit(
+        data,
+        lambda: table(
+            "Settings",
+            ("variable", "default", "what it does"),
+            [(s.env_var, s.default, s.help) for s in settings.SETTINGS],
+        ),
+    )

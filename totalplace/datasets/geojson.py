@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from totalplace.datasets import problems as P
+from totalplace.datasets import problems as codes
 
 
 def looks_like_geojson(text_head: bytes) -> bool:
@@ -19,12 +19,12 @@ def geojson_rows(data: bytes, name: str) -> Iterator[tuple[int, list[str | objec
     try:
         document = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        P.reject(name, P.NOT_A_TABLE, f"the file is not valid GeoJSON: {exc}")
+        codes.reject(name, codes.NOT_A_TABLE, f"the file is not valid GeoJSON: {exc}")
     except RecursionError:
-        P.reject(name, P.NOT_A_TABLE, "the GeoJSON is nested too deeply to be a list of areas")
+        codes.reject(name, codes.NOT_A_TABLE, "the GeoJSON is nested too deeply to be a list of areas")
     features = document.get("features") if isinstance(document, dict) else None
     if not isinstance(features, list):
-        P.reject(name, P.NOT_A_TABLE, "the GeoJSON has no list of features")
+        codes.reject(name, codes.NOT_A_TABLE, "the GeoJSON has no list of features")
     keys: list[str] = []
     for feature in features:
         for key in (feature.get("properties") or {}) if isinstance(feature, dict) else {}:

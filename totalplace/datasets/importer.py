@@ -34,8 +34,12 @@ if TYPE_CHECKING:
 Progress = Callable[[str], None]
 
 _ARROW_TYPES: dict[str, pa.DataType] = {
-    "text": pa.string(), "code": pa.string(), "geometry": pa.string(), "money": pa.int64(),
-    "date": pa.date32(), "integer": pa.int64(),
+    "text": pa.string(),
+    "code": pa.string(),
+    "geometry": pa.string(),
+    "money": pa.int64(),
+    "date": pa.date32(),
+    "integer": pa.int64(),
 }
 
 
@@ -51,9 +55,13 @@ class ImportResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary."""
-        return {"status": self.status, "batch": self.batch.to_dict(),
-                "skipped_rows_above_header": self.skipped_rows_above_header,
-                "totals_rows_checked": self.totals_rows_checked, "effect": self.effect}
+        return {
+            "status": self.status,
+            "batch": self.batch.to_dict(),
+            "skipped_rows_above_header": self.skipped_rows_above_header,
+            "totals_rows_checked": self.totals_rows_checked,
+            "effect": self.effect,
+        }
 
 
 @dataclass(frozen=True)
@@ -104,11 +112,27 @@ def import_file(
     say("writing")
     tmp = _write_parquet(place, schema, typed)
     try:
-        return _commit(place, tmp, kind, request, typed, NewBatch(
-            kind=request.kind, partner_id=partner_id, source_name=name, sha256=sha, size_bytes=len(data),
-            importer=request.actor, imported_at=utc_now(), row_count=len(typed.source_rows),
-            totals=typed.totals, parquet_path="", parquet_sha256=file_sha256(tmp),
-        ), table)
+        return _commit(
+            place,
+            tmp,
+            kind,
+            request,
+            typed,
+            NewBatch(
+                kind=request.kind,
+                partner_id=partner_id,
+                source_name=name,
+                sha256=sha,
+                size_bytes=len(data),
+                importer=request.actor,
+                imported_at=utc_now(),
+                row_count=len(typed.source_rows),
+                totals=typed.totals,
+                parquet_path="",
+                parquet_sha256=file_sha256(tmp),
+            ),
+            table,
+        )
     finally:
         tmp.unlink(missing_ok=True)
 
@@ -117,7 +141,9 @@ def _partner_id(conn: Any, kind: DatasetKind, partner: str | None) -> int | None
     if partner:
         return partner_by_name(conn, partner).id
     if kind.needs_partner:
-        raise InvalidInputError(f"{kind.schema.kind} data belongs to a partner", hint="name it with --partner")
+        raise InvalidInputError(
+            f"{kind.schema.kind} data belongs to a partner", hint="name it with --partner"
+        )
     return None
 
 
@@ -126,10 +152,14 @@ def _apply_where(table: LocatedTable, where: dict[str, str]) -> None:
     normalised = [normalise_header(h) for h in table.headers]
     for column, wanted in where.items():
         if normalise_header(column) not in normalised:
-            raise InvalidInputError(f"no column {column!r} to filter on in {table.file}",
-                                    hint=f"columns are: {', '.join(table.headers)}")
+            raise InvalidInputError(
+                f"no column {column!r} to filter on in {table.file}",
+                hint=f"columns are: {', '.join(table.headers)}",
+            )
         position = normalised.index(normalise_header(column))
-        table.rows = [(n, c) for n, c in table.rows if position < len(c) and str(c[position]).strip() == wanted]
+        table.rows = [
+            (n, c) for n, c in table.rows if position < len(c) and str(c[position]).strip() == wanted
+        ]
 
 
 def arrow_schema(schema: DatasetSchema) -> pa.Schema:
@@ -152,7 +182,12 @@ def _write_parquet(place: Place, schema: DatasetSchema, typed: TypedTable) -> Pa
 
 
 def _commit(
-    place: Place, tmp: Path, kind: DatasetKind, request: ImportRequest, typed: TypedTable, new: NewBatch,
+    place: Place,
+    tmp: Path,
+    kind: DatasetKind,
+    request: ImportRequest,
+    typed: TypedTable,
+    new: NewBatch,
     table: LocatedTable,
 ) -> ImportResult:
     """Rename the file into place and record it, under the import lock, in one transaction."""
@@ -167,7 +202,11 @@ def _commit(
         try:
             _fsync_dir(place.batches_dir)
             batch = insert_batch(conn, batch_id, NewBatch(**{**new.__dict__, "parquet_path": final.name}))
-            effect = kind.apply(conn, batch_id, typed.columns, request.options, request.actor) if kind.apply else {}
+            effect = (
+                kind.apply(conn, batch_id, typed.columns, request.options, request.actor)
+                if kind.apply
+                else {}
+            )
         except BaseException:
             final.unlink(missing_ok=True)
             raise

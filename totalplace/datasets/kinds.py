@@ -34,21 +34,73 @@ PAYMENTS = DatasetSchema(
     title="Payments",
     description="A list of payments as a partner's finance system exports it: date, supplier, amount.",
     columns=(
-        ColumnSpec("date", "date", aliases=("payment date", "transaction date", "date paid", "invoice date",
-                                            "posting date", "effective date", "paid date")),
-        ColumnSpec("supplier", "text", aliases=("supplier name", "payee", "vendor", "vendor name", "beneficiary",
-                                                "merchant", "merchant name", "recipient", "creditor")),
-        ColumnSpec("amount", "money", aliases=("net amount", "amount £", "value", "amount paid", "total amount",
-                                               "gross amount", "line amount", "amount gbp", "amount excl vat")),
-        ColumnSpec("description", "text", required=False,
-                   aliases=("purpose", "expense description", "narrative", "details", "expenditure category")),
-        ColumnSpec("reference", "text", required=False,
-                   aliases=("transaction number", "invoice number", "document number", "reference number")),
-        ColumnSpec("cost_centre", "text", required=False,
-                   aliases=("cost centre", "service area", "department", "directorate", "service")),
-        ColumnSpec("expense_type", "text", required=False,
-                   aliases=("expense type", "expense area", "expenditure type", "account description",
-                            "subjective")),
+        ColumnSpec(
+            "date",
+            "date",
+            aliases=(
+                "payment date",
+                "transaction date",
+                "date paid",
+                "invoice date",
+                "posting date",
+                "effective date",
+                "paid date",
+            ),
+        ),
+        ColumnSpec(
+            "supplier",
+            "text",
+            aliases=(
+                "supplier name",
+                "payee",
+                "vendor",
+                "vendor name",
+                "beneficiary",
+                "merchant",
+                "merchant name",
+                "recipient",
+                "creditor",
+            ),
+        ),
+        ColumnSpec(
+            "amount",
+            "money",
+            aliases=(
+                "net amount",
+                "amount £",
+                "value",
+                "amount paid",
+                "total amount",
+                "gross amount",
+                "line amount",
+                "amount gbp",
+                "amount excl vat",
+            ),
+        ),
+        ColumnSpec(
+            "description",
+            "text",
+            required=False,
+            aliases=("purpose", "expense description", "narrative", "details", "expenditure category"),
+        ),
+        ColumnSpec(
+            "reference",
+            "text",
+            required=False,
+            aliases=("transaction number", "invoice number", "document number", "reference number"),
+        ),
+        ColumnSpec(
+            "cost_centre",
+            "text",
+            required=False,
+            aliases=("cost centre", "service area", "department", "directorate", "service"),
+        ),
+        ColumnSpec(
+            "expense_type",
+            "text",
+            required=False,
+            aliases=("expense type", "expense area", "expenditure type", "account description", "subjective"),
+        ),
     ),
     total_columns=("amount",),
 )
@@ -58,16 +110,51 @@ GEOGRAPHY = DatasetSchema(
     title="Geography (small areas)",
     description="Small areas with codes, names, parent codes, populations and optional boundaries.",
     columns=(
-        ColumnSpec("code", "code", pattern=r"[EWSNK]\d{8}", unique=True,
-                   aliases=("area_code", "area code", "gss code", "lsoa code", "lsoa11cd", "lsoa21cd", "oa11cd",
-                            "oa21cd", "wd22cd", "wd23cd", "ward code", "msoa11cd", "lad22cd")),
-        ColumnSpec("name", "text", required=False,
-                   aliases=("area_name", "area name", "lsoa name", "lsoa11nm", "lsoa21nm", "ward name",
-                            "wd22nm", "msoa11nm")),
-        ColumnSpec("parent_code", "code", required=False, pattern=r"[EWSNK]\d{8}",
-                   aliases=("parent", "parent code")),
-        ColumnSpec("population", "integer", required=False,
-                   aliases=("all_ages", "all ages", "mid 2018 population", "usual residents")),
+        ColumnSpec(
+            "code",
+            "code",
+            pattern=r"[EWSNK]\d{8}",
+            unique=True,
+            aliases=(
+                "area_code",
+                "area code",
+                "gss code",
+                "lsoa code",
+                "lsoa11cd",
+                "lsoa21cd",
+                "oa11cd",
+                "oa21cd",
+                "wd22cd",
+                "wd23cd",
+                "ward code",
+                "msoa11cd",
+                "lad22cd",
+            ),
+        ),
+        ColumnSpec(
+            "name",
+            "text",
+            required=False,
+            aliases=(
+                "area_name",
+                "area name",
+                "lsoa name",
+                "lsoa11nm",
+                "lsoa21nm",
+                "ward name",
+                "wd22nm",
+                "msoa11nm",
+            ),
+        ),
+        ColumnSpec(
+            "parent_code", "code", required=False, pattern=r"[EWSNK]\d{8}", aliases=("parent", "parent code")
+        ),
+        ColumnSpec(
+            "population",
+            "integer",
+            required=False,
+            aliases=("all_ages", "all ages", "mid 2018 population", "usual residents"),
+        ),
         ColumnSpec("boundary", "geometry", required=False, aliases=("geometry",)),
     ),
 )
@@ -77,10 +164,20 @@ def _apply_geography(
     conn: Connection, batch_id: int, columns: dict[str, list[Any]], options: dict[str, str], actor: str
 ) -> dict[str, Any]:
     rows = [
-        AreaRow(code=code, name=name or None, level=options["level"], parent_code=parent or None,
-                population=population, boundary=boundary or None)
+        AreaRow(
+            code=code,
+            name=name or None,
+            level=options["level"],
+            parent_code=parent or None,
+            population=population,
+            boundary=boundary or None,
+        )
         for code, name, parent, population, boundary in zip(
-            columns["code"], columns["name"], columns["parent_code"], columns["population"], columns["boundary"],
+            columns["code"],
+            columns["name"],
+            columns["parent_code"],
+            columns["population"],
+            columns["boundary"],
             strict=True,
         )
     ]
@@ -89,8 +186,9 @@ def _apply_geography(
 
 KINDS: dict[str, DatasetKind] = {
     "payments": DatasetKind(PAYMENTS, needs_partner=True),
-    "geography": DatasetKind(GEOGRAPHY, needs_partner=False, apply=_apply_geography,
-                             required_options=("level",)),
+    "geography": DatasetKind(
+        GEOGRAPHY, needs_partner=False, apply=_apply_geography, required_options=("level",)
+    ),
 }
 
 
@@ -99,7 +197,9 @@ def get_kind(name: str) -> DatasetKind:
     try:
         return KINDS[name]
     except KeyError:
-        raise InvalidInputError(f"unknown kind of data {name!r}", hint=f"kinds are: {', '.join(KINDS)}") from None
+        raise InvalidInputError(
+            f"unknown kind of data {name!r}", hint=f"kinds are: {', '.join(KINDS)}"
+        ) from None
 
 
 def check_options(kind: DatasetKind, options: dict[str, str]) -> None:
@@ -108,4 +208,6 @@ def check_options(kind: DatasetKind, options: dict[str, str]) -> None:
         if not options.get(name):
             raise InvalidInputError(f"{kind.schema.kind} imports need --{name}")
     if kind.schema.kind == "geography" and options["level"] not in AREA_LEVELS:
-        raise InvalidInputError(f"unknown level {options['level']!r}", hint=f"levels are: {', '.join(AREA_LEVELS)}")
+        raise InvalidInputError(
+            f"unknown level {options['level']!r}", hint=f"levels are: {', '.join(AREA_LEVELS)}"
+        )

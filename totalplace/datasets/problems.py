@@ -36,6 +36,8 @@ DUPLICATE_KEY: Final = "TP538"
 UNSAFE_XML: Final = "TP539"
 
 
-def reject(file: str, code: str, message: str, *, row: int = 0, column: str = "", value: str = "") -> NoReturn:
+def reject(
+    file: str, code: str, message: str, *, row: int = 0, column: str = "", value: str = ""
+) -> NoReturn:
     """Refuse a whole file with one problem."""
     raise ImportRejectedError(file, [RowProblem(code, file, row, column, value[:200], message)])

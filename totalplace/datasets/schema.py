@@ -66,8 +66,16 @@ class DatasetSchema:
             )
         columns = tuple(
             ColumnSpec(c.name, c.kind, c.required, (mapping[c.name],), c.pattern, c.unique, c.help)
-            if c.name in mapping else c
+            if c.name in mapping
+            else c
             for c in self.columns
         )
-        return DatasetSchema(self.kind, self.title, columns, self.total_columns, self.extra_columns,
-                             self.description, dict(mapping))
+        return DatasetSchema(
+            self.kind,
+            self.title,
+            columns,
+            self.total_columns,
+            self.extra_columns,
+            self.description,
+            dict(mapping),
+        )

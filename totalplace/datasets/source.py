@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from totalplace.datasets import problems as P
+from totalplace.datasets import problems as codes
 from totalplace.datasets.geojson import geojson_rows, looks_like_geojson
 from totalplace.datasets.limits import ImportLimits
 
@@ -38,9 +38,11 @@ class SourceRows:
 def read_source(data: bytes, name: str, limits: ImportLimits) -> SourceRows:
     """Turn a file's bytes into rows, or refuse it with a coded problem."""
     if len(data) > limits.max_bytes:
-        P.reject(name, P.FILE_TOO_LARGE, f"the file is {len(data):,} bytes; the limit is {limits.max_bytes:,}")
+        codes.reject(
+            name, codes.FILE_TOO_LARGE, f"the file is {len(data):,} bytes; the limit is {limits.max_bytes:,}"
+        )
     if not data.strip(b" \t\r\n\x00\xef\xbb\xbf"):
-        P.reject(name, P.FILE_EMPTY, "the file is empty")
+        codes.reject(name, codes.FILE_EMPTY, "the file is empty")
     if data.startswith(_GZIP_MAGIC):
         return read_source(_gunzip(data, name, limits), name.removesuffix(".gz"), limits)
     if looks_like_geojson(data):
@@ -55,7 +57,7 @@ def read_source(data: bytes, name: str, limits: ImportLimits) -> SourceRows:
                     return SourceRows(name, read_xlsx(archive, data, name, limits), "xlsx")
                 inner_name, inner = _single_csv_from_zip(archive, len(data), name, limits)
         except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-            P.reject(name, P.ZIP_UNSAFE, f"the archive is damaged or truncated: {exc}")
+            codes.reject(name, codes.ZIP_UNSAFE, f"the archive is damaged or truncated: {exc}")
         return SourceRows(name, _csv_rows(inner, f"{name}!{inner_name}", limits), "zip")
     return SourceRows(name, _csv_rows(data, name, limits), "csv")
 
@@ -64,7 +66,9 @@ def read_path(path: Path, limits: ImportLimits) -> bytes:
     """A file's bytes, refusing it by size before reading anything."""
     size = path.stat().st_size
     if size > limits.max_bytes:
-        P.reject(path.name, P.FILE_TOO_LARGE, f"the file is {size:,} bytes; the limit is {limits.max_bytes:,}")
+        codes.reject(
+            path.name, codes.FILE_TOO_LARGE, f"the file is {size:,} bytes; the limit is {limits.max_bytes:,}"
+        )
     return path.read_bytes()
 
 
@@ -74,15 +78,26 @@ def check_zip_members(archive: zipfile.ZipFile, packed_size: int, name: str, lim
     for info in archive.infolist():
         member = PurePosixPath(info.filename.replace("\\", "/"))
         if member.is_absolute() or ".." in member.parts or ":" in info.filename:
-            P.reject(name, P.ZIP_UNSAFE, f"the archive holds an unsafe path {info.filename!r}",
-                     value=info.filename)
+            codes.reject(
+                name,
+                codes.ZIP_UNSAFE,
+                f"the archive holds an unsafe path {info.filename!r}",
+                value=info.filename,
+            )
         total += info.file_size
     if total > limits.max_unzipped_bytes:
-        P.reject(name, P.ZIP_UNSAFE, f"the archive would unpack to {total:,} bytes; the limit is "
-                 f"{limits.max_unzipped_bytes:,}")
+        codes.reject(
+            name,
+            codes.ZIP_UNSAFE,
+            f"the archive would unpack to {total:,} bytes; the limit is {limits.max_unzipped_bytes:,}",
+        )
     if total > 1_000_000 and total > packed_size * limits.max_zip_ratio:
-        P.reject(name, P.ZIP_UNSAFE, f"the archive unpacks {total // max(packed_size, 1):,} times its size, "
-                 "which only a zip bomb does")
+        codes.reject(
+            name,
+            codes.ZIP_UNSAFE,
+            f"the archive unpacks {total // max(packed_size, 1):,} times its size, "
+            "which only a zip bomb does",
+        )
 
 
 def read_member(archive: zipfile.ZipFile, member: str, name: str, limits: ImportLimits) -> bytes:
@@ -92,7 +107,9 @@ def read_member(archive: zipfile.ZipFile, member: str, name: str, limits: Import
         while chunk := stream.read(1 << 20):
             out += chunk
             if len(out) > limits.max_unzipped_bytes:
-                P.reject(name, P.ZIP_UNSAFE, f"{member} unpacks past {limits.max_unzipped_bytes:,} bytes")
+                codes.reject(
+                    name, codes.ZIP_UNSAFE, f"{member} unpacks past {limits.max_unzipped_bytes:,} bytes"
+                )
     return bytes(out)
 
 
@@ -100,7 +117,7 @@ def _gunzip(data: bytes, name: str, limits: ImportLimits) -> bytes:
     """Decompress gzip in bounded steps, refusing as soon as output outgrows the input consumed so far.
 
     Checking the ratio against the bytes consumed (not the whole file) stops a gzip bomb within its first
-    chunk, so memory stays near ``chunk × max_zip_ratio`` whatever the file claims to hold.
+    chunk, so memory stays near ``chunk times max_zip_ratio`` whatever the file claims to hold.
     """
     inflater = zlib.decompressobj(wbits=31)
     out = bytearray()
@@ -114,14 +131,19 @@ def _gunzip(data: bytes, name: str, limits: ImportLimits) -> bytes:
                 out += inflater.decompress(pending, 1 << 22)
                 pending = inflater.unconsumed_tail
                 if len(out) > limits.max_unzipped_bytes:
-                    P.reject(name, P.ZIP_UNSAFE, f"the file unpacks past {limits.max_unzipped_bytes:,} bytes")
+                    codes.reject(
+                        name, codes.ZIP_UNSAFE, f"the file unpacks past {limits.max_unzipped_bytes:,} bytes"
+                    )
                 if len(out) > (1 << 22) and len(out) > consumed * limits.max_zip_ratio:
-                    P.reject(name, P.ZIP_UNSAFE, "the file unpacks to hundreds of times its size, which only "
-                             "a compression bomb does")
+                    codes.reject(
+                        name,
+                        codes.ZIP_UNSAFE,
+                        "the file unpacks to hundreds of times its size, which only a compression bomb does",
+                    )
         if not inflater.eof:
-            P.reject(name, P.ZIP_UNSAFE, "the gzip file is truncated")
+            codes.reject(name, codes.ZIP_UNSAFE, "the gzip file is truncated")
     except zlib.error as exc:
-        P.reject(name, P.ZIP_UNSAFE, f"the gzip file is damaged: {exc}")
+        codes.reject(name, codes.ZIP_UNSAFE, f"the gzip file is damaged: {exc}")
     return bytes(out)
 
 
@@ -130,13 +152,17 @@ def _single_csv_from_zip(
 ) -> tuple[str, bytes]:
     check_zip_members(archive, packed_size, name, limits)
     members = [
-        i.filename for i in archive.infolist()
+        i.filename
+        for i in archive.infolist()
         if not i.is_dir() and not i.filename.startswith("__MACOSX/") and not i.filename.endswith(".DS_Store")
     ]
     if len(members) != 1:
-        P.reject(name, P.ZIP_CONTENTS,
-                 f"the archive holds {len(members)} files; it should hold exactly one CSV",
-                 value=", ".join(members[:5]))
+        codes.reject(
+            name,
+            codes.ZIP_CONTENTS,
+            f"the archive holds {len(members)} files; it should hold exactly one CSV",
+            value=", ".join(members[:5]),
+        )
     return members[0], read_member(archive, members[0], name, limits)
 
 
@@ -146,10 +172,16 @@ def decode_text(data: bytes, name: str) -> str:
         return data.decode("utf-16")
     head = data[:65536]
     if b"\x00" in head:
-        P.reject(name, P.BINARY_FILE, "the file is not text (it holds NUL bytes); export it as CSV or XLSX")
+        codes.reject(
+            name, codes.BINARY_FILE, "the file is not text (it holds NUL bytes); export it as CSV or XLSX"
+        )
     lowered = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if lowered.startswith(_HTML_STARTS):
-        P.reject(name, P.NOT_A_TABLE, "the file is a web page or XML, not a CSV table; save it as CSV and retry")
+        codes.reject(
+            name,
+            codes.NOT_A_TABLE,
+            "the file is a web page or XML, not a CSV table; save it as CSV and retry",
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -157,8 +189,12 @@ def decode_text(data: bytes, name: str) -> str:
     try:
         return data.decode("cp1252")
     except UnicodeDecodeError as exc:
-        P.reject(name, P.ENCODING, f"the file is neither UTF-8 nor Windows-1252 text (byte {exc.start:,})",
-                 value=repr(data[exc.start : exc.start + 4]))
+        codes.reject(
+            name,
+            codes.ENCODING,
+            f"the file is neither UTF-8 nor Windows-1252 text (byte {exc.start:,})",
+            value=repr(data[exc.start : exc.start + 4]),
+        )
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -178,7 +214,9 @@ def _csv_rows(data: bytes, name: str, limits: ImportLimits) -> Iterator[tuple[in
     first_lines = text[: 4 * 1024 * 1024].split("\n", 50)[:50]
     widest = max((line.count(delimiter) + 1 for line in first_lines), default=0)
     if widest > limits.max_columns:
-        P.reject(name, P.TOO_MANY_COLUMNS, f"a row has {widest:,} columns; the limit is {limits.max_columns:,}")
+        codes.reject(
+            name, codes.TOO_MANY_COLUMNS, f"a row has {widest:,} columns; the limit is {limits.max_columns:,}"
+        )
     return _parse_csv(text, delimiter, name, limits)
 
 
@@ -192,10 +230,15 @@ def _parse_csv(
         for cells in reader:
             row_number = reader.line_num
             if len(cells) > limits.max_columns:
-                P.reject(name, P.TOO_MANY_COLUMNS, f"row {row_number} has {len(cells):,} columns",
-                         row=row_number)
+                codes.reject(
+                    name,
+                    codes.TOO_MANY_COLUMNS,
+                    f"row {row_number} has {len(cells):,} columns",
+                    row=row_number,
+                )
             yield row_number, list(cells)
     except csv.Error as exc:
-        code = P.FIELD_TOO_LARGE if "field larger" in str(exc) else P.RAGGED_ROW
-        P.reject(name, code, f"the CSV cannot be read past line {reader.line_num}: {exc}",
-                 row=reader.line_num)
+        code = codes.FIELD_TOO_LARGE if "field larger" in str(exc) else codes.RAGGED_ROW
+        codes.reject(
+            name, code, f"the CSV cannot be read past line {reader.line_num}: {exc}", row=reader.line_num
+        )

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from totalplace.datasets import problems as P
+from totalplace.datasets import problems as codes
 from totalplace.datasets.limits import ImportLimits
 from totalplace.datasets.schema import DatasetSchema, normalise_header
 from totalplace.errors import RowProblem
@@ -55,13 +55,18 @@ def _find_header(
         if seen >= HEADER_SEARCH_ROWS:
             break
     if seen == 0:
-        P.reject(file, P.FILE_EMPTY, "the file holds no rows")
+        codes.reject(file, codes.FILE_EMPTY, "the file holds no rows")
     if best[1]:
         # The row naming the most known columns is the header; say which required ones it lacks.
         missing = [c.name for c in required if c.name not in best[1]]
         raise_missing(file, best[0], missing, schema)
-    P.reject(file, P.NO_HEADER, f"no header row naming the columns {', '.join(c.name for c in required)} "
-             f"was found in the first {HEADER_SEARCH_ROWS} rows", row=1)
+    codes.reject(
+        file,
+        codes.NO_HEADER,
+        f"no header row naming the columns {', '.join(c.name for c in required)} "
+        f"was found in the first {HEADER_SEARCH_ROWS} rows",
+        row=1,
+    )
 
 
 def raise_missing(file: str, row: int, missing: list[str], schema: DatasetSchema) -> None:
@@ -72,8 +77,11 @@ def raise_missing(file: str, row: int, missing: list[str], schema: DatasetSchema
     for name in missing:
         spec = next(c for c in schema.columns if c.name == name)
         names = ", ".join(repr(a) for a in (spec.name, *spec.aliases))
-        found.append(RowProblem(P.MISSING_COLUMN, file, row, name, "",
-                                f"no column for {name} (looked for {names})"))
+        found.append(
+            RowProblem(
+                codes.MISSING_COLUMN, file, row, name, "", f"no column for {name} (looked for {names})"
+            )
+        )
     raise ImportRejectedError(file, found)
 
 
@@ -88,30 +96,64 @@ def locate_table(
     for spec in schema.columns:
         positions = [i for i, h in enumerate(normalised) if spec.matches(h)]
         if len(positions) > 1:
-            table.problems.append(RowProblem(P.DUPLICATE_COLUMN, file, header_row, headers[positions[1]], "",
-                                             f"two columns could be {spec.name}; rename or remove one"))
+            table.problems.append(
+                RowProblem(
+                    codes.DUPLICATE_COLUMN,
+                    file,
+                    header_row,
+                    headers[positions[1]],
+                    "",
+                    f"two columns could be {spec.name}; rename or remove one",
+                )
+            )
         if positions:
             table.index[spec.name] = positions[0]
     last_needed = max(table.index.values(), default=0)
     width = len(headers)
     for number, cells in rows:
         if len(table.rows) >= limits.max_rows:
-            P.reject(file, P.TOO_MANY_ROWS, f"the file has more than {limits.max_rows:,} data rows", row=number)
+            codes.reject(
+                file, codes.TOO_MANY_ROWS, f"the file has more than {limits.max_rows:,} data rows", row=number
+            )
         if _is_blank(cells):
             continue
         if [normalise_header(c) for c in cells] == normalised:
-            table.problems.append(RowProblem(P.REPEATED_HEADER, file, number, headers[0], str(cells[0]),
-                                             "the header row appears again inside the data; remove it"))
+            table.problems.append(
+                RowProblem(
+                    codes.REPEATED_HEADER,
+                    file,
+                    number,
+                    headers[0],
+                    str(cells[0]),
+                    "the header row appears again inside the data; remove it",
+                )
+            )
             continue
         if len(cells) > width and any(str(c).strip() for c in cells[width:]):
-            table.problems.append(RowProblem(P.RAGGED_ROW, file, number, f"column {width + 1}", str(cells[width]),
-                                             f"the row has {len(cells)} cells but the header has {width}; "
-                                             "is a comma missing its quotes?"))
+            table.problems.append(
+                RowProblem(
+                    codes.RAGGED_ROW,
+                    file,
+                    number,
+                    f"column {width + 1}",
+                    str(cells[width]),
+                    f"the row has {len(cells)} cells but the header has {width}; "
+                    "is a comma missing its quotes?",
+                )
+            )
             continue
         if len(cells) <= last_needed:
             first_missing = headers[len(cells)] if len(cells) < width else f"column {len(cells) + 1}"
-            table.problems.append(RowProblem(P.RAGGED_ROW, file, number, first_missing, "",
-                                             f"the row has {len(cells)} cells but the header has {width}"))
+            table.problems.append(
+                RowProblem(
+                    codes.RAGGED_ROW,
+                    file,
+                    number,
+                    first_missing,
+                    "",
+                    f"the row has {len(cells)} cells but the header has {width}",
+                )
+            )
             continue
         table.rows.append((number, cells))
     _set_aside_totals(table)

@@ -11,7 +11,7 @@ import shapely
 import shapely.errors
 import shapely.geometry
 
-from totalplace.datasets import problems as P
+from totalplace.datasets import problems as codes
 from totalplace.datasets.schema import ColumnSpec, DatasetSchema
 from totalplace.datasets.table import LocatedTable
 from totalplace.datasets.values import CellError, parse_date, parse_integer
@@ -47,8 +47,14 @@ def _parse_cell(spec: ColumnSpec, raw: object) -> Any:
     return text
 
 
-_CODES = {"money": P.BAD_AMOUNT, "date": P.BAD_DATE, "integer": P.BAD_INTEGER, "code": P.BAD_CODE,
-          "geometry": P.BAD_GEOMETRY, "text": P.MISSING_VALUE}
+_CODES = {
+    "money": codes.BAD_AMOUNT,
+    "date": codes.BAD_DATE,
+    "integer": codes.BAD_INTEGER,
+    "code": codes.BAD_CODE,
+    "geometry": codes.BAD_GEOMETRY,
+    "text": codes.MISSING_VALUE,
+}
 
 
 def validate_table(table: LocatedTable, schema: DatasetSchema, max_problems: int) -> TypedTable:
@@ -64,19 +70,31 @@ def validate_table(table: LocatedTable, schema: DatasetSchema, max_problems: int
             value: Any = None
             if str(raw).strip() == "":
                 if spec.required:
-                    typed.problems.append(RowProblem(P.MISSING_VALUE, table.file, number, header, "",
-                                                     f"{spec.name} is empty"))
+                    typed.problems.append(
+                        RowProblem(
+                            codes.MISSING_VALUE, table.file, number, header, "", f"{spec.name} is empty"
+                        )
+                    )
             else:
                 try:
                     value = _parse_cell(spec, raw)
                 except CellError as exc:
-                    typed.problems.append(RowProblem(_CODES[spec.kind], table.file, number, header,
-                                                     str(raw)[:200], str(exc)))
+                    typed.problems.append(
+                        RowProblem(_CODES[spec.kind], table.file, number, header, str(raw)[:200], str(exc))
+                    )
             if spec.unique and value is not None:
                 first = seen[spec.name].setdefault(value, number)
                 if first != number:
-                    typed.problems.append(RowProblem(P.DUPLICATE_KEY, table.file, number, header, str(raw),
-                                                     f"{spec.name} {raw} already appears in row {first}"))
+                    typed.problems.append(
+                        RowProblem(
+                            codes.DUPLICATE_KEY,
+                            table.file,
+                            number,
+                            header,
+                            str(raw),
+                            f"{spec.name} {raw} already appears in row {first}",
+                        )
+                    )
             typed.columns[spec.stored_name].append(value)
         for spec in schema.columns:
             if spec.name not in table.index:
@@ -85,8 +103,16 @@ def validate_table(table: LocatedTable, schema: DatasetSchema, max_problems: int
         if len(typed.problems) >= max_problems:
             break
     if not table.rows and not typed.problems:
-        typed.problems.append(RowProblem(P.NO_DATA_ROWS, table.file, table.header_row, "", "",
-                                         "the table has a header but no data rows"))
+        typed.problems.append(
+            RowProblem(
+                codes.NO_DATA_ROWS,
+                table.file,
+                table.header_row,
+                "",
+                "",
+                "the table has a header but no data rows",
+            )
+        )
     for name in schema.total_columns:
         spec = next(s for s in schema.columns if s.name == name)
         typed.totals[spec.stored_name] = sum(v for v in typed.columns[spec.stored_name] if v is not None)
@@ -109,10 +135,16 @@ def _check_totals_rows(table: LocatedTable, schema: DatasetSchema, typed: TypedT
             spec = next(s for s in schema.columns if s.name == name)
             computed = Money(typed.totals[spec.stored_name])
             if stated != computed:
-                typed.problems.append(RowProblem(
-                    P.TOTALS_MISMATCH, table.file, number, table.headers[position], str(cells[position]),
-                    f"the file's total is {stated} but its rows add up to {computed}",
-                ))
+                typed.problems.append(
+                    RowProblem(
+                        codes.TOTALS_MISMATCH,
+                        table.file,
+                        number,
+                        table.headers[position],
+                        str(cells[position]),
+                        f"the file's total is {stated} but its rows add up to {computed}",
+                    )
+                )
 
 
 def _check_geometry(text: str) -> str:
@@ -131,5 +163,7 @@ def _check_geometry(text: str) -> str:
         raise CellError("the boundary encloses no area")
     west, south, east, north = polygon.bounds
     if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
-        raise CellError("the boundary is not in longitude/latitude degrees; reproject it to WGS84 (EPSG:4326)")
+        raise CellError(
+            "the boundary is not in longitude/latitude degrees; reproject it to WGS84 (EPSG:4326)"
+        )
     return text

@@ -10,8 +10,18 @@ EARLIEST: Final = date(1900, 1, 1)
 LATEST: Final = date(2100, 12, 31)
 
 _DATE_FORMATS: Final = (
-    "%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d-%b-%Y", "%d-%b-%y", "%d %b %Y",
-    "%d %B %Y", "%Y/%m/%d", "%d-%B-%Y", "%Y%m%d",
+    "%d/%m/%Y",
+    "%d/%m/%y",
+    "%Y-%m-%d",
+    "%d-%m-%Y",
+    "%d.%m.%Y",
+    "%d-%b-%Y",
+    "%d-%b-%y",
+    "%d %b %Y",
+    "%d %B %Y",
+    "%Y/%m/%d",
+    "%d-%B-%Y",
+    "%Y%m%d",
 )
 _TIME_SUFFIX: Final = re.compile(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
 
@@ -29,7 +39,7 @@ def parse_date(value: str | object) -> date:
     text = _TIME_SUFFIX.sub("", str(value).strip())
     for fmt in _DATE_FORMATS:
         try:
-            return _in_range(datetime.strptime(text, fmt).date())  # noqa: DTZ007 - calendar dates only
+            return _in_range(datetime.strptime(text, fmt).date())
         except ValueError:
             continue
     if re.fullmatch(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}", text):
@@ -39,7 +49,7 @@ def parse_date(value: str | object) -> date:
 
 def _in_range(value: date) -> date:
     if not EARLIEST <= value <= LATEST:
-        raise CellError(f"{value.isoformat()} is outside {EARLIEST.year}–{LATEST.year}")
+        raise CellError(f"{value.isoformat()} is outside {EARLIEST.year} to {LATEST.year}")
     return value
 
 

@@ -8,7 +8,7 @@ import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime
 
-from totalplace.datasets import problems as P
+from totalplace.datasets import problems as codes
 from totalplace.datasets.limits import ImportLimits
 from totalplace.datasets.source import check_zip_members, read_member
 
@@ -21,11 +21,17 @@ def read_xlsx(
     """Rows of the first worksheet as text cells (dates stay dates); refuses unsafe workbooks first."""
     check_zip_members(archive, len(data), name, limits)
     for member in archive.namelist():
-        if member.endswith((".xml", ".rels")):
-            # Workbooks never need a DTD; one is how an entity-expansion ("billion laughs") bomb starts.
-            if _DANGEROUS_XML.search(read_member(archive, member, name, limits)[:1_000_000]):
-                P.reject(name, P.UNSAFE_XML, f"the workbook part {member} declares XML entities, which "
-                         "workbooks never need; it was refused as unsafe", value=member)
+        # Workbooks never need a DTD; one is how an entity-expansion ("billion laughs") bomb starts.
+        if member.endswith((".xml", ".rels")) and _DANGEROUS_XML.search(
+            read_member(archive, member, name, limits)[:1_000_000]
+        ):
+            codes.reject(
+                name,
+                codes.UNSAFE_XML,
+                f"the workbook part {member} declares XML entities, which "
+                "workbooks never need; it was refused as unsafe",
+                value=member,
+            )
     return _rows(data, name, limits)
 
 
@@ -36,15 +42,20 @@ def _rows(data: bytes, name: str, limits: ImportLimits) -> Iterator[tuple[int, l
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (defusedxml.DefusedXmlException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        P.reject(name, P.NOT_A_TABLE, f"the workbook cannot be read: {exc}")
+        codes.reject(name, codes.NOT_A_TABLE, f"the workbook cannot be read: {exc}")
     sheet = book.worksheets[0]
     if (sheet.max_column or 0) > limits.max_columns:
-        P.reject(name, P.TOO_MANY_COLUMNS, f"the sheet has {sheet.max_column:,} columns; the limit is "
-                 f"{limits.max_columns:,}")
+        codes.reject(
+            name,
+            codes.TOO_MANY_COLUMNS,
+            f"the sheet has {sheet.max_column:,} columns; the limit is {limits.max_columns:,}",
+        )
     try:
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
             if len(values) > limits.max_columns:
-                P.reject(name, P.TOO_MANY_COLUMNS, f"row {number} has {len(values):,} columns", row=number)
+                codes.reject(
+                    name, codes.TOO_MANY_COLUMNS, f"row {number} has {len(values):,} columns", row=number
+                )
             yield number, [_cell_text(v) for v in values]
     finally:
         book.close()

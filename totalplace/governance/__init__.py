@@ -1,1 +1,1 @@
-"""Who may do what: passwords, roles scoped to a partner and a purpose, and permission checks (DESIGN.md §7)."""
+"""Who may do what: passwords, roles scoped to a partner and a purpose, permission checks (DESIGN.md §7)."""

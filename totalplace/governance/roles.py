@@ -58,8 +58,10 @@ class Principal:
     def require(self, action: str, partner_id: int | None = None) -> None:
         """Raise PermissionDeniedError unless allowed."""
         if not self.can(action, partner_id):
-            raise PermissionDeniedError(f"{self.username} may not {action.replace('.', ' ')}",
-                                        hint="ask a partnership lead to grant you a role that allows it")
+            raise PermissionDeniedError(
+                f"{self.username} may not {action.replace('.', ' ')}",
+                hint="ask a partnership lead to grant you a role that allows it",
+            )
 
 
 OPERATOR = Principal("cli", True, ())

@@ -31,11 +31,18 @@ def render(chart: alt.TopLevelMixin, title: str) -> RenderedChart:
     return RenderedChart(title, spec, vlc.vegalite_to_svg(spec))
 
 
-def bar_chart(rows: list[dict[str, Any]], *, category: str, value: str, title: str, value_title: str,
-              colour: str = "#1d6fa5") -> RenderedChart:
+def bar_chart(
+    rows: list[dict[str, Any]],
+    *,
+    category: str,
+    value: str,
+    title: str,
+    value_title: str,
+    colour: str = "#1d6fa5",
+) -> RenderedChart:
     """A horizontal bar chart of ``value`` by ``category``, largest first."""
     chart = (
-        alt.Chart(alt.Data(values=rows))
+        alt.Chart(alt.Data(values=rows))  # type: ignore[no-untyped-call]
         .mark_bar(color=colour)
         .encode(
             y=alt.Y(f"{category}:N", sort="-x", title=None),

@@ -55,15 +55,25 @@ def upsert_areas(conn: Connection, rows: list[AreaRow], *, batch_id: int, actor:
             conn.execute(areas.insert().values(code=row.code, **values))
             known.add(row.code)
             added += 1
-    audit.append(conn, actor=actor, action="geography.import", object_type="batch", object_id=batch_id,
-                 detail={"added": added, "updated": updated})
+    audit.append(
+        conn,
+        actor=actor,
+        action="geography.import",
+        object_type="batch",
+        object_id=batch_id,
+        detail={"added": added, "updated": updated},
+    )
     return {"added": added, "updated": updated}
 
 
 def list_areas(conn: Connection, level: str | None = None) -> list[Area]:
     """Areas, by level and code."""
     query = select(
-        areas.c.code, areas.c.name, areas.c.level, areas.c.parent_code, areas.c.population,
+        areas.c.code,
+        areas.c.name,
+        areas.c.level,
+        areas.c.parent_code,
+        areas.c.population,
         areas.c.boundary.is_not(None).label("has_boundary"),
     ).order_by(areas.c.level, areas.c.code)
     if level is not None:
@@ -73,16 +83,20 @@ def list_areas(conn: Connection, level: str | None = None) -> list[Area]:
 
 def boundaries(conn: Connection, level: str) -> list[tuple[str, str, int | None, str]]:
     """(code, name, population, GeoJSON geometry text) of every area of a level that has a boundary."""
-    query = select(areas.c.code, areas.c.name, areas.c.population, areas.c.boundary).where(
-        areas.c.level == level, areas.c.boundary.is_not(None)
-    ).order_by(areas.c.code)
+    query = (
+        select(areas.c.code, areas.c.name, areas.c.population, areas.c.boundary)
+        .where(areas.c.level == level, areas.c.boundary.is_not(None))
+        .order_by(areas.c.code)
+    )
     return [(r.code, r.name, r.population, r.boundary) for r in conn.execute(query)]
 
 
 def summary(conn: Connection) -> dict[str, dict[str, int]]:
     """Per level: number of areas, total population, number with boundaries."""
     query = select(
-        areas.c.level, func.count(), func.coalesce(func.sum(areas.c.population), 0),
+        areas.c.level,
+        func.count(),
+        func.coalesce(func.sum(areas.c.population), 0),
         func.count(areas.c.boundary),
     ).group_by(areas.c.level)
     return {

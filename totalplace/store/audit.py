@@ -72,7 +72,7 @@ def append(
     object_id: str | int,
     detail: Mapping[str, Any] | None = None,
 ) -> AuditRecord:
-    """Add a record inside the caller's transaction, so it commits or rolls back with the change it records."""
+    """Add a record inside the caller's transaction: it commits or rolls back with the change it records."""
     head = conn.execute(
         select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1).with_for_update()
     ).one()
@@ -98,7 +98,9 @@ def append(
     return AuditRecord(seq, at, actor, action, object_type, oid, detail_text, head.hash, digest)
 
 
-def records(conn: Connection, *, limit: int | None = None, newest_first: bool = False) -> Iterator[AuditRecord]:
+def records(
+    conn: Connection, *, limit: int | None = None, newest_first: bool = False
+) -> Iterator[AuditRecord]:
     """The audit records in sequence order (or newest first)."""
     order = audit_log.c.seq.desc() if newest_first else audit_log.c.seq
     query = select(audit_log).order_by(order)

@@ -87,9 +87,18 @@ def insert_batch(conn: Connection, batch_id: int, new: NewBatch) -> Batch:
     values["totals"] = json.dumps(new.totals, sort_keys=True)
     conn.execute(batches.insert().values(id=batch_id, status="active", superseded_by=None, **values))
     audit.append(
-        conn, actor=new.importer, action="batch.import", object_type="batch", object_id=batch_id,
-        detail={"kind": new.kind, "source": new.source_name, "sha256": new.sha256, "rows": new.row_count,
-                "totals": new.totals},
+        conn,
+        actor=new.importer,
+        action="batch.import",
+        object_type="batch",
+        object_id=batch_id,
+        detail={
+            "kind": new.kind,
+            "source": new.source_name,
+            "sha256": new.sha256,
+            "rows": new.row_count,
+            "totals": new.totals,
+        },
     )
     return get_batch(conn, batch_id)
 
@@ -118,8 +127,17 @@ def supersede(conn: Connection, *, old_id: int, new_id: int, actor: str) -> None
     if old.kind != new.kind:
         raise ConflictError(f"batch {old_id} is {old.kind} data and batch {new_id} is {new.kind} data")
     if old_id == new_id or old.status != "active" or new.status != "active":
-        raise ConflictError(f"batch {old_id} cannot be superseded by batch {new_id}",
-                            hint="both must be active and different")
-    conn.execute(update(batches).where(batches.c.id == old_id).values(status="superseded", superseded_by=new_id))
-    audit.append(conn, actor=actor, action="batch.supersede", object_type="batch", object_id=old_id,
-                 detail={"superseded_by": new_id})
+        raise ConflictError(
+            f"batch {old_id} cannot be superseded by batch {new_id}", hint="both must be active and different"
+        )
+    conn.execute(
+        update(batches).where(batches.c.id == old_id).values(status="superseded", superseded_by=new_id)
+    )
+    audit.append(
+        conn,
+        actor=actor,
+        action="batch.supersede",
+        object_type="batch",
+        object_id=old_id,
+        detail={"superseded_by": new_id},
+    )

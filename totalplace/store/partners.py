@@ -42,12 +42,18 @@ def add_partner(conn: Connection, *, name: str, kind: str, code: str | None, act
     try:
         with conn.begin_nested():
             pid = conn.execute(
-                partners.insert().values(name=name, kind=kind, code=code, created_at=created)
-            ).inserted_primary_key[0]
+                partners.insert()
+                .values(name=name, kind=kind, code=code, created_at=created)
+                .returning(partners.c.id)
+            ).scalar_one()
     except IntegrityError:
         raise ConflictError(f"a partner called {name!r} already exists") from None
     audit.append(
-        conn, actor=actor, action="partner.add", object_type="partner", object_id=pid,
+        conn,
+        actor=actor,
+        action="partner.add",
+        object_type="partner",
+        object_id=pid,
         detail={"name": name, "kind": kind, "code": code},
     )
     return Partner(int(pid), name, kind, code, created)

@@ -48,13 +48,23 @@ def add_user(
         raise ConflictError(f"a user called {username!r} already exists")
     created = utc_now()
     uid = conn.execute(
-        users.insert().values(
-            username=username, display_name=display_name or username, password_hash=password_hash,
-            is_admin=is_admin, active=True, created_at=created,
+        users.insert()
+        .values(
+            username=username,
+            display_name=display_name or username,
+            password_hash=password_hash,
+            is_admin=is_admin,
+            active=True,
+            created_at=created,
         )
-    ).inserted_primary_key[0]
+        .returning(users.c.id)
+    ).scalar_one()
     audit.append(
-        conn, actor=actor, action="user.add", object_type="user", object_id=uid,
+        conn,
+        actor=actor,
+        action="user.add",
+        object_type="user",
+        object_id=uid,
         detail={"username": username, "is_admin": is_admin},
     )
     return User(int(uid), username, display_name or username, password_hash, is_admin, True, created)
@@ -86,7 +96,9 @@ def grant_role(
         select(role_grants.c.id).where(
             role_grants.c.user_id == user_id,
             role_grants.c.role == role,
-            role_grants.c.partner_id.is_(None) if partner_id is None else role_grants.c.partner_id == partner_id,
+            role_grants.c.partner_id.is_(None)
+            if partner_id is None
+            else role_grants.c.partner_id == partner_id,
             role_grants.c.purpose == purpose,
         )
     ).first()
@@ -96,7 +108,11 @@ def grant_role(
         role_grants.insert().values(user_id=user_id, role=role, partner_id=partner_id, purpose=purpose)
     )
     audit.append(
-        conn, actor=actor, action="role.grant", object_type="user", object_id=user_id,
+        conn,
+        actor=actor,
+        action="role.grant",
+        object_type="user",
+        object_id=user_id,
         detail={"role": role, "partner_id": partner_id, "purpose": purpose},
     )
 

@@ -15,7 +15,7 @@ from totalplace.errors import TotalplaceError
 from totalplace.place import Place
 from totalplace.web import auth_routes, pages, upload
 from totalplace.web.render import page
-from totalplace.web.session import LoginRequired
+from totalplace.web.session import LoginRequiredError
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -30,8 +30,11 @@ def create_app(place: Place) -> FastAPI:
     app = FastAPI(title=f"totalplace: {place.config.name}", docs_url=None, redoc_url=None)
     app.state.place = place
     app.add_middleware(
-        SessionMiddleware, secret_key=place.secret_key(), session_cookie="totalplace_session",
-        max_age=int(timedelta(hours=settings.get_int("session_hours")).total_seconds()), same_site="strict",
+        SessionMiddleware,
+        secret_key=place.secret_key(),
+        session_cookie="totalplace_session",
+        max_age=int(timedelta(hours=settings.get_int("session_hours")).total_seconds()),
+        same_site="strict",
     )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(auth_routes.router)
@@ -40,7 +43,7 @@ def create_app(place: Place) -> FastAPI:
 
     @app.exception_handler(TotalplaceError)
     async def handle_error(request: Request, error: TotalplaceError) -> Response:
-        if isinstance(error, LoginRequired) and not wants_json(request):
+        if isinstance(error, LoginRequiredError) and not wants_json(request):
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
         if wants_json(request):
             return JSONResponse({"error": error.to_dict()}, status_code=error.http_status)
@@ -51,7 +54,8 @@ def create_app(place: Place) -> FastAPI:
         response: Response = await call_next(request)  # type: ignore[operator]
         # Everything is served from here; a strict policy blocks any script or asset from elsewhere.
         response.headers["Content-Security-Policy"] = (
-            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'"
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            "frame-ancestors 'none'"
         )
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"

@@ -30,8 +30,13 @@ def login_form(request: Request, next: str = "/") -> Response:
 
 
 @router.post("/login")
-def login(request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()],
-          csrf_token: Annotated[str, Form()], next: Annotated[str, Form()] = "/") -> Response:
+def login(
+    request: Request,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    csrf_token: Annotated[str, Form()],
+    next: Annotated[str, Form()] = "/",
+) -> Response:
     """Check the password and start a session."""
     check_csrf(request, csrf_token)
     place: Place = request.app.state.place
@@ -41,11 +46,19 @@ def login(request: Request, username: Annotated[str, Form()], password: Annotate
             ok = user.active and verify_password(user.password_hash, password)
         except NotFoundError:
             ok = False
-        audit.append(conn, actor=username.strip().lower()[:80] or "?", action="login" if ok else "login.failed",
-                     object_type="session", object_id="web", detail={})
+        audit.append(
+            conn,
+            actor=username.strip().lower()[:80] or "?",
+            action="login" if ok else "login.failed",
+            object_type="session",
+            object_id="web",
+            detail={},
+        )
     if not ok:
         error = AuthenticationError("wrong user name or password")
-        return page(request, "login.html", {"next": _safe_next(next), "error": error.to_dict()}, status_code=401)
+        return page(
+            request, "login.html", {"next": _safe_next(next), "error": error.to_dict()}, status_code=401
+        )
     # A new session on login: nothing from before (including the CSRF token) carries over (session fixation).
     request.session.clear()
     request.session["user"] = user.username
@@ -68,5 +81,11 @@ def session_json(request: Request) -> Response:
     from totalplace.web.session import csrf_token, current_principal
 
     principal = current_principal(request)
-    return JSONResponse({"user": principal.username, "is_admin": principal.is_admin,
-                         "roles": [g.__dict__ for g in principal.grants], "csrf_token": csrf_token(request)})
+    return JSONResponse(
+        {
+            "user": principal.username,
+            "is_admin": principal.is_admin,
+            "roles": [g.__dict__ for g in principal.grants],
+            "csrf_token": csrf_token(request),
+        }
+    )

@@ -49,17 +49,28 @@ def home(request: Request, principal: Principal) -> dict[str, Any]:
         if b.partner_name:
             rows_by_partner[b.partner_name] += b.row_count
     kinds = {k: sum(1 for b in batches if b.kind == k) for k in KINDS}
-    engines = [{"stage": stage, "engine": title, "needs": kind, "ready": kinds.get(kind, 0) > 0}
-               for stage, title, kind in ENGINES]
+    engines = [
+        {"stage": stage, "engine": title, "needs": kind, "ready": kinds.get(kind, 0) > 0}
+        for stage, title, kind in ENGINES
+    ]
     charts = {}
     if wards and any(w.population for w in wards):
         charts["population"] = bar_chart(
             [{"ward": w.name, "population": w.population or 0} for w in wards],
-            category="ward", value="population", title="Residents by ward", value_title="residents")
+            category="ward",
+            value="population",
+            title="Residents by ward",
+            value_title="residents",
+        )
     if rows_by_partner:
         charts["rows"] = bar_chart(
             [{"partner": k, "rows": v} for k, v in rows_by_partner.items()],
-            category="partner", value="rows", title="Rows imported by partner", value_title="rows", colour="#6a3d9a")
+            category="partner",
+            value="rows",
+            title="Rows imported by partner",
+            value_title="rows",
+            colour="#6a3d9a",
+        )
     return {
         "place": {"name": place.config.name, "code": place.config.code, "store": place.config.store},
         "user": principal.username,
@@ -103,10 +114,18 @@ def export(request: Request, batch_id: int, fmt: str) -> Response:
     place = _place(request)
     with place.begin() as conn:
         batch = get_batch(conn, batch_id)
-        audit.append(conn, actor=principal.username, action="batch.export", object_type="batch",
-                     object_id=batch_id, detail={"format": fmt})
+        audit.append(
+            conn,
+            actor=principal.username,
+            action="batch.export",
+            object_type="batch",
+            object_id=batch_id,
+            detail={"format": fmt},
+        )
     body = export_batch(place.batches_dir / batch.parquet_path, "xlsx" if fmt == "xlsx" else "csv")
-    media = "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    media = (
+        "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     name = f"batch-{batch_id}.{fmt}"
     return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
@@ -119,7 +138,17 @@ def audit_page(request: Request, principal: Principal) -> dict[str, Any]:
     with place.begin() as conn:
         verification = audit.verify(conn)
         recs = [r.__dict__ for r in audit.records(conn, limit=200, newest_first=True)]
-        audit.append(conn, actor=principal.username, action="audit.read", object_type="audit", object_id="log",
-                     detail={})
-    return {"ok": verification.ok, "records_checked": verification.records, "problems": verification.problems,
-            "records": recs}
+        audit.append(
+            conn,
+            actor=principal.username,
+            action="audit.read",
+            object_type="audit",
+            object_id="log",
+            detail={},
+        )
+    return {
+        "ok": verification.ok,
+        "records_checked": verification.records,
+        "problems": verification.problems,
+        "records": recs,
+    }

@@ -21,15 +21,29 @@ templates.env.filters["thousands"] = lambda n: f"{int(n):,}"
 PageData = Callable[[Request, Principal], dict[str, Any]]
 
 
-def page(request: Request, template: str, data: dict[str, Any], *, status_code: int = 200,
-         principal: Principal | None = None, charts: dict[str, Any] | None = None) -> HTMLResponse:
+def page(
+    request: Request,
+    template: str,
+    data: dict[str, Any],
+    *,
+    status_code: int = 200,
+    principal: Principal | None = None,
+    charts: dict[str, Any] | None = None,
+) -> HTMLResponse:
     """An HTML page; ``data`` is what the JSON twin shows, ``charts`` hold rendered SVGs."""
-    context = {"data": data, "user": principal, "csrf": csrf_token(request), "charts": charts or {},
-               "place_name": request.app.state.place.config.name}
+    context = {
+        "data": data,
+        "user": principal,
+        "csrf": csrf_token(request),
+        "charts": charts or {},
+        "place_name": request.app.state.place.config.name,
+    }
     return templates.TemplateResponse(request, template, context, status_code=status_code)
 
 
-def twin(router: APIRouter, path: str, template: str, json_path: str | None = None) -> Callable[[PageData], PageData]:
+def twin(
+    router: APIRouter, path: str, template: str, json_path: str | None = None
+) -> Callable[[PageData], PageData]:
     """Register GET ``path`` (HTML) and its ``.json`` twin over one data function.
 
     The data function returns a dict; a ``_charts`` entry (RenderedChart objects) is drawn on the page as
@@ -52,7 +66,9 @@ def twin(router: APIRouter, path: str, template: str, json_path: str | None = No
             return JSONResponse(data)
 
         # The twin first: "/x/{id}" would otherwise also match "/x/3.json".
-        router.add_api_route(json_path or f"{path}.json", as_json, methods=["GET"], name=f"{func.__name__}_json")
+        router.add_api_route(
+            json_path or f"{path}.json", as_json, methods=["GET"], name=f"{func.__name__}_json"
+        )
         router.add_api_route(path, html, methods=["GET"], response_class=HTMLResponse, name=func.__name__)
         return func
 

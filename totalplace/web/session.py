@@ -17,7 +17,7 @@ from totalplace.place import Place
 from totalplace.store.users import grants_of, user_by_name
 
 
-class LoginRequired(AuthenticationError):
+class LoginRequiredError(AuthenticationError):
     """No one is logged in; pages redirect to the login form, JSON answers 401."""
 
     code = "TP203"
@@ -40,18 +40,18 @@ def check_csrf(request: Request, submitted: str | None) -> None:
 
 
 def current_principal(request: Request) -> Principal:
-    """The logged-in user with their roles, or LoginRequired."""
+    """The logged-in user with their roles, or LoginRequiredError."""
     username = request.session.get("user")
     if not isinstance(username, str):
-        raise LoginRequired("please log in")
+        raise LoginRequiredError("please log in")
     place: Place = request.app.state.place
     with place.read() as conn:
         try:
             user = user_by_name(conn, username)
         except Exception:
             request.session.clear()
-            raise LoginRequired("please log in again") from None
+            raise LoginRequiredError("please log in again") from None
         if not user.active:
             request.session.clear()
-            raise LoginRequired("this account is disabled")
+            raise LoginRequiredError("this account is disabled")
         return Principal(user.username, user.is_admin, tuple(grants_of(conn, user.id)))

@@ -25,7 +25,11 @@ def _form_data(request: Request) -> dict[str, Any]:
     place: Place = request.app.state.place
     with place.read() as conn:
         partners = [p.name for p in list_partners(conn)]
-    return {"kinds": {k: v.schema.title for k, v in KINDS.items()}, "partners": partners, "levels": AREA_LEVELS}
+    return {
+        "kinds": {k: v.schema.title for k, v in KINDS.items()},
+        "partners": partners,
+        "levels": AREA_LEVELS,
+    }
 
 
 @router.get("/datasets/upload")
@@ -36,7 +40,9 @@ def upload_form(request: Request) -> Response:
     return page(request, "upload.html", _form_data(request), principal=principal)
 
 
-async def _run_upload(request: Request, file: UploadFile, kind: str, partner: str, level: str) -> ImportResult:
+async def _run_upload(
+    request: Request, file: UploadFile, kind: str, partner: str, level: str
+) -> ImportResult:
     principal = current_principal(request)
     place: Place = request.app.state.place
     partner_id = None
@@ -48,31 +54,50 @@ async def _run_upload(request: Request, file: UploadFile, kind: str, partner: st
     data = await file.read(limit + 1)
     name = file.filename or "upload"
     if len(data) > limit:
-        raise ImportRejectedError(name, [RowProblem(FILE_TOO_LARGE, name, 0, "", "",
-                                                    f"the file is larger than {limit:,} bytes")])
-    request_ = ImportRequest(kind, partner or None, principal.username,
-                             options={"level": level} if kind == "geography" else {})
+        raise ImportRejectedError(
+            name, [RowProblem(FILE_TOO_LARGE, name, 0, "", "", f"the file is larger than {limit:,} bytes")]
+        )
+    request_ = ImportRequest(
+        kind, partner or None, principal.username, options={"level": level} if kind == "geography" else {}
+    )
     return import_file(place, data, request_, source_name=name)
 
 
 @router.post("/datasets/upload")
-async def upload(request: Request, file: Annotated[UploadFile, File()], kind: Annotated[str, Form()],
-                 csrf_token: Annotated[str, Form()], partner: Annotated[str, Form()] = "",
-                 level: Annotated[str, Form()] = "lsoa") -> Response:
+async def upload(
+    request: Request,
+    file: Annotated[UploadFile, File()],
+    kind: Annotated[str, Form()],
+    csrf_token: Annotated[str, Form()],
+    partner: Annotated[str, Form()] = "",
+    level: Annotated[str, Form()] = "lsoa",
+) -> Response:
     """Import an uploaded file; on refusal show every problem on the form again."""
     check_csrf(request, csrf_token)
     try:
         result = await _run_upload(request, file, kind, partner, level)
     except ImportRejectedError as error:
-        data = {**_form_data(request), "rejected": error.to_dict(), "chosen": {"kind": kind, "partner": partner}}
+        data = {
+            **_form_data(request),
+            "rejected": error.to_dict(),
+            "chosen": {"kind": kind, "partner": partner},
+        }
         return page(request, "upload.html", data, status_code=422, principal=current_principal(request))
     return RedirectResponse(f"/datasets/{result.batch.id}?status={result.status}", status_code=303)
 
 
 @router.post("/datasets/upload.json")
-async def upload_json(request: Request, file: Annotated[UploadFile, File()], kind: Annotated[str, Form()],
-                      partner: Annotated[str, Form()] = "", level: Annotated[str, Form()] = "lsoa") -> Response:
-    """The upload as an API: send the session's token in X-CSRF-Token; 201 imported, 200 unchanged, 422 refused."""
+async def upload_json(
+    request: Request,
+    file: Annotated[UploadFile, File()],
+    kind: Annotated[str, Form()],
+    partner: Annotated[str, Form()] = "",
+    level: Annotated[str, Form()] = "lsoa",
+) -> Response:
+    """The upload as an API, with the session's token in X-CSRF-Token.
+
+    Answers 201 when imported, 200 when unchanged, 422 with every problem when refused.
+    """
     check_csrf(request, request.headers.get("x-csrf-token"))
     result = await _run_upload(request, file, kind, partner, level)
     return JSONResponse(result.to_dict(), status_code=201 if result.status == "imported" else 200)
