@@ -35,5 +35,9 @@ def test_codes_are_unique_and_documented() -> None:
 
 def test_errors_render_as_json_with_a_hint() -> None:
     error = errors.NotFoundError("no partner called 'X'", hint="partners are: Council")
-    assert error.to_dict() == {"code": "TP104", "message": "no partner called 'X'", "hint": "partners are: Council"}
+    assert error.to_dict() == {
+        "code": "TP104",
+        "message": "no partner called 'X'",
+        "hint": "partners are: Council",
+    }
     assert error.http_status == 404

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import io
+import os
 from multiprocessing.synchronize import Event
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq

@@ -23,11 +23,23 @@ from totalplace.web.session import current_principal
 
 router = APIRouter()
 
-# What each engine of the flow needs before it can show anything; later engines add their own state here.
-ENGINES: tuple[tuple[str, str, str], ...] = (
-    ("count", "Spend map", "payments"),
-    ("understand", "Need and segmentation", "geography"),
+# The six stages of the flow (DESIGN.md §2), the engine of each and the data it starts from. An engine that is
+# not installed yet says so; each engine adds what it has produced when it arrives.
+STAGES: tuple[tuple[str, str, str], ...] = (
+    ("count", "Place spending map", "payments"),
+    ("understand", "Need, segmentation and the public estate", "geography"),
+    ("plan", "Cost-benefit analysis and the plan", ""),
+    ("pool", "Pooled funds and settlement", ""),
+    ("deliver", "Cases and payment by results", ""),
+    ("account", "Outcomes and accountability", ""),
 )
+LEVEL_NAMES = {
+    "la": "Local authority",
+    "ward": "Wards",
+    "msoa": "MSOAs",
+    "lsoa": "LSOAs",
+    "oa": "Output areas",
+}
 
 
 def _place(request: Request) -> Place:
@@ -50,9 +62,17 @@ def home(request: Request, principal: Principal) -> dict[str, Any]:
             rows_by_partner[b.partner_name] += b.row_count
     kinds = {k: sum(1 for b in batches if b.kind == k) for k in KINDS}
     engines = [
-        {"stage": stage, "engine": title, "needs": kind, "ready": kinds.get(kind, 0) > 0}
-        for stage, title, kind in ENGINES
+        {
+            "stage": stage,
+            "engine": title,
+            "input": kind or None,
+            "input_batches": kinds.get(kind, 0),
+            "installed": False,
+            "produced": None,
+        }
+        for stage, title, kind in STAGES
     ]
+    geography = {level: geography[level] for level in LEVEL_NAMES if level in geography}
     charts = {}
     if wards and any(w.population for w in wards):
         charts["population"] = bar_chart(
@@ -77,6 +97,7 @@ def home(request: Request, principal: Principal) -> dict[str, Any]:
         "partners": [p.__dict__ for p in partners],
         "datasets": {"batches": len(batches), "by_kind": kinds},
         "geography": geography,
+        "level_names": LEVEL_NAMES,
         "engines": engines,
         "_charts": charts,
     }
