@@ -35,6 +35,9 @@ from totalplace.money import Money, MoneyParseError, sum_money
         ("£", None),
         ("1.2.3", None),
         ("12.300", 1230),
+        ("(-1.00)", None),
+        ("(£1,234.50)", -123450),
+        ("-£3.20", -320),
     ],
 )
 def test_parse(text: str, pence: int | None) -> None:

@@ -21,6 +21,8 @@ from totalplace.errors import InvalidInputError
 _CURRENCY_NOISE: Final = re.compile(r"[£$€\s\u00a0]|GBP", re.IGNORECASE)
 _PLAIN_NUMBER: Final = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _THOUSANDS: Final = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
+# The shapes nearly every published amount takes: "1234.5", "-12", "£1,234.50", "(1,234.50)", "-£3.20".
+_COMMON: Final = re.compile(r"^(\()?(-)?£?(-)?(\d{1,3}(?:,\d{3})+|\d{1,15})(?:\.(\d{1,2}))?(\))?$")
 
 
 class MoneyParseError(InvalidInputError):
@@ -64,11 +66,21 @@ class Money:
         """
         if isinstance(text, float):
             raise TypeError("a float cannot be money; pass the text as written in the file")
+        common = _COMMON.match(text)
+        # Brackets must pair, and at most one sign marker (brackets or a minus); anything else takes the
+        # general rules below.
+        if common and bool(common[1]) == bool(common[6]) and sum(map(bool, common.group(1, 2, 3))) <= 1:
+            pence = int(common[4].replace(",", "")) * 100 + int(((common[5] or "") + "00")[:2])
+            return cls(-pence if common[1] or common[2] or common[3] else pence)
         raw = text
         s = _CURRENCY_NOISE.sub("", text)
         negative = False
         if s.startswith("(") and s.endswith(")"):
             negative, s = True, s[1:-1]
+            if s.startswith(("-", "+")):
+                raise MoneyParseError(
+                    f"{raw!r} is negative twice", hint="use brackets or a minus sign, not both"
+                )
         upper = s.upper()
         if upper.endswith("CR"):
             negative, s = not negative, s[:-2]

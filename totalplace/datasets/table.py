@@ -32,7 +32,7 @@ class LocatedTable:
 
 
 def _is_blank(cells: Cells) -> bool:
-    return all(str(c).strip() == "" for c in cells)
+    return not any(cells) or all(isinstance(c, str) and not c.strip() for c in cells)
 
 
 def _find_header(
@@ -117,7 +117,11 @@ def locate_table(
             )
         if _is_blank(cells):
             continue
-        if [normalise_header(c) for c in cells] == normalised:
+        if (
+            len(cells) == width
+            and normalise_header(cells[0]) == normalised[0]
+            and [normalise_header(c) for c in cells] == normalised
+        ):
             table.problems.append(
                 RowProblem(
                     codes.REPEATED_HEADER,

@@ -58,50 +58,13 @@ _CODES = {
 
 
 def validate_table(table: LocatedTable, schema: DatasetSchema, max_problems: int) -> TypedTable:
-    """Parse every cell of every data row; collect all problems (up to ``max_problems``)."""
-    specs = [s for s in schema.columns if s.name in table.index]
-    typed = TypedTable({s.stored_name: [] for s in schema.columns}, [], problems=list(table.problems))
-    seen: dict[str, dict[Any, int]] = {s.name: {} for s in specs if s.unique}
-    for number, cells in table.rows:
-        for spec in specs:
-            position = table.index[spec.name]
-            raw = cells[position] if position < len(cells) else ""
-            header = table.headers[position]
-            value: Any = None
-            if str(raw).strip() == "":
-                if spec.required:
-                    typed.problems.append(
-                        RowProblem(
-                            codes.MISSING_VALUE, table.file, number, header, "", f"{spec.name} is empty"
-                        )
-                    )
-            else:
-                try:
-                    value = _parse_cell(spec, raw)
-                except CellError as exc:
-                    typed.problems.append(
-                        RowProblem(_CODES[spec.kind], table.file, number, header, str(raw)[:200], str(exc))
-                    )
-            if spec.unique and value is not None:
-                first = seen[spec.name].setdefault(value, number)
-                if first != number:
-                    typed.problems.append(
-                        RowProblem(
-                            codes.DUPLICATE_KEY,
-                            table.file,
-                            number,
-                            header,
-                            str(raw),
-                            f"{spec.name} {raw} already appears in row {first}",
-                        )
-                    )
-            typed.columns[spec.stored_name].append(value)
-        for spec in schema.columns:
-            if spec.name not in table.index:
-                typed.columns[spec.stored_name].append(None)
-        typed.source_rows.append(number)
-        if len(typed.problems) >= max_problems:
-            break
+    """Parse every cell, column by column; collect all problems (up to ``max_problems``), ordered by row."""
+    typed = TypedTable({}, [number for number, _ in table.rows], problems=list(table.problems))
+    for spec in schema.columns:
+        if spec.name in table.index:
+            typed.columns[spec.stored_name] = _validate_column(table, spec, typed.problems)
+        else:
+            typed.columns[spec.stored_name] = [None] * len(table.rows)
     if not table.rows and not typed.problems:
         typed.problems.append(
             RowProblem(
@@ -117,8 +80,58 @@ def validate_table(table: LocatedTable, schema: DatasetSchema, max_problems: int
         spec = next(s for s in schema.columns if s.name == name)
         typed.totals[spec.stored_name] = sum(v for v in typed.columns[spec.stored_name] if v is not None)
     _check_totals_rows(table, schema, typed)
+    typed.problems.sort(
+        key=lambda p: (p.row, table.headers.index(p.column) if p.column in table.headers else -1)
+    )
     del typed.problems[max_problems:]
     return typed
+
+
+def _validate_column(table: LocatedTable, spec: ColumnSpec, problems: list[RowProblem]) -> list[Any]:
+    """One column's typed values; problems are appended. Repeated raw values are parsed once."""
+    position = table.index[spec.name]
+    header = table.headers[position]
+    parsed: dict[object, Any] = {}
+    first_seen: dict[Any, int] = {}
+    values: list[Any] = []
+    for number, cells in table.rows:
+        raw = cells[position] if position < len(cells) else ""
+        try:
+            value = parsed[raw]
+        except KeyError:
+            value = parsed[raw] = _parse_or_problem(spec, raw)
+        except TypeError:  # an unhashable cell never happens for text and dates, but stay safe
+            value = _parse_or_problem(spec, raw)
+        if isinstance(value, _Failure):
+            problems.append(RowProblem(value.code, table.file, number, header, value.value, value.message))
+            value = None
+        elif spec.unique and value is not None:
+            first = first_seen.setdefault(value, number)
+            if first != number:
+                message = f"{spec.name} {raw} already appears in row {first}"
+                problems.append(
+                    RowProblem(codes.DUPLICATE_KEY, table.file, number, header, str(raw), message)
+                )
+        values.append(value)
+    return values
+
+
+@dataclass(frozen=True)
+class _Failure:
+    code: str
+    value: str
+    message: str
+
+
+def _parse_or_problem(spec: ColumnSpec, raw: object) -> Any:
+    if isinstance(raw, str) and raw.strip() == "" or raw is None:
+        if spec.required:
+            return _Failure(codes.MISSING_VALUE, "", f"{spec.name} is empty")
+        return None
+    try:
+        return _parse_cell(spec, raw)
+    except CellError as exc:
+        return _Failure(_CODES[spec.kind], str(raw)[:200], str(exc))
 
 
 def _check_totals_rows(table: LocatedTable, schema: DatasetSchema, typed: TypedTable) -> None:
