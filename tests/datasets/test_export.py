@@ -10,6 +10,7 @@ from tests.datasets.files import GOOD_ROWS, HEADER, csv_bytes
 from totalplace.datasets.export import export_batch, neutralise
 from totalplace.datasets.importer import ImportRequest, import_file
 from totalplace.place import Place
+from totalplace.store import audit
 
 
 def test_neutralise() -> None:
@@ -28,14 +29,17 @@ def test_exports_neutralise_formulas_and_keep_numbers(sqlite_place: Place) -> No
         ImportRequest("payments", "Council", "t"),
         source_name="p.csv",
     ).batch
-    path = sqlite_place.batches_dir / batch.parquet_path
-    rows = list(csv.DictReader(io.StringIO(export_batch(path, "csv").decode("utf-8-sig"))))
+    _, body = export_batch(sqlite_place, batch.id, "csv", actor="t")
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
     assert [r["amount"] for r in rows] == ["1234.50", "-25.00", "99.99"]
     assert rows[2]["supplier"] == "'=cmd|' /C calc'!A0"
-    sheet = load_workbook(io.BytesIO(export_batch(path, "xlsx"))).active
+    sheet = load_workbook(io.BytesIO(export_batch(sqlite_place, batch.id, "xlsx", actor="t")[1])).active
     header = [c.value for c in sheet[1]]
     amount, supplier = header.index("amount") + 1, header.index("supplier") + 1
     assert sheet.cell(2, amount).data_type == "n"
     assert Decimal(str(sheet.cell(3, amount).value)) == Decimal("-25")
     assert sheet.cell(4, supplier).data_type == "s"
     assert sheet.cell(4, supplier).value.startswith("'=")
+    with sqlite_place.read() as conn:
+        newest = next(audit.records(conn, limit=1, newest_first=True))
+    assert (newest.action, newest.object_id) == ("batch.export", str(batch.id))

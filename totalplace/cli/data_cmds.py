@@ -13,7 +13,6 @@ from totalplace.datasets.export import export_batch
 from totalplace.datasets.importer import ImportRequest, ImportResult, import_file
 from totalplace.money import Money
 from totalplace.place import Place
-from totalplace.store import audit
 from totalplace.store.areas import AREA_LEVELS, list_areas, summary
 from totalplace.store.catalog import get_batch, list_batches, supersede
 
@@ -212,19 +211,8 @@ def datasets_supersede(place: Place, out: Output, old_id: int, new_id: int) -> N
 @with_place
 def datasets_export(place: Place, out: Output, batch_id: int, fmt: str, output: Path) -> None:
     """Export a batch's rows to CSV or XLSX (formulas neutralised, numbers kept numeric)."""
-    with place.begin() as conn:
-        batch = get_batch(conn, batch_id)
-        audit.append(
-            conn,
-            actor="cli",
-            action="batch.export",
-            object_type="batch",
-            object_id=batch_id,
-            detail={"format": fmt},
-        )
-    output.write_bytes(
-        export_batch(place.batches_dir / batch.parquet_path, "xlsx" if fmt == "xlsx" else "csv")
-    )
+    batch, body = export_batch(place, batch_id, "xlsx" if fmt == "xlsx" else "csv", actor="cli")
+    output.write_bytes(body)
     out.emit(
         {"batch": batch_id, "output": str(output), "rows": batch.row_count},
         lambda: console.print(f"Wrote {batch.row_count:,} rows to {output}."),

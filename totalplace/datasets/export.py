@@ -14,11 +14,16 @@ from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import pyarrow.parquet as pq
 
 from totalplace.money import Money
+from totalplace.store import audit
+from totalplace.store.catalog import Batch, get_batch
+
+if TYPE_CHECKING:
+    from totalplace.place import Place
 
 ExportFormat = Literal["csv", "xlsx"]
 _TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -86,6 +91,17 @@ def export_xlsx(path: Path) -> bytes:
     return buffer.getvalue()
 
 
-def export_batch(path: Path, fmt: ExportFormat) -> bytes:
-    """A batch file exported in ``fmt``."""
-    return export_xlsx(path) if fmt == "xlsx" else export_csv(path)
+def export_batch(place: Place, batch_id: int, fmt: ExportFormat, *, actor: str) -> tuple[Batch, bytes]:
+    """A batch's rows in ``fmt``; the export is recorded in the audit trail, as every read of rows is."""
+    with place.begin() as conn:
+        batch = get_batch(conn, batch_id)
+        audit.append(
+            conn,
+            actor=actor,
+            action="batch.export",
+            object_type="batch",
+            object_id=batch_id,
+            detail={"format": fmt},
+        )
+    path = place.batches_dir / batch.parquet_path
+    return batch, export_xlsx(path) if fmt == "xlsx" else export_csv(path)

@@ -124,7 +124,7 @@ class _Failure:
 
 
 def _parse_or_problem(spec: ColumnSpec, raw: object) -> Any:
-    if isinstance(raw, str) and raw.strip() == "" or raw is None:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
         if spec.required:
             return _Failure(codes.MISSING_VALUE, "", f"{spec.name} is empty")
         return None

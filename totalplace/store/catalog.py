@@ -17,31 +17,6 @@ from totalplace.store.schema import batches, partners
 
 
 @dataclass(frozen=True)
-class Batch:
-    """One accepted import and its provenance."""
-
-    id: int
-    kind: str
-    partner_id: int | None
-    partner_name: str | None
-    source_name: str
-    sha256: str
-    size_bytes: int
-    importer: str
-    imported_at: str
-    row_count: int
-    totals: dict[str, Any]
-    parquet_path: str
-    parquet_sha256: str
-    status: str
-    superseded_by: int | None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready provenance."""
-        return dict(self.__dict__)
-
-
-@dataclass(frozen=True)
 class NewBatch:
     """What the import framework knows of a batch before the catalog numbers it."""
 
@@ -56,6 +31,20 @@ class NewBatch:
     totals: dict[str, Any]
     parquet_path: str
     parquet_sha256: str
+
+
+@dataclass(frozen=True)
+class Batch(NewBatch):
+    """One accepted import and its provenance, as the catalog holds it."""
+
+    id: int
+    partner_name: str | None
+    status: str
+    superseded_by: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready provenance."""
+        return dict(self.__dict__)
 
 
 def _query() -> Any:

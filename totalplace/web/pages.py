@@ -132,18 +132,9 @@ def export(request: Request, batch_id: int, fmt: str) -> Response:
     principal.require("datasets.read")
     if fmt not in ("csv", "xlsx"):
         raise NotFoundError(f"no export format {fmt!r}", hint="use .csv or .xlsx")
-    place = _place(request)
-    with place.begin() as conn:
-        batch = get_batch(conn, batch_id)
-        audit.append(
-            conn,
-            actor=principal.username,
-            action="batch.export",
-            object_type="batch",
-            object_id=batch_id,
-            detail={"format": fmt},
-        )
-    body = export_batch(place.batches_dir / batch.parquet_path, "xlsx" if fmt == "xlsx" else "csv")
+    _, body = export_batch(
+        _place(request), batch_id, "xlsx" if fmt == "xlsx" else "csv", actor=principal.username
+    )
     media = (
         "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
