@@ -11,6 +11,8 @@ from totalplace.cli.common import parse_pairs, with_place
 from totalplace.cli.output import Output, console, table
 from totalplace.datasets.export import export_batch
 from totalplace.datasets.importer import ImportRequest, ImportResult, import_file
+from totalplace.datasets.mapping import load_column_mapping
+from totalplace.datasets.spend_formats import FORMATS
 from totalplace.money import Money
 from totalplace.place import Place
 from totalplace.store.areas import AREA_LEVELS, list_areas, summary
@@ -38,8 +40,16 @@ def _show_import(out: Output, result: ImportResult) -> None:
             console.print(f"  skipped {result.skipped_rows_above_header} rows above the header")
         if result.totals_rows_checked:
             console.print(f"  checked {result.totals_rows_checked} totals row(s) below the table: they agree")
-        if result.effect:
-            console.print("  " + ", ".join(f"{k} {v}" for k, v in result.effect.items()))
+        effect = dict(result.effect)
+        repaired = effect.pop("repaired_rows", [])
+        if effect:
+            console.print("  " + ", ".join(f"{k} {v}" for k, v in effect.items()))
+        if repaired:
+            shown = ", ".join(map(str, repaired[:8])) + (", …" if len(repaired) > 8 else "")
+            console.print(
+                f"  [yellow]repaired {len(repaired):,} rows[/] whose delimiters were lost in the file "
+                f"(rows {shown}); --json lists them all"
+            )
 
     out.emit(result.to_dict(), render)
 
@@ -67,6 +77,35 @@ def import_payments(place: Place, out: Output, file: Path, partner: str, mapping
     _run_import(
         place, out, file, ImportRequest("payments", partner, "cli", mapping=parse_pairs(mapping, "--map"))
     )
+
+
+@import_group.command("spend")
+@click.argument("file", type=_FILE)
+@click.option("--partner", required=True, help="The partner whose spending this is.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["auto", *FORMATS]),
+    default="auto",
+    show_default=True,
+    help="transparency (council spend files), 360giving (grants), card (purchase cards), mapped.",
+)
+@click.option(
+    "--mapping",
+    type=_FILE,
+    default=None,
+    help="YAML naming the file's headers: {columns: {date: ..., supplier: ..., amount: ...}}.",
+)
+@with_place
+def import_spend(place: Place, out: Output, file: Path, partner: str, fmt: str, mapping: Path | None) -> None:
+    """Import a partner's spending lines as published.
+
+    If any row is bad nothing is imported, every problem is listed, and the exit code is 2.
+    """
+    columns = load_column_mapping(mapping) if mapping else {}
+    if fmt == "mapped" and not columns:
+        raise click.BadParameter("the mapped format needs --mapping FILE.yaml", param_hint="--format")
+    _run_import(place, out, file, ImportRequest("spend", partner, "cli", format=fmt, mapping=columns))
 
 
 @click.group("geography")

@@ -6,6 +6,7 @@ Either the whole file is imported or nothing is; every problem comes back at onc
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,9 +19,10 @@ import pyarrow.parquet as pq
 from totalplace.datasets.kinds import DatasetKind, check_options, get_kind
 from totalplace.datasets.limits import ImportLimits
 from totalplace.datasets.recovery import file_sha256, import_lock, temp_parquet_path
+from totalplace.datasets.repairs import repair_lost_delimiters
 from totalplace.datasets.schema import DatasetSchema, normalise_header
 from totalplace.datasets.source import read_path, read_source
-from totalplace.datasets.table import LocatedTable, locate_table
+from totalplace.datasets.table import HEADER_SEARCH_ROWS, LocatedTable, locate_table
 from totalplace.datasets.validate import TypedTable, validate_table
 from totalplace.errors import ImportRejectedError, InvalidInputError
 from totalplace.store import audit
@@ -71,6 +73,7 @@ class ImportRequest:
     kind: str
     partner: str | None = None
     actor: str = "system"
+    format: str = "auto"
     options: dict[str, str] = field(default_factory=dict)
     mapping: dict[str, str] = field(default_factory=dict)
     where: dict[str, str] = field(default_factory=dict)
@@ -90,7 +93,6 @@ def import_file(
     limits = limits or ImportLimits.from_settings()
     kind = get_kind(request.kind)
     check_options(kind, request.options)
-    schema = kind.schema.with_mapping(request.mapping) if request.mapping else kind.schema
     if isinstance(source, Path):
         name = source_name or source.name
         data = read_path(source, limits)
@@ -103,7 +105,12 @@ def import_file(
     if existing is not None:
         return ImportResult("unchanged", existing)
     say("reading")
-    table = locate_table(read_source(data, name, limits).rows, schema, name, limits)
+    rows = read_source(data, name, limits).rows
+    first = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
+    fmt, schema = kind.schema_for(request.format, [cells for _, cells in first])
+    schema = schema.with_mapping(request.mapping) if request.mapping else schema
+    table = locate_table(itertools.chain(first, rows), schema, name, limits)
+    repairs = repair_lost_delimiters(table, "date") if schema.repair_lost_delimiters else []
     _apply_where(table, request.where)
     say("validating")
     typed = validate_table(table, schema, limits.max_problems)
@@ -112,7 +119,7 @@ def import_file(
     say("writing")
     tmp = _write_parquet(place, schema, typed)
     try:
-        return _commit(
+        result = _commit(
             place,
             tmp,
             kind,
@@ -135,6 +142,11 @@ def import_file(
         )
     finally:
         tmp.unlink(missing_ok=True)
+    if kind.formats is not None:
+        result.effect.setdefault("format", fmt)
+    if repairs and result.status == "imported":
+        result.effect["repaired_rows"] = [r.row for r in repairs]
+    return result
 
 
 def _partner_id(conn: Any, kind: DatasetKind, partner: str | None) -> int | None:

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from totalplace.datasets.schema import ColumnSpec, DatasetSchema
+from totalplace.datasets.spend_formats import FORMATS, TRANSPARENCY, detect_format
 from totalplace.errors import InvalidInputError
 from totalplace.store.areas import AREA_LEVELS, AreaRow, upsert_areas
 
@@ -27,6 +28,20 @@ class DatasetKind:
     needs_partner: bool
     apply: ApplyHook | None = None
     required_options: tuple[str, ...] = ()
+    formats: dict[str, DatasetSchema] | None = None
+    detect: Callable[[list[list[object]]], str] | None = None
+
+    def schema_for(self, fmt: str, first_rows: list[list[object]]) -> tuple[str, DatasetSchema]:
+        """The format to read a file in (detected from its first rows when "auto") and its schema."""
+        if self.formats is None:
+            return "standard", self.schema
+        chosen = self.detect(first_rows) if fmt == "auto" and self.detect else fmt
+        if chosen not in self.formats:
+            raise InvalidInputError(
+                f"unknown format {fmt!r} for {self.schema.kind} data",
+                hint=f"formats are: auto, {', '.join(self.formats)}",
+            )
+        return chosen, self.formats[chosen]
 
 
 PAYMENTS = DatasetSchema(
@@ -186,6 +201,7 @@ def _apply_geography(
 
 KINDS: dict[str, DatasetKind] = {
     "payments": DatasetKind(PAYMENTS, needs_partner=True),
+    "spend": DatasetKind(TRANSPARENCY, needs_partner=True, formats=FORMATS, detect=detect_format),
     "geography": DatasetKind(
         GEOGRAPHY, needs_partner=False, apply=_apply_geography, required_options=("level",)
     ),

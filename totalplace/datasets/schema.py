@@ -9,11 +9,13 @@ from typing import Literal
 ColumnKind = Literal["text", "money", "date", "integer", "code", "geometry"]
 
 _NON_ALNUM = re.compile(r"[^a-z0-9£]+")
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
 
 def normalise_header(text: object) -> str:
-    """A header cell reduced to lower-case words, so "Payment Date " and "payment_date" match."""
-    return _NON_ALNUM.sub(" ", str(text).lower().replace("\ufeff", "")).strip()
+    """A header reduced to lower-case words: "Payment Date ", "payment_date" and "PaymentDate" all match."""
+    spaced = _CAMEL.sub(" ", str(text).replace("\ufeff", ""))
+    return _NON_ALNUM.sub(" ", spaced.lower()).strip()
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class DatasetSchema:
     extra_columns: Literal["keep", "drop"] = "drop"
     description: str = ""
     mapping: dict[str, str] = field(default_factory=dict)
+    repair_lost_delimiters: bool = False
 
     def with_mapping(self, mapping: dict[str, str]) -> DatasetSchema:
         """The schema with user-named headers added as aliases (``{"population": "all_ages"}``)."""
@@ -78,4 +81,5 @@ class DatasetSchema:
             self.extra_columns,
             self.description,
             dict(mapping),
+            self.repair_lost_delimiters,
         )

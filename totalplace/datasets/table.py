@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from totalplace.datasets import problems as codes
 from totalplace.datasets.limits import ImportLimits
-from totalplace.datasets.schema import DatasetSchema, normalise_header
+from totalplace.datasets.schema import ColumnSpec, DatasetSchema, normalise_header
 from totalplace.errors import RowProblem
 
 HEADER_SEARCH_ROWS = 30
@@ -85,6 +85,16 @@ def raise_missing(file: str, row: int, missing: list[str], schema: DatasetSchema
     raise ImportRejectedError(file, found)
 
 
+def _positions(spec: ColumnSpec, normalised: list[str]) -> list[int]:
+    """Where a column is: the positions of the first of its names (name, then aliases in order) found."""
+    for name in (spec.name, *spec.aliases):
+        wanted = normalise_header(name)
+        positions = [i for i, h in enumerate(normalised) if h == wanted]
+        if positions:
+            return positions
+    return []
+
+
 def locate_table(
     rows: Iterator[tuple[int, Cells]], schema: DatasetSchema, file: str, limits: ImportLimits
 ) -> LocatedTable:
@@ -94,7 +104,7 @@ def locate_table(
     normalised = [normalise_header(h) for h in headers]
     table = LocatedTable(file, header_row, headers, {}, skipped_above=skipped)
     for spec in schema.columns:
-        positions = [i for i, h in enumerate(normalised) if spec.matches(h)]
+        positions = _positions(spec, normalised)
         if len(positions) > 1:
             table.problems.append(
                 RowProblem(
