@@ -93,6 +93,8 @@ def import_file(
     limits = limits or ImportLimits.from_settings()
     kind = get_kind(request.kind)
     check_options(kind, request.options)
+    if request.mapping:
+        kind.schema.with_mapping(request.mapping)  # refuse unknown fields before anything else
     if isinstance(source, Path):
         name = source_name or source.name
         data = read_path(source, limits)
