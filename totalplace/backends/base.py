@@ -83,6 +83,14 @@ class AnalyticsBackend(ABC):
         """Run one SELECT (DuckDB dialect) and return its result as an Arrow table."""
 
     @abstractmethod
+    def register_table(self, name: str, table: pa.Table) -> None:
+        """Make an Arrow table queryable as ``name`` (engines use this for small lookup tables)."""
+
+    @abstractmethod
+    def create_view(self, name: str, sql: str) -> None:
+        """Define ``name`` as a view of a SELECT (DuckDB dialect), replacing any view of that name."""
+
+    @abstractmethod
     def close(self) -> None:
         """Release the backend's resources."""
 

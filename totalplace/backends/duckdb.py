@@ -45,11 +45,31 @@ class DuckDBBackend(AnalyticsBackend):
                     f"CREATE VIEW {kind} AS SELECT NULL::BIGINT AS batch_id, * FROM _empty_{kind} WHERE false"
                 )
 
+    @classmethod
+    def over_tables(cls, tables: dict[str, pa.Table]) -> DuckDBBackend:
+        """A backend over in-memory tables (a file being previewed), with no place behind it."""
+        backend = cls.__new__(cls)
+        backend.con = duckdb.connect(
+            config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+        )
+        for name, table in tables.items():
+            backend.con.register(name, table)
+        return backend
+
     def query(self, sql: str) -> pa.Table:
         try:
             return self.con.sql(sql).to_arrow_table()
         except duckdb.Error as exc:
             raise BackendError(f"the query failed on DuckDB: {exc}") from exc
+
+    def register_table(self, name: str, table: pa.Table) -> None:
+        self.con.register(name, table)
+
+    def create_view(self, name: str, sql: str) -> None:
+        try:
+            self.con.execute(f"CREATE OR REPLACE VIEW {name} AS {sql}")
+        except duckdb.Error as exc:
+            raise BackendError(f"the view {name} could not be made on DuckDB: {exc}") from exc
 
     def close(self) -> None:
         self.con.close()

@@ -75,5 +75,14 @@ class SparkBackend(AnalyticsBackend):
             raise BackendError(f"the query failed on Spark: {exc}") from exc
         return result
 
+    def register_table(self, name: str, table: pa.Table) -> None:
+        self.spark.createDataFrame(table).createOrReplaceTempView(name)
+
+    def create_view(self, name: str, sql: str) -> None:
+        try:
+            self.spark.sql(to_spark_sql(sql)).createOrReplaceTempView(name)
+        except Exception as exc:  # pyspark raises many unrelated types; all mean the view failed
+            raise BackendError(f"the view {name} could not be made on Spark: {exc}") from exc
+
     def close(self) -> None:
         """Spark's session is shared within the process and stopped at exit; views are replaced next time."""

@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 from totalplace.datasets.kinds import DatasetKind, check_options, get_kind
 from totalplace.datasets.limits import ImportLimits
 from totalplace.datasets.recovery import file_sha256, import_lock, temp_parquet_path
-from totalplace.datasets.repairs import repair_lost_delimiters
+from totalplace.datasets.repairs import Repair, repair_lost_delimiters
 from totalplace.datasets.schema import DatasetSchema, normalise_header
 from totalplace.datasets.source import read_path, read_source
 from totalplace.datasets.table import HEADER_SEARCH_ROWS, LocatedTable, locate_table
@@ -106,18 +106,8 @@ def import_file(
         existing = find_by_sha(conn, request.kind, sha)
     if existing is not None:
         return ImportResult("unchanged", existing)
-    say("reading")
-    rows = read_source(data, name, limits).rows
-    first = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
-    fmt, schema = kind.schema_for(request.format, [cells for _, cells in first])
-    schema = schema.with_mapping(request.mapping) if request.mapping else schema
-    table = locate_table(itertools.chain(first, rows), schema, name, limits)
-    repairs = repair_lost_delimiters(table, "date") if schema.repair_lost_delimiters else []
-    _apply_where(table, request.where)
-    say("validating")
-    typed = validate_table(table, schema, limits.max_problems)
-    if typed.problems:
-        raise ImportRejectedError(name, typed.problems)
+    parsed = parse_file(data, name, request, limits, say)
+    fmt, schema, table, typed, repairs = parsed.fmt, parsed.schema, parsed.table, parsed.typed, parsed.repairs
     say("writing")
     tmp = _write_parquet(place, schema, typed)
     try:
@@ -151,6 +141,42 @@ def import_file(
     return result
 
 
+@dataclass(frozen=True)
+class ParsedFile:
+    """A file read and validated whole, not yet stored."""
+
+    fmt: str
+    schema: DatasetSchema
+    table: LocatedTable
+    typed: TypedTable
+    repairs: list[Repair]
+
+    def to_arrow(self) -> pa.Table:
+        """The validated rows as they would be stored."""
+        return _arrow_table(self.schema, self.typed)
+
+
+def parse_file(
+    data: bytes, name: str, request: ImportRequest, limits: ImportLimits, say: Progress | None = None
+) -> ParsedFile:
+    """Read and validate a file whole; raise ImportRejectedError listing every problem. Writes nothing."""
+    say = say or (lambda _stage: None)
+    kind = get_kind(request.kind)
+    say("reading")
+    rows = read_source(data, name, limits).rows
+    first = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
+    fmt, schema = kind.schema_for(request.format, [cells for _, cells in first])
+    schema = schema.with_mapping(request.mapping) if request.mapping else schema
+    table = locate_table(itertools.chain(first, rows), schema, name, limits)
+    repairs = repair_lost_delimiters(table, "date") if schema.repair_lost_delimiters else []
+    _apply_where(table, request.where)
+    say("validating")
+    typed = validate_table(table, schema, limits.max_problems)
+    if typed.problems:
+        raise ImportRejectedError(name, typed.problems)
+    return ParsedFile(fmt, schema, table, typed, repairs)
+
+
 def _partner_id(conn: Any, kind: DatasetKind, partner: str | None) -> int | None:
     if partner:
         return partner_by_name(conn, partner).id
@@ -182,11 +208,14 @@ def arrow_schema(schema: DatasetSchema) -> pa.Schema:
     return pa.schema([*fields, pa.field("source_row", pa.int64())])
 
 
-def _write_parquet(place: Place, schema: DatasetSchema, typed: TypedTable) -> Path:
+def _arrow_table(schema: DatasetSchema, typed: TypedTable) -> pa.Table:
     columns = {name: typed.columns[name] for name in arrow_schema(schema).names if name != "source_row"}
-    table = pa.Table.from_pydict({**columns, "source_row": typed.source_rows}, schema=arrow_schema(schema))
+    return pa.Table.from_pydict({**columns, "source_row": typed.source_rows}, schema=arrow_schema(schema))
+
+
+def _write_parquet(place: Place, schema: DatasetSchema, typed: TypedTable) -> Path:
     tmp = temp_parquet_path(place)
-    pq.write_table(table, tmp, compression="zstd")
+    pq.write_table(_arrow_table(schema, typed), tmp, compression="zstd")
     fd = os.open(tmp, os.O_RDONLY)
     try:
         os.fsync(fd)

@@ -1,0 +1,85 @@
+"""The spending map on a small place whose answers can be worked out by hand."""
+
+from __future__ import annotations
+
+import json
+
+from totalplace.datasets.importer import ImportRequest, import_file
+from totalplace.engines.spendmap import build_spend_map, load_rules
+from totalplace.engines.spendmap.lines import find_lines
+from totalplace.place import Place
+from totalplace.store.partners import add_partner
+
+COUNCIL = """OrganisationalUnit,BeneficiaryName,PaymentDate,Amount,Purpose,ProclassLabel,ProclassCode
+PHYS SUPP 85+ LT,Care Home Ltd,2024-05-01,1000.00,EXT RES CARE FEES,SOCIAL CARE : Residential Care,321311
+Libraries,Books Ltd,2024-06-01,300.00,Books,EDUCATION : Library Books,170000
+NA,HMRC,2024-06-30,500.00,PAYE Tax,NA,NA
+Mystery,Someone,2024-07-01,200.00,Things,NA,NA
+Libraries,Books Ltd,2023-06-01,50.00,Books,EDUCATION : Library Books,170000
+"""
+NHS = """Payment Date,Supplier Name,Amount,Description,Cost Centre
+01/05/2024,Care Home Ltd,400.00,Nursing care fees,Older people
+"""
+AREAS = {
+    "type": "FeatureCollection",
+    "features": [
+        {
+            "type": "Feature",
+            "properties": {"code": code, "name": code, "population": pop},
+            "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]},
+        }
+        for code, pop in (("E01000001", 1), ("E01000002", 2))
+    ],
+}
+
+
+def _place(place: Place) -> Place:
+    with place.begin() as conn:
+        add_partner(conn, name="NHS", kind="nhs", code=None, actor="t")
+    import_file(
+        place,
+        json.dumps(AREAS).encode(),
+        ImportRequest("geography", options={"level": "lsoa"}),
+        source_name="a.geojson",
+    )
+    import_file(place, COUNCIL.encode(), ImportRequest("spend", "Council"), source_name="council.csv")
+    import_file(place, NHS.encode(), ImportRequest("spend", "NHS"), source_name="nhs.csv")
+    return place
+
+
+def test_map_by_hand(sqlite_place: Place) -> None:
+    place = _place(sqlite_place)
+    with place.analytics() as engine:
+        spend = build_spend_map(engine, load_rules(), year="2024-25")
+    assert spend.years == ["2023-24", "2024-25"]
+    assert spend.total_pence == 240000 and spend.lines == 5
+    assert spend.coverage == 220000 / 240000  # only "Mystery" is unclassified
+    assert spend.population == 3 and spend.per_head_pence == 80000
+    themes = {r["theme"]: r["pence"] for r in spend.by_theme}
+    assert themes == {
+        "adult_social_care": 140000,
+        "workforce_costs": 50000,
+        "culture_leisure": 30000,
+        None: 20000,
+    }
+    # Prevention share: universal libraries £300 against £300 + targeted/acute care £1,400.
+    assert spend.prevention_share == 30000 / 170000
+    (overlap,) = spend.overlaps
+    assert overlap["theme"] == "adult_social_care" and {p["partner"] for p in overlap["partners"]} == {
+        "Council",
+        "NHS",
+    }
+    assert spend.unclassified["pence"] == 20000
+    rows = spend.areas["rows"]
+    assert [r["pence"] for r in rows] == [80000, 160000]  # apportioned 1:2 by population, to the penny
+    assert sum(r["pence"] for r in rows) == spend.total_pence
+    assert spend.areas["apportioned_pence"] == spend.total_pence
+
+
+def test_drill_down_names_the_rule(sqlite_place: Place) -> None:
+    place = _place(sqlite_place)
+    with place.analytics() as engine:
+        found = find_lines(engine, load_rules(), theme="adult_social_care", year="2024-25")
+        assert found["count"] == 2 and found["pence"] == 140000
+        assert {r["rule_id"] for r in found["lines"]} == {"kw.asc-older-band"}
+        assert find_lines(engine, load_rules(), unclassified=True)["lines"][0]["supplier"] == "Someone"

@@ -1,0 +1,96 @@
+"""The published spending files import as released and reconcile to the penny; the default rules cover them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from totalplace.datasets.importer import ImportRequest, import_file, parse_file
+from totalplace.datasets.limits import ImportLimits
+from totalplace.datasets.source import read_path
+from totalplace.engines.spendmap import load_rules
+from totalplace.engines.spendmap.preview import preview_map
+from totalplace.place import Place
+from totalplace.store.partners import add_partner
+
+TRAFFORD_ROWS = 210_068
+TRAFFORD_PENCE = 56_521_957_374  # £565,219,573.74, the sum of the file's Amount column
+LAMBETH_ROWS = 3_155
+# Every amount in the file, with the 639 rows whose delimiters were lost re-split (checked independently).
+LAMBETH_PENCE = 4_029_233_484
+
+
+@pytest.fixture
+def finance(shared_data: Path) -> Path:
+    return shared_data / "la_finance"
+
+
+@pytest.fixture
+def place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Place:
+    monkeypatch.delenv("TOTALPLACE_DATABASE_URL", raising=False)
+    place = Place.init(tmp_path / "p", name="Trafford", code="E08000009")
+    with place.begin() as conn:
+        add_partner(conn, name="Trafford Council", kind="local_authority", code=None, actor="t")
+        add_partner(conn, name="Lambeth Council", kind="local_authority", code=None, actor="t")
+    return place
+
+
+def test_trafford_supplier_spend_reconciles_to_the_penny(place: Place, finance: Path) -> None:
+    result = import_file(
+        place,
+        finance / "trafford-supplier-spend-2024-25.zip",
+        ImportRequest("spend", "Trafford Council", "t"),
+    )
+    assert result.effect["format"] == "transparency"
+    assert result.batch.row_count == TRAFFORD_ROWS
+    assert result.batch.totals == {"amount_pence": TRAFFORD_PENCE}
+    assert "repaired_rows" not in result.effect
+    with place.analytics() as engine:
+        rows = engine.query(
+            "select count(*) as n, sum(amount_pence) as p, min(date) as first, max(date) as last from spend"
+        ).to_pylist()[0]
+    assert (rows["n"], rows["p"]) == (TRAFFORD_ROWS, TRAFFORD_PENCE)
+    assert (rows["first"].isoformat(), rows["last"].isoformat()) == ("2024-04-02", "2025-03-31")
+
+
+def test_default_rules_classify_at_least_95_percent_of_trafford(finance: Path) -> None:
+    limits = ImportLimits.from_settings()
+    path = finance / "trafford-supplier-spend-2024-25.zip"
+    parsed = parse_file(read_path(path, limits), path.name, ImportRequest("spend"), limits)
+    spend = preview_map(parsed, load_rules(), "Trafford Council")
+    assert spend.total_pence == TRAFFORD_PENCE
+    assert spend.coverage >= 0.95, spend.unclassified
+
+
+def test_grants_and_card_files_import(place: Place, finance: Path) -> None:
+    grants = import_file(
+        place,
+        finance / "trafford_council_voluntary_sector_grants.csv",
+        ImportRequest("spend", "Trafford Council", "t"),
+    )
+    assert grants.effect["format"] == "360giving"
+    assert grants.batch.row_count == 555
+    card = import_file(
+        place,
+        finance / "government_procurement_card_transactions_2024-25.csv.gz",
+        ImportRequest("spend", "Trafford Council", "t"),
+    )
+    assert card.effect["format"] == "card"
+    assert card.batch.row_count == 8_134
+    with place.analytics() as engine:
+        coded = engine.query(
+            "select count(*) as n from spend where merchant_category is not null"
+        ).to_pylist()
+    assert coded == [{"n": 8_134}]
+
+
+def test_lambeth_header_variant_with_lost_delimiters(place: Place, finance: Path) -> None:
+    result = import_file(
+        place,
+        finance / "lambeth_invoices_over_500_2012-06.csv.gz",
+        ImportRequest("spend", "Lambeth Council", "t"),
+    )
+    assert result.batch.row_count == LAMBETH_ROWS
+    assert result.batch.totals == {"amount_pence": LAMBETH_PENCE}
+    assert len(result.effect["repaired_rows"]) == 639
