@@ -71,7 +71,7 @@ def main() -> None:
         with place.begin() as conn:
             add_partner(conn, name="Council", kind="local_authority", code=None, actor="bench")
         started = time.perf_counter()
-        result = import_file(place, source, ImportRequest("payments", "Council", "bench"))
+        result = import_file(place, source, ImportRequest("spend", "Council", "bench"))
         ours_seconds = time.perf_counter() - started
         if result.batch.totals["amount_pence"] != expected or pandas_total != expected:
             raise SystemExit("totals disagree: the benchmark is not comparing like with like")

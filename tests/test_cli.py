@@ -46,24 +46,24 @@ def test_a_place_from_init_to_query(run: Invoke, tmp_path: Path) -> None:
 
     good = tmp_path / "payments.csv"
     good.write_text(HEADER + "\n" + GOOD_ROWS, encoding="utf-8")
-    imported = invoke("import", "payments", str(good), "--partner", "Trafford Council", "--json")
+    imported = invoke("import", "spend", str(good), "--partner", "Trafford Council", "--json")
     assert imported.exit_code == 0, imported.output
     assert _json(imported)["status"] == "imported"
     assert (
-        _json(invoke("import", "payments", str(good), "--partner", "Trafford Council", "--json"))["status"]
+        _json(invoke("import", "spend", str(good), "--partner", "Trafford Council", "--json"))["status"]
         == "unchanged"
     )
 
     bad = tmp_path / "bad.csv"
     bad.write_text(HEADER + "\n31/02/2024,A,1.00,x\n01/03/2024,B,lots,y\n", encoding="utf-8")
-    refused = invoke("import", "payments", str(bad), "--partner", "Trafford Council", "--json")
+    refused = invoke("import", "spend", str(bad), "--partner", "Trafford Council", "--json")
     assert refused.exit_code == 2
     problems = _json(refused)["error"]["problems"]
     assert [(p["code"], p["row"], p["column"]) for p in problems] == [
         ("TP532", 2, "Payment Date"),
         ("TP531", 3, "Amount"),
     ]
-    human = invoke("import", "payments", str(bad), "--partner", "Trafford Council")
+    human = invoke("import", "spend", str(bad), "--partner", "Trafford Council")
     assert human.exit_code == 2 and "TP532" in human.stderr
 
     batches = _json(invoke("datasets", "list", "--json"))
@@ -74,7 +74,7 @@ def test_a_place_from_init_to_query(run: Invoke, tmp_path: Path) -> None:
     assert invoke("datasets", "export", "1", "--format", "xlsx", "-o", str(out)).exit_code == 0
     assert out.stat().st_size > 1000
 
-    queried = _json(invoke("query", "select sum(amount_pence) as pence from payments", "--json"))
+    queried = _json(invoke("query", "select sum(amount_pence) as pence from spend", "--json"))
     assert queried["rows"] == [{"pence": 130949}]
 
     added = invoke("user", "add", "lead", "--admin", "--password-stdin", "--json", stdin="a long password\n")

@@ -41,7 +41,7 @@ def test_demo_is_realistic_and_deterministic(tmp_path: Path, monkeypatch: pytest
         with place.read() as conn:
             levels = summary(conn)
             assert user_by_name(conn, DEMO_USER).is_admin
-            payments = next(b for b in list_batches(conn) if b.kind == "payments")
+            payments = next(b for b in list_batches(conn) if b.partner_name == "Northbridge Council")
         assert {lvl: v["population"] for lvl, v in levels.items()} == dict.fromkeys(
             ("ward", "lsoa", "oa"), first.residents
         )

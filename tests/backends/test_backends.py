@@ -15,7 +15,7 @@ from totalplace.place import Place
 
 QUERY = """
 select c.partner, p.supplier, count(*) as lines, sum(p.amount_pence) as pence
-from payments p join catalog c on c.batch_id = p.batch_id
+from spend p join catalog c on c.batch_id = p.batch_id
 where c.status = 'active'
 group by c.partner, p.supplier
 order by pence desc, p.supplier
@@ -26,20 +26,20 @@ def _fill(place: Place) -> None:
     import_file(
         place,
         csv_bytes(HEADER + "\n" + GOOD_ROWS),
-        ImportRequest("payments", "Council", "t"),
+        ImportRequest("spend", "Council", "t"),
         source_name="a.csv",
     )
     import_file(
         place,
         csv_bytes(HEADER + "\n" + GOOD_ROWS + "01/05/2024,Acme Care Ltd,5.00,More\n"),
-        ImportRequest("payments", "Council", "t"),
+        ImportRequest("spend", "Council", "t"),
         source_name="b.csv",
     )
 
 
 def test_duckdb_views(sqlite_place: Place) -> None:
     with sqlite_place.analytics("duckdb") as engine:
-        assert engine.query("select count(*) as n from payments").to_pylist() == [{"n": 0}]
+        assert engine.query("select count(*) as n from spend").to_pylist() == [{"n": 0}]
         assert engine.query("select count(*) as n from areas").to_pylist() == [{"n": 0}]
     _fill(sqlite_place)
     with sqlite_place.analytics("duckdb") as engine:

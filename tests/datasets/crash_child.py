@@ -29,7 +29,7 @@ def import_until_killed(place_dir: str, ack_file: str, seed: int, ready: Event) 
         )
         data = ("Payment Date,Supplier Name,Amount,Description\n" + rows).encode()
         result = import_file(
-            place, data, ImportRequest("payments", "Council", "crash"), source_name=f"f{seed}-{n}.csv"
+            place, data, ImportRequest("spend", "Council", "crash"), source_name=f"f{seed}-{n}.csv"
         )
         line = f"{result.batch.id} {result.batch.row_count} {result.batch.totals['amount_pence']}\n".encode()
         fd = os.open(Path(ack_file), os.O_WRONLY | os.O_APPEND | os.O_CREAT)

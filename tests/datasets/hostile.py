@@ -127,7 +127,7 @@ def run_child(place_dir: str, file: str) -> None:
     started = time.monotonic()
     codes: list[str] = []
     try:
-        kind = "geography" if file.endswith("deep_json") else "payments"
+        kind = "geography" if file.endswith("deep_json") else "spend"
         request = ImportRequest(
             kind,
             None if kind == "geography" else "Council",

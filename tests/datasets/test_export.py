@@ -26,7 +26,7 @@ def test_exports_neutralise_formulas_and_keep_numbers(sqlite_place: Place) -> No
     batch = import_file(
         sqlite_place,
         csv_bytes(HEADER + "\n" + GOOD_ROWS),
-        ImportRequest("payments", "Council", "t"),
+        ImportRequest("spend", "Council", "t"),
         source_name="p.csv",
     ).batch
     _, body = export_batch(sqlite_place, batch.id, "csv", actor="t")

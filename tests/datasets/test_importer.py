@@ -12,7 +12,7 @@ from totalplace.place import Place
 from totalplace.store import audit
 from totalplace.store.catalog import get_batch, list_batches, supersede
 
-PAYMENTS = ImportRequest("payments", "Council", "tester")
+PAYMENTS = ImportRequest("spend", "Council", "tester")
 TOTAL = 123450 - 2500 + 9999
 
 
@@ -88,14 +88,12 @@ def test_provenance_and_supersede(place: Place, tmp_path: Path) -> None:
     with pytest.raises(ConflictError), place.begin() as conn:
         supersede(conn, old_id=old.id, new_id=new.id, actor="tester")
     with place.analytics() as engine:
-        assert engine.query("select count(*) as n from payments").column("n").to_pylist() == [4]
+        assert engine.query("select count(*) as n from spend").column("n").to_pylist() == [4]
 
 
 def test_a_partner_is_required_for_payments(place: Place) -> None:
     with pytest.raises(InvalidInputError):
-        import_file(
-            place, csv_bytes(HEADER + "\n" + GOOD_ROWS), ImportRequest("payments"), source_name="x.csv"
-        )
+        import_file(place, csv_bytes(HEADER + "\n" + GOOD_ROWS), ImportRequest("spend"), source_name="x.csv")
     with pytest.raises(InvalidInputError):
         import_file(place, b"x", ImportRequest("nonsense", "Council"), source_name="x.csv")
 
@@ -111,7 +109,7 @@ def test_a_totals_row_that_disagrees_is_refused(place: Place) -> None:
 def test_column_mapping_and_filters(place: Place) -> None:
     data = csv_bytes("When,Who,Paid,Keep\n01/04/2024,A,1.00,yes\n02/04/2024,B,2.00,no\n")
     request = ImportRequest(
-        "payments",
+        "spend",
         "Council",
         "t",
         mapping={"date": "When", "supplier": "Who", "amount": "Paid"},
@@ -122,5 +120,5 @@ def test_column_mapping_and_filters(place: Place) -> None:
     assert result.batch.totals == {"amount_pence": 100}
     with pytest.raises(InvalidInputError):
         import_file(
-            place, data, ImportRequest("payments", "Council", mapping={"colour": "x"}), source_name="m.csv"
+            place, data, ImportRequest("spend", "Council", mapping={"colour": "x"}), source_name="m.csv"
         )

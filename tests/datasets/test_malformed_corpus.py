@@ -26,7 +26,7 @@ class Case:
     name: str
     data: bytes
     code: str
-    kind: str = "payments"
+    kind: str = "spend"
 
 
 def _pay(*rows: str, header: str = HEADER) -> bytes:
@@ -166,7 +166,7 @@ def test_each_malformed_file_is_refused_with_located_codes(sqlite_place: Place, 
     before = _snapshot(sqlite_place)
     request = ImportRequest(
         case.kind,
-        "Council" if case.kind == "payments" else None,
+        "Council" if case.kind == "spend" else None,
         "t",
         options={"level": "lsoa"} if case.kind == "geography" else {},
     )

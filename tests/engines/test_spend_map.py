@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import shutil
 
+import pytest
+
+from tests.conftest import skip_or_fail
 from totalplace.datasets.importer import ImportRequest, import_file
 from totalplace.engines.spendmap import build_spend_map, load_rules
 from totalplace.engines.spendmap.lines import find_lines
@@ -83,3 +88,14 @@ def test_drill_down_names_the_rule(sqlite_place: Place) -> None:
         assert found["count"] == 2 and found["pence"] == 140000
         assert {r["rule_id"] for r in found["lines"]} == {"kw.asc-older-band"}
         assert find_lines(engine, load_rules(), unclassified=True)["lines"][0]["supplier"] == "Someone"
+
+
+@pytest.mark.spark
+def test_the_map_is_the_same_on_spark(sqlite_place: Place) -> None:
+    if importlib.util.find_spec("pyspark") is None or shutil.which("java") is None:
+        skip_or_fail("spark", "pyspark or Java is not installed")
+    place = _place(sqlite_place)
+    with place.analytics("duckdb") as duck:
+        expected = build_spend_map(duck, load_rules(), year="2024-25").to_dict()
+    with place.analytics("spark") as spark:
+        assert build_spend_map(spark, load_rules(), year="2024-25").to_dict() == expected

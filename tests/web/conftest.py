@@ -44,7 +44,7 @@ def web_place(sqlite_place: Place) -> Place:
     import_file(
         sqlite_place,
         csv_bytes(HEADER + "\n" + GOOD_ROWS),
-        ImportRequest("payments", "Council", "t"),
+        ImportRequest("spend", "Council", "t"),
         source_name="first.csv",
     )
     return sqlite_place

@@ -93,7 +93,7 @@ def test_login_upload_list_refuse_logout(server: str, browser: Any, tmp_path: Pa
     good = tmp_path / "june-payments.csv"
     good.write_text(HEADER + "\n" + GOOD_ROWS + "03/06/2024,Browser Ltd,7.00,x\n", encoding="utf-8")
     browser.get(server + "/datasets/upload")
-    Select(browser.find_element(By.ID, "kind")).select_by_value("payments")
+    Select(browser.find_element(By.ID, "kind")).select_by_value("spend")
     Select(browser.find_element(By.ID, "partner")).select_by_visible_text("Council")
     browser.find_element(By.ID, "file").send_keys(str(good))
     browser.find_element(By.ID, "upload").click()

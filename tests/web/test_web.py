@@ -64,7 +64,7 @@ def test_home_shows_partners_data_and_a_server_rendered_chart(client_for: Login)
     client = client_for("lead")
     data = client.get("/index.json").json()
     assert {p["name"] for p in data["partners"]} == {"Council", "NHS"}
-    assert data["datasets"]["by_kind"]["payments"] == 1
+    assert data["datasets"]["by_kind"]["spend"] == 1
     assert data["charts"]["rows"]["vega_lite"]["mark"]["type"] == "bar"
     assert "<svg" in client.get("/").text
 
@@ -75,7 +75,7 @@ def test_upload_then_listed_and_refused_upload_shows_rows(client_for: Login) -> 
     good = csv_bytes(HEADER + "\n" + GOOD_ROWS + "02/05/2024,New Ltd,3.00,x\n")
     response = client.post(
         "/datasets/upload",
-        data={"kind": "payments", "partner": "Council", "csrf_token": token},
+        data={"kind": "spend", "partner": "Council", "csrf_token": token},
         files={"file": ("may.csv", good)},
         follow_redirects=False,
     )
@@ -89,7 +89,7 @@ def test_upload_then_listed_and_refused_upload_shows_rows(client_for: Login) -> 
     bad = csv_bytes(HEADER + "\n31/02/2024,A,1.00,x\n01/03/2024,B,lots,y\n")
     refused = client.post(
         "/datasets/upload",
-        data={"kind": "payments", "partner": "Council", "csrf_token": token},
+        data={"kind": "spend", "partner": "Council", "csrf_token": token},
         files={"file": ("bad.csv", bad)},
     )
     assert refused.status_code == 422
@@ -103,7 +103,7 @@ def test_upload_json_api(client_for: Login) -> None:
     bad = csv_bytes(HEADER + "\n31/02/2024,A,1.00,x\n")
     refused = client.post(
         "/datasets/upload.json",
-        data={"kind": "payments", "partner": "Council"},
+        data={"kind": "spend", "partner": "Council"},
         files={"file": ("bad.csv", bad)},
         headers={"X-CSRF-Token": token},
     )
@@ -111,13 +111,13 @@ def test_upload_json_api(client_for: Login) -> None:
     assert refused.json()["error"]["problems"][0]["code"] == "TP532"
     forged = client.post(
         "/datasets/upload.json",
-        data={"kind": "payments", "partner": "Council"},
+        data={"kind": "spend", "partner": "Council"},
         files={"file": ("bad.csv", bad)},
     )
     assert forged.status_code == 403
     again = client.post(
         "/datasets/upload.json",
-        data={"kind": "payments", "partner": "Council"},
+        data={"kind": "spend", "partner": "Council"},
         files={"file": ("same.csv", csv_bytes(HEADER + "\n" + GOOD_ROWS))},
         headers={"X-CSRF-Token": token},
     )
@@ -129,7 +129,7 @@ def test_roles_limit_what_each_user_does(client_for: Login) -> None:
     token = csrf_of(finance.get("/datasets/upload").text)
     other = finance.post(
         "/datasets/upload",
-        data={"kind": "payments", "partner": "NHS", "csrf_token": token},
+        data={"kind": "spend", "partner": "NHS", "csrf_token": token},
         files={"file": ("nhs.csv", csv_bytes(HEADER + "\n" + GOOD_ROWS))},
     )
     assert other.status_code == 403

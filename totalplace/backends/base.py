@@ -1,7 +1,7 @@
 """The interface every analytics backend offers, and the views it must provide.
 
 Views, named the same on every backend:
-- one per dataset kind (``payments``, ``geography``, …): the rows of its active batches with a ``batch_id``
+- one per dataset kind (``spend``, ``geography``): the rows of its active batches with a ``batch_id``
   column, unioned by column name;
 - ``catalog``: one row per batch with its provenance (``totals`` as JSON text);
 - ``areas``: the place's small areas (code, name, level, parent_code, population).

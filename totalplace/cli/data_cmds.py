@@ -65,20 +65,6 @@ def import_group() -> None:
     """Import a partner's data file (refused whole, with every problem listed, if any row is bad)."""
 
 
-@import_group.command("payments")
-@click.argument("file", type=_FILE)
-@click.option("--partner", required=True, help="The partner whose payments these are.")
-@click.option(
-    "--map", "mapping", multiple=True, help="COLUMN=HEADER: read COLUMN from a differently named header."
-)
-@with_place
-def import_payments(place: Place, out: Output, file: Path, partner: str, mapping: tuple[str, ...]) -> None:
-    """Import a list of payments (date, supplier, amount; CSV, ZIP or XLSX). Exit code 2 if refused."""
-    _run_import(
-        place, out, file, ImportRequest("payments", partner, "cli", mapping=parse_pairs(mapping, "--map"))
-    )
-
-
 @import_group.command("spend")
 @click.argument("file", type=_FILE)
 @click.option("--partner", required=True, help="The partner whose spending this is.")
@@ -266,7 +252,7 @@ def datasets_export(place: Place, out: Output, batch_id: int, fmt: str, output: 
 @click.option("--limit", default=100, show_default=True, help="Most rows to print.")
 @with_place
 def query_cmd(place: Place, out: Output, sql: str, backend: str | None, limit: int) -> None:
-    """Run SQL over the place's views: one per kind of data (payments, geography), catalog, areas."""
+    """Run SQL over the place's views: one per kind of data (spend, geography), catalog, areas."""
     with place.analytics(backend) as engine:
         result = engine.query(sql)
     rows = result.slice(0, limit).to_pylist()

@@ -44,82 +44,6 @@ class DatasetKind:
         return chosen, self.formats[chosen]
 
 
-PAYMENTS = DatasetSchema(
-    kind="payments",
-    title="Payments",
-    description="A list of payments as a partner's finance system exports it: date, supplier, amount.",
-    columns=(
-        ColumnSpec(
-            "date",
-            "date",
-            aliases=(
-                "payment date",
-                "transaction date",
-                "date paid",
-                "invoice date",
-                "posting date",
-                "effective date",
-                "paid date",
-            ),
-        ),
-        ColumnSpec(
-            "supplier",
-            "text",
-            aliases=(
-                "supplier name",
-                "payee",
-                "vendor",
-                "vendor name",
-                "beneficiary",
-                "merchant",
-                "merchant name",
-                "recipient",
-                "creditor",
-            ),
-        ),
-        ColumnSpec(
-            "amount",
-            "money",
-            aliases=(
-                "net amount",
-                "amount £",
-                "value",
-                "amount paid",
-                "total amount",
-                "gross amount",
-                "line amount",
-                "amount gbp",
-                "amount excl vat",
-            ),
-        ),
-        ColumnSpec(
-            "description",
-            "text",
-            required=False,
-            aliases=("purpose", "expense description", "narrative", "details", "expenditure category"),
-        ),
-        ColumnSpec(
-            "reference",
-            "text",
-            required=False,
-            aliases=("transaction number", "invoice number", "document number", "reference number"),
-        ),
-        ColumnSpec(
-            "cost_centre",
-            "text",
-            required=False,
-            aliases=("cost centre", "service area", "department", "directorate", "service"),
-        ),
-        ColumnSpec(
-            "expense_type",
-            "text",
-            required=False,
-            aliases=("expense type", "expense area", "expenditure type", "account description", "subjective"),
-        ),
-    ),
-    total_columns=("amount",),
-)
-
 GEOGRAPHY = DatasetSchema(
     kind="geography",
     title="Geography (small areas)",
@@ -200,7 +124,6 @@ def _apply_geography(
 
 
 KINDS: dict[str, DatasetKind] = {
-    "payments": DatasetKind(PAYMENTS, needs_partner=True),
     "spend": DatasetKind(TRANSPARENCY, needs_partner=True, formats=FORMATS, detect=detect_format),
     "geography": DatasetKind(
         GEOGRAPHY, needs_partner=False, apply=_apply_geography, required_options=("level",)

@@ -93,12 +93,12 @@ TRANSPARENCY = _spend_schema(
             "service",
             "service label",
             "expenditure service",
+            "expense area",
             "profit centre",
         ),
         "expense_type": (
             "expense type",
             "subj description",
-            "expense area",
             "expenditure category",
             "subjective",
             "account description",

@@ -26,7 +26,7 @@ router = APIRouter()
 # The six stages of the flow (DESIGN.md §2), the engine of each and the data it starts from. An engine that is
 # not installed yet says so; each engine adds what it has produced when it arrives.
 STAGES: tuple[tuple[str, str, str], ...] = (
-    ("count", "Place spending map", "payments"),
+    ("count", "Place spending map", "spend"),
     ("understand", "Need, segmentation and the public estate", "geography"),
     ("plan", "Cost-benefit analysis and the plan", ""),
     ("pool", "Pooled funds and settlement", ""),

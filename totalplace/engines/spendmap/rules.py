@@ -27,6 +27,7 @@ MATCH_FIELDS: Final = (
 OPS: Final = ("equals", "prefix", "contains", "regex", "between")
 DEFAULT_RULE_FILES: Final = (
     "classification/keywords.yaml",
+    "classification/partner_services.yaml",
     "classification/proclass.yaml",
     "classification/merchant_categories.yaml",
 )
