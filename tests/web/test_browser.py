@@ -117,3 +117,23 @@ def test_login_upload_list_refuse_logout(server: str, browser: Any, tmp_path: Pa
     WebDriverWait(browser, 10).until(lambda b: "/login" in b.current_url)
     browser.get(server + "/datasets")
     assert "/login" in browser.current_url
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_spending_map_renders_charts_and_drills_down(server: str, browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(server + "/login")
+    browser.find_element(By.ID, "username").send_keys("lead")
+    browser.find_element(By.ID, "password").send_keys(PASSWORD)
+    browser.find_element(By.ID, "login").click()
+    WebDriverWait(browser, 10).until(lambda b: not b.current_url.endswith("/login"))
+    browser.get(server + "/spend")
+    assert "Place spending map, 2024-25" in browser.find_element(By.TAG_NAME, "h1").text
+    assert browser.find_elements(By.CSS_SELECTOR, "#chart-stages svg")
+    assert browser.find_elements(By.CSS_SELECTOR, "#chart-themes svg")
+    browser.find_element(By.CSS_SELECTOR, "#matrix a").click()
+    WebDriverWait(browser, 10).until(lambda b: "/spend/lines" in b.current_url)
+    assert "Acme Care Ltd" in browser.find_element(By.ID, "lines").text

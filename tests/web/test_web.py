@@ -15,7 +15,7 @@ from totalplace.store import audit
 from totalplace.web.app import create_app
 
 Login = Callable[[str], TestClient]
-PAGES = ["/", "/datasets", "/datasets/1", "/audit"]
+PAGES = ["/", "/datasets", "/datasets/1", "/audit", "/spend", "/spend/lines", "/spend/coverage"]
 
 
 def test_pages_need_a_login(web_place: Place) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -43,52 +43,52 @@ def neutralise(value: str) -> str:
     return value
 
 
-def _typed_rows(path: Path) -> tuple[list[str], Iterator[list[object]]]:
-    table = pq.read_table(path)
-    names = [n.removesuffix("_pence") if n.endswith("_pence") else n for n in table.column_names]
-    money = [n.endswith("_pence") for n in table.column_names]
-
-    def rows() -> Iterator[list[object]]:
-        for batch in table.to_batches():
-            columns = [c.to_pylist() for c in batch.columns]
-            for values in zip(*columns, strict=True):
-                out: list[object] = []
-                for is_money, value in zip(money, values, strict=True):
-                    if is_money and value is not None:
-                        out.append(Money(int(value)).to_decimal().quantize(Decimal("0.01")))
-                    elif isinstance(value, str):
-                        out.append(neutralise(value))
-                    else:
-                        out.append(value)
-                yield out
-
-    return names, rows()
+def _cell(name: str, value: object) -> object:
+    """A value as it should appear in a spreadsheet: pounds for pence, safe text, numbers and dates typed."""
+    if name.endswith("_pence") and isinstance(value, int):
+        return Money(value).to_decimal().quantize(Decimal("0.01"))
+    if isinstance(value, str):
+        return neutralise(value)
+    return value
 
 
-def export_csv(path: Path) -> bytes:
-    """A batch as CSV bytes (UTF-8 with BOM, so Excel reads £ correctly)."""
-    names, rows = _typed_rows(path)
+def _header(names: list[str]) -> list[str]:
+    return [neutralise(n.removesuffix("_pence")) for n in names]
+
+
+def rows_to_csv(names: list[str], rows: Iterable[Sequence[object]]) -> bytes:
+    """Rows as CSV bytes (UTF-8 with BOM, so Excel reads £ correctly); ``*_pence`` columns in pounds."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([neutralise(n) for n in names])
+    writer.writerow(_header(names))
     for row in rows:
-        writer.writerow(["" if v is None else v.isoformat() if isinstance(v, date) else v for v in row])
+        cells = (_cell(n, v) for n, v in zip(names, row, strict=True))
+        writer.writerow(["" if v is None else v.isoformat() if isinstance(v, date) else v for v in cells])
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def export_xlsx(path: Path) -> bytes:
-    """A batch as an XLSX workbook with typed cells."""
+def rows_to_xlsx(names: list[str], rows: Iterable[Sequence[object]]) -> bytes:
+    """Rows as an XLSX workbook with typed cells; ``*_pence`` columns in pounds."""
     from openpyxl import Workbook
 
-    names, rows = _typed_rows(path)
     book = Workbook(write_only=True)
     sheet = book.create_sheet("data")
-    sheet.append([neutralise(n) for n in names])
+    sheet.append(_header(names))
     for row in rows:
-        sheet.append(row)
+        sheet.append([_cell(n, v) for n, v in zip(names, row, strict=True)])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _batch_rows(path: Path) -> tuple[list[str], Iterator[Sequence[object]]]:
+    table = pq.read_table(path)
+
+    def rows() -> Iterator[Sequence[object]]:
+        for batch in table.to_batches():
+            yield from zip(*(c.to_pylist() for c in batch.columns), strict=True)
+
+    return list(table.column_names), rows()
 
 
 def export_batch(place: Place, batch_id: int, fmt: ExportFormat, *, actor: str) -> tuple[Batch, bytes]:
@@ -103,5 +103,5 @@ def export_batch(place: Place, batch_id: int, fmt: ExportFormat, *, actor: str) 
             object_id=batch_id,
             detail={"format": fmt},
         )
-    path = place.batches_dir / batch.parquet_path
-    return batch, export_xlsx(path) if fmt == "xlsx" else export_csv(path)
+    names, rows = _batch_rows(place.batches_dir / batch.parquet_path)
+    return batch, rows_to_xlsx(names, rows) if fmt == "xlsx" else rows_to_csv(names, rows)

@@ -200,7 +200,10 @@ def _import_spending(
 ) -> dict[str, int]:
     """Each partner's year of spending, imported through the same framework as a real file."""
     files = {
-        PARTNERS[0][0]: ("council_spend_2024-25.csv", spending.council_file(rng, SPENDING_LINES["council"])),
+        PARTNERS[0][0]: (
+            "council_spend_2024-25.csv",
+            spending.council_file(rng, SPENDING_LINES["council"], lsoas),
+        ),
         PARTNERS[1][0]: (
             "nhs_expenditure_2024-25.csv",
             spending.partner_file(

@@ -287,16 +287,40 @@ MONTHLY = (
 )
 
 
-def council_file(rng: random.Random, count: int) -> bytes:
-    """The council's Transparency Code file, Trafford-style headers, a title row and a totals row."""
+# Services delivered somewhere in particular: their lines carry the LSOA served, as case systems record it.
+PLACE_BASED = (
+    "PHYS SUPP",
+    "LEARN DIS",
+    "MENT HLT",
+    "CHILDREN'S HOMES",
+    "Leaving Care",
+    "Yr Old",
+    "High Sch",
+    "Libraries",
+    "Homelessness",
+)
+
+
+def council_file(rng: random.Random, count: int, lsoas: list[str]) -> bytes:
+    """The council's Transparency Code file, Trafford-style headers, a title row and a totals row.
+
+    Place-based services name the LSOA they serve; need is skewed so that later LSOAs (the demo's
+    "east side") draw up to four times the spending per line of earlier ones, which a choropleth shows.
+    """
     header = (
         "OrganisationalUnit,BeneficiaryName,PaymentDate,TransactionNumber,Amount,Purpose,ProclassLabel,"
-        "ProclassCode"
+        "ProclassCode,Area Code"
     )
+    need = [1 + 3 * i / max(1, len(lsoas) - 1) for i in range(len(lsoas))]
     rows = ["Northbridge Council - payments to suppliers 2024-25", "", header]
     total = 0
     lines = _lines(rng, COUNCIL, count - 12 * 6) + _lines(rng, MONTHLY, 12 * 6)
     for n, (s, description, supplier, pence) in enumerate(lines):
+        area = (
+            rng.choices(lsoas, need)[0]
+            if s.cost_centre.startswith(PLACE_BASED) or any(key in s.cost_centre for key in PLACE_BASED)
+            else ""
+        )
         total += pence
         rows.append(
             ",".join(
@@ -309,10 +333,11 @@ def council_file(rng: random.Random, count: int) -> bytes:
                     _quote(description),
                     _quote(s.proclass[1]),
                     s.proclass[0],
+                    area,
                 )
             )
         )
-    rows.append(f",Total,,,{_quote(_money_text(rng, total))},,,")
+    rows.append(f",Total,,,{_quote(_money_text(rng, total))},,,,")
     return ("\n".join(rows) + "\n").encode("utf-8")
 
 

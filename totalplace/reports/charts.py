@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import altair as alt
+import shapely.geometry
+import shapely.geometry.polygon
 import vl_convert as vlc
 
 
@@ -50,5 +52,72 @@ def bar_chart(
             tooltip=[alt.Tooltip(f"{category}:N"), alt.Tooltip(f"{value}:Q", format=",")],
         )
         .properties(width=460, height=max(60, 18 * len(rows)), title=title)
+    )
+    return render(chart, title)
+
+
+def stacked_bar(
+    rows: list[dict[str, Any]],
+    *,
+    category: str,
+    stack: str,
+    value: str,
+    title: str,
+    value_title: str,
+    order: list[str] | None = None,
+) -> RenderedChart:
+    """Horizontal bars of ``value`` by ``category``, split into ``stack`` segments."""
+    colour = alt.Color(f"{stack}:N", title=None, sort=order, scale=alt.Scale(scheme="tableau10"))
+    chart = (
+        alt.Chart(alt.Data(values=rows))  # type: ignore[no-untyped-call]
+        .mark_bar()
+        .encode(
+            y=alt.Y(f"{category}:N", sort="-x", title=None),
+            x=alt.X(f"sum({value}):Q", title=value_title),
+            color=colour,
+            order=alt.Order(f"{stack}:N"),
+            tooltip=[
+                alt.Tooltip(f"{category}:N"),
+                alt.Tooltip(f"{stack}:N"),
+                alt.Tooltip(f"{value}:Q", format=",.0f"),
+            ],
+        )
+        .properties(width=520, height=max(80, 26 * len({r[category] for r in rows})), title=title)
+    )
+    return render(chart, title)
+
+
+def _clockwise(geometry: dict[str, Any]) -> dict[str, Any]:
+    """The geometry with exterior rings clockwise, as d3-geo (Vega's projection) reads them.
+
+    GeoJSON (RFC 7946) asks for counter-clockwise exteriors; d3-geo takes a counter-clockwise ring as the
+    whole sphere minus the polygon, which paints the entire map one colour.
+    """
+    shape = shapely.geometry.shape(geometry)
+    parts = list(shape.geoms) if isinstance(shape, shapely.geometry.MultiPolygon) else [shape]
+    turned = [
+        shapely.geometry.polygon.orient(p, sign=-1.0)
+        for p in parts
+        if isinstance(p, shapely.geometry.Polygon)
+    ]
+    result = shapely.geometry.MultiPolygon(turned) if len(turned) > 1 else turned[0]
+    return dict(shapely.geometry.mapping(result))
+
+
+def choropleth(features: list[dict[str, Any]], *, value: str, title: str, value_title: str) -> RenderedChart:
+    """A map of GeoJSON features shaded by ``properties[value]`` (longitude/latitude, Mercator)."""
+    features = [{**f, "geometry": _clockwise(f["geometry"])} for f in features]
+    chart = (
+        alt.Chart(alt.Data(values=features))  # type: ignore[no-untyped-call]
+        .mark_geoshape(stroke="white", strokeWidth=0.4)
+        .encode(
+            color=alt.Color(f"properties.{value}:Q", title=value_title, scale=alt.Scale(scheme="blues")),
+            tooltip=[
+                alt.Tooltip("properties.name:N", title="area"),
+                alt.Tooltip(f"properties.{value}:Q", title=value_title, format=",.0f"),
+            ],
+        )
+        .project(type="mercator")
+        .properties(width=520, height=420, title=title)
     )
     return render(chart, title)

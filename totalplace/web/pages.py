@@ -63,12 +63,17 @@ def home(request: Request, principal: Principal) -> dict[str, Any]:
     kinds = {k: sum(1 for b in batches if b.kind == k) for k in KINDS}
     engines = [
         {
+            "link": "/spend" if stage == "count" else None,
             "stage": stage,
             "engine": title,
             "input": kind or None,
             "input_batches": kinds.get(kind, 0),
-            "installed": False,
-            "produced": None,
+            "installed": stage == "count",
+            "produced": (
+                f"the spending map of {kinds.get('spend', 0)} spend batches"
+                if stage == "count" and kinds.get("spend")
+                else None
+            ),
         }
         for stage, title, kind in STAGES
     ]

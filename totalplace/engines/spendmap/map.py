@@ -39,6 +39,7 @@ class SpendMap:
     by_partner: list[dict[str, Any]] = field(default_factory=list)
     by_theme: list[dict[str, Any]] = field(default_factory=list)
     by_partner_theme: list[dict[str, Any]] = field(default_factory=list)
+    by_partner_stage: list[dict[str, Any]] = field(default_factory=list)
     by_cofog: list[dict[str, Any]] = field(default_factory=list)
     by_stage: list[dict[str, Any]] = field(default_factory=list)
     by_cohort: list[dict[str, Any]] = field(default_factory=list)
@@ -84,6 +85,16 @@ def classify_view(engine: AnalyticsBackend, ruleset: RuleSet) -> None:
         LEFT JOIN spend_classes k ON {join}
         WHERE c.status = 'active'""",
     )
+
+
+def spend_years(engine: AnalyticsBackend) -> list[str]:
+    """The financial years (April to March) of the active spending, oldest first ("2023-24", "2024-25")."""
+    rows = _rows(
+        engine,
+        f"SELECT DISTINCT {FINANCIAL_YEAR} AS fy_start FROM spend s JOIN catalog c "
+        "ON c.batch_id = s.batch_id WHERE c.status = 'active' ORDER BY 1",
+    )
+    return [_year_label(r["fy_start"]) for r in rows if r["fy_start"] is not None]
 
 
 def _rows(engine: AnalyticsBackend, sql: str) -> list[dict[str, Any]]:
@@ -160,6 +171,11 @@ def build_spend_map(
         engine,
         f"SELECT partner, theme, sum(amount_pence) AS pence, count(*) AS lines "
         f"{base} GROUP BY partner, theme ORDER BY partner, pence DESC",
+    )
+    result.by_partner_stage = _rows(
+        engine,
+        f"SELECT partner, stage, sum(amount_pence) AS pence, count(*) AS lines {base} "
+        "GROUP BY partner, stage ORDER BY partner, stage",
     )
     result.top_suppliers = _top_suppliers(engine, base, top)
     result.overlaps = _overlaps(result.by_partner_theme, ruleset)

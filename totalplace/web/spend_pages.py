@@ -1,0 +1,211 @@
+"""The spending map pages: the map, drill-down to lines (with export), and classification coverage."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from totalplace.datasets.export import ExportFormat, rows_to_csv, rows_to_xlsx
+from totalplace.engines.spendmap import SpendMap, build_spend_map, load_rules
+from totalplace.engines.spendmap.lines import find_lines
+from totalplace.engines.spendmap.map import spend_years
+from totalplace.engines.spendmap.rules import PLACE_RULES_DIR
+from totalplace.errors import NotFoundError
+from totalplace.governance.roles import Principal
+from totalplace.place import Place
+from totalplace.reports.charts import RenderedChart, bar_chart, choropleth, stacked_bar
+from totalplace.store import areas as area_store
+from totalplace.store.catalog import list_batches
+from totalplace.web.render import twin
+from totalplace.web.session import current_principal
+
+router = APIRouter()
+STAGE_ORDER = ["universal", "early_help", "targeted", "acute", "not_applicable"]
+LINE_FILTERS = ("partner", "theme", "rule", "unclassified", "supplier", "year", "area")
+
+
+def _place(request: Request) -> Place:
+    place: Place = request.app.state.place
+    return place
+
+
+def _cached_map(request: Request, year: str | None, level: str) -> SpendMap:
+    """The map, rebuilt only when the batches or the place's rules change."""
+    place = _place(request)
+    with place.read() as conn:
+        batches = tuple(b.id for b in list_batches(conn, active_only=True))
+    rules = tuple(
+        sorted((p.name, p.stat().st_mtime_ns) for p in (place.dir / PLACE_RULES_DIR).glob("*.yaml"))
+    )
+    state = request.app.state.__dict__
+    if state.get("spend_signature") != (batches, rules):  # new data or rules: forget every map
+        state["spend_signature"], state["spend_cache"] = (batches, rules), {}
+    cache: dict[tuple[str | None, str], SpendMap] = state["spend_cache"]
+    if (year, level) not in cache:
+        with place.analytics() as engine:
+            cache[(year, level)] = build_spend_map(engine, load_rules(place.dir), year=year, area_level=level)
+    return cache[(year, level)]
+
+
+def _latest_year(request: Request) -> str | None:
+    with _place(request).analytics() as engine:
+        years = spend_years(engine)
+    return years[-1] if years else None
+
+
+def _year(request: Request) -> str | None:
+    year = request.query_params.get("year") or None
+    if year is not None and not (len(year) == 7 and year[:4].isdigit() and year[4] == "-"):
+        raise NotFoundError(f"no financial year {year!r}", hint="years look like 2024-25")
+    return year
+
+
+def _charts(place: Place, spend: SpendMap) -> dict[str, RenderedChart]:
+    charts: dict[str, RenderedChart] = {}
+    by_stage = [
+        {"partner": r["partner"], "stage": r["stage"] or "unclassified", "pounds": r["pence"] // 100}
+        for r in spend.by_partner_stage
+        if r["pence"] > 0
+    ]
+    if by_stage:
+        charts["stages"] = stacked_bar(
+            by_stage,
+            category="partner",
+            stack="stage",
+            value="pounds",
+            title="Spending by partner and prevention stage",
+            value_title="£",
+            order=[*STAGE_ORDER, "unclassified"],
+        )
+    themes = [
+        {"theme": r.get("label") or "unclassified", "pounds": r["pence"] // 100}
+        for r in spend.by_theme
+        if r["pence"] > 0
+    ]
+    if themes:
+        charts["themes"] = bar_chart(
+            themes, category="theme", value="pounds", title="Spending by theme", value_title="£"
+        )
+    per_head = {
+        r["code"]: r["per_head_pence"] for r in spend.areas.get("rows", []) if r["per_head_pence"] is not None
+    }
+    with place.read() as conn:
+        outlines = area_store.boundaries(conn, spend.areas.get("level", "lsoa"))
+    features = [
+        {
+            "type": "Feature",
+            "geometry": json.loads(g),
+            "properties": {"name": name, "per_head": per_head[code] / 100},
+        }
+        for code, name, _, g in outlines
+        if code in per_head
+    ]
+    if features:
+        charts["map"] = choropleth(
+            features,
+            value="per_head",
+            title="Spending per resident by small area",
+            value_title="£ per resident",
+        )
+    return charts
+
+
+@twin(router, "/spend", "spend.html")
+def spend_map(request: Request, principal: Principal) -> dict[str, Any]:
+    """The place spending map for a financial year (default: the latest)."""
+    principal.require("datasets.read")
+    level = request.query_params.get("level") or "lsoa"
+    year = _year(request)
+    spend = _cached_map(request, year or _latest_year(request), level)
+    data = spend.to_dict()
+    matrix: dict[str, dict[str, int]] = {}
+    for row in spend.by_partner_theme:
+        matrix.setdefault(row["theme"] or "unclassified", {})[row["partner"]] = row["pence"]
+    data["matrix"] = {"partners": [r["partner"] for r in spend.by_partner], "rows": matrix}
+    data["_charts"] = _charts(_place(request), spend)
+    return data
+
+
+def _line_filters(request: Request) -> dict[str, Any]:
+    params = request.query_params
+    return {
+        "partner": params.get("partner") or None,
+        "theme": params.get("theme") or None,
+        "rule_id": params.get("rule") or None,
+        "unclassified": params.get("unclassified") == "1",
+        "supplier": params.get("supplier") or None,
+        "year": _year(request),
+        "area": params.get("area") or None,
+    }
+
+
+@twin(router, "/spend/lines", "spend_lines.html")
+def spend_lines(request: Request, principal: Principal) -> dict[str, Any]:
+    """The lines behind a cell of the map, biggest first, each with its rule."""
+    principal.require("datasets.read")
+    filters = _line_filters(request)
+    limit = min(int(request.query_params.get("limit") or 200), 5000)
+    place = _place(request)
+    with place.analytics() as engine:
+        found = find_lines(engine, load_rules(place.dir), limit=limit, **filters)
+    query = "&".join(f"{k}={v}" for k, v in request.query_params.items() if k in LINE_FILTERS)
+    return {**found, "filters": filters, "query": query}
+
+
+@router.get("/spend/lines.{fmt}")
+def export_lines(request: Request, fmt: str) -> Response:
+    """The drill-down's lines as CSV or XLSX (up to 100,000), formulas neutralised."""
+    principal = current_principal(request)
+    principal.require("datasets.read")
+    if fmt not in ("csv", "xlsx"):
+        raise NotFoundError(f"no export format {fmt!r}", hint="use .csv or .xlsx")
+    place = _place(request)
+    with place.analytics() as engine:
+        found = find_lines(engine, load_rules(place.dir), limit=100_000, **_line_filters(request))
+    columns = [
+        "date",
+        "partner",
+        "supplier",
+        "amount_pence",
+        "description",
+        "cost_centre",
+        "expense_type",
+        "proclass_label",
+        "area_code",
+        "theme",
+        "cohort",
+        "stage",
+        "rule_id",
+        "batch_id",
+        "source_row",
+    ]
+    chosen: ExportFormat = "xlsx" if fmt == "xlsx" else "csv"
+    body = (rows_to_xlsx if chosen == "xlsx" else rows_to_csv)(
+        columns, [[r[c] for c in columns] for r in found["lines"]]
+    )
+    media = (
+        "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    return Response(
+        body, media_type=media, headers={"Content-Disposition": f'attachment; filename="spend-lines.{fmt}"'}
+    )
+
+
+@twin(router, "/spend/coverage", "spend_coverage.html")
+def spend_coverage(request: Request, principal: Principal) -> dict[str, Any]:
+    """How much of the spending the rules classify, and the biggest pounds they do not."""
+    principal.require("datasets.read")
+    spend = _cached_map(request, _year(request), request.query_params.get("level") or "lsoa")
+    ruleset = load_rules(_place(request).dir)
+    return {
+        "year": spend.year,
+        "coverage": spend.coverage,
+        "total_pence": spend.total_pence,
+        "classified_pence": spend.classified_pence,
+        "unclassified": spend.unclassified,
+        "rule_sources": spend.rule_sources,
+        "rules": len(ruleset.rules),
+    }
