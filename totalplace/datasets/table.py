@@ -32,6 +32,9 @@ class LocatedTable:
 
 
 def _is_blank(cells: Cells) -> bool:
+    first = cells[0] if cells else ""
+    if isinstance(first, str) and first.strip():  # the usual case: a data row, decided by its first cell
+        return False
     return not any(cells) or all(isinstance(c, str) and not c.strip() for c in cells)
 
 
@@ -129,6 +132,7 @@ def locate_table(
             continue
         if (
             len(cells) == width
+            and str(cells[0]).strip().casefold() == headers[0].casefold()
             and normalise_header(cells[0]) == normalised[0]
             and [normalise_header(c) for c in cells] == normalised
         ):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date, datetime
 from typing import Final
@@ -30,13 +31,29 @@ class CellError(ValueError):
     """A cell that cannot be read as its column's type; the message says why."""
 
 
+_ISO: Final = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_UK: Final = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+
+
+@functools.lru_cache(maxsize=8192)
 def parse_date(value: str | object) -> date:
-    """A date from a cell: dd/mm/yyyy (UK order, never US), ISO, "01-Apr-2024", or a spreadsheet date."""
+    """A date from a cell: dd/mm/yyyy (UK order, never US), ISO, "01-Apr-2024", or a spreadsheet date.
+
+    Published files repeat a few hundred dates many thousands of times, so results are remembered.
+    """
     if isinstance(value, datetime):
         return _in_range(value.date())
     if isinstance(value, date):
         return _in_range(value)
     text = _TIME_SUFFIX.sub("", str(value).strip())
+    for pattern, order in ((_ISO, (0, 1, 2)), (_UK, (2, 1, 0))):
+        match = pattern.match(text)
+        if match:
+            parts = [int(match.group(i + 1)) for i in range(3)]
+            try:
+                return _in_range(date(parts[order[0]], parts[order[1]], parts[order[2]]))
+            except ValueError:
+                raise CellError(f"{text!r} is not a real date (day or month out of range)") from None
     for fmt in _DATE_FORMATS:
         try:
             return _in_range(datetime.strptime(text, fmt).date())
