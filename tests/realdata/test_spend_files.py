@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import importlib.util
+import shutil
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import skip_or_fail
 from totalplace.datasets.importer import ImportRequest, import_file, parse_file
 from totalplace.datasets.limits import ImportLimits
 from totalplace.datasets.source import read_path
-from totalplace.engines.spendmap import load_rules
+from totalplace.engines.spendmap import build_spend_map, load_rules
 from totalplace.engines.spendmap.preview import preview_map
 from totalplace.place import Place
 from totalplace.store.partners import add_partner
@@ -94,3 +97,21 @@ def test_lambeth_header_variant_with_lost_delimiters(place: Place, finance: Path
     assert result.batch.row_count == LAMBETH_ROWS
     assert result.batch.totals == {"amount_pence": LAMBETH_PENCE}
     assert len(result.effect["repaired_rows"]) == 639
+
+
+@pytest.mark.spark
+def test_trafford_map_is_identical_on_spark(place: Place, finance: Path) -> None:
+    if importlib.util.find_spec("pyspark") is None or shutil.which("java") is None:
+        skip_or_fail("spark", "pyspark or Java is not installed")
+    import_file(
+        place,
+        finance / "trafford-supplier-spend-2024-25.zip",
+        ImportRequest("spend", "Trafford Council", "t"),
+    )
+    with place.analytics("duckdb") as duck:
+        expected = build_spend_map(duck, load_rules(), year="2024-25")
+    with place.analytics("spark") as spark:
+        got = build_spend_map(spark, load_rules(), year="2024-25")
+    assert got.total_pence == expected.total_pence == TRAFFORD_PENCE
+    assert got.by_theme == expected.by_theme
+    assert got.by_stage == expected.by_stage

@@ -44,7 +44,10 @@ class SparkBackend(AnalyticsBackend):
                 .config("spark.ui.enabled", "false")
                 .config("spark.sql.shuffle.partitions", "4")
                 .config("spark.sql.session.timeZone", "UTC")
+                # Local mode talks to itself only: bind and advertise loopback, or block transfers between
+                # the driver's own executors try the machine's other addresses and can be refused.
                 .config("spark.driver.bindAddress", "127.0.0.1")
+                .config("spark.driver.host", "127.0.0.1")
                 .getOrCreate()
             )
         spark = SparkBackend._session
