@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import csv
+import gzip
 import importlib.util
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import skip_or_fail
+from totalplace.datasets.cra import CraShare, cra_to_spend_csv
 from totalplace.datasets.importer import ImportRequest, import_file, parse_file
 from totalplace.datasets.limits import ImportLimits
 from totalplace.datasets.source import read_path
@@ -115,3 +119,61 @@ def test_trafford_map_is_identical_on_spark(place: Place, finance: Path) -> None
     assert got.total_pence == expected.total_pence == TRAFFORD_PENCE
     assert got.by_theme == expected.by_theme
     assert got.by_stage == expected.by_stage
+
+
+def _mid_2018_populations(shared: Path) -> tuple[int, int]:
+    """Trafford's and the North West's mid-2018 populations, summed from the published LSOA estimates."""
+    lookups = shared / "geo_lookups_population"
+    with gzip.open(lookups / "geographr_lookup_ltla19_region19.csv.gz", "rt", encoding="utf-8") as handle:
+        north_west = {r["ltla19_code"] for r in csv.DictReader(handle) if r["region19_name"] == "North West"}
+    with gzip.open(lookups / "geographr_lookup_lsoa11_ltla19.csv.gz", "rt", encoding="utf-8") as handle:
+        district = {r["lsoa11_code"]: r["ltla19_code"] for r in csv.DictReader(handle)}
+    trafford = region = 0
+    with gzip.open(
+        lookups / "ons_sape21dt11_mid2018_lsoa_population_density_ew.csv.gz", "rt", encoding="utf-8"
+    ) as f:
+        for row in csv.DictReader(f):
+            people = int(row["Mid-2018 population"].replace(",", ""))
+            if district.get(row["Code"]) in north_west:
+                region += people
+            if district.get(row["Code"]) == "E08000009":
+                trafford += people
+    return trafford, region
+
+
+def test_cra_apportions_the_region_to_the_place(place: Place, shared_data: Path, finance: Path) -> None:
+    trafford, north_west = _mid_2018_populations(shared_data)
+    assert 230_000 < trafford < 240_000 and 7_000_000 < north_west < 7_500_000
+    share = CraShare("North West", "2017-18", trafford, north_west)
+    limits = ImportLimits.from_settings()
+    body, used = cra_to_spend_csv(
+        read_path(finance / "hmt_cra_2018_database.csv.gz", limits), "cra", share, limits
+    )
+    result = import_file(
+        place,
+        body,
+        ImportRequest("spend", "Trafford Council", "t", format="transparency"),
+        source_name=f"cra [{share.describe()}]",
+    )
+    assert result.batch.row_count == used > 500
+    regional = _regional_pence(finance / "hmt_cra_2018_database.csv.gz")
+    place_pence = result.batch.totals["amount_pence"]
+    # Each line is split exactly, so the place's total is the region's times the share, within a penny a line.
+    assert abs(place_pence - regional * trafford / north_west) <= used
+    with place.analytics() as engine:
+        spend = build_spend_map(engine, load_rules(), year="2017-18")
+    assert spend.coverage == 1.0
+    themes = {r["theme"] for r in spend.by_theme}
+    assert {"welfare_support", "health_care", "education"} <= themes
+
+
+def _regional_pence(path: Path) -> int:
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        return sum(
+            int(Decimal(r["2017-18"]) * 100_000)
+            for r in csv.DictReader(handle)
+            if r["NUTS Region"] == "ENGLAND_North West"
+            and r["ID/non-ID"] == "ID"
+            and r["CG, LG, PC, BOE"] in ("CG", "PC")
+            and r["2017-18"]
+        )

@@ -9,9 +9,12 @@ import click
 
 from totalplace.cli.common import parse_pairs, with_place
 from totalplace.cli.output import Output, console, table
+from totalplace.datasets.cra import CraShare, cra_to_spend_csv
 from totalplace.datasets.export import export_batch
 from totalplace.datasets.importer import ImportRequest, ImportResult, import_file
+from totalplace.datasets.limits import ImportLimits
 from totalplace.datasets.mapping import load_column_mapping
+from totalplace.datasets.source import read_path
 from totalplace.datasets.spend_formats import FORMATS
 from totalplace.money import Money
 from totalplace.place import Place
@@ -71,7 +74,7 @@ def import_group() -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["auto", *FORMATS]),
+    type=click.Choice(["auto", *FORMATS, "cra"]),
     default="auto",
     show_default=True,
     help="transparency (council spend files), 360giving (grants), card (purchase cards), mapped.",
@@ -82,16 +85,61 @@ def import_group() -> None:
     default=None,
     help="YAML naming the file's headers: {columns: {date: ..., supplier: ..., amount: ...}}.",
 )
+@click.option("--region", default=None, help='cra: the place\'s region, e.g. "North West".')
+@click.option("--year", default=None, help="cra: the financial year column, e.g. 2017-18.")
+@click.option("--region-population", type=int, default=None, help="cra: the region's population.")
+@click.option(
+    "--place-population",
+    type=int,
+    default=None,
+    help="cra: the place's population (default: the sum of its LSOA populations).",
+)
 @with_place
-def import_spend(place: Place, out: Output, file: Path, partner: str, fmt: str, mapping: Path | None) -> None:
+def import_spend(
+    place: Place,
+    out: Output,
+    file: Path,
+    partner: str,
+    fmt: str,
+    mapping: Path | None,
+    region: str | None,
+    year: str | None,
+    region_population: int | None,
+    place_population: int | None,
+) -> None:
     """Import a partner's spending lines as published.
 
-    If any row is bad nothing is imported, every problem is listed, and the exit code is 2.
+    If any row is bad nothing is imported, every problem is listed, and the exit code is 2. With
+    --format cra, HM Treasury's Country and Regional Analysis is apportioned to the place by population.
     """
     columns = load_column_mapping(mapping) if mapping else {}
     if fmt == "mapped" and not columns:
         raise click.BadParameter("the mapped format needs --mapping FILE.yaml", param_hint="--format")
-    _run_import(place, out, file, ImportRequest("spend", partner, "cli", format=fmt, mapping=columns))
+    if fmt != "cra":
+        _run_import(place, out, file, ImportRequest("spend", partner, "cli", format=fmt, mapping=columns))
+        return
+    if not (region and year and region_population):
+        raise click.BadParameter(
+            "the cra format needs --region, --year and --region-population", param_hint="--format"
+        )
+    if place_population is None:
+        with place.read() as conn:
+            place_population = summary(conn).get("lsoa", {}).get("population") or None
+    if not place_population:
+        raise click.BadParameter("give --place-population, or import the place's LSOA populations first")
+    share = CraShare(region, year, place_population, region_population)
+    limits = ImportLimits.from_settings()
+    body, used = cra_to_spend_csv(read_path(file, limits), file.name, share, limits)
+    with out.progress(f"importing {file.name}") as say:
+        result = import_file(
+            place,
+            body,
+            ImportRequest("spend", partner, "cli", format="transparency"),
+            source_name=f"{file.name} [{share.describe()}]",
+            progress=say,
+        )
+    result.effect["cra_rows"] = used
+    _show_import(out, result)
 
 
 @click.group("geography")

@@ -28,6 +28,7 @@ OPS: Final = ("equals", "prefix", "contains", "regex", "between")
 DEFAULT_RULE_FILES: Final = (
     "classification/keywords.yaml",
     "classification/partner_services.yaml",
+    "classification/cofog.yaml",
     "classification/proclass.yaml",
     "classification/merchant_categories.yaml",
 )
