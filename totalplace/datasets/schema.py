@@ -33,10 +33,16 @@ class ColumnSpec:
     pattern: str | None = None
     unique: bool = False
     help: str = ""
+    mapped: bool = False
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The headers this column is read from, in order of preference (only the user's, once mapped)."""
+        return self.aliases if self.mapped else (self.name, *self.aliases)
 
     def matches(self, header: str) -> bool:
         """True when a normalised header names this column."""
-        return header in {normalise_header(n) for n in (self.name, *self.aliases)}
+        return header in {normalise_header(n) for n in self.names}
 
     @property
     def stored_name(self) -> str:
@@ -68,7 +74,9 @@ class DatasetSchema:
                 hint=f"columns are: {', '.join(c.name for c in self.columns)}",
             )
         columns = tuple(
-            ColumnSpec(c.name, c.kind, c.required, (mapping[c.name],), c.pattern, c.unique, c.help)
+            ColumnSpec(
+                c.name, c.kind, c.required, (mapping[c.name],), c.pattern, c.unique, c.help, mapped=True
+            )
             if c.name in mapping
             else c
             for c in self.columns

@@ -79,7 +79,7 @@ def raise_missing(file: str, row: int, missing: list[str], schema: DatasetSchema
     found = []
     for name in missing:
         spec = next(c for c in schema.columns if c.name == name)
-        names = ", ".join(repr(a) for a in (spec.name, *spec.aliases))
+        names = ", ".join(repr(a) for a in spec.names)
         found.append(
             RowProblem(
                 codes.MISSING_COLUMN, file, row, name, "", f"no column for {name} (looked for {names})"
@@ -90,7 +90,7 @@ def raise_missing(file: str, row: int, missing: list[str], schema: DatasetSchema
 
 def _positions(spec: ColumnSpec, normalised: list[str]) -> list[int]:
     """Where a column is: the positions of the first of its names (name, then aliases in order) found."""
-    for name in (spec.name, *spec.aliases):
+    for name in spec.names:
         wanted = normalise_header(name)
         positions = [i for i, h in enumerate(normalised) if h == wanted]
         if positions:
