@@ -199,52 +199,43 @@ def _import_spending(
     place: Place, rng: random.Random, lsoas: list[str], say: Callable[[str], None]
 ) -> dict[str, int]:
     """Each partner's year of spending, imported through the same framework as a real file."""
+    # Each partner publishes in its own header names: date, supplier, amount, cost centre, description.
+    others = (
+        (
+            spending.NHS,
+            "nhs",
+            "nhs_expenditure",
+            ("Date", "Supplier", "Amount", "Expense Area", "Expense Type"),
+        ),
+        (
+            spending.POLICE,
+            "police",
+            "police_payments",
+            ("Transaction Date", "Supplier Name", "Net Amount", "Cost Centre", "Expense Description"),
+        ),
+        (spending.FIRE, "fire", "fire_spend", ("Date Paid", "Payee", "Amount", "Service", "Narrative")),
+        (
+            spending.DWP,
+            "dwp",
+            "jobcentre_spend",
+            ("Payment Date", "Vendor Name", "Value", "Cost Centre", "Purpose"),
+        ),
+    )
     files = {
         PARTNERS[0][0]: (
             "council_spend_2024-25.csv",
             spending.council_file(rng, SPENDING_LINES["council"], lsoas),
-        ),
-        PARTNERS[1][0]: (
-            "nhs_expenditure_2024-25.csv",
-            spending.partner_file(
-                rng,
-                spending.NHS,
-                SPENDING_LINES["nhs"],
-                ("Date", "Supplier", "Amount", "Expense Area", "Expense Type"),
-            ),
-        ),
-        PARTNERS[2][0]: (
-            "police_payments_2024-25.csv",
-            spending.partner_file(
-                rng,
-                spending.POLICE,
-                SPENDING_LINES["police"],
-                ("Transaction Date", "Supplier Name", "Net Amount", "Cost Centre", "Expense Description"),
-            ),
-        ),
-        PARTNERS[3][0]: (
-            "fire_spend_2024-25.csv",
-            spending.partner_file(
-                rng,
-                spending.FIRE,
-                SPENDING_LINES["fire"],
-                ("Date Paid", "Payee", "Amount", "Service", "Narrative"),
-            ),
-        ),
-        PARTNERS[4][0]: (
-            "jobcentre_spend_2024-25.csv",
-            spending.partner_file(
-                rng,
-                spending.DWP,
-                SPENDING_LINES["dwp"],
-                ("Payment Date", "Vendor Name", "Value", "Cost Centre", "Purpose"),
-            ),
-        ),
-        PARTNERS[5][0]: (
-            "community_grants_2024-25.csv",
-            spending.grants_file(rng, SPENDING_LINES["vcs"], lsoas),
-        ),
+        )
     }
+    for (partner, _kind), (services, key, stem, header) in zip(PARTNERS[1:5], others, strict=True):
+        files[partner] = (
+            f"{stem}_2024-25.csv",
+            spending.partner_file(rng, services, SPENDING_LINES[key], header),
+        )
+    files[PARTNERS[5][0]] = (
+        "community_grants_2024-25.csv",
+        spending.grants_file(rng, SPENDING_LINES["vcs"], lsoas),
+    )
     counts: dict[str, int] = {}
     for partner, (name, body) in files.items():
         say(f"spending: {partner}")

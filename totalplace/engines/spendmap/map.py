@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from totalplace.backends.base import AnalyticsBackend
 from totalplace.engines.spendmap.classify import classify_combinations
-from totalplace.engines.spendmap.rules import RuleSet
+from totalplace.engines.spendmap.rules import MATCH_FIELDS, RuleSet
 from totalplace.money import Money
 
 PREVENTIVE = ("universal", "early_help")
@@ -60,19 +60,7 @@ def classify_view(engine: AnalyticsBackend, ruleset: RuleSet) -> None:
     keys = ", ".join(f"s.{f}" for f in used)
     active = "FROM spend s JOIN catalog c ON c.batch_id = s.batch_id WHERE c.status = 'active'"
     combos = engine.query(f"SELECT DISTINCT {keys} {active}")
-    missing = [
-        f
-        for f in (
-            "proclass_code",
-            "proclass_label",
-            "merchant_category",
-            "cost_centre",
-            "expense_type",
-            "description",
-            "supplier",
-        )
-        if f not in used
-    ]
+    missing = [f for f in MATCH_FIELDS if f not in used]
     for name in missing:  # fields no rule reads: present, empty, so the classifier sees every field
         combos = combos.append_column(name, pa.nulls(combos.num_rows, pa.string()))
     engine.register_table("spend_classes", classify_combinations(ruleset, combos))
