@@ -29,6 +29,7 @@ def create_app(place: Place) -> FastAPI:
     """The web app serving ``place``."""
     app = FastAPI(title=f"totalplace: {place.config.name}", docs_url=None, redoc_url=None)
     app.state.place = place
+    app.state.spend_maps = spend_pages.MapCache()
     app.add_middleware(
         SessionMiddleware,
         secret_key=place.secret_key(),

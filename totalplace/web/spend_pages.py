@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -23,6 +24,16 @@ from totalplace.web.render import twin
 from totalplace.web.session import current_principal
 
 router = APIRouter()
+
+
+@dataclass
+class MapCache:
+    """Maps already built, valid while the active batches and the place's rule files stay the same."""
+
+    signature: tuple[object, ...] = ()
+    maps: dict[tuple[str | None, str], SpendMap] = field(default_factory=dict)
+
+
 STAGE_ORDER = ["universal", "early_help", "targeted", "acute", "not_applicable"]
 LINE_FILTERS = ("partner", "theme", "rule", "unclassified", "supplier", "year", "area")
 
@@ -40,14 +51,15 @@ def _cached_map(request: Request, year: str | None, level: str) -> SpendMap:
     rules = tuple(
         sorted((p.name, p.stat().st_mtime_ns) for p in (place.dir / PLACE_RULES_DIR).glob("*.yaml"))
     )
-    state = request.app.state.__dict__
-    if state.get("spend_signature") != (batches, rules):  # new data or rules: forget every map
-        state["spend_signature"], state["spend_cache"] = (batches, rules), {}
-    cache: dict[tuple[str | None, str], SpendMap] = state["spend_cache"]
-    if (year, level) not in cache:
+    cache: MapCache = request.app.state.spend_maps
+    if cache.signature != (batches, rules):  # new data or rules: forget every map
+        cache.signature, cache.maps = (batches, rules), {}
+    if (year, level) not in cache.maps:
         with place.analytics() as engine:
-            cache[(year, level)] = build_spend_map(engine, load_rules(place.dir), year=year, area_level=level)
-    return cache[(year, level)]
+            cache.maps[(year, level)] = build_spend_map(
+                engine, load_rules(place.dir), year=year, area_level=level
+            )
+    return cache.maps[(year, level)]
 
 
 def _latest_year(request: Request) -> str | None:
