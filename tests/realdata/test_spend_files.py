@@ -177,3 +177,22 @@ def _regional_pence(path: Path) -> int:
             and r["CG, LG, PC, BOE"] in ("CG", "PC")
             and r["2017-18"]
         )
+
+
+@pytest.mark.parametrize(
+    ("name", "vectorised"),
+    [
+        ("trafford-supplier-spend-2024-25.zip", True),
+        ("government_procurement_card_transactions_2024-25.csv.gz", True),
+        ("trafford_council_voluntary_sector_grants.csv", True),
+        ("lambeth_invoices_over_500_2012-06.csv.gz", False),  # lost delimiters need the exact path's repair
+    ],
+)
+def test_both_paths_read_the_published_files_identically(finance: Path, name: str, vectorised: bool) -> None:
+    limits = ImportLimits.from_settings()
+    data = read_path(finance / name, limits)
+    quick = parse_file(data, name, ImportRequest("spend"), limits)
+    exact = parse_file(data, name, ImportRequest("spend"), limits, fast=False)
+    assert quick.vectorised is vectorised
+    assert quick.arrow.equals(exact.arrow)
+    assert quick.totals == exact.totals

@@ -62,6 +62,25 @@ def read_source(data: bytes, name: str, limits: ImportLimits) -> SourceRows:
     return SourceRows(name, _csv_rows(data, name, limits), "csv")
 
 
+def plain_csv_bytes(data: bytes, name: str, limits: ImportLimits) -> bytes | None:
+    """The CSV inside a ZIP or gzip file (with every safety check), the bytes of a plain file, or None for
+    workbooks and GeoJSON. Raises the same coded refusals as :func:`read_source` for unsafe archives."""
+    if data.startswith(_GZIP_MAGIC):
+        return plain_csv_bytes(_gunzip(data, name, limits), name.removesuffix(".gz"), limits)
+    if looks_like_geojson(data):
+        return None
+    if data.startswith(_ZIP_MAGIC):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                names = archive.namelist()
+                if "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names):
+                    return None
+                return _single_csv_from_zip(archive, len(data), name, limits)[1]
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+            codes.reject(name, codes.ZIP_UNSAFE, f"the archive is damaged or truncated: {exc}")
+    return data
+
+
 def read_path(path: Path, limits: ImportLimits) -> bytes:
     """A file's bytes, refusing it by size before reading anything."""
     size = path.stat().st_size
@@ -197,7 +216,8 @@ def decode_text(data: bytes, name: str) -> str:
         )
 
 
-def _sniff_delimiter(text: str) -> str:
+def sniff_delimiter(text: str) -> str:
+    """The delimiter (comma, tab, semicolon or bar) that splits the first lines most."""
     lines = [line for line in text[:65536].splitlines()[:30] if line.strip()]
     best, best_score = ",", 0
     for delimiter in _DELIMITERS:
@@ -210,7 +230,7 @@ def _sniff_delimiter(text: str) -> str:
 
 def _csv_rows(data: bytes, name: str, limits: ImportLimits) -> Iterator[tuple[int, list[str | object]]]:
     text = decode_text(data, name)
-    delimiter = _sniff_delimiter(text)
+    delimiter = sniff_delimiter(text)
     first_lines = text[: 4 * 1024 * 1024].split("\n", 50)[:50]
     widest = max((line.count(delimiter) + 1 for line in first_lines), default=0)
     if widest > limits.max_columns:

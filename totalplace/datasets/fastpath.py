@@ -1,0 +1,169 @@
+"""A vectorised path for clean CSV spend files: Arrow reads and validates the columns, no Python per row.
+
+It accepts a file only when every value is of the plain shapes the exact path accepts (amounts such as
+"1234.50", "£1,234.50", "(25.00)"; dates dd/mm/yyyy or yyyy-mm-dd, zero-padded; no blank, ragged, repeated
+header or totals rows). Anything else returns None and the exact, row-by-row path reads the file and reports
+every problem with its row and column. Both paths produce the same table (tests compare them).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from decimal import Decimal
+from typing import Final
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+
+from totalplace.datasets.schema import DatasetSchema, normalise_header
+from totalplace.datasets.source import sniff_delimiter
+from totalplace.datasets.table import HEADER_SEARCH_ROWS
+
+_NUMBER: Final = r"(\d{1,3}(,\d{3})+|\d{1,15})(\.\d{1,2})?"
+_AMOUNT: Final = rf"^(\(£?{_NUMBER}\)|-?£?{_NUMBER}|£-{_NUMBER})$"
+_DATE_FORMATS: Final = ((r"^\d{4}-\d{2}-\d{2}$", "%Y-%m-%d"), (r"^\d{2}/\d{2}/\d{4}$", "%d/%m/%Y"))
+_TOTAL: Final = re.compile(r"^\s*(grand\s+|sub\s*-?\s*)?totals?\s*:?\s*$", re.IGNORECASE)
+EARLIEST, LATEST = pa.scalar(1900, pa.int64()), pa.scalar(2100, pa.int64())
+
+
+class _UnsuitableError(Exception):
+    """The file needs the exact path."""
+
+
+def parse_clean_spend(data: bytes, schema: DatasetSchema) -> tuple[pa.Table, int, int] | None:
+    """(stored table, header row, rows above it) for a clean CSV file; None means use the exact path."""
+    try:
+        return _parse(data, schema)
+    except (_UnsuitableError, pa.ArrowException, csv.Error, UnicodeDecodeError, ValueError):
+        return None
+
+
+def _locate(data: bytes, schema: DatasetSchema) -> tuple[int, int, list[str], str, str, int]:
+    """The header's line, byte offset, cells, delimiter, encoding, and the rows above it."""
+    encoding = "utf-8"
+    head = data[: 1 << 20]
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        encoding, text = "cp1252", head.decode("cp1252")
+    bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    text = text.removeprefix("\ufeff")
+    delimiter = sniff_delimiter(text)
+    offset, skipped = bom, 0
+    required = [c for c in schema.columns if c.required]
+    for number, line in enumerate(text.split("\n")[:HEADER_SEARCH_ROWS], start=1):
+        if '"' in line and number == 1 and line.count('"') % 2:
+            raise _UnsuitableError  # a quoted newline above the table: leave it to the exact path
+        cells = next(csv.reader([line.rstrip("\r")], delimiter=delimiter), [])
+        normalised = [normalise_header(c) for c in cells]
+        if cells and all(any(spec.matches(h) for h in normalised) for spec in required):
+            return number, offset, cells, delimiter, encoding, skipped
+        if any(c.strip() for c in cells):
+            skipped += 1
+        offset += len(line.encode(encoding)) + 1
+    raise _UnsuitableError
+
+
+def _parse(data: bytes, schema: DatasetSchema) -> tuple[pa.Table, int, int]:
+    if data.startswith((b"PK", b"\x1f\x8b", b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:65536]:
+        raise _UnsuitableError
+    header_row, offset, headers, delimiter, encoding, skipped = _locate(data, schema)
+    body = data[offset:]
+    if b"\n\n" in body or b"\n\r\n" in body:
+        raise _UnsuitableError  # blank lines shift row numbers; the exact path handles them
+    names = [f"c{i}" for i in range(len(headers))]
+    table = pa_csv.read_csv(
+        io.BytesIO(body),
+        read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1, encoding=encoding),
+        parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=False),
+        convert_options=pa_csv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()),
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    if table.num_rows == 0:
+        raise _UnsuitableError
+    if any(pc.any(pc.match_substring(column, "\n")).as_py() for column in table.columns):
+        raise _UnsuitableError  # a quoted newline: row numbers would shift, so the exact path numbers them
+    normalised = [normalise_header(h) for h in headers]
+    if len(set(normalised)) != len(normalised):
+        raise _UnsuitableError
+    first = pc.utf8_trim_whitespace(table.column(0))
+    if pc.any(pc.equal(pc.utf8_lower(first), headers[0].strip().lower())).as_py():
+        raise _UnsuitableError  # the header repeated inside the data
+    tail = table.slice(max(0, table.num_rows - 3))
+    if any(isinstance(v, str) and _TOTAL.match(v) for col in tail.columns for v in col.to_pylist()):
+        raise _UnsuitableError  # a totals row: the exact path checks it against the rows above
+    columns: dict[str, pa.Array] = {}
+    for spec in schema.columns:
+        position = next(
+            (i for name in spec.names for i, h in enumerate(normalised) if h == normalise_header(name)), None
+        )
+        if position is None:
+            if spec.required:
+                raise _UnsuitableError
+            columns[spec.stored_name] = pa.nulls(table.num_rows, _TYPES[spec.kind])
+            continue
+        raw = pc.utf8_trim_whitespace(table.column(position).combine_chunks())
+        columns[spec.stored_name] = _typed(spec.kind, raw, spec.required)
+    columns["source_row"] = pa.array(range(header_row + 1, header_row + 1 + table.num_rows), pa.int64())
+    return pa.table(columns), header_row, skipped
+
+
+_TYPES: Final = {"text": pa.string(), "money": pa.int64(), "date": pa.date32(), "code": pa.string()}
+
+
+def _typed(kind: str, raw: pa.Array, required: bool) -> pa.Array:
+    empty = pc.equal(raw, "")
+    if required and pc.any(empty).as_py():
+        raise _UnsuitableError
+    if kind == "money":
+        if not pc.all(pc.match_substring_regex(raw, _AMOUNT)).as_py():
+            raise _UnsuitableError
+        negative = pc.or_(pc.starts_with(raw, "("), pc.match_substring(raw, "-"))
+        digits = pc.replace_substring_regex(raw, r"[£,()\-]", "")
+        pence = pc.cast(
+            pc.multiply(pc.cast(digits, pa.decimal128(17, 2)), pa.scalar(Decimal(100), pa.decimal128(3, 0))),
+            pa.int64(),
+        )
+        return pc.if_else(negative, pc.negate(pence), pence)
+    if kind == "date":
+        for pattern, fmt in _DATE_FORMATS:
+            if pc.all(pc.match_substring_regex(raw, pattern)).as_py():
+                parsed = pc.strptime(raw, format=fmt, unit="s", error_is_null=True)
+                # strptime rolls 31/02 over into March: only dates that print back as written are real.
+                if (
+                    pc.any(pc.is_null(parsed)).as_py()
+                    or not pc.all(pc.equal(pc.strftime(parsed, fmt), raw)).as_py()
+                ):
+                    raise _UnsuitableError
+                years = pc.year(parsed)
+                if not pc.all(
+                    pc.and_(pc.greater_equal(years, EARLIEST), pc.less_equal(years, LATEST))
+                ).as_py():
+                    raise _UnsuitableError
+                return pc.cast(parsed, pa.date32())
+        raise _UnsuitableError
+    if kind in ("text", "code"):
+        return pc.if_else(empty, pa.scalar(None, pa.string()), raw)
+    raise _UnsuitableError
+
+
+def head_rows(data: bytes) -> list[list[object]] | None:
+    """The first rows of a plain CSV file, decoded cheaply, for choosing its format; None if not plain CSV."""
+    if data.startswith((b"PK", b"\x1f\x8b", b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[: 1 << 16]:
+        return None
+    head = data[: 1 << 16]
+    try:
+        text = head.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = head.decode("cp1252", errors="replace")
+    lines = [line.rstrip("\r") for line in text.split("\n")[:HEADER_SEARCH_ROWS]]
+    try:
+        return [list(row) for row in csv.reader(lines, delimiter=sniff_delimiter(text))]
+    except csv.Error:
+        return None  # not a plain CSV: the exact path says why
