@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
 import random
 import resource
 import tempfile
@@ -158,6 +159,9 @@ def main() -> None:
     )
     parser.add_argument("--spark", action="store_true")
     args = parser.parse_args()
+    # A 10-million-line file is past the default import limits, which exist for uploads; raise them here.
+    os.environ.setdefault("TOTALPLACE_MAX_IMPORT_BYTES", str(8 << 30))
+    os.environ.setdefault("TOTALPLACE_MAX_IMPORT_ROWS", str(50_000_000))
     ruleset = load_rules()
     figures: dict[str, Any] = {"benchmark": "spend_map"}
     with tempfile.TemporaryDirectory() as tmp:

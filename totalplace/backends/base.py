@@ -87,8 +87,12 @@ class AnalyticsBackend(ABC):
         """Make an Arrow table queryable as ``name`` (engines use this for small lookup tables)."""
 
     @abstractmethod
-    def create_view(self, name: str, sql: str) -> None:
-        """Define ``name`` as a view of a SELECT (DuckDB dialect), replacing any view of that name."""
+    def create_view(self, name: str, sql: str, *, materialise: bool = False) -> None:
+        """Define ``name`` as a SELECT (DuckDB dialect), replacing any of that name.
+
+        With ``materialise`` the result is computed once and kept (a temporary table, a cached frame), for a
+        view that many queries then read.
+        """
 
     @abstractmethod
     def close(self) -> None:

@@ -65,9 +65,15 @@ class DuckDBBackend(AnalyticsBackend):
     def register_table(self, name: str, table: pa.Table) -> None:
         self.con.register(name, table)
 
-    def create_view(self, name: str, sql: str) -> None:
+    def create_view(self, name: str, sql: str, *, materialise: bool = False) -> None:
         try:
-            self.con.execute(f"CREATE OR REPLACE VIEW {name} AS {sql}")
+            kinds = self.con.execute(
+                "SELECT table_type FROM information_schema.tables WHERE table_name = ?", [name]
+            ).fetchall()
+            for (kind,) in kinds:  # replace whatever stands under this name, view or table
+                self.con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} {name}")
+            what = "TEMP TABLE" if materialise else "VIEW"
+            self.con.execute(f"CREATE {what} {name} AS {sql}")
         except duckdb.Error as exc:
             raise BackendError(f"the view {name} could not be made on DuckDB: {exc}") from exc
 

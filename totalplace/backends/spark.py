@@ -81,9 +81,10 @@ class SparkBackend(AnalyticsBackend):
     def register_table(self, name: str, table: pa.Table) -> None:
         self.spark.createDataFrame(table).createOrReplaceTempView(name)
 
-    def create_view(self, name: str, sql: str) -> None:
+    def create_view(self, name: str, sql: str, *, materialise: bool = False) -> None:
         try:
-            self.spark.sql(to_spark_sql(sql)).createOrReplaceTempView(name)
+            frame = self.spark.sql(to_spark_sql(sql))
+            (frame.cache() if materialise else frame).createOrReplaceTempView(name)
         except Exception as exc:  # pyspark raises many unrelated types; all mean the view failed
             raise BackendError(f"the view {name} could not be made on Spark: {exc}") from exc
 

@@ -72,6 +72,7 @@ def classify_view(engine: AnalyticsBackend, ruleset: RuleSet) -> None:
         FROM spend s JOIN catalog c ON c.batch_id = s.batch_id
         LEFT JOIN spend_classes k ON {join}
         WHERE c.status = 'active'""",
+        materialise=True,
     )
 
 
