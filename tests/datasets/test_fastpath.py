@@ -65,3 +65,16 @@ def test_tricky_files_fall_back_to_the_exact_path(name: str) -> None:
     else:
         assert fast[3] is False, "the vectorised path must not take a file it cannot judge exactly"
         assert fast[0].equals(exact[0])
+
+
+def test_a_character_cut_at_the_scan_boundary_keeps_utf8() -> None:
+    boundary = 1 << 20  # the header scan decodes the first megabyte
+    pad = "01/04/2024,A,1.00,x\n"
+    prefix = HEADER + pad * ((boundary - len(HEADER) - 200) // len(pad))
+    lead = "01/04/2024,"
+    filler = "y" * (boundary - 1 - len(prefix) - len(lead))
+    data = (prefix + lead + filler + "é,1.00,x\n" + "01/04/2024,Café Ltd,2.00,x\n").encode("utf-8")
+    assert data[boundary - 1 : boundary + 1] == "é".encode()  # the character straddles the boundary
+    parsed = parse_file(data, "f.csv", ImportRequest("spend"), LIMITS)
+    assert parsed.vectorised
+    assert parsed.arrow.column("supplier").to_pylist()[-2:] == [filler + "é", "Café Ltd"]

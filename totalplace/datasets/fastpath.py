@@ -8,6 +8,7 @@ every problem with its row and column. Both paths produce the same table (tests 
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -46,7 +47,8 @@ def _locate(data: bytes, schema: DatasetSchema) -> tuple[int, int, list[str], st
     encoding = "utf-8"
     head = data[: 1 << 20]
     try:
-        text = head.decode("utf-8")
+        # Incremental, so a character cut in two at the 1 MB mark is not mistaken for a cp1252 file.
+        text = codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
     except UnicodeDecodeError:
         encoding, text = "cp1252", head.decode("cp1252")
     bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
@@ -72,6 +74,9 @@ def _parse(data: bytes, schema: DatasetSchema) -> tuple[pa.Table, int, int]:
         raise _UnsuitableError
     header_row, offset, headers, delimiter, encoding, skipped = _locate(data, schema)
     body = data[offset:]
+    first_line = body[: body.find(b"\n")].decode(encoding).rstrip("\r")
+    if next(csv.reader([first_line], delimiter=delimiter), []) != headers:
+        raise _UnsuitableError  # the header is not where the scan found it (a quoted newline above it)
     if b"\n\n" in body or b"\n\r\n" in body:
         raise _UnsuitableError  # blank lines shift row numbers; the exact path handles them
     names = [f"c{i}" for i in range(len(headers))]
@@ -159,7 +164,7 @@ def head_rows(data: bytes) -> list[list[object]] | None:
         return None
     head = data[: 1 << 16]
     try:
-        text = head.decode("utf-8-sig")
+        text = codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=False)
     except UnicodeDecodeError:
         text = head.decode("cp1252", errors="replace")
     lines = [line.rstrip("\r") for line in text.split("\n")[:HEADER_SEARCH_ROWS]]
