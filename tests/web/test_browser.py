@@ -88,7 +88,9 @@ def test_login_upload_list_refuse_logout(server: str, browser: Any, tmp_path: Pa
     browser.find_element(By.ID, "username").send_keys("finance")
     browser.find_element(By.ID, "password").send_keys(PASSWORD)
     browser.find_element(By.ID, "login").click()
-    WebDriverWait(browser, 10).until(lambda b: b.current_url.endswith("/datasets"))
+    # The login page's own address ends in /datasets too (?next=/datasets): wait to be off it.
+    WebDriverWait(browser, 10).until(lambda b: "/login" not in b.current_url)
+    assert browser.current_url.endswith("/datasets")
 
     good = tmp_path / "june-payments.csv"
     good.write_text(HEADER + "\n" + GOOD_ROWS + "03/06/2024,Browser Ltd,7.00,x\n", encoding="utf-8")
@@ -129,7 +131,7 @@ def test_spending_map_renders_charts_and_drills_down(server: str, browser: Any) 
     browser.find_element(By.ID, "username").send_keys("lead")
     browser.find_element(By.ID, "password").send_keys(PASSWORD)
     browser.find_element(By.ID, "login").click()
-    WebDriverWait(browser, 10).until(lambda b: not b.current_url.endswith("/login"))
+    WebDriverWait(browser, 10).until(lambda b: "/login" not in b.current_url)
     browser.get(server + "/spend")
     assert "Place spending map, 2024-25" in browser.find_element(By.TAG_NAME, "h1").text
     assert browser.find_elements(By.CSS_SELECTOR, "#chart-stages svg")
