@@ -57,6 +57,9 @@ def test_map_by_hand(sqlite_place: Place) -> None:
     with place.analytics() as engine:
         spend = build_spend_map(engine, load_rules(), year="2024-25")
     assert spend.years == ["2023-24", "2024-25"]
+    by_year = {(r["year"], r["theme"]): r["pence"] for r in spend.by_year_theme}
+    assert by_year[("2023-24", "culture_leisure")] == 5000  # every year side by side, whatever year is mapped
+    assert by_year[("2024-25", "culture_leisure")] == 30000
     assert spend.total_pence == 240000 and spend.lines == 5
     assert spend.coverage == 220000 / 240000  # only "Mystery" is unclassified
     assert spend.population == 3 and spend.per_head_pence == 80000

@@ -58,6 +58,8 @@ def _show_map(spend: SpendMap) -> None:
         ("partner", "spend", "share", "lines"),
         [(r["partner"], _pounds(r["pence"]), _pct(r["share"]), f"{r['lines']:,}") for r in spend.by_partner],
     )
+    if len(spend.years) > 1:
+        _show_years(spend)
     table(
         "By prevention stage",
         ("stage", "spend", "share"),
@@ -83,6 +85,20 @@ def _show_map(spend: SpendMap) -> None:
         "Unclassified, biggest categories",
         ("category", "spend", "lines"),
         [(r["category"], _pounds(r["pence"]), f"{r['lines']:,}") for r in unclassified["top_categories"]],
+    )
+
+
+def _show_years(spend: SpendMap, shown: int = 5) -> None:
+    years = spend.years[-shown:]  # a terminal fits a few; --json and the web page have every year
+    cells: dict[str, dict[str, int]] = {}
+    for row in spend.by_year_theme:
+        if row["year"] in years:
+            cells.setdefault(row["theme"] or "(unclassified)", {})[row["year"]] = row["pence"]
+    more = f"; the latest {shown} of {len(spend.years)} years" if len(spend.years) > shown else ""
+    table(
+        f"Years side by side (cash, not adjusted for inflation{more})",
+        ("theme", *years),
+        [(theme, *(_pounds(by_year.get(y)) for y in years)) for theme, by_year in cells.items()],
     )
 
 

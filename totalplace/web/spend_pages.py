@@ -137,6 +137,12 @@ def spend_map(request: Request, principal: Principal) -> dict[str, Any]:
     for row in spend.by_partner_theme:
         matrix.setdefault(row["theme"] or "unclassified", {})[row["partner"]] = row["pence"]
     data["matrix"] = {"partners": [r["partner"] for r in spend.by_partner], "rows": matrix}
+    labels = {r["theme"]: r.get("label") for r in spend.by_theme}
+    years_by_theme: dict[str, dict[str, int]] = {}
+    for row in spend.by_year_theme:
+        label = labels.get(row["theme"]) or (row["theme"] or "Not classified")
+        years_by_theme.setdefault(label, {})[row["year"]] = row["pence"]
+    data["years_by_theme"] = years_by_theme
     data["_charts"] = _charts(_place(request), spend)
     return data
 

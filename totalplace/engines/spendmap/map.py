@@ -40,6 +40,7 @@ class SpendMap:
     by_theme: list[dict[str, Any]] = field(default_factory=list)
     by_partner_theme: list[dict[str, Any]] = field(default_factory=list)
     by_partner_stage: list[dict[str, Any]] = field(default_factory=list)
+    by_year_theme: list[dict[str, Any]] = field(default_factory=list)
     by_cofog: list[dict[str, Any]] = field(default_factory=list)
     by_stage: list[dict[str, Any]] = field(default_factory=list)
     by_cohort: list[dict[str, Any]] = field(default_factory=list)
@@ -166,6 +167,15 @@ def build_spend_map(
         f"SELECT partner, stage, sum(amount_pence) AS pence, count(*) AS lines {base} "
         "GROUP BY partner, stage ORDER BY partner, stage",
     )
+    # Every year side by side (whatever ``year`` is), in cash: real terms need a cited GDP deflator series.
+    result.by_year_theme = [
+        {**row, "year": _year_label(row.pop("fy_start"))}
+        for row in _rows(
+            engine,
+            "SELECT fy_start, theme, sum(amount_pence) AS pence FROM classified_spend "
+            "WHERE fy_start IS NOT NULL GROUP BY fy_start, theme ORDER BY fy_start, theme",
+        )
+    ]
     result.top_suppliers = _top_suppliers(engine, base, top)
     result.overlaps = _overlaps(result.by_partner_theme, ruleset)
     result.unclassified = _unclassified(engine, base, top)
