@@ -12,6 +12,7 @@ from tests.conftest import skip_or_fail
 from totalplace.datasets.importer import ImportRequest, import_file
 from totalplace.engines.spendmap import build_spend_map, load_rules
 from totalplace.engines.spendmap.lines import find_lines
+from totalplace.errors import InvalidInputError
 from totalplace.place import Place
 from totalplace.store.partners import add_partner
 
@@ -102,3 +103,13 @@ def test_the_map_is_the_same_on_spark(sqlite_place: Place) -> None:
         expected = build_spend_map(duck, load_rules(), year="2024-25").to_dict()
     with place.analytics("spark") as spark:
         assert build_spend_map(spark, load_rules(), year="2024-25").to_dict() == expected
+
+
+def test_a_year_that_is_not_a_financial_year_is_refused(sqlite_place: Place) -> None:
+    place = _place(sqlite_place)
+    with place.analytics() as engine:
+        for bad in ("abc", "2024", "2024-26", "24-25"):
+            with pytest.raises(InvalidInputError):
+                build_spend_map(engine, load_rules(), year=bad)
+        with pytest.raises(InvalidInputError):
+            find_lines(engine, load_rules(), year="2024/25")

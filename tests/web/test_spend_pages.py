@@ -40,4 +40,6 @@ def test_drill_down_export_and_coverage(web_place: Place, client_for: Login) -> 
     assert rows[1]["supplier"].startswith("'=")
     coverage = client.get("/spend/coverage.json").json()
     assert coverage["coverage"] == 0.0 and coverage["rules"] > 50
-    assert client.get("/spend.json?year=nonsense").status_code == 404
+    refused = client.get("/spend.json?year=nonsense")
+    assert refused.status_code == 400
+    assert refused.json()["error"]["code"] == "TP106"

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from totalplace.datasets.export import ExportFormat, rows_to_csv, rows_to_xlsx
 from totalplace.engines.spendmap import SpendMap, build_spend_map, load_rules
 from totalplace.engines.spendmap.lines import find_lines
-from totalplace.engines.spendmap.map import spend_years
+from totalplace.engines.spendmap.map import spend_years, year_start
 from totalplace.engines.spendmap.rules import PLACE_RULES_DIR
 from totalplace.errors import NotFoundError
 from totalplace.governance.roles import Principal
@@ -70,8 +70,8 @@ def _latest_year(request: Request) -> str | None:
 
 def _year(request: Request) -> str | None:
     year = request.query_params.get("year") or None
-    if year is not None and not (len(year) == 7 and year[:4].isdigit() and year[4] == "-"):
-        raise NotFoundError(f"no financial year {year!r}", hint="years look like 2024-25")
+    if year is not None:
+        year_start(year)  # refuses anything that is not a financial year (HTTP 400)
     return year
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from totalplace.backends.base import AnalyticsBackend
-from totalplace.engines.spendmap.map import classify_view
+from totalplace.engines.spendmap.map import classify_view, year_start
 from totalplace.engines.spendmap.rules import RuleSet
 
 
@@ -40,7 +40,7 @@ def find_lines(
     if supplier:
         where.append(f"lower(supplier) LIKE {_quote('%' + supplier.lower() + '%')}")
     if year:
-        where.append(f"fy_start = {int(year[:4])}")
+        where.append(f"fy_start = {year_start(year)}")
     if area:
         where.append(f"area_code = {_quote(area)}")
     condition = " AND ".join(where)

@@ -7,6 +7,7 @@ areas add up to the place total to the penny; the map says how much was apportio
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -16,6 +17,7 @@ import pyarrow as pa
 from totalplace.backends.base import AnalyticsBackend
 from totalplace.engines.spendmap.classify import classify_combinations
 from totalplace.engines.spendmap.rules import MATCH_FIELDS, RuleSet
+from totalplace.errors import InvalidInputError
 from totalplace.money import Money
 
 PREVENTIVE = ("universal", "early_help")
@@ -94,6 +96,17 @@ def _rows(engine: AnalyticsBackend, sql: str) -> list[dict[str, Any]]:
     ]
 
 
+_FINANCIAL_YEAR_LABEL = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def year_start(year: str) -> int:
+    """The calendar year a financial year label starts in ("2024-25" -> 2024), or a coded error."""
+    match = _FINANCIAL_YEAR_LABEL.match(year.strip())
+    if match is None or (int(match.group(1)) + 1) % 100 != int(match.group(2)):
+        raise InvalidInputError(f"{year!r} is not a financial year", hint='write it like "2024-25"')
+    return int(match.group(1))
+
+
 def _year_label(start: int) -> str:
     return f"{start}-{(start + 1) % 100:02d}"
 
@@ -113,7 +126,7 @@ def build_spend_map(
     ]
     where = "WHERE true"
     if year is not None:
-        where = f"WHERE fy_start = {int(year[:4])}"
+        where = f"WHERE fy_start = {year_start(year)}"
     base = f"FROM classified_spend {where}"
     totals = _rows(
         engine,
