@@ -138,6 +138,64 @@ class RowProblem:
         return asdict(self)
 
 
+class AgreementInvalidError(TotalplaceError):
+    """A pooled-fund agreement or variation file is not valid; ``problems`` names each line and field."""
+
+    code = "TP600"
+    http_status = 422
+
+    def __init__(self, file: str, problems: list[RowProblem]) -> None:
+        first = problems[0] if problems else None
+        where = f"line {first.row}, {first.column}: " if first and first.row else ""
+        super().__init__(
+            f"{file} is not a valid agreement: {len(problems)} problem{'s' if len(problems) != 1 else ''}"
+            + (f"; first, {where}{first.message}" if first else ""),
+            hint="fix the fields listed and try again; nothing was stored",
+        )
+        self.file = file
+        self.problems = problems
+
+    def to_dict(self) -> dict[str, Any]:
+        out = super().to_dict()
+        out["problems"] = [p.to_dict() for p in self.problems]
+        return out
+
+
+class IdempotencyKeyReusedError(TotalplaceError):
+    """An idempotency key was sent again with a different transaction than the one first posted under it."""
+
+    code = "TP601"
+    http_status = 409
+
+
+class BudgetExceededError(TotalplaceError):
+    """An allocation would take a scheme past its budget for the year."""
+
+    code = "TP602"
+    http_status = 409
+
+
+class YearSettledError(TotalplaceError):
+    """A posting falls in a financial year whose settlement has already been posted."""
+
+    code = "TP603"
+    http_status = 409
+
+
+class UnbalancedTransactionError(TotalplaceError):
+    """A transaction's entries do not net to zero (a defect in the caller, never stored)."""
+
+    code = "TP604"
+    http_status = 400
+
+
+class LedgerInconsistentError(StoreError):
+    """Stored balances disagree with the postings, or a settlement identity does not hold."""
+
+    code = "TP605"
+    http_status = 500
+
+
 class ImportRejectedError(TotalplaceError):
     """A file was refused; nothing was imported. ``problems`` lists every problem found."""
 

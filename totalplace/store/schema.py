@@ -116,3 +116,86 @@ audit_head = Table(
     Column("seq", BigInteger, nullable=False),
     Column("hash", String(64), nullable=False),
 )
+
+# -- pooled funds (DESIGN.md §6.2) -------------------------------------------------------------------------
+pools = Table(
+    "pools",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(60), nullable=False, unique=True),
+    Column("title", String(200), nullable=False),
+    Column("budget_type", String(20), nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("created_by", String(80), nullable=False),
+)
+
+# Every version of an agreement, never overwritten: version 1 is the agreement as created, each variation
+# adds the next version with the date it takes effect.
+pool_versions = Table(
+    "pool_versions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("pool_id", Integer, ForeignKey("pools.id"), nullable=False, index=True),
+    Column("version", Integer, nullable=False),
+    Column("effective_from", String(10), nullable=False),
+    Column("agreement", Text, nullable=False),
+    Column("source_yaml", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("created_by", String(80), nullable=False),
+    UniqueConstraint("pool_id", "version", name="uq_pool_versions_pool_version"),
+)
+
+# A balanced double-entry transaction. The idempotency key is the client's: a retry finds the first posting.
+ledger_txns = Table(
+    "ledger_txns",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("pool_id", Integer, ForeignKey("pools.id"), nullable=False, index=True),
+    Column("idem_key", String(200), nullable=False),
+    Column("request_sha256", String(64), nullable=False),
+    Column("kind", String(30), nullable=False),
+    Column("effective_date", String(10), nullable=False, index=True),
+    Column("year", String(7), nullable=False),
+    Column("memo", Text, nullable=False),
+    Column("reverses_id", Integer, ForeignKey("ledger_txns.id"), nullable=True, unique=True),
+    Column("posted_at", String(40), nullable=False),
+    Column("posted_by", String(80), nullable=False),
+    UniqueConstraint("pool_id", "idem_key", name="uq_ledger_txns_pool_key"),
+)
+
+ledger_entries = Table(
+    "ledger_entries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("txn_id", Integer, ForeignKey("ledger_txns.id"), nullable=False, index=True),
+    Column("pool_id", Integer, ForeignKey("pools.id"), nullable=False),
+    Column("account", String(120), nullable=False),
+    Column("partner", String(200), nullable=True),
+    Column("scheme", String(60), nullable=True),
+    Column("amount", BigInteger, nullable=False),
+)
+
+# Stored running totals per account, updated in the same transaction as the postings; `pool check` compares
+# them with the sum of the postings.
+ledger_balances = Table(
+    "ledger_balances",
+    metadata,
+    Column("pool_id", Integer, ForeignKey("pools.id"), primary_key=True),
+    Column("account", String(120), primary_key=True),
+    Column("balance", BigInteger, nullable=False),
+    Column("postings", BigInteger, nullable=False),
+)
+
+# The years whose settlement has been posted: nothing more may be posted into them.
+pool_settlements = Table(
+    "pool_settlements",
+    metadata,
+    Column("pool_id", Integer, ForeignKey("pools.id"), primary_key=True),
+    Column("year", String(7), primary_key=True),
+    Column("txn_id", Integer, ForeignKey("ledger_txns.id"), nullable=False),
+    Column("result", Text, nullable=False),
+    Column("settled_at", String(40), nullable=False),
+    Column("settled_by", String(80), nullable=False),
+)

@@ -1,0 +1,81 @@
+"""Reading agreement and variation YAML, with every problem located to its line and field.
+
+pydantic says which field is wrong; the YAML node tree says where that field is written, so a finance officer
+is told "line 14, contributions.2.cash" rather than a traceback.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from totalplace.engines.pool.agreement import Agreement
+from totalplace.errors import AgreementInvalidError, RowProblem
+
+_CODE = "TP600"
+
+
+def parse_yaml(text: str, file: str) -> tuple[Any, yaml.Node | None]:
+    """The document and its node tree, or a located error for YAML that does not parse."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 0
+        problem = str(getattr(exc, "problem", None) or exc)
+        raise AgreementInvalidError(
+            file, [RowProblem(_CODE, file, line, "", "", f"not YAML: {problem}")]
+        ) from None
+    if not isinstance(data, dict):
+        raise AgreementInvalidError(
+            file, [RowProblem(_CODE, file, 1, "", "", "expected a mapping of fields")]
+        )
+    return data, node
+
+
+def line_of(node: yaml.Node | None, path: tuple[str | int, ...]) -> int:
+    """The 1-based line where the value at ``path`` is written (or its nearest written parent)."""
+    line = node.start_mark.line + 1 if node is not None else 0
+    for part in path:
+        if isinstance(node, yaml.MappingNode):
+            match = next((v for k, v in node.value if k.value == str(part)), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            match = node.value[part]
+        else:
+            match = None
+        if match is None:
+            break
+        node = match
+        line = node.start_mark.line + 1
+    return line
+
+
+def problems_from(exc: ValidationError, file: str, node: yaml.Node | None) -> list[RowProblem]:
+    """One located problem per pydantic error."""
+    out: list[RowProblem] = []
+    for err in exc.errors():
+        path = tuple(p for p in err["loc"] if isinstance(p, str | int))
+        value = err.get("input")
+        shown = "" if isinstance(value, dict | list) else str(value)
+        message = str(err["msg"]).removeprefix("Value error, ")
+        out.append(
+            RowProblem(_CODE, file, line_of(node, path), ".".join(map(str, path)), shown[:200], message)
+        )
+    return out
+
+
+def load_agreement(text: str, file: str) -> Agreement:
+    """An agreement from YAML text, or AgreementInvalidError listing every problem."""
+    data, node = parse_yaml(text, file)
+    return validate_agreement(data, file, node)
+
+
+def validate_agreement(data: dict[str, Any], file: str, node: yaml.Node | None = None) -> Agreement:
+    """An agreement from its parsed fields, or AgreementInvalidError listing every problem."""
+    try:
+        return Agreement.model_validate(data)
+    except ValidationError as exc:
+        raise AgreementInvalidError(file, problems_from(exc, file, node)) from None

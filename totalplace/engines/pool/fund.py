@@ -1,0 +1,121 @@
+"""A pooled fund: its agreement (each version in force from its date) and the place's partners it names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Connection
+
+from totalplace.engines.pool.agreement import Agreement, year_bounds
+from totalplace.engines.pool.files import load_agreement, validate_agreement
+from totalplace.engines.pool.variation import apply_variation, load_variation
+from totalplace.errors import AgreementInvalidError, RowProblem
+from totalplace.place import Place
+from totalplace.store import pools as store
+from totalplace.store.partners import list_partners
+
+
+@dataclass(frozen=True)
+class Fund:
+    """A pool with every version of its agreement."""
+
+    pool: store.PoolRow
+    versions: tuple[store.VersionRow, ...]
+
+    @property
+    def name(self) -> str:
+        """The pool's short name."""
+        return self.pool.name
+
+    @property
+    def id(self) -> int:
+        """The pool's id in the store."""
+        return self.pool.id
+
+    @property
+    def agreement(self) -> Agreement:
+        """The newest version of the agreement."""
+        return validate_agreement(self.versions[-1].agreement, self.name)
+
+    def agreement_on(self, day: date) -> Agreement:
+        """The version of the agreement in force on ``day`` (the first version for days before it)."""
+        current = self.versions[0]
+        for version in self.versions:
+            if version.effective_from <= day:
+                current = version
+        return validate_agreement(current.agreement, self.name)
+
+    def agreement_for_year(self, year: str) -> Agreement:
+        """The agreement in force at the end of a financial year: the one its settlement applies."""
+        return self.agreement_on(year_bounds(year)[1])
+
+
+def open_fund(conn: Connection, name: str) -> Fund:
+    """The pool called ``name`` with its versions."""
+    pool = store.pool_by_name(conn, name)
+    return Fund(pool, tuple(store.versions(conn, pool.id)))
+
+
+def list_funds(conn: Connection) -> list[Fund]:
+    """Every pool of the place."""
+    return [Fund(p, tuple(store.versions(conn, p.id))) for p in store.list_pools(conn)]
+
+
+def create_fund(place: Place, text: str, file: str, *, actor: str) -> Fund:
+    """Create a pool from agreement YAML; every partner it names must be a partner of the place."""
+    agreement = load_agreement(text, file)
+    with place.begin() as conn:
+        _check_partners(conn, agreement, file)
+        store.create_pool(
+            conn,
+            fields=agreement.model_dump(mode="json"),
+            source_yaml=text,
+            effective_from=year_bounds(agreement.start_year)[0],
+            actor=actor,
+        )
+        return open_fund(conn, agreement.name)
+
+
+def vary_fund(place: Place, name: str, text: str, file: str, *, actor: str) -> Fund:
+    """Add a version of the pool's agreement from a variation file; earlier versions stay as they were."""
+    variation = load_variation(text, file)
+    with place.begin() as conn:
+        fund = open_fund(conn, name)
+        varied = apply_variation(fund.agreement, variation, file)
+        if varied.name != fund.name:
+            raise AgreementInvalidError(
+                file,
+                [RowProblem("TP600", file, 0, "name", varied.name, "a variation cannot rename the pool")],
+            )
+        _check_partners(conn, varied, file)
+        store.add_version(
+            conn,
+            fund.pool,
+            fields=varied.model_dump(mode="json"),
+            source_yaml=text,
+            effective_from=variation.effective,
+            reason=variation.reason,
+            actor=actor,
+        )
+        return open_fund(conn, name)
+
+
+def _check_partners(conn: Connection, agreement: Agreement, file: str) -> None:
+    known = {p.name for p in list_partners(conn)}
+    missing = [p for p in agreement.partners if p not in known]
+    if missing:
+        raise AgreementInvalidError(
+            file,
+            [
+                RowProblem(
+                    "TP600",
+                    file,
+                    0,
+                    "partners",
+                    p,
+                    f"{p!r} is not a partner of the place; add it with `totalplace partner add`",
+                )
+                for p in missing
+            ],
+        )

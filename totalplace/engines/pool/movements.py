@@ -1,0 +1,206 @@
+"""Movements of money in a pool, turned into balanced ledger transactions (DESIGN.md §6.2).
+
+Accounts of a pool (debit positive, credit negative, every transaction nets to zero):
+
+- ``cash``: money the pool holds and has not allocated to a scheme;
+- ``scheme:<s>``: money allocated to scheme ``s`` and not yet spent;
+- ``spend:<s>``: what scheme ``s`` has spent this year (closed to the partners at settlement);
+- ``partner:<p>:<year>``: partner ``p``'s funding of the pool in a financial year. Contributions credit it;
+  the settlement charges each partner its share of spend, its overspend top-up, its refund and its
+  carry-forward, after which it is exactly zero.
+
+A contribution debits cash; in-kind staff time debits the scheme's spend directly (the time is used as it is
+given); an allocation moves cash to a scheme; spend moves the scheme's money to its spend account.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Connection, func, select
+
+from totalplace.engines.pool.agreement import year_of
+from totalplace.engines.pool.fund import Fund, open_fund
+from totalplace.errors import BudgetExceededError, InvalidInputError, NotFoundError
+from totalplace.money import Money
+from totalplace.place import Place
+from totalplace.store import ledger
+from totalplace.store.schema import ledger_entries, ledger_txns
+
+POSTABLE = ("contribution", "variation", "in_kind", "allocation", "spend", "reversal")
+
+
+@dataclass(frozen=True)
+class Movement:
+    """One movement a user asks to post; ``key`` is the client's idempotency key."""
+
+    key: str
+    kind: str
+    day: date
+    amount: int = 0
+    partner: str | None = None
+    scheme: str | None = None
+    memo: str = ""
+    reverses: str | None = None
+
+
+def cash() -> str:
+    """The pool's unallocated money."""
+    return "cash"
+
+
+def scheme_account(scheme: str) -> str:
+    """Money allocated to a scheme and not yet spent."""
+    return f"scheme:{scheme}"
+
+
+def spend_account(scheme: str) -> str:
+    """A scheme's spend in the year."""
+    return f"spend:{scheme}"
+
+
+def partner_account(partner: str, year: str) -> str:
+    """A partner's funding of the pool in one financial year."""
+    return f"partner:{partner}:{year}"
+
+
+def to_request(conn: Connection, fund: Fund, m: Movement) -> ledger.TxnRequest:
+    """The balanced transaction for a movement, checked against the agreement in force on its day."""
+    if m.kind not in POSTABLE:
+        raise InvalidInputError(
+            f"{m.kind!r} cannot be posted by hand", hint=f"kinds are: {', '.join(POSTABLE)}"
+        )
+    agreement = fund.agreement_on(m.day)
+    year = year_of(m.day)
+    if year not in agreement.years:
+        raise InvalidInputError(
+            f"{m.key}: {m.day} is outside the pool's term ({agreement.years[0]} to {agreement.years[-1]})",
+            hint="vary the agreement with extend_term to post into later years",
+        )
+    if m.kind == "reversal":
+        original = _txn_id_by_key(conn, fund.id, m.reverses or "")
+        return ledger.reversal_of(conn, fund.id, original, key=m.key, day=m.day, year=year, memo=m.memo)
+    if m.amount == 0 or (m.amount < 0 and m.kind != "spend"):
+        raise InvalidInputError(
+            f"{m.key}: a {m.kind} needs an amount above zero",
+            hint="to undo a posting, post a reversal of it; a negative spend is a refund received",
+        )
+    if m.kind in ("contribution", "variation", "in_kind"):
+        partner = _member(agreement.partners, m.partner, m)
+        if not agreement.is_member_on(partner, m.day):
+            raise InvalidInputError(f"{m.key}: {partner} left the pool on {agreement.exit_date(partner)}")
+    if m.kind in ("in_kind", "allocation", "spend"):
+        scheme = _scheme(agreement.schemes, m.scheme, m)
+    memo = m.memo or f"{m.kind.replace('_', ' ')} {Money(m.amount)}"
+    if m.kind in ("contribution", "variation"):
+        entries = (
+            ledger.Entry(cash(), m.amount, partner),
+            ledger.Entry(partner_account(partner, year), -m.amount, partner),
+        )
+    elif m.kind == "in_kind":
+        entries = (
+            ledger.Entry(spend_account(scheme), m.amount, partner, scheme),
+            ledger.Entry(partner_account(partner, year), -m.amount, partner, scheme),
+        )
+    elif m.kind == "allocation":
+        entries = (
+            ledger.Entry(scheme_account(scheme), m.amount, None, scheme),
+            ledger.Entry(cash(), -m.amount, None, scheme),
+        )
+    else:
+        entries = (
+            ledger.Entry(spend_account(scheme), m.amount, None, scheme),
+            ledger.Entry(scheme_account(scheme), -m.amount, None, scheme),
+        )
+    return ledger.TxnRequest(m.key, m.kind, m.day, year, memo, entries)
+
+
+def post_movements(
+    place: Place, name: str, movements: Sequence[Movement], *, actor: str
+) -> list[ledger.Posted]:
+    """Post movements as one atomic submission, all or none; retried keys return their first result."""
+    with place.begin() as conn:
+        return post_in(conn, name, movements, actor=actor)
+
+
+def post_in(conn: Connection, name: str, movements: Sequence[Movement], *, actor: str) -> list[ledger.Posted]:
+    """Post movements inside the caller's transaction."""
+    fund = open_fund(conn, name)
+    ledger.lock_pool(conn, fund.id)
+    requests = [to_request(conn, fund, m) for m in movements]
+    return ledger.post(
+        conn, fund.id, requests, actor=actor, guard=lambda c, fresh: _within_budgets(c, fund, fresh)
+    )
+
+
+def allocated(conn: Connection, pool_id: int, scheme: str, year: str) -> int:
+    """What has been allocated to a scheme in a year, net of reversed allocations, in pence."""
+    allocations = select(ledger_txns.c.id).where(
+        ledger_txns.c.pool_id == pool_id, ledger_txns.c.kind == "allocation"
+    )
+    reversals = select(ledger_txns.c.id).where(
+        ledger_txns.c.pool_id == pool_id, ledger_txns.c.reverses_id.in_(allocations)
+    )
+    total = conn.execute(
+        select(func.coalesce(func.sum(ledger_entries.c.amount), 0))
+        .join(ledger_txns, ledger_txns.c.id == ledger_entries.c.txn_id)
+        .where(
+            ledger_entries.c.account == scheme_account(scheme),
+            ledger_txns.c.year == year,
+            ledger_txns.c.id.in_(allocations.union(reversals)),
+        )
+    ).scalar_one()
+    return int(total)
+
+
+def _within_budgets(conn: Connection, fund: Fund, fresh: Sequence[ledger.TxnRequest]) -> None:
+    """Refuse allocations that would take a scheme past its budget for the year (the pool is locked)."""
+    adding: dict[tuple[str, str], int] = {}
+    last_day: dict[tuple[str, str], date] = {}
+    for r in fresh:
+        if r.kind != "allocation":
+            continue
+        scheme = next(e.scheme for e in r.entries if e.scheme)
+        slot = (scheme or "", r.year)
+        adding[slot] = adding.get(slot, 0) + sum(
+            e.amount for e in r.entries if e.account.startswith("scheme:")
+        )
+        last_day[slot] = max(last_day.get(slot, r.effective_date), r.effective_date)
+    for (scheme, year), amount in adding.items():
+        budget = fund.agreement_on(last_day[(scheme, year)]).scheme(scheme).budget_for(year)
+        already = allocated(conn, fund.id, scheme, year)
+        if already + amount > budget:
+            raise BudgetExceededError(
+                f"allocating {Money(amount)} to {scheme} in {year} would pass its budget of {Money(budget)} "
+                f"({Money(already)} already allocated; {Money(max(0, budget - already))} left)",
+                hint="allocate at most what is left, or vary the agreement to raise the scheme's budget",
+            )
+
+
+def _member(partners: list[str], name: str | None, m: Movement) -> str:
+    for p in partners:
+        if name and p.lower() == name.strip().lower():
+            return p
+    raise InvalidInputError(
+        f"{m.key}: {name!r} is not a partner of this pool", hint=f"partners are: {', '.join(partners)}"
+    )
+
+
+def _scheme(schemes: Sequence[object], name: str | None, m: Movement) -> str:
+    names = [getattr(s, "name", "") for s in schemes]
+    if name in names:
+        return str(name)
+    raise InvalidInputError(f"{m.key}: no scheme called {name!r}", hint=f"schemes are: {', '.join(names)}")
+
+
+def _txn_id_by_key(conn: Connection, pool_id: int, key: str) -> int:
+    found = conn.execute(
+        select(ledger_txns.c.id).where(ledger_txns.c.pool_id == pool_id, ledger_txns.c.idem_key == key)
+    ).scalar_one_or_none()
+    if found is None:
+        raise NotFoundError(
+            f"no transaction with key {key!r} to reverse", hint="see `totalplace pool ledger NAME`"
+        )
+    return int(found)

@@ -1,0 +1,189 @@
+"""The year-end settlement: actuals from the ledger, the risk-share clause applied, one atomic posting.
+
+The settlement transaction closes each scheme's spend to the partners (each is charged its share of spend),
+takes overspend top-ups into cash, pays refunds out of it, sweeps what is left on each scheme back to cash,
+and carries each partner's carry-forward into its account for the next year. Afterwards every partner's
+account for the year is exactly zero: contributions + brought forward + settlement - share of spend -
+carried forward = 0. With ``reinvest``, the carried-forward total is allocated to the named scheme on the
+first
+day of the next year, in the same database transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from totalplace.engines.pool.agreement import year_bounds, year_label, year_start
+from totalplace.engines.pool.fund import Fund, open_fund
+from totalplace.engines.pool.movements import cash, partner_account, scheme_account, spend_account
+from totalplace.engines.pool.riskshare import Settlement, YearActuals, settle_year
+from totalplace.errors import ConflictError, InvalidInputError
+from totalplace.place import Place
+from totalplace.store import ledger
+from totalplace.store import pools as store
+from totalplace.store.schema import ledger_entries, ledger_txns
+
+
+def year_actuals(conn: Connection, fund: Fund, year: str) -> YearActuals:
+    """Contributions, brought forward, and spend by scheme in ``year``, read from the postings."""
+    agreement = fund.agreement_for_year(year)
+    first_day, _ = year_bounds(year)
+    members = tuple(
+        p
+        for p in agreement.partners
+        if agreement.is_member_on(p, first_day) or _paid_in(conn, fund.id, p, year)
+    )
+    contributions = dict.fromkeys(members, 0)
+    brought = dict.fromkeys(members, 0)
+    rows = conn.execute(
+        select(ledger_entries.c.account, ledger_entries.c.amount, ledger_txns.c.kind, ledger_txns.c.year)
+        .join(ledger_txns, ledger_txns.c.id == ledger_entries.c.txn_id)
+        .where(ledger_entries.c.pool_id == fund.id, ledger_entries.c.account.like(f"partner:%:{year}"))
+    )
+    for account, amount, kind, txn_year in rows:
+        partner = account[len("partner:") : -len(year) - 1]
+        if partner not in contributions:
+            contributions[partner] = brought[partner] = 0
+            members = (*members, partner)
+        if kind == "settlement" and txn_year != year:
+            brought[partner] -= int(amount)
+        elif kind != "settlement":
+            contributions[partner] -= int(amount)
+    spend = ledger.balances(conn, fund.id, year=year)
+    schemes = [s.name for s in agreement.schemes]
+    return YearActuals(
+        year=year,
+        host=agreement.host,
+        partners=members,
+        contributions=contributions,
+        brought_forward=brought,
+        scheme_spend={s: spend.get(spend_account(s), 0) for s in schemes},
+        scheme_budgets={s.name: s.budget_for(year) for s in agreement.schemes},
+        scheme_owners={s.name: s.owner for s in agreement.schemes},
+    )
+
+
+def _paid_in(conn: Connection, pool_id: int, partner: str, year: str) -> bool:
+    return ledger.balances(conn, pool_id, year=year).get(partner_account(partner, year), 0) != 0
+
+
+def preview(place: Place, name: str, year: str) -> Settlement:
+    """The settlement of ``year`` as it would be posted now, without posting it."""
+    with place.read() as conn:
+        fund = open_fund(conn, name)
+        _check_year(fund, year)
+        return settle_year(year_actuals(conn, fund, year), fund.agreement_for_year(year).risk_share)
+
+
+def settle(place: Place, name: str, year: str, *, actor: str) -> Settlement:
+    """Compute and post the settlement of ``year`` as one atomic batch; a year settles once."""
+    with place.begin() as conn:
+        fund = open_fund(conn, name)
+        _check_year(fund, year)
+        ledger.lock_pool(conn, fund.id)
+        if year in ledger.settled_years(conn, fund.id):
+            raise ConflictError(
+                f"{year} is already settled for {name}",
+                hint=f"see `totalplace pool statement {name} --year {year}`",
+            )
+        earlier = [
+            y for y in fund.agreement.years if y < year and y not in ledger.settled_years(conn, fund.id)
+        ]
+        if earlier:
+            raise ConflictError(f"{earlier[0]} is not settled yet", hint="settle the years in order")
+        actuals = year_actuals(conn, fund, year)
+        if not actuals.available and not actuals.spend:
+            raise InvalidInputError(
+                f"nothing was contributed to or spent by {name} in {year}", hint="there is nothing to settle"
+            )
+        result = settle_year(actuals, fund.agreement_for_year(year).risk_share)
+        requests = settlement_requests(conn, fund, actuals, result)
+        posted = ledger.post(conn, fund.id, requests, actor=actor)
+        store.record_settlement(conn, fund.id, year, posted[0].txn_id, settlement_dict(result), actor)
+        return result
+
+
+def settlement_requests(
+    conn: Connection, fund: Fund, actuals: YearActuals, result: Settlement
+) -> list[ledger.TxnRequest]:
+    """The settlement transaction (and, for reinvestment, next year's allocation)."""
+    year = actuals.year
+    next_year = year_label(year_start(year) + 1)
+    last_day = year_bounds(year)[1]
+    entries: list[ledger.Entry] = []
+    for scheme, spent in actuals.scheme_spend.items():
+        entries.append(ledger.Entry(spend_account(scheme), -spent, None, scheme))
+    left = ledger.balances(conn, fund.id, year=year)
+    for scheme in actuals.scheme_spend:
+        unspent = left.get(scheme_account(scheme), 0)
+        entries += [
+            ledger.Entry(scheme_account(scheme), -unspent, None, scheme),
+            ledger.Entry(cash(), unspent, None, scheme),
+        ]
+    for share in result.partners:
+        account = partner_account(share.partner, year)
+        p = share.partner
+        entries += [
+            ledger.Entry(account, share.share_of_spend, p),
+            ledger.Entry(cash(), share.overspend, p),
+            ledger.Entry(account, -share.overspend, p),
+            ledger.Entry(account, share.returned, p),
+            ledger.Entry(cash(), -share.returned, p),
+            ledger.Entry(account, share.carried_forward, p),
+            ledger.Entry(partner_account(p, next_year), -share.carried_forward, p),
+        ]
+    requests = [
+        ledger.TxnRequest(
+            f"settlement:{year}",
+            "settlement",
+            last_day,
+            year,
+            f"settlement of {year}: variance {result.variance:+d} pence",
+            tuple(e for e in entries if e.amount != 0),
+        )
+    ]
+    carried = sum(s.carried_forward for s in result.partners)
+    if result.reinvest_into and carried:
+        requests.append(
+            ledger.TxnRequest(
+                f"reinvest:{year}",
+                "allocation",
+                last_day + timedelta(days=1),
+                next_year,
+                f"underspend of {year} reinvested in {result.reinvest_into}",
+                (
+                    ledger.Entry(scheme_account(result.reinvest_into), carried, None, result.reinvest_into),
+                    ledger.Entry(cash(), -carried, None, result.reinvest_into),
+                ),
+            )
+        )
+    return requests
+
+
+def settlement_dict(result: Settlement) -> dict[str, Any]:
+    """The settlement as JSON-ready data (pence as integers)."""
+    return {
+        "year": result.year,
+        "available_pence": result.available,
+        "spend_pence": result.spend,
+        "variance_pence": result.variance,
+        "partners": [
+            {**asdict(p), "settlement": p.settlement, "share_of_spend": p.share_of_spend}
+            for p in result.partners
+        ],
+        "steps": [asdict(s) for s in result.steps],
+        "notes": result.notes,
+        "reinvest_into": result.reinvest_into,
+    }
+
+
+def _check_year(fund: Fund, year: str) -> None:
+    if year not in fund.agreement.years:
+        years = fund.agreement.years
+        raise InvalidInputError(
+            f"{year!r} is not in the pool's term", hint=f"years are {years[0]} to {years[-1]}"
+        )

@@ -1,0 +1,426 @@
+"""The pooled-fund ledger: balanced double-entry transactions in integer pence (DESIGN.md §6.2).
+
+Append-only: a transaction is never updated or deleted; a correction is a reversal that mirrors its original.
+Every transaction carries the client's idempotency key: posting the same key again returns the first result
+(a retry after a lost reply is safe), and the same key with a different transaction is refused (TP601).
+Posting takes the pool's row lock first (SQLite already holds the write lock from BEGIN IMMEDIATE), so guards
+that read balances, such as "an allocation may not pass the scheme's budget", cannot race.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Connection, func, select, update
+
+from totalplace.errors import (
+    ConflictError,
+    IdempotencyKeyReusedError,
+    NotFoundError,
+    UnbalancedTransactionError,
+    YearSettledError,
+)
+from totalplace.store import audit
+from totalplace.store.clock import utc_now
+from totalplace.store.schema import ledger_balances, ledger_entries, ledger_txns, pool_settlements, pools
+
+MAX_KEY_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One side of a transaction: a signed amount in pence on an account (debit positive, credit negative)."""
+
+    account: str
+    amount: int
+    partner: str | None = None
+    scheme: str | None = None
+
+
+@dataclass(frozen=True)
+class TxnRequest:
+    """A transaction as a client asks for it; ``year`` is the financial year it belongs to."""
+
+    key: str
+    kind: str
+    effective_date: date
+    year: str
+    memo: str
+    entries: tuple[Entry, ...]
+    reverses_id: int | None = None
+
+    def fingerprint(self) -> str:
+        """SHA-256 of everything that makes this transaction what it is (not the key)."""
+        body = [
+            self.kind,
+            self.effective_date.isoformat(),
+            self.year,
+            self.memo,
+            self.reverses_id,
+            sorted([e.account, e.amount, e.partner, e.scheme] for e in self.entries),
+        ]
+        return hashlib.sha256(json.dumps(body, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Posted:
+    """The result of posting one request: its transaction id, and whether it had been posted before."""
+
+    txn_id: int
+    key: str
+    kind: str
+    replayed: bool
+
+
+@dataclass(frozen=True)
+class StoredTxn:
+    """A transaction read back from the ledger, with its entries."""
+
+    id: int
+    key: str
+    kind: str
+    effective_date: date
+    year: str
+    memo: str
+    reverses_id: int | None
+    posted_at: str
+    posted_by: str
+    entries: tuple[Entry, ...]
+
+
+Guard = Callable[[Connection, Sequence[TxnRequest]], None]
+
+
+def check_balanced(request: TxnRequest) -> None:
+    """Refuse a transaction whose entries do not net to zero, or that has none, or a bad key."""
+    if not request.key or len(request.key) > MAX_KEY_LENGTH:
+        raise UnbalancedTransactionError(f"an idempotency key is 1 to {MAX_KEY_LENGTH} characters")
+    if len(request.entries) < 2 or any(e.amount == 0 for e in request.entries):
+        raise UnbalancedTransactionError(f"transaction {request.key!r} needs two or more non-zero entries")
+    if any(isinstance(e.amount, bool) or not isinstance(e.amount, int) for e in request.entries):
+        raise UnbalancedTransactionError(f"transaction {request.key!r} has an amount that is not whole pence")
+    total = sum(e.amount for e in request.entries)
+    if total != 0:
+        raise UnbalancedTransactionError(f"transaction {request.key!r} is out of balance by {total} pence")
+
+
+def lock_pool(conn: Connection, pool_id: int) -> None:
+    """Take the pool's row lock for the rest of the transaction (PostgreSQL; SQLite is already serialised)."""
+    if conn.execute(select(pools.c.id).where(pools.c.id == pool_id).with_for_update()).first() is None:
+        raise NotFoundError(f"no pool with id {pool_id}")
+
+
+def settled_years(conn: Connection, pool_id: int) -> set[str]:
+    """The financial years whose settlement is posted."""
+    return set(
+        conn.execute(select(pool_settlements.c.year).where(pool_settlements.c.pool_id == pool_id)).scalars()
+    )
+
+
+def post(
+    conn: Connection,
+    pool_id: int,
+    requests: Sequence[TxnRequest],
+    *,
+    actor: str,
+    guard: Guard | None = None,
+    allow_settled: bool = False,
+) -> list[Posted]:
+    """Post ``requests`` inside the caller's transaction: all of them, or (on any error) none.
+
+    Requests whose key is already posted with the same content come back ``replayed``; the guard sees only
+    the new ones. One audit record covers the call.
+    """
+    for request in requests:
+        check_balanced(request)
+    lock_pool(conn, pool_id)
+    keys = [r.key for r in requests]
+    if len(set(keys)) != len(keys):
+        raise ConflictError("the same idempotency key appears twice in one submission")
+    existing = _existing(conn, pool_id, keys)
+    fresh = [r for r in requests if r.key not in existing]
+    replays = {}
+    for r in requests:
+        if r.key in existing:
+            txn_id, kind, sha = existing[r.key]
+            if sha != r.fingerprint():
+                raise IdempotencyKeyReusedError(
+                    f"idempotency key {r.key!r} was used for a different transaction (number {txn_id})",
+                    hint="a retry must send exactly the same transaction; a new transaction needs a new key",
+                )
+            replays[r.key] = Posted(txn_id, r.key, kind, replayed=True)
+    if not allow_settled:
+        closed = settled_years(conn, pool_id) & {r.year for r in fresh}
+        if closed:
+            raise YearSettledError(
+                f"{', '.join(sorted(closed))} is settled; nothing more can be posted into it",
+                hint="post a correcting entry dated in an open year",
+            )
+    if guard is not None and fresh:
+        guard(conn, fresh)
+    posted = _insert(conn, pool_id, fresh, actor) if fresh else {}
+    if fresh:
+        audit.append(
+            conn,
+            actor=actor,
+            action="pool.post",
+            object_type="pool",
+            object_id=pool_id,
+            detail={
+                "transactions": [[posted[r.key].txn_id, r.key, r.kind] for r in fresh],
+                "fingerprint": hashlib.sha256("".join(r.fingerprint() for r in fresh).encode()).hexdigest(),
+                "debits_pence": sum(e.amount for r in fresh for e in r.entries if e.amount > 0),
+            },
+        )
+    return [replays.get(r.key) or posted[r.key] for r in requests]
+
+
+def _existing(conn: Connection, pool_id: int, keys: list[str]) -> dict[str, tuple[int, str, str]]:
+    found: dict[str, tuple[int, str, str]] = {}
+    for start in range(0, len(keys), 500):
+        rows = conn.execute(
+            select(
+                ledger_txns.c.idem_key, ledger_txns.c.id, ledger_txns.c.kind, ledger_txns.c.request_sha256
+            ).where(ledger_txns.c.pool_id == pool_id, ledger_txns.c.idem_key.in_(keys[start : start + 500]))
+        )
+        found.update({r.idem_key: (int(r.id), r.kind, r.request_sha256) for r in rows})
+    return found
+
+
+def _insert(conn: Connection, pool_id: int, fresh: list[TxnRequest], actor: str) -> dict[str, Posted]:
+    now = utc_now()
+    ids = conn.execute(
+        ledger_txns.insert().returning(
+            ledger_txns.c.id, ledger_txns.c.idem_key, sort_by_parameter_order=True
+        ),
+        [
+            {
+                "pool_id": pool_id,
+                "idem_key": r.key,
+                "request_sha256": r.fingerprint(),
+                "kind": r.kind,
+                "effective_date": r.effective_date.isoformat(),
+                "year": r.year,
+                "memo": r.memo,
+                "reverses_id": r.reverses_id,
+                "posted_at": now,
+                "posted_by": actor,
+            }
+            for r in fresh
+        ],
+    ).all()
+    by_key = {row.idem_key: int(row.id) for row in ids}
+    conn.execute(
+        ledger_entries.insert(),
+        [
+            {
+                "txn_id": by_key[r.key],
+                "pool_id": pool_id,
+                "account": e.account,
+                "partner": e.partner,
+                "scheme": e.scheme,
+                "amount": e.amount,
+            }
+            for r in fresh
+            for e in r.entries
+        ],
+    )
+    _add_to_balances(conn, pool_id, (e for r in fresh for e in r.entries))
+    return {r.key: Posted(by_key[r.key], r.key, r.kind, replayed=False) for r in fresh}
+
+
+def _add_to_balances(conn: Connection, pool_id: int, entries: Iterable[Entry]) -> None:
+    change: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for e in entries:
+        change[e.account][0] += e.amount
+        change[e.account][1] += 1
+    known = set(
+        conn.execute(
+            select(ledger_balances.c.account).where(
+                ledger_balances.c.pool_id == pool_id, ledger_balances.c.account.in_(list(change))
+            )
+        ).scalars()
+    )
+    new = [
+        {"pool_id": pool_id, "account": a, "balance": v[0], "postings": v[1]}
+        for a, v in change.items()
+        if a not in known
+    ]
+    if new:
+        conn.execute(ledger_balances.insert(), new)
+    for account in sorted(known):
+        amount, count = change[account]
+        conn.execute(
+            update(ledger_balances)
+            .where(ledger_balances.c.pool_id == pool_id, ledger_balances.c.account == account)
+            .values(balance=ledger_balances.c.balance + amount, postings=ledger_balances.c.postings + count)
+        )
+
+
+def reversal_of(
+    conn: Connection, pool_id: int, txn_id: int, *, key: str, day: date, year: str, memo: str
+) -> TxnRequest:
+    """The request that reverses transaction ``txn_id``: the same entries with the signs turned."""
+    original = transaction(conn, pool_id, txn_id)
+    if original.year in settled_years(conn, pool_id):
+        raise YearSettledError(
+            f"transaction {txn_id} belongs to {original.year}, which is settled",
+            hint="post a correcting entry in an open year",
+        )
+    if original.reverses_id is not None:
+        raise ConflictError(
+            f"transaction {txn_id} is itself a reversal", hint="post the original again under a new key"
+        )
+    return TxnRequest(
+        key=key,
+        kind="reversal",
+        effective_date=day,
+        year=year,
+        memo=memo or f"reverses transaction {txn_id}: {original.memo}",
+        entries=tuple(Entry(e.account, -e.amount, e.partner, e.scheme) for e in original.entries),
+        reverses_id=txn_id,
+    )
+
+
+def transaction(conn: Connection, pool_id: int, txn_id: int) -> StoredTxn:
+    """One transaction with its entries."""
+    found = transactions(conn, pool_id, ids=[txn_id])
+    if not found:
+        raise NotFoundError(f"no transaction {txn_id} in this pool", hint="see `totalplace pool ledger NAME`")
+    return found[0]
+
+
+def transactions(
+    conn: Connection,
+    pool_id: int,
+    *,
+    ids: list[int] | None = None,
+    kind: str | None = None,
+    year: str | None = None,
+    account_prefix: str | None = None,
+    limit: int | None = None,
+) -> list[StoredTxn]:
+    """Transactions in posting order, filtered, each with its entries."""
+    query = select(ledger_txns).where(ledger_txns.c.pool_id == pool_id).order_by(ledger_txns.c.id)
+    if ids is not None:
+        query = query.where(ledger_txns.c.id.in_(ids))
+    if kind:
+        query = query.where(ledger_txns.c.kind == kind)
+    if year:
+        query = query.where(ledger_txns.c.year == year)
+    if account_prefix:
+        inner = select(ledger_entries.c.txn_id).where(
+            ledger_entries.c.account.startswith(account_prefix, autoescape=True)
+        )
+        query = query.where(ledger_txns.c.id.in_(inner))
+    if limit is not None:
+        query = query.order_by(None).order_by(ledger_txns.c.id.desc()).limit(limit)
+    rows = conn.execute(query).all()
+    wanted = [int(r.id) for r in rows]
+    entries: dict[int, list[Entry]] = defaultdict(list)
+    for start in range(0, len(wanted), 500):
+        for e in conn.execute(
+            select(ledger_entries)
+            .where(ledger_entries.c.txn_id.in_(wanted[start : start + 500]))
+            .order_by(ledger_entries.c.id)
+        ):
+            entries[int(e.txn_id)].append(Entry(e.account, int(e.amount), e.partner, e.scheme))
+    out = [
+        StoredTxn(
+            int(r.id),
+            r.idem_key,
+            r.kind,
+            date.fromisoformat(r.effective_date),
+            r.year,
+            r.memo,
+            r.reverses_id,
+            r.posted_at,
+            r.posted_by,
+            tuple(entries[int(r.id)]),
+        )
+        for r in rows
+    ]
+    return sorted(out, key=lambda t: t.id)
+
+
+def balances(
+    conn: Connection, pool_id: int, *, as_of: date | None = None, year: str | None = None
+) -> dict[str, int]:
+    """Each account's balance in pence, derived from the postings (up to ``as_of``, or within ``year``)."""
+    query = (
+        select(ledger_entries.c.account, func.sum(ledger_entries.c.amount))
+        .join(ledger_txns, ledger_txns.c.id == ledger_entries.c.txn_id)
+        .where(ledger_entries.c.pool_id == pool_id)
+        .group_by(ledger_entries.c.account)
+    )
+    if as_of is not None:
+        query = query.where(ledger_txns.c.effective_date <= as_of.isoformat())
+    if year is not None:
+        query = query.where(ledger_txns.c.year == year)
+    return {account: int(total) for account, total in conn.execute(query)}
+
+
+def stored_balances(conn: Connection, pool_id: int) -> dict[str, int]:
+    """The running totals kept beside the postings."""
+    rows = conn.execute(
+        select(ledger_balances.c.account, ledger_balances.c.balance).where(
+            ledger_balances.c.pool_id == pool_id
+        )
+    )
+    return {account: int(balance) for account, balance in rows}
+
+
+def check_ledger(conn: Connection, pool_id: int) -> list[str]:
+    """Every way the ledger could be wrong, as sentences; empty when it is sound."""
+    problems: list[str] = []
+    unbalanced = conn.execute(
+        select(ledger_entries.c.txn_id, func.sum(ledger_entries.c.amount))
+        .where(ledger_entries.c.pool_id == pool_id)
+        .group_by(ledger_entries.c.txn_id)
+        .having(func.sum(ledger_entries.c.amount) != 0)
+    ).all()
+    problems += [f"transaction {t} is out of balance by {int(s)} pence" for t, s in unbalanced]
+    empty = (
+        conn.execute(
+            select(ledger_txns.c.id).where(
+                ledger_txns.c.pool_id == pool_id, ~ledger_txns.c.id.in_(select(ledger_entries.c.txn_id))
+            )
+        )
+        .scalars()
+        .all()
+    )
+    problems += [f"transaction {t} has no entries" for t in empty]
+    derived = balances(conn, pool_id)
+    stored = stored_balances(conn, pool_id)
+    for account in sorted(set(derived) | set(stored)):
+        if derived.get(account, 0) != stored.get(account, 0):
+            problems.append(
+                f"account {account}: postings sum to {derived.get(account, 0)} pence, "
+                f"stored total says {stored.get(account, 0)}"
+            )
+    pairs = conn.execute(
+        select(ledger_txns.c.id, ledger_txns.c.reverses_id).where(
+            ledger_txns.c.pool_id == pool_id, ledger_txns.c.reverses_id.is_not(None)
+        )
+    ).all()
+    for txn_id, original_id in pairs:
+        mine = _signature(conn, int(txn_id))
+        theirs = _signature(conn, int(original_id))
+        if mine != [(a, -amount) for a, amount in theirs]:
+            problems.append(f"transaction {txn_id} does not exactly cancel transaction {original_id}")
+    return problems
+
+
+def _signature(conn: Connection, txn_id: int) -> list[tuple[str, int]]:
+    rows = conn.execute(
+        select(ledger_entries.c.account, func.sum(ledger_entries.c.amount))
+        .where(ledger_entries.c.txn_id == txn_id)
+        .group_by(ledger_entries.c.account)
+        .order_by(ledger_entries.c.account)
+    )
+    return [(a, int(s)) for a, s in rows]
