@@ -204,3 +204,53 @@ def _txn_id_by_key(conn: Connection, pool_id: int, key: str) -> int:
             f"no transaction with key {key!r} to reverse", hint="see `totalplace pool ledger NAME`"
         )
     return int(found)
+
+
+def agreed_movements(conn: Connection, fund: Fund, year: str, day: date) -> list[Movement]:
+    """The contributions still due under the agreement in force on ``day``: agreed minus already posted.
+
+    Keys name the year, partner, kind and agreement version, so running this twice posts nothing new, and a
+    variation that adds money yields exactly the difference.
+    """
+    agreement = fund.agreement_on(day)
+    version = max(v.version for v in fund.versions if v.effective_from <= day) if fund.versions else 1
+    due: list[Movement] = []
+    for partner in agreement.partners:
+        if not agreement.is_member_on(partner, day):
+            continue
+        cash_due = sum(c.cash for c in agreement.contributions if c.partner == partner and c.year == year)
+        in_kind: dict[str, int] = {}
+        for c in agreement.contributions:
+            if c.partner == partner and c.year == year and c.in_kind is not None:
+                in_kind[c.in_kind.scheme] = in_kind.get(c.in_kind.scheme, 0) + c.in_kind.pence
+        wanted = [("contribution", None, cash_due), *[("in_kind", s, v) for s, v in sorted(in_kind.items())]]
+        for kind, scheme, amount in wanted:
+            prefix = f"agreed:{year}:{partner}:{kind}:{scheme or ''}:"
+            owing = amount - _posted_under(conn, fund.id, prefix, partner_account(partner, year))
+            if owing > 0:
+                due.append(
+                    Movement(
+                        f"{prefix}v{version}", kind, day, owing, partner, scheme, f"agreed {kind.replace('_', ' ')} {year}"
+                    )
+                )
+    return due
+
+
+def _posted_under(conn: Connection, pool_id: int, prefix: str, account: str) -> int:
+    total = conn.execute(
+        select(func.coalesce(func.sum(ledger_entries.c.amount), 0))
+        .join(ledger_txns, ledger_txns.c.id == ledger_entries.c.txn_id)
+        .where(
+            ledger_txns.c.pool_id == pool_id,
+            ledger_txns.c.idem_key.startswith(prefix, autoescape=True),
+            ledger_entries.c.account == account,
+        )
+    ).scalar_one()
+    return -int(total)
+
+
+def post_agreed(place: Place, name: str, year: str, day: date, *, actor: str) -> list[ledger.Posted]:
+    """Post every contribution the agreement says is due in ``year`` and has not been posted."""
+    with place.begin() as conn:
+        fund = open_fund(conn, name)
+        return post_in(conn, name, agreed_movements(conn, fund, year, day), actor=actor)
