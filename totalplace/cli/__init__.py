@@ -18,6 +18,7 @@ from totalplace.cli.place_cmds import (
     settings_cmd,
     user_group,
 )
+from totalplace.cli.pool_cmds import pool_group
 from totalplace.cli.spend_cmds import spend_group
 from totalplace.errors import TotalplaceError
 from totalplace.place import Place
@@ -85,6 +86,7 @@ for command in (
     datasets_group,
     query_cmd,
     spend_group,
+    pool_group,
     audit_group,
     check_cmd,
     settings_cmd,

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from totalplace.errors import ImportRejectedError, TotalplaceError
+from totalplace.errors import AgreementInvalidError, ImportRejectedError, TotalplaceError
 
 console = Console()
 err_console = Console(stderr=True)
@@ -79,9 +79,15 @@ def report_error(error: TotalplaceError, as_json: bool) -> int:
         click.echo(json.dumps({"error": error.to_dict()}, indent=2, ensure_ascii=False))
     else:
         err_console.print(f"[bold red]error {error.code}[/]: {error.message}")
-        if isinstance(error, ImportRejectedError):
+        if isinstance(error, ImportRejectedError | AgreementInvalidError):
             problems = Table(
-                "row", "column", "code", "value", "problem", title=error.file, title_justify="left"
+                "line" if isinstance(error, AgreementInvalidError) else "row",
+                "field" if isinstance(error, AgreementInvalidError) else "column",
+                "code",
+                "value",
+                "problem",
+                title=error.file,
+                title_justify="left",
             )
             for p in error.problems[:200]:
                 problems.add_row(str(p.row), p.column, p.code, p.value, p.message)
@@ -90,4 +96,4 @@ def report_error(error: TotalplaceError, as_json: bool) -> int:
                 err_console.print(f"… and {len(error.problems) - 200} more (use --json for all)")
         if error.hint:
             err_console.print(f"[yellow]what to do[/]: {error.hint}")
-    return 2 if isinstance(error, ImportRejectedError) else 1
+    return 2 if isinstance(error, ImportRejectedError | AgreementInvalidError) else 1

@@ -230,7 +230,13 @@ def agreed_movements(conn: Connection, fund: Fund, year: str, day: date) -> list
             if owing > 0:
                 due.append(
                     Movement(
-                        f"{prefix}v{version}", kind, day, owing, partner, scheme, f"agreed {kind.replace('_', ' ')} {year}"
+                        f"{prefix}v{version}",
+                        kind,
+                        day,
+                        owing,
+                        partner,
+                        scheme,
+                        f"agreed {kind.replace('_', ' ')} {year}",
                     )
                 )
     return due

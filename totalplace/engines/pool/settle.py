@@ -103,7 +103,9 @@ def settle(place: Place, name: str, year: str, *, actor: str) -> Settlement:
         result = settle_year(actuals, fund.agreement_for_year(year).risk_share)
         requests = settlement_requests(conn, fund, actuals, result)
         posted = ledger.post(conn, fund.id, requests, actor=actor)
-        store.record_settlement(conn, fund.id, year, posted[0].txn_id, settlement_dict(result), actor)
+        store.record_settlement(
+            conn, fund.id, year, posted[0].txn_id, settlement_dict(result, actuals.scheme_spend), actor
+        )
         return result
 
 
@@ -164,13 +166,14 @@ def settlement_requests(
     return requests
 
 
-def settlement_dict(result: Settlement) -> dict[str, Any]:
+def settlement_dict(result: Settlement, scheme_spend: dict[str, int] | None = None) -> dict[str, Any]:
     """The settlement as JSON-ready data (pence as integers)."""
     return {
         "year": result.year,
         "available_pence": result.available,
         "spend_pence": result.spend,
         "variance_pence": result.variance,
+        "scheme_spend": scheme_spend or {},
         "partners": [
             {**asdict(p), "settlement": p.settlement, "share_of_spend": p.share_of_spend}
             for p in result.partners

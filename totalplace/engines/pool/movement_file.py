@@ -1,0 +1,116 @@
+"""Reading movements to post from a CSV or YAML file, refusing the whole file if any row is wrong.
+
+Columns (CSV header or YAML keys): ``key`` (the idempotency key), ``kind`` (contribution, variation, in_kind,
+allocation, spend, reversal), ``date``, ``amount`` (money text), ``partner``, ``scheme``, ``memo`` and
+``reverses`` (the key of the transaction a reversal undoes).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import yaml
+
+from totalplace.datasets import problems as codes
+from totalplace.datasets.values import CellError, parse_date
+from totalplace.engines.pool.movements import POSTABLE, Movement
+from totalplace.errors import ImportRejectedError, RowProblem
+from totalplace.money import Money, MoneyParseError
+
+COLUMNS = ("key", "kind", "date", "amount", "partner", "scheme", "memo", "reverses")
+
+
+def read_movements(text: str, file: str) -> list[Movement]:
+    """Movements from CSV (by header) or YAML (a list of mappings); every bad cell is reported."""
+    rows = _yaml_rows(text, file) if file.lower().endswith((".yaml", ".yml")) else _csv_rows(text)
+    out: list[Movement] = []
+    problems: list[RowProblem] = []
+    for line, row in rows:
+        unknown = [c for c in row if c not in COLUMNS]
+        problems += [
+            RowProblem(codes.MISSING_COLUMN, file, line, c, "", f"unknown column; use {', '.join(COLUMNS)}")
+            for c in unknown
+        ]
+        cell = {c: str(row.get(c) or "").strip() for c in COLUMNS}
+        for column in ("key", "kind", "date"):
+            if not cell[column]:
+                problems.append(
+                    RowProblem(codes.MISSING_VALUE, file, line, column, "", f"a {column} is required")
+                )
+        if cell["kind"] and cell["kind"] not in POSTABLE:
+            problems.append(
+                RowProblem(
+                    codes.BAD_CODE, file, line, "kind", cell["kind"], f"kinds are: {', '.join(POSTABLE)}"
+                )
+            )
+        amount = 0
+        if cell["kind"] != "reversal":
+            try:
+                amount = Money.parse(cell["amount"]).pence
+            except MoneyParseError as exc:
+                problems.append(
+                    RowProblem(codes.BAD_AMOUNT, file, line, "amount", cell["amount"], exc.message)
+                )
+        elif not cell["reverses"]:
+            problems.append(
+                RowProblem(
+                    codes.MISSING_VALUE, file, line, "reverses", "", "a reversal names the key it reverses"
+                )
+            )
+        try:
+            day = parse_date(cell["date"]) if cell["date"] else None
+        except CellError as exc:
+            problems.append(RowProblem(codes.BAD_DATE, file, line, "date", cell["date"], str(exc)))
+            day = None
+        if day is not None and not problems:
+            out.append(
+                Movement(
+                    cell["key"],
+                    cell["kind"],
+                    day,
+                    amount,
+                    cell["partner"] or None,
+                    cell["scheme"] or None,
+                    cell["memo"],
+                    cell["reverses"] or None,
+                )
+            )
+    if problems:
+        raise ImportRejectedError(file, problems)
+    if not out:
+        raise ImportRejectedError(
+            file, [RowProblem(codes.NO_DATA_ROWS, file, 0, "", "", "no movements in the file")]
+        )
+    return out
+
+
+def _csv_rows(text: str) -> list[tuple[int, dict[str, Any]]]:
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    if reader.fieldnames:
+        reader.fieldnames = [f.strip().lower() for f in reader.fieldnames]
+    return [
+        (i + 2, dict(row))
+        for i, row in enumerate(reader)
+        if any((v or "").strip() for v in row.values() if isinstance(v, str))
+    ]
+
+
+def _yaml_rows(text: str, file: str) -> list[tuple[int, dict[str, Any]]]:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ImportRejectedError(
+            file, [RowProblem(codes.NOT_A_TABLE, file, 0, "", "", f"not YAML: {exc}")]
+        ) from None
+    if (
+        not isinstance(data, list)
+        or not all(isinstance(d, dict) for d in data)
+        or not isinstance(node, yaml.SequenceNode)
+    ):
+        raise ImportRejectedError(
+            file, [RowProblem(codes.NOT_A_TABLE, file, 1, "", "", "expected a list of movements")]
+        )
+    return [(n.start_mark.line + 1, d) for n, d in zip(node.value, data, strict=True)]
