@@ -183,7 +183,7 @@ def versions(conn: Connection, pool_id: int) -> list[VersionRow]:
 
 
 def record_settlement(
-    conn: Connection, pool_id: int, year: str, txn_id: int, result: dict[str, Any], actor: str
+    conn: Connection, pool_id: int, year: str, txn_id: int | None, result: dict[str, Any], actor: str
 ) -> None:
     """Mark ``year`` settled by transaction ``txn_id``; a second settlement of the year is refused."""
     try:

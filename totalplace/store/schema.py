@@ -194,7 +194,7 @@ pool_settlements = Table(
     metadata,
     Column("pool_id", Integer, ForeignKey("pools.id"), primary_key=True),
     Column("year", String(7), primary_key=True),
-    Column("txn_id", Integer, ForeignKey("ledger_txns.id"), nullable=False),
+    Column("txn_id", Integer, ForeignKey("ledger_txns.id"), nullable=True),
     Column("result", Text, nullable=False),
     Column("settled_at", String(40), nullable=False),
     Column("settled_by", String(80), nullable=False),

@@ -96,15 +96,17 @@ def settle(place: Place, name: str, year: str, *, actor: str) -> Settlement:
         if earlier:
             raise ConflictError(f"{earlier[0]} is not settled yet", hint="settle the years in order")
         actuals = year_actuals(conn, fund, year)
-        if not actuals.available and not actuals.spend:
-            raise InvalidInputError(
-                f"nothing was contributed to or spent by {name} in {year}", hint="there is nothing to settle"
-            )
         result = settle_year(actuals, fund.agreement_for_year(year).risk_share)
         requests = settlement_requests(conn, fund, actuals, result)
-        posted = ledger.post(conn, fund.id, requests, actor=actor)
+        # A year in which nothing moved settles at nil, with no transaction, so later years can settle.
+        posted = ledger.post(conn, fund.id, [r for r in requests if r.entries], actor=actor)
         store.record_settlement(
-            conn, fund.id, year, posted[0].txn_id, settlement_dict(result, actuals.scheme_spend), actor
+            conn,
+            fund.id,
+            year,
+            posted[0].txn_id if posted else None,
+            settlement_dict(result, actuals.scheme_spend),
+            actor,
         )
         return result
 

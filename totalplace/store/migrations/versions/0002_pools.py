@@ -94,7 +94,7 @@ def upgrade() -> None:
         "pool_settlements",
         sa.Column("pool_id", sa.Integer, nullable=False),
         sa.Column("year", sa.String(7), nullable=False),
-        sa.Column("txn_id", sa.Integer, nullable=False),
+        sa.Column("txn_id", sa.Integer, nullable=True),
         sa.Column("result", sa.Text, nullable=False),
         sa.Column("settled_at", sa.String(40), nullable=False),
         sa.Column("settled_by", sa.String(80), nullable=False),
