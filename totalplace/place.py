@@ -14,9 +14,16 @@ from typing import TYPE_CHECKING, Any
 
 import tomli_w
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from totalplace import settings
-from totalplace.errors import ConfigurationError, InvalidInputError, PlaceExistsError, PlaceNotFoundError
+from totalplace.errors import (
+    ConfigurationError,
+    InvalidInputError,
+    PlaceExistsError,
+    PlaceNotFoundError,
+    StoreError,
+)
 from totalplace.store import audit, migrate
 from totalplace.store.clock import utc_now
 from totalplace.store.engine import make_engine, sqlite_url
@@ -118,9 +125,19 @@ class Place:
     # -- use ------------------------------------------------------------------------------------------------
     @contextmanager
     def begin(self) -> Iterator[Connection]:
-        """A write transaction: everything in it commits together or not at all."""
-        with self.engine.begin() as conn:
-            yield conn
+        """A write transaction: everything in it commits together or not at all.
+
+        A failure of the database itself (a lost connection, a full disk, a serialisation failure) rolls the
+        whole transaction back and is reported as a coded StoreError rather than a driver traceback.
+        """
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise StoreError(
+                f"the store could not complete the change, so none of it was made: {type(getattr(exc, 'orig', None) or exc).__name__}",
+                hint="try again; if it keeps failing, run `totalplace check`",
+            ) from exc
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

@@ -51,7 +51,13 @@ def run_case(place: Place, case: dict[str, Any]) -> list[str]:
             day = date.fromisoformat(str(step["date"])) if "date" in step else year_bounds(year)[0]
             post_agreed(place, fund.name, year, day, actor="test")
         elif "vary" in step:
-            vary_fund(place, fund.name, yaml.safe_dump(step["vary"], default_flow_style=False), "vary.yaml", actor="test")
+            vary_fund(
+                place,
+                fund.name,
+                yaml.safe_dump(step["vary"], default_flow_style=False),
+                "vary.yaml",
+                actor="test",
+            )
         elif "settle" in step:
             year = str(step["settle"])
             result = settle(place, fund.name, year, actor="test")
@@ -93,7 +99,13 @@ def identity_problems(place: Place, name: str) -> list[str]:
                 left = totals.get(partner_account(p["partner"], year), 0)
                 if left != 0:
                     problems.append(f"{year} {p['partner']}: account not closed ({left} pence left)")
-                net = p["contribution"] + p["brought_forward"] + p["settlement"] - p["share_of_spend"] - p["carried_forward"]
+                net = (
+                    p["contribution"]
+                    + p["brought_forward"]
+                    + p["settlement"]
+                    - p["share_of_spend"]
+                    - p["carried_forward"]
+                )
                 if net != 0:
                     problems.append(f"{year} {p['partner']}: statement does not reconcile ({net} pence)")
             if sum(p["share_of_spend"] for p in record["partners"]) != record["spend_pence"]:

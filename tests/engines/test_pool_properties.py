@@ -33,10 +33,29 @@ clause = st.sampled_from(
     [
         {},
         {"overspend": [{"step": "causer_pays"}, {"step": "rest"}]},
-        {"overspend": [{"step": "host_first", "amount": "1,000.00"}, {"step": "band", "percent": "2", "share": {"rule": "equal"}}]},
-        {"overspend": [{"step": "rest", "share": {"rule": "fixed", "percentages": {"Council": "50", "NHS": "30", "Police": "20"}}}],
-         "caps": {"Police": "500.00"}, "underspend": {"disposition": "return"}},
-        {"underspend": {"disposition": "carry_forward", "carry_forward_limit": "100.00", "share": {"rule": "equal"}}},
+        {
+            "overspend": [
+                {"step": "host_first", "amount": "1,000.00"},
+                {"step": "band", "percent": "2", "share": {"rule": "equal"}},
+            ]
+        },
+        {
+            "overspend": [
+                {
+                    "step": "rest",
+                    "share": {"rule": "fixed", "percentages": {"Council": "50", "NHS": "30", "Police": "20"}},
+                }
+            ],
+            "caps": {"Police": "500.00"},
+            "underspend": {"disposition": "return"},
+        },
+        {
+            "underspend": {
+                "disposition": "carry_forward",
+                "carry_forward_limit": "100.00",
+                "share": {"rule": "equal"},
+            }
+        },
         {"underspend": {"disposition": "reinvest", "reinvest_into": "prevention"}},
     ]
 )
@@ -52,8 +71,13 @@ def agreement(name: str, risk_share: dict[str, object]) -> str:
             "fund_manager": "Fund manager",
             "start_year": YEARS[0],
             "term_years": len(YEARS),
-            "contributions": [{"partner": p, "year": y, "cash": "100,000.00"} for p in PARTNERS for y in YEARS],
-            "schemes": [{"name": s, "owner": o, "budget": "150,000.00"} for s, o in zip(SCHEMES, PARTNERS, strict=True)],
+            "contributions": [
+                {"partner": p, "year": y, "cash": "100,000.00"} for p in PARTNERS for y in YEARS
+            ],
+            "schemes": [
+                {"name": s, "owner": o, "budget": "150,000.00"}
+                for s, o in zip(SCHEMES, PARTNERS, strict=True)
+            ],
             "risk_share": risk_share,
         }
     )
@@ -106,7 +130,12 @@ class PoolHistory(RuleBasedStateMachine):
         self.post(Movement(self.key(), "contribution", self.day(offset), amount, partner))
 
     @precondition(lambda self: self.created and not self.done)
-    @rule(partner=st.sampled_from(PARTNERS), scheme=st.sampled_from(SCHEMES), amount=pence, offset=st.integers(0, 364))
+    @rule(
+        partner=st.sampled_from(PARTNERS),
+        scheme=st.sampled_from(SCHEMES),
+        amount=pence,
+        offset=st.integers(0, 364),
+    )
     def in_kind(self, partner: str, scheme: str, amount: int, offset: int) -> None:
         self.post(Movement(self.key(), "in_kind", self.day(offset), amount, partner, scheme))
 
@@ -116,7 +145,11 @@ class PoolHistory(RuleBasedStateMachine):
         self.post(Movement(self.key(), "allocation", self.day(offset), amount, scheme=scheme))
 
     @precondition(lambda self: self.created and not self.done)
-    @rule(scheme=st.sampled_from(SCHEMES), amount=st.integers(-1_000_000, 50_000_000).filter(bool), offset=st.integers(0, 364))
+    @rule(
+        scheme=st.sampled_from(SCHEMES),
+        amount=st.integers(-1_000_000, 50_000_000).filter(bool),
+        offset=st.integers(0, 364),
+    )
     def spend(self, scheme: str, amount: int, offset: int) -> None:
         self.post(Movement(self.key(), "spend", self.day(offset), amount, scheme=scheme))
 
@@ -127,7 +160,15 @@ class PoolHistory(RuleBasedStateMachine):
             {
                 "effective": self.day(180),
                 "reason": "more money",
-                "changes": [{"add_contribution": {"partner": partner, "year": self.year, "cash": f"{amount // 100}.{amount % 100:02d}"}}],
+                "changes": [
+                    {
+                        "add_contribution": {
+                            "partner": partner,
+                            "year": self.year,
+                            "cash": f"{amount // 100}.{amount % 100:02d}",
+                        }
+                    }
+                ],
             }
         )
         try:
@@ -140,7 +181,11 @@ class PoolHistory(RuleBasedStateMachine):
     @precondition(lambda self: bool(self.posted) and not self.done)
     @rule(data=st.data())
     def reverse(self, data: st.DataObject) -> None:
-        candidates = [(m, t) for m, t in self.posted if t not in self.reversed and m.kind != "reversal" and m.day >= year_bounds(self.year)[0]]
+        candidates = [
+            (m, t)
+            for m, t in self.posted
+            if t not in self.reversed and m.kind != "reversal" and m.day >= year_bounds(self.year)[0]
+        ]
         if not candidates:
             return
         m, txn = data.draw(st.sampled_from(candidates))
@@ -205,5 +250,14 @@ def test_random_histories(place: Place) -> None:
     PoolHistory.seen.clear()
     runner().runTest()
     # The histories must have exercised every kind of movement and both kinds of settlement.
-    for kind in ("contribution", "allocation", "spend", "reversal", "retry", "settlement", "overspend", "underspend"):
+    for kind in (
+        "contribution",
+        "allocation",
+        "spend",
+        "reversal",
+        "retry",
+        "settlement",
+        "overspend",
+        "underspend",
+    ):
         assert PoolHistory.seen[kind] > 0, (kind, PoolHistory.seen)
