@@ -16,8 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Connection
+
 from totalplace.datasets.importer import ImportRequest, import_file
 from totalplace.demo import spending
+from totalplace.demo.pools import build_pools
 from totalplace.errors import PlaceExistsError
 from totalplace.governance.passwords import hash_password
 from totalplace.place import PLACE_FILE, Place
@@ -66,6 +69,7 @@ class DemoSummary:
     areas: dict[str, int] = field(default_factory=dict)
     partners: int = 0
     spending_lines: dict[str, int] = field(default_factory=dict)
+    pools: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary with the login."""
@@ -76,6 +80,7 @@ class DemoSummary:
             "areas": self.areas,
             "partners": self.partners,
             "spending_lines": self.spending_lines,
+            "pools": self.pools,
             "login": {"username": DEMO_USER, "password": DEMO_PASSWORD},
         }
 
@@ -85,7 +90,8 @@ class DemoSummary:
             f"Built {DEMO_NAME} in {self.directory}: {self.residents:,} residents in "
             f"{self.areas.get('ward', 0)} wards, {self.areas.get('lsoa', 0)} LSOAs and "
             f"{self.areas.get('oa', 0)} "
-            f"output areas; {self.partners} partners; {sum(self.spending_lines.values()):,} spending lines.\n"
+            f"output areas; {self.partners} partners; {sum(self.spending_lines.values()):,} spending lines; "
+            f"{len(self.pools)} pooled funds.\n"
             f"Log in as {DEMO_USER} / {DEMO_PASSWORD}"
         )
 
@@ -296,4 +302,32 @@ def build_demo(
         summary.spending_lines = _import_spending(
             place, rng, [f["properties"]["code"] for f in layers["lsoa"]], say
         )
+        say("pooled funds")
+        summary.pools = build_pools(place, rng)
+        with place.begin() as conn:
+            _add_demo_users(conn, ids)
     return summary
+
+
+def _add_demo_users(conn: Connection, ids: dict[str, int]) -> None:
+    """A partner finance officer (sees only the NHS's statements) and an auditor (reads everything)."""
+    for username, display, role, partner, purpose in (
+        ("nhs-finance", "NHS finance officer", "partner_finance", "Northbridge NHS", "finance"),
+        ("auditor", "Scrutiny auditor", "auditor", None, "audit"),
+    ):
+        user = add_user(
+            conn,
+            username=username,
+            display_name=display,
+            password_hash=hash_password(DEMO_PASSWORD),
+            is_admin=False,
+            actor="demo",
+        )
+        grant_role(
+            conn,
+            user_id=user.id,
+            role=role,
+            partner_id=ids[partner] if partner else None,
+            purpose=purpose,
+            actor="demo",
+        )

@@ -34,6 +34,9 @@ PERMISSIONS: Final[dict[str, frozenset[str]]] = {
     "datasets.import": frozenset({"partnership_lead", "partner_finance", "analyst"}),
     "datasets.read": frozenset(ROLES),
     "audit.read": frozenset({"partnership_lead", "auditor"}),
+    "pool.read": frozenset({"partnership_lead", "partner_finance", "auditor"}),
+    "pool.manage": frozenset({"partnership_lead"}),
+    "pool.post": frozenset({"partnership_lead", "partner_finance"}),
 }
 
 
@@ -62,6 +65,29 @@ class Principal:
                 f"{self.username} may not {action.replace('.', ' ')}",
                 hint="ask a partnership lead to grant you a role that allows it",
             )
+
+    def pool_statements(self, members: dict[str, int]) -> set[str]:
+        """Whose statements in a pool this user may read (``members``: partner name to id).
+
+        Only the pool's partners and the auditor see a pool (DESIGN.md §7). Admins, auditors and place-wide
+        partnership leads see every statement; a partner's own roles see only that partner's statement.
+        """
+        if self.is_admin:
+            return set(members)
+        whole = {
+            g
+            for g in self.grants
+            if g.role == "auditor" or (g.role == "partnership_lead" and g.partner_id is None)
+        }
+        if whole:
+            return set(members)
+        own = {name for name, pid in members.items() if any(g.partner_id == pid for g in self.grants)}
+        if not own or not self.can("pool.read"):
+            raise PermissionDeniedError(
+                f"{self.username} is not in this pool",
+                hint="only the pool's partners and the auditor can see it",
+            )
+        return own
 
 
 OPERATOR = Principal("cli", True, ())

@@ -1,0 +1,123 @@
+"""The demo place's pooled funds: a Better Care Fund-style pool and a four-partner family-support pool.
+
+Each runs from 2024-25: the first two years are posted month by month and settled, and the current year is
+posted to the end of October 2026, so the fund page shows a forecast outturn and a risk-share preview.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+from pathlib import Path
+
+from totalplace.engines.pool.agreement import year_bounds
+from totalplace.engines.pool.fund import create_fund, open_fund, vary_fund
+from totalplace.engines.pool.movements import Movement, allocated, post_agreed, post_movements
+from totalplace.engines.pool.settle import settle
+from totalplace.place import Place
+
+AGREEMENTS = Path(__file__).parent / "agreements"
+OPEN_UNTIL = date(2026, 10, 31)
+# How far each scheme's spend runs from its budget in each year (1.0 = on budget), chosen so the demo shows
+# an overspend that its causer bears, an underspend carried forward, and a year in progress.
+PACE = {
+    "better-care-fund": {"social-care": (1.045, 0.985, 1.02), "discharge": (0.98, 0.97, 1.01)},
+    "family-support": {
+        "family-workers": (1.06, 0.96, 1.0),
+        "early-help": (1.02, 0.9, 1.03),
+        "work-and-skills": (0.95, 1.0, 0.97),
+    },
+}
+WINTER_MONEY = """\
+effective: 2025-11-01
+reason: The NHS adds winter discharge money
+changes:
+  - add_contribution: {partner: Northbridge NHS, year: 2025-26, cash: "600,000.00"}
+  - set_scheme_budget: {scheme: discharge, year: 2025-26, budget: "8,300,000.00"}
+"""
+
+
+def build_pools(place: Place, rng: random.Random) -> dict[str, int]:
+    """Create both pools and post their history; returns transactions posted per pool."""
+    posted: dict[str, int] = {}
+    for path in sorted(AGREEMENTS.glob("*.yaml")):
+        fund = create_fund(place, path.read_text("utf-8"), path.name, actor="demo")
+        count = 0
+        with place.read() as conn:
+            years = open_fund(conn, fund.name).agreement.years
+        for index, year in enumerate(years):
+            first, last = year_bounds(year)
+            if fund.name == "better-care-fund" and year == "2025-26":
+                count += len(post_agreed(place, fund.name, year, first, actor="demo"))
+                vary_fund(place, fund.name, WINTER_MONEY, "winter-money.yaml", actor="demo")
+                count += len(post_agreed(place, fund.name, year, date(2025, 11, 1), actor="demo"))
+            else:
+                count += len(post_agreed(place, fund.name, year, first, actor="demo"))
+            count += _post_year(place, fund.name, year, index, rng)
+            if last < OPEN_UNTIL:
+                settle(place, fund.name, year, actor="demo")
+        posted[fund.name] = count
+    return posted
+
+
+def _post_year(place: Place, name: str, year: str, index: int, rng: random.Random) -> int:
+    first, _ = year_bounds(year)
+    with place.read() as conn:
+        fund = open_fund(conn, name)
+    movements: list[Movement] = []
+    for scheme in fund.agreement_for_year(year).schemes:
+        budget = fund.agreement_for_year(year).scheme(scheme.name).budget_for(year)
+        in_kind = sum(
+            c.in_kind.pence
+            for c in fund.agreement_for_year(year).contributions
+            if c.year == year and c.in_kind and c.in_kind.scheme == scheme.name
+        )
+        cash_budget = budget - in_kind
+        # Allocate the budget in force at the start of the year; a variation's extra is allocated when it starts.
+        with place.read() as conn:
+            reinvested = allocated(conn, fund.id, scheme.name, year)
+        opening = fund.agreement_on(first).scheme(scheme.name).budget_for(year) - in_kind - reinvested
+        cash_budget -= reinvested
+        latest = fund.versions[-1].effective_from
+        allocations = [(first, opening), (max(first, latest), cash_budget - opening)]
+        for n, (day, amount) in enumerate(a for a in allocations if a[1] > 0):
+            movements.append(
+                Movement(f"allocate:{year}:{scheme.name}:{n}", "allocation", day, amount, scheme=scheme.name)
+            )
+        target = int(cash_budget * PACE[name][scheme.name][index])
+        monthly = [int(target / 12 * rng.uniform(0.85, 1.15)) for _ in range(11)]
+        monthly.append(target - sum(monthly))
+        for month, amount in enumerate(monthly):
+            day = date(first.year + (month + 3) // 12, (month + 3) % 12 + 1, 28)
+            if day > OPEN_UNTIL:
+                break
+            movements.append(
+                Movement(
+                    f"spend:{year}:{scheme.name}:{month + 1:02d}",
+                    "spend",
+                    day,
+                    amount,
+                    scheme=scheme.name,
+                    memo=f"month {month + 1} actuals",
+                )
+            )
+    # A duplicated invoice found and reversed, as happens.
+    duplicate = Movement(
+        f"spend:{year}:duplicate",
+        "spend",
+        date(first.year, 6, 15),
+        1_250_000,
+        scheme=fund.agreement.schemes[0].name,
+        memo="invoice 4471 (entered twice)",
+    )
+    movements.append(duplicate)
+    post_movements(place, name, movements, actor="demo")
+    reversal = Movement(
+        f"reverse:{year}:duplicate",
+        "reversal",
+        date(first.year, 7, 2),
+        reverses=duplicate.key,
+        memo="entered twice",
+    )
+    post_movements(place, name, [reversal], actor="demo")
+    return len(movements) + 1

@@ -1,0 +1,321 @@
+"""The pooled-fund pages: the fund, its ledger, the settlement with statements, and the forms that change them.
+
+Only the pool's partners and the auditor see a pool; each partner's finance role sees its own statement
+(``Principal.pool_statements``). Changes (create, vary, post, settle) go through the same engine functions as
+the CLI, each behind a CSRF-checked POST.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from totalplace.engines.pool.agreement import year_of
+from totalplace.engines.pool.fund import Fund, create_fund, list_funds, open_fund, vary_fund
+from totalplace.engines.pool.movements import POSTABLE, Movement, post_movements
+from totalplace.engines.pool.report import fund_summary, statements
+from totalplace.engines.pool.settle import preview, settle, settlement_dict
+from totalplace.errors import AgreementInvalidError, InvalidInputError, NotFoundError, TotalplaceError
+from totalplace.governance.roles import Principal
+from totalplace.money import Money
+from totalplace.place import Place
+from totalplace.reports.charts import bar_chart
+from totalplace.reports.statement import statement_html, to_pdf
+from totalplace.store import ledger
+from totalplace.store.partners import list_partners
+from totalplace.web.render import page, twin
+from totalplace.web.session import check_csrf, current_principal
+
+router = APIRouter()
+
+
+def _place(request: Request) -> Place:
+    place: Place = request.app.state.place
+    return place
+
+
+def _visible(place: Place, principal: Principal, fund: Fund) -> set[str]:
+    """The partners whose statements this user may see in ``fund`` (raises 403 if none)."""
+    principal.require("pool.read")
+    with place.read() as conn:
+        ids = {p.name: p.id for p in list_partners(conn)}
+    return principal.pool_statements({p: ids[p] for p in fund.agreement.partners if p in ids})
+
+
+def _fund(request: Request, principal: Principal, name: str) -> tuple[Fund, set[str]]:
+    place = _place(request)
+    with place.read() as conn:
+        fund = open_fund(conn, name)
+    return fund, _visible(place, principal, fund)
+
+
+@twin(router, "/pools", "pools.html")
+def pools_page(request: Request, principal: Principal) -> dict[str, Any]:
+    """The pools this user can see."""
+    principal.require("pool.read")
+    place = _place(request)
+    with place.read() as conn:
+        funds = list_funds(conn)
+    shown = []
+    for fund in funds:
+        try:
+            _visible(place, principal, fund)
+        except TotalplaceError:
+            continue
+        a = fund.agreement
+        shown.append(
+            {
+                "name": fund.name,
+                "title": a.title,
+                "budget_type": a.budget_type,
+                "host": a.host,
+                "partners": a.partners,
+                "years": a.years,
+            }
+        )
+    return {"pools": shown, "can_manage": principal.can("pool.manage")}
+
+
+@twin(router, "/pools/{name}", "pool.html")
+def pool_page(request: Request, principal: Principal) -> dict[str, Any]:
+    """The fund: contributions, schemes' budget against actual and forecast outturn, the risk-share preview."""
+    name = request.path_params["name"]
+    fund, _ = _fund(request, principal, name)
+    year = request.query_params.get("year") or None
+    as_of = request.query_params.get("as_of")
+    summary = fund_summary(_place(request), name, year, date.fromisoformat(as_of) if as_of else None)
+    data = summary.to_dict()
+    data["versions"] = [
+        {
+            "version": v.version,
+            "effective_from": v.effective_from.isoformat(),
+            "reason": v.reason,
+            "by": v.created_by,
+        }
+        for v in fund.versions
+    ]
+    data["years"] = fund.agreement.years
+    data["schemes_list"] = [s.name for s in fund.agreement.schemes]
+    data["partners_list"] = fund.agreement.partners
+    data["kinds"] = POSTABLE
+    data["can_manage"] = principal.can("pool.manage")
+    data["can_post"] = principal.can("pool.post")
+    data["source_yaml"] = fund.versions[-1].source_yaml if fund.versions[-1].version == 1 else ""
+    data["_charts"] = {
+        "variance": bar_chart(
+            [{"scheme": s.title, "pounds": s.forecast_variance // 100} for s in summary.schemes],
+            category="scheme",
+            value="pounds",
+            title="Forecast outturn against budget (over +, under −)",
+            value_title="£",
+        ),
+        "contributions": bar_chart(
+            [{"partner": c["partner"], "pounds": c["received"] // 100} for c in summary.contributions],
+            category="partner",
+            value="pounds",
+            title=f"Contributions received in {summary.year}",
+            value_title="£",
+        ),
+    }
+    return data
+
+
+@twin(router, "/pools/{name}/ledger", "pool_ledger.html")
+def pool_ledger(request: Request, principal: Principal) -> dict[str, Any]:
+    """The ledger's transactions with their entries, filtered by kind, year or account."""
+    name = request.path_params["name"]
+    fund, _ = _fund(request, principal, name)
+    q = request.query_params
+    filters = {
+        "kind": q.get("kind") or None,
+        "year": q.get("year") or None,
+        "account": q.get("account") or None,
+    }
+    limit = min(int(q.get("limit") or 500), 10_000)
+    with _place(request).read() as conn:
+        found = ledger.transactions(
+            conn,
+            fund.id,
+            kind=filters["kind"],
+            year=filters["year"],
+            account_prefix=filters["account"],
+            limit=limit,
+        )
+        totals = ledger.balances(conn, fund.id)
+    rows = [
+        {
+            "id": t.id,
+            "key": t.key,
+            "kind": t.kind,
+            "date": t.effective_date.isoformat(),
+            "year": t.year,
+            "memo": t.memo,
+            "reverses": t.reverses_id,
+            "posted_by": t.posted_by,
+            "entries": [
+                {"account": e.account, "amount": e.amount, "partner": e.partner, "scheme": e.scheme}
+                for e in t.entries
+            ],
+        }
+        for t in found
+    ]
+    return {
+        "name": name,
+        "title": fund.agreement.title,
+        "filters": filters,
+        "transactions": rows,
+        "balances": totals,
+        "years": fund.agreement.years,
+        "kinds": [*POSTABLE, "settlement"],
+    }
+
+
+@twin(router, "/pools/{name}/settlement", "pool_settlement.html")
+def pool_settlement(request: Request, principal: Principal) -> dict[str, Any]:
+    """A year's settlement: posted (with the statements this user may see) or previewed from actuals."""
+    name = request.path_params["name"]
+    fund, visible = _fund(request, principal, name)
+    place = _place(request)
+    years = fund.agreement.years
+    year = request.query_params.get("year") or (
+        year_of(date.today()) if year_of(date.today()) in years else years[0]
+    )
+    with place.read() as conn:
+        settled = year in ledger.settled_years(conn, fund.id)
+    data: dict[str, Any] = {
+        "name": name,
+        "title": fund.agreement.title,
+        "year": year,
+        "years": years,
+        "settled": settled,
+    }
+    if settled:
+        data["statements"] = [s.to_dict() for s in statements(place, name, year) if s.partner in visible]
+    else:
+        result = settlement_dict(preview(place, name, year))
+        result["partners"] = [p for p in result["partners"] if p["partner"] in visible]
+        data["preview"] = result
+    data["can_settle"] = principal.can("pool.manage") and not settled
+    return data
+
+
+@router.get("/pools/{name}/statements/{partner}.{fmt}")
+def statement_file(request: Request, name: str, partner: str, fmt: str) -> Response:
+    """One partner's settlement statement as HTML or PDF."""
+    principal = current_principal(request)
+    fund, visible = _fund(request, principal, name)
+    year = request.query_params.get("year") or ""
+    if partner not in visible:
+        raise NotFoundError(f"no statement for {partner!r} that you may see")
+    found = [s for s in statements(_place(request), name, year) if s.partner == partner]
+    if not found or fmt not in ("html", "pdf"):
+        raise NotFoundError(
+            f"no {fmt} statement for {partner} in {year}", hint="use .html or .pdf and ?year=2025-26"
+        )
+    html = statement_html(found[0], _place(request).config.name)
+    if fmt == "html":
+        return Response(html, media_type="text/html")
+    filename = f"{name}-{year}-{partner}.pdf".replace(" ", "_")
+    return Response(
+        to_pdf(html),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+# -- changes -------------------------------------------------------------------------------------------------
+@router.get("/pools-new")
+def new_pool_form(request: Request) -> Response:
+    """The form to create a pool from agreement YAML."""
+    principal = current_principal(request)
+    principal.require("pool.manage")
+    return page(request, "pool_new.html", {"yaml": ""}, principal=principal)
+
+
+@router.post("/pools-new")
+def create_pool(
+    request: Request, agreement: Annotated[str, Form()], csrf_token: Annotated[str, Form()]
+) -> Response:
+    """Create a pool; a refused agreement comes back with every problem by line and field (HTTP 422)."""
+    check_csrf(request, csrf_token)
+    principal = current_principal(request)
+    principal.require("pool.manage")
+    try:
+        fund = create_fund(_place(request), agreement, "agreement.yaml", actor=principal.username)
+    except AgreementInvalidError as error:
+        return page(
+            request,
+            "pool_new.html",
+            {"yaml": agreement, "rejected": error.to_dict()},
+            status_code=422,
+            principal=principal,
+        )
+    return RedirectResponse(f"/pools/{fund.name}", status_code=303)
+
+
+@router.post("/pools/{name}/vary")
+def vary_pool(
+    request: Request, name: str, variation: Annotated[str, Form()], csrf_token: Annotated[str, Form()]
+) -> Response:
+    """Add a version of the agreement from variation YAML."""
+    check_csrf(request, csrf_token)
+    principal = current_principal(request)
+    principal.require("pool.manage")
+    vary_fund(_place(request), name, variation, "variation.yaml", actor=principal.username)
+    return RedirectResponse(f"/pools/{name}", status_code=303)
+
+
+@router.post("/pools/{name}/post")
+def post_movement(
+    request: Request,
+    name: str,
+    key: Annotated[str, Form()],
+    kind: Annotated[str, Form()],
+    day: Annotated[str, Form()],
+    csrf_token: Annotated[str, Form()],
+    amount: Annotated[str, Form()] = "",
+    partner: Annotated[str, Form()] = "",
+    scheme: Annotated[str, Form()] = "",
+    memo: Annotated[str, Form()] = "",
+    reverses: Annotated[str, Form()] = "",
+) -> Response:
+    """Post one movement; the form's key makes a double submission harmless."""
+    check_csrf(request, csrf_token)
+    principal = current_principal(request)
+    fund, visible = _fund(request, principal, name)
+    if partner and partner not in visible:
+        raise InvalidInputError(f"you may post only for {', '.join(sorted(visible))}")
+    principal.require("pool.post")
+    try:
+        when = date.fromisoformat(day)
+    except ValueError:
+        raise InvalidInputError(f"{day!r} is not a date", hint="use YYYY-MM-DD") from None
+    pence = Money.parse(amount).pence if amount else 0
+    post_movements(
+        _place(request),
+        name,
+        [Movement(key, kind, when, pence, partner or None, scheme or None, memo, reverses or None)],
+        actor=principal.username,
+    )
+    return RedirectResponse(f"/pools/{name}/ledger", status_code=303)
+
+
+@router.post("/pools/{name}/settle")
+def settle_pool(
+    request: Request,
+    name: str,
+    year: Annotated[str, Form()],
+    confirm: Annotated[str, Form()],
+    csrf_token: Annotated[str, Form()],
+) -> Response:
+    """Post the settlement of a year, once the user has ticked the confirmation."""
+    check_csrf(request, csrf_token)
+    principal = current_principal(request)
+    principal.require("pool.manage")
+    if confirm != "yes":
+        raise InvalidInputError("tick the box to confirm the settlement")
+    settle(_place(request), name, year, actor=principal.username)
+    return RedirectResponse(f"/pools/{name}/settlement?year={year}", status_code=303)
