@@ -49,3 +49,29 @@ def test_demo_is_realistic_and_deterministic(tmp_path: Path, monkeypatch: pytest
         amounts = pq.read_table(place.batches_dir / payments.parquet_path).column("amount_pence").to_pylist()
         assert any(a < 0 for a in amounts), "the demo's payments include credits"
     assert len(DEMO_PASSWORD) >= 10
+
+
+def test_demo_pools_have_history_settled_years_and_an_open_year(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.engines.pool_support import identity_problems
+    from totalplace.engines.pool.fund import list_funds
+    from totalplace.engines.pool.report import statements
+    from totalplace.store import ledger
+
+    monkeypatch.delenv("TOTALPLACE_DATABASE_URL", raising=False)
+    built = build_demo(tmp_path / "demo", seed=5)
+    assert set(built.pools) == {"better-care-fund", "family-support"}
+    with Place.open(tmp_path / "demo") as place:
+        with place.read() as conn:
+            funds = {f.name: f for f in list_funds(conn)}
+            settled = {name: ledger.settled_years(conn, f.id) for name, f in funds.items()}
+            assert user_by_name(conn, "nhs-finance") and user_by_name(conn, "auditor")
+        assert funds["better-care-fund"].agreement.partners == ["Northbridge Council", "Northbridge NHS"]
+        assert len(funds["better-care-fund"].versions) == 2  # the winter-money variation
+        family = funds["family-support"].agreement
+        assert len(family.partners) == 4 and any(c.in_kind for c in family.contributions)
+        assert settled == dict.fromkeys(funds, {"2024-25", "2025-26"})
+        for name in funds:
+            assert identity_problems(place, name) == []
+            assert all(s.reconciles for s in statements(place, name, "2024-25"))

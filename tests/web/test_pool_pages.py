@@ -1,0 +1,123 @@
+"""The pool pages: create, post, settle through the forms; who sees which statement; JSON twins; PDFs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import yaml
+from fastapi.testclient import TestClient
+
+from tests.web.conftest import csrf_of
+from totalplace.place import Place
+
+Login = Callable[[str], TestClient]
+AGREEMENT = {
+    "name": "bcf",
+    "title": "Better Care Fund",
+    "partners": ["Council", "NHS"],
+    "host": "Council",
+    "fund_manager": "Director of Adult Social Care",
+    "start_year": "2025-26",
+    "term_years": 2,
+    "contributions": [
+        {"partner": "NHS", "year": "2025-26", "cash": "600,000.00"},
+        {"partner": "Council", "year": "2025-26", "cash": "400,000.00"},
+    ],
+    "schemes": [
+        {"name": "social-care", "owner": "Council", "budget": "700,000.00"},
+        {"name": "discharge", "owner": "NHS", "budget": "300,000.00"},
+    ],
+}
+
+
+def _post(client: TestClient, page: str, action: str, **fields: str) -> int:
+    token = csrf_of(client.get(page).text)
+    return client.post(action, data={**fields, "csrf_token": token}, follow_redirects=False).status_code
+
+
+def test_create_post_settle_and_read_statements(web_place: Place, client_for: Login) -> None:
+    lead = client_for("lead")
+    bad = dict(AGREEMENT, contributions=[{"partner": "NHS", "year": "2025-26", "cash": 1.5}])
+    refused = lead.post(
+        "/pools-new",
+        data={"agreement": yaml.safe_dump(bad), "csrf_token": csrf_of(lead.get("/pools-new").text)},
+    )
+    assert refused.status_code == 422
+    assert "contributions.0.cash" in refused.text and "a float" in refused.text
+    assert _post(lead, "/pools-new", "/pools-new", agreement=yaml.safe_dump(AGREEMENT)) == 303
+
+    movements = [
+        ("c1", "contribution", "2025-04-01", "600,000.00", "NHS", ""),
+        ("c2", "contribution", "2025-04-01", "400,000.00", "Council", ""),
+        ("s1", "spend", "2025-09-30", "1,050,000.00", "", "social-care"),
+    ]
+    for key, kind, day, amount, partner, scheme in movements:
+        status = _post(
+            lead,
+            "/pools/bcf",
+            "/pools/bcf/post",
+            key=key,
+            kind=kind,
+            day=day,
+            amount=amount,
+            partner=partner,
+            scheme=scheme,
+        )
+        assert status == 303
+    # Submitting the same form twice posts once.
+    assert (
+        _post(
+            lead,
+            "/pools/bcf",
+            "/pools/bcf/post",
+            key="s1",
+            kind="spend",
+            day="2025-09-30",
+            amount="1,050,000.00",
+            scheme="social-care",
+        )
+        == 303
+    )
+    ledger = lead.get("/pools/bcf/ledger.json").json()
+    assert [t["key"] for t in ledger["transactions"]] == ["c1", "c2", "s1"]
+    assert sum(ledger["balances"].values()) == 0
+    assert lead.get("/pools/bcf/ledger.json?kind=spend").json()["transactions"][0]["key"] == "s1"
+
+    fund = lead.get("/pools/bcf.json?year=2025-26&as_of=2026-03-31").json()
+    assert fund["schemes"][0]["spent"] == 105_000_000
+    assert fund["forecast_settlement"]["variance_pence"] == 5_000_000
+    assert "<svg" in lead.get("/pools/bcf?year=2025-26").text
+
+    preview = lead.get("/pools/bcf/settlement.json?year=2025-26").json()
+    assert not preview["settled"] and preview["preview"]["variance_pence"] == 5_000_000
+    assert (
+        _post(lead, "/pools/bcf/settlement?year=2025-26", "/pools/bcf/settle", year="2025-26", confirm="yes")
+        == 303
+    )
+    settled = lead.get("/pools/bcf/settlement.json?year=2025-26").json()
+    assert {s["partner"]: s["settlement"] for s in settled["statements"]} == {
+        "Council": 2_000_000,
+        "NHS": 3_000_000,
+    }
+    assert all(s["reconciles"] for s in settled["statements"])
+
+    finance = client_for("finance")  # the Council's finance officer
+    assert [
+        s["partner"] for s in finance.get("/pools/bcf/settlement.json?year=2025-26").json()["statements"]
+    ] == ["Council"]
+    assert finance.get("/pools/bcf/statements/NHS.pdf?year=2025-26").status_code == 404
+    pdf = finance.get("/pools/bcf/statements/Council.pdf?year=2025-26")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    auditor = client_for("auditor")
+    assert len(auditor.get("/pools/bcf/settlement.json?year=2025-26").json()["statements"]) == 2
+    assert _post(auditor, "/pools/bcf", "/pools/bcf/settle", year="2026-27", confirm="yes") == 403
+    analyst = client_for("analyst")
+    assert analyst.get("/pools/bcf.json").status_code == 403
+    assert analyst.get("/pools.json").status_code == 403
+
+
+def test_forms_need_the_session_token(web_place: Place, client_for: Login) -> None:
+    lead = client_for("lead")
+    response = lead.post("/pools-new", data={"agreement": yaml.safe_dump(AGREEMENT), "csrf_token": "forged"})
+    assert response.status_code == 403
+    assert lead.get("/pools.json").json()["pools"] == []
