@@ -17,6 +17,7 @@ from totalplace.engines.pool.movement_file import read_movements
 from totalplace.engines.pool.movements import POSTABLE, Movement, post_agreed, post_movements
 from totalplace.engines.pool.report import fund_summary, statements
 from totalplace.engines.pool.settle import preview, settle, settlement_dict
+from totalplace.engines.pool.spend_import import import_spend
 from totalplace.errors import InvalidInputError, LedgerInconsistentError
 from totalplace.money import Money
 from totalplace.place import Place
@@ -412,3 +413,24 @@ def check_cmd(place: Place, out: Output, name: str) -> None:
     )
     if problems:
         raise LedgerInconsistentError(f"{len(problems)} problem(s) in the ledger of {name}")
+
+
+@pool_group.command("import-spend")
+@click.argument("name")
+@with_place
+def import_spend_cmd(place: Place, out: Output, name: str) -> None:
+    """Post actual spend from partners' imported spending files, matched to schemes by their `match`."""
+    report = import_spend(place, name, actor=ACTOR)
+
+    def render() -> None:
+        console.print(
+            f"[green]posted[/] {report.posted} monthly spend transaction(s), {report.already} already posted, "
+            f"{report.reversed} reversed from superseded batches"
+        )
+        table("Matched spend", ("scheme", "spend"), [(s, _m(v)) for s, v in sorted(report.by_scheme.items())])
+        if report.skipped_settled:
+            console.print(
+                f"[yellow]not posted[/]: lines in settled years {', '.join(report.skipped_settled)}"
+            )
+
+    out.emit(asdict(report), render)

@@ -112,8 +112,24 @@ class Contribution(_Strict):
         return self.cash + (self.in_kind.pence if self.in_kind else 0)
 
 
+MATCH_COLUMNS = (
+    "partner",
+    "supplier",
+    "description",
+    "cost_centre",
+    "expense_type",
+    "proclass_label",
+    "merchant_category",
+)
+
+
 class Scheme(_Strict):
-    """A scheme the pool pays for, with its owning partner and budget (one for every year, or per year)."""
+    """A scheme the pool pays for, with its owning partner and budget (one for every year, or per year).
+
+    ``match`` picks the scheme's actual spend out of partners' imported spending files: ``partner`` names the
+    partner exactly; every other key is a column of the spend lines and its value a case-insensitive regular
+    expression. A line must meet every condition.
+    """
 
     name: Annotated[str, Field(pattern=_SLUG.pattern)]
     title: str = ""
@@ -121,6 +137,19 @@ class Scheme(_Strict):
     budget: Pence | None = None
     budgets: dict[FinancialYear, Pence] = Field(default_factory=dict)
     match: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _match_is_usable(self) -> Scheme:
+        for column, pattern in self.match.items():
+            if column not in MATCH_COLUMNS:
+                raise ValueError(f"match on {column!r}: use {', '.join(MATCH_COLUMNS)}")
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(
+                    f"match on {column}: {pattern!r} is not a regular expression ({exc})"
+                ) from None
+        return self
 
     def budget_for(self, year: str) -> int:
         """The scheme's budget in ``year`` in pence (0 when none is set)."""
