@@ -10,13 +10,15 @@ that read balances, such as "an allocation may not pass the scheme's budget", ca
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import ARRAY, Connection, String, any_, bindparam, func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from totalplace.errors import (
     ConflictError,
@@ -54,17 +56,22 @@ class TxnRequest:
     entries: tuple[Entry, ...]
     reverses_id: int | None = None
 
+    @cached_property
     def fingerprint(self) -> str:
-        """SHA-256 of everything that makes this transaction what it is (not the key)."""
-        body = [
+        """SHA-256 of everything that makes this transaction what it is (not the key).
+
+        The repr of a tuple of strings, integers and None is exact and stable, so it serves as the encoding.
+        """
+        entries = sorted((e.account, e.amount, e.partner or "", e.scheme or "") for e in self.entries)
+        body = (
             self.kind,
             self.effective_date.isoformat(),
             self.year,
             self.memo,
             self.reverses_id,
-            sorted([e.account, e.amount, e.partner, e.scheme] for e in self.entries),
-        ]
-        return hashlib.sha256(json.dumps(body, sort_keys=True).encode("utf-8")).hexdigest()
+            tuple(entries),
+        )
+        return hashlib.sha256(repr(body).encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -148,7 +155,7 @@ def post(
     for r in requests:
         if r.key in existing:
             txn_id, kind, sha = existing[r.key]
-            if sha != r.fingerprint():
+            if sha != r.fingerprint:
                 raise IdempotencyKeyReusedError(
                     f"idempotency key {r.key!r} was used for a different transaction (number {txn_id})",
                     hint="a retry must send exactly the same transaction; a new transaction needs a new key",
@@ -173,7 +180,7 @@ def post(
             object_id=pool_id,
             detail={
                 "transactions": [[posted[r.key].txn_id, r.key, r.kind] for r in fresh],
-                "fingerprint": hashlib.sha256("".join(r.fingerprint() for r in fresh).encode()).hexdigest(),
+                "fingerprint": hashlib.sha256("".join(r.fingerprint for r in fresh).encode()).hexdigest(),
                 "debits_pence": sum(e.amount for r in fresh for e in r.entries if e.amount > 0),
             },
         )
@@ -181,40 +188,49 @@ def post(
 
 
 def _existing(conn: Connection, pool_id: int, keys: list[str]) -> dict[str, tuple[int, str, str]]:
+    """The transactions already posted under any of ``keys``: key to (id, kind, fingerprint)."""
+    columns = (ledger_txns.c.idem_key, ledger_txns.c.id, ledger_txns.c.kind, ledger_txns.c.request_sha256)
     found: dict[str, tuple[int, str, str]] = {}
     for start in range(0, len(keys), 500):
-        rows = conn.execute(
-            select(
-                ledger_txns.c.idem_key, ledger_txns.c.id, ledger_txns.c.kind, ledger_txns.c.request_sha256
-            ).where(ledger_txns.c.pool_id == pool_id, ledger_txns.c.idem_key.in_(keys[start : start + 500]))
-        )
+        chunk = keys[start : start + 500]
+        if conn.dialect.name == "postgresql":
+            # One array parameter: PostgreSQL plans "= ANY($1)" once instead of parsing 500 parameters.
+            wanted = ledger_txns.c.idem_key == any_(bindparam("keys", chunk, type_=ARRAY(String)))
+        else:
+            wanted = ledger_txns.c.idem_key.in_(chunk)
+        rows = conn.execute(select(*columns).where(ledger_txns.c.pool_id == pool_id, wanted))
         found.update({r.idem_key: (int(r.id), r.kind, r.request_sha256) for r in rows})
     return found
 
 
 def _insert(conn: Connection, pool_id: int, fresh: list[TxnRequest], actor: str) -> dict[str, Posted]:
     now = utc_now()
-    ids = conn.execute(
-        ledger_txns.insert().returning(
-            ledger_txns.c.id, ledger_txns.c.idem_key, sort_by_parameter_order=True
-        ),
-        [
-            {
-                "pool_id": pool_id,
-                "idem_key": r.key,
-                "request_sha256": r.fingerprint(),
-                "kind": r.kind,
-                "effective_date": r.effective_date.isoformat(),
-                "year": r.year,
-                "memo": r.memo,
-                "reverses_id": r.reverses_id,
-                "posted_at": now,
-                "posted_by": actor,
-            }
-            for r in fresh
-        ],
-    ).all()
-    by_key = {row.idem_key: int(row.id) for row in ids}
+    rows = [
+        {
+            "pool_id": pool_id,
+            "idem_key": r.key,
+            "request_sha256": r.fingerprint,
+            "kind": r.kind,
+            "effective_date": r.effective_date.isoformat(),
+            "year": r.year,
+            "memo": r.memo,
+            "reverses_id": r.reverses_id,
+            "posted_at": now,
+            "posted_by": actor,
+        }
+        for r in fresh
+    ]
+    if conn.dialect.name == "postgresql":
+        # PostgreSQL returns the new ids from one multi-row INSERT.
+        returning = ledger_txns.insert().returning(ledger_txns.c.idem_key, ledger_txns.c.id)
+        ids = [(row.idem_key, int(row.id)) for row in conn.execute(returning, rows)]
+    else:
+        # SQLite would insert row by row to return ids, so: one executemany, then one lookup by key.
+        conn.execute(ledger_txns.insert(), rows)
+        ids = [
+            (key, txn_id) for key, (txn_id, _, _) in _existing(conn, pool_id, [r.key for r in fresh]).items()
+        ]
+    by_key = dict(ids)
     conn.execute(
         ledger_entries.insert(),
         [
@@ -235,31 +251,27 @@ def _insert(conn: Connection, pool_id: int, fresh: list[TxnRequest], actor: str)
 
 
 def _add_to_balances(conn: Connection, pool_id: int, entries: Iterable[Entry]) -> None:
+    """Add the entries to the stored running totals: one upsert statement for all the accounts touched."""
     change: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for e in entries:
         change[e.account][0] += e.amount
         change[e.account][1] += 1
-    known = set(
-        conn.execute(
-            select(ledger_balances.c.account).where(
-                ledger_balances.c.pool_id == pool_id, ledger_balances.c.account.in_(list(change))
-            )
-        ).scalars()
+    insert = postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    statement = insert(ledger_balances)
+    statement = statement.on_conflict_do_update(
+        index_elements=[ledger_balances.c.pool_id, ledger_balances.c.account],
+        set_={
+            "balance": ledger_balances.c.balance + statement.excluded.balance,
+            "postings": ledger_balances.c.postings + statement.excluded.postings,
+        },
     )
-    new = [
-        {"pool_id": pool_id, "account": a, "balance": v[0], "postings": v[1]}
-        for a, v in change.items()
-        if a not in known
-    ]
-    if new:
-        conn.execute(ledger_balances.insert(), new)
-    for account in sorted(known):
-        amount, count = change[account]
-        conn.execute(
-            update(ledger_balances)
-            .where(ledger_balances.c.pool_id == pool_id, ledger_balances.c.account == account)
-            .values(balance=ledger_balances.c.balance + amount, postings=ledger_balances.c.postings + count)
-        )
+    conn.execute(
+        statement,
+        [
+            {"pool_id": pool_id, "account": a, "balance": v[0], "postings": v[1]}
+            for a, v in sorted(change.items())
+        ],
+    )
 
 
 def reversal_of(

@@ -9,6 +9,7 @@ text ("£1,200,000.00") or whole pounds; a YAML decimal such as ``1200.5`` is re
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
@@ -297,7 +298,7 @@ class Agreement(_Strict):
             raise ValueError("; ".join(problems))
         return self
 
-    @property
+    @cached_property
     def years(self) -> list[str]:
         """The financial years of the term, in order."""
         start = year_start(self.start_year)

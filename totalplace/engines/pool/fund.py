@@ -36,7 +36,7 @@ class Fund:
     @property
     def agreement(self) -> Agreement:
         """The newest version of the agreement."""
-        return validate_agreement(self.versions[-1].agreement, self.name)
+        return _validated(self.versions[-1], self.name)
 
     def agreement_on(self, day: date) -> Agreement:
         """The version of the agreement in force on ``day`` (the first version for days before it)."""
@@ -44,11 +44,23 @@ class Fund:
         for version in self.versions:
             if version.effective_from <= day:
                 current = version
-        return validate_agreement(current.agreement, self.name)
+        return _validated(current, self.name)
 
     def agreement_for_year(self, year: str) -> Agreement:
         """The agreement in force at the end of a financial year: the one its settlement applies."""
         return self.agreement_on(year_bounds(year)[1])
+
+
+_VALIDATED: dict[str, Agreement] = {}
+
+
+def _validated(version: store.VersionRow, name: str) -> Agreement:
+    """A stored version as an Agreement, checked once per process (versions never change: keyed by hash)."""
+    if version.sha256 not in _VALIDATED:
+        if len(_VALIDATED) > 256:
+            _VALIDATED.clear()
+        _VALIDATED[version.sha256] = validate_agreement(version.agreement, name)
+    return _VALIDATED[version.sha256]
 
 
 def open_fund(conn: Connection, name: str) -> Fund:
