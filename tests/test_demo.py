@@ -71,7 +71,7 @@ def test_demo_pools_have_history_settled_years_and_an_open_year(
         assert len(funds["better-care-fund"].versions) == 2  # the winter-money variation
         family = funds["family-support"].agreement
         assert len(family.partners) == 4 and any(c.in_kind for c in family.contributions)
-        assert settled == dict.fromkeys(funds, {"2024-25", "2025-26"})
+        assert settled == {name: {"2024-25", "2025-26"} for name in funds}
         for name in funds:
             assert identity_problems(place, name) == []
             assert all(s.reconciles for s in statements(place, name, "2024-25"))

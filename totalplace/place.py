@@ -135,7 +135,8 @@ class Place:
                 yield conn
         except SQLAlchemyError as exc:
             raise StoreError(
-                f"the store could not complete the change, so none of it was made: {type(getattr(exc, 'orig', None) or exc).__name__}",
+                "the store could not complete the change, so none of it was made: "
+                f"{type(getattr(exc, 'orig', None) or exc).__name__}",
                 hint="try again; if it keeps failing, run `totalplace check`",
             ) from exc
 

@@ -32,7 +32,8 @@ AGREEMENT = {
 
 def _post(client: TestClient, page: str, action: str, **fields: str) -> int:
     token = csrf_of(client.get(page).text)
-    return client.post(action, data={**fields, "csrf_token": token}, follow_redirects=False).status_code
+    status: int = client.post(action, data={**fields, "csrf_token": token}, follow_redirects=False).status_code
+    return status
 
 
 def test_create_post_settle_and_read_statements(web_place: Place, client_for: Login) -> None:

@@ -72,7 +72,8 @@ def create_cmd(place: Place, out: Output, file: Path) -> None:
     out.emit(
         data,
         lambda: console.print(
-            f"[green]created[/] pool {fund.name}: {agreement.title}, {agreement.years[0]} to {agreement.years[-1]}"
+            f"[green]created[/] pool {fund.name}: {agreement.title}, "
+            f"{agreement.years[0]} to {agreement.years[-1]}"
         ),
     )
 
@@ -94,7 +95,8 @@ def vary_cmd(place: Place, out: Output, name: str, file: Path) -> None:
     out.emit(
         data,
         lambda: console.print(
-            f"[green]varied[/] {fund.name}: version {latest.version} in effect from {latest.effective_from} ({latest.reason})"
+            f"[green]varied[/] {fund.name}: version {latest.version} "
+            f"in effect from {latest.effective_from} ({latest.reason})"
         ),
     )
 
@@ -117,7 +119,8 @@ def show_cmd(place: Place, out: Output, name: str, year: str | None, as_of: date
 
     def render() -> None:
         console.print(
-            f"[bold]{summary.title}[/] ({summary.name}), {summary.budget_type}, host {summary.host}, {summary.year} as at {summary.as_of}"
+            f"[bold]{summary.title}[/] ({summary.name}), {summary.budget_type}, host {summary.host}, "
+            f"{summary.year} as at {summary.as_of}"
         )
         table(
             "Contributions",
@@ -304,7 +307,8 @@ def settle_cmd(place: Place, out: Output, name: str, year: str, dry_run: bool, y
 
 def _show_settlement(data: dict[str, Any], *, posted: bool) -> None:
     console.print(
-        f"[bold]Settlement of {data['year']}[/]: available {_m(data['available_pence'])}, spend {_m(data['spend_pence'])}, "
+        f"[bold]Settlement of {data['year']}[/]: available {_m(data['available_pence'])}, "
+        f"spend {_m(data['spend_pence'])}, "
         f"variance {_m(data['variance_pence'])}" + (" [green](posted)[/]" if posted else " (not posted)")
     )
     rows = [
@@ -424,7 +428,8 @@ def import_spend_cmd(place: Place, out: Output, name: str) -> None:
 
     def render() -> None:
         console.print(
-            f"[green]posted[/] {report.posted} monthly spend transaction(s), {report.already} already posted, "
+            f"[green]posted[/] {report.posted} monthly spend transaction(s), "
+            f"{report.already} already posted, "
             f"{report.reversed} reversed from superseded batches"
         )
         table("Matched spend", ("scheme", "spend"), [(s, _m(v)) for s, v in sorted(report.by_scheme.items())])

@@ -73,7 +73,7 @@ def _post_year(place: Place, name: str, year: str, index: int, rng: random.Rando
             if c.year == year and c.in_kind and c.in_kind.scheme == scheme.name
         )
         cash_budget = budget - in_kind
-        # Allocate the budget in force at the start of the year; a variation's extra is allocated when it starts.
+        # Allocate the budget in force at the start of the year; a variation's extra when it starts.
         with place.read() as conn:
             reinvested = allocated(conn, fund.id, scheme.name, year)
         opening = fund.agreement_on(first).scheme(scheme.name).budget_for(year) - in_kind - reinvested

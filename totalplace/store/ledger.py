@@ -13,8 +13,8 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import date
+from functools import cached_property
 
 from sqlalchemy import ARRAY, Connection, String, any_, bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert

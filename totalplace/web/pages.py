@@ -18,6 +18,7 @@ from totalplace.store import audit
 from totalplace.store.areas import list_areas, summary
 from totalplace.store.catalog import get_batch, list_batches
 from totalplace.store.partners import list_partners
+from totalplace.store.pools import list_pools
 from totalplace.web.render import twin
 from totalplace.web.session import current_principal
 
@@ -61,19 +62,22 @@ def home(request: Request, principal: Principal) -> dict[str, Any]:
         if b.partner_name:
             rows_by_partner[b.partner_name] += b.row_count
     kinds = {k: sum(1 for b in batches if b.kind == k) for k in KINDS}
+    with place.read() as conn:
+        pools = len(list_pools(conn))
+    produced = {
+        "count": f"the spending map of {kinds.get('spend', 0)} spend batches" if kinds.get("spend") else None,
+        "pool": f"{pools} pooled fund{'s' if pools != 1 else ''}" if pools else None,
+    }
+    links = {"count": "/spend", "pool": "/pools"}
     engines = [
         {
-            "link": "/spend" if stage == "count" else None,
+            "link": links.get(stage),
             "stage": stage,
             "engine": title,
             "input": kind or None,
             "input_batches": kinds.get(kind, 0),
-            "installed": stage == "count",
-            "produced": (
-                f"the spending map of {kinds.get('spend', 0)} spend batches"
-                if stage == "count" and kinds.get("spend")
-                else None
-            ),
+            "installed": stage in links,
+            "produced": produced.get(stage),
         }
         for stage, title, kind in STAGES
     ]

@@ -1,4 +1,4 @@
-"""The pooled-fund pages: the fund, its ledger, the settlement with statements, and the forms that change them.
+"""The pooled-fund pages: the fund, its ledger, the settlement with statements, and forms that change them.
 
 Only the pool's partners and the auditor see a pool; each partner's finance role sees its own statement
 (``Principal.pool_statements``). Changes (create, vary, post, settle) go through the same engine functions as
@@ -81,7 +81,7 @@ def pools_page(request: Request, principal: Principal) -> dict[str, Any]:
 
 @twin(router, "/pools/{name}", "pool.html")
 def pool_page(request: Request, principal: Principal) -> dict[str, Any]:
-    """The fund: contributions, schemes' budget against actual and forecast outturn, the risk-share preview."""
+    """The fund: contributions, schemes' budget against actual and forecast, the risk-share preview."""
     name = request.path_params["name"]
     fund, _ = _fund(request, principal, name)
     year = request.query_params.get("year") or None
@@ -109,7 +109,7 @@ def pool_page(request: Request, principal: Principal) -> dict[str, Any]:
             [{"scheme": s.title, "pounds": s.forecast_variance // 100} for s in summary.schemes],
             category="scheme",
             value="pounds",
-            title="Forecast outturn against budget (over +, under −)",
+            title="Forecast outturn against budget (over +, under -)",
             value_title="£",
         ),
         "contributions": bar_chart(
@@ -206,7 +206,7 @@ def pool_settlement(request: Request, principal: Principal) -> dict[str, Any]:
 def statement_file(request: Request, name: str, partner: str, fmt: str) -> Response:
     """One partner's settlement statement as HTML or PDF."""
     principal = current_principal(request)
-    fund, visible = _fund(request, principal, name)
+    _, visible = _fund(request, principal, name)
     year = request.query_params.get("year") or ""
     if partner not in visible:
         raise NotFoundError(f"no statement for {partner!r} that you may see")
@@ -285,7 +285,7 @@ def post_movement(
     """Post one movement; the form's key makes a double submission harmless."""
     check_csrf(request, csrf_token)
     principal = current_principal(request)
-    fund, visible = _fund(request, principal, name)
+    _, visible = _fund(request, principal, name)
     if partner and partner not in visible:
         raise InvalidInputError(f"you may post only for {', '.join(sorted(visible))}")
     principal.require("pool.post")

@@ -3,15 +3,15 @@
 An agreement names its partners (as the place knows them), the host partner and fund manager, the budget type,
 the term, each partner's contribution per year (cash, or in-kind staff time valued as FTE x cost), the schemes
 with their budgets and owning partner, the review cadences, and the risk-share clause. Money is written as
-text ("£1,200,000.00") or whole pounds; a YAML decimal such as ``1200.5`` is refused: a float cannot hold pence.
+text ("£1,200,000.00") or whole pounds; a YAML decimal such as ``1200.5`` is refused (a float loses pence).
 """
 
 from __future__ import annotations
 
 import re
-from functools import cached_property
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, model_validator

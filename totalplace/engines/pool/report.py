@@ -93,7 +93,7 @@ def forecast(spent: int, year: str, as_of: date) -> int:
 
 
 def fund_summary(place: Place, name: str, year: str | None = None, as_of: date | None = None) -> FundSummary:
-    """The fund summary of ``year`` (default: the year of ``as_of``, itself default today, within the term)."""
+    """The fund summary of ``year`` (default: the year of ``as_of`` or today, kept within the term)."""
     with place.read() as conn:
         fund = open_fund(conn, name)
         years = fund.agreement.years
