@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 
-from sqlalchemy import ARRAY, Connection, String, any_, bindparam, func, select
+from sqlalchemy import ARRAY, Connection, String, bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -194,11 +194,19 @@ def _existing(conn: Connection, pool_id: int, keys: list[str]) -> dict[str, tupl
     for start in range(0, len(keys), 500):
         chunk = keys[start : start + 500]
         if conn.dialect.name == "postgresql":
-            # One array parameter: PostgreSQL plans "= ANY($1)" once instead of parsing 500 parameters.
-            wanted = ledger_txns.c.idem_key == any_(bindparam("keys", chunk, type_=ARRAY(String)))
+            # One array parameter joined as a table: PostgreSQL hashes the keys, where "IN (500 parameters)"
+            # or "= ANY" on a table whose statistics lag a bulk load is planned as a scan per key.
+            keys_table = (
+                func.unnest(bindparam("keys", chunk, type_=ARRAY(String)))
+                .table_valued("key")
+                .render_derived()
+            )
+            query = select(*columns).join(keys_table, ledger_txns.c.idem_key == keys_table.c.key)
+            rows = conn.execute(query.where(ledger_txns.c.pool_id == pool_id))
         else:
-            wanted = ledger_txns.c.idem_key.in_(chunk)
-        rows = conn.execute(select(*columns).where(ledger_txns.c.pool_id == pool_id, wanted))
+            rows = conn.execute(
+                select(*columns).where(ledger_txns.c.pool_id == pool_id, ledger_txns.c.idem_key.in_(chunk))
+            )
         found.update({r.idem_key: (int(r.id), r.kind, r.request_sha256) for r in rows})
     return found
 
@@ -220,16 +228,10 @@ def _insert(conn: Connection, pool_id: int, fresh: list[TxnRequest], actor: str)
         }
         for r in fresh
     ]
-    if conn.dialect.name == "postgresql":
-        # PostgreSQL returns the new ids from one multi-row INSERT.
-        returning = ledger_txns.insert().returning(ledger_txns.c.idem_key, ledger_txns.c.id)
-        ids = [(row.idem_key, int(row.id)) for row in conn.execute(returning, rows)]
-    else:
-        # SQLite would insert row by row to return ids, so: one executemany, then one lookup by key.
-        conn.execute(ledger_txns.insert(), rows)
-        ids = [
-            (key, txn_id) for key, (txn_id, _, _) in _existing(conn, pool_id, [r.key for r in fresh]).items()
-        ]
+    # One executemany, then one lookup of the new ids by key: returning ids would make SQLite insert row by
+    # row, and makes psycopg rewrite a statement with thousands of parameters for every submission.
+    conn.execute(ledger_txns.insert(), rows)
+    ids = [(key, txn_id) for key, (txn_id, _, _) in _existing(conn, pool_id, [r.key for r in fresh]).items()]
     by_key = dict(ids)
     conn.execute(
         ledger_entries.insert(),
