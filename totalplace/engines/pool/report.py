@@ -17,7 +17,7 @@ from totalplace.engines.pool.fund import Fund, open_fund
 from totalplace.engines.pool.movements import allocated, spend_account
 from totalplace.engines.pool.riskshare import YearActuals, settle_year
 from totalplace.engines.pool.settle import settlement_dict, year_actuals
-from totalplace.errors import NotFoundError
+from totalplace.errors import InvalidInputError, NotFoundError
 from totalplace.place import Place
 from totalplace.store import ledger
 from totalplace.store import pools as store
@@ -103,6 +103,10 @@ def fund_summary(place: Place, name: str, year: str | None = None, as_of: date |
             if year_of(today) in years
             else (years[0] if today < year_bounds(years[0])[0] else years[-1])
         )
+        if year not in years:
+            raise InvalidInputError(
+                f"{year!r} is not in the pool's term", hint=f"years are {years[0]} to {years[-1]}"
+            )
         day = min(max(today, year_bounds(year)[0]), year_bounds(year)[1])
         agreement = fund.agreement_on(day)
         actuals = year_actuals(conn, fund, year)

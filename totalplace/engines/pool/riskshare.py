@@ -34,6 +34,7 @@ class YearActuals:
     scheme_spend: dict[str, int]
     scheme_budgets: dict[str, int]
     scheme_owners: dict[str, str]
+    leaving: tuple[str, ...] = ()
 
     @property
     def available(self) -> int:
@@ -229,7 +230,12 @@ def _share_underspend(result: Settlement, actuals: YearActuals, clause: RiskShar
         carried = dict(shares)
     for share in result.partners:
         share.underspend = shares[share.partner]
-        share.carried_forward = carried[share.partner]
+        # A partner that has left the pool by the year's end cannot carry money into a year it is not in.
+        share.carried_forward = 0 if share.partner in actuals.leaving else carried[share.partner]
         share.returned = share.underspend - share.carried_forward
+        if share.partner in actuals.leaving and carried[share.partner]:
+            result.notes.append(
+                f"{share.partner} has left the pool, so its share is returned, not carried forward"
+            )
     if rule.disposition == "reinvest":
         result.reinvest_into = rule.reinvest_into

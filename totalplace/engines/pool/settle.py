@@ -64,6 +64,7 @@ def year_actuals(conn: Connection, fund: Fund, year: str) -> YearActuals:
         scheme_spend={s: spend.get(spend_account(s), 0) for s in schemes},
         scheme_budgets={s.name: s.budget_for(year) for s in agreement.schemes},
         scheme_owners={s.name: s.owner for s in agreement.schemes},
+        leaving=tuple(p for p in members if not agreement.is_member_on(p, year_bounds(year)[1])),
     )
 
 
