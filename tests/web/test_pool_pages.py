@@ -32,7 +32,9 @@ AGREEMENT = {
 
 def _post(client: TestClient, page: str, action: str, **fields: str) -> int:
     token = csrf_of(client.get(page).text)
-    status: int = client.post(action, data={**fields, "csrf_token": token}, follow_redirects=False).status_code
+    status: int = client.post(
+        action, data={**fields, "csrf_token": token}, follow_redirects=False
+    ).status_code
     return status
 
 
@@ -109,6 +111,8 @@ def test_create_post_settle_and_read_statements(web_place: Place, client_for: Lo
     assert finance.get("/pools/bcf/statements/NHS.pdf?year=2025-26").status_code == 404
     pdf = finance.get("/pools/bcf/statements/Council.pdf?year=2025-26")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    board = lead.get("/pools/bcf/summary.pdf?year=2025-26")
+    assert board.status_code == 200 and board.content.startswith(b"%PDF")
     auditor = client_for("auditor")
     assert len(auditor.get("/pools/bcf/settlement.json?year=2025-26").json()["statements"]) == 2
     assert _post(auditor, "/pools/bcf", "/pools/bcf/settle", year="2026-27", confirm="yes") == 403

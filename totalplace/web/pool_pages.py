@@ -23,7 +23,7 @@ from totalplace.governance.roles import Principal
 from totalplace.money import Money
 from totalplace.place import Place
 from totalplace.reports.charts import bar_chart
-from totalplace.reports.statement import statement_html, to_pdf
+from totalplace.reports.statement import statement_html, summary_html, to_pdf
 from totalplace.store import ledger
 from totalplace.store.partners import list_partners
 from totalplace.web.render import page, twin
@@ -221,6 +221,24 @@ def statement_file(request: Request, name: str, partner: str, fmt: str) -> Respo
     filename = f"{name}-{year}-{partner}.pdf".replace(" ", "_")
     return Response(
         to_pdf(html),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get("/pools/{name}/summary.pdf")
+def summary_pdf(request: Request, name: str) -> Response:
+    """The board's fund summary as PDF, with the statements the user may see once the year is settled."""
+    principal = current_principal(request)
+    _, visible = _fund(request, principal, name)
+    place = _place(request)
+    summary = fund_summary(place, name, request.query_params.get("year") or None)
+    with place.read() as conn:
+        settled = summary.year in ledger.settled_years(conn, open_fund(conn, name).id)
+    shown = [s for s in statements(place, name, summary.year) if s.partner in visible] if settled else []
+    filename = f"{name}-{summary.year}-summary.pdf"
+    return Response(
+        to_pdf(summary_html(summary, shown, place.config.name)),
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
