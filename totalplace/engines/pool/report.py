@@ -2,7 +2,8 @@
 
 Forecast outturn is straight-line: spend to date scaled to the whole year by the share of the year elapsed
 (the method most pooled-fund monitoring returns use before month 6; a scheme that has spent nothing forecasts
-nothing). The risk-share preview applies the clause to that forecast, so the board sees who would pay if the
+nothing). Unless a date is given, spend to date means spend to the day of the last spend posted in the year.
+The risk-share preview applies the clause to that forecast, so the board sees who would pay if the
 year ended as forecast.
 """
 
@@ -11,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+
+from sqlalchemy import Connection, func, select
 
 from totalplace.engines.pool.agreement import year_bounds, year_of
 from totalplace.engines.pool.fund import Fund, open_fund
@@ -21,6 +24,7 @@ from totalplace.errors import InvalidInputError, NotFoundError
 from totalplace.place import Place
 from totalplace.store import ledger
 from totalplace.store import pools as store
+from totalplace.store.schema import ledger_txns
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,10 @@ def fund_summary(place: Place, name: str, year: str | None = None, as_of: date |
                 f"{year!r} is not in the pool's term", hint=f"years are {years[0]} to {years[-1]}"
             )
         day = min(max(today, year_bounds(year)[0]), year_bounds(year)[1])
+        if as_of is None:
+            # Actuals run to the last spend posted, not to today: a month not yet posted is not a month of
+            # no spending, and scaling by today's date would forecast an underspend that is not there.
+            day = min(day, _last_spend_day(conn, fund.id, year) or day)
         agreement = fund.agreement_on(day)
         actuals = year_actuals(conn, fund, year)
         settled = year in ledger.settled_years(conn, fund.id)
@@ -170,6 +178,15 @@ def fund_summary(place: Place, name: str, year: str | None = None, as_of: date |
 def record_spend(record: dict[str, Any] | None, scheme: str) -> int:
     """A settled year's spend on a scheme, from its settlement record."""
     return int((record or {}).get("scheme_spend", {}).get(scheme, 0))
+
+
+def _last_spend_day(conn: Connection, pool_id: int, year: str) -> date | None:
+    last = conn.execute(
+        select(func.max(ledger_txns.c.effective_date)).where(
+            ledger_txns.c.pool_id == pool_id, ledger_txns.c.year == year, ledger_txns.c.kind == "spend"
+        )
+    ).scalar_one()
+    return date.fromisoformat(last) if last else None
 
 
 def _version_on(fund: Fund, day: date) -> int:
