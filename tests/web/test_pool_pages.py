@@ -126,3 +126,29 @@ def test_forms_need_the_session_token(web_place: Place, client_for: Login) -> No
     response = lead.post("/pools-new", data={"agreement": yaml.safe_dump(AGREEMENT), "csrf_token": "forged"})
     assert response.status_code == 403
     assert lead.get("/pools.json").json()["pools"] == []
+
+
+def test_the_agreement_is_edited_in_the_web_app_as_a_new_version(web_place: Place, client_for: Login) -> None:
+    lead = client_for("lead")
+    assert _post(lead, "/pools-new", "/pools-new", agreement=yaml.safe_dump(AGREEMENT)) == 303
+    page = lead.get("/pools/bcf")
+    assert "Edit the agreement" in page.text and "social-care" in page.text
+    edited = yaml.safe_load(lead.get("/pools/bcf.json").json()["agreement_yaml"])
+    edited["schemes"][1]["budget"] = "350,000.00"
+    token = csrf_of(page.text)
+    fields = {"effective": "2025-10-01", "reason": "discharge budget raised", "csrf_token": token}
+    refused = lead.post(
+        "/pools/bcf/revise", data={**fields, "agreement": yaml.safe_dump({**edited, "host": "Fire"})}
+    )
+    assert refused.status_code == 422 and "host" in refused.text
+    saved = lead.post(
+        "/pools/bcf/revise", data={**fields, "agreement": yaml.safe_dump(edited)}, follow_redirects=False
+    )
+    assert saved.status_code == 303
+    fund = lead.get("/pools/bcf.json?year=2025-26&as_of=2025-11-01").json()
+    assert [v["reason"] for v in fund["versions"]] == ["agreement made", "discharge budget raised"]
+    assert fund["schemes"][1]["budget"] == 35_000_000
+    assert (
+        lead.get("/pools/bcf.json?year=2025-26&as_of=2025-06-01").json()["schemes"][1]["budget"] == 30_000_000
+    )
+    assert client_for("finance").get("/pools/bcf.json").json()["agreement_yaml"] == ""

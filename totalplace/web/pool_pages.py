@@ -14,7 +14,15 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from totalplace.engines.pool.agreement import year_of
-from totalplace.engines.pool.fund import Fund, create_fund, list_funds, open_fund, vary_fund
+from totalplace.engines.pool.fund import (
+    Fund,
+    agreement_yaml,
+    create_fund,
+    list_funds,
+    open_fund,
+    revise_fund,
+    vary_fund,
+)
 from totalplace.engines.pool.movements import POSTABLE, Movement, post_movements
 from totalplace.engines.pool.report import fund_summary, statements
 from totalplace.engines.pool.settle import preview, settle, settlement_dict
@@ -103,7 +111,7 @@ def pool_page(request: Request, principal: Principal) -> dict[str, Any]:
     data["kinds"] = POSTABLE
     data["can_manage"] = principal.can("pool.manage")
     data["can_post"] = principal.can("pool.post")
-    data["source_yaml"] = fund.versions[-1].source_yaml if fund.versions[-1].version == 1 else ""
+    data["agreement_yaml"] = agreement_yaml(fund) if principal.can("pool.manage") else ""
     data["_charts"] = {
         "variance": bar_chart(
             [{"scheme": s.title, "pounds": s.forecast_variance // 100} for s in summary.schemes],
@@ -283,6 +291,37 @@ def vary_pool(
     principal = current_principal(request)
     principal.require("pool.manage")
     vary_fund(_place(request), name, variation, "variation.yaml", actor=principal.username)
+    return RedirectResponse(f"/pools/{name}", status_code=303)
+
+
+@router.post("/pools/{name}/revise")
+def revise_pool(
+    request: Request,
+    name: str,
+    agreement: Annotated[str, Form()],
+    effective: Annotated[str, Form()],
+    reason: Annotated[str, Form()],
+    csrf_token: Annotated[str, Form()],
+) -> Response:
+    """Add a version from the edited agreement; refused edits come back with every problem (HTTP 422)."""
+    check_csrf(request, csrf_token)
+    principal = current_principal(request)
+    principal.require("pool.manage")
+    try:
+        day = date.fromisoformat(effective)
+    except ValueError:
+        raise InvalidInputError(f"{effective!r} is not a date", hint="use YYYY-MM-DD") from None
+    try:
+        revise_fund(_place(request), name, agreement, effective=day, reason=reason, actor=principal.username)
+    except AgreementInvalidError as error:
+        data = {
+            "yaml": agreement,
+            "rejected": error.to_dict(),
+            "name": name,
+            "effective": effective,
+            "reason": reason,
+        }
+        return page(request, "pool_new.html", data, status_code=422, principal=principal)
     return RedirectResponse(f"/pools/{name}", status_code=303)
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+import yaml
 from sqlalchemy import Connection
 
 from totalplace.engines.pool.agreement import Agreement, year_bounds
 from totalplace.engines.pool.files import load_agreement, validate_agreement
 from totalplace.engines.pool.variation import apply_variation, load_variation
-from totalplace.errors import AgreementInvalidError, RowProblem
+from totalplace.errors import AgreementInvalidError, InvalidInputError, RowProblem
 from totalplace.place import Place
 from totalplace.store import pools as store
 from totalplace.store.partners import list_partners
@@ -111,6 +112,40 @@ def vary_fund(place: Place, name: str, text: str, file: str, *, actor: str) -> F
             actor=actor,
         )
         return open_fund(conn, name)
+
+
+def revise_fund(place: Place, name: str, text: str, *, effective: date, reason: str, actor: str) -> Fund:
+    """Add a version from a whole edited agreement (as the web app's editor sends it), in force from
+    ``effective``; like any variation it is dated, gives its reason, and leaves earlier versions as they were.
+    """
+    agreement = load_agreement(text, "agreement.yaml")
+    if not reason.strip():
+        raise InvalidInputError("a revision needs a reason", hint="say why the agreement changes")
+    with place.begin() as conn:
+        fund = open_fund(conn, name)
+        if agreement.name != fund.name:
+            problem = RowProblem(
+                "TP600", "agreement.yaml", 1, "name", agreement.name, "a revision cannot rename the pool"
+            )
+            raise AgreementInvalidError("agreement.yaml", [problem])
+        _check_partners(conn, agreement, "agreement.yaml")
+        store.add_version(
+            conn,
+            fund.pool,
+            fields=agreement.model_dump(mode="json"),
+            source_yaml=text,
+            effective_from=effective,
+            reason=reason.strip(),
+            actor=actor,
+        )
+        return open_fund(conn, name)
+
+
+def agreement_yaml(fund: Fund) -> str:
+    """The newest version of the agreement as YAML, ready to edit."""
+    return yaml.safe_dump(
+        fund.agreement.model_dump(mode="json"), sort_keys=False, allow_unicode=True, width=100
+    )
 
 
 def _check_partners(conn: Connection, agreement: Agreement, file: str) -> None:
