@@ -106,8 +106,15 @@ def _child(place_dir: Path, name: str, seed: int, acks: int) -> None:
         os.write(acks, ("ack " + " ".join(m.key for m in batch) + "\n").encode())
 
 
-def test_sigkill_during_posting_and_settlement_loses_nothing_acknowledged(sqlite_place: Place) -> None:
-    kills = int(os.environ.get("TOTALPLACE_POOL_KILLS", "1000"))
+def test_sigkill_during_posting_and_settlement_loses_nothing_acknowledged(
+    place: Place, database_url: str | None
+) -> None:
+    # 1,000 kills on the embedded store; 100 on PostgreSQL, whose own crash safety is not ours to prove.
+    kills = int(os.environ.get("TOTALPLACE_POOL_KILLS", "1000")) // (10 if database_url else 1)
+    sqlite_place = place
+    window = (
+        0.1 if database_url else 0.03
+    )  # seconds within which each child is killed (PostgreSQL connects slower)
     name = _new_pool(sqlite_place)
     Place.open(sqlite_place.dir).close()  # import what opening needs once, so each child starts at once
     acked: set[str] = set()
@@ -125,7 +132,7 @@ def test_sigkill_during_posting_and_settlement_loses_nothing_acknowledged(sqlite
         os.close(write_fd)
         with os.fdopen(read_fd, "rb") as pipe:
             assert pipe.readline() == b"ready\n"
-            time.sleep(rng.uniform(0, 0.03))
+            time.sleep(rng.uniform(0, window))
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
             for line in pipe.read().decode().splitlines():
@@ -134,7 +141,9 @@ def test_sigkill_during_posting_and_settlement_loses_nothing_acknowledged(sqlite
         if run % 100 == 99 or run == kills - 1:
             _check_after_crash(sqlite_place, name, acked, settled)
     assert len(acked) > kills  # the children did post between kills
-    assert len(settled) >= 5  # and settled years, so some kills fell during settlement work
+    assert len(settled) >= (
+        5 if kills >= 500 else 1
+    )  # and settled years, so some kills fell during settlement work
 
 
 def _check_after_crash(place: Place, name: str, acked: set[str], settled: set[str]) -> None:
