@@ -212,22 +212,14 @@ def _share_underspend(result: Settlement, actuals: YearActuals, clause: RiskShar
     total = -result.variance
     shares = split(total, rule.share, actuals)
     result.steps.append(Step("underspend", total, shares))
-    carried_total = total
     if rule.disposition == "return":
-        carried_total = 0
-    elif rule.carry_forward_limit is not None:
-        carried_total = min(total, rule.carry_forward_limit)
-    carried = (
-        split(carried_total, ShareRule(), actuals) if carried_total else dict.fromkeys(actuals.partners, 0)
-    )
-    if 0 < carried_total < total:
-        # Carry forward each partner's part of the limit in proportion to its underspend share.
-        weights = [shares[p] for p in actuals.partners]
-        carried = dict(
-            zip(actuals.partners, (m.pence for m in Money(carried_total).allocate(weights)), strict=True)
-        )
-    elif carried_total == total:
+        carried = dict.fromkeys(actuals.partners, 0)
+    elif rule.carry_forward_limit is None or rule.carry_forward_limit >= total:
         carried = dict(shares)
+    else:
+        # Only the limit is carried forward, each partner's part in proportion to its share of the underspend.
+        parts = Money(rule.carry_forward_limit).allocate([shares[p] for p in actuals.partners])
+        carried = dict(zip(actuals.partners, (m.pence for m in parts), strict=True))
     for share in result.partners:
         share.underspend = shares[share.partner]
         # A partner that has left the pool by the year's end cannot carry money into a year it is not in.
