@@ -15,6 +15,7 @@ import re
 from decimal import Decimal
 from typing import Final
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
@@ -25,6 +26,7 @@ from totalplace.datasets.table import HEADER_SEARCH_ROWS
 
 _NUMBER: Final = r"(\d{1,3}(,\d{3})+|\d{1,15})(\.\d{1,2})?"
 _AMOUNT: Final = rf"^(\(£?{_NUMBER}\)|-?£?{_NUMBER}|£-{_NUMBER})$"
+_PENCE_SHAPE: Final = r"^-?\d{1,15}\.\d{2}$"
 _DATE_FORMATS: Final = ((r"^\d{4}-\d{2}-\d{2}$", "%Y-%m-%d"), (r"^\d{2}/\d{2}/\d{4}$", "%d/%m/%Y"))
 _TOTAL: Final = re.compile(r"^\s*(grand\s+|sub\s*-?\s*)?totals?\s*:?\s*$", re.IGNORECASE)
 EARLIEST, LATEST = pa.scalar(1900, pa.int64()), pa.scalar(2100, pa.int64())
@@ -92,7 +94,8 @@ def _parse(data: bytes, schema: DatasetSchema) -> tuple[pa.Table, int, int]:
     )
     if table.num_rows == 0:
         raise _UnsuitableError
-    if any(pc.any(pc.match_substring(column, "\n")).as_py() for column in table.columns):
+    quoted = b'"' in body  # without a quote character no value can hold a newline
+    if quoted and any(pc.any(pc.match_substring(column, "\n")).as_py() for column in table.columns):
         raise _UnsuitableError  # a quoted newline: row numbers would shift, so the exact path numbers them
     normalised = [normalise_header(h) for h in headers]
     if len(set(normalised)) != len(normalised):
@@ -115,7 +118,10 @@ def _parse(data: bytes, schema: DatasetSchema) -> tuple[pa.Table, int, int]:
             continue
         raw = pc.utf8_trim_whitespace(table.column(position).combine_chunks())
         columns[spec.stored_name] = _typed(spec.kind, raw, spec.required)
-    columns["source_row"] = pa.array(range(header_row + 1, header_row + 1 + table.num_rows), pa.int64())
+    # numpy builds the row numbers at once; pa.array(range(...)) would walk a Python iterator.
+    columns["source_row"] = pa.array(
+        np.arange(header_row + 1, header_row + 1 + table.num_rows, dtype=np.int64)
+    )
     return pa.table(columns), header_row, skipped
 
 
@@ -127,6 +133,9 @@ def _typed(kind: str, raw: pa.Array, required: bool) -> pa.Array:
     if required and pc.any(empty).as_py():
         raise _UnsuitableError
     if kind == "money":
+        if pc.all(pc.match_substring_regex(raw, _PENCE_SHAPE)).as_py():
+            # The usual shape, "-1234.50": the pence are the digits without the point.
+            return pc.cast(pc.replace_substring(raw, ".", ""), pa.int64())
         if not pc.all(pc.match_substring_regex(raw, _AMOUNT)).as_py():
             raise _UnsuitableError
         negative = pc.or_(pc.starts_with(raw, "("), pc.match_substring(raw, "-"))
@@ -137,24 +146,30 @@ def _typed(kind: str, raw: pa.Array, required: bool) -> pa.Array:
         )
         return pc.if_else(negative, pc.negate(pence), pence)
     if kind == "date":
-        for pattern, fmt in _DATE_FORMATS:
-            if pc.all(pc.match_substring_regex(raw, pattern)).as_py():
-                parsed = pc.strptime(raw, format=fmt, unit="s", error_is_null=True)
-                # strptime rolls 31/02 over into March: only dates that print back as written are real.
-                if (
-                    pc.any(pc.is_null(parsed)).as_py()
-                    or not pc.all(pc.equal(pc.strftime(parsed, fmt), raw)).as_py()
-                ):
-                    raise _UnsuitableError
-                years = pc.year(parsed)
-                if not pc.all(
-                    pc.and_(pc.greater_equal(years, EARLIEST), pc.less_equal(years, LATEST))
-                ).as_py():
-                    raise _UnsuitableError
-                return pc.cast(parsed, pa.date32())
-        raise _UnsuitableError
+        # A year of payments holds a few hundred distinct dates repeated over millions of rows: check and
+        # parse each distinct text once, then spread the results back over the rows.
+        encoded = pc.dictionary_encode(raw)
+        return pc.take(_dates(encoded.dictionary), encoded.indices)
     if kind in ("text", "code"):
         return pc.if_else(empty, pa.scalar(None, pa.string()), raw)
+    raise _UnsuitableError
+
+
+def _dates(raw: pa.Array) -> pa.Array:
+    """Distinct date texts as dates, or _UnsuitableError if any is not a real date in one known format."""
+    for pattern, fmt in _DATE_FORMATS:
+        if pc.all(pc.match_substring_regex(raw, pattern)).as_py():
+            parsed = pc.strptime(raw, format=fmt, unit="s", error_is_null=True)
+            # strptime rolls 31/02 over into March: only dates that print back as written are real.
+            if (
+                pc.any(pc.is_null(parsed)).as_py()
+                or not pc.all(pc.equal(pc.strftime(parsed, fmt), raw)).as_py()
+            ):
+                raise _UnsuitableError
+            years = pc.year(parsed)
+            if not pc.all(pc.and_(pc.greater_equal(years, EARLIEST), pc.less_equal(years, LATEST))).as_py():
+                raise _UnsuitableError
+            return pc.cast(parsed, pa.date32())
     raise _UnsuitableError
 
 
