@@ -47,8 +47,20 @@ SETTINGS: Final[tuple[Setting, ...]] = (
         "Key that signs web session cookies. Unset: a random key kept in the place directory (secret.key).",
     ),
     Setting("backend", "str", "duckdb", "Analytics backend: duckdb (in-process) or spark (needs the extra)."),
+    Setting(
+        "analytics_memory",
+        "str",
+        "1GB",
+        "Most memory the DuckDB backend uses before spilling to the place's data/tmp folder (e.g. 1GB, 8GB).",
+    ),
     Setting("spark_master", "str", "local[2]", "Spark master URL when the backend is spark."),
     Setting("max_import_bytes", "int", 512 * 1024 * 1024, "Largest file accepted for import, in bytes."),
+    Setting(
+        "stream_import_bytes",
+        "int",
+        64 * 1024 * 1024,
+        "Plain CSV spend files at least this large are imported block by block, in bounded memory.",
+    ),
     Setting(
         "max_unzipped_bytes",
         "int",

@@ -7,11 +7,21 @@ from typing import TYPE_CHECKING
 import duckdb
 import pyarrow as pa
 
+from totalplace import settings
 from totalplace.backends.base import AnalyticsBackend
 from totalplace.errors import BackendError
 
 if TYPE_CHECKING:
     from totalplace.place import Place
+
+
+def _config(**extra: str) -> dict[str, str | bool | int | float | list[str]]:
+    return {
+        "autoinstall_known_extensions": False,
+        "autoload_known_extensions": False,
+        "memory_limit": settings.get_str("analytics_memory") or "1GB",
+        **extra,
+    }
 
 
 def _quote_path(path: str) -> str:
@@ -25,9 +35,11 @@ class DuckDBBackend(AnalyticsBackend):
 
     def __init__(self, place: Place) -> None:
         super().__init__(place)
-        self.con = duckdb.connect(
-            config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
-        )
+        spill = place.dir / "data" / "tmp"
+        spill.mkdir(parents=True, exist_ok=True)
+        # Bounded memory by default: a 10-million-line map spills part of its working table to the place's
+        # data/tmp folder instead of taking most of the machine (DuckDB's own default is 80% of RAM).
+        self.con = duckdb.connect(config=_config(temp_directory=str(spill)))
         self.con.register("catalog", self.catalog)
         self.con.register("areas", self.areas)
         for kind, files in self.files.items():
@@ -49,9 +61,7 @@ class DuckDBBackend(AnalyticsBackend):
     def over_tables(cls, tables: dict[str, pa.Table]) -> DuckDBBackend:
         """A backend over in-memory tables (a file being previewed), with no place behind it."""
         backend = cls.__new__(cls)
-        backend.con = duckdb.connect(
-            config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
-        )
+        backend.con = duckdb.connect(config=_config())
         for name, table in tables.items():
             backend.con.register(name, table)
         return backend

@@ -32,19 +32,23 @@ _TOTAL: Final = re.compile(r"^\s*(grand\s+|sub\s*-?\s*)?totals?\s*:?\s*$", re.IG
 EARLIEST, LATEST = pa.scalar(1900, pa.int64()), pa.scalar(2100, pa.int64())
 
 
-class _UnsuitableError(Exception):
+class UnsuitableError(Exception):
     """The file needs the exact path."""
+
+
+# Everything that means "let the exact path read this file and explain it".
+UNSUITABLE: Final = (UnsuitableError, pa.ArrowException, csv.Error, UnicodeDecodeError, ValueError)
 
 
 def parse_clean_spend(data: bytes, schema: DatasetSchema) -> tuple[pa.Table, int, int] | None:
     """(stored table, header row, rows above it) for a clean CSV file; None means use the exact path."""
     try:
         return _parse(data, schema)
-    except (_UnsuitableError, pa.ArrowException, csv.Error, UnicodeDecodeError, ValueError):
+    except UNSUITABLE:
         return None
 
 
-def _locate(data: bytes, schema: DatasetSchema) -> tuple[int, int, list[str], str, str, int]:
+def locate_header(data: bytes, schema: DatasetSchema) -> tuple[int, int, list[str], str, str, int]:
     """The header's line, byte offset, cells, delimiter, encoding, and the rows above it."""
     encoding = "utf-8"
     head = data[: 1 << 20]
@@ -60,7 +64,7 @@ def _locate(data: bytes, schema: DatasetSchema) -> tuple[int, int, list[str], st
     required = [c for c in schema.columns if c.required]
     for number, line in enumerate(text.split("\n")[:HEADER_SEARCH_ROWS], start=1):
         if '"' in line and number == 1 and line.count('"') % 2:
-            raise _UnsuitableError  # a quoted newline above the table: leave it to the exact path
+            raise UnsuitableError  # a quoted newline above the table: leave it to the exact path
         cells = next(csv.reader([line.rstrip("\r")], delimiter=delimiter), [])
         normalised = [normalise_header(c) for c in cells]
         if cells and all(any(spec.matches(h) for h in normalised) for spec in required):
@@ -68,44 +72,57 @@ def _locate(data: bytes, schema: DatasetSchema) -> tuple[int, int, list[str], st
         if any(c.strip() for c in cells):
             skipped += 1
         offset += len(line.encode(encoding)) + 1
-    raise _UnsuitableError
+    raise UnsuitableError
 
 
 def _parse(data: bytes, schema: DatasetSchema) -> tuple[pa.Table, int, int]:
     if data.startswith((b"PK", b"\x1f\x8b", b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:65536]:
-        raise _UnsuitableError
-    header_row, offset, headers, delimiter, encoding, skipped = _locate(data, schema)
+        raise UnsuitableError
+    header_row, offset, headers, delimiter, encoding, skipped = locate_header(data, schema)
     body = data[offset:]
     first_line = body[: body.find(b"\n")].decode(encoding).rstrip("\r")
     if next(csv.reader([first_line], delimiter=delimiter), []) != headers:
-        raise _UnsuitableError  # the header is not where the scan found it (a quoted newline above it)
+        raise UnsuitableError  # the header is not where the scan found it (a quoted newline above it)
     if b"\n\n" in body or b"\n\r\n" in body:
-        raise _UnsuitableError  # blank lines shift row numbers; the exact path handles them
+        raise UnsuitableError  # blank lines shift row numbers; the exact path handles them
     names = [f"c{i}" for i in range(len(headers))]
     table = pa_csv.read_csv(
         io.BytesIO(body),
         read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1, encoding=encoding),
-        parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=False),
-        convert_options=pa_csv.ConvertOptions(
-            column_types=dict.fromkeys(names, pa.string()),
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
-        ),
+        parse_options=parse_options(delimiter),
+        convert_options=convert_options(names),
     )
     if table.num_rows == 0:
-        raise _UnsuitableError
-    quoted = b'"' in body  # without a quote character no value can hold a newline
+        raise UnsuitableError
+    typed = typed_columns(table, headers, schema, header_row + 1, quoted=b'"' in body)
+    check_tail(table)
+    return pa.table(typed), header_row, skipped
+
+
+def parse_options(delimiter: str) -> pa_csv.ParseOptions:
+    return pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=False)
+
+
+def convert_options(names: list[str]) -> pa_csv.ConvertOptions:
+    return pa_csv.ConvertOptions(
+        column_types=dict.fromkeys(names, pa.string()),
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+    )
+
+
+def typed_columns(
+    table: pa.Table, headers: list[str], schema: DatasetSchema, first_row: int, *, quoted: bool
+) -> dict[str, pa.Array]:
+    """The stored columns of a block of raw rows whose first row is line ``first_row`` of the file."""
     if quoted and any(pc.any(pc.match_substring(column, "\n")).as_py() for column in table.columns):
-        raise _UnsuitableError  # a quoted newline: row numbers would shift, so the exact path numbers them
+        raise UnsuitableError  # a quoted newline: row numbers would shift, so the exact path numbers them
     normalised = [normalise_header(h) for h in headers]
     if len(set(normalised)) != len(normalised):
-        raise _UnsuitableError
+        raise UnsuitableError
     first = pc.utf8_trim_whitespace(table.column(0))
     if pc.any(pc.equal(pc.utf8_lower(first), headers[0].strip().lower())).as_py():
-        raise _UnsuitableError  # the header repeated inside the data
-    tail = table.slice(max(0, table.num_rows - 3))
-    if any(isinstance(v, str) and _TOTAL.match(v) for col in tail.columns for v in col.to_pylist()):
-        raise _UnsuitableError  # a totals row: the exact path checks it against the rows above
+        raise UnsuitableError  # the header repeated inside the data
     columns: dict[str, pa.Array] = {}
     for spec in schema.columns:
         position = next(
@@ -113,16 +130,21 @@ def _parse(data: bytes, schema: DatasetSchema) -> tuple[pa.Table, int, int]:
         )
         if position is None:
             if spec.required:
-                raise _UnsuitableError
+                raise UnsuitableError
             columns[spec.stored_name] = pa.nulls(table.num_rows, _TYPES[spec.kind])
             continue
         raw = pc.utf8_trim_whitespace(table.column(position).combine_chunks())
         columns[spec.stored_name] = _typed(spec.kind, raw, spec.required)
     # numpy builds the row numbers at once; pa.array(range(...)) would walk a Python iterator.
-    columns["source_row"] = pa.array(
-        np.arange(header_row + 1, header_row + 1 + table.num_rows, dtype=np.int64)
-    )
-    return pa.table(columns), header_row, skipped
+    columns["source_row"] = pa.array(np.arange(first_row, first_row + table.num_rows, dtype=np.int64))
+    return columns
+
+
+def check_tail(table: pa.Table) -> None:
+    """Refuse (for the exact path) a file whose last rows look like a totals row."""
+    tail = table.slice(max(0, table.num_rows - 3))
+    if any(isinstance(v, str) and _TOTAL.match(v) for col in tail.columns for v in col.to_pylist()):
+        raise UnsuitableError  # a totals row: the exact path checks it against the rows above
 
 
 _TYPES: Final = {"text": pa.string(), "money": pa.int64(), "date": pa.date32(), "code": pa.string()}
@@ -131,13 +153,13 @@ _TYPES: Final = {"text": pa.string(), "money": pa.int64(), "date": pa.date32(), 
 def _typed(kind: str, raw: pa.Array, required: bool) -> pa.Array:
     empty = pc.equal(raw, "")
     if required and pc.any(empty).as_py():
-        raise _UnsuitableError
+        raise UnsuitableError
     if kind == "money":
         if pc.all(pc.match_substring_regex(raw, _PENCE_SHAPE)).as_py():
             # The usual shape, "-1234.50": the pence are the digits without the point.
             return pc.cast(pc.replace_substring(raw, ".", ""), pa.int64())
         if not pc.all(pc.match_substring_regex(raw, _AMOUNT)).as_py():
-            raise _UnsuitableError
+            raise UnsuitableError
         negative = pc.or_(pc.starts_with(raw, "("), pc.match_substring(raw, "-"))
         digits = pc.replace_substring_regex(raw, r"[£,()\-]", "")
         pence = pc.cast(
@@ -152,11 +174,11 @@ def _typed(kind: str, raw: pa.Array, required: bool) -> pa.Array:
         return pc.take(_dates(encoded.dictionary), encoded.indices)
     if kind in ("text", "code"):
         return pc.if_else(empty, pa.scalar(None, pa.string()), raw)
-    raise _UnsuitableError
+    raise UnsuitableError
 
 
 def _dates(raw: pa.Array) -> pa.Array:
-    """Distinct date texts as dates, or _UnsuitableError if any is not a real date in one known format."""
+    """Distinct date texts as dates, or UnsuitableError if any is not a real date in one known format."""
     for pattern, fmt in _DATE_FORMATS:
         if pc.all(pc.match_substring_regex(raw, pattern)).as_py():
             parsed = pc.strptime(raw, format=fmt, unit="s", error_is_null=True)
@@ -165,12 +187,12 @@ def _dates(raw: pa.Array) -> pa.Array:
                 pc.any(pc.is_null(parsed)).as_py()
                 or not pc.all(pc.equal(pc.strftime(parsed, fmt), raw)).as_py()
             ):
-                raise _UnsuitableError
+                raise UnsuitableError
             years = pc.year(parsed)
             if not pc.all(pc.and_(pc.greater_equal(years, EARLIEST), pc.less_equal(years, LATEST))).as_py():
-                raise _UnsuitableError
+                raise UnsuitableError
             return pc.cast(parsed, pa.date32())
-    raise _UnsuitableError
+    raise UnsuitableError
 
 
 def head_rows(data: bytes) -> list[list[object]] | None:

@@ -24,6 +24,7 @@ from totalplace.datasets.recovery import file_sha256, import_lock, temp_parquet_
 from totalplace.datasets.repairs import Repair, repair_lost_delimiters
 from totalplace.datasets.schema import DatasetSchema, normalise_header
 from totalplace.datasets.source import plain_csv_bytes, read_path, read_source
+from totalplace.datasets.streaming import scan, stream_clean_spend
 from totalplace.datasets.table import HEADER_SEARCH_ROWS, LocatedTable, locate_table
 from totalplace.datasets.validate import TypedTable, validate_table
 from totalplace.errors import ImportRejectedError, InvalidInputError
@@ -99,6 +100,9 @@ def import_file(
         kind.schema.with_mapping(request.mapping)  # refuse unknown fields before anything else
     if isinstance(source, Path):
         name = source_name or source.name
+        streamed = _import_streaming(place, source, name, request, kind, limits, say)
+        if streamed is not None:
+            return streamed
         data = read_path(source, limits)
     else:
         name, data = source_name or "upload", source
@@ -138,6 +142,63 @@ def import_file(
         result.effect.setdefault("format", parsed.fmt)
     if parsed.repairs and result.status == "imported":
         result.effect["repaired_rows"] = [r.row for r in parsed.repairs]
+    return result
+
+
+def _import_streaming(
+    place: Place,
+    path: Path,
+    name: str,
+    request: ImportRequest,
+    kind: DatasetKind,
+    limits: ImportLimits,
+    say: Progress,
+) -> ImportResult | None:
+    """Import a large clean CSV block by block; None when the file should be read whole instead."""
+    size = path.stat().st_size
+    eligible = kind.formats is not None and kind.apply is None and not request.where
+    if not eligible or not limits.stream_from_bytes <= size <= limits.max_bytes:
+        return None
+    say("scanning")
+    found = scan(path)
+    with place.read() as conn:
+        partner_id = _partner_id(conn, kind, request.partner)
+        existing = find_by_sha(conn, request.kind, found.sha256)
+    if existing is not None:
+        return ImportResult("unchanged", existing)
+    if found.head.startswith((b"PK", b"\x1f\x8b", b"\xff\xfe", b"\xfe\xff")) or b"\x00" in found.head[:65536]:
+        return None
+    first = head_rows(found.head)
+    if first is None:
+        return None
+    fmt, schema = kind.schema_for(request.format, first)
+    schema = schema.with_mapping(request.mapping) if request.mapping else schema
+    say("reading and writing in blocks")
+    tmp = temp_parquet_path(place)
+    try:
+        streamed = stream_clean_spend(path, found, schema, tmp)
+        if streamed is None:
+            return None
+        _fsync(tmp)
+        empty = arrow_schema(schema).empty_table()
+        parsed = ParsedFile(fmt, schema, empty, streamed.totals, streamed.skipped_above, vectorised=True)
+        new = NewBatch(
+            kind=request.kind,
+            partner_id=partner_id,
+            source_name=name,
+            sha256=found.sha256,
+            size_bytes=found.size,
+            importer=request.actor,
+            imported_at=utc_now(),
+            row_count=streamed.rows,
+            totals=streamed.totals,
+            parquet_path="",
+            parquet_sha256=file_sha256(tmp),
+        )
+        result = _commit(place, tmp, kind, request, parsed, new)
+    finally:
+        tmp.unlink(missing_ok=True)
+    result.effect.setdefault("format", fmt)
     return result
 
 
@@ -260,12 +321,16 @@ def _arrow_table(schema: DatasetSchema, typed: TypedTable) -> pa.Table:
 def _write_parquet(place: Place, table: pa.Table) -> Path:
     tmp = temp_parquet_path(place)
     pq.write_table(table, tmp, compression="zstd")
-    fd = os.open(tmp, os.O_RDONLY)
+    _fsync(tmp)
+    return tmp
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
-    return tmp
 
 
 def _commit(

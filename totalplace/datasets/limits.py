@@ -18,6 +18,7 @@ class ImportLimits:
     max_columns: int
     max_problems: int
     max_field_chars: int = 100_000
+    stream_from_bytes: int = 64 * 1024 * 1024
 
     @classmethod
     def from_settings(cls) -> ImportLimits:
@@ -29,4 +30,5 @@ class ImportLimits:
             max_rows=settings.get_int("max_import_rows"),
             max_columns=settings.get_int("max_import_columns"),
             max_problems=settings.get_int("max_problems"),
+            stream_from_bytes=settings.get_int("stream_import_bytes"),
         )
