@@ -95,3 +95,14 @@ def test_the_scan_sees_blank_lines_and_quotes_across_chunk_edges(
     path.write_bytes(b'abc\n\ndef"')  # the blank line straddles the first chunk's end
     found = streaming.scan(path)
     assert found.last_blank_line == 3 and found.has_quote and found.size == 9
+
+
+@pytest.mark.parametrize("stream_from", [1, 1 << 30])
+def test_the_row_limit_holds_on_every_path(stream_from: int, sqlite_place: Place, tmp_path: Path) -> None:
+    path = tmp_path / "long.csv"
+    path.write_text(HEADER + FILL * 50)
+    limits = replace(STREAM, stream_from_bytes=stream_from, max_rows=10)
+    with pytest.raises(ImportRejectedError) as caught:
+        import_file(sqlite_place, path, ImportRequest("spend", "Council", "t"), limits=limits)
+    assert caught.value.problems[0].code == "TP517"
+    assert list(sqlite_place.batches_dir.iterdir()) == []

@@ -40,12 +40,17 @@ class UnsuitableError(Exception):
 UNSUITABLE: Final = (UnsuitableError, pa.ArrowException, csv.Error, UnicodeDecodeError, ValueError)
 
 
-def parse_clean_spend(data: bytes, schema: DatasetSchema) -> tuple[pa.Table, int, int] | None:
+def parse_clean_spend(
+    data: bytes, schema: DatasetSchema, max_rows: int | None = None
+) -> tuple[pa.Table, int, int] | None:
     """(stored table, header row, rows above it) for a clean CSV file; None means use the exact path."""
     try:
-        return _parse(data, schema)
+        parsed = _parse(data, schema)
     except UNSUITABLE:
         return None
+    if max_rows is not None and parsed[0].num_rows > max_rows:
+        return None  # the exact path refuses it, naming the first row past the limit
+    return parsed
 
 
 def locate_header(data: bytes, schema: DatasetSchema) -> tuple[int, int, list[str], str, str, int]:

@@ -176,7 +176,7 @@ def _import_streaming(
     say("reading and writing in blocks")
     tmp = temp_parquet_path(place)
     try:
-        streamed = stream_clean_spend(path, found, schema, tmp)
+        streamed = stream_clean_spend(path, found, schema, tmp, max_rows=limits.max_rows)
         if streamed is None:
             return None
         _fsync(tmp)
@@ -239,7 +239,7 @@ def parse_file(
     say("reading")
     if fast and kind.formats is not None and not request.where:
         inner = plain_csv_bytes(data, name, limits)
-        quick = _parse_fast(inner, kind, request) if inner is not None else None
+        quick = _parse_fast(inner, kind, request, limits) if inner is not None else None
         if quick is not None:
             return quick
     rows = read_source(data, name, limits).rows
@@ -264,13 +264,15 @@ def parse_file(
     )
 
 
-def _parse_fast(data: bytes, kind: DatasetKind, request: ImportRequest) -> ParsedFile | None:
+def _parse_fast(
+    data: bytes, kind: DatasetKind, request: ImportRequest, limits: ImportLimits
+) -> ParsedFile | None:
     first = head_rows(data)
     if first is None:
         return None
     fmt, schema = kind.schema_for(request.format, first)
     schema = schema.with_mapping(request.mapping) if request.mapping else schema
-    parsed = parse_clean_spend(data, schema)
+    parsed = parse_clean_spend(data, schema, limits.max_rows)
     if parsed is None:
         return None
     table, _header_row, skipped = parsed

@@ -88,17 +88,26 @@ def scan(path: Path) -> FileScan:
 
 
 def stream_clean_spend(
-    path: Path, found: FileScan, schema: DatasetSchema, out: Path, *, block_size: int | None = None
+    path: Path,
+    found: FileScan,
+    schema: DatasetSchema,
+    out: Path,
+    *,
+    max_rows: int | None = None,
+    block_size: int | None = None,
 ) -> Streamed | None:
     """Write the stored rows of a clean CSV file to ``out`` in blocks; None, and no file, if unsuitable."""
     try:
-        return _stream(path, found, schema, out, block_size or BLOCK)
+        streamed = _stream(path, found, schema, out, block_size or BLOCK, max_rows)
     except UNSUITABLE:
         out.unlink(missing_ok=True)
         return None
+    return streamed
 
 
-def _stream(path: Path, found: FileScan, schema: DatasetSchema, out: Path, block_size: int) -> Streamed:
+def _stream(
+    path: Path, found: FileScan, schema: DatasetSchema, out: Path, block_size: int, max_rows: int | None
+) -> Streamed:
     header_row, offset, headers, delimiter, encoding, skipped = locate_header(found.head, schema)
     if found.last_blank_line >= offset:
         raise UnsuitableError  # blank lines among the rows shift row numbers; the exact path handles them
@@ -117,7 +126,7 @@ def _stream(path: Path, found: FileScan, schema: DatasetSchema, out: Path, block
             parse_options=parse_options(delimiter),
             convert_options=convert_options(names),
         )
-        return _write_blocks(reader, headers, schema, out, header_row, skipped, found.has_quote)
+        return _write_blocks(reader, headers, schema, out, (header_row, skipped), found.has_quote, max_rows)
 
 
 def _write_blocks(
@@ -125,12 +134,13 @@ def _write_blocks(
     headers: list[str],
     schema: DatasetSchema,
     out: Path,
-    header_row: int,
-    skipped: int,
+    header: tuple[int, int],
     quoted: bool,
+    max_rows: int | None,
 ) -> Streamed:
     from totalplace.datasets.importer import arrow_schema  # the stored schema lives with the importer
 
+    header_row, skipped = header
     stored = arrow_schema(schema)
     totals = {spec.stored_name: 0 for spec in schema.columns if spec.name in schema.total_columns}
     rows = 0
@@ -147,6 +157,8 @@ def _write_blocks(
             writer.write_table(typed)
             rows += block.num_rows
             last = block
+            if max_rows is not None and rows > max_rows:
+                raise UnsuitableError  # the exact path refuses it, naming the first row past the limit
     if last is None:
         raise UnsuitableError
     check_tail(last)
