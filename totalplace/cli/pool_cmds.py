@@ -201,7 +201,8 @@ def post_cmd(
             )
         pence = Money.parse(amount).pence if amount else 0
         movements = [Movement(key, kind, day.date(), pence, partner, scheme, memo, reverses)]
-    posted = post_movements(place, name, movements, actor=ACTOR)
+    with out.progress(f"posting {len(movements):,} movement(s) to {name}"):
+        posted = post_movements(place, name, movements, actor=ACTOR)
     data = [asdict(p) for p in posted]
     new = sum(not p.replayed for p in posted)
     out.emit(
@@ -300,7 +301,8 @@ def settle_cmd(place: Place, out: Output, name: str, year: str, dry_run: bool, y
             click.confirm(f"Post the settlement of {year} for {name}?", abort=True)
         elif not yes:
             raise InvalidInputError("settling with --json needs --yes (or --dry-run)")
-        result = settle(place, name, year, actor=ACTOR)
+        with out.progress(f"settling {year}"):
+            result = settle(place, name, year, actor=ACTOR)
     data = settlement_dict(result) | {"posted": not dry_run}
     out.emit(data, lambda: _show_settlement(data, posted=not dry_run))
 
@@ -424,7 +426,8 @@ def check_cmd(place: Place, out: Output, name: str) -> None:
 @with_place
 def import_spend_cmd(place: Place, out: Output, name: str) -> None:
     """Post actual spend from partners' imported spending files, matched to schemes by their `match`."""
-    report = import_spend(place, name, actor=ACTOR)
+    with out.progress(f"matching imported spending to the schemes of {name}"):
+        report = import_spend(place, name, actor=ACTOR)
 
     def render() -> None:
         console.print(
