@@ -45,6 +45,22 @@ def _place(request: Request) -> Place:
     return place
 
 
+def _acting(request: Request, token: str, action: str) -> Principal:
+    """The user behind a form that changes something: its CSRF token checked and ``action`` allowed."""
+    check_csrf(request, token)
+    principal = current_principal(request)
+    principal.require(action)
+    return principal
+
+
+def _form_date(text: str, field: str) -> date:
+    """A date from a form or query field, or a coded error naming the field."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInputError(f"{field} {text!r} is not a date", hint="write it as YYYY-MM-DD") from None
+
+
 def _visible(place: Place, principal: Principal, fund: Fund) -> set[str]:
     """The partners whose statements this user may see in ``fund`` (raises 403 if none)."""
     principal.require("pool.read")
@@ -94,7 +110,7 @@ def pool_page(request: Request, principal: Principal) -> dict[str, Any]:
     fund, _ = _fund(request, principal, name)
     year = request.query_params.get("year") or None
     as_of = request.query_params.get("as_of")
-    summary = fund_summary(_place(request), name, year, date.fromisoformat(as_of) if as_of else None)
+    summary = fund_summary(_place(request), name, year, _form_date(as_of, "as_of") if as_of else None)
     data = summary.to_dict()
     data["versions"] = [
         {
@@ -266,9 +282,7 @@ def create_pool(
     request: Request, agreement: Annotated[str, Form()], csrf_token: Annotated[str, Form()]
 ) -> Response:
     """Create a pool; a refused agreement comes back with every problem by line and field (HTTP 422)."""
-    check_csrf(request, csrf_token)
-    principal = current_principal(request)
-    principal.require("pool.manage")
+    principal = _acting(request, csrf_token, "pool.manage")
     try:
         fund = create_fund(_place(request), agreement, "agreement.yaml", actor=principal.username)
     except AgreementInvalidError as error:
@@ -287,9 +301,7 @@ def vary_pool(
     request: Request, name: str, variation: Annotated[str, Form()], csrf_token: Annotated[str, Form()]
 ) -> Response:
     """Add a version of the agreement from variation YAML."""
-    check_csrf(request, csrf_token)
-    principal = current_principal(request)
-    principal.require("pool.manage")
+    principal = _acting(request, csrf_token, "pool.manage")
     vary_fund(_place(request), name, variation, "variation.yaml", actor=principal.username)
     return RedirectResponse(f"/pools/{name}", status_code=303)
 
@@ -304,13 +316,8 @@ def revise_pool(
     csrf_token: Annotated[str, Form()],
 ) -> Response:
     """Add a version from the edited agreement; refused edits come back with every problem (HTTP 422)."""
-    check_csrf(request, csrf_token)
-    principal = current_principal(request)
-    principal.require("pool.manage")
-    try:
-        day = date.fromisoformat(effective)
-    except ValueError:
-        raise InvalidInputError(f"{effective!r} is not a date", hint="use YYYY-MM-DD") from None
+    principal = _acting(request, csrf_token, "pool.manage")
+    day = _form_date(effective, "effective")
     try:
         revise_fund(_place(request), name, agreement, effective=day, reason=reason, actor=principal.username)
     except AgreementInvalidError as error:
@@ -340,16 +347,11 @@ def post_movement(
     reverses: Annotated[str, Form()] = "",
 ) -> Response:
     """Post one movement; the form's key makes a double submission harmless."""
-    check_csrf(request, csrf_token)
-    principal = current_principal(request)
+    principal = _acting(request, csrf_token, "pool.post")
     _, visible = _fund(request, principal, name)
     if partner and partner not in visible:
         raise InvalidInputError(f"you may post only for {', '.join(sorted(visible))}")
-    principal.require("pool.post")
-    try:
-        when = date.fromisoformat(day)
-    except ValueError:
-        raise InvalidInputError(f"{day!r} is not a date", hint="use YYYY-MM-DD") from None
+    when = _form_date(day, "day")
     pence = Money.parse(amount).pence if amount else 0
     post_movements(
         _place(request),
@@ -369,9 +371,7 @@ def settle_pool(
     csrf_token: Annotated[str, Form()],
 ) -> Response:
     """Post the settlement of a year, once the user has ticked the confirmation."""
-    check_csrf(request, csrf_token)
-    principal = current_principal(request)
-    principal.require("pool.manage")
+    principal = _acting(request, csrf_token, "pool.manage")
     if confirm != "yes":
         raise InvalidInputError("tick the box to confirm the settlement")
     settle(_place(request), name, year, actor=principal.username)

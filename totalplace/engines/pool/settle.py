@@ -32,11 +32,8 @@ def year_actuals(conn: Connection, fund: Fund, year: str) -> YearActuals:
     """Contributions, brought forward, and spend by scheme in ``year``, read from the postings."""
     agreement = fund.agreement_for_year(year)
     first_day, _ = year_bounds(year)
-    members = tuple(
-        p
-        for p in agreement.partners
-        if agreement.is_member_on(p, first_day) or _paid_in(conn, fund.id, p, year)
-    )
+    # Members on the year's first day, and below anyone else with money in the year (a partner that joined).
+    members = tuple(p for p in agreement.partners if agreement.is_member_on(p, first_day))
     contributions = dict.fromkeys(members, 0)
     brought = dict.fromkeys(members, 0)
     rows = conn.execute(
@@ -66,10 +63,6 @@ def year_actuals(conn: Connection, fund: Fund, year: str) -> YearActuals:
         scheme_owners={s.name: s.owner for s in agreement.schemes},
         leaving=tuple(p for p in members if not agreement.is_member_on(p, year_bounds(year)[1])),
     )
-
-
-def _paid_in(conn: Connection, pool_id: int, partner: str, year: str) -> bool:
-    return ledger.balances(conn, pool_id, year=year).get(partner_account(partner, year), 0) != 0
 
 
 def preview(place: Place, name: str, year: str) -> Settlement:
