@@ -196,6 +196,27 @@ class LedgerInconsistentError(StoreError):
     http_status = 500
 
 
+class SpecInvalidError(TotalplaceError):
+    """A segmentation variable specification or a centroids file that cannot be used."""
+
+    code = "TP700"
+    http_status = 422
+
+
+class SegmentationError(TotalplaceError):
+    """Census data that cannot be classified as asked (too few areas, variables missing, bad k)."""
+
+    code = "TP701"
+    http_status = 422
+
+
+class EstateError(TotalplaceError):
+    """An estate question that cannot be answered (no assets of a type, no area centres)."""
+
+    code = "TP710"
+    http_status = 422
+
+
 class ImportRejectedError(TotalplaceError):
     """A file was refused; nothing was imported. ``problems`` lists every problem found."""
 

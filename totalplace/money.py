@@ -103,22 +103,8 @@ class Money:
         Ties in remainder go to the earlier weight, so the result is deterministic.
         """
         exact = [Fraction(w.pence) if isinstance(w, Money) else Fraction(w) for w in weights]
-        if not exact:
-            raise InvalidInputError("cannot allocate over no weights")
-        if any(w < 0 for w in exact):
-            raise InvalidInputError("allocation weights must not be negative")
-        total = sum(exact, Fraction(0))
-        if total == 0:
-            raise InvalidInputError("allocation weights must not all be zero")
         sign = -1 if self.pence < 0 else 1
-        whole = abs(self.pence)
-        shares = [whole * w / total for w in exact]
-        floors = [s.numerator // s.denominator for s in shares]
-        short = whole - sum(floors)
-        order = sorted(range(len(shares)), key=lambda i: (-(shares[i] - floors[i]), i))
-        for i in order[:short]:
-            floors[i] += 1
-        return [Money(sign * p) for p in floors]
+        return [Money(sign * p) for p in largest_remainder(abs(self.pence), exact)]
 
     def __add__(self, other: Money) -> Money:
         if not isinstance(other, Money):
@@ -148,6 +134,24 @@ class Money:
     def to_decimal(self) -> Decimal:
         """The amount in pounds as an exact Decimal."""
         return Decimal(self.pence) / 100
+
+
+def largest_remainder(whole: int, weights: list[Fraction]) -> list[int]:
+    """Split a whole number in proportion to ``weights``: the parts sum to ``whole``, ties to the earlier."""
+    if not weights:
+        raise InvalidInputError("cannot allocate over no weights")
+    if any(w < 0 for w in weights):
+        raise InvalidInputError("allocation weights must not be negative")
+    total = sum(weights, Fraction(0))
+    if total == 0:
+        raise InvalidInputError("allocation weights must not all be zero")
+    shares = [whole * w / total for w in weights]
+    floors = [s.numerator // s.denominator for s in shares]
+    short = whole - sum(floors)
+    order = sorted(range(len(shares)), key=lambda i: (-(shares[i] - floors[i]), i))
+    for i in order[:short]:
+        floors[i] += 1
+    return floors
 
 
 def sum_money(amounts: list[Money]) -> Money:

@@ -19,6 +19,7 @@ from totalplace.cli.place_cmds import (
     user_group,
 )
 from totalplace.cli.pool_cmds import pool_group
+from totalplace.cli.segment_cmds import census_group, segment_group
 from totalplace.cli.spend_cmds import spend_group
 from totalplace.errors import TotalplaceError
 from totalplace.place import Place
@@ -87,6 +88,8 @@ for command in (
     query_cmd,
     spend_group,
     pool_group,
+    census_group,
+    segment_group,
     audit_group,
     check_cmd,
     settings_cmd,

@@ -152,7 +152,14 @@ def check_tail(table: pa.Table) -> None:
         raise UnsuitableError  # a totals row: the exact path checks it against the rows above
 
 
-_TYPES: Final = {"text": pa.string(), "money": pa.int64(), "date": pa.date32(), "code": pa.string()}
+_TYPES: Final = {
+    "text": pa.string(),
+    "money": pa.int64(),
+    "date": pa.date32(),
+    "code": pa.string(),
+    "number": pa.float64(),
+}
+_PLAIN_NUMBER: Final = r"^-?\d+(\.\d+)?$"
 
 
 def _typed(kind: str, raw: pa.Array, required: bool) -> pa.Array:
@@ -179,6 +186,8 @@ def _typed(kind: str, raw: pa.Array, required: bool) -> pa.Array:
         return pc.take(_dates(encoded.dictionary), encoded.indices)
     if kind in ("text", "code"):
         return pc.if_else(empty, pa.scalar(None, pa.string()), raw)
+    if kind == "number" and pc.all(pc.match_substring_regex(raw, _PLAIN_NUMBER)).as_py():
+        return pc.cast(raw, pa.float64())
     raise UnsuitableError
 
 

@@ -45,6 +45,7 @@ _ARROW_TYPES: dict[str, pa.DataType] = {
     "money": pa.int64(),
     "date": pa.date32(),
     "integer": pa.int64(),
+    "number": pa.float64(),
 }
 
 
@@ -142,6 +143,8 @@ def import_file(
         result.effect.setdefault("format", parsed.fmt)
     if parsed.repairs and result.status == "imported":
         result.effect["repaired_rows"] = [r.row for r in parsed.repairs]
+    if parsed.duplicates and result.status == "imported":
+        result.effect["repeated_rows_dropped"] = len(parsed.duplicates)
     return result
 
 
@@ -214,6 +217,7 @@ class ParsedFile:
     totals_rows_checked: int = 0
     repairs: list[Repair] = field(default_factory=list)
     vectorised: bool = False
+    duplicates: list[int] = field(default_factory=list)
 
     def to_arrow(self) -> pa.Table:
         """The validated rows as they would be stored."""
@@ -249,6 +253,7 @@ def parse_file(
     table = locate_table(itertools.chain(first, rows), schema, name, limits)
     repairs = repair_lost_delimiters(table, "date") if schema.repair_lost_delimiters else []
     _apply_where(table, request.where)
+    duplicates = _drop_repeated_rows(table) if any(c.unique for c in schema.columns) else []
     say("validating")
     typed = validate_table(table, schema, limits.max_problems)
     if typed.problems:
@@ -261,6 +266,7 @@ def parse_file(
         table.skipped_above,
         len(table.totals_rows),
         repairs,
+        duplicates=duplicates,
     )
 
 
@@ -282,6 +288,26 @@ def _parse_fast(
         stored = next(s.stored_name for s in schema.columns if s.name == name)
         totals[stored] = int(pc.sum(table.column(stored)).as_py() or 0)
     return ParsedFile(fmt, schema, table, totals, skipped, vectorised=True)
+
+
+def _drop_repeated_rows(table: LocatedTable) -> list[int]:
+    """Drop rows that repeat an earlier row cell for cell; return their numbers.
+
+    Published boundary files sometimes list a feature twice, identically (Trafford's OA GeoJSON holds 317
+    such repeats). A repeat says nothing new, so it is set aside and reported; a key repeated with different
+    values is still refused as a duplicate key.
+    """
+    seen: set[tuple[str, ...]] = set()
+    kept, dropped = [], []
+    for number, cells in table.rows:
+        key = tuple(map(str, cells))
+        if key in seen:
+            dropped.append(number)
+        else:
+            seen.add(key)
+            kept.append((number, cells))
+    table.rows[:] = kept
+    return dropped
 
 
 def _partner_id(conn: Any, kind: DatasetKind, partner: str | None) -> int | None:

@@ -99,6 +99,22 @@ GEOGRAPHY = DatasetSchema(
 )
 
 
+CENSUS = DatasetSchema(
+    kind="census",
+    title="Census counts",
+    description=(
+        "Census topic tables by small area, one row per area and category (normalised from the long or wide "
+        "layouts by the census reader)."
+    ),
+    columns=(
+        ColumnSpec("area_code", "code", pattern=r"[EWSNK]\d{8}"),
+        ColumnSpec("table", "text"),
+        ColumnSpec("category", "text"),
+        ColumnSpec("value", "number"),
+    ),
+)
+
+
 def _apply_geography(
     conn: Connection, batch_id: int, columns: dict[str, list[Any]], options: dict[str, str], actor: str
 ) -> dict[str, Any]:
@@ -128,6 +144,7 @@ KINDS: dict[str, DatasetKind] = {
     "geography": DatasetKind(
         GEOGRAPHY, needs_partner=False, apply=_apply_geography, required_options=("level",)
     ),
+    "census": DatasetKind(CENSUS, needs_partner=False),
 }
 
 

@@ -1,6 +1,6 @@
 """Stable codes for problems found in imported files (listed in docs/errors.md).
 
-Codes TP51x are about the file as a whole, TP52x about its layout, TP53x about values in rows.
+Codes TP51x are about the file as a whole, TP52x about its layout, TP53x and TP54x about values in rows.
 """
 
 from __future__ import annotations
@@ -34,6 +34,14 @@ TOTALS_MISMATCH: Final = "TP536"
 BAD_GEOMETRY: Final = "TP537"
 DUPLICATE_KEY: Final = "TP538"
 UNSAFE_XML: Final = "TP539"
+BAD_NUMBER: Final = "TP540"
+UNKNOWN_AREA: Final = "TP541"
+MISSING_CATEGORY: Final = "TP542"
+NEGATIVE_COUNT: Final = "TP543"
+OUTSIDE_COUNTRY: Final = "TP544"
+WRONG_COORDINATES: Final = "TP545"
+UNKNOWN_POSTCODE: Final = "TP546"
+NO_LOCATION: Final = "TP547"
 
 
 def reject(

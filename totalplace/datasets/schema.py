@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-ColumnKind = Literal["text", "money", "date", "integer", "code", "geometry"]
+ColumnKind = Literal["text", "money", "date", "integer", "number", "code", "geometry"]
 
 _NON_ALNUM = re.compile(r"[^a-z0-9£]+")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
@@ -23,7 +23,8 @@ class ColumnSpec:
     """One column a dataset kind reads.
 
     ``aliases`` are the other headers it is published under (compared after :func:`normalise_header`).
-    Money columns are stored as ``<name>_pence`` (int64), dates as date32, integers as int64.
+    Money columns are stored as ``<name>_pence`` (int64), dates as date32, integers as int64,
+    numbers as float64.
     """
 
     name: str

@@ -14,7 +14,7 @@ import shapely.geometry
 from totalplace.datasets import problems as codes
 from totalplace.datasets.schema import ColumnSpec, DatasetSchema
 from totalplace.datasets.table import LocatedTable
-from totalplace.datasets.values import CellError, parse_date, parse_integer
+from totalplace.datasets.values import CellError, parse_date, parse_integer, parse_number
 from totalplace.errors import RowProblem
 from totalplace.money import Money, MoneyParseError
 
@@ -39,6 +39,8 @@ def _parse_cell(spec: ColumnSpec, raw: object) -> Any:
         return parse_date(raw)
     if spec.kind == "integer":
         return parse_integer(raw)
+    if spec.kind == "number":
+        return parse_number(raw)
     if spec.kind == "geometry":
         return _check_geometry(str(raw))
     text = str(raw).strip()
@@ -51,6 +53,7 @@ _CODES = {
     "money": codes.BAD_AMOUNT,
     "date": codes.BAD_DATE,
     "integer": codes.BAD_INTEGER,
+    "number": codes.BAD_NUMBER,
     "code": codes.BAD_CODE,
     "geometry": codes.BAD_GEOMETRY,
     "text": codes.MISSING_VALUE,

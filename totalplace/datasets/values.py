@@ -1,4 +1,4 @@
-"""Parsing one cell into a typed value: dates as published by UK public bodies, integers, codes."""
+"""Parsing one cell into a typed value: dates as published by UK public bodies, integers, numbers, codes."""
 
 from __future__ import annotations
 
@@ -78,3 +78,18 @@ def parse_integer(value: str | object) -> int:
     if re.fullmatch(r"[+-]?\d+\.0+", text):
         return int(text.split(".")[0])
     raise CellError(f"{str(value)!r} is not a whole number")
+
+
+_NUMBER: Final = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def parse_number(value: str | object) -> float:
+    """A measured quantity that is not money (a census count, a density, a floor area), thousands allowed."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise CellError(f"{value!r} is not a finite number")
+        return float(value)
+    text = str(value).strip().replace(",", "")
+    if _NUMBER.fullmatch(text):
+        return float(text)
+    raise CellError(f"{str(value)!r} is not a number")

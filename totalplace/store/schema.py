@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Integer,
     MetaData,
@@ -48,6 +49,9 @@ areas = Table(
     Column("population", BigInteger, nullable=True),
     Column("boundary", Text, nullable=True),
     Column("batch_id", Integer, ForeignKey("batches.id"), nullable=True),
+    # The area's population-weighted centre in British National Grid metres, for distances to services.
+    Column("centre_x", Float, nullable=True),
+    Column("centre_y", Float, nullable=True),
 )
 
 users = Table(
@@ -198,4 +202,48 @@ pool_settlements = Table(
     Column("result", Text, nullable=False),
     Column("settled_at", String(40), nullable=False),
     Column("settled_by", String(80), nullable=False),
+)
+
+segmentations = Table(
+    "segmentations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(60), nullable=False, unique=True),
+    Column("title", String(200), nullable=False),
+    Column("method", String(10), nullable=False),
+    Column("spec", String(60), nullable=False),
+    Column("level", String(20), nullable=False),
+    Column("levels", Text, nullable=False),
+    Column("seed", Integer, nullable=True),
+    Column("starts", Integer, nullable=True),
+    Column("variables", Text, nullable=False),
+    Column("ranges", Text, nullable=True),
+    Column("detail", Text, nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("created_by", String(80), nullable=False),
+)
+
+segment_clusters = Table(
+    "segment_clusters",
+    metadata,
+    Column("segmentation_id", Integer, ForeignKey("segmentations.id"), primary_key=True),
+    Column("code", String(20), primary_key=True),
+    Column("level", Integer, nullable=False),
+    Column("parent_code", String(20), nullable=True),
+    Column("name", String(200), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("profile", Text, nullable=False),
+    Column("centroid", Text, nullable=True),
+)
+
+segment_members = Table(
+    "segment_members",
+    metadata,
+    Column("segmentation_id", Integer, ForeignKey("segmentations.id"), primary_key=True),
+    Column("area_code", String(20), primary_key=True),
+    Column("code", String(20), nullable=False),
+    Column("distance", Float, nullable=True),
+    Column("runner_up", String(20), nullable=True),
+    Column("runner_up_distance", Float, nullable=True),
 )

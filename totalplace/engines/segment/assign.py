@@ -1,0 +1,143 @@
+"""Assigning areas to the nearest centroid of a published classification (such as the 2021 OAC's).
+
+A centroids file is a CSV with a cluster code column and one column per variable, on the classification's
+transformed scale (inverse hyperbolic sine, then range-standardised). The place's variables are transformed
+the same way, with the published ranges when given (``--ranges``: variable, min, max on the inverse
+hyperbolic sine scale) or the place's own. Each area goes to the nearest centroid by Euclidean distance; the
+runner-up and the margin between them show which areas are doubtful.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from totalplace.engines.segment.cluster import Ranges, transform
+from totalplace.engines.segment.variables import VariableMatrix
+from totalplace.errors import SpecInvalidError
+
+FloatArray = npt.NDArray[np.float64]
+_CODE_HEADERS = ("code", "cluster", "cluster_code", "supergroup", "group", "subgroup", "segment")
+
+
+@dataclass(frozen=True)
+class Centroids:
+    """Published cluster centres: codes, variable codes and one row per cluster."""
+
+    codes: list[str]
+    variables: list[str]
+    values: FloatArray
+
+
+def _rows(path: Path) -> list[list[str]]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecInvalidError(f"cannot read {path.name}: {exc}") from None
+    return [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
+
+
+def read_centroids(path: Path) -> Centroids:
+    """Read a centroids CSV, refusing cells that are not numbers (file, row and column named)."""
+    rows = _rows(path)
+    if len(rows) < 3:
+        raise SpecInvalidError(f"{path.name} needs a header and at least two clusters")
+    header = [h.strip() for h in rows[0]]
+    lowered = [h.lower() for h in header]
+    code_col = next((lowered.index(h) for h in _CODE_HEADERS if h in lowered), 0)
+    variables = [h for i, h in enumerate(header) if i != code_col]
+    values = np.zeros((len(rows) - 1, len(variables)))
+    for r, row in enumerate(rows[1:]):
+        cells = [c for i, c in enumerate(row) if i != code_col]
+        if len(cells) != len(variables):
+            raise SpecInvalidError(
+                f"{path.name} row {r + 2} has {len(cells)} values; the header names {len(variables)}"
+            )
+        for j, cell in enumerate(cells):
+            try:
+                values[r, j] = float(cell)
+            except ValueError:
+                raise SpecInvalidError(
+                    f"{path.name} row {r + 2}, column {variables[j]}: {cell!r} is not a number"
+                ) from None
+    return Centroids([row[code_col].strip() for row in rows[1:]], variables, values)
+
+
+def read_ranges(path: Path) -> Ranges:
+    """Read a ranges CSV: variable, min, max (on the inverse hyperbolic sine scale)."""
+    rows = _rows(path)
+    out: dict[str, list[float]] = {}
+    for number, row in enumerate(rows[1:], start=2):
+        try:
+            out[row[0].strip()] = [float(row[1]), float(row[2])]
+        except (ValueError, IndexError):
+            raise SpecInvalidError(f"{path.name} row {number}: expected variable,min,max") from None
+    return Ranges.from_dict(out)
+
+
+@dataclass
+class Assignment:
+    """Each area's nearest and runner-up centroid, on the variables both sides have."""
+
+    areas: list[str]
+    nearest: list[str]
+    distance: FloatArray
+    runner_up: list[str]
+    runner_up_distance: FloatArray
+    variables_used: list[str]
+    variables_missing: list[str]
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One dict per area, most doubtful (smallest margin) first."""
+        out = [
+            {
+                "area": a,
+                "code": n,
+                "distance": round(float(d), 4),
+                "runner_up": r,
+                "runner_up_distance": round(float(rd), 4),
+                "margin": round(float(rd - d), 4),
+            }
+            for a, n, d, r, rd in zip(
+                self.areas, self.nearest, self.distance, self.runner_up, self.runner_up_distance, strict=True
+            )
+        ]
+        return sorted(out, key=lambda row: row["margin"])
+
+
+def assign(matrix: VariableMatrix, centroids: Centroids, ranges: Ranges | None = None) -> Assignment:
+    """Assign every area of the matrix to its nearest centroid."""
+    used = [c for c in centroids.variables if c in matrix.codes]
+    missing = [c for c in centroids.variables if c not in matrix.codes]
+    if len(used) < 2:
+        raise SpecInvalidError(
+            f"the centroids' variables ({', '.join(centroids.variables[:5])}...) are not the place's "
+            f"({', '.join(matrix.codes[:5])}...)",
+            hint="use the specification whose variable codes the centroids file uses",
+        )
+    if ranges is not None:
+        absent = [c for c in used if c not in ranges.codes]
+        if absent:
+            raise SpecInvalidError(f"the ranges file has no {absent[0]}")
+    columns = [matrix.codes.index(c) for c in used]
+    data, _ = transform(matrix.values[:, columns], used, ranges)
+    centres = centroids.values[:, [centroids.variables.index(c) for c in used]]
+    squared = ((data[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
+    order = np.argsort(squared, axis=1)
+    first, second = order[:, 0], order[:, 1]
+    rows = np.arange(len(data))
+    return Assignment(
+        list(matrix.areas),
+        [centroids.codes[i] for i in first],
+        np.sqrt(squared[rows, first]),
+        [centroids.codes[i] for i in second],
+        np.sqrt(squared[rows, second]),
+        used,
+        missing,
+    )

@@ -1,0 +1,97 @@
+"""Cluster profiles: index scores against the place average and a description a person can read."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from totalplace.engines.segment.variables import VariableMatrix
+
+DISTINCTIVE = 3  # variables named in a description, each way
+
+
+@dataclass
+class ClusterProfile:
+    """One cluster: its place in the hierarchy, size, index scores and description."""
+
+    code: str
+    level: int
+    parent: str | None
+    size: int
+    share: float
+    index: dict[str, float | None]
+    above: list[dict[str, Any]] = field(default_factory=list)
+    below: list[dict[str, Any]] = field(default_factory=list)
+    description: str = ""
+    name: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {
+            "code": self.code,
+            "level": self.level,
+            "parent": self.parent,
+            "name": self.name,
+            "size": self.size,
+            "share": self.share,
+            "description": self.description,
+            "above": self.above,
+            "below": self.below,
+            "index": self.index,
+        }
+
+
+def index_scores(matrix: VariableMatrix, rows: np.ndarray[Any, Any]) -> dict[str, float | None]:
+    """100 x (the cluster's mean of each variable) / (the place's mean); None where the place's mean is 0."""
+    place = matrix.values.mean(axis=0)
+    cluster = matrix.values[rows].mean(axis=0)
+    return {
+        code: (None if p == 0 else round(float(100 * c / p), 1))
+        for code, p, c in zip(matrix.codes, place, cluster, strict=True)
+    }
+
+
+def profile(
+    matrix: VariableMatrix, code: str, level: int, parent: str | None, rows: np.ndarray[Any, Any]
+) -> ClusterProfile:
+    """The profile of the areas at ``rows``, with the most distinctive variables each way."""
+    scores = index_scores(matrix, rows)
+    names = {v.code: v.name for v in matrix.variables}
+    ranked = sorted(
+        ((c, s) for c, s in scores.items() if s is not None and s > 0),
+        key=lambda item: abs(math.log(item[1] / 100)),
+        reverse=True,
+    )
+    above = [{"code": c, "name": names[c], "index": s} for c, s in ranked if s > 100][:DISTINCTIVE]
+    below = [{"code": c, "name": names[c], "index": s} for c, s in ranked if s < 100][:DISTINCTIVE]
+    description = _describe(above, below)
+    return ClusterProfile(
+        code,
+        level,
+        parent,
+        len(rows),
+        len(rows) / max(1, len(matrix.areas)),
+        scores,
+        above,
+        below,
+        description,
+        _suggest_name(code, above),
+    )
+
+
+def _describe(above: list[dict[str, Any]], below: list[dict[str, Any]]) -> str:
+    parts = []
+    if above:
+        parts.append("more " + ", ".join(f"{a['name'].lower()} ({a['index']:.0f})" for a in above))
+    if below:
+        parts.append("fewer " + ", ".join(f"{b['name'].lower()} ({b['index']:.0f})" for b in below))
+    return ("Compared with the place: " + "; ".join(parts) + ".") if parts else "Close to the place average."
+
+
+def _suggest_name(code: str, above: list[dict[str, Any]]) -> str:
+    if not above:
+        return f"Cluster {code}: close to average"
+    return f"Cluster {code}: " + " and ".join(a["name"] for a in above[:2])
