@@ -9,6 +9,7 @@ import click
 from totalplace import settings
 from totalplace.cli.common import with_output, with_place
 from totalplace.cli.data_cmds import datasets_group, geography_group, import_group, query_cmd
+from totalplace.cli.estate_cmds import estate_group
 from totalplace.cli.output import Output, console, report_error
 from totalplace.cli.place_cmds import (
     audit_group,
@@ -90,6 +91,7 @@ for command in (
     pool_group,
     census_group,
     segment_group,
+    estate_group,
     audit_group,
     check_cmd,
     settings_cmd,

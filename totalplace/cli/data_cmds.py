@@ -157,6 +157,11 @@ def geography_group() -> None:
 @click.option("--parent-column", default=None, help="Header of the parent area's code.")
 @click.option("--population-column", default=None, help="Header of the population column.")
 @click.option("--where", multiple=True, help="COLUMN=VALUE: import only rows where COLUMN holds VALUE.")
+@click.option(
+    "--update-only",
+    is_flag=True,
+    help="Only update the place's known areas (e.g. centres from a national file); ignore the rest.",
+)
 @with_place
 def geography_import(
     place: Place,
@@ -168,8 +173,13 @@ def geography_import(
     parent_column: str | None,
     population_column: str | None,
     where: tuple[str, ...],
+    update_only: bool,
 ) -> None:
-    """Import areas from CSV or GeoJSON (gzipped or not). Known areas are updated, new ones added."""
+    """Import areas from CSV or GeoJSON (gzipped or not). Known areas are updated, new ones added.
+
+    Population-weighted centres (British National Grid x/y, as ONS publishes them) are read too, for the
+    estate's distances to services.
+    """
     given = {
         "code": code_column,
         "name": name_column,
@@ -181,7 +191,7 @@ def geography_import(
         "geography",
         None,
         "cli",
-        options={"level": level},
+        options={"level": level, **({"update_only": "yes"} if update_only else {})},
         mapping=mapping,
         where=parse_pairs(where, "--where"),
     )

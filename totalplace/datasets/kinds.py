@@ -95,6 +95,20 @@ GEOGRAPHY = DatasetSchema(
             aliases=("all_ages", "all ages", "mid 2018 population", "usual residents"),
         ),
         ColumnSpec("boundary", "geometry", required=False, aliases=("geometry",)),
+        ColumnSpec(
+            "centre_x",
+            "number",
+            required=False,
+            aliases=("x", "easting", "oseast1m", "pwc easting"),
+            help="population-weighted centre, British National Grid easting (metres)",
+        ),
+        ColumnSpec(
+            "centre_y",
+            "number",
+            required=False,
+            aliases=("y", "northing", "osnrth1m", "pwc northing"),
+            help="population-weighted centre, British National Grid northing (metres)",
+        ),
     ),
 )
 
@@ -115,6 +129,30 @@ CENSUS = DatasetSchema(
 )
 
 
+ASSETS = DatasetSchema(
+    kind="assets",
+    title="Public estate (assets and service points)",
+    description="A partner's sites, located in WGS84 and British National Grid, and the small area of each.",
+    columns=(
+        ColumnSpec("asset_id", "text"),
+        ColumnSpec("name", "text"),
+        ColumnSpec("type", "text"),
+        ColumnSpec("services", "text"),
+        ColumnSpec("lon", "number"),
+        ColumnSpec("lat", "number"),
+        ColumnSpec("easting", "number"),
+        ColumnSpec("northing", "number"),
+        ColumnSpec("postcode", "text", required=False),
+        ColumnSpec("area_code", "code", required=False, pattern=r"[EWSNK]\d{8}"),
+        ColumnSpec("floor_area", "number", required=False),
+        ColumnSpec("tenure", "text", required=False),
+        ColumnSpec("running_cost", "money", required=False),
+        ColumnSpec("located_by", "text"),
+    ),
+    total_columns=("running_cost",),
+)
+
+
 def _apply_geography(
     conn: Connection, batch_id: int, columns: dict[str, list[Any]], options: dict[str, str], actor: str
 ) -> dict[str, Any]:
@@ -126,17 +164,22 @@ def _apply_geography(
             parent_code=parent or None,
             population=population,
             boundary=boundary or None,
+            centre_x=x,
+            centre_y=y,
         )
-        for code, name, parent, population, boundary in zip(
+        for code, name, parent, population, boundary, x, y in zip(
             columns["code"],
             columns["name"],
             columns["parent_code"],
             columns["population"],
             columns["boundary"],
+            columns["centre_x"],
+            columns["centre_y"],
             strict=True,
         )
     ]
-    return upsert_areas(conn, rows, batch_id=batch_id, actor=actor)
+    update_only = options.get("update_only") == "yes"
+    return upsert_areas(conn, rows, batch_id=batch_id, actor=actor, update_only=update_only)
 
 
 KINDS: dict[str, DatasetKind] = {
@@ -145,6 +188,7 @@ KINDS: dict[str, DatasetKind] = {
         GEOGRAPHY, needs_partner=False, apply=_apply_geography, required_options=("level",)
     ),
     "census": DatasetKind(CENSUS, needs_partner=False),
+    "assets": DatasetKind(ASSETS, needs_partner=True),
 }
 
 

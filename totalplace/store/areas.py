@@ -35,15 +35,26 @@ class AreaRow:
     parent_code: str | None
     population: int | None
     boundary: str | None
+    centre_x: float | None = None
+    centre_y: float | None = None
 
 
-def upsert_areas(conn: Connection, rows: list[AreaRow], *, batch_id: int, actor: str) -> dict[str, int]:
-    """Add new areas and update known ones from an import batch. Returns counts added and updated."""
+def upsert_areas(
+    conn: Connection, rows: list[AreaRow], *, batch_id: int, actor: str, update_only: bool = False
+) -> dict[str, int]:
+    """Add new areas and update known ones from an import batch. Returns counts added and updated.
+
+    With ``update_only`` rows for areas the place does not have are ignored (and counted): a national file
+    of centres or populations updates the place's own areas without adding the rest of the country.
+    """
     known = {r.code for r in conn.execute(select(areas.c.code))}
-    added = updated = 0
+    added = updated = ignored = 0
     for row in rows:
+        if update_only and row.code not in known:
+            ignored += 1
+            continue
         values: dict[str, object] = {"level": row.level, "batch_id": batch_id}
-        for name in ("name", "parent_code", "population", "boundary"):
+        for name in ("name", "parent_code", "population", "boundary", "centre_x", "centre_y"):
             value = getattr(row, name)
             if value is not None:
                 values[name] = value
@@ -61,9 +72,9 @@ def upsert_areas(conn: Connection, rows: list[AreaRow], *, batch_id: int, actor:
         action="geography.import",
         object_type="batch",
         object_id=batch_id,
-        detail={"added": added, "updated": updated},
+        detail={"added": added, "updated": updated, "ignored": ignored},
     )
-    return {"added": added, "updated": updated}
+    return {"added": added, "updated": updated, **({"ignored": ignored} if update_only else {})}
 
 
 def list_areas(conn: Connection, level: str | None = None) -> list[Area]:
@@ -89,6 +100,25 @@ def boundaries(conn: Connection, level: str) -> list[tuple[str, str, int | None,
         .order_by(areas.c.code)
     )
     return [(r.code, r.name, r.population, r.boundary) for r in conn.execute(query)]
+
+
+def centres(
+    conn: Connection, level: str
+) -> list[tuple[str, str, int | None, float | None, float | None, str | None]]:
+    """(code, name, population, centre easting, centre northing, boundary) of every area of a level."""
+    query = (
+        select(
+            areas.c.code,
+            areas.c.name,
+            areas.c.population,
+            areas.c.centre_x,
+            areas.c.centre_y,
+            areas.c.boundary,
+        )
+        .where(areas.c.level == level)
+        .order_by(areas.c.code)
+    )
+    return [(r.code, r.name, r.population, r.centre_x, r.centre_y, r.boundary) for r in conn.execute(query)]
 
 
 def summary(conn: Connection) -> dict[str, dict[str, int]]:
