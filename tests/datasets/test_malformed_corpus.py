@@ -106,7 +106,9 @@ CASES = [
     Case("xlsx-missing-column", xlsx_of([["Date", "Amount"], ["01/04/2024", 5]]), "TP520"),
     Case("gzip-truncated", b"\x1f\x8b\x08\x00" + bytes(20), "TP518"),
     Case("geo-bad-code", _geo([_feature("E01000001"), _feature("X123")]), "TP535", "geography"),
-    Case("geo-duplicate-code", _geo([_feature("E01000001"), _feature("E01000001", 200)]), "TP538", "geography"),
+    Case(
+        "geo-duplicate-code", _geo([_feature("E01000001"), _feature("E01000001", 200)]), "TP538", "geography"
+    ),
     Case("geo-bad-population", _geo([_feature("E01000001", "lots")]), "TP533", "geography"),
     Case(
         "geo-point-not-polygon",

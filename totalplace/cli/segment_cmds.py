@@ -10,7 +10,7 @@ import click
 from totalplace.cli.common import with_place
 from totalplace.cli.output import Output, console, table
 from totalplace.datasets.census import Layout
-from totalplace.engines.segment.assign import read_centroids, read_ranges
+from totalplace.engines.segment.assign import centroids_csv, ranges_csv, read_centroids, read_ranges
 from totalplace.engines.segment.census import import_census
 from totalplace.engines.segment.run import (
     BuildRequest,
@@ -290,6 +290,39 @@ def segment_rename(place: Place, out: Output, name: str, code: str, new_name: st
     out.emit(
         {"renamed": {"segmentation": name, "code": code, "name": new_name}},
         lambda: console.print(f"{name} {code} is now {new_name!r}"),
+    )
+
+
+@segment_group.command("export")
+@click.argument("name")
+@click.option(
+    "--level", type=int, default=0, show_default=True, help="Which level's centroids (0 the coarsest)."
+)
+@click.option("--centroids", "centroids_out", type=click.Path(path_type=Path, dir_okay=False), required=True)
+@click.option("--ranges", "ranges_out", type=click.Path(path_type=Path, dir_okay=False), default=None)
+@with_place
+def segment_export(
+    place: Place, out: Output, name: str, level: int, centroids_out: Path, ranges_out: Path | None
+) -> None:
+    """Write a classification's centroids (and ranges) so another place can assign its areas to it."""
+    with place.read() as conn:
+        seg = get_segmentation(conn, name)
+        chosen = [c for c in clusters_of(conn, seg.id) if c.level == level and c.centroid is not None]
+    if not chosen:
+        raise click.BadParameter(f"{name} has no centroids at level {level}", param_hint="--level")
+    centroids_out.write_text(
+        centroids_csv([c.code for c in chosen], seg.variables, [c.centroid or [] for c in chosen]),
+        encoding="utf-8",
+    )
+    if ranges_out is not None and seg.ranges:
+        ranges_out.write_text(ranges_csv(seg.ranges), encoding="utf-8")
+    out.emit(
+        {
+            "centroids": str(centroids_out),
+            "clusters": len(chosen),
+            "ranges": None if ranges_out is None else str(ranges_out),
+        },
+        lambda: console.print(f"wrote {len(chosen)} centroids to {centroids_out}"),
     )
 
 

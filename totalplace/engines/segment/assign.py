@@ -141,3 +141,23 @@ def assign(matrix: VariableMatrix, centroids: Centroids, ranges: Ranges | None =
         used,
         missing,
     )
+
+
+def centroids_csv(codes: list[str], variables: list[str], rows: list[list[float]]) -> str:
+    """A classification's centroids as the CSV :func:`read_centroids` reads, for other places to use."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["code", *variables])
+    for code, row in zip(codes, rows, strict=True):
+        writer.writerow([code, *(f"{v:.6f}" for v in row)])
+    return out.getvalue()
+
+
+def ranges_csv(ranges: dict[str, list[float]]) -> str:
+    """Standardisation ranges as the CSV :func:`read_ranges` reads."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["variable", "min", "max"])
+    for code, (low, high) in ranges.items():
+        writer.writerow([code, f"{low:.9f}", f"{high:.9f}"])
+    return out.getvalue()

@@ -1,0 +1,257 @@
+"""Segmentation and the public estate on the published files: Trafford's census tables, OAs, LSOAs, centres and
+assets, and Leicester's 2011 OAC inputs."""
+
+from __future__ import annotations
+
+import glob
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pyproj import Transformer
+
+from tests.conftest import SHARED_DATA, skip_or_fail
+from totalplace.datasets.importer import ImportRequest, import_file
+from totalplace.engines.estate.access import service_access
+from totalplace.engines.estate.candidates import candidates
+from totalplace.engines.estate.sites import import_sites
+from totalplace.engines.segment.assign import centroids_csv, read_centroids
+from totalplace.engines.segment.census import import_census
+from totalplace.engines.segment.run import (
+    BuildRequest,
+    assign_segmentation,
+    build_segmentation,
+    variables_for,
+)
+from totalplace.engines.segment.spec import load_spec
+from totalplace.errors import InvalidInputError
+from totalplace.place import Place
+from totalplace.store.areas import centres
+from totalplace.store.partners import add_partner
+from totalplace.store.segments import clusters_of, members_of
+
+TRAFFORD_OAS = 738
+TRAFFORD_LSOAS = 139
+NOT_IN_TRAFFORD_TABLES = {"v01", "v02", "v03", "v04", "v08", "v09", "v10", "v11", "v19", "v33"}
+
+
+def need(relative: str) -> Path:
+    """A shared file, or skip (fail in CI) when it is absent."""
+    path = SHARED_DATA / relative
+    if not path.exists():
+        skip_or_fail("shared", f"{path} is absent")
+    return path
+
+
+@pytest.fixture(scope="module")
+def trafford(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Place]:
+    """Trafford with its OAs (boundaries), LSOAs (populations, boundaries, population-weighted centres) and
+    the census tables the 2021 OAC specification reads."""
+    place = Place.init(tmp_path_factory.mktemp("trafford") / "place", name="Trafford", code="E08000009")
+    lookups = "geo_lookups_population/"
+    result = import_file(
+        place,
+        need("boundaries/trafford/oa.geojson.gz"),
+        ImportRequest("geography", None, "t", options={"level": "oa"}),
+    )
+    assert result.effect == {"added": TRAFFORD_OAS, "updated": 0, "repeated_rows_dropped": 317}
+    import_file(
+        place,
+        need(lookups + "trafford_mid2022_population_estimates_all_geographies.csv.gz"),
+        ImportRequest(
+            "geography", None, "t", options={"level": "lsoa"}, where={"geography": "LSOA", "sex": "Persons"}
+        ),
+    )
+    import_file(
+        place,
+        need("boundaries/trafford/lsoa.geojson.gz"),
+        ImportRequest("geography", None, "t", options={"level": "lsoa"}),
+    )
+    centred = import_file(
+        place,
+        need(lookups + "ons_lsoa21_population_weighted_centroids_ew.csv.gz"),
+        ImportRequest("geography", None, "t", options={"level": "lsoa", "update_only": "yes"}),
+    )
+    assert centred.effect["updated"] == TRAFFORD_LSOAS and centred.effect["ignored"] > 35_000
+    spec = load_spec("oac2021")
+    imported = []
+    for path in sorted(glob.glob(str(need("oac2021") / "trafford_census2021_oa_2021_*.csv.gz"))):
+        topic = Path(path).name.removeprefix("trafford_census2021_oa_2021_").split(".")[0].replace("-", "_")
+        if topic in spec.tables:
+            _, info = import_census(place, Path(path), spec)  # the table is recognised by its categories
+            assert info["table"] == topic and info["areas"] == TRAFFORD_OAS
+            imported.append(topic)
+        else:
+            with pytest.raises(InvalidInputError, match="which census table"):
+                import_census(place, Path(path), spec)
+    assert len(imported) == 17
+    yield place
+    place.close()
+
+
+def test_the_oac_2021_variables_from_trafford_tables(trafford: Place) -> None:
+    spec = load_spec("oac2021")
+    matrix = variables_for(trafford, spec)
+    assert len(matrix.areas) == TRAFFORD_OAS
+    assert {m.code for m in matrix.missing} == NOT_IN_TRAFFORD_TABLES
+    assert all(m.reason == "table not imported" for m in matrix.missing)
+    assert len(matrix.codes) == 50
+    for variable in matrix.variables:
+        column = matrix.column(variable.code)
+        assert np.isfinite(column).all(), variable.code
+        if variable.measure == "percentage":
+            assert column.min() >= 0 and column.max() <= 100, variable.code
+    density = matrix.column("v12")
+    assert density.min() > 0 and 1000 < float(np.median(density)) < 10_000  # residents per km² in a town
+
+    # Variables that partition a table add up: the nine occupations exactly; tenure and the ethnic groups to
+    # at most 100, the rest being "lives rent free" and "other ethnic group".
+    def total(codes: list[str]) -> np.ndarray[tuple[int], np.dtype[np.float64]]:
+        return np.asarray(np.sum([matrix.column(code) for code in codes], axis=0), dtype=np.float64)
+
+    assert np.allclose(total([f"v{n}" for n in range(48, 57)]), 100)
+    for group, floor in (
+        (["v42", "v43", "v44"], 95),
+        (["v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27"], 95),
+    ):
+        summed = total(group)
+        assert (summed <= 100 + 1e-9).all() and float(np.median(summed)) > floor
+
+
+def test_each_complete_trafford_table_sums_to_its_total(trafford: Place) -> None:
+    """Every category of every complete table, as a percentage of the table's total, sums to 100 per area."""
+    spec = load_spec("oac2021")
+    with trafford.analytics() as engine:
+        counts = engine.query('select area_code, "table", sum(value) as total from census group by 1, 2')
+        per_table = engine.query('select "table", count(distinct category) as n from census group by 1')
+    tables = dict(zip(per_table.column("table").to_pylist(), per_table.column("n").to_pylist(), strict=True))
+    for name, table in spec.tables.items():
+        if table.complete and name in tables:
+            assert tables[name] == len(table.categories), name
+    assert min(counts.column("total").to_pylist()) > 0
+
+
+def test_a_trafford_segmentation_is_stable_for_a_seed(trafford: Place) -> None:
+    spec = load_spec("oac2021")
+    first = build_segmentation(trafford, spec, BuildRequest("t-a", [4, 18], seed=42, starts=25), actor="t")
+    second = build_segmentation(trafford, spec, BuildRequest("t-b", [4, 18], seed=42, starts=25), actor="t")
+    with trafford.read() as conn:
+        a = [(m.area_code, m.code) for m in members_of(conn, first.id)]
+        b = [(m.area_code, m.code) for m in members_of(conn, second.id)]
+        clusters = clusters_of(conn, first.id)
+    assert a == b and len(a) == TRAFFORD_OAS
+    assert (
+        len([c for c in clusters if c.level == 0]) == 4 and len([c for c in clusters if c.level == 1]) == 18
+    )
+    assert all(c.description.startswith("Compared with the place") for c in clusters)
+    assert first.detail["wcss"][1] < first.detail["wcss"][0]
+
+
+def test_assignment_to_published_centroids_reproduces_their_labels(trafford: Place, tmp_path: Path) -> None:
+    """A classification's centroids, written out as a published one would be, give back its own labels."""
+    spec = load_spec("oac2021")
+    built = build_segmentation(trafford, spec, BuildRequest("t-publish", [6], seed=9, starts=25), actor="t")
+    with trafford.read() as conn:
+        clusters = clusters_of(conn, built.id)
+        labels = {m.area_code: m.code for m in members_of(conn, built.id)}
+    path = tmp_path / "centroids.csv"
+    path.write_text(
+        centroids_csv([c.code for c in clusters], built.variables, [c.centroid or [] for c in clusters])
+    )
+    assigned = assign_segmentation(
+        trafford, spec, read_centroids(path), name="t-assigned", ranges=None, actor="t"
+    )
+    with trafford.read() as conn:
+        got = {m.area_code: m.code for m in members_of(conn, assigned.id)}
+    agreement = sum(got[a] == labels[a] for a in labels) / len(labels)
+    assert agreement == 1.0
+
+
+def test_leicester_2011_inputs_segment_stably(tmp_path: Path) -> None:
+    place = Place.init(tmp_path / "leicester", name="Leicester", code="E06000016")
+    import_file(
+        place,
+        need("boundaries/leics/oa_E06000016.geojson.gz"),
+        ImportRequest("geography", None, "t", options={"level": "oa"}),
+    )
+    spec = load_spec("oac2011_initial")
+    _, info = import_census(place, need("oac2011/leicester_2011_oac_raw_uvariables.csv.gz"), spec)
+    assert info["layout"] == "wide" and info["areas"] == 969
+    matrix = variables_for(place, spec)
+    assert len(matrix.areas) == 969 and len(matrix.codes) == 166 and not matrix.missing
+    males, females = matrix.column("u001"), matrix.column("u002")
+    assert np.allclose(males + females, 100)
+    runs = [
+        build_segmentation(place, spec, BuildRequest(f"l{i}", [4, 12], seed=2011, starts=20), actor="t")
+        for i in (1, 2)
+    ]
+    with place.read() as conn:
+        a, b = ([(m.area_code, m.code) for m in members_of(conn, r.id)] for r in runs)
+    assert a == b
+    place.close()
+
+
+@pytest.fixture(scope="module")
+def estate(trafford: Place) -> Place:
+    with trafford.begin() as conn:
+        add_partner(conn, name="Trafford Council", kind="local_authority", code=None, actor="t")
+        add_partner(conn, name="NHS Trafford", kind="nhs", code=None, actor="t")
+    assets = "public_assets/"
+    result, info = import_sites(
+        trafford,
+        need(assets + "trafford_council_land_and_building_assets.csv"),
+        partner="Trafford Council",
+        postcodes=need("geo_lookups_population/onspd_postcode_centroids_leics_trafford_lambeth.csv.gz"),
+        skip_unlocated=True,
+    )
+    assert result.status == "imported"
+    assert info["swapped_longitude_latitude_rows"] == [387]
+    located = info["located_by"]
+    assert isinstance(located, dict) and located["wgs84"] == 373 and located["postcode"] >= 20
+    assert result.batch.row_count + len(info["set_aside_unlocated"]) == 608  # type: ignore[arg-type]
+    gps, gp_info = import_sites(
+        trafford,
+        need(assets + "trafford_general_practices.csv"),
+        partner="NHS Trafford",
+        asset_type="GP practice",
+    )
+    assert gps.batch.row_count == 26 and gp_info["in_place"] == 26
+    import_sites(
+        trafford,
+        need(assets + "trafford_council_libraries.geojson"),
+        partner="Trafford Council",
+        asset_type="library",
+    )
+    return trafford
+
+
+def test_distance_from_every_trafford_lsoa_to_a_gp(estate: Place) -> None:
+    access = service_access(estate, "GP practice")
+    assert len(access.areas) == TRAFFORD_LSOAS and access.centres["population-weighted"] == TRAFFORD_LSOAS
+    with estate.read() as conn:
+        where = {code: (x, y) for code, _, _, x, y, _ in centres(conn, "lsoa")}
+    to_bng = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
+    gp_rows = [
+        line.split(",")
+        for line in need("public_assets/trafford_general_practices.csv").read_text().splitlines()[1:]
+    ]
+    points = np.array([to_bng.transform(float(r[-2]), float(r[-1])) for r in gp_rows])
+    for row in access.areas:
+        expected = np.hypot(*(points - np.array(where[row["code"]])).T).min()
+        assert row["distance_m"] == pytest.approx(expected, abs=0.5)
+    assert 300 < access.mean_distance_m < 1500 and access.bands[-1]["share"] == 1.0
+    assert access.population == 236_301
+
+
+def test_trafford_candidates_have_evidence(estate: Place) -> None:
+    found = candidates(estate)
+    assert found["colocation"], (
+        "GP surgeries share sites with libraries in Trafford (Old Trafford at Limelight)"
+    )
+    limelight = [c for c in found["colocation"] if any("Limelight" in s["name"] for s in c["sites"])]
+    assert limelight and limelight[0]["distance_m"] < 50
+    assert all("m apart" in c["evidence"] for c in found["colocation"])
+    assert all(c["max_distance_after_m"] <= 1600 for c in found["rationalisation"])
+    json.dumps(found)
