@@ -37,6 +37,7 @@ PERMISSIONS: Final[dict[str, frozenset[str]]] = {
     "pool.read": frozenset({"partnership_lead", "partner_finance", "auditor"}),
     "pool.manage": frozenset({"partnership_lead"}),
     "pool.post": frozenset({"partnership_lead", "partner_finance"}),
+    "segment.manage": frozenset({"partnership_lead", "analyst"}),
 }
 
 

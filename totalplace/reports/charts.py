@@ -104,20 +104,88 @@ def _clockwise(geometry: dict[str, Any]) -> dict[str, Any]:
     return dict(shapely.geometry.mapping(result))
 
 
-def choropleth(features: list[dict[str, Any]], *, value: str, title: str, value_title: str) -> RenderedChart:
-    """A map of GeoJSON features shaded by ``properties[value]`` (longitude/latitude, Mercator)."""
+def choropleth(
+    features: list[dict[str, Any]],
+    *,
+    value: str,
+    title: str,
+    value_title: str,
+    categorical: bool = False,
+    points: list[dict[str, Any]] | None = None,
+    point_colour: str = "partner",
+) -> RenderedChart:
+    """A map of GeoJSON features shaded by ``properties[value]`` (longitude/latitude, Mercator).
+
+    ``categorical`` shades by class (segments) rather than by amount; ``points`` (dicts with ``lon``, ``lat``,
+    ``name`` and ``point_colour``) are drawn over the areas, e.g. the partners' sites.
+    """
     features = [{**f, "geometry": _clockwise(f["geometry"])} for f in features]
-    chart = (
+    kind = "N" if categorical else "Q"
+    scale = alt.Scale(scheme="tableau20") if categorical else alt.Scale(scheme="blues")
+    areas = (
         alt.Chart(alt.Data(values=features))  # type: ignore[no-untyped-call]
         .mark_geoshape(stroke="white", strokeWidth=0.4)
         .encode(
-            color=alt.Color(f"properties.{value}:Q", title=value_title, scale=alt.Scale(scheme="blues")),
+            color=alt.Color(f"properties.{value}:{kind}", title=value_title, scale=scale),
             tooltip=[
                 alt.Tooltip("properties.name:N", title="area"),
-                alt.Tooltip(f"properties.{value}:Q", title=value_title, format=",.0f"),
+                alt.Tooltip(
+                    f"properties.{value}:{kind}", title=value_title, format="" if categorical else ",.0f"
+                ),
             ],
         )
         .project(type="mercator")
-        .properties(width=520, height=420, title=title)
+    )
+    layers: list[Any] = [areas]
+    if points:
+        layers.append(
+            alt.Chart(alt.Data(values=points))  # type: ignore[no-untyped-call]
+            .mark_point(filled=True, size=36, stroke="black", strokeWidth=0.5, opacity=0.9)
+            .encode(
+                longitude="lon:Q",
+                latitude="lat:Q",
+                shape=alt.Shape(f"{point_colour}:N", title=point_colour),
+                fill=alt.Fill(f"{point_colour}:N", title=point_colour, scale=alt.Scale(scheme="dark2")),
+                tooltip=[alt.Tooltip("name:N"), alt.Tooltip(f"{point_colour}:N")],
+            )
+            .project(type="mercator")
+        )
+    chart = (
+        alt.layer(*layers).resolve_scale(color="independent").properties(width=520, height=420, title=title)
+    )
+    return render(chart, title)
+
+
+def index_heatmap(rows: list[dict[str, Any]], *, title: str) -> RenderedChart:
+    """Index scores (100 = the place average) of each cluster on each variable, as a diverging heat map.
+
+    ``rows`` are ``{"cluster", "variable", "index"}``; scores are drawn on a log scale so 50 and 200 are
+    equally far from average.
+    """
+    clusters = sorted({r["cluster"] for r in rows})
+    chart = (
+        alt.Chart(alt.Data(values=rows))  # type: ignore[no-untyped-call]
+        .mark_rect()
+        .encode(
+            x=alt.X("cluster:N", title=None, sort=clusters),
+            y=alt.Y("variable:N", title=None, sort=None),
+            color=alt.Color(
+                "index:Q",
+                title="index (100 = place)",
+                scale=alt.Scale(
+                    type="log", domain=[25, 400], clamp=True, scheme="redblue", reverse=True, domainMid=100
+                ),
+            ),
+            tooltip=[
+                alt.Tooltip("cluster:N"),
+                alt.Tooltip("variable:N"),
+                alt.Tooltip("index:Q", format=".0f"),
+            ],
+        )
+        .properties(
+            width=max(120, 34 * len(clusters)),
+            height=max(120, 11 * len({r["variable"] for r in rows})),
+            title=title,
+        )
     )
     return render(chart, title)

@@ -35,7 +35,7 @@ from totalplace.reports.statement import statement_html, summary_html, to_pdf
 from totalplace.store import ledger
 from totalplace.store.partners import list_partners
 from totalplace.web.render import page, twin
-from totalplace.web.session import check_csrf, current_principal
+from totalplace.web.session import acting_user, current_principal
 
 router = APIRouter()
 
@@ -43,14 +43,6 @@ router = APIRouter()
 def _place(request: Request) -> Place:
     place: Place = request.app.state.place
     return place
-
-
-def _acting(request: Request, token: str, action: str) -> Principal:
-    """The user behind a form that changes something: its CSRF token checked and ``action`` allowed."""
-    check_csrf(request, token)
-    principal = current_principal(request)
-    principal.require(action)
-    return principal
 
 
 def _form_date(text: str, field: str) -> date:
@@ -282,7 +274,7 @@ def create_pool(
     request: Request, agreement: Annotated[str, Form()], csrf_token: Annotated[str, Form()]
 ) -> Response:
     """Create a pool; a refused agreement comes back with every problem by line and field (HTTP 422)."""
-    principal = _acting(request, csrf_token, "pool.manage")
+    principal = acting_user(request, csrf_token, "pool.manage")
     try:
         fund = create_fund(_place(request), agreement, "agreement.yaml", actor=principal.username)
     except AgreementInvalidError as error:
@@ -301,7 +293,7 @@ def vary_pool(
     request: Request, name: str, variation: Annotated[str, Form()], csrf_token: Annotated[str, Form()]
 ) -> Response:
     """Add a version of the agreement from variation YAML."""
-    principal = _acting(request, csrf_token, "pool.manage")
+    principal = acting_user(request, csrf_token, "pool.manage")
     vary_fund(_place(request), name, variation, "variation.yaml", actor=principal.username)
     return RedirectResponse(f"/pools/{name}", status_code=303)
 
@@ -316,7 +308,7 @@ def revise_pool(
     csrf_token: Annotated[str, Form()],
 ) -> Response:
     """Add a version from the edited agreement; refused edits come back with every problem (HTTP 422)."""
-    principal = _acting(request, csrf_token, "pool.manage")
+    principal = acting_user(request, csrf_token, "pool.manage")
     day = _form_date(effective, "effective")
     try:
         revise_fund(_place(request), name, agreement, effective=day, reason=reason, actor=principal.username)
@@ -347,7 +339,7 @@ def post_movement(
     reverses: Annotated[str, Form()] = "",
 ) -> Response:
     """Post one movement; the form's key makes a double submission harmless."""
-    principal = _acting(request, csrf_token, "pool.post")
+    principal = acting_user(request, csrf_token, "pool.post")
     _, visible = _fund(request, principal, name)
     if partner and partner not in visible:
         raise InvalidInputError(f"you may post only for {', '.join(sorted(visible))}")
@@ -371,7 +363,7 @@ def settle_pool(
     csrf_token: Annotated[str, Form()],
 ) -> Response:
     """Post the settlement of a year, once the user has ticked the confirmation."""
-    principal = _acting(request, csrf_token, "pool.manage")
+    principal = acting_user(request, csrf_token, "pool.manage")
     if confirm != "yes":
         raise InvalidInputError("tick the box to confirm the settlement")
     settle(_place(request), name, year, actor=principal.username)

@@ -55,3 +55,11 @@ def current_principal(request: Request) -> Principal:
             request.session.clear()
             raise LoginRequiredError("this account is disabled")
         return Principal(user.username, user.is_admin, tuple(grants_of(conn, user.id)))
+
+
+def acting_user(request: Request, token: str, action: str) -> Principal:
+    """The user behind a form that changes something: its CSRF token checked and ``action`` allowed."""
+    check_csrf(request, token)
+    principal = current_principal(request)
+    principal.require(action)
+    return principal

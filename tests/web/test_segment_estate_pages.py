@@ -1,0 +1,95 @@
+"""The segment and estate pages, their JSON and GeoJSON twins, and renaming a cluster."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.engines.segment_support import SPEC_YAML, add_oas, age_wide_csv, density_long_csv, tenure_long_csv
+from tests.web.conftest import csrf_of
+from totalplace.engines.estate.sites import import_sites
+from totalplace.engines.segment.census import import_census
+from totalplace.engines.segment.run import BuildRequest, build_segmentation
+from totalplace.engines.segment.spec import load_spec
+from totalplace.place import Place
+
+Client = Callable[[str], TestClient]
+
+
+@pytest.fixture
+def mapped(web_place: Place, tmp_path: Path) -> Place:
+    codes = add_oas(web_place, tmp_path, 30)
+    spec_path = tmp_path / "tiny.yaml"
+    spec_path.write_text(SPEC_YAML, encoding="utf-8")
+    spec = load_spec(spec_path)
+    for name, text in (
+        ("tenure.csv", tenure_long_csv(codes)),
+        ("age.csv", age_wide_csv(codes)),
+        ("density.csv", density_long_csv(codes)),
+    ):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        import_census(web_place, tmp_path / name, spec)
+    build_segmentation(web_place, spec, BuildRequest("tiny", [2, 4], seed=3, starts=5), actor="t")
+    sites = tmp_path / "sites.csv"
+    sites.write_text(
+        "name,type,lon,lat\nLibrary,library,-2.395,53.401\nHub,library,-2.385,53.403\n", encoding="utf-8"
+    )
+    import_sites(web_place, sites, partner="Council")
+    gps = tmp_path / "gps.csv"
+    gps.write_text("name,lon,lat\nSurgery,-2.3951,53.4011\n", encoding="utf-8")
+    import_sites(web_place, gps, partner="NHS", asset_type="GP practice")
+    return web_place
+
+
+def test_segment_pages_and_twins(mapped: Place, client_for: Client) -> None:
+    client = client_for("analyst")
+    listing = client.get("/segments")
+    assert listing.status_code == 200 and "/segments/tiny" in listing.text
+    page = client.get("/segments/tiny?level=1")
+    assert page.status_code == 200 and page.text.count("<svg") == 2
+    data = client.get("/segments/tiny.json").json()
+    assert {c["code"] for c in data["clusters"] if c["level"] == 0} == {"1", "2"}
+    assert set(data["charts"]) == {"map", "profiles"} and "vega_lite" in data["charts"]["map"]
+    geo = client.get("/segments/tiny.geojson?level=1").json()
+    assert geo["type"] == "FeatureCollection" and len(geo["features"]) == 30
+    assert {f["properties"]["segment"][0] for f in geo["features"]} == {"1", "2"}
+    assert all(len(f["properties"]["segment"]) == 2 for f in geo["features"])
+
+
+def test_renaming_a_cluster_needs_the_right_role(mapped: Place, client_for: Client) -> None:
+    analyst = client_for("analyst")
+    token = csrf_of(analyst.get("/segments/tiny").text)
+    done = analyst.post(
+        "/segments/tiny/rename",
+        data={"code": "1", "new_name": "Owner-occupied suburbs", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    names = {c["code"]: c["name"] for c in analyst.get("/segments/tiny.json").json()["clusters"]}
+    assert names["1"] == "Owner-occupied suburbs"
+    finance = client_for("finance")
+    token = (
+        csrf_of(finance.get("/segments/tiny").text)
+        if "csrf_token" in finance.get("/segments/tiny").text
+        else ""
+    )
+    refused = finance.post("/segments/tiny/rename", data={"code": "1", "new_name": "x", "csrf_token": token})
+    assert refused.status_code == 403
+
+
+def test_estate_page_access_and_geojson(mapped: Place, client_for: Client) -> None:
+    client = client_for("lead")
+    page = client.get("/estate?service=library&level=oa")
+    assert page.status_code == 200 and "Access to library" in page.text and "<svg" in page.text
+    data = client.get("/estate.json?service=library&level=oa").json()
+    assert data["sites"] == 3 and data["access"]["sites"] == 2
+    assert data["access"]["within"][-1]["share"] == 1.0 and len(data["access"]["areas"]) == 30
+    pairs = [{s["name"] for s in c["sites"]} for c in data["candidates"]["colocation"]]
+    assert {"Library", "Surgery"} in pairs
+    points = client.get("/estate/sites.geojson").json()
+    assert {f["properties"]["partner"] for f in points["features"]} == {"Council", "NHS"}
+    unknown = client.get("/estate.json?service=ferry&level=oa")
+    assert unknown.status_code == 422 and unknown.json()["error"]["code"] == "TP710"
