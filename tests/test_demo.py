@@ -13,6 +13,7 @@ from totalplace.integrity import check_place
 from totalplace.place import Place
 from totalplace.store.areas import list_areas, summary
 from totalplace.store.catalog import list_batches
+from totalplace.store.segments import clusters_of, get_segmentation, members_of
 from totalplace.store.users import user_by_name
 
 
@@ -20,7 +21,8 @@ def _content(directory: Path) -> list[object]:
     with Place.open(directory) as place, place.read() as conn:
         batches = [(b.kind, b.sha256, b.row_count, b.totals) for b in reversed(list_batches(conn))]
         areas = [(a.code, a.name, a.parent_code, a.population) for a in list_areas(conn)]
-    return [batches, areas]
+        segments = [(m.area_code, m.code) for m in members_of(conn, get_segmentation(conn, "northbridge").id)]
+    return [batches, areas, segments]
 
 
 def test_demo_is_realistic_and_deterministic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -41,7 +43,9 @@ def test_demo_is_realistic_and_deterministic(tmp_path: Path, monkeypatch: pytest
         with place.read() as conn:
             levels = summary(conn)
             assert user_by_name(conn, DEMO_USER).is_admin
-            payments = next(b for b in list_batches(conn) if b.partner_name == "Northbridge Council")
+            payments = next(
+                b for b in list_batches(conn) if b.partner_name == "Northbridge Council" and b.kind == "spend"
+            )
         assert {lvl: v["population"] for lvl, v in levels.items()} == dict.fromkeys(
             ("ward", "lsoa", "oa"), first.residents
         )
@@ -55,6 +59,8 @@ def test_demo_pools_have_history_settled_years_and_an_open_year(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from tests.engines.pool_support import identity_problems
+    from totalplace.engines.estate.access import service_access
+    from totalplace.engines.estate.candidates import candidates
     from totalplace.engines.pool.fund import list_funds
     from totalplace.engines.pool.report import statements
     from totalplace.store import ledger
@@ -75,3 +81,15 @@ def test_demo_pools_have_history_settled_years_and_an_open_year(
         for name in funds:
             assert identity_problems(place, name) == []
             assert all(s.reconciles for s in statements(place, name, "2024-25"))
+        # Census counts, a classification of every output area, and a public estate of a few hundred sites.
+        assert built.census_tables == 17 and 250 <= built.sites <= 400
+        with place.read() as conn:
+            segments = get_segmentation(conn, "northbridge")
+            clusters = clusters_of(conn, segments.id)
+        assert segments.levels == [4, 12] and len(segments.variables) == 50
+        assert sum(c.size for c in clusters if c.level == 0) == 750
+        access = service_access(place, "GP practice")
+        assert access.centres == {"population-weighted": 150, "boundary centre": 0}
+        assert access.bands[-1]["share"] == 1.0
+        found = candidates(place)
+        assert found["colocation"] and found["rationalisation"]

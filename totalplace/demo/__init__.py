@@ -9,8 +9,10 @@ the unissued E08999999 family so they can never be mistaken for real ONS codes.
 from __future__ import annotations
 
 import json
+import math
 import random
 import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +21,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from totalplace.datasets.importer import ImportRequest, import_file
-from totalplace.demo import spending
+from totalplace.demo import places, spending
 from totalplace.demo.pools import build_pools
 from totalplace.errors import PlaceExistsError
 from totalplace.governance.passwords import hash_password
@@ -70,6 +72,8 @@ class DemoSummary:
     partners: int = 0
     spending_lines: dict[str, int] = field(default_factory=dict)
     pools: dict[str, int] = field(default_factory=dict)
+    census_tables: int = 0
+    sites: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary with the login."""
@@ -81,6 +85,9 @@ class DemoSummary:
             "partners": self.partners,
             "spending_lines": self.spending_lines,
             "pools": self.pools,
+            "census_tables": self.census_tables,
+            "segmentation": "northbridge",
+            "sites": self.sites,
             "login": {"username": DEMO_USER, "password": DEMO_PASSWORD},
         }
 
@@ -91,7 +98,8 @@ class DemoSummary:
             f"{self.areas.get('ward', 0)} wards, {self.areas.get('lsoa', 0)} LSOAs and "
             f"{self.areas.get('oa', 0)} "
             f"output areas; {self.partners} partners; {sum(self.spending_lines.values()):,} spending lines; "
-            f"{len(self.pools)} pooled funds.\n"
+            f"{len(self.pools)} pooled funds; {self.census_tables} census tables and a segmentation; "
+            f"{self.sites} public sites.\n"
             f"Log in as {DEMO_USER} / {DEMO_PASSWORD}"
         )
 
@@ -304,9 +312,53 @@ def build_demo(
         )
         say("pooled funds")
         summary.pools = build_pools(place, rng)
+        _add_places(place, layers, rng, summary, say)
         with place.begin() as conn:
             _add_demo_users(conn, ids)
     return summary
+
+
+def _add_places(
+    place: Place,
+    layers: dict[str, list[dict[str, Any]]],
+    rng: random.Random,
+    summary: DemoSummary,
+    say: Callable[[str], None],
+) -> None:
+    """LSOA centres, census tables and a segmentation of the output areas, and the partners' sites."""
+    oas = []
+    for feature in layers["oa"]:
+        ring = feature["geometry"]["coordinates"][0]
+        (west, south), (east, north) = ring[0], ring[2]
+        km2 = (east - west) * 111.32 * math.cos(math.radians(south)) * (north - south) * 110.57
+        props = feature["properties"]
+        oas.append(
+            {
+                "code": props["code"],
+                "population": props["population"],
+                "parent": props["parent_code"],
+                "lon": (west + east) / 2,
+                "lat": (south + north) / 2,
+                "km2": km2,
+            }
+        )
+    import_file(
+        place,
+        places.lsoa_centres(oas),
+        ImportRequest("geography", None, "demo", options={"level": "lsoa", "update_only": "yes"}),
+        source_name="northbridge_lsoa_population_weighted_centres.csv",
+    )
+    with tempfile.TemporaryDirectory() as work:
+        summary.census_tables = places.add_census_and_segments(place, oas, rng, Path(work), say)[
+            "census_tables"
+        ]
+        keys = ("council", "nhs", "police", "fire", "dwp", "vcs")
+        partners = {key: name for key, (name, _kind) in zip(keys, PARTNERS, strict=True)}
+        lons = [o["lon"] for o in oas]
+        lats = [o["lat"] for o in oas]
+        summary.sites = places.add_estate(
+            place, partners, (min(lons), min(lats), max(lons), max(lats)), rng, Path(work), say
+        )
 
 
 def _add_demo_users(conn: Connection, ids: dict[str, int]) -> None:

@@ -85,10 +85,15 @@ def profile(
 def _describe(above: list[dict[str, Any]], below: list[dict[str, Any]]) -> str:
     parts = []
     if above:
-        parts.append("more " + ", ".join(f"{a['name'].lower()} ({a['index']:.0f})" for a in above))
+        parts.append("more " + ", ".join(f"{_lower(a['name'])} ({a['index']:.0f})" for a in above))
     if below:
-        parts.append("fewer " + ", ".join(f"{b['name'].lower()} ({b['index']:.0f})" for b in below))
+        parts.append("fewer " + ", ".join(f"{_lower(b['name'])} ({b['index']:.0f})" for b in below))
     return ("Compared with the place: " + "; ".join(parts) + ".") if parts else "Close to the place average."
+
+
+def _lower(name: str) -> str:
+    """ "Social rented" reads "social rented" mid-sentence; "NS-SeC" and "EU" keep their capitals."""
+    return name if len(name) > 1 and name[1].isupper() else name[:1].lower() + name[1:]
 
 
 def _suggest_name(code: str, above: list[dict[str, Any]]) -> str:
