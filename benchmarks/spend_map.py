@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import os
 import random
-import resource
 import tempfile
 import time
 from decimal import Decimal
@@ -29,6 +27,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from harness import run_child
 
 from totalplace.datasets.importer import ImportRequest, import_file
 from totalplace.engines.spendmap import build_spend_map, load_rules
@@ -82,25 +81,6 @@ def ours_map(path: Path, work: Path, ruleset: RuleSet) -> dict[str | None, int]:
     with place.analytics() as engine:
         spend = build_spend_map(engine, ruleset)
     return {r["theme"]: r["pence"] for r in spend.by_theme}
-
-
-def _timed(label: str, queue: Any, func: Any, *args: Any) -> None:
-    started = time.perf_counter()
-    result = func(*args)
-    seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    queue.put((label, seconds, peak, result))
-
-
-def run_child(label: str, func: Any, *args: Any) -> tuple[float, float, Any]:
-    """Run ``func`` in a fresh process; return its seconds, peak memory in MB, and result."""
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    child = context.Process(target=_timed, args=(label, queue, func, *args))
-    child.start()
-    _, seconds, peak, result = queue.get()
-    child.join()
-    return seconds, peak, result
 
 
 def generate(path: Path, rows: int, seed: int = 7) -> None:

@@ -77,6 +77,7 @@ class CensusFile:
     categories: list[str]
     areas: int = 0
     counts: int = 0
+    other_areas_ignored: int = 0
     problems: list[RowProblem] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
@@ -87,6 +88,7 @@ class CensusFile:
             "categories": len(self.categories),
             "areas": self.areas,
             "counts": self.counts,
+            "other_areas_ignored": self.other_areas_ignored,
         }
 
 
@@ -99,8 +101,14 @@ def census_to_csv(
     limits: ImportLimits,
     table: str | None = None,
     layout: Layout = "auto",
+    ignore_other_areas: bool = False,
+    allow_negative: bool = False,
 ) -> tuple[bytes, CensusFile]:
-    """The file as ``area_code,table,category,value`` CSV, or every problem in it as ImportRejectedError."""
+    """The file as ``area_code,table,category,value`` CSV, or every problem in it as ImportRejectedError.
+
+    ``ignore_other_areas`` skips (and counts) rows for areas the place does not have, for national files;
+    ``allow_negative`` accepts values below zero, for measures that are not counts (a change, a score).
+    """
     rows = read_source(data, name, limits).rows
     header_row, header = next(rows, (0, []))
     headers = [str(h).strip() for h in header]
@@ -115,10 +123,11 @@ def census_to_csv(
         )
     value_col = next((normal.index(h) for h in map(normalise_header, _VALUE_HEADERS) if h in normal), None)
     chosen = layout if layout != "auto" else ("long" if value_col is not None else "wide")
-    reader = _LongReader if chosen == "long" else _WideReader
-    return reader(name, headers, header_row, area_col, value_col, specs, known_areas, limits).convert(
-        rows, table
+    reader = (_LongReader if chosen == "long" else _WideReader)(
+        name, headers, header_row, area_col, value_col, specs, known_areas, limits
     )
+    reader.ignore_other_areas, reader.allow_negative = ignore_other_areas, allow_negative
+    return reader.convert(rows, table)
 
 
 class _Reader:
@@ -145,6 +154,8 @@ class _Reader:
         self.writer = csv.writer(self.out, lineterminator="\n")
         self.writer.writerow(("area_code", "table", "category", "value"))
         self.seen: dict[str, set[str]] = {}
+        self.ignore_other_areas = self.allow_negative = False
+        self.ignored: set[str] = set()
 
     def problem(self, code: str, row: int, column: str, value: str, message: str) -> None:
         if len(self.problems) < self.limits.max_problems:
@@ -155,6 +166,9 @@ class _Reader:
         column = self.headers[self.area_col]
         if not GSS_CODE.fullmatch(code):
             self.problem(codes.BAD_CODE, row, column, code, f"{code!r} is not an area code like E00030771")
+            return None
+        if code not in self.known_areas and self.ignore_other_areas:
+            self.ignored.add(code)
             return None
         if code not in self.known_areas:
             self.problem(
@@ -174,7 +188,7 @@ class _Reader:
         except CellError as exc:
             self.problem(codes.BAD_NUMBER, row, column, str(raw), str(exc))
             return None
-        if value < 0:
+        if value < 0 and not self.allow_negative:
             self.problem(codes.NEGATIVE_COUNT, row, column, str(raw), "a census count cannot be negative")
             return None
         return value
@@ -232,11 +246,17 @@ class _Reader:
                     + (f" or {len(gaps) - 1} more" if gaps[1:] else ""),
                 )
         if not self.seen and not self.problems:
-            self.problem(codes.NO_DATA_ROWS, self.header_row, "", "", "the table has no rows of counts")
+            message = (
+                f"none of the file's {len(self.ignored):,} areas is one of the place's"
+                if self.ignored
+                else "the table has no rows of counts"
+            )
+            self.problem(codes.NO_DATA_ROWS, self.header_row, "", "", message)
         if self.problems:
             raise ImportRejectedError(self.name, self.problems)
         result = CensusFile(table, self.layout, categories, len(self.seen))
         result.counts = sum(len(v) for v in self.seen.values())
+        result.other_areas_ignored = len(self.ignored)
         return self.out.getvalue().encode("utf-8"), result
 
     def convert(

@@ -80,8 +80,9 @@ def kmeans(data: FloatArray, k: int, *, starts: int, seed: int) -> KMeansRun:
             np.zeros(len(data), dtype=np.int64), data.mean(axis=0, keepdims=True), _wcss1(data), 1
         )
     model = KMeans(n_clusters=k, init="random", n_init=starts, random_state=seed, algorithm="lloyd")
-    labels = model.fit_predict(data).astype(np.int64)
-    return KMeansRun(labels, model.cluster_centers_, float(model.inertia_), starts)
+    # Range-standardised values lie in 0-1, where single precision is ample; it halves time and memory.
+    labels = model.fit_predict(data.astype(np.float32)).astype(np.int64)
+    return KMeansRun(labels, model.cluster_centers_.astype(np.float64), float(model.inertia_), starts)
 
 
 def _wcss1(data: FloatArray) -> float:

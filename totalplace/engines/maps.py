@@ -1,0 +1,176 @@
+"""Measures by small area for the map: anything the place knows about its areas, shaded on one choropleth.
+
+A measure is named by a key:
+
+- ``population``: the area's population;
+- ``measure:SET:COLUMN``: a figure imported with ``totalplace measures import`` (deprivation ranks, an
+  indicator, anything by area code);
+- ``variable:SPEC:CODE``: a classification variable derived from the census tables (e.g.
+  ``variable:oac2021:v42``, social rented households);
+- ``segment:NAME``: the cluster of a segmentation (a class, not an amount);
+- ``access:SERVICE``: the distance in metres to the nearest site offering the service.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from totalplace.datasets.census import CensusTableSpec, census_to_csv
+from totalplace.datasets.importer import ImportRequest, ImportResult, import_file
+from totalplace.datasets.limits import ImportLimits
+from totalplace.datasets.source import read_path
+from totalplace.engines.estate.access import service_access
+from totalplace.engines.segment.run import variables_for
+from totalplace.engines.segment.spec import PACKAGED, load_spec
+from totalplace.errors import InvalidInputError, NotFoundError
+from totalplace.store.areas import list_areas
+from totalplace.store.segments import clusters_of, get_segmentation, list_segmentations, members_of
+
+if TYPE_CHECKING:
+    from totalplace.place import Place
+
+
+@dataclass(frozen=True)
+class AreaMeasure:
+    """One value per area code, what it is, and whether it is a class rather than an amount."""
+
+    key: str
+    title: str
+    level: str
+    values: dict[str, Any]
+    categorical: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {
+            "key": self.key,
+            "title": self.title,
+            "level": self.level,
+            "categorical": self.categorical,
+            "values": self.values,
+        }
+
+
+def import_measures(
+    place: Place, path: Path, *, name: str, columns: list[str], level: str, actor: str = "system"
+) -> tuple[ImportResult, dict[str, object]]:
+    """Import columns of figures by area code (e.g. IMD deciles); rows for other areas are skipped."""
+    if not columns:
+        raise InvalidInputError("name the columns to import with --column", hint='e.g. --column "IMD Decile"')
+    with place.read() as conn:
+        known = {a.code for a in list_areas(conn, level)}
+    if not known:
+        raise InvalidInputError(f"the place has no {level} areas", hint="import its geography first")
+    limits = ImportLimits.from_settings()
+    wanted = frozenset(columns)
+    body, info = census_to_csv(
+        read_path(path, limits),
+        path.name,
+        specs=CensusTableSpec({name: wanted}, {name: wanted}),
+        known_areas=known,
+        limits=limits,
+        table=name,
+        layout="wide",
+        ignore_other_areas=True,
+        allow_negative=True,
+    )
+    result = import_file(
+        place, body, ImportRequest("census", None, actor), source_name=f"{path.name} [{name}]", limits=limits
+    )
+    return result, info.to_dict()
+
+
+def available(place: Place) -> list[dict[str, str]]:
+    """The measures the place can map now, as {key, title}."""
+    out = [{"key": "population", "title": "Population"}]
+    with place.analytics() as engine:
+        pairs = engine.query('select distinct "table", category from census order by 1, 2').to_pylist()
+    spec_tables = {t for name in PACKAGED for t in load_spec(name).tables}
+    out += [
+        {"key": f"measure:{p['table']}:{p['category']}", "title": f"{p['category']} ({p['table']})"}
+        for p in pairs
+        if p["table"] not in spec_tables
+    ]
+    if any(p["table"] in spec_tables for p in pairs):
+        spec = load_spec("oac2021")
+        out += [{"key": f"variable:oac2021:{v.code}", "title": f"{v.name} (%)"} for v in spec.variables]
+    with place.read() as conn:
+        out += [
+            {"key": f"segment:{s.name}", "title": f"Segments: {s.title}"} for s in list_segmentations(conn)
+        ]
+    return out
+
+
+def measure(place: Place, key: str, *, level: str = "lsoa") -> AreaMeasure:
+    """The values of the measure named by ``key`` (see the module's docstring)."""
+    kind, _, rest = key.partition(":")
+    if kind == "population":
+        with place.read() as conn:
+            values = {a.code: a.population for a in list_areas(conn, level) if a.population is not None}
+        return AreaMeasure(key, "Population", level, values)
+    if kind == "measure":
+        table, _, column = rest.partition(":")
+        with place.analytics() as engine:
+            engine.register_table("wanted", _wanted(table, column))
+            rows = engine.query(
+                "select c.area_code, c.value from census c "
+                'join wanted w on c."table" = w.t and c.category = w.c '
+                'join (select "table", max(batch_id) as b from census group by 1) latest '
+                'on latest."table" = c."table" and latest.b = c.batch_id'
+            ).to_pylist()
+        if not rows:
+            raise NotFoundError(f"no measure {rest!r}", hint="see the list on /map, or import one")
+        with place.read() as conn:
+            levels = {a.code: a.level for a in list_areas(conn)}
+        return AreaMeasure(
+            key,
+            f"{column} ({table})",
+            levels.get(rows[0]["area_code"], level),
+            {r["area_code"]: r["value"] for r in rows},
+        )
+    if kind == "variable":
+        spec_name, _, code = rest.partition(":")
+        spec = load_spec(spec_name)
+        matrix = variables_for(place, spec)
+        if code not in matrix.codes:
+            raise NotFoundError(
+                f"{spec_name} has no derived variable {code!r}", hint=f"variables: {', '.join(matrix.codes)}"
+            )
+        variable = next(v for v in matrix.variables if v.code == code)
+        return AreaMeasure(
+            key,
+            variable.name,
+            spec.level,
+            dict(zip(matrix.areas, matrix.column(code).round(2).tolist(), strict=True)),
+        )
+    if kind == "segment":
+        with place.read() as conn:
+            seg = get_segmentation(conn, rest)
+            clusters = {c.code: c for c in clusters_of(conn, seg.id)}
+            members = members_of(conn, seg.id)
+        top = {m.area_code: _top(m.code, clusters) for m in members}
+        return AreaMeasure(key, seg.title, seg.level, top, categorical=True)
+    if kind == "access":
+        access = service_access(place, rest, level=level)
+        return AreaMeasure(
+            key, f"Metres to the nearest {rest}", level, {a["code"]: a["distance_m"] for a in access.areas}
+        )
+    raise InvalidInputError(
+        f"unknown measure {key!r}",
+        hint="measures look like population, measure:SET:COLUMN, variable:oac2021:v42, "
+        "segment:NAME or access:SERVICE",
+    )
+
+
+def _top(code: str, clusters: dict[str, Any]) -> str:
+    while clusters.get(code) is not None and clusters[code].parent_code:
+        code = clusters[code].parent_code
+    return code
+
+
+def _wanted(table: str, column: str) -> Any:
+    import pyarrow as pa
+
+    return pa.table({"t": [table], "c": [column]})
