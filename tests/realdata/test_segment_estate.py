@@ -17,6 +17,7 @@ from totalplace.datasets.importer import ImportRequest, import_file
 from totalplace.engines.estate.access import service_access
 from totalplace.engines.estate.candidates import candidates
 from totalplace.engines.estate.sites import import_sites
+from totalplace.engines.maps import import_measures, measure
 from totalplace.engines.segment.assign import centroids_csv, read_centroids
 from totalplace.engines.segment.census import import_census
 from totalplace.engines.segment.run import (
@@ -28,6 +29,7 @@ from totalplace.engines.segment.run import (
 from totalplace.engines.segment.spec import load_spec
 from totalplace.errors import InvalidInputError
 from totalplace.place import Place
+from totalplace.reports.area_map import area_map
 from totalplace.store.areas import centres
 from totalplace.store.partners import add_partner
 from totalplace.store.segments import clusters_of, members_of
@@ -255,3 +257,20 @@ def test_trafford_candidates_have_evidence(estate: Place) -> None:
     assert all("m apart" in c["evidence"] for c in found["colocation"])
     assert all(c["max_distance_after_m"] <= 1600 for c in found["rationalisation"])
     json.dumps(found)
+
+
+def test_deprivation_deciles_by_lsoa_on_the_map(trafford: Place) -> None:
+    """The IMD 2019 file covers all of England's 2011 LSOAs; Trafford's are picked out, the rest skipped."""
+    _, info = import_measures(
+        trafford,
+        need("imd2019/iod2019_file1_imd_rank_decile_lsoa.csv.gz"),
+        name="imd2019",
+        columns=["Index of Multiple Deprivation (IMD) Decile"],
+        level="lsoa",
+    )
+    # 137 of Trafford's 139 LSOAs kept their 2011 codes in 2021; two were split and have new codes.
+    assert info["areas"] == 137 and info["other_areas_ignored"] == 32_844 - 137
+    deciles = measure(trafford, "measure:imd2019:Index of Multiple Deprivation (IMD) Decile")
+    assert set(deciles.values.values()) <= set(range(1, 11)) and min(deciles.values.values()) == 1
+    chart = area_map(trafford, deciles)
+    assert chart is not None and chart.svg.count("<path") >= 137

@@ -93,3 +93,15 @@ def test_estate_page_access_and_geojson(mapped: Place, client_for: Client) -> No
     assert {f["properties"]["partner"] for f in points["features"]} == {"Council", "NHS"}
     unknown = client.get("/estate.json?service=ferry&level=oa")
     assert unknown.status_code == 422 and unknown.json()["error"]["code"] == "TP710"
+
+
+def test_map_page_for_any_measure(mapped: Place, client_for: Client) -> None:
+    client = client_for("auditor")
+    page = client.get("/map?measure=segment:tiny&level=oa&sites=1")
+    assert page.status_code == 200 and "<svg" in page.text and "Segments: " in page.text
+    data = client.get("/map.json?measure=population&level=oa").json()
+    assert data["areas"] == 30 and data["summary"]["min"] == 300
+    assert any(m["key"] == "segment:tiny" for m in data["measures"])
+    geo = client.get("/map.geojson?measure=access:library&level=oa").json()
+    assert len(geo["features"]) == 30 and all(f["properties"]["value"] >= 0 for f in geo["features"])
+    assert client.get("/map.json?measure=nonsense").status_code == 400

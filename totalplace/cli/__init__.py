@@ -10,6 +10,7 @@ from totalplace import settings
 from totalplace.cli.common import with_output, with_place
 from totalplace.cli.data_cmds import datasets_group, geography_group, import_group, query_cmd
 from totalplace.cli.estate_cmds import estate_group
+from totalplace.cli.map_cmds import map_cmd, measures_group
 from totalplace.cli.output import Output, console, report_error
 from totalplace.cli.place_cmds import (
     audit_group,
@@ -92,6 +93,8 @@ for command in (
     census_group,
     segment_group,
     estate_group,
+    measures_group,
+    map_cmd,
     audit_group,
     check_cmd,
     settings_cmd,

@@ -40,6 +40,9 @@ AREA_HEADERS: Final = (
     "output area code",
     "lsoa21cd",
     "lsoa11cd",
+    "lsoa code",
+    "lsoa code 2011",
+    "lsoa code 2021",
     "code",
 )
 _LONG_STANDARD: Final = {
@@ -103,6 +106,7 @@ def census_to_csv(
     layout: Layout = "auto",
     ignore_other_areas: bool = False,
     allow_negative: bool = False,
+    area_column: str | None = None,
 ) -> tuple[bytes, CensusFile]:
     """The file as ``area_code,table,category,value`` CSV, or every problem in it as ImportRejectedError.
 
@@ -113,12 +117,13 @@ def census_to_csv(
     header_row, header = next(rows, (0, []))
     headers = [str(h).strip() for h in header]
     normal = [normalise_header(h) for h in headers]
-    area_col = next((normal.index(h) for h in map(normalise_header, AREA_HEADERS) if h in normal), None)
+    names = (area_column,) if area_column else AREA_HEADERS
+    area_col = next((normal.index(h) for h in map(normalise_header, names) if h in normal), None)
     if area_col is None:
         codes.reject(
             name,
             codes.MISSING_COLUMN,
-            "no area code column (area_code, OA21CD, OA11CD, geography code)",
+            f"no area code column ({area_column or 'area_code, OA21CD, OA11CD, LSOA code, geography code'})",
             row=header_row,
         )
     value_col = next((normal.index(h) for h in map(normalise_header, _VALUE_HEADERS) if h in normal), None)

@@ -54,7 +54,14 @@ class AreaMeasure:
 
 
 def import_measures(
-    place: Place, path: Path, *, name: str, columns: list[str], level: str, actor: str = "system"
+    place: Place,
+    path: Path,
+    *,
+    name: str,
+    columns: list[str],
+    level: str,
+    code_column: str | None = None,
+    actor: str = "system",
 ) -> tuple[ImportResult, dict[str, object]]:
     """Import columns of figures by area code (e.g. IMD deciles); rows for other areas are skipped."""
     if not columns:
@@ -75,6 +82,7 @@ def import_measures(
         layout="wide",
         ignore_other_areas=True,
         allow_negative=True,
+        area_column=code_column,
     )
     result = import_file(
         place, body, ImportRequest("census", None, actor), source_name=f"{path.name} [{name}]", limits=limits
@@ -93,9 +101,12 @@ def available(place: Place) -> list[dict[str, str]]:
         for p in pairs
         if p["table"] not in spec_tables
     ]
-    if any(p["table"] in spec_tables for p in pairs):
-        spec = load_spec("oac2021")
-        out += [{"key": f"variable:oac2021:{v.code}", "title": f"{v.name} (%)"} for v in spec.variables]
+    if any(p["table"] in load_spec("oac2021").tables for p in pairs):
+        matrix = variables_for(place, load_spec("oac2021"))
+        out += [
+            {"key": f"variable:oac2021:{v.code}", "title": f"{v.name} ({v.measure})"}
+            for v in matrix.variables
+        ]
     with place.read() as conn:
         out += [
             {"key": f"segment:{s.name}", "title": f"Segments: {s.title}"} for s in list_segmentations(conn)

@@ -13,7 +13,16 @@ from starlette.middleware.sessions import SessionMiddleware
 from totalplace import settings
 from totalplace.errors import TotalplaceError
 from totalplace.place import Place
-from totalplace.web import auth_routes, estate_pages, pages, pool_pages, segment_pages, spend_pages, upload
+from totalplace.web import (
+    auth_routes,
+    estate_pages,
+    map_pages,
+    pages,
+    pool_pages,
+    segment_pages,
+    spend_pages,
+    upload,
+)
 from totalplace.web.render import page
 from totalplace.web.session import LoginRequiredError
 
@@ -45,6 +54,7 @@ def create_app(place: Place) -> FastAPI:
     app.include_router(pool_pages.router)
     app.include_router(segment_pages.router)
     app.include_router(estate_pages.router)
+    app.include_router(map_pages.router)
 
     @app.exception_handler(TotalplaceError)
     async def handle_error(request: Request, error: TotalplaceError) -> Response:

@@ -1,0 +1,87 @@
+"""Area measures: imported figures (other areas skipped), derived variables, segments and access, on one map."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.engines.segment_support import SPEC_YAML, add_oas, age_wide_csv, density_long_csv, tenure_long_csv
+from totalplace.engines.estate.sites import import_sites
+from totalplace.engines.maps import available, import_measures, measure
+from totalplace.engines.segment.census import import_census
+from totalplace.engines.segment.run import BuildRequest, build_segmentation
+from totalplace.engines.segment.spec import load_spec
+from totalplace.errors import ImportRejectedError, InvalidInputError, NotFoundError
+from totalplace.place import Place
+from totalplace.reports.area_map import area_map
+
+
+@pytest.fixture
+def mapped(sqlite_place: Place, tmp_path: Path) -> Place:
+    codes = add_oas(sqlite_place, tmp_path, 20)
+    spec_path = tmp_path / "tiny.yaml"
+    spec_path.write_text(SPEC_YAML, encoding="utf-8")
+    spec = load_spec(spec_path)
+    for name, text in (
+        ("t.csv", tenure_long_csv(codes)),
+        ("a.csv", age_wide_csv(codes)),
+        ("d.csv", density_long_csv(codes)),
+    ):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        import_census(sqlite_place, tmp_path / name, spec)
+    build_segmentation(sqlite_place, spec, BuildRequest("tiny", [2], seed=1, starts=3), actor="t")
+    deprivation = tmp_path / "imd.csv"
+    deprivation.write_text(
+        "LSOA code (2011),Name,IMD Decile,Change\n"
+        + "".join(f"{c},Area,{1 + i % 10},{-i}\n" for i, c in enumerate(codes))
+        + "E01999999,Elsewhere,5,0\nE01999998,Elsewhere,6,0\n",
+        encoding="utf-8",
+    )
+    result, info = import_measures(
+        sqlite_place, deprivation, name="imd", columns=["IMD Decile", "Change"], level="oa"
+    )
+    assert result.status == "imported" and info["areas"] == 20 and info["other_areas_ignored"] == 2
+    sites = tmp_path / "sites.csv"
+    sites.write_text("name,type,lon,lat\nLibrary,library,-2.395,53.401\n", encoding="utf-8")
+    import_sites(sqlite_place, sites, partner="Council")
+    return sqlite_place
+
+
+def test_imported_measures_with_negatives_and_other_areas_skipped(mapped: Place) -> None:
+    decile = measure(mapped, "measure:imd:IMD Decile")
+    assert decile.level == "oa" and len(decile.values) == 20 and decile.values["E00900003"] == 4
+    assert measure(mapped, "measure:imd:Change").values["E00900005"] == -5
+    with pytest.raises(NotFoundError):
+        measure(mapped, "measure:imd:Nothing")
+
+
+def test_a_measures_file_with_no_area_of_the_place_is_refused(mapped: Place, tmp_path: Path) -> None:
+    path = tmp_path / "elsewhere.csv"
+    path.write_text("code,score\nE01999999,3\n", encoding="utf-8")
+    with pytest.raises(ImportRejectedError, match="none of the file's 1 areas"):
+        import_measures(mapped, path, name="x", columns=["score"], level="oa")
+    with pytest.raises(InvalidInputError):
+        import_measures(mapped, path, name="x", columns=[], level="oa")
+
+
+def test_variables_segments_population_and_access(mapped: Place) -> None:
+    segments = measure(mapped, "segment:tiny")
+    assert segments.categorical and set(segments.values.values()) == {"1", "2"}
+    assert len(measure(mapped, "population", level="oa").values) == 20
+    distance = measure(mapped, "access:library", level="oa")
+    assert min(distance.values.values()) < 200
+    keys = {m["key"] for m in available(mapped)}
+    assert {"population", "measure:imd:IMD Decile", "segment:tiny"} <= keys
+    with pytest.raises(InvalidInputError, match="unknown measure"):
+        measure(mapped, "colour")
+
+
+def test_any_measure_draws_as_a_choropleth(mapped: Place) -> None:
+    for key in ("measure:imd:IMD Decile", "segment:tiny", "population"):
+        chart = area_map(
+            mapped,
+            measure(mapped, key, level="oa"),
+            [{"lon": -2.395, "lat": 53.401, "name": "L", "partner": "Council"}],
+        )
+        assert chart is not None and "<svg" in chart.svg

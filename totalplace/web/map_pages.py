@@ -1,0 +1,66 @@
+"""The map page: any measure the place knows, shaded by small area, with the partners' sites if asked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+
+from totalplace.engines.estate.sites import load_sites
+from totalplace.engines.maps import AreaMeasure, available, measure
+from totalplace.governance.roles import Principal
+from totalplace.place import Place
+from totalplace.reports.area_map import area_features, area_map
+from totalplace.web.render import twin
+from totalplace.web.session import current_principal
+
+router = APIRouter()
+
+
+def _place(request: Request) -> Place:
+    place: Place = request.app.state.place
+    return place
+
+
+def _measure(request: Request) -> AreaMeasure:
+    key = request.query_params.get("measure") or "population"
+    return measure(_place(request), key, level=request.query_params.get("level") or "lsoa")
+
+
+@router.get("/map.geojson")
+def map_geojson(request: Request) -> Response:
+    """The measure's areas as GeoJSON, each with its ``value``."""
+    current_principal(request).require("datasets.read")
+    features = area_features(_place(request), _measure(request))
+    return JSONResponse(
+        {"type": "FeatureCollection", "features": features}, media_type="application/geo+json"
+    )
+
+
+@twin(router, "/map", "map.html")
+def area_measure_map(request: Request, principal: Principal) -> dict[str, Any]:
+    """A choropleth of ``?measure=KEY`` (default population) at ``?level=``; ``?sites=1`` adds the sites."""
+    principal.require("datasets.read")
+    place = _place(request)
+    found = _measure(request)
+    points = None
+    if request.query_params.get("sites") == "1":
+        with place.analytics() as engine:
+            points = [
+                {"lon": s.lon, "lat": s.lat, "name": f"{s.name} ({s.type})", "partner": s.partner}
+                for s in load_sites(engine)
+            ]
+    chart = area_map(place, found, points)
+    values = [v for v in found.values.values() if isinstance(v, int | float)]
+    return {
+        "measure": {k: v for k, v in found.to_dict().items() if k != "values"},
+        "areas": len(found.values),
+        "summary": None
+        if found.categorical or not values
+        else {"min": min(values), "max": max(values), "mean": sum(values) / len(values)},
+        "values": found.values,
+        "measures": available(place),
+        "sites": points is not None,
+        "_charts": {"map": chart} if chart else {},
+    }
