@@ -161,7 +161,7 @@ def measure(place: Place, key: str, *, level: str = "lsoa") -> AreaMeasure:
             seg = get_segmentation(conn, rest)
             clusters = {c.code: c for c in clusters_of(conn, seg.id)}
             members = members_of(conn, seg.id)
-        top = {m.area_code: _top(m.code, clusters) for m in members}
+        top = {m.area_code: clusters[_top(m.code, clusters)].label for m in members}
         return AreaMeasure(key, seg.title, seg.level, top, categorical=True)
     if kind == "access":
         access = service_access(place, rest, level=level)

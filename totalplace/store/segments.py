@@ -67,6 +67,11 @@ class ClusterRow:
     profile: dict[str, Any]
     centroid: list[float] | None
 
+    @property
+    def label(self) -> str:
+        """The code and a short name, for a map's legend ("2 Older terraces")."""
+        return f"{self.code} {self.name.removeprefix(f'Cluster {self.code}: ')}"[:48]
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
         return {

@@ -70,6 +70,7 @@ def segment_features(place: Place, seg: SegmentationRow, level: int) -> list[dic
         outlines = area_store.boundaries(conn, seg.level)
     labels = _labels(place, seg, clusters, level)
     names = {c.code: c.name for c in clusters}
+    legend = {c.code: c.label for c in clusters}
     return [
         {
             "type": "Feature",
@@ -79,6 +80,7 @@ def segment_features(place: Place, seg: SegmentationRow, level: int) -> list[dic
                 "name": name,
                 "segment": labels[code],
                 "segment_name": names.get(labels[code], labels[code]),
+                "label": legend.get(labels[code], labels[code]),
             },
         }
         for code, name, _, geometry in outlines
@@ -94,7 +96,7 @@ def _charts(
     if features:
         charts["map"] = choropleth(
             features,
-            value="segment",
+            value="label",
             title=f"{seg.name}, level {level + 1}",
             value_title="cluster",
             categorical=True,
