@@ -105,3 +105,35 @@ def test_map_page_for_any_measure(mapped: Place, client_for: Client) -> None:
     geo = client.get("/map.geojson?measure=access:library&level=oa").json()
     assert len(geo["features"]) == 30 and all(f["properties"]["value"] >= 0 for f in geo["features"])
     assert client.get("/map.json?measure=nonsense").status_code == 400
+
+
+def test_census_tables_and_sites_upload_through_the_form(mapped: Place, client_for: Client) -> None:
+    client = client_for("lead")
+    token = csrf_of(client.get("/datasets/upload").text)
+    tenure = load_spec("oac2021").tables["household_tenure"].categories
+    codes = [f"E00{900000 + i:06d}" for i in range(30)]
+    body = "area_code,household_tenure,value\n" + "".join(
+        f"{c},{t},{i}\n" for c in codes for i, t in enumerate(tenure)
+    )
+    done = client.post(
+        "/datasets/upload",
+        data={"kind": "census", "csrf_token": token},
+        files={"file": ("tenure.csv", body.encode(), "text/csv")},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    grid = "name,lon,lat\nDepot,376680,387959\n"
+    refused = client.post(
+        "/datasets/upload",
+        data={"kind": "assets", "partner": "Council", "asset_type": "depot", "csrf_token": token},
+        files={"file": ("depots.csv", grid.encode(), "text/csv")},
+    )
+    assert refused.status_code == 422 and "TP545" in refused.text and "--crs bng" in refused.text
+    fine = client.post(
+        "/datasets/upload",
+        data={"kind": "assets", "partner": "Council", "asset_type": "depot", "csrf_token": token},
+        files={"file": ("depots.csv", b"name,lon,lat\nDepot,-2.39,53.41\n", "text/csv")},
+        follow_redirects=False,
+    )
+    assert fine.status_code == 303
+    assert client.get("/estate.json").json()["types"]["depot"] == 1
