@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 from sqlalchemy import create_engine, text
 
+from totalplace.cli import cli
 from totalplace.place import Place
 from totalplace.store.partners import add_partner
 
@@ -88,3 +90,19 @@ def sqlite_place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pl
     p = make_place(tmp_path / "place")
     yield p
     p.close()
+
+
+Invoke = Callable[..., Result]
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Invoke:
+    """Run the CLI in-process on a place at tmp_path/place (SQLite)."""
+    monkeypatch.delenv("TOTALPLACE_DATABASE_URL", raising=False)
+    monkeypatch.setenv("TOTALPLACE_PLACE", str(tmp_path / "place"))
+    runner = CliRunner()
+
+    def invoke(*args: str, stdin: str | None = None) -> Result:
+        return runner.invoke(cli, list(args), input=stdin, catch_exceptions=False)
+
+    return invoke

@@ -3,29 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
 
+from tests.conftest import Invoke
 from tests.datasets.files import GOOD_ROWS, HEADER
 from totalplace.cli import cli
-
-Invoke = Callable[..., Result]
-
-
-@pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Invoke:
-    monkeypatch.delenv("TOTALPLACE_DATABASE_URL", raising=False)
-    monkeypatch.setenv("TOTALPLACE_PLACE", str(tmp_path / "place"))
-    runner = CliRunner()
-
-    def invoke(*args: str, stdin: str | None = None) -> Result:
-        return runner.invoke(cli, list(args), input=stdin, catch_exceptions=False)
-
-    return invoke
 
 
 def _json(result: Result) -> Any:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from click.testing import Result
 
-from tests.test_cli import Invoke, run  # noqa: F401 - the fixture
+from tests.conftest import Invoke
 from totalplace.engines.pool.files import load_agreement
 from totalplace.errors import AgreementInvalidError
 
@@ -38,7 +38,7 @@ def _json(result: Result) -> Any:
     return json.loads(result.stdout)
 
 
-def test_pool_from_agreement_to_statement(run: Invoke, tmp_path: Path) -> None:  # noqa: F811
+def test_pool_from_agreement_to_statement(run: Invoke, tmp_path: Path) -> None:
     assert run("init", str(tmp_path / "place"), "--name", "Testshire").exit_code == 0
     for name, kind in (("Council", "local_authority"), ("NHS", "nhs")):
         assert run("partner", "add", name, "--kind", kind).exit_code == 0
@@ -125,7 +125,7 @@ def test_pool_from_agreement_to_statement(run: Invoke, tmp_path: Path) -> None: 
     assert [t["key"] for t in ledger] == ["fix"]
 
 
-def test_a_refused_agreement_names_line_and_field(run: Invoke, tmp_path: Path) -> None:  # noqa: F811
+def test_a_refused_agreement_names_line_and_field(run: Invoke, tmp_path: Path) -> None:
     assert run("init", str(tmp_path / "place"), "--name", "Testshire").exit_code == 0
     bad = AGREEMENT.replace('cash: "400,000.00"', "cash: 400000.50").replace("host: Council", "host: Fire")
     (tmp_path / "bad.yaml").write_text(bad)

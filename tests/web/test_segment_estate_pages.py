@@ -57,6 +57,8 @@ def test_segment_pages_and_twins(mapped: Place, client_for: Client) -> None:
     assert geo["type"] == "FeatureCollection" and len(geo["features"]) == 30
     assert {f["properties"]["segment"][0] for f in geo["features"]} == {"1", "2"}
     assert all(len(f["properties"]["segment"]) == 2 for f in geo["features"])
+    pdf = client.get("/segments/tiny.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
 
 
 def test_renaming_a_cluster_needs_the_right_role(mapped: Place, client_for: Client) -> None:

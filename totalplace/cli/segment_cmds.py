@@ -326,6 +326,28 @@ def segment_export(
     )
 
 
+@segment_group.command("report")
+@click.argument("name")
+@click.option("--pdf", "pdf_out", type=click.Path(path_type=Path, dir_okay=False), default=None)
+@click.option("--html", "html_out", type=click.Path(path_type=Path, dir_okay=False), default=None)
+@with_place
+def segment_report(place: Place, out: Output, name: str, pdf_out: Path | None, html_out: Path | None) -> None:
+    """Write the segmentation as a report for partners: maps and profiles of each level, and the clusters."""
+    from totalplace.reports.segment_report import segment_report_html
+    from totalplace.reports.statement import to_pdf
+
+    if pdf_out is None and html_out is None:
+        raise click.BadParameter("say where to write it", param_hint="--pdf FILE or --html FILE")
+    with out.progress("drawing the report"):
+        html = segment_report_html(place, name)
+        if html_out is not None:
+            html_out.write_text(html, encoding="utf-8")
+        if pdf_out is not None:
+            pdf_out.write_bytes(to_pdf(html))
+    written = [str(p) for p in (pdf_out, html_out) if p is not None]
+    out.emit({"written": written}, lambda: console.print(f"wrote {', '.join(written)}"))
+
+
 def _show(place: Place, out: Output, seg: SegmentationRow, *, with_areas: bool = False) -> None:
     with place.read() as conn:
         clusters = clusters_of(conn, seg.id)
