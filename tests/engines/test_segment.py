@@ -25,7 +25,13 @@ from totalplace.engines.segment.run import (
     variables_for,
 )
 from totalplace.engines.segment.spec import SegmentSpec, load_spec
-from totalplace.errors import ConflictError, ImportRejectedError, InvalidInputError, SpecInvalidError
+from totalplace.errors import (
+    ConflictError,
+    ImportRejectedError,
+    InvalidInputError,
+    SegmentationError,
+    SpecInvalidError,
+)
 from totalplace.place import Place
 from totalplace.store.segments import clusters_of, members_of, rename_cluster
 
@@ -147,6 +153,13 @@ def test_transform_is_asinh_then_range_scaled() -> None:
     assert (scaled[:, 1] == 0).all(), "a constant variable carries nothing"
     again, _ = transform(values, ["a", "b"], ranges)
     assert np.allclose(again, scaled)
+
+
+def test_identical_areas_cannot_make_more_clusters_than_they_differ() -> None:
+    data = np.array([[0.1, 0.2]] * 5 + [[0.9, 0.8]] * 5)
+    assert set(build_hierarchy(data, [2], starts=2, seed=1).codes[0]) == {"1", "2"}
+    with pytest.raises(SegmentationError, match="only 2 distinct"):
+        build_hierarchy(data, [3], starts=2, seed=1)
 
 
 def test_split_shares_clusters_by_spread() -> None:

@@ -57,6 +57,9 @@ def test_segment_pages_and_twins(mapped: Place, client_for: Client) -> None:
     assert geo["type"] == "FeatureCollection" and len(geo["features"]) == 30
     assert {f["properties"]["segment"][0] for f in geo["features"]} == {"1", "2"}
     assert all(len(f["properties"]["segment"]) == 2 for f in geo["features"])
+    # No oac2021 table is imported yet, and the web reads no specification from a path.
+    assert client.get("/segments-diagnose.json?spec=oac2021&k=2-3").status_code == 422
+    assert client.get("/segments-diagnose.json?spec=/etc/passwd").status_code == 400
     pdf = client.get("/segments/tiny.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
 
@@ -115,7 +118,7 @@ def test_census_tables_and_sites_upload_through_the_form(mapped: Place, client_f
     tenure = load_spec("oac2021").tables["household_tenure"].categories
     codes = [f"E00{900000 + i:06d}" for i in range(30)]
     body = "area_code,household_tenure,value\n" + "".join(
-        f"{c},{t},{i}\n" for c in codes for i, t in enumerate(tenure)
+        f"{c},{t},{i + (n * (i + 1)) % 7}\n" for n, c in enumerate(codes) for i, t in enumerate(tenure)
     )
     done = client.post(
         "/datasets/upload",
@@ -139,3 +142,6 @@ def test_census_tables_and_sites_upload_through_the_form(mapped: Place, client_f
     )
     assert fine.status_code == 303
     assert client.get("/estate.json").json()["types"]["depot"] == 1
+    diagnosed = client.get("/segments-diagnose.json?spec=oac2021&k=2-3&starts=2").json()
+    assert [r["k"] for r in diagnosed["diagnostics"]] == [2, 3] and "diagnostics" in diagnosed["charts"]
+    assert "<svg" in client.get("/segments-diagnose?k=2-3&starts=2").text

@@ -189,3 +189,17 @@ def index_heatmap(rows: list[dict[str, Any]], *, title: str) -> RenderedChart:
         )
     )
     return render(chart, title)
+
+
+def diagnostics_chart(rows: list[dict[str, Any]], *, title: str) -> RenderedChart:
+    """Within-cluster sum of squares (the elbow) and mean silhouette for each k, side by side."""
+    base = alt.Chart(alt.Data(values=rows)).encode(x=alt.X("k:O", title="k"))  # type: ignore[no-untyped-call]
+    wcss = base.mark_line(point=True, color="#1d6fa5").encode(y=alt.Y("wcss:Q", title="within-cluster SS"))
+    silhouette = base.mark_line(point=True, color="#c0392b").encode(
+        y=alt.Y("silhouette:Q", title="mean silhouette")
+    )
+    chart = alt.hconcat(
+        wcss.properties(width=260, height=180, title="Elbow"),
+        silhouette.properties(width=260, height=180, title="Silhouette"),
+    ).properties(title=title)
+    return render(chart, title)

@@ -7,8 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
+from totalplace.engines.segment.run import diagnose
+from totalplace.engines.segment.spec import PACKAGED, load_spec
+from totalplace.errors import InvalidInputError
 from totalplace.governance.roles import Principal
 from totalplace.place import Place
+from totalplace.reports.charts import diagnostics_chart
 from totalplace.reports.segment_report import segment_charts, segment_features, segment_report_html
 from totalplace.reports.statement import to_pdf
 from totalplace.store.segments import (
@@ -43,6 +47,31 @@ def _level(request: Request, seg: SegmentationRow) -> int:
     except ValueError:
         level = 0
     return max(0, min(level, len(seg.levels) - 1))
+
+
+@twin(router, "/segments-diagnose", "segment_diagnose.html")
+def segment_diagnose(request: Request, principal: Principal) -> dict[str, Any]:
+    """Help choosing k: ``?spec=oac2021&k=2-10&starts=10``, within-cluster SS, silhouette and sizes per k."""
+    principal.require("datasets.read")
+    params = request.query_params
+    spec_name = params.get("spec") or "oac2021"
+    if spec_name not in PACKAGED:  # the web never reads a specification from a path it is given
+        raise InvalidInputError(f"no packaged specification {spec_name!r}", hint=f"use {', '.join(PACKAGED)}")
+    low, _, high = (params.get("k") or "2-10").partition("-")
+    try:
+        ks = list(range(int(low), int(high or low) + 1))
+        starts = min(int(params.get("starts") or 10), 200)
+    except ValueError:
+        raise InvalidInputError("k is a range like 2-10 and starts a whole number") from None
+    if not 1 < len(ks) <= 20:
+        raise InvalidInputError("try between 2 and 20 values of k", hint="e.g. k=2-10")
+    rows = diagnose(_place(request), load_spec(spec_name), ks, starts=starts, seed=1)
+    return {
+        "spec": spec_name,
+        "starts": starts,
+        "diagnostics": rows,
+        "_charts": {"diagnostics": diagnostics_chart(rows, title=f"Choosing k for {spec_name}")},
+    }
 
 
 @router.get("/segments/{name}.pdf")

@@ -79,6 +79,12 @@ def kmeans(data: FloatArray, k: int, *, starts: int, seed: int) -> KMeansRun:
         return KMeansRun(
             np.zeros(len(data), dtype=np.int64), data.mean(axis=0, keepdims=True), _wcss1(data), 1
         )
+    distinct = len(np.unique(data, axis=0)) if len(data) <= 100_000 else len(data)
+    if distinct < k:
+        raise SegmentationError(
+            f"the areas hold only {distinct} distinct sets of values; they cannot make {k} clusters",
+            hint="ask for fewer clusters, or import more census tables",
+        )
     model = KMeans(n_clusters=k, init="random", n_init=starts, random_state=seed, algorithm="lloyd")
     # Range-standardised values lie in 0-1, where single precision is ample; it halves time and memory.
     labels = model.fit_predict(data.astype(np.float32)).astype(np.int64)
