@@ -287,7 +287,11 @@ class _LongReader(_Reader):
                 hint="a long census file has one category column besides area, measure, unit and value",
             )
         category_col, value_col = extra[0], self.value_col
-        assert value_col is not None
+        if value_col is None:
+            raise InvalidInputError(
+                f"{self.name} has no value column, so it cannot be read as a long table",
+                hint="a long census file has area, category and value columns; try --layout wide",
+            )
         body = [(n, cells) for n, cells in rows if any(str(c).strip() for c in cells)]
         categories = list(dict.fromkeys(str(cells[category_col]).strip() for _, cells in body))
         chosen = self.resolve_table(set(categories), table)
