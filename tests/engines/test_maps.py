@@ -71,8 +71,10 @@ def test_variables_segments_population_and_access(mapped: Place) -> None:
     assert len(measure(mapped, "population", level="oa").values) == 20
     distance = measure(mapped, "access:library", level="oa")
     assert min(distance.values.values()) < 200
+    catchment = measure(mapped, "catchment:library", level="oa")
+    assert catchment.categorical and set(catchment.values.values()) == {"Library"}
     keys = {m["key"] for m in available(mapped)}
-    assert {"population", "measure:imd:IMD Decile", "segment:tiny"} <= keys
+    assert {"population", "measure:imd:IMD Decile", "segment:tiny", "catchment:library"} <= keys
     with pytest.raises(InvalidInputError, match="unknown measure"):
         measure(mapped, "colour")
 

@@ -8,7 +8,8 @@ A measure is named by a key:
 - ``variable:SPEC:CODE``: a classification variable derived from the census tables (e.g.
   ``variable:oac2021:v42``, social rented households);
 - ``segment:NAME``: the cluster of a segmentation (a class, not an amount);
-- ``access:SERVICE``: the distance in metres to the nearest site offering the service.
+- ``access:SERVICE``: the distance in metres to the nearest site offering the service;
+- ``catchment:SERVICE``: which site offering the service is nearest (each site's catchment, as a class).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from totalplace.datasets.importer import ImportRequest, ImportResult, import_fil
 from totalplace.datasets.limits import ImportLimits
 from totalplace.datasets.source import read_path
 from totalplace.engines.estate.access import service_access
+from totalplace.engines.estate.sites import load_sites
 from totalplace.engines.segment.run import variables_for
 from totalplace.engines.segment.spec import PACKAGED, load_spec
 from totalplace.errors import InvalidInputError, NotFoundError
@@ -111,6 +113,13 @@ def available(place: Place) -> list[dict[str, str]]:
         out += [
             {"key": f"segment:{s.name}", "title": f"Segments: {s.title}"} for s in list_segmentations(conn)
         ]
+    with place.analytics() as engine:
+        kinds = sorted({s.type for s in load_sites(engine)})
+    for kind in kinds:
+        out += [
+            {"key": f"access:{kind}", "title": f"Distance to the nearest {kind}"},
+            {"key": f"catchment:{kind}", "title": f"Catchments of each {kind}"},
+        ]
     return out
 
 
@@ -168,10 +177,19 @@ def measure(place: Place, key: str, *, level: str = "lsoa") -> AreaMeasure:
         return AreaMeasure(
             key, f"Metres to the nearest {rest}", level, {a["code"]: a["distance_m"] for a in access.areas}
         )
+    if kind == "catchment":
+        access = service_access(place, rest, level=level)
+        return AreaMeasure(
+            key,
+            f"Catchments of each {rest}",
+            level,
+            {a["code"]: a["nearest"] for a in access.areas},
+            categorical=True,
+        )
     raise InvalidInputError(
         f"unknown measure {key!r}",
         hint="measures look like population, measure:SET:COLUMN, variable:oac2021:v42, "
-        "segment:NAME or access:SERVICE",
+        "segment:NAME, access:SERVICE or catchment:SERVICE",
     )
 
 
