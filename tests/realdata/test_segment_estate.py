@@ -16,7 +16,7 @@ from tests.conftest import SHARED_DATA, skip_or_fail
 from totalplace.datasets.importer import ImportRequest, import_file
 from totalplace.engines.estate.access import service_access
 from totalplace.engines.estate.candidates import candidates
-from totalplace.engines.estate.sites import import_sites
+from totalplace.engines.estate.sites import import_sites, load_sites
 from totalplace.engines.maps import import_measures, measure
 from totalplace.engines.segment.assign import centroids_csv, read_centroids
 from totalplace.engines.segment.census import import_census
@@ -27,7 +27,7 @@ from totalplace.engines.segment.run import (
     variables_for,
 )
 from totalplace.engines.segment.spec import load_spec
-from totalplace.errors import InvalidInputError
+from totalplace.errors import ImportRejectedError, InvalidInputError
 from totalplace.place import Place
 from totalplace.reports.area_map import area_map
 from totalplace.store.areas import centres
@@ -274,3 +274,46 @@ def test_deprivation_deciles_by_lsoa_on_the_map(trafford: Place) -> None:
     assert set(deciles.values.values()) <= set(range(1, 11)) and min(deciles.values.values()) == 1
     chart = area_map(trafford, deciles)
     assert chart is not None and chart.svg.count("<path") >= 137
+
+
+def test_registers_in_every_published_form(tmp_path: Path) -> None:
+    """Lambeth's grid references (two header styles), postcode-only sites, and GM's building polygons."""
+    place = Place.init(tmp_path / "lambeth", name="Lambeth", code="E09000022")
+    with place.begin() as conn:
+        add_partner(conn, name="Lambeth Council", kind="local_authority", code=None, actor="t")
+        add_partner(conn, name="Met Police", kind="police", code=None, actor="t")
+        add_partner(conn, name="GM NHS", kind="nhs", code=None, actor="t")
+    assets = "public_assets/"
+    police, info = import_sites(
+        place, need(assets + "lambeth_police-stations.csv"), partner="Met Police", asset_type="police station"
+    )
+    assert police.batch.row_count == 6 and info["located_by"] == {"bng": 6} and info["area_level"] is None
+    schools, info = import_sites(place, need(assets + "lambeth_schools.csv"), partner="Lambeth Council")
+    assert schools.batch.row_count == 87 and info["crs"] == "bng"
+    work, info = import_sites(
+        place,
+        need(assets + "lambeth_work-ready-locations.csv"),
+        partner="Lambeth Council",
+        asset_type="work-ready provision",
+        postcodes=need("geo_lookups_population/onspd_postcode_centroids_uk_all.parquet"),
+        skip_unlocated=True,
+    )
+    located = info["located_by"]
+    assert isinstance(located, dict) and located["postcode"] == work.batch.row_count
+    # 124 rows, 18 of them only commas; of the 106 others, 83 have a postcode the directory knows.
+    assert work.batch.row_count + len(info["set_aside_unlocated"]) == 106  # type: ignore[arg-type]
+    assert work.batch.row_count == 83
+    hospitals, info = import_sites(
+        place, need(assets + "gm_hospitals.geojson"), partner="GM NHS", asset_type="hospital"
+    )
+    assert hospitals.batch.row_count == 449 and info["located_by"] == {"polygon centroid": 449}
+    with place.analytics() as engine:
+        sites = load_sites(engine)
+    brixton = next(s for s in sites if s.name == "Brixton")
+    assert brixton.lon == pytest.approx(-0.1139, abs=0.002) and brixton.lat == pytest.approx(
+        51.4636, abs=0.002
+    )
+    with pytest.raises(ImportRejectedError) as refused:
+        import_sites(place, need(assets + "lambeth_cycle-stands.csv"), partner="Lambeth Council", crs="wgs84")
+    assert {p.code for p in refused.value.problems} == {"TP545"}
+    place.close()
