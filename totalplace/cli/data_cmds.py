@@ -57,7 +57,7 @@ def _show_import(out: Output, result: ImportResult) -> None:
     out.emit(result.to_dict(), render)
 
 
-def _run_import(place: Place, out: Output, file: Path, request: ImportRequest) -> None:
+def run_import(place: Place, out: Output, file: Path, request: ImportRequest) -> None:
     with out.progress(f"importing {file.name}") as say:
         result = import_file(place, file, request, progress=say)
     _show_import(out, result)
@@ -116,7 +116,7 @@ def import_spend(
     if fmt == "mapped" and not columns:
         raise click.BadParameter("the mapped format needs --mapping FILE.yaml", param_hint="--format")
     if fmt != "cra":
-        _run_import(place, out, file, ImportRequest("spend", partner, "cli", format=fmt, mapping=columns))
+        run_import(place, out, file, ImportRequest("spend", partner, "cli", format=fmt, mapping=columns))
         return
     if not (region and year and region_population):
         raise click.BadParameter(
@@ -195,7 +195,7 @@ def geography_import(
         mapping=mapping,
         where=parse_pairs(where, "--where"),
     )
-    _run_import(place, out, file, request)
+    run_import(place, out, file, request)
 
 
 @geography_group.command("list")

@@ -256,6 +256,8 @@ def parse_file(
     duplicates = _drop_repeated_rows(table) if any(c.unique for c in schema.columns) else []
     say("validating")
     typed = validate_table(table, schema, limits.max_problems)
+    if kind.check is not None and not typed.problems:
+        typed.problems = kind.check(typed.columns, typed.source_rows, name)[: limits.max_problems]
     if typed.problems:
         raise ImportRejectedError(name, typed.problems)
     return ParsedFile(

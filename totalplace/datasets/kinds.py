@@ -12,12 +12,14 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from totalplace.datasets.observations import OBSERVATIONS, check_observations
 from totalplace.datasets.schema import ColumnSpec, DatasetSchema
 from totalplace.datasets.spend_formats import FORMATS, TRANSPARENCY, detect_format
-from totalplace.errors import InvalidInputError
+from totalplace.errors import InvalidInputError, RowProblem
 from totalplace.store.areas import AREA_LEVELS, AreaRow, upsert_areas
 
 ApplyHook = Callable[[Connection, int, dict[str, list[Any]], dict[str, str], str], dict[str, Any]]
+CheckHook = Callable[[dict[str, list[Any]], list[int], str], list[RowProblem]]
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class DatasetKind:
     required_options: tuple[str, ...] = ()
     formats: dict[str, DatasetSchema] | None = None
     detect: Callable[[list[list[object]]], str] | None = None
+    check: CheckHook | None = None
 
     def schema_for(self, fmt: str, first_rows: list[list[object]]) -> tuple[str, DatasetSchema]:
         """The format to read a file in (detected from its first rows when "auto") and its schema."""
@@ -189,6 +192,7 @@ KINDS: dict[str, DatasetKind] = {
     ),
     "census": DatasetKind(CENSUS, needs_partner=False),
     "assets": DatasetKind(ASSETS, needs_partner=True),
+    "observations": DatasetKind(OBSERVATIONS, needs_partner=False, check=check_observations),
 }
 
 

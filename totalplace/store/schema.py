@@ -247,3 +247,14 @@ segment_members = Table(
     Column("runner_up", String(20), nullable=True),
     Column("runner_up_distance", Float, nullable=True),
 )
+
+outcome_frameworks = Table(
+    "outcome_frameworks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(60), nullable=False),
+    Column("yaml", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("created_by", String(80), nullable=False),
+)

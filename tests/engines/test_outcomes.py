@@ -1,0 +1,149 @@
+"""Outcomes: intervals (properties), comparisons with polarity, trends, observation files, the framework."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from totalplace.datasets.importer import ImportRequest, import_file
+from totalplace.datasets.observations import period_start
+from totalplace.engines.outcomes import stats
+from totalplace.engines.outcomes.benchmark import benchmark, infer_indicator
+from totalplace.engines.outcomes.compare import compare, trend
+from totalplace.engines.outcomes.framework import current_framework, parse_framework, save_framework
+from totalplace.errors import ImportRejectedError, InvalidInputError
+from totalplace.place import Place
+
+HEADER = "Indicator ID,Indicator Name,Parent Code,Area Code,Area Name,Area Type,Sex,Age,Time period,Count,Denominator,Value"
+FRAMEWORK = """
+name: healthier
+title: Healthier Testshire
+outcomes:
+  - name: screening
+    title: More people screened
+    indicators:
+      - {id: "100", title: Screening coverage, polarity: high_is_good, value_type: proportion, multiplier: 100,
+         target: 80, tolerance: {lower: 70}}
+"""
+
+
+@given(x=st.integers(0, 10_000), extra=st.integers(1, 10_000))
+@settings(max_examples=200, deadline=None)
+def test_proportion_intervals_contain_the_estimate_and_widen(x: int, extra: int) -> None:
+    n = x + extra
+    narrow, wide = stats.proportion(x, n, 0.95), stats.proportion(x, n, 0.998)
+    assert narrow.lower[0] <= narrow.value[0] <= narrow.upper[0]
+    assert wide.lower[0] <= narrow.lower[0] + 1e-12 and narrow.upper[0] <= wide.upper[0] + 1e-12
+    assert wide.lower[0] >= 0 and wide.upper[0] <= 1 + 1e-12
+
+
+@given(x=st.integers(0, 100_000), n=st.integers(1, 10_000_000))
+@settings(max_examples=200, deadline=None)
+def test_rate_intervals_contain_the_estimate_and_widen(x: int, n: int) -> None:
+    narrow, wide = stats.crude_rate(x, n, 0.95), stats.crude_rate(x, n, 0.998)
+    assert narrow.lower[0] <= narrow.value[0] <= narrow.upper[0]
+    assert wide.lower[0] <= narrow.lower[0] and narrow.upper[0] <= wide.upper[0]
+    assert narrow.method[0] == ("Exact" if x < 10 else "Byars")
+
+
+def test_no_dsr_below_ten_events() -> None:
+    weights = [w for _, w in stats.esp2013()]
+    got = stats.directly_standardised_rate([0] * 18 + [9], [1000] * 19, weights, 0.95)
+    assert np.isnan(got.value[0]) and "< 10" in str(got.method[0])
+
+
+def test_comparison_respects_polarity() -> None:
+    low, high, bench = [10, 10, 10, np.nan], [20, 20, 20, 20], [5, 15, 25, 15]
+    assert list(compare(low, high, bench, "high_is_good")) == ["better", "similar", "worse", "not compared"]
+    assert list(compare(low, high, bench, "low_is_good")) == ["worse", "similar", "better", "not compared"]
+    assert list(compare(low, high, bench, "no_judgement"))[:3] == ["higher", "similar", "lower"]
+
+
+def test_trend_needs_five_points_and_detects_a_steady_rise() -> None:
+    years = [2015.0, 2016.0, 2017.0, 2018.0, 2019.0]
+    rising = trend(
+        years,
+        [10, 12, 14, 16, 18],
+        [9.5, 11.5, 13.5, 15.5, 17.5],
+        [10.5, 12.5, 14.5, 16.5, 18.5],
+        "low_is_good",
+    )
+    assert rising["direction"] == "increasing and getting worse"
+    flat = trend(years, [10, 11, 10, 11, 10], [5] * 5, [15] * 5, "high_is_good")
+    assert flat["direction"] == "no significant change"
+    assert trend(years[:3], [1, 2, 3], [0, 1, 2], [2, 3, 4], "high_is_good")["direction"] == "not calculated"
+
+
+@pytest.mark.parametrize(
+    ("text", "period"),
+    [
+        ("2017", 2017.0),
+        ("2017/18", 2017.0),
+        ("2015 - 17", 2015.0),
+        ("2019/20 Q3", 2019.5),
+        ("last year", None),
+    ],
+)
+def test_periods(text: str, period: float | None) -> None:
+    assert period_start(text) == period
+
+
+def _file(tmp_path: Path, rows: list[str]) -> Path:
+    path = tmp_path / "obs.csv"
+    path.write_text(HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_bad_observations_are_refused_row_by_row(sqlite_place: Place, tmp_path: Path) -> None:
+    path = _file(
+        tmp_path,
+        [
+            "100,Screening,,E06000001,Testshire,UA,Persons,All,2017,50,-100,",
+            "100,Screening,,E06000001,Testshire,UA,Persons,All,2018,150,100,",
+            "100,Screening,,E99000001,Nowhere,UA,Persons,All,2018,50,100,",
+            "100,Screening,,E06000001,Testshire,UA,Persons,All,sometime,50,100,",
+            "100,Screening,,E06000001,Testshire,UA,Persons,All,2019,,,",
+        ],
+    )
+    with pytest.raises(ImportRejectedError) as refused:
+        import_file(sqlite_place, path, ImportRequest("observations", None, "t"))
+    found = {(p.code, p.row, p.column) for p in refused.value.problems}
+    assert found == {
+        ("TP543", 2, "denominator"),
+        ("TP549", 3, "count"),
+        ("TP541", 4, "area_code"),
+        ("TP550", 5, "period"),
+        ("TP534", 6, "value"),
+    }
+
+
+def test_framework_polarity_target_and_inference(sqlite_place: Place, tmp_path: Path) -> None:
+    rows = [
+        f"100,Screening,E12000001,{code},{name},UA,Persons,All,{year},{count},1000,{count / 10}"
+        for year, counts in ((2016, (700, 760, 820)), (2017, (690, 800, 830)))
+        for code, name, count in zip(
+            ("E06000001", "E12000001", "E92000001"),
+            ("Testshire", "North East", "England"),
+            counts,
+            strict=True,
+        )
+    ]
+    import_file(sqlite_place, _file(tmp_path, rows), ImportRequest("observations", None, "t"))
+    inferred = benchmark(sqlite_place, period="2017")["rows"][0]
+    assert inferred["value_type"] == "proportion" and inferred["comparison95"] == "lower"
+    with sqlite_place.begin() as conn:
+        save_framework(conn, FRAMEWORK, actor="t")
+    with sqlite_place.read() as conn:
+        assert current_framework(conn) is not None
+    row = benchmark(sqlite_place, period="2017")["rows"][0]
+    assert row["value"] == pytest.approx(69.0) and row["comparison95"] == "worse" and row["benchmark"] == 83.0
+    assert benchmark(sqlite_place, period="2017", against="region")["rows"][0]["benchmark"] == 80.0
+    target = benchmark(sqlite_place, period="2016", against="target")["rows"][0]
+    assert target["benchmark"] == 80 and target["comparison95"] == "worse"
+    with pytest.raises(InvalidInputError):
+        parse_framework(FRAMEWORK.replace("high_is_good", "up"))
+    assert infer_indicator("9", None, 5, 100, 5000.0).value_type == "crude_rate"

@@ -1,0 +1,75 @@
+"""The Fingertips download for Campylobacter incidence (indicator 93356) imported as published and benchmarked."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SHARED_DATA, skip_or_fail
+from totalplace.datasets.importer import ImportRequest, import_file
+from totalplace.engines.outcomes import stats
+from totalplace.engines.outcomes.benchmark import benchmark
+from totalplace.engines.outcomes.framework import save_framework
+from totalplace.place import Place
+
+FILE = SHARED_DATA / "public_health" / "fingertips_campylobacter_93356_countyua_inputs.csv"
+FRAMEWORK = """
+name: health-protection
+title: Health protection
+outcomes:
+  - name: infections
+    title: Fewer gut infections
+    indicators:
+      - {id: "93356", title: Campylobacter incidence, polarity: low_is_good, value_type: crude_rate, multiplier: 100000}
+"""
+
+
+@pytest.fixture
+def trafford(tmp_path: Path) -> Place:
+    if not FILE.exists():
+        skip_or_fail("shared", f"{FILE} is absent")
+    place = Place.init(tmp_path / "place", name="Trafford", code="E08000009")
+    result = import_file(place, FILE, ImportRequest("observations", None, "t"))
+    assert result.batch.row_count == 852
+    return place
+
+
+def test_trafford_against_england_and_its_region(trafford: Place) -> None:
+    rows = benchmark(trafford)["rows"]
+    assert {(r["period"], r["breakdown"]["age"]) for r in rows} == {
+        ("2015", "All ages"),
+        ("2015", "0-9 yrs"),
+        ("2016", "All ages"),
+        ("2016", "0-9 yrs"),
+        ("2017", "All ages"),
+    }
+    latest = next(r for r in rows if r["period"] == "2017")
+    assert latest["count"] == 70 and latest["value"] == pytest.approx(70 / 234_673 * 100_000)
+    assert latest["method"] == "Byars" and latest["comparison95"] == "lower"  # no framework: no judgement
+    expected = stats.crude_rate(70, 234_673, 0.998)
+    assert latest["lower998"] == pytest.approx(expected.lower[0]) and latest["upper998"] == pytest.approx(
+        expected.upper[0]
+    )
+    assert latest["trend"]["direction"] == "not calculated"  # three years published; five are needed
+    with trafford.begin() as conn:
+        save_framework(conn, FRAMEWORK, actor="t")
+    judged = benchmark(trafford, period="2017")["rows"][0]
+    assert judged["comparison95"] == "better" and judged["benchmark"] == pytest.approx(96.6109417216)
+    region = benchmark(trafford, period="2017", against="region")["rows"][0]
+    assert region["benchmark"] is not None and region["benchmark"] != judged["benchmark"]
+
+
+def test_every_county_and_ua_is_compared_or_says_why(trafford: Place) -> None:
+    with FILE.open(encoding="utf-8") as handle:
+        codes = sorted({r["Area Code"] for r in csv.DictReader(handle) if r["Area Type"] == "County & UA"})
+    rows = benchmark(trafford, areas=codes)["rows"]
+    assert len(rows) == 760
+    flags = {r["comparison95"] for r in rows}
+    assert flags == {"higher", "similar", "lower", "not compared"}
+    unexplained = [r for r in rows if r["comparison95"] == "not compared" and not r["value_note"]]
+    assert unexplained == [], "a row is left uncompared only when the publisher says why (combined areas)"
+    for r in rows:
+        if r["value"] is not None:
+            assert r["lower998"] <= r["lower95"] <= r["value"] <= r["upper95"] <= r["upper998"]

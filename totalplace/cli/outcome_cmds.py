@@ -1,0 +1,142 @@
+"""The outcomes commands: the framework, importing observations, and benchmarking with intervals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import cast
+
+import click
+
+from totalplace.cli.common import with_place
+from totalplace.cli.data_cmds import run_import
+from totalplace.cli.output import Output, console, table
+from totalplace.datasets.importer import ImportRequest
+from totalplace.engines.outcomes.benchmark import Against, benchmark
+from totalplace.engines.outcomes.framework import current_framework, save_framework
+from totalplace.place import Place
+
+_FILE = click.Path(path_type=Path, exists=True, dir_okay=False)
+
+
+@click.group("outcomes")
+def outcomes_group() -> None:
+    """Shared outcomes: the framework, indicator observations, benchmarking with confidence intervals."""
+
+
+@outcomes_group.command("import")
+@click.argument("file", type=_FILE)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["fingertips", "csv"]),
+    default="fingertips",
+    show_default=True,
+    help="fingertips (the profiles' download data CSV) or csv (the same columns under their own names).",
+)
+@with_place
+def outcomes_import(place: Place, out: Output, file: Path, fmt: str) -> None:
+    """Import indicator observations; a bad row (negative denominator, count above it, unknown area or
+    period) refuses the whole file with every problem listed."""
+    run_import(place, out, file, ImportRequest("observations", None, "cli"))
+
+
+@outcomes_group.group("framework")
+def framework_group() -> None:
+    """The outcomes framework: outcomes, indicators and their metadata (YAML)."""
+
+
+@framework_group.command("set")
+@click.argument("file", type=_FILE)
+@with_place
+def framework_set(place: Place, out: Output, file: Path) -> None:
+    """Put a framework in force (a new version; earlier ones are kept)."""
+    with place.begin() as conn:
+        framework = save_framework(conn, file.read_text(encoding="utf-8"), actor="cli")
+    count = len(framework.indicators())
+    out.emit(
+        {"framework": framework.name, "outcomes": len(framework.outcomes), "indicators": count},
+        lambda: console.print(f"{framework.title}: {len(framework.outcomes)} outcomes, {count} indicators"),
+    )
+
+
+@framework_group.command("show")
+@with_place
+def framework_show(place: Place, out: Output) -> None:
+    """The framework in force."""
+    with place.read() as conn:
+        framework = current_framework(conn)
+    if framework is None:
+        raise click.ClickException("no framework yet: totalplace outcomes framework set FILE")
+    out.emit(
+        framework.model_dump(mode="json"),
+        lambda: table(
+            framework.title,
+            ("outcome", "indicator", "polarity", "type", "tolerance", "owner"),
+            [
+                (
+                    o.title,
+                    f"{i.id} {i.title}",
+                    i.polarity,
+                    i.value_type,
+                    "" if i.tolerance is None else f"{i.tolerance.lower} to {i.tolerance.upper}",
+                    i.owner or "",
+                )
+                for o in framework.outcomes
+                for i in o.indicators
+            ],
+        ),
+    )
+
+
+@outcomes_group.command("benchmark")
+@click.option("--indicator", default=None, help="Only this indicator id.")
+@click.option(
+    "--against", type=click.Choice(["england", "region", "target"]), default="england", show_default=True
+)
+@click.option("--area", "areas", multiple=True, help="Area codes to show (default: the place and its areas).")
+@click.option("--period", default=None, help="Only this period, e.g. 2017 or 2017/18.")
+@with_place
+def outcomes_benchmark(
+    place: Place, out: Output, indicator: str | None, against: str, areas: tuple[str, ...], period: str | None
+) -> None:
+    """Each value with its 95% and 99.8% limits, compared with the benchmark, and its trend."""
+    found = benchmark(
+        place, against=cast(Against, against), indicator=indicator, areas=list(areas) or None, period=period
+    )
+
+    def limits(low: float | None, high: float | None) -> str:
+        return "" if low is None or high is None else f"{low:,.1f} to {high:,.1f}"
+
+    out.emit(
+        found,
+        lambda: table(
+            f"Compared with {against}",
+            (
+                "indicator",
+                "area",
+                "period",
+                "breakdown",
+                "value",
+                "95% limits",
+                "99.8% limits",
+                against,
+                "95%",
+                "trend",
+            ),
+            [
+                (
+                    r["title"][:40],
+                    r["area_name"] or r["area_code"],
+                    r["period"],
+                    ", ".join(r["breakdown"].values()),
+                    "" if r["value"] is None else f"{r['value']:,.1f}",
+                    limits(r["lower95"], r["upper95"]),
+                    limits(r["lower998"], r["upper998"]),
+                    "" if r["benchmark"] is None else f"{r['benchmark']:,.1f}",
+                    r["comparison95"],
+                    r["trend"]["direction"],
+                )
+                for r in found["rows"]
+            ],
+        ),
+    )

@@ -1,0 +1,139 @@
+"""Indicator observations: the Fingertips "download data" CSV and any file in the same shape.
+
+One row per indicator, area, period and breakdown (sex, age, category), with a count and denominator, or a
+value, or both, and optionally published confidence limits. Beyond the column types, each row is checked:
+counts and denominators cannot be negative (TP543) nor a count above its denominator (TP549), the area code
+must be of a kind indicators are published for (TP541; ``parameters/outcomes/gss_area_entities.yaml``), and
+the period must be one the profiles use (TP550), such as ``2017``, ``2017/18``, ``2015 - 17`` or
+``2019/20 Q3``.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any, Final
+
+from totalplace.datasets import problems as codes
+from totalplace.datasets.schema import ColumnSpec, DatasetSchema
+from totalplace.errors import RowProblem
+
+_PERIOD: Final = re.compile(
+    r"^(\d{4})(?:/(\d{2}|\d{4}))?(?:\s*-\s*(\d{2}|\d{4})(?:/(\d{2}))?)?(?:\s*Q([1-4]))?$"
+)
+
+
+def period_start(text: str) -> float | None:
+    """The start of a period as a decimal year (2019/20 Q3 is 2019.5), or None if it is not a period."""
+    match = _PERIOD.match(text.strip())
+    if match is None:
+        return None
+    quarter = int(match.group(5)) if match.group(5) else 1
+    return int(match.group(1)) + (quarter - 1) / 4
+
+
+@functools.lru_cache(maxsize=1)
+def area_entities() -> dict[str, str]:
+    """GSS entity prefix -> what it is, for the areas indicators are published for."""
+    from totalplace.parameters import load_parameter
+
+    return {
+        str(k): str(v) for k, v in load_parameter("outcomes/gss_area_entities.yaml").body["entities"].items()
+    }
+
+
+def _number(name: str, aliases: tuple[str, ...] = ()) -> ColumnSpec:
+    return ColumnSpec(name, "number", required=False, aliases=aliases)
+
+
+OBSERVATIONS = DatasetSchema(
+    kind="observations",
+    title="Indicator observations",
+    description="Observations of indicators by area, period and breakdown (the Fingertips download layout).",
+    columns=(
+        ColumnSpec("indicator_id", "text", aliases=("indicator id", "indicator")),
+        ColumnSpec("indicator_name", "text", required=False, aliases=("indicator name",)),
+        ColumnSpec("area_code", "code", pattern=r"[EWSNK]\d{8}", aliases=("area code", "area")),
+        ColumnSpec("area_name", "text", required=False, aliases=("area name",)),
+        ColumnSpec("area_type", "text", required=False, aliases=("area type",)),
+        ColumnSpec("parent_code", "text", required=False, aliases=("parent code",)),
+        ColumnSpec("sex", "text", required=False),
+        ColumnSpec("age", "text", required=False),
+        ColumnSpec("category_type", "text", required=False, aliases=("category type",)),
+        ColumnSpec("category", "text", required=False),
+        ColumnSpec("period", "text", aliases=("time period", "period", "year")),
+        _number("count", ("numerator",)),
+        _number("denominator"),
+        _number("value"),
+        _number("lower95", ("lower ci 95 0 limit", "lower 95 ci", "lowercl 95")),
+        _number("upper95", ("upper ci 95 0 limit", "upper 95 ci", "uppercl 95")),
+        _number("lower998", ("lower ci 99 8 limit", "lower 99 8 ci")),
+        _number("upper998", ("upper ci 99 8 limit", "upper 99 8 ci")),
+        ColumnSpec("value_note", "text", required=False, aliases=("value note",)),
+    ),
+)
+
+
+def check_observations(columns: dict[str, list[Any]], rows: list[int], file: str) -> list[RowProblem]:
+    """Row-level checks beyond the column types, each problem located to its row and column."""
+    problems: list[RowProblem] = []
+    entities = area_entities()
+    seen_periods: dict[str, bool] = {}
+    for i, row in enumerate(rows):
+        count, denominator, value = columns["count"][i], columns["denominator"][i], columns["value"][i]
+        area, period = columns["area_code"][i], columns["period"][i]
+        for name, number in (("count", count), ("denominator", denominator)):
+            if number is not None and number < 0:
+                problems.append(
+                    RowProblem(
+                        codes.NEGATIVE_COUNT, file, row, name, str(number), f"a {name} cannot be negative"
+                    )
+                )
+        if count is not None and denominator is not None and 0 <= denominator < count:
+            problems.append(
+                RowProblem(
+                    codes.COUNT_ABOVE_DENOMINATOR,
+                    file,
+                    row,
+                    "count",
+                    str(count),
+                    f"the count {count:g} is larger than its denominator {denominator:g}",
+                )
+            )
+        if area is not None and area[:3] not in entities:
+            problems.append(
+                RowProblem(
+                    codes.UNKNOWN_AREA,
+                    file,
+                    row,
+                    "area_code",
+                    area,
+                    f"{area[:3]} is not a kind of area indicators are published for",
+                )
+            )
+        if period is not None:
+            known = seen_periods.setdefault(period, period_start(period) is not None)
+            if not known:
+                problems.append(
+                    RowProblem(
+                        codes.BAD_PERIOD,
+                        file,
+                        row,
+                        "period",
+                        period,
+                        "not a period like 2017, 2017/18, 2015 - 17 or 2019/20 Q3",
+                    )
+                )
+        if value is None and count is None and not columns["value_note"][i]:
+            # Fingertips publishes such rows with a note ("Value for Cornwall & Isles of Scilly combined").
+            problems.append(
+                RowProblem(
+                    codes.MISSING_VALUE,
+                    file,
+                    row,
+                    "value",
+                    "",
+                    "the row has neither a value nor a count, nor a note saying why",
+                )
+            )
+    return problems

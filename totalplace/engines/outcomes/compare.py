@@ -1,0 +1,73 @@
+"""Comparing an area's value with a benchmark by its confidence interval, and the significance of a trend.
+
+As the public-health profiles do: an area is *similar* to its benchmark when the benchmark's value lies
+within the area's interval, otherwise *higher* or *lower*; with the indicator's polarity, higher or lower
+becomes *better* or *worse*. Without an interval or a benchmark the result is *not compared*.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from totalplace.engines.outcomes.stats import z_value
+
+Polarity = Literal["high_is_good", "low_is_good", "no_judgement"]
+POLARITIES: Final = ("high_is_good", "low_is_good", "no_judgement")
+TREND_POINTS: Final = 5  # the profiles test the trend of the five most recent points
+TREND_CONFIDENCE: Final = 0.998
+
+
+def compare(
+    lower: npt.ArrayLike, upper: npt.ArrayLike, benchmark: npt.ArrayLike, polarity: Polarity
+) -> npt.NDArray[np.str_]:
+    """better / similar / worse (or higher / similar / lower without judgement; "not compared" if unknown)."""
+    low, high, bench = (np.atleast_1d(np.asarray(a, dtype=np.float64)) for a in (lower, upper, benchmark))
+    above = bench < low
+    below = bench > high
+    unknown = np.isnan(low) | np.isnan(high) | np.isnan(bench)
+    up, down = {"high_is_good": ("better", "worse"), "low_is_good": ("worse", "better")}.get(
+        polarity, ("higher", "lower")
+    )
+    result = np.where(above, up, np.where(below, down, "similar"))
+    return np.where(unknown, "not compared", result)
+
+
+def trend(
+    periods: list[float], values: list[float], lowers: list[float], uppers: list[float], polarity: Polarity
+) -> dict[str, Any]:
+    """The trend of the last five points: weighted least squares slope, tested at 99.8%.
+
+    Each point is weighted by the inverse of its variance, taken from its 95% interval (half-width / 1.96,
+    squared). Fewer than five points, or points without intervals, give "not calculated".
+    """
+    points = sorted(zip(periods, values, lowers, uppers, strict=True))[-TREND_POINTS:]
+    usable = [p for p in points if not any(np.isnan(v) for v in p[1:])]
+    if len(points) < TREND_POINTS or len(usable) < TREND_POINTS:
+        return {
+            "direction": "not calculated",
+            "reason": f"{len(usable)} of {TREND_POINTS} points",
+            "slope": None,
+        }
+    x = np.array([p[0] for p in usable])
+    y = np.array([p[1] for p in usable])
+    se = (np.array([p[3] for p in usable]) - np.array([p[2] for p in usable])) / (2 * z_value(0.95))
+    weights = 1 / np.maximum(se, 1e-12) ** 2
+    xm = np.average(x, weights=weights)
+    ym = np.average(y, weights=weights)
+    sxx = float((weights * (x - xm) ** 2).sum())
+    slope = float((weights * (x - xm) * (y - ym)).sum() / sxx)
+    slope_se = float(np.sqrt(1 / sxx))
+    significant = abs(slope / slope_se) > z_value(TREND_CONFIDENCE)
+    if not significant:
+        direction = "no significant change"
+    elif polarity == "no_judgement":
+        direction = "increasing" if slope > 0 else "decreasing"
+    else:
+        improving = (slope > 0) == (polarity == "high_is_good")
+        direction = ("increasing" if slope > 0 else "decreasing") + (
+            " and getting better" if improving else " and getting worse"
+        )
+    return {"direction": direction, "slope": slope, "slope_se": slope_se, "points": len(usable)}

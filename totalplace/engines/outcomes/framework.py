@@ -1,0 +1,152 @@
+"""The shared outcomes framework: outcomes, their indicators, and what each indicator is.
+
+Written as YAML a partnership can read::
+
+    name: lowestoft-rising
+    title: Lowestoft Rising
+    baseline_period: "2013/14"
+    outcomes:
+      - name: healthier
+        title: Healthier lives
+        indicators:
+          - id: "93356"
+            title: Campylobacter incidence
+            source: Public Health
+            polarity: low_is_good          # high_is_good | low_is_good | no_judgement
+            value_type: crude_rate         # proportion | crude_rate | dsr | isr | count | mean
+            multiplier: 100000
+            tolerance: {lower: 40, upper: 80}   # or target: 50
+            owner: Director of Public Health
+            definition: Laboratory reports of Campylobacter per 100,000 residents
+
+An indicator not in the framework is still shown, with what its observations imply (a count over a
+denominator times 1 or 100 is a proportion, otherwise a crude rate) and no judgement of better or worse.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from sqlalchemy import Connection, insert, select
+
+from totalplace.errors import InvalidInputError
+from totalplace.store import audit
+from totalplace.store.clock import utc_now
+from totalplace.store.schema import outcome_frameworks
+
+ValueType = Literal["proportion", "crude_rate", "dsr", "isr", "count", "mean"]
+
+
+class Tolerance(BaseModel):
+    """The band an indicator is expected to stay within; leaving it calls for an exception letter."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lower: float | None = None
+    upper: float | None = None
+
+
+class Indicator(BaseModel):
+    """One indicator and its metadata."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    title: str
+    source: str | None = None
+    polarity: Literal["high_is_good", "low_is_good", "no_judgement"] = "no_judgement"
+    value_type: ValueType = "crude_rate"
+    multiplier: float = 100_000
+    baseline_period: str | None = None
+    target: float | None = None
+    tolerance: Tolerance | None = None
+    owner: str | None = None
+    definition: str | None = None
+
+
+class Outcome(BaseModel):
+    """An outcome the partners hold themselves to, and its indicators."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z0-9_-]{1,60}$")
+    title: str
+    indicators: list[Indicator] = Field(min_length=1)
+
+
+class Framework(BaseModel):
+    """The outcomes framework."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z0-9_-]{1,60}$")
+    title: str
+    baseline_period: str | None = None
+    outcomes: list[Outcome] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> Framework:
+        ids = [i.id for o in self.outcomes for i in o.indicators]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ValueError(f"indicators appear twice: {', '.join(repeated)}")
+        return self
+
+    def indicators(self) -> dict[str, tuple[Outcome, Indicator]]:
+        """Each indicator by id, with its outcome."""
+        return {i.id: (o, i) for o in self.outcomes for i in o.indicators}
+
+
+def parse_framework(text: str, file: str = "framework.yaml") -> Framework:
+    """A framework from YAML text, or a coded error naming the field."""
+    try:
+        return Framework.model_validate(yaml.safe_load(text))
+    except yaml.YAMLError as exc:
+        raise InvalidInputError(f"{file} is not valid YAML: {exc}") from None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise InvalidInputError(
+            f"{file}: {where + ': ' if where else ''}{first['msg']}",
+            hint=f"{exc.error_count()} problem(s); see docs/outcomes.md for the framework format",
+        ) from None
+
+
+def save_framework(conn: Connection, text: str, *, actor: str) -> Framework:
+    """Store a new version of the framework (the latest version is the one in force)."""
+    framework = parse_framework(text)
+    conn.execute(
+        insert(outcome_frameworks).values(
+            name=framework.name,
+            yaml=text,
+            sha256=hashlib.sha256(text.encode()).hexdigest(),
+            created_at=utc_now(),
+            created_by=actor,
+        )
+    )
+    audit.append(
+        conn,
+        actor=actor,
+        action="outcomes.framework",
+        object_type="framework",
+        object_id=framework.name,
+        detail={"indicators": len(framework.indicators())},
+    )
+    return framework
+
+
+def current_framework(conn: Connection) -> Framework | None:
+    """The framework in force, if any."""
+    row = conn.execute(
+        select(outcome_frameworks.c.yaml).order_by(outcome_frameworks.c.id.desc()).limit(1)
+    ).first()
+    return None if row is None else parse_framework(row.yaml)
+
+
+def framework_json(framework: Framework | None) -> str:
+    """The framework as JSON text (for twins and the audit)."""
+    return json.dumps(None if framework is None else framework.model_dump(mode="json"))
