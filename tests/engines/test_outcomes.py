@@ -13,7 +13,7 @@ from totalplace.datasets.importer import ImportRequest, import_file
 from totalplace.datasets.observations import period_start
 from totalplace.engines.outcomes import stats
 from totalplace.engines.outcomes.benchmark import benchmark, infer_indicator
-from totalplace.engines.outcomes.compare import compare, trend
+from totalplace.engines.outcomes.compare import Polarity, compare, trend, trends
 from totalplace.engines.outcomes.framework import current_framework, parse_framework, save_framework
 from totalplace.errors import ImportRejectedError, InvalidInputError
 from totalplace.place import Place
@@ -133,17 +133,38 @@ def test_framework_polarity_target_and_inference(sqlite_place: Place, tmp_path: 
         )
     ]
     import_file(sqlite_place, _file(tmp_path, rows), ImportRequest("observations", None, "t"))
-    inferred = benchmark(sqlite_place, period="2017")["rows"][0]
+    inferred = benchmark(sqlite_place, period="2017").rows()[0]
     assert inferred["value_type"] == "proportion" and inferred["comparison95"] == "lower"
     with sqlite_place.begin() as conn:
         save_framework(conn, FRAMEWORK, actor="t")
     with sqlite_place.read() as conn:
         assert current_framework(conn) is not None
-    row = benchmark(sqlite_place, period="2017")["rows"][0]
+    row = benchmark(sqlite_place, period="2017").rows()[0]
     assert row["value"] == pytest.approx(69.0) and row["comparison95"] == "worse" and row["benchmark"] == 83.0
-    assert benchmark(sqlite_place, period="2017", against="region")["rows"][0]["benchmark"] == 80.0
-    target = benchmark(sqlite_place, period="2016", against="target")["rows"][0]
+    assert benchmark(sqlite_place, period="2017", against="region").rows()[0]["benchmark"] == 80.0
+    target = benchmark(sqlite_place, period="2016", against="target").rows()[0]
     assert target["benchmark"] == 80 and target["comparison95"] == "worse"
     with pytest.raises(InvalidInputError):
         parse_framework(FRAMEWORK.replace("high_is_good", "up"))
     assert infer_indicator("9", None, 5, 100, 5000.0).value_type == "crude_rate"
+
+
+def test_many_trends_at_once_agree_with_one_at_a_time() -> None:
+    rng = np.random.default_rng(5)
+    years = [2015.0, 2016.0, 2017.0, 2018.0, 2019.0, 2020.0]
+    cases = []
+    for slope in (0.0, 1.5, -2.0, 0.3):
+        values = [10 + slope * (y - 2015) + float(rng.normal(0, 0.2)) for y in years]
+        cases.append((values, [v - 0.6 for v in values], [v + 0.6 for v in values]))
+    series = np.repeat(np.arange(len(cases)), len(years))
+    t = np.tile(years, len(cases))
+    all_values, lows, highs = (np.concatenate([np.array(c[k]) for c in cases]) for k in range(3))
+    polarities: list[Polarity] = ["high_is_good", "low_is_good", "no_judgement", "high_is_good"]
+    polarity = np.array(polarities)
+    direction, _ = trends(series, t, all_values, lows, highs, polarity)
+    for k, (v, lo, hi) in enumerate(cases):
+        assert direction[k] == trend(years, v, lo, hi, polarities[k])["direction"]
+    short, _ = trends(
+        np.zeros(3, dtype=np.int64), years[:3], [1, 2, 3], [0, 1, 2], [2, 3, 4], np.array(["high_is_good"])
+    )
+    assert short[0] == "not calculated"

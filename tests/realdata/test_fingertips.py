@@ -37,7 +37,7 @@ def trafford(tmp_path: Path) -> Place:
 
 
 def test_trafford_against_england_and_its_region(trafford: Place) -> None:
-    rows = benchmark(trafford)["rows"]
+    rows = benchmark(trafford).rows()
     assert {(r["period"], r["breakdown"]["age"]) for r in rows} == {
         ("2015", "All ages"),
         ("2015", "0-9 yrs"),
@@ -55,16 +55,16 @@ def test_trafford_against_england_and_its_region(trafford: Place) -> None:
     assert latest["trend"]["direction"] == "not calculated"  # three years published; five are needed
     with trafford.begin() as conn:
         save_framework(conn, FRAMEWORK, actor="t")
-    judged = benchmark(trafford, period="2017")["rows"][0]
+    judged = benchmark(trafford, period="2017").rows()[0]
     assert judged["comparison95"] == "better" and judged["benchmark"] == pytest.approx(96.6109417216)
-    region = benchmark(trafford, period="2017", against="region")["rows"][0]
+    region = benchmark(trafford, period="2017", against="region").rows()[0]
     assert region["benchmark"] is not None and region["benchmark"] != judged["benchmark"]
 
 
 def test_every_county_and_ua_is_compared_or_says_why(trafford: Place) -> None:
     with FILE.open(encoding="utf-8") as handle:
         codes = sorted({r["Area Code"] for r in csv.DictReader(handle) if r["Area Type"] == "County & UA"})
-    rows = benchmark(trafford, areas=codes)["rows"]
+    rows = benchmark(trafford, areas=codes).rows()
     assert len(rows) == 760
     flags = {r["comparison95"] for r in rows}
     assert flags == {"higher", "similar", "lower", "not compared"}

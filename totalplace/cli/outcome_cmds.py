@@ -102,7 +102,7 @@ def outcomes_benchmark(
     """Each value with its 95% and 99.8% limits, compared with the benchmark, and its trend."""
     found = benchmark(
         place, against=cast(Against, against), indicator=indicator, areas=list(areas) or None, period=period
-    )
+    ).to_dict()
 
     def limits(low: float | None, high: float | None) -> str:
         return "" if low is None or high is None else f"{low:,.1f} to {high:,.1f}"

@@ -71,3 +71,55 @@ def trend(
             " and getting better" if improving else " and getting worse"
         )
     return {"direction": direction, "slope": slope, "slope_se": slope_se, "points": len(usable)}
+
+
+def trends(
+    series: npt.NDArray[np.int64],
+    periods: npt.ArrayLike,
+    values: npt.ArrayLike,
+    lowers: npt.ArrayLike,
+    uppers: npt.ArrayLike,
+    polarity: npt.NDArray[np.str_],
+) -> tuple[npt.NDArray[np.str_], npt.NDArray[np.float64]]:
+    """:func:`trend` for many series at once: each row's series id, its period, value and 95% limits.
+
+    Returns, per series id (0 to max), the direction and the slope (NaN when not calculated), by weighted
+    least squares over each series' last five points, with sums gathered by ``np.bincount``.
+    """
+    t, y, low, high = (np.asarray(a, dtype=np.float64) for a in (periods, values, lowers, uppers))
+    groups = int(series.max()) + 1 if len(series) else 0
+    order = np.lexsort((-t, series))  # by series, latest period first
+    ranked = np.empty(len(series), dtype=np.int64)
+    starts = np.r_[0, np.flatnonzero(np.diff(series[order])) + 1]
+    ranked[order] = np.arange(len(series)) - np.repeat(starts, np.diff(np.r_[starts, len(series)]))
+    keep = ranked < TREND_POINTS
+    usable = keep & ~(np.isnan(y) | np.isnan(low) | np.isnan(high))
+    points = np.bincount(series[keep], minlength=groups)
+    good = np.bincount(series[usable], minlength=groups)
+    se = (high - low) / (2 * z_value(0.95))
+    w = np.where(usable, 1 / np.maximum(np.nan_to_num(se, nan=1.0), 1e-12) ** 2, 0.0)
+    tu, yu = np.where(usable, t, 0.0), np.where(usable, y, 0.0)
+
+    def total(weights: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        return np.bincount(series, weights=weights, minlength=groups).astype(np.float64)
+
+    sw, swt, swy = total(w), total(w * tu), total(w * yu)
+    swtt, swty = total(w * tu * tu), total(w * tu * yu)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sxx = swtt - swt**2 / sw
+        slope = (swty - swt * swy / sw) / sxx
+        z_score = slope / np.sqrt(1 / sxx)
+    enough = (points >= TREND_POINTS) & (good >= TREND_POINTS)
+    significant = enough & (np.abs(z_score) > z_value(TREND_CONFIDENCE))
+    rising = slope > 0
+    judged = polarity != "no_judgement"
+    better = rising == (polarity == "high_is_good")
+    direction = np.where(rising, "increasing", "decreasing").astype("<U40")
+    direction = np.where(
+        judged,
+        np.char.add(direction, np.where(better, " and getting better", " and getting worse")),
+        direction,
+    )
+    direction = np.where(significant, direction, "no significant change")
+    direction = np.where(enough, direction, "not calculated")
+    return direction, np.where(enough, slope, np.nan)
