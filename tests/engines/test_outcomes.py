@@ -15,8 +15,10 @@ from totalplace.engines.outcomes import stats
 from totalplace.engines.outcomes.benchmark import benchmark, infer_indicator
 from totalplace.engines.outcomes.compare import Polarity, compare, trend, trends
 from totalplace.engines.outcomes.framework import current_framework, parse_framework, save_framework
-from totalplace.errors import ImportRejectedError, InvalidInputError
+from totalplace.engines.outcomes.letters import answer_letter, draft_letters, list_letters
+from totalplace.errors import ConflictError, ImportRejectedError, InvalidInputError
 from totalplace.place import Place
+from totalplace.reports.letter import letter_html
 
 HEADER = "Indicator ID,Indicator Name,Parent Code,Area Code,Area Name,Area Type,Sex,Age,Time period,Count,Denominator,Value"
 FRAMEWORK = """
@@ -168,3 +170,50 @@ def test_many_trends_at_once_agree_with_one_at_a_time() -> None:
         np.zeros(3, dtype=np.int64), years[:3], [1, 2, 3], [0, 1, 2], [2, 3, 4], np.array(["high_is_good"])
     )
     assert short[0] == "not calculated"
+
+
+def test_a_letter_when_an_indicator_leaves_its_band(sqlite_place: Place, tmp_path: Path) -> None:
+    rows = [
+        f"100,Screening,E12000001,{code},{name},UA,Persons,{age},{year},{count},1000,{count / 10}"
+        for year, counts in ((2016, (750, 820)), (2017, (640, 830)))
+        for code, name, count in zip(
+            ("E06000001", "E92000001"), ("Testshire", "England"), counts, strict=True
+        )
+        for age in ("All ages",)
+    ] + [
+        f"100,Screening,E12000001,E06000001,Testshire,UA,Persons,{age},{year},{count},500,{count / 5}"
+        for year, age, count in (
+            (2016, "50-59 yrs", 390),
+            (2017, "50-59 yrs", 300),
+            (2016, "60-64 yrs", 380),
+            (2017, "60-64 yrs", 370),
+        )
+    ]
+    import_file(sqlite_place, _file(tmp_path, rows), ImportRequest("observations", None, "t"))
+    with sqlite_place.begin() as conn:
+        save_framework(
+            conn,
+            FRAMEWORK.replace("tolerance: {lower: 70}", "tolerance: {lower: 70}, owner: Screening board"),
+            actor="t",
+        )
+    drafted = draft_letters(sqlite_place, actor="t")
+    assert len(drafted) == 1 and draft_letters(sqlite_place, actor="t") == []  # once per indicator and period
+    letter = drafted[0]
+    assert (
+        letter.addressee == "Screening board"
+        and letter.period == "2017"
+        and letter.content["side"] == "below"
+    )
+    assert letter.content["latest"]["value"] == pytest.approx(64.0) and letter.content["previous"][
+        "value"
+    ] == pytest.approx(75.0)
+    assert letter.content["likely_causes"][0]["breakdown"]["age"] == "50-59 yrs"  # the group that fell most
+    html = letter_html(letter, "Testshire")
+    assert "below its tolerance band" in html and "64.0" in html
+    with sqlite_place.begin() as conn:
+        answered = answer_letter(conn, letter.id, plan="Evening clinics", remedy_by="2026-03-31", actor="t")
+        with pytest.raises(ConflictError):
+            answer_letter(conn, letter.id, plan="again", remedy_by="2026-03-31", actor="t")
+    assert answered.status == "answered" and "Evening clinics" in letter_html(answered, "Testshire")
+    with sqlite_place.read() as conn:
+        assert [x.status for x in list_letters(conn)] == ["answered"]

@@ -13,6 +13,7 @@ from totalplace.cli.output import Output, console, table
 from totalplace.datasets.importer import ImportRequest
 from totalplace.engines.outcomes.benchmark import Against, benchmark
 from totalplace.engines.outcomes.framework import current_framework, save_framework
+from totalplace.engines.outcomes.letters import answer_letter, draft_letters, get_letter, list_letters
 from totalplace.place import Place
 
 _FILE = click.Path(path_type=Path, exists=True, dir_okay=False)
@@ -138,5 +139,78 @@ def outcomes_benchmark(
                 )
                 for r in found["rows"]
             ],
+        ),
+    )
+
+
+@outcomes_group.command("letters")
+@click.option("--no-draft", is_flag=True, help="Only list; do not draft letters for new exceptions.")
+@with_place
+def outcomes_letters(place: Place, out: Output, no_draft: bool) -> None:
+    """Draft an exception letter for every indicator outside its tolerance band, and list all letters."""
+    drafted = [] if no_draft else draft_letters(place, actor="cli")
+    with place.read() as conn:
+        letters = list_letters(conn)
+    out.emit(
+        {"drafted": [x.id for x in drafted], "letters": [x.to_dict() for x in letters]},
+        lambda: table(
+            f"Exception letters ({len(drafted)} new)",
+            ("id", "indicator", "period", "value", "band", "to", "status", "remedy by"),
+            [
+                (
+                    x.id,
+                    x.content["indicator"]["title"],
+                    x.period,
+                    f"{x.content['latest']['value']:,.1f}",
+                    f"{x.content['band']['lower']} to {x.content['band']['upper']}",
+                    x.addressee,
+                    x.status,
+                    x.remedy_by or "",
+                )
+                for x in letters
+            ],
+        ),
+    )
+
+
+@outcomes_group.command("letter")
+@click.argument("letter_id", type=int)
+@click.option("--pdf", "pdf_out", type=click.Path(path_type=Path, dir_okay=False), default=None)
+@click.option("--html", "html_out", type=click.Path(path_type=Path, dir_okay=False), default=None)
+@click.option("--answer", "plan", default=None, help="Record the remedial plan (with --by).")
+@click.option("--by", "remedy_by", default=None, help="The date the plan will have worked by (YYYY-MM-DD).")
+@with_place
+def outcomes_letter(
+    place: Place,
+    out: Output,
+    letter_id: int,
+    pdf_out: Path | None,
+    html_out: Path | None,
+    plan: str | None,
+    remedy_by: str | None,
+) -> None:
+    """Show a letter, write it as PDF or HTML, or record its answer."""
+    from totalplace.reports.letter import letter_html
+    from totalplace.reports.statement import to_pdf
+
+    if plan is not None:
+        if remedy_by is None:
+            raise click.BadParameter("an answer needs --by DATE", param_hint="--by")
+        with place.begin() as conn:
+            letter = answer_letter(conn, letter_id, plan=plan, remedy_by=remedy_by, actor="cli")
+    else:
+        with place.read() as conn:
+            letter = get_letter(conn, letter_id)
+    html = letter_html(letter, place.config.name)
+    if html_out is not None:
+        html_out.write_text(html, encoding="utf-8")
+    if pdf_out is not None:
+        pdf_out.write_bytes(to_pdf(html))
+    out.emit(
+        letter.to_dict(),
+        lambda: console.print(
+            f"Letter {letter.id} to {letter.addressee}: {letter.content['indicator']['title']} "
+            f"{letter.content['side']} its band in {letter.period}; {letter.status}"
+            + (f", remedy by {letter.remedy_by}" if letter.remedy_by else "")
         ),
     )

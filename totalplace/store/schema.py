@@ -258,3 +258,22 @@ outcome_frameworks = Table(
     Column("created_at", String(40), nullable=False),
     Column("created_by", String(80), nullable=False),
 )
+
+exception_letters = Table(
+    "exception_letters",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("indicator_id", String(60), nullable=False),
+    Column("area_code", String(20), nullable=False),
+    Column("period", String(40), nullable=False),
+    Column("addressee", String(200), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("content", Text, nullable=False),
+    Column("drafted_at", String(40), nullable=False),
+    Column("drafted_by", String(80), nullable=False),
+    Column("plan", Text, nullable=True),
+    Column("remedy_by", String(10), nullable=True),
+    Column("answered_at", String(40), nullable=True),
+    Column("answered_by", String(80), nullable=True),
+    UniqueConstraint("indicator_id", "area_code", "period", name="uq_exception_letters_indicator_id"),
+)

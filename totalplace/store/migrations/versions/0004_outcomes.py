@@ -1,4 +1,4 @@
-"""The outcomes framework's versions.
+"""The outcomes framework's versions, and exception letters.
 
 Revision ID: 0004
 Revises: 0003
@@ -26,7 +26,26 @@ def upgrade() -> None:
         sa.Column("created_by", sa.String(80), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_outcome_frameworks"),
     )
+    op.create_table(
+        "exception_letters",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("indicator_id", sa.String(60), nullable=False),
+        sa.Column("area_code", sa.String(20), nullable=False),
+        sa.Column("period", sa.String(40), nullable=False),
+        sa.Column("addressee", sa.String(200), nullable=False),
+        sa.Column("status", sa.String(20), nullable=False),
+        sa.Column("content", sa.Text, nullable=False),
+        sa.Column("drafted_at", sa.String(40), nullable=False),
+        sa.Column("drafted_by", sa.String(80), nullable=False),
+        sa.Column("plan", sa.Text, nullable=True),
+        sa.Column("remedy_by", sa.String(10), nullable=True),
+        sa.Column("answered_at", sa.String(40), nullable=True),
+        sa.Column("answered_by", sa.String(80), nullable=True),
+        sa.PrimaryKeyConstraint("id", name="pk_exception_letters"),
+        sa.UniqueConstraint("indicator_id", "area_code", "period", name="uq_exception_letters_indicator_id"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("exception_letters")
     op.drop_table("outcome_frameworks")
