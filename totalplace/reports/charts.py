@@ -203,3 +203,21 @@ def diagnostics_chart(rows: list[dict[str, Any]], *, title: str) -> RenderedChar
         silhouette.properties(width=260, height=180, title="Silhouette"),
     ).properties(title=title)
     return render(chart, title)
+
+
+def interval_chart(rows: list[dict[str, Any]], *, title: str, value_title: str) -> RenderedChart:
+    """Values over periods with their 95% intervals as bars and the benchmark as a line.
+
+    ``rows`` are ``{"period", "value", "lower", "upper", "benchmark"}``.
+    """
+    base = alt.Chart(alt.Data(values=rows)).encode(x=alt.X("period:O", title=None))  # type: ignore[no-untyped-call]
+    bars = base.mark_rule(strokeWidth=2, color="#1d6fa5").encode(
+        y=alt.Y("lower:Q", title=value_title, scale=alt.Scale(zero=False)), y2="upper:Q"
+    )
+    points = base.mark_point(filled=True, size=60, color="#1d6fa5").encode(
+        y="value:Q", tooltip=[alt.Tooltip("period:O"), alt.Tooltip("value:Q", format=",.1f")]
+    )
+    layers: list[Any] = [bars, points]
+    if any(r.get("benchmark") is not None for r in rows):
+        layers.append(base.mark_line(color="#c0392b", strokeDash=[4, 3]).encode(y="benchmark:Q"))
+    return render(alt.layer(*layers).properties(width=480, height=220, title=title), title)

@@ -17,6 +17,7 @@ from totalplace.web import (
     auth_routes,
     estate_pages,
     map_pages,
+    outcome_pages,
     pages,
     pool_pages,
     segment_pages,
@@ -55,6 +56,7 @@ def create_app(place: Place) -> FastAPI:
     app.include_router(segment_pages.router)
     app.include_router(estate_pages.router)
     app.include_router(map_pages.router)
+    app.include_router(outcome_pages.router)
 
     @app.exception_handler(TotalplaceError)
     async def handle_error(request: Request, error: TotalplaceError) -> Response:

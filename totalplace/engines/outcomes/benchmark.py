@@ -184,7 +184,9 @@ def _benchmarked(
     chosen = pc.is_in(area, pa.array(sorted(wanted))).to_numpy(zero_copy_only=False)
     if period is not None:
         chosen &= pc.equal(_text(table, "period"), period).to_numpy(zero_copy_only=False)
-    polarity = np.array([meta[i].polarity for i in ids.to_pylist()])
+    unique = list(meta)
+    which = pc.index_in(ids, value_set=pa.array(unique, pa.string())).to_numpy(zero_copy_only=False)
+    polarity = np.array([meta[i].polarity for i in unique])[which]
     vs95 = np.full(size, "not compared", dtype="<U16")
     vs998 = vs95.copy()
     for value in ("high_is_good", "low_is_good", "no_judgement"):
@@ -195,19 +197,19 @@ def _benchmarked(
     series_key = pc.binary_join_element_wise(ids, area, *(_text(table, k) for k in BREAKDOWN), "|")
     encoded = pc.dictionary_encode(series_key)
     series = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    periods = pc.unique(_text(table, "period")).to_pylist()
-    starts = {p: period_start(p) for p in periods}
-    when = np.array(
-        [starts[p] if starts[p] is not None else np.nan for p in _text(table, "period").to_pylist()]
-    )
+    periods = pc.dictionary_encode(_text(table, "period"))
+    starts = [period_start(p) for p in periods.dictionary.to_pylist()]
+    when = np.array([np.nan if s is None else s for s in starts], dtype=np.float64)[
+        periods.indices.to_numpy(zero_copy_only=False)
+    ]
     series_polarity = np.full(len(encoded.dictionary), "no_judgement", dtype="<U16")
     series_polarity[series] = polarity
     direction, slope = trends(
         series, when, limits["value"], limits["lower95"], limits["upper95"], series_polarity
     )
     pick = np.flatnonzero(chosen)
-    titles = np.array([meta[i].title for i in ids.to_pylist()], dtype=object)
-    types = np.array([meta[i].value_type for i in ids.to_pylist()], dtype=object)
+    titles = np.array([meta[i].title for i in unique], dtype=object)[which]
+    types = np.array([meta[i].value_type for i in unique], dtype=object)[which]
     return pa.table(
         {
             "indicator": ids.take(pick),
@@ -265,9 +267,11 @@ def _benchmark_values(
     meta: dict[str, Indicator],
 ) -> FloatArray:
     if against == "target":
-        return np.array(
-            [np.nan if meta[i].target is None else meta[i].target for i in ids.to_pylist()], dtype=np.float64
-        )
+        unique = list(meta)
+        which = pc.index_in(ids, value_set=pa.array(unique, pa.string())).to_numpy(zero_copy_only=False)
+        targets = [np.nan if meta[i].target is None else meta[i].target for i in unique]
+        chosen: FloatArray = np.array(targets, dtype=np.float64)[which]
+        return chosen
     if against == "england":
         wanted = pc.binary_join_element_wise(pa.array([ENGLAND] * len(key), pa.string()), key, "|")
     else:
@@ -277,3 +281,17 @@ def _benchmark_values(
     found = ~np.isnan(position)
     index = np.where(found, np.nan_to_num(position), 0).astype(np.int64)
     return np.where(found, value[index], np.nan)
+
+
+def headline(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The headline series: persons, no category, and all ages where published (else the commonest age)."""
+    persons = [
+        r
+        for r in rows
+        if not r["breakdown"].get("category") and r["breakdown"].get("sex", "Persons") == "Persons"
+    ]
+    ages = [r["breakdown"].get("age", "") for r in persons]
+    if not ages:
+        return []
+    age = "All ages" if "All ages" in ages else max(set(ages), key=ages.count)
+    return [r for r in persons if r["breakdown"].get("age", "") == age]

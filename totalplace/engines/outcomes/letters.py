@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, insert, select, update
 
 from totalplace.datasets.observations import period_start
-from totalplace.engines.outcomes.benchmark import benchmark
+from totalplace.engines.outcomes.benchmark import benchmark, headline
 from totalplace.engines.outcomes.framework import Framework, current_framework
 from totalplace.errors import ConflictError, InvalidInputError, NotFoundError
 from totalplace.store import audit
@@ -48,20 +48,6 @@ class Letter:
         return dict(self.__dict__)
 
 
-def _headline(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The headline series: persons, no category, and all ages where published (else the commonest age)."""
-    persons = [
-        r
-        for r in rows
-        if not r["breakdown"].get("category") and r["breakdown"].get("sex", "Persons") == "Persons"
-    ]
-    ages = [r["breakdown"].get("age", "") for r in persons]
-    if not ages:
-        return []
-    age = "All ages" if "All ages" in ages else max(set(ages), key=ages.count)
-    return [r for r in persons if r["breakdown"].get("age", "") == age]
-
-
 def exceptions(place: Place) -> list[dict[str, Any]]:
     """Every framework indicator whose latest headline value for the place is outside its tolerance band."""
     with place.read() as conn:
@@ -77,7 +63,7 @@ def exceptions(place: Place) -> list[dict[str, Any]]:
             rows = benchmark(place, indicator=indicator.id, areas=[place.config.code]).rows()
         except NotFoundError:
             continue
-        series = sorted(_headline(rows), key=lambda r: period_start(r["period"]) or 0.0)
+        series = sorted(headline(rows), key=lambda r: period_start(r["period"]) or 0.0)
         series = [r for r in series if r["value"] is not None]
         if not series:
             continue

@@ -1,0 +1,234 @@
+"""The outcomes pages: the framework with RAG status, each indicator's trend with intervals, the letters,
+and a published view of counts that passes disclosure control."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from totalplace.datasets.observations import period_start
+from totalplace.engines.outcomes.benchmark import benchmark, headline
+from totalplace.engines.outcomes.framework import current_framework, save_framework
+from totalplace.engines.outcomes.letters import answer_letter, draft_letters, get_letter, list_letters
+from totalplace.errors import InvalidInputError, NotFoundError
+from totalplace.governance.disclosure import disclose
+from totalplace.governance.roles import Principal
+from totalplace.place import Place
+from totalplace.reports.charts import interval_chart
+from totalplace.reports.letter import letter_html
+from totalplace.reports.statement import to_pdf
+from totalplace.store.areas import list_areas
+from totalplace.web.render import page, twin
+from totalplace.web.session import acting_user, current_principal
+
+router = APIRouter()
+
+
+def _place(request: Request) -> Place:
+    place: Place = request.app.state.place
+    return place
+
+
+def _status(row: dict[str, Any] | None, lower: float | None, upper: float | None) -> str:
+    """Red when outside the tolerance band or worse than England, green when better, amber otherwise."""
+    if row is None or row["value"] is None:
+        return "grey"
+    if (lower is not None and row["value"] < lower) or (upper is not None and row["value"] > upper):
+        return "red"
+    return {"worse": "red", "better": "green"}.get(row["comparison95"], "amber")
+
+
+def _latest_headline(place: Place, indicator_id: str) -> dict[str, Any] | None:
+    try:
+        rows = benchmark(place, indicator=indicator_id, areas=[place.config.code or ""]).rows()
+    except NotFoundError:
+        return None
+    series = sorted(headline(rows), key=lambda r: period_start(r["period"]) or 0.0)
+    return series[-1] if series else None
+
+
+@twin(router, "/outcomes", "outcomes.html")
+def outcomes(request: Request, principal: Principal) -> dict[str, Any]:
+    """The framework as a tree: outcomes, their indicators, each with its latest value and RAG status."""
+    principal.require("datasets.read")
+    place = _place(request)
+    with place.read() as conn:
+        framework = current_framework(conn)
+        letters = list_letters(conn)
+    tree = []
+    for outcome in framework.outcomes if framework else []:
+        items = []
+        for indicator in outcome.indicators:
+            latest = _latest_headline(place, indicator.id)
+            band = indicator.tolerance
+            items.append(
+                {
+                    "indicator": indicator.model_dump(mode="json"),
+                    "latest": latest,
+                    "status": _status(latest, band.lower if band else None, band.upper if band else None),
+                }
+            )
+        tree.append({"name": outcome.name, "title": outcome.title, "indicators": items})
+    return {
+        "framework": None if framework is None else {"name": framework.name, "title": framework.title},
+        "outcomes": tree,
+        "open_letters": sum(letter.status != "answered" for letter in letters),
+        "can_edit": principal.can("place.manage"),
+    }
+
+
+@twin(router, "/outcomes/indicators/{indicator_id}", "outcome_indicator.html")
+def indicator_page(request: Request, principal: Principal) -> dict[str, Any]:
+    """One indicator for the place: every period and breakdown with intervals, comparison and trend."""
+    principal.require("datasets.read")
+    place = _place(request)
+    indicator_id = request.path_params["indicator_id"]
+    against = request.query_params.get("against") or "england"
+    if against not in ("england", "region", "target"):
+        raise InvalidInputError(f"cannot compare against {against!r}", hint="england, region or target")
+    rows = benchmark(place, indicator=indicator_id, against=against, areas=[place.config.code or ""]).rows()  # type: ignore[arg-type]
+    series = sorted(headline(rows), key=lambda r: period_start(r["period"]) or 0.0)
+    chart_rows = [
+        {
+            "period": r["period"],
+            "value": r["value"],
+            "lower": r["lower95"],
+            "upper": r["upper95"],
+            "benchmark": r["benchmark"],
+        }
+        for r in series
+        if r["value"] is not None
+    ]
+    title = rows[0]["title"] if rows else indicator_id
+    charts = (
+        {"trend": interval_chart(chart_rows, title=title, value_title=rows[0]["value_type"] if rows else "")}
+        if chart_rows
+        else {}
+    )
+    return {"indicator": indicator_id, "title": title, "against": against, "rows": rows, "_charts": charts}
+
+
+@twin(router, "/outcomes/published/{indicator_id}", "outcome_published.html")
+def published(request: Request, principal: Principal) -> dict[str, Any]:
+    """Counts of an indicator by area and period as they may be published: small counts suppressed, the rest
+    rounded, and enough other cells withheld that no suppressed count can be worked out from the totals."""
+    principal.require("datasets.read")
+    place = _place(request)
+    indicator_id = request.path_params["indicator_id"]
+    with place.read() as conn:
+        small = [a.code for a in list_areas(conn)]
+    everything = benchmark(
+        place, indicator=indicator_id, areas=small or [place.config.code or ""]
+    ).table.to_pylist()
+    rows = [
+        r
+        for r in everything
+        if r["count"] is not None and not r.get("category") and r.get("sex") in (None, "Persons")
+    ]
+    if not rows:
+        raise NotFoundError(f"no counts of {indicator_id} for the place's areas")
+    areas = sorted({r["area_code"] for r in rows})
+    periods = sorted({r["period"] for r in rows}, key=lambda p: period_start(p) or 0.0)
+    ages = {r.get("age") for r in rows}
+    age = "All ages" if "All ages" in ages else sorted(a or "" for a in ages)[0]
+    counts = {
+        (r["area_code"], r["period"]): int(r["count"]) for r in rows if (r.get("age") or "") == (age or "")
+    }
+    table = [[counts.get((a, p), 0) for p in periods] for a in areas]
+    result = disclose(table)
+    return {
+        "indicator": indicator_id,
+        "areas": areas,
+        "periods": periods,
+        "age": age,
+        "table": result.to_dict(),
+    }
+
+
+@twin(router, "/outcomes/letters", "outcome_letters.html")
+def letters_page(request: Request, principal: Principal) -> dict[str, Any]:
+    """Exception letters, open ones first."""
+    principal.require("datasets.read")
+    with _place(request).read() as conn:
+        letters = list_letters(conn)
+    return {"letters": [x.to_dict() for x in letters], "can_draft": principal.can("place.manage")}
+
+
+@router.post("/outcomes/letters/draft")
+def draft(request: Request, csrf_token: Annotated[str, Form()]) -> Response:
+    """Draft letters for indicators that have left their bands."""
+    principal = acting_user(request, csrf_token, "place.manage")
+    draft_letters(_place(request), actor=principal.username)
+    return RedirectResponse("/outcomes/letters", status_code=303)
+
+
+@router.get("/outcomes/letters/{letter_id}.pdf")
+def letter_pdf(request: Request, letter_id: int) -> Response:
+    """The letter as PDF."""
+    current_principal(request).require("datasets.read")
+    place = _place(request)
+    with place.read() as conn:
+        letter = get_letter(conn, letter_id)
+    return Response(to_pdf(letter_html(letter, place.config.name)), media_type="application/pdf")
+
+
+@router.get("/outcomes/letters/{letter_id}")
+def letter_page(request: Request, letter_id: int) -> Response:
+    """The letter, with the form to record its answer."""
+    principal = current_principal(request)
+    principal.require("datasets.read")
+    place = _place(request)
+    with place.read() as conn:
+        letter = get_letter(conn, letter_id)
+    data = {
+        "letter": letter.to_dict(),
+        "html": letter_html(letter, place.config.name),
+        "can_answer": principal.can("place.manage"),
+    }
+    return page(request, "outcome_letter.html", data, principal=principal)
+
+
+@router.post("/outcomes/letters/{letter_id}/answer")
+def answer(
+    request: Request,
+    letter_id: int,
+    plan: Annotated[str, Form()],
+    remedy_by: Annotated[str, Form()],
+    csrf_token: Annotated[str, Form()],
+) -> Response:
+    """Record the remedial plan and its date."""
+    principal = acting_user(request, csrf_token, "place.manage")
+    with _place(request).begin() as conn:
+        answer_letter(conn, letter_id, plan=plan, remedy_by=remedy_by, actor=principal.username)
+    return RedirectResponse(f"/outcomes/letters/{letter_id}", status_code=303)
+
+
+@router.post("/outcomes/framework")
+def edit_framework(
+    request: Request, framework: Annotated[str, Form()], csrf_token: Annotated[str, Form()]
+) -> Response:
+    """Put a new version of the framework in force (YAML edited in the page)."""
+    principal = acting_user(request, csrf_token, "place.manage")
+    with _place(request).begin() as conn:
+        save_framework(conn, framework, actor=principal.username)
+    return RedirectResponse("/outcomes", status_code=303)
+
+
+@router.get("/outcomes/framework")
+def framework_form(request: Request) -> Response:
+    """The framework's YAML in an editor."""
+    principal = current_principal(request)
+    principal.require("place.manage")
+    from sqlalchemy import select
+
+    from totalplace.store.schema import outcome_frameworks
+
+    with _place(request).read() as conn:
+        row = conn.execute(
+            select(outcome_frameworks.c.yaml).order_by(outcome_frameworks.c.id.desc()).limit(1)
+        ).first()
+    return page(
+        request, "outcome_framework.html", {"yaml": "" if row is None else row.yaml}, principal=principal
+    )
