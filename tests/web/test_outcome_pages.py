@@ -1,0 +1,104 @@
+"""The outcomes pages: RAG tree, indicator with intervals, published counts, letters drafted and answered."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.web.conftest import csrf_of
+from totalplace.datasets.importer import ImportRequest, import_file
+from totalplace.engines.outcomes.framework import save_framework
+from totalplace.place import Place
+
+Client = Callable[[str], TestClient]
+FRAMEWORK = """
+name: testshire
+title: Testshire outcomes
+outcomes:
+  - name: screening
+    title: More people screened
+    indicators:
+      - {id: "100", title: Screening coverage, polarity: high_is_good, value_type: proportion, multiplier: 100,
+         tolerance: {lower: 70}, owner: Screening board}
+"""
+
+
+@pytest.fixture
+def observed(web_place: Place, tmp_path: Path) -> Place:
+    header = "Indicator ID,Area Code,Area Name,Sex,Age,Time period,Count,Denominator,Value"
+    rows = []
+    for year, place_count, england in ((2015, 760, 800), (2016, 750, 810), (2017, 640, 830)):
+        rows.append(f"100,E06000001,Testshire,Persons,All ages,{year},{place_count},1000,{place_count / 10}")
+        rows.append(f"100,E92000001,England,Persons,All ages,{year},{england},1000,{england / 10}")
+        for ward, count in (("E05000001", 3), ("E05000002", 120), ("E05000003", 45)):
+            rows.append(f"100,{ward},Ward,Persons,All ages,{year},{count + year % 3},200,")
+    path = tmp_path / "obs.csv"
+    path.write_text(header + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    import_file(web_place, path, ImportRequest("observations", None, "t"))
+    (tmp_path / "wards.csv").write_text("code,name\nE05000001,North\nE05000002,South\nE05000003,East\n")
+    import_file(
+        web_place, tmp_path / "wards.csv", ImportRequest("geography", None, "t", options={"level": "ward"})
+    )
+    with web_place.begin() as conn:
+        save_framework(conn, FRAMEWORK, actor="t")
+    return web_place
+
+
+def test_framework_tree_indicator_and_published_counts(observed: Place, client_for: Client) -> None:
+    client = client_for("auditor")
+    tree = client.get("/outcomes.json").json()
+    item = tree["outcomes"][0]["indicators"][0]
+    assert item["status"] == "red" and item["latest"]["period"] == "2017"  # below its band of 70
+    assert "rag-red" in client.get("/outcomes").text
+    page = client.get("/outcomes/indicators/100")
+    assert page.status_code == 200 and "<svg" in page.text
+    data = client.get("/outcomes/indicators/100.json?against=england").json()
+    latest = next(r for r in data["rows"] if r["period"] == "2017")
+    assert latest["comparison95"] == "worse" and latest["lower95"] < 64 < latest["upper95"]
+    published = client.get("/outcomes/published/100.json").json()
+    cells = [c for row in published["table"]["cells"] for c in row]
+    assert not any(c is not None and 1 <= c <= 7 for c in cells) and None in cells
+    assert published["table"]["suppressed"]["primary"] == 3
+
+
+def test_letters_are_drafted_read_and_answered(observed: Place, client_for: Client) -> None:
+    lead = client_for("lead")
+    token = csrf_of(lead.get("/outcomes/letters").text)
+    assert (
+        lead.post("/outcomes/letters/draft", data={"csrf_token": token}, follow_redirects=False).status_code
+        == 303
+    )
+    letters = lead.get("/outcomes/letters.json").json()["letters"]
+    assert len(letters) == 1 and letters[0]["addressee"] == "Screening board"
+    letter_id = letters[0]["id"]
+    page = lead.get(f"/outcomes/letters/{letter_id}")
+    assert "below its tolerance band" in page.text
+    assert lead.get(f"/outcomes/letters/{letter_id}.pdf").content.startswith(b"%PDF")
+    done = lead.post(
+        f"/outcomes/letters/{letter_id}/answer",
+        data={"plan": "Evening clinics", "remedy_by": "2027-03-31", "csrf_token": csrf_of(page.text)},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    assert lead.get("/outcomes/letters.json").json()["letters"][0]["status"] == "answered"
+    analyst = client_for("analyst")
+    refused = analyst.post(
+        "/outcomes/letters/draft", data={"csrf_token": csrf_of(analyst.get("/outcomes/letters").text)}
+    )
+    assert refused.status_code == 403
+
+
+def test_the_framework_is_edited_in_the_page(observed: Place, client_for: Client) -> None:
+    lead = client_for("lead")
+    form = lead.get("/outcomes/framework")
+    assert "Screening coverage" in form.text
+    edited = FRAMEWORK.replace("Testshire outcomes", "Testshire outcomes, revised")
+    lead.post("/outcomes/framework", data={"framework": edited, "csrf_token": csrf_of(form.text)})
+    assert lead.get("/outcomes.json").json()["framework"]["title"] == "Testshire outcomes, revised"
+    bad = lead.post(
+        "/outcomes/framework.json", data={"framework": "name: x", "csrf_token": csrf_of(form.text)}
+    )
+    assert bad.status_code in (400, 404, 405)
