@@ -61,6 +61,7 @@ def test_demo_pools_have_history_settled_years_and_an_open_year(
     from tests.engines.pool_support import identity_problems
     from totalplace.engines.estate.access import service_access
     from totalplace.engines.estate.candidates import candidates
+    from totalplace.engines.outcomes.letters import list_letters
     from totalplace.engines.pool.fund import list_funds
     from totalplace.engines.pool.report import statements
     from totalplace.store import ledger
@@ -93,3 +94,8 @@ def test_demo_pools_have_history_settled_years_and_an_open_year(
         assert access.bands[-1]["share"] == 1.0
         found = candidates(place)
         assert found["colocation"] and found["rationalisation"]
+        # A shared-outcomes framework of 26 indicators over eight years, one out of its band with a letter.
+        assert built.outcomes == {"indicators": 26, "observations": 26 * 8 * 22, "letters": 1}
+        with place.read() as conn:
+            (letter,) = list_letters(conn)
+        assert letter.indicator_id == "D07" and letter.content["side"] == "above"

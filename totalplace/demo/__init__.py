@@ -22,6 +22,7 @@ from sqlalchemy import Connection
 
 from totalplace.datasets.importer import ImportRequest, import_file
 from totalplace.demo import places, spending
+from totalplace.demo.outcomes import add_outcomes
 from totalplace.demo.pools import build_pools
 from totalplace.errors import PlaceExistsError
 from totalplace.governance.passwords import hash_password
@@ -74,6 +75,7 @@ class DemoSummary:
     pools: dict[str, int] = field(default_factory=dict)
     census_tables: int = 0
     sites: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary with the login."""
@@ -88,6 +90,7 @@ class DemoSummary:
             "census_tables": self.census_tables,
             "segmentation": "northbridge",
             "sites": self.sites,
+            "outcomes": self.outcomes,
             "login": {"username": DEMO_USER, "password": DEMO_PASSWORD},
         }
 
@@ -99,7 +102,8 @@ class DemoSummary:
             f"{self.areas.get('oa', 0)} "
             f"output areas; {self.partners} partners; {sum(self.spending_lines.values()):,} spending lines; "
             f"{len(self.pools)} pooled funds; {self.census_tables} census tables and a segmentation; "
-            f"{self.sites} public sites.\n"
+            f"{self.sites} public sites; {self.outcomes.get('indicators', 0)} shared-outcome indicators "
+            f"({self.outcomes.get('letters', 0)} exception letter).\n"
             f"Log in as {DEMO_USER} / {DEMO_PASSWORD}"
         )
 
@@ -313,6 +317,12 @@ def build_demo(
         say("pooled funds")
         summary.pools = build_pools(place, rng)
         _add_places(place, layers, rng, summary, say)
+        say("outcomes")
+        wards = [
+            (f["properties"]["code"], f["properties"]["name"], f["properties"]["population"])
+            for f in layers["ward"]
+        ]
+        summary.outcomes = add_outcomes(place, DEMO_CODE, wards, rng)
         with place.begin() as conn:
             _add_demo_users(conn, ids)
     return summary
