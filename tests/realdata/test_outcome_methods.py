@@ -150,3 +150,28 @@ def test_means_by_students_t() -> None:
 
 def test_fixtures_are_present() -> None:
     assert Path(FIXTURES).is_dir() or not SHARED_DATA.is_dir()
+
+
+def test_slope_index_of_inequality() -> None:
+    """Point SII and RII exactly; the simulated limits within 3% of the fixture's own simulation."""
+    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for row in _sheet("testdata_SII.xlsx"):
+        if row["TestDescription"] == "default (e.g. life expectancy) - default parameters":
+            groups.setdefault((row["Area"], row["Grouping1"], row["Grouping2"]), []).append(row)
+    assert len(groups) == 2
+    for rows in groups.values():
+        rows.sort(key=lambda r: r["Quantile"])
+        got = stats.slope_index(
+            [r["Value"] for r in rows],
+            [r["Population"] for r in rows],
+            [r["StandardError"] for r in rows],
+            0.95,
+        )
+        expected = rows[0]
+        assert got.sii == pytest.approx(expected["sii"], rel=1e-9) and got.rii == pytest.approx(
+            expected["rii"], rel=1e-9
+        )
+        width = expected["sii_uppercl_1"] - expected["sii_lowercl_1"]
+        assert got.sii_lower == pytest.approx(expected["sii_lowercl_1"], abs=0.03 * width)
+        assert got.sii_upper == pytest.approx(expected["sii_uppercl_1"], abs=0.03 * width)
+        assert got.gap_lower < got.gap < got.gap_upper
