@@ -12,6 +12,7 @@ from totalplace.datasets.importer import ImportRequest, import_file
 from totalplace.engines.outcomes import stats
 from totalplace.engines.outcomes.benchmark import benchmark
 from totalplace.engines.outcomes.framework import save_framework
+from totalplace.engines.outcomes.inequality import decile_rank, inequality
 from totalplace.place import Place
 
 FILE = SHARED_DATA / "public_health" / "fingertips_campylobacter_93356_countyua_inputs.csv"
@@ -73,3 +74,15 @@ def test_every_county_and_ua_is_compared_or_says_why(trafford: Place) -> None:
     for r in rows:
         if r["value"] is not None:
             assert r["lower998"] <= r["lower95"] <= r["value"] <= r["upper95"] <= r["upper998"]
+
+
+def test_the_inequality_gradient_across_englands_deciles(trafford: Place) -> None:
+    found = inequality(trafford, "93356", period="2017")
+    ranks = [q["rank"] for q in found["quantiles"]]
+    categories = {q["category"].split(" (")[0] for q in found["quantiles"]}
+    assert len(ranks) == 10 and sorted(ranks) == list(range(1, 11)) and "Most deprived decile" in categories
+    least, most = found["quantiles"][-1]["value"], found["quantiles"][0]["value"]
+    assert found["gap"] == pytest.approx(least - most)
+    assert found["sii_lower"] < found["sii"] < found["sii_upper"]
+    assert found["sii"] > 0, "Campylobacter is reported more in less deprived areas"
+    assert decile_rank("Third less deprived decile (IMD2015)") == 8 and decile_rank("Decile 4") == 4

@@ -13,6 +13,7 @@ from totalplace.cli.output import Output, console, table
 from totalplace.datasets.importer import ImportRequest
 from totalplace.engines.outcomes.benchmark import Against, benchmark
 from totalplace.engines.outcomes.framework import current_framework, save_framework
+from totalplace.engines.outcomes.inequality import inequality
 from totalplace.engines.outcomes.letters import answer_letter, draft_letters, get_letter, list_letters
 from totalplace.place import Place
 
@@ -212,5 +213,24 @@ def outcomes_letter(
             f"Letter {letter.id} to {letter.addressee}: {letter.content['indicator']['title']} "
             f"{letter.content['side']} its band in {letter.period}; {letter.status}"
             + (f", remedy by {letter.remedy_by}" if letter.remedy_by else "")
+        ),
+    )
+
+
+@outcomes_group.command("inequality")
+@click.option("--indicator", required=True, help="The indicator id.")
+@click.option("--area", default="E92000001", show_default=True, help="The area whose deciles to use.")
+@click.option("--period", default=None, help="The period (default: the latest with a deprivation breakdown).")
+@with_place
+def outcomes_inequality(place: Place, out: Output, indicator: str, area: str, period: str | None) -> None:
+    """The slope and relative index of inequality across deprivation deciles, and the gap, with limits."""
+    found = inequality(place, indicator, area=area, period=period)
+    out.emit(
+        found,
+        lambda: console.print(
+            f"{indicator} in {area}, {found['period']}: slope index of inequality {found['sii']:,.2f} "
+            f"(95% {found['sii_lower']:,.2f} to {found['sii_upper']:,.2f}); "
+            f"relative index {found['rii']:.3f}; gap least - most deprived {found['gap']:,.2f} "
+            f"({found['gap_lower']:,.2f} to {found['gap_upper']:,.2f})"
         ),
     )
