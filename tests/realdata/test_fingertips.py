@@ -11,6 +11,7 @@ from tests.conftest import SHARED_DATA, skip_or_fail
 from totalplace.datasets.importer import ImportRequest, import_file
 from totalplace.engines.outcomes import stats
 from totalplace.engines.outcomes.benchmark import benchmark
+from totalplace.engines.outcomes.comparators import la_profiles, nearest, save_set
 from totalplace.engines.outcomes.framework import save_framework
 from totalplace.engines.outcomes.inequality import decile_rank, inequality
 from totalplace.place import Place
@@ -86,3 +87,33 @@ def test_the_inequality_gradient_across_englands_deciles(trafford: Place) -> Non
     assert found["sii_lower"] < found["sii"] < found["sii_upper"]
     assert found["sii"] > 0, "Campylobacter is reported more in less deprived areas"
     assert decile_rank("Third less deprived decile (IMD2015)") == 8 and decile_rank("Decile 4") == 4
+
+
+def test_comparators_from_open_data_and_benchmarking_against_them(trafford: Place) -> None:
+    lookups = SHARED_DATA / "geo_lookups_population"
+    profiles = la_profiles(
+        SHARED_DATA / "imd2019" / "iod2019_file2_domains_rank_decile_lsoa.csv.gz",
+        lookups / "ons_sape21dt11_mid2018_lsoa_population_density_ew.csv.gz",
+        lookups / "ons_ruc11_lsoa11_ew.csv.gz",
+    )
+    assert len(profiles.codes) == 317  # every English local authority district of 2019
+    members = nearest(profiles, "E08000009", 10)
+    assert members[0]["name"] == "Stockport" and len(members) == 10
+    assert [m["distance"] for m in members] == sorted(m["distance"] for m in members)
+    assert all(sum(m["contributions"].values()) == pytest.approx(1, abs=0.01) for m in members)
+    with trafford.begin() as conn:
+        save_set(conn, name="nearest-10", area="E08000009", members=members, actor="t")
+    row = benchmark(trafford, against="comparators", period="2017").rows()[0]
+    with FILE.open(encoding="utf-8") as handle:
+        published = [
+            r
+            for r in csv.DictReader(handle)
+            if r["Area Code"] in {m["code"] for m in members}
+            and r["Time period"] == "2017"
+            and r["Age"] == "All ages"
+            and r["Count"]
+        ]
+    pooled = (
+        sum(float(r["Count"]) for r in published) / sum(float(r["Denominator"]) for r in published) * 100_000
+    )
+    assert published and row["benchmark"] == pytest.approx(pooled) and row["comparison95"] == "lower"

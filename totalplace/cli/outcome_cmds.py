@@ -12,6 +12,7 @@ from totalplace.cli.data_cmds import run_import
 from totalplace.cli.output import Output, console, table
 from totalplace.datasets.importer import ImportRequest
 from totalplace.engines.outcomes.benchmark import Against, benchmark
+from totalplace.engines.outcomes.comparators import la_profiles, nearest, save_set
 from totalplace.engines.outcomes.framework import current_framework, save_framework
 from totalplace.engines.outcomes.inequality import inequality
 from totalplace.engines.outcomes.letters import answer_letter, draft_letters, get_letter, list_letters
@@ -93,7 +94,10 @@ def framework_show(place: Place, out: Output) -> None:
 @outcomes_group.command("benchmark")
 @click.option("--indicator", default=None, help="Only this indicator id.")
 @click.option(
-    "--against", type=click.Choice(["england", "region", "target"]), default="england", show_default=True
+    "--against",
+    type=click.Choice(["england", "region", "target", "comparators"]),
+    default="england",
+    show_default=True,
 )
 @click.option("--area", "areas", multiple=True, help="Area codes to show (default: the place and its areas).")
 @click.option("--period", default=None, help="Only this period, e.g. 2017 or 2017/18.")
@@ -232,5 +236,49 @@ def outcomes_inequality(place: Place, out: Output, indicator: str, area: str, pe
             f"(95% {found['sii_lower']:,.2f} to {found['sii_upper']:,.2f}); "
             f"relative index {found['rii']:.3f}; gap least - most deprived {found['gap']:,.2f} "
             f"({found['gap_lower']:,.2f} to {found['gap_upper']:,.2f})"
+        ),
+    )
+
+
+@outcomes_group.command("comparators")
+@click.option("--imd", type=_FILE, required=True, help="IoD2019 File 2: LSOA domain ranks with LA codes.")
+@click.option("--population", type=_FILE, required=True, help="LSOA populations and areas (ONS SAPE).")
+@click.option("--rurality", type=_FILE, required=True, help="LSOA 2011 rural-urban classification.")
+@click.option("--area", default=None, help="The authority (default: the place's code).")
+@click.option("--k", type=click.IntRange(1, 50), default=15, show_default=True, help="How many neighbours.")
+@click.option(
+    "--save", "save_as", default=None, help="Keep the set under this name for --against comparators."
+)
+@with_place
+def outcomes_comparators(
+    place: Place,
+    out: Output,
+    imd: Path,
+    population: Path,
+    rurality: Path,
+    area: str | None,
+    k: int,
+    save_as: str | None,
+) -> None:
+    """The authorities most like the place on deprivation, size, density and rurality, with why."""
+    code = area or place.config.code
+    if not code:
+        raise click.BadParameter("the place has no code; give --area", param_hint="--area")
+    with out.progress("profiling authorities"):
+        members = nearest(la_profiles(imd, population, rurality), code, k)
+    if save_as:
+        with place.begin() as conn:
+            save_set(conn, name=save_as, area=code, members=members, actor="cli")
+
+    def why(contributions: dict[str, float]) -> str:
+        top = sorted(contributions.items(), key=lambda kv: -kv[1])[:2]
+        return ", ".join(f"{name} {100 * share:.0f}%" for name, share in top)
+
+    out.emit(
+        {"area": code, "saved_as": save_as, "comparators": members},
+        lambda: table(
+            f"Nearest neighbours of {code}",
+            ("authority", "distance", "most of the distance"),
+            [(m["name"], f"{m['distance']:.2f}", why(m["contributions"])) for m in members],
         ),
     )

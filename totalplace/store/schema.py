@@ -277,3 +277,14 @@ exception_letters = Table(
     Column("answered_by", String(80), nullable=True),
     UniqueConstraint("indicator_id", "area_code", "period", name="uq_exception_letters_indicator_id"),
 )
+
+comparator_sets = Table(
+    "comparator_sets",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(60), nullable=False),
+    Column("area_code", String(20), nullable=False),
+    Column("members", Text, nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("created_by", String(80), nullable=False),
+)

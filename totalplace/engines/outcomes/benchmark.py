@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 
 from totalplace.datasets.observations import period_start
 from totalplace.engines.outcomes import stats
+from totalplace.engines.outcomes.comparators import current_set
 from totalplace.engines.outcomes.compare import compare, trends
 from totalplace.engines.outcomes.framework import Framework, Indicator, ValueType, current_framework
 from totalplace.errors import InvalidInputError, NotFoundError
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from totalplace.place import Place
 
 ENGLAND: Final = "E92000001"
-Against = Literal["england", "region", "target"]
+Against = Literal["england", "region", "target", "comparators"]
 FloatArray = npt.NDArray[np.float64]
 BREAKDOWN: Final = ("sex", "age", "category_type", "category")
 _NUMBERS: Final = ("count", "denominator", "value", "lower95", "upper95", "lower998", "upper998")
@@ -136,10 +137,20 @@ def benchmark(
     period: str | None = None,
 ) -> BenchmarkResult:
     """The place's rows (or ``areas``'), each with limits, comparison and trend."""
-    if against not in ("england", "region", "target"):
-        raise InvalidInputError(f"cannot compare against {against!r}", hint="use england, region or target")
+    if against not in ("england", "region", "target", "comparators"):
+        raise InvalidInputError(
+            f"cannot compare against {against!r}", hint="use england, region, target or comparators"
+        )
+    members: list[str] = []
     with place.read() as conn:
         framework = current_framework(conn)
+        if against == "comparators":
+            found = current_set(conn)
+            if found is None:
+                raise NotFoundError(
+                    "no comparator set", hint="make one: totalplace outcomes comparators ... --save NAME"
+                )
+            members = [m["code"] for m in found[1]]
         own = {a.code for a in list_areas(conn)} | ({place.config.code} if place.config.code else set())
     with place.analytics() as engine:
         table = engine.query(_LATEST)
@@ -149,6 +160,10 @@ def benchmark(
         raise NotFoundError(
             "no observations" + (f" of indicator {indicator}" if indicator else ""),
             hint="import them: totalplace outcomes import FILE",
+        )
+    if members:
+        table = table.append_column(
+            "comparator", pc.is_in(table["area_code"], pa.array(members, pa.string()))
         )
     return BenchmarkResult(
         against,
@@ -272,6 +287,8 @@ def _benchmark_values(
         targets = [np.nan if meta[i].target is None else meta[i].target for i in unique]
         chosen: FloatArray = np.array(targets, dtype=np.float64)[which]
         return chosen
+    if against == "comparators":
+        return _comparator_values(table, key, value, ids, meta)
     if against == "england":
         wanted = pc.binary_join_element_wise(pa.array([ENGLAND] * len(key), pa.string()), key, "|")
     else:
@@ -295,3 +312,32 @@ def headline(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return []
     age = "All ages" if "All ages" in ages else max(set(ages), key=ages.count)
     return [r for r in persons if r["breakdown"].get("age", "") == age]
+
+
+def _comparator_values(
+    table: pa.Table, key: pa.Array, value: FloatArray, ids: pa.Array, meta: dict[str, Indicator]
+) -> FloatArray:
+    """Each row's comparator-set value: the members' pooled rate (their counts over their denominators) where
+    counts are published, otherwise the mean of their values."""
+    member = table["comparator"].to_numpy(zero_copy_only=False).astype(bool)
+    encoded = pc.dictionary_encode(key)
+    group = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    size = len(encoded.dictionary)
+    count = np.nan_to_num(table["count"].to_numpy(zero_copy_only=False).astype(np.float64))
+    denominator = np.nan_to_num(table["denominator"].to_numpy(zero_copy_only=False).astype(np.float64))
+    has = member & (denominator > 0)
+    counts = np.bincount(group[has], weights=count[has], minlength=size)
+    denominators = np.bincount(group[has], weights=denominator[has], minlength=size)
+    valued = member & ~np.isnan(value)
+    totals = np.bincount(group[valued], weights=value[valued], minlength=size)
+    numbers = np.bincount(group[valued], minlength=size)
+    unique = list(meta)
+    which = pc.index_in(ids, value_set=pa.array(unique, pa.string())).to_numpy(zero_copy_only=False)
+    multiplier = np.array([1.0 if meta[i].value_type == "count" else meta[i].multiplier for i in unique])[
+        which
+    ]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pooled = counts[group] / denominators[group] * multiplier
+        mean = totals[group] / numbers[group]
+    chosen: FloatArray = np.where(denominators[group] > 0, pooled, mean)
+    return chosen

@@ -1,4 +1,4 @@
-"""The outcomes framework's versions, and exception letters.
+"""The outcomes framework's versions, exception letters and comparator sets.
 
 Revision ID: 0004
 Revises: 0003
@@ -45,7 +45,19 @@ def upgrade() -> None:
         sa.UniqueConstraint("indicator_id", "area_code", "period", name="uq_exception_letters_indicator_id"),
     )
 
+    op.create_table(
+        "comparator_sets",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("name", sa.String(60), nullable=False),
+        sa.Column("area_code", sa.String(20), nullable=False),
+        sa.Column("members", sa.Text, nullable=False),
+        sa.Column("created_at", sa.String(40), nullable=False),
+        sa.Column("created_by", sa.String(80), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_comparator_sets"),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("comparator_sets")
     op.drop_table("exception_letters")
     op.drop_table("outcome_frameworks")
