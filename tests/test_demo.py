@@ -99,3 +99,4 @@ def test_demo_pools_have_history_settled_years_and_an_open_year(
         with place.read() as conn:
             (letter,) = list_letters(conn)
         assert letter.indicator_id == "D07" and letter.content["side"] == "above"
+        assert built.cohort == "cohorts/family-support.csv" and (place.dir / built.cohort).is_file()

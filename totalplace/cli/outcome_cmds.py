@@ -11,7 +11,10 @@ from totalplace.cli.common import with_place
 from totalplace.cli.data_cmds import run_import
 from totalplace.cli.output import Output, console, table
 from totalplace.datasets.importer import ImportRequest
+from totalplace.datasets.limits import ImportLimits
+from totalplace.datasets.source import read_path, read_source
 from totalplace.engines.outcomes.benchmark import Against, benchmark
+from totalplace.engines.outcomes.cohorts import cohort_report, read_people
 from totalplace.engines.outcomes.comparators import la_profiles, nearest, save_set
 from totalplace.engines.outcomes.framework import current_framework, save_framework
 from totalplace.engines.outcomes.inequality import inequality
@@ -282,3 +285,66 @@ def outcomes_comparators(
             [(m["name"], f"{m['distance']:.2f}", why(m["contributions"])) for m in members],
         ),
     )
+
+
+@outcomes_group.command("cohort")
+@click.argument("file", type=_FILE)
+@click.option(
+    "--outcome", "outcome_names", multiple=True, required=True, help="Read OUTCOME_before and OUTCOME_after."
+)
+@click.option("--group", default="group", show_default=True, help="The column saying who was referred.")
+@click.option(
+    "--referred", "referred_value", default="referred", show_default=True, help="Its value for them."
+)
+@click.option(
+    "--covariates", default="", help="Columns to match on, comma-separated (e.g. age,prior_arrests)."
+)
+@with_place
+def outcomes_cohort(
+    place: Place,
+    out: Output,
+    file: Path,
+    outcome_names: tuple[str, ...],
+    group: str,
+    referred_value: str,
+    covariates: str,
+) -> None:
+    """A cohort before and after referral, and against a matched comparison group, outcome by outcome."""
+    limits = ImportLimits.from_settings()
+    rows = read_source(read_path(file, limits), file.name, limits).rows
+    _, header = next(rows, (0, []))
+    body = [cells for _, cells in rows if any(str(c).strip() for c in cells)]
+    names = [c.strip() for c in covariates.split(",") if c.strip()]
+    reports = [
+        cohort_report(
+            read_people(
+                [str(h) for h in header],
+                body,
+                group=group,
+                referred_value=referred_value,
+                outcome=name,
+                covariates=names,
+                file=file.name,
+            ),
+            name,
+        )
+        for name in outcome_names
+    ]
+
+    def render() -> None:
+        for report in reports:
+            ba = report["before_after"]
+            console.print(
+                f"[bold]{report['outcome']}[/]: {report['referred']} referred; {ba['before']:,.0f} before, "
+                f"{ba['after']:,.0f} after ({ba['change_percent']}%; rate ratio {ba['rate_ratio']}, "
+                f"95% {ba['lower']} to {ba['upper']})"
+            )
+            matched = report.get("matched")
+            if matched:
+                console.print(
+                    f"  against {matched['pairs']} matched others: difference in differences "
+                    f"{matched['difference_in_differences']} per person (95% {matched['lower']} to "
+                    f"{matched['upper']}); {'balanced' if matched['balanced'] else 'NOT balanced'}"
+                )
+
+    out.emit({"cohorts": reports}, render)

@@ -22,7 +22,7 @@ from sqlalchemy import Connection
 
 from totalplace.datasets.importer import ImportRequest, import_file
 from totalplace.demo import places, spending
-from totalplace.demo.outcomes import add_outcomes
+from totalplace.demo.outcomes import add_outcomes, write_cohort
 from totalplace.demo.pools import build_pools
 from totalplace.errors import PlaceExistsError
 from totalplace.governance.passwords import hash_password
@@ -76,6 +76,7 @@ class DemoSummary:
     census_tables: int = 0
     sites: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
+    cohort: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary with the login."""
@@ -91,6 +92,7 @@ class DemoSummary:
             "segmentation": "northbridge",
             "sites": self.sites,
             "outcomes": self.outcomes,
+            "cohort": self.cohort,
             "login": {"username": DEMO_USER, "password": DEMO_PASSWORD},
         }
 
@@ -323,6 +325,7 @@ def build_demo(
             for f in layers["ward"]
         ]
         summary.outcomes = add_outcomes(place, DEMO_CODE, wards, rng)
+        summary.cohort = write_cohort(place, rng)
         with place.begin() as conn:
             _add_demo_users(conn, ids)
     return summary

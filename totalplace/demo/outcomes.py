@@ -141,3 +141,51 @@ def add_outcomes(
         save_framework(conn, text, actor="demo")
     letters = draft_letters(place, actor="demo")
     return {"indicators": len(framework.indicators()), "observations": count, "letters": len(letters)}
+
+
+def write_cohort(place: Place, rng: random.Random) -> str:
+    """A family-support cohort file (pseudonymised people, police occurrences and arrests a year before and
+    after referral, and others to match against), written to the place's ``cohorts/`` folder."""
+    folder = place.dir / "cohorts"
+    folder.mkdir(exist_ok=True)
+    path = folder / "family-support.csv"
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(
+        (
+            "person",
+            "group",
+            "age",
+            "prior_occurrences",
+            "imd_decile",
+            "occurrences_before",
+            "occurrences_after",
+            "arrests_before",
+            "arrests_after",
+        )
+    )
+    for n in range(1800):
+        referred = n < 180
+        age = rng.gauss(34 if referred else 31, 7)
+        prior = max(0, round(rng.gauss(5 if referred else 2.5, 2)))
+        decile = min(10, max(1, round(rng.gauss(3 if referred else 5, 2))))
+        occurrences = max(0, round(prior + rng.gauss(1, 1)))
+        arrests = max(0, round(occurrences * 0.4 + rng.gauss(0, 0.5)))
+        # Everyone drifts down a little (regression to the mean); the programme takes about a tenth more off.
+        after_occ = max(0, round(occurrences * (0.85 if referred else 0.95) + rng.gauss(0, 0.6)))
+        after_arr = max(0, round(arrests * (0.88 if referred else 0.96) + rng.gauss(0, 0.4)))
+        writer.writerow(
+            (
+                f"P{n:05d}",
+                "referred" if referred else "not referred",
+                round(age),
+                prior,
+                decile,
+                occurrences,
+                after_occ,
+                arrests,
+                after_arr,
+            )
+        )
+    path.write_text(out.getvalue(), encoding="utf-8")
+    return str(path.relative_to(place.dir))
