@@ -117,3 +117,22 @@ def test_comparators_from_open_data_and_benchmarking_against_them(trafford: Plac
         sum(float(r["Count"]) for r in published) / sum(float(r["Denominator"]) for r in published) * 100_000
     )
     assert published and row["benchmark"] == pytest.approx(pooled) and row["comparison95"] == "lower"
+
+
+def test_the_indicator_page_shows_englands_gradient_and_the_comparators(trafford: Place) -> None:
+    from totalplace.web.outcome_pages import gradient_and_comparators
+
+    lookups = SHARED_DATA / "geo_lookups_population"
+    profiles = la_profiles(
+        SHARED_DATA / "imd2019" / "iod2019_file2_domains_rank_decile_lsoa.csv.gz",
+        lookups / "ons_sape21dt11_mid2018_lsoa_population_density_ew.csv.gz",
+        lookups / "ons_ruc11_lsoa11_ew.csv.gz",
+    )
+    with trafford.begin() as conn:
+        save_set(
+            conn, name="nearest-5", area="E08000009", members=nearest(profiles, "E08000009", 5), actor="t"
+        )
+    extra = gradient_and_comparators(trafford, "93356", "2017")
+    assert extra["inequality"]["area"] == "E92000001" and len(extra["inequality"]["quantiles"]) == 10
+    names = [c["name"] for c in extra["comparators"]]
+    assert names[0] == "Stockport" and all(c["value"] is not None for c in extra["comparators"])

@@ -9,8 +9,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from totalplace.datasets.observations import period_start
-from totalplace.engines.outcomes.benchmark import benchmark, headline
+from totalplace.engines.outcomes.benchmark import ENGLAND, benchmark, headline
+from totalplace.engines.outcomes.comparators import current_set
 from totalplace.engines.outcomes.framework import current_framework, save_framework
+from totalplace.engines.outcomes.inequality import inequality
 from totalplace.engines.outcomes.letters import answer_letter, draft_letters, get_letter, list_letters
 from totalplace.errors import InvalidInputError, NotFoundError
 from totalplace.governance.disclosure import disclose
@@ -102,12 +104,64 @@ def indicator_page(request: Request, principal: Principal) -> dict[str, Any]:
         if r["value"] is not None
     ]
     title = rows[0]["title"] if rows else indicator_id
+    extra = gradient_and_comparators(place, indicator_id, series[-1]["period"] if series else None)
     charts = (
         {"trend": interval_chart(chart_rows, title=title, value_title=rows[0]["value_type"] if rows else "")}
         if chart_rows
         else {}
     )
-    return {"indicator": indicator_id, "title": title, "against": against, "rows": rows, "_charts": charts}
+    if extra["inequality"]:
+        quantiles = extra["inequality"]["quantiles"]
+        charts["inequality"] = interval_chart(
+            [
+                {
+                    "period": f"{q['rank']:02d}",
+                    "value": q["value"],
+                    "lower": q["lower95"],
+                    "upper": q["upper95"],
+                }
+                for q in quantiles
+            ],
+            title=f"By deprivation decile, {extra['inequality']['area']} (01 most deprived)",
+            value_title="value",
+        )
+    return {
+        "indicator": indicator_id,
+        "title": title,
+        "against": against,
+        "rows": rows,
+        **extra,
+        "_charts": charts,
+    }
+
+
+def gradient_and_comparators(place: Place, indicator_id: str, period: str | None) -> dict[str, Any]:
+    """The inequality gradient (the place's deciles, else England's) and the comparator set's values."""
+    gradient = None
+    for area in (place.config.code or "", ENGLAND):
+        try:
+            gradient = inequality(place, indicator_id, area=area)
+            break
+        except NotFoundError:
+            continue
+    comparators: list[dict[str, Any]] = []
+    with place.read() as conn:
+        found = current_set(conn)
+    if found is not None and period is not None:
+        members = {m["code"]: m for m in found[1]}
+        rows = benchmark(place, indicator=indicator_id, areas=list(members), period=period).rows()
+        comparators = [
+            {
+                "code": r["area_code"],
+                "name": members[r["area_code"]]["name"],
+                "value": r["value"],
+                "lower95": r["lower95"],
+                "upper95": r["upper95"],
+                "distance": members[r["area_code"]]["distance"],
+            }
+            for r in headline(rows)
+        ]
+    return {"inequality": gradient, "comparators": sorted(comparators, key=lambda c: c["distance"])}
 
 
 @twin(router, "/outcomes/published/{indicator_id}", "outcome_published.html")
