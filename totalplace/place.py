@@ -83,8 +83,8 @@ class Place:
                 object_id=config.name,
                 detail={"code": code, "store": config.store},
             )
-        _write_atomically(directory / SECRET_FILE, secrets.token_hex(32).encode("ascii"), mode=0o600)
-        _write_atomically(directory / PLACE_FILE, tomli_w.dumps(_config_dict(config)).encode("utf-8"))
+        write_atomically(directory / SECRET_FILE, secrets.token_hex(32).encode("ascii"), mode=0o600)
+        write_atomically(directory / PLACE_FILE, tomli_w.dumps(_config_dict(config)).encode("utf-8"))
         return cls(directory, config, engine)
 
     @classmethod
@@ -201,7 +201,7 @@ def _read_config(path: Path) -> PlaceConfig:
         raise ConfigurationError(f"{path} is damaged: {exc}", hint="restore it from a backup") from exc
 
 
-def _write_atomically(path: Path, content: bytes, mode: int = 0o644) -> None:
+def write_atomically(path: Path, content: bytes, mode: int = 0o644) -> None:
     """Write a file so that a crash leaves either the old file or the new one, never a part."""
     tmp = path.with_name(f".{path.name}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)

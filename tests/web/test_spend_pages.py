@@ -43,3 +43,22 @@ def test_drill_down_export_and_coverage(web_place: Place, client_for: Login) -> 
     refused = client.get("/spend.json?year=nonsense")
     assert refused.status_code == 400
     assert refused.json()["error"]["code"] == "TP106"
+
+
+def test_years_in_real_terms_once_a_deflator_series_is_kept(
+    web_place: Place, client_for: Callable[[str], TestClient]
+) -> None:
+    from decimal import Decimal
+
+    from totalplace.engines.spendmap.deflators import Deflators, save_deflators
+
+    client = client_for("analyst")
+    assert client.get("/spend.json").json()["real_terms"]["available"] is False
+    save_deflators(
+        web_place.dir, Deflators({"2023-24": Decimal(95), "2024-25": Decimal(100)}, "HM Treasury, test", "t")
+    )
+    found = client.get("/spend.json").json()["real_terms"]
+    assert found["available"] and found["base"] == "2024-25"
+    assert (
+        client.get("/spend").status_code == 200
+    )  # the years table (and its real-terms twin) shows from two years

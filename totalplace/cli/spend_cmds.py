@@ -14,6 +14,12 @@ from totalplace.datasets.limits import ImportLimits
 from totalplace.datasets.source import read_path
 from totalplace.datasets.spend_formats import FORMATS
 from totalplace.engines.spendmap import SpendMap, build_spend_map, load_rules
+from totalplace.engines.spendmap.deflators import (
+    load_deflators,
+    read_hmt_deflators,
+    real_terms,
+    save_deflators,
+)
 from totalplace.engines.spendmap.lines import find_lines
 from totalplace.engines.spendmap.preview import preview_map
 from totalplace.money import Money
@@ -221,3 +227,53 @@ def rules_list(place: Place, out: Output) -> None:
             [(d["id"], "; ".join(d["when"]), d["theme"], d["stage"], d["source"]) for d in data],
         ),
     )
+
+
+@spend_group.group("deflators")
+def deflators_group() -> None:
+    """The GDP deflator series that puts several years of spending in one year's prices."""
+
+
+@deflators_group.command("import")
+@click.argument("file", type=_FILE)
+@with_place
+def deflators_import(place: Place, out: Output, file: Path) -> None:
+    """Import HM Treasury's "GDP deflators at market prices, and money GDP" release as published."""
+    deflators, base = read_hmt_deflators(file)
+    path = save_deflators(place.dir, deflators)
+    out.emit(
+        {"saved": str(path.relative_to(place.dir)), "base": base, **deflators.to_dict()},
+        lambda: console.print(
+            f"kept {len(deflators.index)} years ({deflators.vintage}) in {path.relative_to(place.dir)}"
+        ),
+    )
+
+
+@spend_group.command("real-terms")
+@click.option(
+    "--base", default=None, help="The year whose prices to use (default: the latest with spending)."
+)
+@click.option("--level", default="lsoa", show_default=True)
+@with_place
+def spend_real_terms(place: Place, out: Output, base: str | None, level: str) -> None:
+    """Each theme's spending year by year in one year's prices, by the GDP deflator."""
+    with out.progress("building the spending map"), place.analytics() as engine:
+        spend = build_spend_map(engine, load_rules(place.dir), year=None, area_level=level)
+    labels = {r["theme"]: r.get("label") for r in spend.by_theme}
+    found = real_terms(
+        [{**r, "label": labels.get(r["theme"])} for r in spend.by_year_theme], load_deflators(place.dir), base
+    )
+    if not found["available"]:
+        raise click.ClickException(found["reason"])
+
+    def render() -> None:
+        table(
+            f"Spending in {found['base']} prices (GDP deflator {found['vintage']})",
+            ("theme", *spend.years),
+            [
+                (theme, *(_pounds(cells.get(y)) for y in spend.years))
+                for theme, cells in found["rows"].items()
+            ],
+        )
+
+    out.emit(found, render)

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from totalplace.datasets.export import ExportFormat, rows_to_csv, rows_to_xlsx
 from totalplace.engines.spendmap import SpendMap, build_spend_map, load_rules
+from totalplace.engines.spendmap.deflators import load_deflators, real_terms
 from totalplace.engines.spendmap.lines import find_lines
 from totalplace.engines.spendmap.map import spend_years, year_start
 from totalplace.engines.spendmap.rules import PLACE_RULES_DIR
@@ -143,6 +144,10 @@ def spend_map(request: Request, principal: Principal) -> dict[str, Any]:
         label = labels.get(row["theme"]) or (row["theme"] or "Not classified")
         years_by_theme.setdefault(label, {})[row["year"]] = row["pence"]
     data["years_by_theme"] = years_by_theme
+    labelled = [{**row, "label": labels.get(row["theme"])} for row in spend.by_year_theme]
+    data["real_terms"] = real_terms(
+        labelled, load_deflators(_place(request).dir), request.query_params.get("base") or None
+    )
     data["_charts"] = _charts(_place(request), spend)
     return data
 

@@ -1,0 +1,145 @@
+"""Real terms: spending of several years in the prices of one, by HM Treasury's GDP deflator.
+
+HM Treasury publishes "GDP deflators at market prices, and money GDP" each quarter (a CSV or spreadsheet: a
+few title lines, then one row per financial year, ``1955-56, 4.321, ...``, the index in the second column
+with its base year in the header, e.g. ``2024-25 = 100``). ``totalplace spend deflators import FILE`` reads
+that file as published and keeps it in the place as a cited parameter (``parameters/gdp_deflators.yaml``):
+the release's own title lines are its citation. A year's pounds in the prices of the base year are
+``pounds x index(base) / index(year)``, to the penny, rounded half to even.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Final
+
+import yaml
+
+from totalplace.datasets.limits import ImportLimits
+from totalplace.datasets.source import read_path, read_source
+from totalplace.errors import InvalidInputError
+from totalplace.parameters import parse_parameter_text
+from totalplace.place import write_atomically
+
+DEFLATORS_FILE: Final = Path("parameters") / "gdp_deflators.yaml"
+_YEAR: Final = re.compile(r"^(\d{4})-(\d{2})$")
+_BASE: Final = re.compile(r"(\d{4}-\d{2})\s*=\s*100")
+
+
+@dataclass(frozen=True)
+class Deflators:
+    """A GDP deflator index by financial year, with its citation."""
+
+    index: dict[str, Decimal]
+    source: str
+    vintage: str
+
+    def real(self, pence: int, year: str, base: str) -> int | None:
+        """``pence`` spent in ``year`` in ``base``-year prices (None when either year has no index)."""
+        if year not in self.index or base not in self.index:
+            return None
+        value = Decimal(pence) * self.index[base] / self.index[year]
+        return int(value.quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {
+            "source": self.source,
+            "vintage": self.vintage,
+            "index": {k: str(v) for k, v in self.index.items()},
+        }
+
+
+def read_hmt_deflators(path: Path) -> tuple[Deflators, str]:
+    """The financial-year index from HM Treasury's release as published, and its base year."""
+    limits = ImportLimits.from_settings()
+    titles: list[str] = []
+    index: dict[str, Decimal] = {}
+    base = None
+    for number, cells in read_source(read_path(path, limits), path.name, limits).rows:
+        texts = [str(c).strip() for c in cells if str(c).strip() and str(c).strip().lower() != "not set"]
+        if not texts:
+            continue
+        found = next((m.group(1) for t in texts if (m := _BASE.search(t))), None)
+        if found and base is None:
+            base = found
+        if _YEAR.match(texts[0]) and len(texts) > 1:
+            try:
+                index[texts[0]] = Decimal(texts[1].replace(",", ""))
+            except InvalidOperation:
+                raise InvalidInputError(
+                    f"{path.name} row {number}: {texts[1]!r} is not a deflator for {texts[0]}"
+                ) from None
+        elif (
+            not index and len(titles) < 4 and not found and not texts[0].lower().startswith("financial year")
+        ):
+            titles.append(", ".join(texts))
+    if len(index) < 2 or base is None or base not in index:
+        raise InvalidInputError(
+            f"{path.name} is not HM Treasury's GDP deflator release",
+            hint="import 'GDP deflators at market prices, and money GDP' from gov.uk as published",
+        )
+    source = "HM Treasury, " + "; ".join(titles or ["GDP deflators at market prices, and money GDP"])
+    return Deflators(
+        index, f"{source} (file {path.name})", f"{min(index)} to {max(index)}, {base} = 100"
+    ), base
+
+
+def save_deflators(place_dir: Path, deflators: Deflators) -> Path:
+    """Keep the series in the place as a cited parameter file (written whole or not at all)."""
+    document = {
+        "description": "GDP deflator at market prices by financial year, for showing spending in real terms.",
+        "source": deflators.source,
+        "vintage": deflators.vintage,
+        "licence": "Open Government Licence v3.0 (HM Treasury)",
+        "index": {year: str(value) for year, value in sorted(deflators.index.items())},
+    }
+    path = place_dir / DEFLATORS_FILE
+    path.parent.mkdir(exist_ok=True)
+    write_atomically(path, yaml.safe_dump(document, sort_keys=False, allow_unicode=True).encode("utf-8"))
+    return path
+
+
+def load_deflators(place_dir: Path) -> Deflators | None:
+    """The place's deflator series, if one has been imported."""
+    path = place_dir / DEFLATORS_FILE
+    if not path.exists():
+        return None
+    parameter = parse_parameter_text(str(DEFLATORS_FILE), path.read_text(encoding="utf-8"))
+    index = {str(k): Decimal(str(v)) for k, v in parameter.body["index"].items()}
+    return Deflators(index, parameter.source, parameter.vintage)
+
+
+def real_terms(
+    by_year_theme: list[dict[str, Any]], deflators: Deflators | None, base: str | None
+) -> dict[str, Any]:
+    """Each theme's pence by year in ``base``-year prices (the latest year with spending by default)."""
+    if deflators is None:
+        return {
+            "available": False,
+            "reason": "no GDP deflator series: totalplace spend deflators import FILE",
+        }
+    years = sorted({row["year"] for row in by_year_theme})
+    base = base or (years[-1] if years else None)
+    if base is None or base not in deflators.index:
+        return {
+            "available": False,
+            "reason": f"the deflator series has no {base}",
+            "series": deflators.vintage,
+        }
+    rows: dict[str, dict[str, int | None]] = {}
+    for row in by_year_theme:
+        theme = row.get("label") or row.get("theme") or "Not classified"
+        rows.setdefault(str(theme), {})[row["year"]] = deflators.real(int(row["pence"]), row["year"], base)
+    missing = [y for y in years if y not in deflators.index]
+    return {
+        "available": True,
+        "base": base,
+        "source": deflators.source,
+        "vintage": deflators.vintage,
+        "years_without_deflator": missing,
+        "rows": rows,
+    }
