@@ -175,3 +175,26 @@ def test_slope_index_of_inequality() -> None:
         assert got.sii_lower == pytest.approx(expected["sii_lowercl_1"], abs=0.03 * width)
         assert got.sii_upper == pytest.approx(expected["sii_uppercl_1"], abs=0.03 * width)
         assert got.gap_lower < got.gap < got.gap_upper
+
+
+def test_funnel_limits_for_proportions() -> None:
+    import csv
+
+    path = FIXTURES / "testdata_funnel_prop_inputs.csv"
+    if not path.exists():
+        skip_or_fail("shared", f"{path} is absent")
+    with path.open(encoding="utf-8-sig") as handle:
+        inputs = list(csv.DictReader(handle))
+    baseline = sum(float(r["numerator"]) for r in inputs) / sum(float(r["denominator"]) for r in inputs)
+    with (FIXTURES / "testdata_funnel_prop_outputs.csv").open(encoding="utf-8-sig") as handle:
+        outputs = list(csv.DictReader(handle))
+    assert float(outputs[0]["Baseline"]) == pytest.approx(baseline * 100, abs=1e-6)
+    n = [float(r["Population"]) for r in outputs]
+    for tail, low_col, high_col in (
+        (0.025, "Lower2s0025limit", "Upper2s0025limit"),
+        (0.001, "Lower3s0001limit", "Upper3s0001limit"),
+    ):
+        low, high = stats.funnel_limits_proportion(baseline, n, tail)
+        for i, row in enumerate(outputs):
+            assert low[i] == pytest.approx(float(row[low_col]), abs=1e-6), row
+            assert high[i] == pytest.approx(float(row[high_col]), abs=1e-6), row

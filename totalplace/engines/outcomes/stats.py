@@ -221,3 +221,14 @@ def slope_index(
         gap - z * gap_se,
         gap + z * gap_se,
     )
+
+
+def funnel_limits_proportion(
+    baseline: float, denominators: Any, tail: float, multiplier: float = 100.0
+) -> tuple[FloatArray, FloatArray]:
+    """Funnel-plot control limits for a proportion: the baseline plus and minus z standard errors at each
+    denominator, kept within 0 and 1 (PHEindicatormethods ``phe_funnels`` for proportions; the profiles draw
+    them at the 0.025 and 0.001 tails, about two and three standard deviations)."""
+    n = _array(denominators)
+    spread = float(norm.ppf(1 - tail)) * np.sqrt(baseline * (1 - baseline) / n)
+    return np.clip(baseline - spread, 0, 1) * multiplier, np.clip(baseline + spread, 0, 1) * multiplier
