@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from tests.web.conftest import csrf_of
 from totalplace.datasets.importer import ImportRequest, import_file
+from totalplace.engines.outcomes.comparators import save_set
 from totalplace.engines.outcomes.framework import save_framework
 from totalplace.place import Place
 
@@ -33,6 +34,8 @@ def observed(web_place: Place, tmp_path: Path) -> Place:
     for year, place_count, england in ((2015, 760, 800), (2016, 750, 810), (2017, 640, 830)):
         rows.append(f"100,E06000001,Testshire,Persons,All ages,{year},{place_count},1000,{place_count / 10}")
         rows.append(f"100,E92000001,England,Persons,All ages,{year},{england},1000,{england / 10}")
+        for peer, share in (("E08000001", 700), ("E08000002", 820), ("E08000003", 780)):
+            rows.append(f"100,{peer},Peer,Persons,All ages,{year},{share},1000,{share / 10}")
         for ward, count in (("E05000001", 3), ("E05000002", 120), ("E05000003", 45)):
             rows.append(f"100,{ward},Ward,Persons,All ages,{year},{count + year % 3},200,")
     path = tmp_path / "obs.csv"
@@ -44,6 +47,11 @@ def observed(web_place: Place, tmp_path: Path) -> Place:
     )
     with web_place.begin() as conn:
         save_framework(conn, FRAMEWORK, actor="t")
+        members = [
+            {"code": c, "name": c, "distance": d, "contributions": {}}
+            for c, d in (("E08000001", 1.0), ("E08000002", 1.5), ("E08000003", 2.0))
+        ]
+        save_set(conn, name="peers", area="E06000001", members=members, actor="t")
     return web_place
 
 
@@ -102,3 +110,15 @@ def test_the_framework_is_edited_in_the_page(observed: Place, client_for: Client
         "/outcomes/framework.json", data={"framework": "name: x", "csrf_token": csrf_of(form.text)}
     )
     assert bad.status_code in (400, 404, 405)
+
+
+def test_spine_chart_of_the_basket_against_the_comparators(observed: Place, client_for: Client) -> None:
+    client = client_for("auditor")
+    data = client.get("/outcomes/spine.json").json()
+    (row,) = data["rows"]
+    # Comparators 70%, 78%, 82% in 2017; the place 64% is below the worst of them (high is good).
+    assert row["comparators"] == 3 and row["place"] < 0 and row["comparison"] == "worse"
+    assert 0 <= row["q1"] <= row["q3"] <= 1 and "spine" in data["charts"]
+    assert "<svg" in client.get("/outcomes/spine").text
+    comparators = client.get("/outcomes/indicators/100.json").json()["comparators"]
+    assert [c["code"] for c in comparators] == ["E08000001", "E08000002", "E08000003"]

@@ -221,3 +221,35 @@ def interval_chart(rows: list[dict[str, Any]], *, title: str, value_title: str) 
     if any(r.get("benchmark") is not None for r in rows):
         layers.append(base.mark_line(color="#c0392b", strokeDash=[4, 3]).encode(y="benchmark:Q"))
     return render(alt.layer(*layers).properties(width=480, height=220, title=title), title)
+
+
+def spine_chart(rows: list[dict[str, Any]], *, title: str) -> RenderedChart:
+    """Each indicator on a line from the worst to the best of the comparators (polarity applied): the
+    comparators' range and middle half as bars, England as a tick, the place as a dot coloured by comparison.
+
+    ``rows`` are ``{"indicator", "low", "q1", "q3", "high", "england", "place", "comparison"}``, 0 to 1.
+    """
+    base = alt.Chart(alt.Data(values=rows)).encode(y=alt.Y("indicator:N", title=None, sort=None))  # type: ignore[no-untyped-call]
+    scale = alt.Scale(domain=[-0.1, 1.1])
+    layers: list[Any] = [
+        base.mark_bar(color="#d6e4f0", size=12).encode(
+            x=alt.X("low:Q", scale=scale, title="worst to best of comparators"), x2="high:Q"
+        ),
+        base.mark_bar(color="#9dbcd8", size=12).encode(x="q1:Q", x2="q3:Q"),
+        base.mark_tick(color="black", thickness=2, size=16).encode(x="england:Q"),
+        base.mark_point(filled=True, size=70).encode(
+            x="place:Q",
+            color=alt.Color(
+                "comparison:N",
+                scale=alt.Scale(
+                    domain=["better", "similar", "worse", "not compared"],
+                    range=["#1e8449", "#d68910", "#c0392b", "#999999"],
+                ),
+                title="against England",
+            ),
+            tooltip=[alt.Tooltip("indicator:N"), alt.Tooltip("comparison:N")],
+        ),
+    ]
+    return render(
+        alt.layer(*layers).properties(width=460, height=max(80, 22 * len(rows)), title=title), title
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import numpy as np
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -18,7 +19,7 @@ from totalplace.errors import InvalidInputError, NotFoundError
 from totalplace.governance.disclosure import disclose
 from totalplace.governance.roles import Principal
 from totalplace.place import Place
-from totalplace.reports.charts import interval_chart
+from totalplace.reports.charts import interval_chart, spine_chart
 from totalplace.reports.letter import letter_html
 from totalplace.reports.statement import to_pdf
 from totalplace.store.areas import list_areas
@@ -162,6 +163,67 @@ def gradient_and_comparators(place: Place, indicator_id: str, period: str | None
             for r in headline(rows)
         ]
     return {"inequality": gradient, "comparators": sorted(comparators, key=lambda c: c["distance"])}
+
+
+@twin(router, "/outcomes/spine", "outcome_spine.html")
+def spine(request: Request, principal: Principal) -> dict[str, Any]:
+    """The framework's basket of indicators against the comparator set: where the place's latest value sits
+    between the comparators' worst and best, with England, each on a 0 (worst) to 1 (best) scale."""
+    principal.require("datasets.read")
+    place = _place(request)
+    with place.read() as conn:
+        framework = current_framework(conn)
+        found = current_set(conn)
+    if framework is None or found is None:
+        raise NotFoundError(
+            "the spine chart needs a framework and a comparator set",
+            hint="totalplace outcomes framework set FILE; totalplace outcomes comparators ... --save NAME",
+        )
+    members = [m["code"] for m in found[1]]
+    rows = []
+    for _outcome, indicator in framework.indicators().values():
+        latest = _latest_headline(place, indicator.id)
+        if latest is None or latest["value"] is None:
+            continue
+        peers = [
+            r["value"]
+            for r in headline(
+                benchmark(place, indicator=indicator.id, areas=members, period=latest["period"]).rows()
+            )
+            if r["value"] is not None
+        ]
+        if len(peers) < 2:
+            continue
+        low, q1, q3, high = (float(v) for v in np.percentile(peers, [0, 25, 75, 100]))
+        flip = indicator.polarity == "low_is_good"
+
+        def scaled(
+            value: float | None, low: float = low, high: float = high, flip: bool = flip
+        ) -> float | None:
+            if value is None or high == low:
+                return None
+            position = (value - low) / (high - low)
+            return round(1 - position if flip else position, 4)
+
+        ends = sorted([scaled(q1) or 0.0, scaled(q3) or 0.0])
+        rows.append(
+            {
+                "indicator": indicator.title,
+                "id": indicator.id,
+                "period": latest["period"],
+                "value": latest["value"],
+                "comparators": len(peers),
+                "low": 0.0,
+                "high": 1.0,
+                "q1": ends[0],
+                "q3": ends[1],
+                "england": scaled(latest["benchmark"]),
+                "place": scaled(latest["value"]),
+                "comparison": latest["comparison95"],
+            }
+        )
+    charts = {"spine": spine_chart(rows, title=f"{framework.title} against {found[0]}")} if rows else {}
+    return {"framework": framework.title, "comparator_set": found[0], "rows": rows, "_charts": charts}
 
 
 @twin(router, "/outcomes/published/{indicator_id}", "outcome_published.html")
