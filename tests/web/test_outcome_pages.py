@@ -122,3 +122,40 @@ def test_spine_chart_of_the_basket_against_the_comparators(observed: Place, clie
     assert "<svg" in client.get("/outcomes/spine").text
     comparators = client.get("/outcomes/indicators/100.json").json()["comparators"]
     assert [c["code"] for c in comparators] == ["E08000001", "E08000002", "E08000003"]
+
+
+def test_a_cohort_file_is_analysed_in_the_page(observed: Place, client_for: Client) -> None:
+    analyst = client_for("analyst")
+    form = analyst.get("/outcomes/cohort")
+    assert form.status_code == 200
+    lines = ["person,group,age,arrests_before,arrests_after"]
+    for i in range(60):
+        referred = i < 12
+        before = 4 + i % 3
+        lines.append(
+            f"p{i},{'referred' if referred else 'other'},{25 + i % 20},{before},{before - (2 if referred else 1)}"
+        )
+    body = ("\n".join(lines) + "\n").encode()
+    page = analyst.post(
+        "/outcomes/cohort",
+        data={"outcomes": "arrests", "covariates": "age", "csrf_token": csrf_of(form.text)},
+        files={"file": ("cohort.csv", body, "text/csv")},
+    )
+    assert page.status_code == 200 and "difference in differences" in page.text
+    token = analyst.get("/session.json").json()["csrf_token"]
+    data = analyst.post(
+        "/outcomes/cohort.json",
+        data={"outcomes": "arrests", "covariates": "age"},
+        files={"file": ("cohort.csv", body, "text/csv")},
+        headers={"X-CSRF-Token": token},
+    ).json()
+    (report,) = data["cohorts"]
+    assert report["referred"] == 12 and report["matched"]["difference_in_differences"] == -1.0
+    bad = analyst.post(
+        "/outcomes/cohort.json",
+        data={"outcomes": "visits"},
+        files={"file": ("cohort.csv", body, "text/csv")},
+        headers={"X-CSRF-Token": token},
+    )
+    assert bad.status_code == 400 and "visits_before" in bad.json()["error"]["message"]
+    assert client_for("auditor").get("/outcomes/cohort").status_code == 403

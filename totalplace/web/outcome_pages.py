@@ -6,11 +6,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import numpy as np
-from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
+from totalplace.datasets.limits import ImportLimits
 from totalplace.datasets.observations import period_start
+from totalplace.datasets.source import read_source
 from totalplace.engines.outcomes.benchmark import ENGLAND, benchmark, headline
+from totalplace.engines.outcomes.cohorts import cohort_report, read_people
 from totalplace.engines.outcomes.comparators import current_set
 from totalplace.engines.outcomes.framework import current_framework, save_framework
 from totalplace.engines.outcomes.inequality import inequality
@@ -24,7 +27,7 @@ from totalplace.reports.letter import letter_html
 from totalplace.reports.statement import to_pdf
 from totalplace.store.areas import list_areas
 from totalplace.web.render import page, twin
-from totalplace.web.session import acting_user, current_principal
+from totalplace.web.session import acting_user, check_csrf, current_principal
 
 router = APIRouter()
 
@@ -348,3 +351,76 @@ def framework_form(request: Request) -> Response:
     return page(
         request, "outcome_framework.html", {"yaml": "" if row is None else row.yaml}, principal=principal
     )
+
+
+@router.get("/outcomes/cohort")
+def cohort_form(request: Request) -> Response:
+    """The form to analyse a cohort file (people referred and others, outcomes before and after)."""
+    principal = current_principal(request)
+    principal.require("datasets.import")
+    return page(request, "outcome_cohort.html", {"report": None}, principal=principal)
+
+
+async def _cohort(
+    request: Request, file: UploadFile, outcomes: str, group: str, referred: str, covariates: str
+) -> dict[str, Any]:
+    principal = current_principal(request)
+    principal.require("datasets.import")
+    limits = ImportLimits.from_settings()
+    data = await file.read(limits.max_bytes + 1)
+    name = file.filename or "cohort.csv"
+    rows = read_source(data, name, limits).rows
+    _, header = next(rows, (0, []))
+    body = [cells for _, cells in rows if any(str(c).strip() for c in cells)]
+    names = [c.strip() for c in covariates.split(",") if c.strip()]
+    reports = [
+        cohort_report(
+            read_people(
+                [str(h) for h in header],
+                body,
+                group=group,
+                referred_value=referred,
+                outcome=outcome.strip(),
+                covariates=names,
+                file=name,
+            ),
+            outcome.strip(),
+        )
+        for outcome in outcomes.split(",")
+        if outcome.strip()
+    ]
+    if not reports:
+        raise InvalidInputError(
+            "name at least one outcome", hint="e.g. arrests, read from arrests_before and arrests_after"
+        )
+    return {"file": name, "cohorts": reports}
+
+
+@router.post("/outcomes/cohort")
+async def cohort_page(
+    request: Request,
+    file: Annotated[UploadFile, File()],
+    outcomes: Annotated[str, Form()],
+    csrf_token: Annotated[str, Form()],
+    group: Annotated[str, Form()] = "group",
+    referred: Annotated[str, Form()] = "referred",
+    covariates: Annotated[str, Form()] = "",
+) -> Response:
+    """The cohort's report: before and after, and against a matched comparison group (nothing is stored)."""
+    check_csrf(request, csrf_token)
+    report = await _cohort(request, file, outcomes, group, referred, covariates)
+    return page(request, "outcome_cohort.html", {"report": report}, principal=current_principal(request))
+
+
+@router.post("/outcomes/cohort.json")
+async def cohort_json(
+    request: Request,
+    file: Annotated[UploadFile, File()],
+    outcomes: Annotated[str, Form()],
+    group: Annotated[str, Form()] = "group",
+    referred: Annotated[str, Form()] = "referred",
+    covariates: Annotated[str, Form()] = "",
+) -> Response:
+    """The cohort's report as JSON (the session's token in X-CSRF-Token)."""
+    check_csrf(request, request.headers.get("x-csrf-token"))
+    return JSONResponse(await _cohort(request, file, outcomes, group, referred, covariates))
