@@ -13,6 +13,7 @@ from totalplace.cli.output import Output, console, table
 from totalplace.datasets.importer import ImportRequest
 from totalplace.datasets.limits import ImportLimits
 from totalplace.datasets.source import read_path, read_source
+from totalplace.engines.outcomes.aggregate import aggregate_records
 from totalplace.engines.outcomes.benchmark import Against, benchmark
 from totalplace.engines.outcomes.cohorts import cohort_report, read_people
 from totalplace.engines.outcomes.comparators import la_profiles, nearest, save_set
@@ -348,3 +349,60 @@ def outcomes_cohort(
                 )
 
     out.emit({"cohorts": reports}, render)
+
+
+@outcomes_group.command("aggregate")
+@click.argument("file", type=_FILE)
+@click.option("--indicator", required=True, help="The indicator id these counts are observations of.")
+@click.option("--title", default=None, help="Its title (default: the id).")
+@click.option("--period", required=True, help="The period the records cover, e.g. 2024/25.")
+@click.option(
+    "--level", default="lsoa", show_default=True, help="The level of area the records are coded to."
+)
+@click.option("--area-column", required=True, help="The column holding each record's area code.")
+@click.option("--count-column", default=None, help="A column to sum (default: count the records).")
+@click.option("--where", default=None, help="COLUMN=VALUE: count only the records where COLUMN holds VALUE.")
+@click.option(
+    "--per", "multiplier", type=float, default=1000.0, show_default=True, help="Rate per this many people."
+)
+@with_place
+def outcomes_aggregate(
+    place: Place,
+    out: Output,
+    file: Path,
+    indicator: str,
+    title: str | None,
+    period: str,
+    level: str,
+    area_column: str,
+    count_column: str | None,
+    where: str | None,
+    multiplier: float,
+) -> None:
+    """Count the place's own records by small area, over each area's population, as observations."""
+    condition = None
+    if where is not None:
+        column, sep, value = where.partition("=")
+        if not sep:
+            raise click.BadParameter("write it as COLUMN=VALUE", param_hint="--where")
+        condition = (column.strip(), value.strip())
+    result, info = aggregate_records(
+        place,
+        file,
+        indicator=indicator,
+        title=title or indicator,
+        period=period,
+        level=level,
+        area_column=area_column,
+        count_column=count_column,
+        where=condition,
+        multiplier=multiplier,
+        actor="cli",
+    )
+    out.emit(
+        {**result.to_dict(), "aggregated": info},
+        lambda: console.print(
+            f"{info['records']:,} records counted into {info['areas']} {level} areas "
+            f"({info['total']:,.0f} in all) as indicator {indicator}, {period}; batch {result.batch.id}"
+        ),
+    )

@@ -1,10 +1,11 @@
 """Benchmarking the place's indicators: each value with its 95% and 99.8% limits, compared with England, the
 region or a target, and the trend of its last five points.
 
-Observations come from the active ``observations`` batches (the latest import of an indicator replaces the
-earlier ones). Limits published with the data are kept; otherwise they are calculated from the count and
-denominator by the indicator's value type (``stats``). Rows are matched to their benchmark on indicator,
-period, sex, age and category. Everything is done column-wise, so a million rows take seconds.
+Observations come from the active ``observations`` batches (for each indicator and period the latest import
+that has it replaces the earlier ones). Limits published with the data are kept; otherwise they are
+calculated from the count and denominator by the indicator's value type (``stats``). Rows are matched to
+their benchmark on indicator, period, sex, age and category. Everything is done column-wise, so a million
+rows take seconds.
 """
 
 from __future__ import annotations
@@ -34,11 +35,12 @@ FloatArray = npt.NDArray[np.float64]
 BREAKDOWN: Final = ("sex", "age", "category_type", "category")
 _NUMBERS: Final = ("count", "denominator", "value", "lower95", "upper95", "lower998", "upper998")
 
-# The latest batch of each indicator; every breakdown is kept.
+# For each indicator and period, the latest batch that has it: a corrected release replaces the earlier one,
+# while periods that arrive one batch at a time (the place's own data, year by year) all count.
 _LATEST = """
 select o.* from observations o
-join (select indicator_id, max(batch_id) as b from observations group by 1) latest
-  on o.indicator_id = latest.indicator_id and o.batch_id = latest.b
+join (select indicator_id, period, max(batch_id) as b from observations group by 1, 2) latest
+  on o.indicator_id = latest.indicator_id and o.period = latest.period and o.batch_id = latest.b
 """
 
 
