@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 from totalplace.datasets.importer import ImportRequest, import_file
+from totalplace.engines.segment.census import import_census
+from totalplace.engines.segment.spec import SegmentSpec, load_spec
 from totalplace.place import Place
 
 SPEC_YAML = """
@@ -83,3 +85,23 @@ def density_long_csv(codes: list[str]) -> str:
     lines = ["area_code,indicator,value"]
     lines += [f"{code},Persons per square kilometre,{1000 + 500 * (i % 2)}" for i, code in enumerate(codes)]
     return "\n".join(lines) + "\n"
+
+
+def tiny_spec(tmp: Path) -> SegmentSpec:
+    """The tiny specification, loaded from a file as a user's would be."""
+    path = tmp / "tiny.yaml"
+    path.write_text(SPEC_YAML, encoding="utf-8")
+    return load_spec(path)
+
+
+def import_tiny_census(place: Place, tmp: Path, codes: list[str]) -> SegmentSpec:
+    """The three tiny tables for ``codes`` (long, wide and a one-category table), imported; the spec returned."""
+    spec = tiny_spec(tmp)
+    for name, text in (
+        ("tenure.csv", tenure_long_csv(codes)),
+        ("age.csv", age_wide_csv(codes)),
+        ("density.csv", density_long_csv(codes)),
+    ):
+        (tmp / name).write_text(text, encoding="utf-8")
+        import_census(place, tmp / name, spec)
+    return spec

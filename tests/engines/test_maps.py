@@ -6,12 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.engines.segment_support import SPEC_YAML, add_oas, age_wide_csv, density_long_csv, tenure_long_csv
+from tests.engines.segment_support import add_oas, import_tiny_census
 from totalplace.engines.estate.sites import import_sites
 from totalplace.engines.maps import available, import_measures, measure
-from totalplace.engines.segment.census import import_census
 from totalplace.engines.segment.run import BuildRequest, build_segmentation
-from totalplace.engines.segment.spec import load_spec
 from totalplace.errors import ImportRejectedError, InvalidInputError, NotFoundError
 from totalplace.place import Place
 from totalplace.reports.area_map import area_map
@@ -20,16 +18,7 @@ from totalplace.reports.area_map import area_map
 @pytest.fixture
 def mapped(sqlite_place: Place, tmp_path: Path) -> Place:
     codes = add_oas(sqlite_place, tmp_path, 20)
-    spec_path = tmp_path / "tiny.yaml"
-    spec_path.write_text(SPEC_YAML, encoding="utf-8")
-    spec = load_spec(spec_path)
-    for name, text in (
-        ("t.csv", tenure_long_csv(codes)),
-        ("a.csv", age_wide_csv(codes)),
-        ("d.csv", density_long_csv(codes)),
-    ):
-        (tmp_path / name).write_text(text, encoding="utf-8")
-        import_census(sqlite_place, tmp_path / name, spec)
+    spec = import_tiny_census(sqlite_place, tmp_path, codes)
     build_segmentation(sqlite_place, spec, BuildRequest("tiny", [2], seed=1, starts=3), actor="t")
     deprivation = tmp_path / "imd.csv"
     deprivation.write_text(

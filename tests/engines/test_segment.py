@@ -10,10 +10,11 @@ import pytest
 from tests.engines.segment_support import (
     SPEC_YAML,
     add_oas,
-    age_wide_csv,
     density_long_csv,
+    import_tiny_census,
     oa_code,
     tenure_long_csv,
+    tiny_spec,
 )
 from totalplace.engines.segment.assign import Centroids, assign, centroids_csv, read_centroids
 from totalplace.engines.segment.census import import_census
@@ -40,21 +41,12 @@ AREAS = 40
 
 @pytest.fixture
 def spec(tmp_path: Path) -> SegmentSpec:
-    path = tmp_path / "tiny.yaml"
-    path.write_text(SPEC_YAML, encoding="utf-8")
-    return load_spec(path)
+    return tiny_spec(tmp_path)
 
 
 @pytest.fixture
 def census_place(sqlite_place: Place, tmp_path: Path, spec: SegmentSpec) -> Place:
-    codes = add_oas(sqlite_place, tmp_path, AREAS)
-    for name, text in (
-        ("tenure.csv", tenure_long_csv(codes)),
-        ("age.csv", age_wide_csv(codes)),
-        ("density.csv", density_long_csv(codes)),
-    ):
-        (tmp_path / name).write_text(text, encoding="utf-8")
-        import_census(sqlite_place, tmp_path / name, spec)
+    import_tiny_census(sqlite_place, tmp_path, add_oas(sqlite_place, tmp_path, AREAS))
     return sqlite_place
 
 

@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.engines.segment_support import SPEC_YAML, add_oas, age_wide_csv, density_long_csv, tenure_long_csv
+from tests.engines.segment_support import add_oas, import_tiny_census
 from tests.web.conftest import csrf_of
 from totalplace.engines.estate.sites import import_sites
-from totalplace.engines.segment.census import import_census
 from totalplace.engines.segment.run import BuildRequest, build_segmentation
 from totalplace.engines.segment.spec import load_spec
 from totalplace.place import Place
@@ -22,16 +21,7 @@ Client = Callable[[str], TestClient]
 @pytest.fixture
 def mapped(web_place: Place, tmp_path: Path) -> Place:
     codes = add_oas(web_place, tmp_path, 30)
-    spec_path = tmp_path / "tiny.yaml"
-    spec_path.write_text(SPEC_YAML, encoding="utf-8")
-    spec = load_spec(spec_path)
-    for name, text in (
-        ("tenure.csv", tenure_long_csv(codes)),
-        ("age.csv", age_wide_csv(codes)),
-        ("density.csv", density_long_csv(codes)),
-    ):
-        (tmp_path / name).write_text(text, encoding="utf-8")
-        import_census(web_place, tmp_path / name, spec)
+    spec = import_tiny_census(web_place, tmp_path, codes)
     build_segmentation(web_place, spec, BuildRequest("tiny", [2, 4], seed=3, starts=5), actor="t")
     sites = tmp_path / "sites.csv"
     sites.write_text(

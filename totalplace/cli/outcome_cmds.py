@@ -12,10 +12,10 @@ from totalplace.cli.data_cmds import run_import
 from totalplace.cli.output import Output, console, table
 from totalplace.datasets.importer import ImportRequest
 from totalplace.datasets.limits import ImportLimits
-from totalplace.datasets.source import read_path, read_source
+from totalplace.datasets.source import read_path
 from totalplace.engines.outcomes.aggregate import aggregate_records
 from totalplace.engines.outcomes.benchmark import Against, benchmark
-from totalplace.engines.outcomes.cohorts import cohort_report, read_people
+from totalplace.engines.outcomes.cohorts import cohort_file_reports
 from totalplace.engines.outcomes.comparators import la_profiles, nearest, save_set
 from totalplace.engines.outcomes.framework import current_framework, save_framework
 from totalplace.engines.outcomes.inequality import inequality
@@ -312,25 +312,14 @@ def outcomes_cohort(
 ) -> None:
     """A cohort before and after referral, and against a matched comparison group, outcome by outcome."""
     limits = ImportLimits.from_settings()
-    rows = read_source(read_path(file, limits), file.name, limits).rows
-    _, header = next(rows, (0, []))
-    body = [cells for _, cells in rows if any(str(c).strip() for c in cells)]
-    names = [c.strip() for c in covariates.split(",") if c.strip()]
-    reports = [
-        cohort_report(
-            read_people(
-                [str(h) for h in header],
-                body,
-                group=group,
-                referred_value=referred_value,
-                outcome=name,
-                covariates=names,
-                file=file.name,
-            ),
-            name,
-        )
-        for name in outcome_names
-    ]
+    reports = cohort_file_reports(
+        read_path(file, limits),
+        file.name,
+        outcomes=list(outcome_names),
+        group=group,
+        referred_value=referred_value,
+        covariates=[c.strip() for c in covariates.split(",") if c.strip()],
+    )
 
     def render() -> None:
         for report in reports:

@@ -11,17 +11,17 @@ published: a position outside the country, a grid reference read as degrees, an 
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 import pyarrow.parquet as pq
 import shapely
 import shapely.geometry
-from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
 from totalplace.datasets import problems as codes
@@ -90,8 +90,22 @@ _ALIASES: Final[dict[str, tuple[str, ...]]] = {
     "running_cost": ("running cost", "running costs", "annual running cost", "annual cost", "cost"),
 }
 Crs = Literal["auto", "wgs84", "bng"]
-_TO_BNG = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
-_TO_WGS84 = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
+
+
+@functools.cache
+def to_bng() -> Any:
+    """WGS84 longitude/latitude to British National Grid metres (pyproj, loaded on first use)."""
+    from pyproj import Transformer
+
+    return Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
+
+
+@functools.cache
+def to_wgs84() -> Any:
+    """British National Grid metres to WGS84 longitude/latitude."""
+    from pyproj import Transformer
+
+    return Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
 
 
 def normalise_postcode(text: str) -> str:
@@ -400,7 +414,7 @@ class _Reader:
         if not (UK_LON[0] <= lon <= UK_LON[1] and UK_LAT[0] <= lat <= UK_LAT[1]):
             self.problem(codes.OUTSIDE_COUNTRY, row, key, f"{lon}, {lat}", "this position is outside the UK")
             return None
-        east, north = _TO_BNG.transform(lon, lat)
+        east, north = to_bng().transform(lon, lat)
         return lon, lat, float(east), float(north), "wgs84"
 
     def from_grid(
@@ -420,7 +434,7 @@ class _Reader:
                 codes.OUTSIDE_COUNTRY, row, key, f"{east}, {north}", "this grid reference is outside the UK"
             )
             return None
-        lon, lat = _TO_WGS84.transform(east, north)
+        lon, lat = to_wgs84().transform(east, north)
         return float(lon), float(lat), east, north, how
 
     def from_postcode(

@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Final, Literal
@@ -135,7 +136,7 @@ def census_to_csv(
     return reader.convert(rows, table)
 
 
-class _Reader:
+class _Reader(ABC):
     """Shared state and checks of the two layouts."""
 
     layout = "long"
@@ -264,10 +265,11 @@ class _Reader:
         result.other_areas_ignored = len(self.ignored)
         return self.out.getvalue().encode("utf-8"), result
 
+    @abstractmethod
     def convert(
         self, rows: Iterator[tuple[int, list[str | object]]], table: str | None
     ) -> tuple[bytes, CensusFile]:
-        raise NotImplementedError
+        """The rows as normalised CSV, with what was read."""
 
 
 class _LongReader(_Reader):

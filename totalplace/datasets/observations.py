@@ -32,6 +32,23 @@ def period_start(text: str) -> float | None:
     return int(match.group(1)) + (quarter - 1) / 4
 
 
+# The columns of the Fingertips "download data" CSV that totalplace writes when it makes observations itself.
+FINGERTIPS_HEADER: Final = (
+    "Indicator ID",
+    "Indicator Name",
+    "Parent Code",
+    "Area Code",
+    "Area Name",
+    "Area Type",
+    "Sex",
+    "Age",
+    "Time period",
+    "Count",
+    "Denominator",
+    "Value",
+)
+
+
 @functools.lru_cache(maxsize=1)
 def area_entities() -> dict[str, str]:
     """GSS entity prefix -> what it is, for the areas indicators are published for."""

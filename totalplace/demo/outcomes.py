@@ -14,26 +14,13 @@ from importlib import resources
 from typing import Any
 
 from totalplace.datasets.importer import ImportRequest, import_file
+from totalplace.datasets.observations import FINGERTIPS_HEADER
 from totalplace.engines.outcomes.framework import parse_framework, save_framework
 from totalplace.engines.outcomes.letters import draft_letters
 from totalplace.place import Place
 
 YEARS = [f"{y}/{(y + 1) % 100:02d}" for y in range(2016, 2024)]
 OUT_OF_BAND = "D07"  # rises above its band in the latest year
-_HEADER = (
-    "Indicator ID",
-    "Indicator Name",
-    "Parent Code",
-    "Area Code",
-    "Area Name",
-    "Area Type",
-    "Sex",
-    "Age",
-    "Time period",
-    "Count",
-    "Denominator",
-    "Value",
-)
 
 
 def framework_text() -> str:
@@ -125,7 +112,7 @@ def add_outcomes(
     framework = parse_framework(text, "northbridge.yaml")
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(_HEADER)
+    writer.writerow(FINGERTIPS_HEADER)
     count = 0
     for _outcome, indicator in framework.indicators().values():
         for row in _rows(indicator, place_code, wards, rng):

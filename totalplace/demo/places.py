@@ -17,15 +17,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pyproj import Transformer
-
+from totalplace.datasets.assets import to_bng
 from totalplace.engines.estate.sites import import_sites
 from totalplace.engines.segment.census import import_census
 from totalplace.engines.segment.run import BuildRequest, build_segmentation
 from totalplace.engines.segment.spec import SegmentSpec, load_spec
 from totalplace.place import Place
 
-_TO_BNG = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
 KINDS = ("centre", "terraces", "estates", "suburbs", "edge")
 # Categories each kind of neighbourhood has more of (x3) or fewer of (/3) than the town as a whole.
 _TILTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -251,7 +249,7 @@ def site_files(
         if key == "police":
             writer.writerow(("SITE_NAME", "CATEGORY", "EASTING", "NORTHING", "GIA_M2", "RUNNING_COST"))
             for name, kind, lon, lat, floor, cost in rows[key]:
-                east_m, north_m = _TO_BNG.transform(lon, lat)
+                east_m, north_m = to_bng().transform(lon, lat)
                 writer.writerow((name, kind, f"{east_m:.0f}", f"{north_m:.0f}", floor, f"£{cost:,}"))
         else:
             writer.writerow(
@@ -312,7 +310,7 @@ def lsoa_centres(oas: list[dict[str, Any]]) -> bytes:
     """Population-weighted centres of the LSOAs (British National Grid), from their output areas."""
     sums: dict[str, list[float]] = {}
     for oa in oas:
-        east, north = _TO_BNG.transform(oa["lon"], oa["lat"])
+        east, north = to_bng().transform(oa["lon"], oa["lat"])
         acc = sums.setdefault(oa["parent"], [0.0, 0.0, 0.0])
         acc[0] += east * oa["population"]
         acc[1] += north * oa["population"]

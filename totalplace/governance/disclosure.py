@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy.optimize import linprog
 
 from totalplace.parameters import load_parameter
 
@@ -95,6 +94,8 @@ def feasible_ranges(
         if members:
             equations.append([1.0 if k in members else 0.0 for k in range(len(cells))])
             targets.append(float(sum(table[p] for p in line if p in index)))
+    from scipy.optimize import linprog  # loaded on first use, not at start-up
+
     out: dict[tuple[int, int], tuple[float, float]] = {}
     for k, cell in enumerate(cells):
         objective = np.zeros(len(cells))

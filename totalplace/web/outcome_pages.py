@@ -11,9 +11,8 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from totalplace.datasets.limits import ImportLimits
 from totalplace.datasets.observations import period_start
-from totalplace.datasets.source import read_source
 from totalplace.engines.outcomes.benchmark import ENGLAND, benchmark, headline
-from totalplace.engines.outcomes.cohorts import cohort_report, read_people
+from totalplace.engines.outcomes.cohorts import cohort_file_reports
 from totalplace.engines.outcomes.comparators import current_set
 from totalplace.engines.outcomes.framework import current_framework, save_framework
 from totalplace.engines.outcomes.inequality import inequality
@@ -369,30 +368,14 @@ async def _cohort(
     limits = ImportLimits.from_settings()
     data = await file.read(limits.max_bytes + 1)
     name = file.filename or "cohort.csv"
-    rows = read_source(data, name, limits).rows
-    _, header = next(rows, (0, []))
-    body = [cells for _, cells in rows if any(str(c).strip() for c in cells)]
-    names = [c.strip() for c in covariates.split(",") if c.strip()]
-    reports = [
-        cohort_report(
-            read_people(
-                [str(h) for h in header],
-                body,
-                group=group,
-                referred_value=referred,
-                outcome=outcome.strip(),
-                covariates=names,
-                file=name,
-            ),
-            outcome.strip(),
-        )
-        for outcome in outcomes.split(",")
-        if outcome.strip()
-    ]
-    if not reports:
-        raise InvalidInputError(
-            "name at least one outcome", hint="e.g. arrests, read from arrests_before and arrests_after"
-        )
+    reports = cohort_file_reports(
+        data,
+        name,
+        outcomes=outcomes.split(","),
+        group=group,
+        referred_value=referred,
+        covariates=[c.strip() for c in covariates.split(",") if c.strip()],
+    )
     return {"file": name, "cohorts": reports}
 
 

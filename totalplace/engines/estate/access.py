@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from totalplace.engines.estate.sites import AreaCentres, Site, area_centres, load_sites
 from totalplace.errors import EstateError
@@ -54,6 +53,8 @@ class Access:
 
 def nearest(site_xy: np.ndarray[Any, Any], area_xy: np.ndarray[Any, Any], k: int = 1) -> tuple[Any, Any]:
     """Distances and indices of the ``k`` nearest sites to each area centre."""
+    from scipy.spatial import cKDTree  # loaded on first use, not at start-up
+
     distance, index = cKDTree(site_xy).query(area_xy, k=k)
     return distance, index
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from totalplace.engines.estate.access import nearest
 from totalplace.engines.estate.sites import AreaCentres, Site, area_centres, load_sites
@@ -38,6 +37,8 @@ def colocation(sites: list[Site], centres: AreaCentres, rules: CandidateRules) -
     """Pairs of sites of different partners close together with overlapping catchments."""
     if len(sites) < 2:
         return []
+    from scipy.spatial import cKDTree  # loaded on first use, not at start-up
+
     xy = np.array([(s.easting, s.northing) for s in sites])
     area_tree = cKDTree(centres.xy)
     catchments = area_tree.query_ball_point(xy, r=rules.catchment_m)

@@ -10,10 +10,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 import shapely.geometry
-from pyproj import Transformer
 
 from totalplace.backends.base import AnalyticsBackend
-from totalplace.datasets.assets import AreaShapes, Crs, PostcodeCentres, assets_to_csv
+from totalplace.datasets.assets import AreaShapes, Crs, PostcodeCentres, assets_to_csv, to_bng
 from totalplace.datasets.importer import ImportRequest, ImportResult, Progress, import_file
 from totalplace.datasets.limits import ImportLimits
 from totalplace.datasets.source import read_path
@@ -24,7 +23,6 @@ if TYPE_CHECKING:
     from totalplace.place import Place
 
 FloatArray = npt.NDArray[np.float64]
-_TO_BNG = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
 
 
 @dataclass(frozen=True)
@@ -171,7 +169,7 @@ def area_centres(place: Place, level: str) -> AreaCentres:
             how["population-weighted"] += 1
         elif boundary is not None:
             centre = shapely.geometry.shape(json.loads(boundary)).representative_point()
-            east, north = _TO_BNG.transform(centre.x, centre.y)
+            east, north = to_bng().transform(centre.x, centre.y)
             point = (float(east), float(north))
             how["boundary centre"] += 1
         else:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from totalplace.datasets import problems as codes
 from totalplace.datasets.importer import ImportRequest, ImportResult, import_file
 from totalplace.datasets.limits import ImportLimits
-from totalplace.datasets.observations import period_start
+from totalplace.datasets.observations import FINGERTIPS_HEADER, period_start
 from totalplace.datasets.source import read_path, read_source
 from totalplace.datasets.values import CellError, parse_number
 from totalplace.errors import ImportRejectedError, InvalidInputError, RowProblem
@@ -25,21 +25,6 @@ from totalplace.store.areas import list_areas
 
 if TYPE_CHECKING:
     from totalplace.place import Place
-
-HEADER = (
-    "Indicator ID",
-    "Indicator Name",
-    "Parent Code",
-    "Area Code",
-    "Area Name",
-    "Area Type",
-    "Sex",
-    "Age",
-    "Time period",
-    "Count",
-    "Denominator",
-    "Value",
-)
 
 
 def aggregate_records(
@@ -148,7 +133,7 @@ def _observations(
 ) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(HEADER)
+    writer.writerow(FINGERTIPS_HEADER)
     total_count = total_population = 0.0
     for code, area in sorted(areas.items()):
         population = float(area.population or 0)

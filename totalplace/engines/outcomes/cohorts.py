@@ -21,8 +21,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy.stats import t as student_t
-from sklearn.neighbors import NearestNeighbors
 
 from totalplace.engines.outcomes.stats import z_value
 from totalplace.errors import InvalidInputError
@@ -83,6 +81,9 @@ def matched_comparison(people: People, confidence: float = 0.95) -> dict[str, An
             f"{len(cohort)} referred and {len(pool)} others: matching needs at least two referred people and "
             "someone to match them with"
         )
+    from scipy.stats import t as student_t  # loaded on first use, as are all the heavy libraries
+    from sklearn.neighbors import NearestNeighbors
+
     names = list(people.covariates)
     if not names:
         raise InvalidInputError("name the covariates to match on", hint="e.g. --covariates age,prior_arrests")
@@ -180,3 +181,37 @@ def cohort_report(people: People, outcome: str, confidence: float = 0.95) -> dic
     if report["others"] and people.covariates:
         report["matched"] = matched_comparison(people, confidence)
     return report
+
+
+def cohort_file_reports(
+    data: bytes, name: str, *, outcomes: list[str], group: str, referred_value: str, covariates: list[str]
+) -> list[dict[str, Any]]:
+    """The report of each outcome from a cohort file's bytes (CSV, XLSX or zipped, read as any import is)."""
+    from totalplace.datasets.limits import ImportLimits
+    from totalplace.datasets.source import read_source
+
+    limits = ImportLimits.from_settings()
+    rows = read_source(data, name, limits).rows
+    _, header = next(rows, (0, []))
+    body = [cells for _, cells in rows if any(str(c).strip() for c in cells)]
+    chosen = [o.strip() for o in outcomes if o.strip()]
+    if not chosen:
+        raise InvalidInputError(
+            "name at least one outcome", hint="e.g. arrests, read from arrests_before and arrests_after"
+        )
+    labels = [str(h) for h in header]
+    return [
+        cohort_report(
+            read_people(
+                labels,
+                body,
+                group=group,
+                referred_value=referred_value,
+                outcome=o,
+                covariates=covariates,
+                file=name,
+            ),
+            o,
+        )
+        for o in chosen
+    ]

@@ -15,14 +15,24 @@ Confidence is a fraction: 0.95 or 0.998 (the profiles' 95% and 99.8%, about 2 an
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy.stats import chi2, norm, t
 
 FloatArray = npt.NDArray[np.float64]
+
+
+@functools.cache
+def _distributions() -> Any:
+    """scipy.stats (normal, chi-squared, Student's t), imported on first use: it takes a second to load."""
+    import scipy.stats
+
+    return scipy.stats
+
+
 SMALL_COUNT = 10  # below this, exact Poisson limits (rates, ratios) and no DSR (PHE technical guide)
 
 
@@ -34,7 +44,7 @@ def z_value(confidence: float) -> float:
     """The two-sided standard normal quantile for a confidence level (0.95 gives 1.95996...)."""
     if not 0 < confidence < 1:
         raise ValueError("confidence is a fraction between 0 and 1, e.g. 0.95")
-    return float(norm.ppf(0.5 + confidence / 2))
+    return float(_distributions().norm.ppf(0.5 + confidence / 2))
 
 
 def wilson(x: Any, n: Any, confidence: float) -> tuple[FloatArray, FloatArray]:
@@ -62,8 +72,8 @@ def exact_poisson(x: Any, confidence: float) -> tuple[FloatArray, FloatArray]:
     x = _array(x)
     alpha = 1 - confidence
     with np.errstate(invalid="ignore"):
-        lower = np.where(x > 0, chi2.ppf(alpha / 2, 2 * x) / 2, 0.0)
-    upper = chi2.ppf(1 - alpha / 2, 2 * x + 2) / 2
+        lower = np.where(x > 0, _distributions().chi2.ppf(alpha / 2, 2 * x) / 2, 0.0)
+    upper = _distributions().chi2.ppf(1 - alpha / 2, 2 * x + 2) / 2
     return lower, upper
 
 
@@ -142,7 +152,7 @@ def mean(values: Any, confidence: float) -> Estimate:
     v = _array(values)
     count = len(v)
     centre = float(v.mean())
-    spread = float(t.ppf(0.5 + confidence / 2, count - 1) * v.std(ddof=1) / np.sqrt(count))
+    spread = float(_distributions().t.ppf(0.5 + confidence / 2, count - 1) * v.std(ddof=1) / np.sqrt(count))
     return Estimate(
         np.array([centre]),
         np.array([centre - spread]),
@@ -230,5 +240,5 @@ def funnel_limits_proportion(
     denominator, kept within 0 and 1 (PHEindicatormethods ``phe_funnels`` for proportions; the profiles draw
     them at the 0.025 and 0.001 tails, about two and three standard deviations)."""
     n = _array(denominators)
-    spread = float(norm.ppf(1 - tail)) * np.sqrt(baseline * (1 - baseline) / n)
+    spread = float(_distributions().norm.ppf(1 - tail)) * np.sqrt(baseline * (1 - baseline) / n)
     return np.clip(baseline - spread, 0, 1) * multiplier, np.clip(baseline + spread, 0, 1) * multiplier

@@ -15,8 +15,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sklearn.cluster import KMeans
-from sklearn.metrics import silhouette_score
 
 from totalplace.errors import SegmentationError
 from totalplace.money import largest_remainder
@@ -85,6 +83,8 @@ def kmeans(data: FloatArray, k: int, *, starts: int, seed: int) -> KMeansRun:
             f"the areas hold only {distinct} distinct sets of values; they cannot make {k} clusters",
             hint="ask for fewer clusters, or import more census tables",
         )
+    from sklearn.cluster import KMeans  # loaded on first use: scikit-learn takes seconds to import
+
     model = KMeans(n_clusters=k, init="random", n_init=starts, random_state=seed, algorithm="lloyd")
     # Range-standardised values lie in 0-1, where single precision is ample; it halves time and memory.
     labels = model.fit_predict(data.astype(np.float32)).astype(np.int64)
@@ -184,6 +184,8 @@ def _split(total: int, spread: list[float], sizes: list[int]) -> list[int]:
 
 def diagnostics(data: FloatArray, ks: list[int], *, starts: int, seed: int) -> list[dict[str, Any]]:
     """For each k: total within-cluster sum of squares, mean silhouette (on a sample) and cluster sizes."""
+    from sklearn.metrics import silhouette_score
+
     rng = np.random.default_rng(seed)
     sample = rng.choice(len(data), size=min(len(data), SILHOUETTE_SAMPLE), replace=False)
     out = []
