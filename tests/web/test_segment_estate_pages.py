@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from tests.engines.segment_support import add_oas, import_tiny_census
 from tests.web.conftest import csrf_of
 from totalplace.engines.estate.sites import import_sites
+from totalplace.engines.segment.census import import_census
 from totalplace.engines.segment.run import BuildRequest, build_segmentation
 from totalplace.engines.segment.spec import load_spec
 from totalplace.place import Place
@@ -135,3 +136,33 @@ def test_census_tables_and_sites_upload_through_the_form(mapped: Place, client_f
     diagnosed = client.get("/segments-diagnose.json?spec=oac2021&k=2-3&starts=2").json()
     assert [r["k"] for r in diagnosed["diagnostics"]] == [2, 3] and "diagnostics" in diagnosed["charts"]
     assert "<svg" in client.get("/segments-diagnose?k=2-3&starts=2").text
+
+
+def test_a_segmentation_is_built_from_the_page(mapped: Place, client_for: Client, tmp_path: Path) -> None:
+    lead = client_for("lead")
+    listing = lead.get("/segments")
+    assert "/segments-build" in listing.text
+    form = {"spec": "oac2021", "levels": "2", "seed": "4", "starts": "3", "csrf_token": csrf_of(listing.text)}
+    # The place's census tables are the tiny specification's, so oac2021 has nothing to build from.
+    refused = lead.post("/segments-build", data={**form, "name": "web-built"})
+    assert refused.status_code == 422 and "TP701" in refused.text
+    assert lead.post("/segments-build", data={**form, "name": "Not a name"}).status_code == 400
+    assert lead.post("/segments-build", data={**form, "spec": "/etc/passwd", "name": "x"}).status_code == 400
+    assert client_for("auditor").post("/segments-build", data={**form, "name": "x"}).status_code == 403
+    spec = load_spec("oac2021")
+    categories = spec.tables["household_tenure"].categories
+    codes = [f"E00{900000 + i:06d}" for i in range(30)]
+    path = tmp_path / "tenure.csv"
+    path.write_text(
+        "area_code,household_tenure,value\n"
+        + "".join(
+            f"{c},{t},{(n % 2) * 40 + (j + 1) * (1 + n % 3)}\n"
+            for n, c in enumerate(codes)
+            for j, t in enumerate(categories)
+        )
+    )
+    import_census(mapped, path, spec)
+    built = lead.post("/segments-build", data={**form, "name": "web-built"}, follow_redirects=False)
+    assert built.status_code == 303 and built.headers["location"] == "/segments/web-built"
+    made = lead.get("/segments/web-built.json").json()
+    assert made["segmentation"]["seed"] == 4 and sum(c["size"] for c in made["clusters"]) == 30

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from totalplace.engines.segment.run import diagnose
+from totalplace.engines.segment.run import BuildRequest, build_segmentation, diagnose
 from totalplace.engines.segment.spec import PACKAGED, load_spec
 from totalplace.errors import InvalidInputError
 from totalplace.governance.roles import Principal
@@ -38,7 +38,11 @@ def segments(request: Request, principal: Principal) -> dict[str, Any]:
     """The place's segmentations."""
     principal.require("datasets.read")
     with _place(request).read() as conn:
-        return {"segmentations": [s.to_dict() for s in list_segmentations(conn)]}
+        return {
+            "segmentations": [s.to_dict() for s in list_segmentations(conn)],
+            "specs": sorted(PACKAGED),
+            "can_build": principal.can("segment.manage"),
+        }
 
 
 def _level(request: Request, seg: SegmentationRow) -> int:
@@ -133,3 +137,26 @@ def rename(
     with _place(request).begin() as conn:
         rename_cluster(conn, name, code, new_name.strip()[:200], actor=principal.username)
     return RedirectResponse(f"/segments/{name}", status_code=303)
+
+
+@router.post("/segments-build")
+def build(
+    request: Request,
+    name: Annotated[str, Form()],
+    levels: Annotated[str, Form()],
+    seed: Annotated[int, Form()],
+    csrf_token: Annotated[str, Form()],
+    spec: Annotated[str, Form()] = "oac2021",
+    starts: Annotated[int, Form()] = 100,
+) -> Response:
+    """Build a classification of the place's areas from a packaged specification."""
+    principal = acting_user(request, csrf_token, "segment.manage")
+    if spec not in PACKAGED:  # the web never reads a specification from a path it is given
+        raise InvalidInputError(f"no packaged specification {spec!r}", hint=f"use {', '.join(PACKAGED)}")
+    try:
+        level_list = [int(p) for p in levels.split(",") if p.strip()]
+    except ValueError:
+        raise InvalidInputError(f"levels {levels!r} should be numbers like 4,18") from None
+    request_ = BuildRequest(name.strip(), level_list, seed, max(1, min(starts, 1000)))
+    build_segmentation(_place(request), load_spec(spec), request_, actor=principal.username)
+    return RedirectResponse(f"/segments/{request_.name}", status_code=303)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -13,6 +14,7 @@ from totalplace.engines.segment.cluster import Hierarchy, Ranges, build_hierarch
 from totalplace.engines.segment.profile import profile
 from totalplace.engines.segment.spec import SegmentSpec
 from totalplace.engines.segment.variables import VariableMatrix, place_variables
+from totalplace.errors import InvalidInputError
 from totalplace.store.segments import SegmentationRow, get_segmentation, save_segmentation
 
 if TYPE_CHECKING:
@@ -34,6 +36,16 @@ class BuildRequest:
     replace: bool = False
 
 
+_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,59}")
+
+
+def _check_name(name: str) -> None:
+    if not _NAME.fullmatch(name):
+        raise InvalidInputError(
+            f"{name!r} cannot name a segmentation", hint="use lower-case letters, digits, - and _ (up to 60)"
+        )
+
+
 def variables_for(place: Place, spec: SegmentSpec) -> VariableMatrix:
     """The specification's variables over the place's areas."""
     with place.analytics() as engine:
@@ -44,6 +56,7 @@ def build_segmentation(
     place: Place, spec: SegmentSpec, request: BuildRequest, *, actor: str, progress: Progress | None = None
 ) -> SegmentationRow:
     """Derive the variables, cluster them level by level, profile every cluster and store the result."""
+    _check_name(request.name)
     say = progress or (lambda _stage: None)
     say("deriving variables")
     matrix = variables_for(place, spec)
@@ -118,6 +131,7 @@ def assign_segmentation(
     replace: bool = False,
 ) -> SegmentationRow:
     """Assign the place's areas to published centroids, profile each cluster and store the result."""
+    _check_name(name)
     matrix = variables_for(place, spec)
     result = assign(matrix, centroids, ranges)
     labels = np.array(result.nearest)
