@@ -61,6 +61,7 @@ def test_demo_pools_have_history_settled_years_and_an_open_year(
     from tests.engines.pool_support import identity_problems
     from totalplace.engines.estate.access import service_access
     from totalplace.engines.estate.candidates import candidates
+    from totalplace.engines.outcomes.funnel import funnel
     from totalplace.engines.outcomes.letters import list_letters
     from totalplace.engines.pool.fund import list_funds
     from totalplace.engines.pool.report import statements
@@ -99,4 +100,8 @@ def test_demo_pools_have_history_settled_years_and_an_open_year(
         with place.read() as conn:
             (letter,) = list_letters(conn)
         assert letter.indicator_id == "D07" and letter.content["side"] == "above"
+        # the letter's indicator across the 20 wards, in a funnel around their average
+        spread = funnel(place, "D07")
+        assert (spread.area_type, spread.statistic, len(spread.points)) == ("Ward", "proportion", 20)
+        assert len(spread.lines) == 100 and spread.period == "2023/24"
         assert built.cohort == "cohorts/family-support.csv" and (place.dir / built.cohort).is_file()

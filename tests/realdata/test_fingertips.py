@@ -136,3 +136,39 @@ def test_the_indicator_page_shows_englands_gradient_and_the_comparators(trafford
     assert extra["inequality"]["area"] == "E92000001" and len(extra["inequality"]["quantiles"]) == 10
     names = [c["name"] for c in extra["comparators"]]
     assert names[0] == "Stockport" and all(c["value"] is not None for c in extra["comparators"])
+
+
+def test_the_funnel_of_counties_and_unitary_authorities(trafford: Place) -> None:
+    """Campylobacter 2017 across the counties and UAs: the average is their pooled rate, and an area is
+    significantly high or low exactly when its own 95% or 99.8% interval excludes that average."""
+    from totalplace.engines.outcomes.funnel import funnel
+
+    with trafford.begin() as conn:
+        save_framework(conn, FRAMEWORK, actor="t")
+    found = funnel(trafford, "93356")
+    assert (found.period, found.area_type, found.statistic) == ("2017", "County & UA", "rate")
+    with FILE.open(encoding="utf-8") as handle:
+        published = [
+            r
+            for r in csv.DictReader(handle)
+            if r["Area Type"] == "County & UA"
+            and r["Time period"] == "2017"
+            and r["Count"]
+            and r["Denominator"]
+        ]
+    assert len(found.points) == len(published) > 100
+    pooled = sum(float(r["Count"]) for r in published) / sum(float(r["Denominator"]) for r in published)
+    assert found.baseline == pytest.approx(pooled * 100_000)
+    verdicts = {"High (0.001)", "High (0.025)", "Low (0.001)", "Low (0.025)", "Not significant"}
+    assert {p["significance"] for p in found.points} == verdicts
+    for point in found.points:
+        wide = stats.crude_rate(point["count"], point["denominator"], 0.95)
+        narrow = stats.crude_rate(point["count"], point["denominator"], 0.998)
+        outside95 = not wide.lower[0] <= found.baseline <= wide.upper[0]
+        outside998 = not narrow.lower[0] <= found.baseline <= narrow.upper[0]
+        assert (point["significance"] != "Not significant") == outside95, point
+        assert point["significance"].endswith("(0.001)") == outside998, point
+        # low is good: significantly low is better
+        if point["significance"].startswith("Low"):
+            assert point["comparison"] == "better"
+    assert found.chart().svg.startswith("<svg")

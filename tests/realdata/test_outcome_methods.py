@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 
 from tests.conftest import SHARED_DATA, skip_or_fail
-from totalplace.engines.outcomes import stats
+from totalplace.engines.outcomes import funnel, stats
 
 FIXTURES = SHARED_DATA / "public_health" / "phe_indicator_methods_testdata"
 CONFIDENCE = {"95%": 0.95, "99.8%": 0.998}
@@ -198,3 +198,154 @@ def test_funnel_limits_for_proportions() -> None:
         for i, row in enumerate(outputs):
             assert low[i] == pytest.approx(float(row[low_col]), abs=1e-6), row
             assert high[i] == pytest.approx(float(row[high_col]), abs=1e-6), row
+
+
+def _csv(name: str) -> list[dict[str, str]]:
+    import csv
+
+    path = FIXTURES / name
+    if not path.exists():
+        skip_or_fail("shared", f"{path} is absent")
+    with path.open(encoding="utf-8-sig") as handle:
+        return [{k.strip(): v for k, v in row.items()} for row in csv.DictReader(handle)]
+
+
+def _same_expected(events: float, got: float, published: float) -> bool:
+    """Expected counts on a limit agree to the fixture's precision: PHEindicatormethods bisects for them on
+    v = expected / (1 + events + expected) until the step is below 1e-7, so they agree on that scale."""
+
+    def v(expected: float) -> float:
+        return expected / (1 + events + expected)
+
+    return abs(v(got) - v(published)) < 2e-7
+
+
+def test_funnel_limits_for_ratios() -> None:
+    """testdata_funnel_ratio_outputs: the observed-events axis from the inputs' expected counts, and the
+    expected counts and ratios (as ISR x 100 and as count - 1) on each limit."""
+    inputs = _csv("testdata_funnel_ratio_inputs.csv")
+    outputs = _csv("testdata_funnel_ratio_outputs.csv")
+    expected = [float(r["expected"]) for r in inputs]
+    xs = funnel.axis(min(expected), max(expected), "ratio")
+    assert xs == [int(r["Observed_events"]) for r in outputs]
+    sides = (("lower", "2s", "95"), ("upper", "2s", "95"), ("lower", "3s", "998"), ("upper", "3s", "998"))
+    # ISRs are ratios x 100; the "count" columns are the ratio less one
+    for kind, multiplier, as_ratio in (("isr", 100.0, 0.01), ("count", 1.0, 1.0)):
+        lines = funnel.limit_lines("ratio", xs, 1.0, multiplier=multiplier)
+        for line, row in zip(lines, outputs, strict=True):
+            k = line["x"]
+            for side, label, level in sides:
+                published = float(row[f"{side}_{label}_exp_events"])
+                assert _same_expected(k, line[f"expected_{side}{level}"], published), (k, side, label)
+                ratio = float(row[f"{side}_{label}_{kind}"]) * as_ratio + (kind == "count")
+                # a ratio is events over expected: compare the expected counts the two ratios imply
+                assert _same_expected(k, k / (line[f"{side}{level}"] / multiplier), k / ratio), (k, kind)
+
+
+def _rate_inputs() -> list[dict[str, float]]:
+    return [
+        {"ev": float(r["ev"]), "rate": float(r["rate"]), "pop": float(r["pop"])}
+        for r in _csv("testdata_funnel_rate_input_funnels.csv")
+    ]
+
+
+def _rate_case(case: str) -> tuple[list[float], list[float]]:
+    """The events and derived denominators of the three rate cases of PHEindicatormethods' tests."""
+    rows = _rate_inputs()
+    if case == "dsr":
+        return [r["ev"] for r in rows], [100_000 * r["ev"] / r["rate"] for r in rows]
+    if case == "crude":
+        top = max(r["ev"] for r in rows)
+        events = [5.0 if r["ev"] == top else r["ev"] for r in rows]
+        return events, [100_000 * e / r["rate"] for e, r in zip(events, rows, strict=True)]
+    # crude, with a population column and the largest area's events set to nought; only areas over half
+    # the largest population
+    pops = [100_000 * r["ev"] / r["rate"] for r in rows]
+    top = max(r["ev"] for r in rows)
+    kept = [(r, p) for r, p in zip(rows, pops, strict=True) if p > max(pops) / 2]
+    return [0.0 if r["ev"] == top else r["ev"] for r, _ in kept], [p for _, p in kept]
+
+
+@pytest.mark.parametrize(
+    ("case", "fixture"),
+    [
+        ("dsr", "testdata_funnel_rate_outputs.csv"),
+        ("crude", "testdata_funnel_rate_outputs_2.csv"),
+        ("crude_with_denominator", "testdata_funnel_rate_outputs_3.csv"),
+    ],
+)
+def test_funnel_limits_for_rates(case: str, fixture: str) -> None:
+    """The events axis, the baseline, and the one-year population and rate on each limit (three years of
+    data, per 100,000)."""
+    events, denominators = _rate_case(case)
+    outputs = _csv(fixture)
+    average = sum(events) / sum(denominators)
+    assert average * 100_000 == pytest.approx(float(outputs[0]["baseline"]), rel=1e-9)
+    xs = funnel.axis(min(denominators), max(denominators), "rate", average=average, years=3)
+    assert xs == [int(r["Events"]) for r in outputs]
+    lines = funnel.limit_lines("rate", xs, average, multiplier=100_000, years=3)
+    for line, row in zip(lines, outputs, strict=True):
+        k = line["x"]
+        for side, label, level in (
+            ("lower", "2s", "95"),
+            ("upper", "2s", "95"),
+            ("lower", "3s", "998"),
+            ("upper", "3s", "998"),
+        ):
+            published = float(row[f"{side}_{label}_population_1_year"]) * 3 * average
+            assert _same_expected(k, line[f"population_{side}{level}"] * 3 * average, published), (k, side)
+            from_limit = k * average * 100_000 / float(row[f"{side}_{label}_limit"])
+            assert _same_expected(k, k * average * 100_000 / line[f"{side}{level}"], from_limit), (k, side)
+
+
+def test_funnel_axis_and_limits_for_proportions_over_a_narrow_range() -> None:
+    """testdata_funnel_prop_outputs_with_axis_variation: areas under 31,000 only, so the axis starts near
+    the smallest denominator rather than at nought."""
+    inputs = [r for r in _csv("testdata_funnel_prop_inputs.csv") if float(r["denominator"]) < 31_000]
+    outputs = _csv("testdata_funnel_prop_outputs_with_axis_variation.csv")
+    denominators = [float(r["denominator"]) for r in inputs]
+    average = sum(float(r["numerator"]) for r in inputs) / sum(denominators)
+    xs = funnel.axis(min(denominators), max(denominators), "proportion")
+    assert xs == [int(r["Population"]) for r in outputs]
+    lines = funnel.limit_lines("proportion", xs, average, multiplier=100)
+    for line, row in zip(lines, outputs, strict=True):
+        assert line["lower95"] == pytest.approx(float(row["Lower2s0025limit"]), abs=1e-6)
+        assert line["upper998"] == pytest.approx(float(row["Upper3s0001limit"]), abs=1e-6)
+
+
+def test_funnel_significance_of_proportions_and_ratios() -> None:
+    """Each area's published significance label, for the proportion and ratio inputs."""
+    props = _csv("testdata_funnel_prop_inputs.csv")
+    x = [float(r["numerator"]) for r in props]
+    n = [float(r["denominator"]) for r in props]
+    got = funnel.significance("proportion", x, n, sum(x) / sum(n))
+    assert got == [r["significance"] for r in props]
+    ratios = _csv("testdata_funnel_ratio_inputs.csv")
+    got = funnel.significance(
+        "ratio", [float(r["obs"]) for r in ratios], [float(r["expected"]) for r in ratios], 1.0
+    )
+    assert got == [r["significance"] for r in ratios]
+
+
+@pytest.mark.parametrize(
+    ("rate_column", "multiplier", "standardised", "label_column"),
+    [
+        ("rate_dsr", 100_000, True, "dsr_per_100000_with_0"),
+        ("rate_crude_per_100", 100, False, "crude_per_100_with_0"),
+        ("rate_crude_per_100000", 100_000, False, "crude_per_100000_with_0"),
+    ],
+)
+def test_funnel_significance_of_rates(
+    rate_column: str, multiplier: int, standardised: bool, label_column: str
+) -> None:
+    """testdata_funnel_rate_dsr_inputs: the denominator is derived from the count and the rate (the
+    population for areas with no events), then each area's Poisson interval is set against the average."""
+    rows = _csv("testdata_funnel_rate_dsr_inputs.csv")
+    count = np.array([float(r["count"]) for r in rows])
+    rate = np.array([float("nan") if r[rate_column] == "NA" else float(r[rate_column]) for r in rows])
+    pop = np.array([float(r["pop"]) for r in rows])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        derived = np.where(count > 0, multiplier * count / rate, np.nan if standardised else pop)
+    average = float(count[~np.isnan(derived)].sum() / np.nansum(derived))
+    got = funnel.significance("rate", count, derived, average, standardised=standardised)
+    assert got == [r[label_column] for r in rows]

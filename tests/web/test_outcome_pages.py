@@ -66,6 +66,14 @@ def test_framework_tree_indicator_and_published_counts(observed: Place, client_f
     data = client.get("/outcomes/indicators/100.json?against=england").json()
     latest = next(r for r in data["rows"] if r["period"] == "2017")
     assert latest["comparison95"] == "worse" and latest["lower95"] < 64 < latest["upper95"]
+    # the funnel: the three wards (kind from their codes) against their pooled proportion
+    spread = data["funnel"]
+    assert spread["area_type"] == "Electoral wards" and spread["period"] == "2017"
+    assert {p["area_code"] for p in spread["areas"]} == {"E05000001", "E05000002", "E05000003"}
+    assert spread["baseline"] == pytest.approx((4 + 121 + 46) / 600 * 100)
+    by_code = {p["area_code"]: p for p in spread["areas"]}
+    assert by_code["E05000001"]["comparison"] == "worse" and by_code["E05000002"]["comparison"] == "better"
+    assert 'id="chart-funnel"' in page.text
     published = client.get("/outcomes/published/100.json").json()
     cells = [c for row in published["table"]["cells"] for c in row]
     assert not any(c is not None and 1 <= c <= 7 for c in cells) and None in cells

@@ -244,6 +244,47 @@ def outcomes_inequality(place: Place, out: Output, indicator: str, area: str, pe
     )
 
 
+@outcomes_group.command("funnel")
+@click.option("--indicator", required=True, help="The indicator id (a proportion, rate or ratio).")
+@click.option("--period", default=None, help="The period (default: the latest with areas to compare).")
+@click.option(
+    "--area-type", default=None, help="Which areas, e.g. 'Ward' (default: the type with most areas)."
+)
+@click.option(
+    "--svg", "svg_out", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Write the plot."
+)
+@with_place
+def outcomes_funnel(
+    place: Place, out: Output, indicator: str, period: str | None, area_type: str | None, svg_out: Path | None
+) -> None:
+    """Areas against their pooled average with 95% and 99.8% control limits (the profiles' funnel plot)."""
+    from totalplace.engines.outcomes.funnel import funnel
+
+    found = funnel(place, indicator, period=period, area_type=area_type)
+    if svg_out is not None:
+        svg_out.write_text(found.chart().svg, encoding="utf-8")
+
+    def render() -> None:
+        table(
+            f"{found.title}, {found.period}: {len(found.points)} {found.area_type or 'areas'}, "
+            f"average {found.baseline:,.2f}",
+            ("area", "count", "denominator", "value", "significance", "comparison"),
+            [
+                (
+                    p["area_name"],
+                    f"{p['count']:,.0f}",
+                    f"{p['denominator']:,.0f}",
+                    "" if p["value"] is None else f"{p['value']:,.2f}",
+                    p["significance"],
+                    p["comparison"],
+                )
+                for p in found.points
+            ],
+        )
+
+    out.emit(found.to_dict(), render)
+
+
 @outcomes_group.command("comparators")
 @click.option("--imd", type=_FILE, required=True, help="IoD2019 File 2: LSOA domain ranks with LA codes.")
 @click.option("--population", type=_FILE, required=True, help="LSOA populations and areas (ONS SAPE).")

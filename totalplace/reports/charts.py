@@ -6,7 +6,7 @@ The spec goes into the JSON twin; the SVG goes into the page and the PDF. Nothin
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import altair as alt
 import shapely.geometry
@@ -253,3 +253,56 @@ def spine_chart(rows: list[dict[str, Any]], *, title: str) -> RenderedChart:
     return render(
         alt.layer(*layers).properties(width=460, height=max(80, 22 * len(rows)), title=title), title
     )
+
+
+COMPARISONS: Final = ["better", "similar", "worse", "higher", "lower", "not compared"]
+COMPARISON_COLOURS: Final = ["#1e8449", "#d68910", "#c0392b", "#1d6fa5", "#7d3c98", "#999999"]
+
+
+def funnel_chart(
+    lines: list[dict[str, Any]],
+    points: list[dict[str, Any]],
+    *,
+    baseline: float,
+    title: str,
+    x_title: str,
+    y_title: str,
+) -> RenderedChart:
+    """Areas' values against their size, inside the 95% (dashed) and 99.8% (solid) control limits around
+    the average.
+
+    ``lines`` are ``{"limit", "x", "y"}`` (limit such as "95% lower"); ``points`` are ``{"area_name", "x",
+    "value", "comparison"}``.
+    """
+    limits = (
+        alt.Chart(alt.Data(values=lines))  # type: ignore[no-untyped-call]
+        .mark_line(color="#555555")
+        .encode(
+            x=alt.X("x:Q", title=x_title),
+            y=alt.Y("y:Q", title=y_title, scale=alt.Scale(zero=False)),
+            detail="limit:N",
+            strokeDash=alt.StrokeDash(
+                "level:N", scale=alt.Scale(domain=["95%", "99.8%"], range=[[4, 3], [1, 0]]), title="limit"
+            ),
+        )
+    )
+    average = (
+        alt.Chart(alt.Data(values=[{"baseline": baseline}]))  # type: ignore[no-untyped-call]
+        .mark_rule(color="#1d6fa5")
+        .encode(y="baseline:Q")
+    )
+    dots = (
+        alt.Chart(alt.Data(values=points))  # type: ignore[no-untyped-call]
+        .mark_point(filled=True, size=50)
+        .encode(
+            x="x:Q",
+            y="value:Q",
+            color=alt.Color(
+                "comparison:N",
+                scale=alt.Scale(domain=COMPARISONS, range=COMPARISON_COLOURS),
+                title="against average",
+            ),
+            tooltip=[alt.Tooltip("area_name:N"), alt.Tooltip("value:Q", format=",.2f")],
+        )
+    )
+    return render(alt.layer(limits, average, dots).properties(width=480, height=300, title=title), title)

@@ -15,6 +15,7 @@ from totalplace.engines.outcomes.benchmark import ENGLAND, benchmark, headline
 from totalplace.engines.outcomes.cohorts import cohort_file_reports
 from totalplace.engines.outcomes.comparators import current_set
 from totalplace.engines.outcomes.framework import current_framework, save_framework
+from totalplace.engines.outcomes.funnel import Funnel, funnel
 from totalplace.engines.outcomes.inequality import inequality
 from totalplace.engines.outcomes.letters import answer_letter, draft_letters, get_letter, list_letters
 from totalplace.errors import InvalidInputError, NotFoundError
@@ -128,14 +129,27 @@ def indicator_page(request: Request, principal: Principal) -> dict[str, Any]:
             title=f"By deprivation decile, {extra['inequality']['area']} (01 most deprived)",
             value_title="value",
         )
+    spread = _funnel(place, indicator_id)
+    if spread is not None:
+        charts["funnel"] = spread.chart()
     return {
         "indicator": indicator_id,
+        "funnel": None if spread is None else spread.to_dict(),
         "title": title,
         "against": against,
         "rows": rows,
         **extra,
         "_charts": charts,
     }
+
+
+def _funnel(place: Place, indicator_id: str) -> Funnel | None:
+    """The indicator's funnel across areas, where it has one (a proportion, rate or ratio published with
+    counts for two or more areas of a kind)."""
+    try:
+        return funnel(place, indicator_id)
+    except (NotFoundError, InvalidInputError):
+        return None
 
 
 def gradient_and_comparators(place: Place, indicator_id: str, period: str | None) -> dict[str, Any]:

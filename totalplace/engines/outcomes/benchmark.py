@@ -154,15 +154,7 @@ def benchmark(
                 )
             members = [m["code"] for m in found[1]]
         own = {a.code for a in list_areas(conn)} | ({place.config.code} if place.config.code else set())
-    with place.analytics() as engine:
-        table = engine.query(_LATEST)
-    if indicator is not None:
-        table = table.filter(pc.equal(table["indicator_id"], indicator))
-    if table.num_rows == 0:
-        raise NotFoundError(
-            "no observations" + (f" of indicator {indicator}" if indicator else ""),
-            hint="import them: totalplace outcomes import FILE",
-        )
+    table = latest_observations(place, indicator)
     if members:
         table = table.append_column(
             "comparator", pc.is_in(table["area_code"], pa.array(members, pa.string()))
@@ -174,6 +166,34 @@ def benchmark(
     )
 
 
+def latest_observations(place: Place, indicator: str | None = None) -> pa.Table:
+    """The observations in force (of one indicator if given); NotFoundError when there are none."""
+    with place.analytics() as engine:
+        table = engine.query(_LATEST)
+    if indicator is not None:
+        table = table.filter(pc.equal(table["indicator_id"], indicator))
+    if table.num_rows == 0:
+        raise NotFoundError(
+            "no observations" + (f" of indicator {indicator}" if indicator else ""),
+            hint="import them: totalplace outcomes import FILE",
+        )
+    return table
+
+
+def numbers(table: pa.Table) -> dict[str, FloatArray]:
+    """The numeric columns of observations as float arrays (missing as NaN)."""
+    return {name: table[name].to_numpy(zero_copy_only=False).astype(np.float64) for name in _NUMBERS}
+
+
+def indicator_of(framework: Framework | None, table: pa.Table, indicator_id: str) -> Indicator:
+    """The framework's metadata of an indicator, else what its observations in ``table`` suggest."""
+    found = framework.indicators().get(indicator_id) if framework else None
+    if found:
+        return found[1]
+    mask = pc.equal(_text(table, "indicator_id"), indicator_id).to_numpy(zero_copy_only=False)
+    return _inferred(table, mask, indicator_id, numbers(table))
+
+
 def _text(table: pa.Table, name: str) -> pa.Array:
     return pc.fill_null(table[name].cast(pa.string()), "").combine_chunks()
 
@@ -182,7 +202,7 @@ def _benchmarked(
     table: pa.Table, framework: Framework | None, against: Against, wanted: set[str], period: str | None
 ) -> pa.Table:
     ids = _text(table, "indicator_id")
-    columns = {name: table[name].to_numpy(zero_copy_only=False).astype(np.float64) for name in _NUMBERS}
+    columns = numbers(table)
     size = table.num_rows
     limits = {name: np.full(size, np.nan) for name in ("value", "lower95", "upper95", "lower998", "upper998")}
     method = np.full(size, "", dtype="<U32")

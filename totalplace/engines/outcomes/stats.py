@@ -242,3 +242,19 @@ def funnel_limits_proportion(
     n = _array(denominators)
     spread = float(_distributions().norm.ppf(1 - tail)) * np.sqrt(baseline * (1 - baseline) / n)
     return np.clip(baseline - spread, 0, 1) * multiplier, np.clip(baseline + spread, 0, 1) * multiplier
+
+
+def funnel_expected_events(events: Any, tail: float) -> tuple[FloatArray, FloatArray]:
+    """For each observed count, the expected counts at which it sits exactly on the lower and on the upper
+    funnel limit of a Poisson count (``tail`` 0.025 or 0.001, the profiles' two and three sigma).
+
+    On the lower limit the count is improbably low: P(X <= events) = tail, so the expected count is the exact
+    upper Poisson limit; on the upper limit P(X >= events) = tail, the exact lower limit. PHEindicatormethods
+    finds these by bisection (to 1e-7 in a transformed scale); the chi-squared quantiles here are exact.
+    """
+    k = _array(events)
+    chi2 = _distributions().chi2
+    on_lower = chi2.ppf(1 - tail, 2 * k + 2) / 2
+    with np.errstate(invalid="ignore"):
+        on_upper = np.where(k > 0, chi2.ppf(tail, 2 * k) / 2, np.nan)
+    return on_lower, on_upper
