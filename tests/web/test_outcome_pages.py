@@ -167,3 +167,47 @@ def test_a_cohort_file_is_analysed_in_the_page(observed: Place, client_for: Clie
     )
     assert bad.status_code == 400 and "visits_before" in bad.json()["error"]["message"]
     assert client_for("auditor").get("/outcomes/cohort").status_code == 403
+
+
+def test_records_counted_into_an_indicator_from_the_web(
+    web_place: Place, client_for: Client, tmp_path: Path
+) -> None:
+    from tests.engines.segment_support import add_oas, oa_code
+
+    add_oas(web_place, tmp_path, 3)  # populations 300, 301, 302
+    lead = client_for("lead")
+    form = lead.get("/outcomes/aggregate")
+    assert form.status_code == 200
+    records = (
+        "case,oa,kind\n"
+        + "".join(f"c{i},{oa_code(i % 2)},arrest\n" for i in range(5))
+        + f"c9,{oa_code(2)},caution\n"
+    )
+    fields = {
+        "csrf_token": csrf_of(form.text),
+        "indicator": "CR9",
+        "title": "Arrests",
+        "period": "2024/25",
+        "level": "oa",
+        "area_column": "oa",
+        "where": "kind=arrest",
+        "per": "1000",
+    }
+    done = lead.post(
+        "/outcomes/aggregate",
+        data=fields,
+        files={"file": ("arrests.csv", records.encode())},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303 and done.headers["location"] == "/outcomes/indicators/CR9"
+    rows = lead.get("/outcomes/indicators/CR9.json").json()["rows"]
+    assert {(r["area_code"], r["count"], r["denominator"]) for r in rows} >= {("E06000001", 5, 903)}
+    bad = records + "c10,E00999999,arrest\n"
+    refused = lead.post(
+        "/outcomes/aggregate",
+        data=fields,
+        files={"file": ("arrests.csv", bad.encode())},
+        follow_redirects=False,
+    )
+    assert refused.status_code == 422 and "TP541" in refused.text and "E00999999" in refused.text
+    assert client_for("auditor").get("/outcomes/aggregate").status_code == 403

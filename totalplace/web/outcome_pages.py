@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from totalplace.datasets.limits import ImportLimits
 from totalplace.datasets.observations import period_start
+from totalplace.engines.outcomes.aggregate import aggregate_records
 from totalplace.engines.outcomes.benchmark import ENGLAND, benchmark, headline
 from totalplace.engines.outcomes.cohorts import cohort_file_reports
 from totalplace.engines.outcomes.comparators import current_set
@@ -25,7 +26,7 @@ from totalplace.place import Place
 from totalplace.reports.charts import interval_chart, spine_chart
 from totalplace.reports.letter import letter_html
 from totalplace.reports.statement import to_pdf
-from totalplace.store.areas import list_areas
+from totalplace.store.areas import AREA_LEVELS, list_areas
 from totalplace.web.render import page, twin
 from totalplace.web.session import acting_user, check_csrf, current_principal
 
@@ -421,3 +422,62 @@ async def cohort_json(
     """The cohort's report as JSON (the session's token in X-CSRF-Token)."""
     check_csrf(request, request.headers.get("x-csrf-token"))
     return JSONResponse(await _cohort(request, file, outcomes, group, referred, covariates))
+
+
+@router.get("/outcomes/aggregate")
+def aggregate_form(request: Request) -> Response:
+    """The form to count the place's own records by area into observations of an indicator."""
+    principal = current_principal(request)
+    principal.require("datasets.import")
+    with _place(request).read() as conn:
+        framework = current_framework(conn)
+    indicators = (
+        [] if framework is None else [(i, ind.title) for i, (_o, ind) in framework.indicators().items()]
+    )
+    return page(
+        request,
+        "outcome_aggregate.html",
+        {"levels": AREA_LEVELS, "indicators": indicators},
+        principal=principal,
+    )
+
+
+@router.post("/outcomes/aggregate")
+async def aggregate_post(
+    request: Request,
+    file: Annotated[UploadFile, File()],
+    indicator: Annotated[str, Form()],
+    period: Annotated[str, Form()],
+    area_column: Annotated[str, Form()],
+    csrf_token: Annotated[str, Form()],
+    level: Annotated[str, Form()] = "lsoa",
+    title: Annotated[str, Form()] = "",
+    count_column: Annotated[str, Form()] = "",
+    where: Annotated[str, Form()] = "",
+    per: Annotated[float, Form()] = 1000.0,
+) -> Response:
+    """Count the uploaded records by area over the areas' populations and import them as observations;
+    then show the indicator."""
+    principal = acting_user(request, csrf_token, "datasets.import")
+    condition = None
+    if where.strip():
+        column, sep, value = where.partition("=")
+        if not sep:
+            raise InvalidInputError(f"cannot read the condition {where!r}", hint="write it as COLUMN=VALUE")
+        condition = (column.strip(), value.strip())
+    limits = ImportLimits.from_settings()
+    aggregate_records(
+        _place(request),
+        await file.read(limits.max_bytes + 1),
+        name=file.filename or "records.csv",
+        indicator=indicator.strip(),
+        title=title.strip() or indicator.strip(),
+        period=period.strip(),
+        level=level,
+        area_column=area_column.strip(),
+        count_column=count_column.strip() or None,
+        where=condition,
+        multiplier=per,
+        actor=principal.username,
+    )
+    return RedirectResponse(f"/outcomes/indicators/{indicator.strip()}", status_code=303)

@@ -29,8 +29,9 @@ if TYPE_CHECKING:
 
 def aggregate_records(
     place: Place,
-    path: Path,
+    source: Path | bytes,
     *,
+    name: str | None = None,
     indicator: str,
     title: str,
     period: str,
@@ -42,7 +43,8 @@ def aggregate_records(
     actor: str = "system",
 ) -> tuple[ImportResult, dict[str, Any]]:
     """Count the records per area (summing ``count_column`` if given, else one per row) and import the counts
-    over the areas' populations as observations of ``indicator`` for ``period``."""
+    over the areas' populations as observations of ``indicator`` for ``period``. ``source`` is a file or its
+    bytes (then ``name`` is the file's name, for errors)."""
     if period_start(period) is None:
         raise InvalidInputError(f"{period!r} is not a period", hint="write it like 2024/25 or 2024")
     with place.read() as conn:
@@ -50,13 +52,15 @@ def aggregate_records(
     if not areas:
         raise InvalidInputError(f"the place has no {level} areas", hint="import its geography first")
     limits = ImportLimits.from_settings()
-    rows = read_source(read_path(path, limits), path.name, limits).rows
+    file_name = name or (source.name if isinstance(source, Path) else "records.csv")
+    data = read_path(source, limits) if isinstance(source, Path) else source
+    rows = read_source(data, file_name, limits).rows
     header_row, header = next(rows, (0, []))
     index = {str(h).strip(): i for i, h in enumerate(header)}
     for column in (area_column, count_column, where[0] if where else None):
         if column is not None and column not in index:
             codes.reject(
-                path.name,
+                file_name,
                 codes.MISSING_COLUMN,
                 f"no column {column!r}; columns are {', '.join(index)}",
                 row=header_row,
@@ -74,7 +78,7 @@ def aggregate_records(
             problems.append(
                 RowProblem(
                     codes.UNKNOWN_AREA,
-                    path.name,
+                    file_name,
                     number,
                     area_column,
                     code,
@@ -90,7 +94,7 @@ def aggregate_records(
                 problems.append(
                     RowProblem(
                         codes.BAD_NUMBER,
-                        path.name,
+                        file_name,
                         number,
                         count_column,
                         str(cells[index[count_column]]),
@@ -101,7 +105,7 @@ def aggregate_records(
         counts[code] += amount
         used += 1
     if problems:
-        raise ImportRejectedError(path.name, problems[: limits.max_problems])
+        raise ImportRejectedError(file_name, problems[: limits.max_problems])
     body = _observations(
         place, areas, counts, indicator=indicator, title=title, period=period, multiplier=multiplier
     )
@@ -109,7 +113,7 @@ def aggregate_records(
         place,
         body,
         ImportRequest("observations", None, actor),
-        source_name=f"{path.name} [{indicator} {period}]",
+        source_name=f"{file_name} [{indicator} {period}]",
         limits=limits,
     )
     missing = [code for code, area in areas.items() if not area.population]
