@@ -72,16 +72,21 @@ def _smd(a: FloatArray, b: FloatArray) -> float:
 def matched_comparison(people: People, confidence: float = 0.95) -> dict[str, Any]:
     """Nearest-neighbour matching on the covariates, balance diagnostics, and the effect.
 
-    The interval treats the paired differences as independent; with controls reused it is somewhat narrow.
+    The effect is the mean over referred people of their change less their match's (the effect on those
+    referred). Matching is with replacement, so one person may stand in for several and the paired
+    differences are not independent: the interval uses the Abadie-Imbens variance (Abadie A. and Imbens G.,
+    "Large sample properties of matching estimators for average treatment effects", Econometrica 74(1), 2006;
+    one match each), which adds each comparison person's reuse K(K - 1) times their outcome's conditional
+    variance, estimated from their own nearest other comparison person.
     """
     cohort = np.flatnonzero(people.referred)
     pool = np.flatnonzero(~people.referred)
-    if len(cohort) < 2 or len(pool) < 1:
+    if len(cohort) < 2 or len(pool) < 2:
         raise InvalidInputError(
             f"{len(cohort)} referred and {len(pool)} others: matching needs at least two referred people and "
-            "someone to match them with"
+            "two others to match them with"
         )
-    from scipy.stats import t as student_t  # loaded on first use, as are all the heavy libraries
+    from scipy.stats import norm  # loaded on first use, as are all the heavy libraries
     from sklearn.neighbors import NearestNeighbors
 
     names = list(people.covariates)
@@ -109,14 +114,21 @@ def matched_comparison(people: People, confidence: float = 0.95) -> dict[str, An
     change = people.after - people.before
     differences = change[treated] - change[controls]
     mean = float(differences.mean())
-    half = float(
-        student_t.ppf(0.5 + confidence / 2, len(differences) - 1)
-        * differences.std(ddof=1)
-        / np.sqrt(len(differences))
-    )
+    uses = np.bincount(index[:, 0], minlength=len(pool)).astype(np.float64)
+    _, pair = NearestNeighbors(n_neighbors=2).fit(z[pool]).kneighbors(z[pool])
+    # with tied covariates a person's nearest may be listed after their identical twin: take the other one
+    itself = np.arange(len(pool))
+    other = np.where(pair[:, 0] == itself, pair[:, 1], pair[:, 0])
+    own = change[pool]
+    conditional_variance = 0.5 * (own - own[other]) ** 2
+    variance = (np.sum((differences - mean) ** 2) + np.sum(uses * (uses - 1) * conditional_variance)) / len(
+        differences
+    ) ** 2
+    half = float(norm.ppf(0.5 + confidence / 2) * np.sqrt(variance))
     return {
         "pairs": len(treated),
         "distinct_comparisons": len(set(controls.tolist())),
+        "most_reused": int(uses.max()),
         "balance": balance,
         "balanced": all(abs(b["smd_after_matching"]) < BALANCED_SMD for b in balance),
         "cohort_change_per_person": round(float(change[treated].mean()), 4),
