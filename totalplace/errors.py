@@ -217,6 +217,37 @@ class EstateError(TotalplaceError):
     http_status = 422
 
 
+class CbaModelInvalidError(TotalplaceError):
+    """An intervention model or unit-cost file is not valid; ``problems`` names each line and field."""
+
+    code = "TP800"
+    http_status = 422
+
+    def __init__(self, file: str, problems: list[RowProblem]) -> None:
+        first = problems[0] if problems else None
+        where = f"line {first.row}, {first.column}: " if first and first.row else ""
+        detail = f"{where}{first.message}" if first else ""
+        super().__init__(
+            f"{file} is not a valid model: {len(problems)} problem{'s' if len(problems) != 1 else ''}; "
+            f"first, {detail}",
+            hint="fix the fields listed; nothing was stored",
+        )
+        self.file = file
+        self.problems = problems
+
+    def to_dict(self) -> dict[str, Any]:
+        out = super().to_dict()
+        out["problems"] = [p.to_dict() for p in self.problems]
+        return out
+
+
+class CbaError(TotalplaceError):
+    """A cost-benefit question that cannot be answered as asked (no costs to divide by, an unknown method)."""
+
+    code = "TP801"
+    http_status = 422
+
+
 class ImportRejectedError(TotalplaceError):
     """A file was refused; nothing was imported. ``problems`` lists every problem found."""
 

@@ -6,19 +6,22 @@ is told "line 14, contributions.2.cash" rather than a traceback.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
 from totalplace.engines.pool.agreement import Agreement
-from totalplace.errors import AgreementInvalidError, RowProblem
+from totalplace.errors import AgreementInvalidError, RowProblem, TotalplaceError
 
 _CODE = "TP600"
 
 
-def parse_yaml(text: str, file: str) -> tuple[Any, yaml.Node | None]:
-    """The document and its node tree, or a located error for YAML that does not parse."""
+def parse_yaml(
+    text: str, file: str, error: Callable[[str, list[RowProblem]], TotalplaceError] = AgreementInvalidError
+) -> tuple[Any, yaml.Node | None]:
+    """The document and its node tree, or a located ``error`` for YAML that does not parse."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -26,13 +29,9 @@ def parse_yaml(text: str, file: str) -> tuple[Any, yaml.Node | None]:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 0
         problem = str(getattr(exc, "problem", None) or exc)
-        raise AgreementInvalidError(
-            file, [RowProblem(_CODE, file, line, "", "", f"not YAML: {problem}")]
-        ) from None
+        raise error(file, [RowProblem(_code(error), file, line, "", "", f"not YAML: {problem}")]) from None
     if not isinstance(data, dict):
-        raise AgreementInvalidError(
-            file, [RowProblem(_CODE, file, 1, "", "", "expected a mapping of fields")]
-        )
+        raise error(file, [RowProblem(_code(error), file, 1, "", "", "expected a mapping of fields")])
     return data, node
 
 
@@ -53,7 +52,13 @@ def line_of(node: yaml.Node | None, path: tuple[str | int, ...]) -> int:
     return line
 
 
-def problems_from(exc: ValidationError, file: str, node: yaml.Node | None) -> list[RowProblem]:
+def _code(error: Callable[..., TotalplaceError]) -> str:
+    return str(getattr(error, "code", _CODE))
+
+
+def problems_from(
+    exc: ValidationError, file: str, node: yaml.Node | None, code: str = _CODE
+) -> list[RowProblem]:
     """One located problem per pydantic error."""
     out: list[RowProblem] = []
     for err in exc.errors():
@@ -62,7 +67,7 @@ def problems_from(exc: ValidationError, file: str, node: yaml.Node | None) -> li
         shown = "" if isinstance(value, dict | list) else str(value)
         message = str(err["msg"]).removeprefix("Value error, ")
         out.append(
-            RowProblem(_CODE, file, line_of(node, path), ".".join(map(str, path)), shown[:200], message)
+            RowProblem(code, file, line_of(node, path), ".".join(map(str, path)), shown[:200], message)
         )
     return out
 

@@ -1,0 +1,281 @@
+"""The unit-cost library: what an outcome is worth, to which agency, at what price year, on what evidence.
+
+Entries follow the GMCA (New Economy) Unit Cost Database: code, description, unit, the fiscal cost split by
+the agency that bears it, economic and social value, price year, source and confidence grade. The library is
+the packaged starter set (``parameters/cba/unit_costs_starter.yaml``), then the place's own imports
+(``parameters/unit_costs.yaml`` in the place, written atomically; the same code replaces a packaged entry),
+then any entries a model carries itself. Values are Decimal pounds, never floats. Uprating to a model's price
+year uses the GDP deflator (the place's imported HM Treasury series, or one the model states).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Final
+
+import yaml
+
+from totalplace.datasets.limits import ImportLimits
+from totalplace.datasets.source import read_path, read_source
+from totalplace.errors import CbaModelInvalidError, RowProblem
+from totalplace.money import Money, MoneyParseError
+from totalplace.parameters import load_parameter
+from totalplace.place import write_atomically
+
+LIBRARY_FILE: Final = Path("parameters") / "unit_costs.yaml"
+_CODE: Final = "TP800"
+
+# Header spellings of the GMCA Unit Cost Database and of files written like it (lower case, trimmed).
+COLUMNS: Final = {
+    "code": ("code", "id", "unit cost code", "ref"),
+    "description": ("description", "outcome", "outcome detail", "name"),
+    "unit": ("unit", "unit of cost"),
+    "fiscal": ("fiscal cost", "fiscal", "fiscal value", "cost"),
+    "agency": ("agency", "agency bearing cost", "agency bearing the cost", "agency (fiscal)"),
+    "economic": ("economic value", "economic", "economic cost"),
+    "social": ("social value", "social", "social cost"),
+    "price_year": ("price year", "price base", "year", "price base year"),
+    "source": ("source", "source(s)", "reference"),
+    "grade": ("confidence grade", "grade", "confidence"),
+    "illustrative": ("illustrative",),
+}
+_REQUIRED: Final = ("code", "description", "unit", "fiscal", "agency", "price_year", "source", "grade")
+
+
+@dataclass(frozen=True)
+class UnitCost:
+    """One unit cost as published, in its own price year."""
+
+    code: str
+    description: str
+    unit: str
+    fiscal: dict[str, Decimal]
+    economic: Decimal
+    social: Decimal
+    price_year: str
+    grade: int
+    source: str
+    verified: bool = True
+    illustrative: bool = False
+    origin: str = "packaged"
+
+    @property
+    def fiscal_total(self) -> Decimal:
+        """All agencies' fiscal cost."""
+        return sum(self.fiscal.values(), Decimal(0))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready (amounts as strings of pounds)."""
+        return {
+            "code": self.code,
+            "description": self.description,
+            "unit": self.unit,
+            "fiscal": {k: str(v) for k, v in self.fiscal.items()},
+            "economic": str(self.economic),
+            "social": str(self.social),
+            "price_year": self.price_year,
+            "grade": self.grade,
+            "source": self.source,
+            "verified": self.verified,
+            "illustrative": self.illustrative,
+            "origin": self.origin,
+        }
+
+
+@dataclass
+class Library:
+    """Unit costs by code, with where each came from."""
+
+    entries: dict[str, UnitCost] = field(default_factory=dict)
+
+    def get(self, code: str) -> UnitCost | None:
+        """The entry for ``code``, if any."""
+        return self.entries.get(code)
+
+    def with_entries(self, extra: list[UnitCost]) -> Library:
+        """A copy with ``extra`` added (replacing the same codes)."""
+        return Library({**self.entries, **{u.code: u for u in extra}})
+
+
+def pounds(text: object, file: str, row: int, column: str) -> Decimal:
+    """An amount in pounds as written (commas, a pound sign), exactly; a located problem if it is not one."""
+    raw = str(text).strip()
+    try:
+        return Decimal(Money.parse(raw or "0").pence) / 100
+    except MoneyParseError:
+        raise CbaModelInvalidError(
+            file, [RowProblem(_CODE, file, row, column, raw, "not an amount of money; write it like 1234.50")]
+        ) from None
+
+
+def _entry(raw: dict[str, Any], origin: str, file: str, row: int = 0) -> UnitCost:
+    fiscal = raw.get("fiscal") or {}
+    if not isinstance(fiscal, dict):
+        raise CbaModelInvalidError(
+            file, [RowProblem(_CODE, file, row, "fiscal", str(fiscal), "a mapping of agency to amount")]
+        )
+    grade = int(raw.get("grade", 0))
+    if not 1 <= grade <= 6:
+        raise CbaModelInvalidError(
+            file, [RowProblem(_CODE, file, row, "grade", str(grade), "a confidence grade from 1 to 6")]
+        )
+    return UnitCost(
+        code=str(raw["code"]),
+        description=str(raw.get("description", "")),
+        unit=str(raw.get("unit", "")),
+        fiscal={str(k): pounds(v, file, row, f"fiscal.{k}") for k, v in fiscal.items()},
+        economic=pounds(raw.get("economic", 0), file, row, "economic"),
+        social=pounds(raw.get("social", 0), file, row, "social"),
+        price_year=str(raw["price_year"]),
+        grade=grade,
+        source=str(raw.get("source", "")),
+        verified=bool(raw.get("verified", True)),
+        illustrative=bool(raw.get("illustrative", False)),
+        origin=origin,
+    )
+
+
+def entries_from(rows: list[dict[str, Any]], origin: str, file: str) -> list[UnitCost]:
+    """Unit costs from YAML mappings (the packaged set, a place's library, a model's own)."""
+    return [_entry(r, origin, file) for r in rows]
+
+
+def load_library(place_dir: Path | None = None) -> Library:
+    """The packaged starter set, overlaid with the place's imported library."""
+    packaged = load_parameter("cba/unit_costs_starter.yaml")
+    library = Library(
+        {u.code: u for u in entries_from(packaged.body["unit_costs"], "packaged", packaged.name)}
+    )
+    if place_dir is not None and (place_dir / LIBRARY_FILE).is_file():
+        body = yaml.safe_load((place_dir / LIBRARY_FILE).read_text(encoding="utf-8")) or {}
+        library = library.with_entries(
+            entries_from(body.get("unit_costs", []), "imported", str(LIBRARY_FILE))
+        )
+    return library
+
+
+def read_unit_cost_file(path: Path) -> list[UnitCost]:
+    """Unit costs from a CSV or XLSX in the GMCA Unit Cost Database layout.
+
+    One row per code and agency: rows sharing a code are one unit cost split across agencies (a domestic
+    violence incident borne by the NHS, the police, criminal justice and the council). The economic and
+    social values are taken once per code (they must agree where repeated). Every problem is located.
+    """
+    limits = ImportLimits.from_settings()
+    source = read_source(read_path(path, limits), path.name, limits)
+    rows = source.rows
+    header_row, header = next(rows, (0, []))
+    labels = [str(h).strip() for h in header]
+    names = [h.lower() for h in labels]
+    index: dict[str, int] = {}
+    for key, spellings in COLUMNS.items():
+        found = next((names.index(s) for s in spellings if s in names), None)
+        if found is not None:
+            index[key] = found
+    missing = [k for k in _REQUIRED if k not in index]
+    if missing:
+        raise CbaModelInvalidError(
+            path.name,
+            [
+                RowProblem(
+                    _CODE,
+                    path.name,
+                    header_row,
+                    ", ".join(missing),
+                    "",
+                    f"no column for {', '.join(missing)}; the columns are {', '.join(labels)}",
+                )
+            ],
+        )
+    merged: dict[str, dict[str, Any]] = {}
+    problems: list[RowProblem] = []
+    for number, cells in rows:
+        if not any(str(c).strip() for c in cells):
+            continue
+
+        def cell(key: str, cells: list[Any] = cells) -> str:
+            i = index.get(key)
+            return "" if i is None or i >= len(cells) else str(cells[i]).strip()
+
+        try:
+            code = cell("code")
+            if not code:
+                raise CbaModelInvalidError(
+                    path.name, [RowProblem(_CODE, path.name, number, labels[index["code"]], "", "no code")]
+                )
+            grade = cell("grade")
+            if grade not in {"1", "2", "3", "4", "5", "6"}:
+                raise CbaModelInvalidError(
+                    path.name,
+                    [
+                        RowProblem(
+                            _CODE,
+                            path.name,
+                            number,
+                            labels[index["grade"]],
+                            grade,
+                            "a confidence grade is a whole number from 1 to 6",
+                        )
+                    ],
+                )
+            fiscal = pounds(cell("fiscal"), path.name, number, labels[index["fiscal"]])
+            economic = pounds(cell("economic"), path.name, number, "economic")
+            social = pounds(cell("social"), path.name, number, "social")
+        except CbaModelInvalidError as exc:
+            problems.extend(exc.problems)
+            continue
+        entry = merged.setdefault(
+            code,
+            {
+                "code": code,
+                "description": cell("description"),
+                "unit": cell("unit"),
+                "fiscal": {},
+                "economic": economic,
+                "social": social,
+                "price_year": cell("price_year"),
+                "grade": int(grade),
+                "source": cell("source"),
+                "illustrative": cell("illustrative").lower() in {"yes", "true", "1", "y"},
+            },
+        )
+        agency = cell("agency") or "Unassigned"
+        entry["fiscal"][agency] = entry["fiscal"].get(agency, Decimal(0)) + fiscal
+        if (economic or social) and (entry["economic"], entry["social"]) != (economic, social):
+            if entry["economic"] or entry["social"]:
+                problems.append(
+                    RowProblem(
+                        _CODE,
+                        path.name,
+                        number,
+                        "economic value",
+                        str(economic),
+                        f"code {code} already has economic and social values "
+                        f"{entry['economic']} and {entry['social']}; give them once per code",
+                    )
+                )
+            entry["economic"], entry["social"] = economic, social
+    if problems:
+        raise CbaModelInvalidError(path.name, problems[: limits.max_problems])
+    return [UnitCost(**{**e, "fiscal": dict(e["fiscal"]), "origin": "imported"}) for e in merged.values()]
+
+
+def save_library(place_dir: Path, entries: list[UnitCost], source_name: str) -> Path:
+    """Add ``entries`` to the place's library (the same code replaces), written atomically."""
+    path = place_dir / LIBRARY_FILE
+    current: dict[str, dict[str, Any]] = {}
+    if path.is_file():
+        body = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        current = {str(r["code"]): r for r in body.get("unit_costs", [])}
+    for entry in entries:
+        current[entry.code] = {k: v for k, v in entry.to_dict().items() if k not in ("origin",)}
+    document = {
+        "description": "The place's unit-cost library, imported in the GMCA Unit Cost Database layout.",
+        "source": f"imported from {source_name}; each entry names its own source",
+        "unit_costs": list(current.values()),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, yaml.safe_dump(document, sort_keys=False, allow_unicode=True).encode("utf-8"))
+    return path
