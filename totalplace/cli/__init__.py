@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from totalplace import settings
+from totalplace.cli.cba_cmds import cba_group
 from totalplace.cli.common import with_output, with_place
 from totalplace.cli.data_cmds import datasets_group, geography_group, import_group, query_cmd
 from totalplace.cli.estate_cmds import estate_group
@@ -91,6 +92,7 @@ for command in (
     query_cmd,
     spend_group,
     pool_group,
+    cba_group,
     census_group,
     segment_group,
     estate_group,

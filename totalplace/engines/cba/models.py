@@ -1,0 +1,51 @@
+"""Intervention models kept in the place (``cba/NAME.yaml``, written atomically once valid), and appraising
+them against the place's unit-cost library and GDP deflators."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+from totalplace.engines.cba.appraise import Appraisal, appraise
+from totalplace.engines.cba.model import Intervention, load_model
+from totalplace.engines.cba.unit_costs import load_library
+from totalplace.engines.spendmap.deflators import load_deflators
+from totalplace.errors import NotFoundError
+from totalplace.place import write_atomically
+
+if TYPE_CHECKING:
+    from totalplace.place import Place
+
+MODELS: Final = Path("cba")
+
+
+def model_names(place: Place) -> list[str]:
+    """The names of the models kept in the place."""
+    folder = place.dir / MODELS
+    return sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
+
+
+def save_model(place: Place, text: str, file: str) -> Intervention:
+    """Validate a model and keep it in the place under its name (replacing one of the same name)."""
+    model = load_model(text, file)
+    (place.dir / MODELS).mkdir(exist_ok=True)
+    write_atomically(place.dir / MODELS / f"{model.name}.yaml", text.encode("utf-8"))
+    return model
+
+
+def find_model(place: Place, name_or_path: str) -> tuple[Intervention, str]:
+    """A model by its name in the place, or from a file; and the file name errors are located in."""
+    kept = place.dir / MODELS / f"{name_or_path}.yaml"
+    path = kept if kept.is_file() else Path(name_or_path)
+    if not path.is_file():
+        known = ", ".join(model_names(place)) or "none yet"
+        raise NotFoundError(
+            f"no model {name_or_path!r}", hint=f"give a YAML file, or one of the place's models: {known}"
+        )
+    return load_model(path.read_text(encoding="utf-8"), path.name), path.name
+
+
+def appraise_in_place(place: Place, model: Intervention, file: str) -> Appraisal:
+    """Appraise against the place's library (packaged starter set plus its imports) and deflators."""
+    deflators = load_deflators(place.dir)
+    return appraise(model, load_library(place.dir), {} if deflators is None else deflators.index, file)
