@@ -1,10 +1,10 @@
 """``cba simulate``: Monte Carlo over the uncertain inputs, switching values and the tornado.
 
 Engagement, each outcome's success rate and deadweight, and each unit cost (as a scale on its value) may
-carry a range: triangular around the central value, or uniform. Draws are vectorised (the engine's float
-path) in chunks, so 10,000 draws of a 50-outcome, 10-year model take well under a second. With a seed the
-draws, and so every figure, are reproducible. Percentiles and probabilities are estimates from the draws,
-reported to the pound; the exact figures are ``cba run``'s.
+carry a range: triangular around the central value, or uniform. Draws are vectorised (the engine's totals
+rearranged as matrix products), so 10,000 draws of a 50-outcome, 10-year model take milliseconds. With a
+seed the draws, and so every figure, are reproducible. Percentiles and probabilities are estimates from the
+draws, reported to the penny; the exact figures are ``cba run``'s.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from totalplace.engines.cba.model import Intervention, Uncertain
 
 FloatArray = npt.NDArray[np.float64]
 PERCENTILES: Final = (5, 25, 50, 75, 95)
-CHUNK: Final = 2_000
 
 
 def draws_of(value: Uncertain, size: int, rng: np.random.Generator) -> FloatArray:
@@ -45,15 +44,6 @@ class Inputs:
     success: FloatArray  # D, O
     deadweight: FloatArray  # D, O
     scale: FloatArray  # D, O
-
-    def chunk(self, start: int, stop: int) -> Inputs:
-        """Draws start..stop."""
-        return Inputs(
-            self.engagement[start:stop],
-            self.success[start:stop],
-            self.deadweight[start:stop],
-            self.scale[start:stop],
-        )
 
 
 def draw_inputs(model: Intervention, draws: int, seed: int | None) -> Inputs:
@@ -96,25 +86,37 @@ class Outcomes:
     names: list[str]
 
 
+def present_weights(p: Prepared) -> FloatArray:
+    """O, T: what one achievement-starting-in-year-s is worth in present value per unit of value, summed over
+    the years its profile lasts: w[o, s] = sum_k profile[o, k] x discount_o[s + k]."""
+    years = len(p.years)
+    discount = np.where(p.health[:, None], p.discount_health[None, :], p.discount_standard[None, :])
+    weights = np.zeros((len(p.outcomes), years))
+    for lag in range(years):
+        weights[:, : years - lag] += p.profile[:, lag][:, None] * discount[:, lag:]
+    return weights
+
+
 def evaluate(p: Prepared, inputs: Inputs, cost_factor: float = 1.0) -> Outcomes:
-    """NPVs and the rest for ``inputs`` (float path), in chunks of draws."""
-    costs = float(
-        (p.cash_costs * p.discount_standard[None, :]).sum() + (p.in_kind_costs * p.discount_standard).sum()
-    )
+    """NPVs and each name's fiscal benefit for ``inputs`` (float path).
+
+    Only present-value totals are needed here, so the engine's year-by-year arithmetic is rearranged into
+    two matrix products: the present value of the achievements of outcome o is success x the net-of-
+    deadweight, attribution and optimism share x sum_s engaged[s] w[o, s] (``present_weights``). Whole-step
+    cashing changes how a benefit is classed, not its size, so it does not enter. The result equals
+    ``compute``'s totals to rounding (tested against the exact path).
+    """
+    costs = float((p.cash_costs + p.in_kind_costs).dot(p.discount_standard).sum())
     names = sorted(set(p.agencies) | set(p.partners))
-    benefits, agency = [], []
-    for start in range(0, len(inputs.engagement), CHUNK):
-        part = inputs.chunk(start, start + CHUNK)
-        flows = compute(p, part.engagement, part.success, part.deadweight, part.scale)
-        benefits.append(flows.benefits_by_year.sum(axis=1))
-        fiscal = flows.fiscal.sum(axis=2)  # D, A
-        agency.append(
-            np.column_stack(
-                [fiscal[:, p.agencies.index(n)] if n in p.agencies else np.zeros(len(fiscal)) for n in names]
-            )
-        )
-    total = np.concatenate(benefits)
-    return Outcomes(total - costs * cost_factor, total, np.concatenate(agency), names)
+    engaged = p.cohort[None, :] * inputs.engagement[:, None]  # D, T
+    keep = (1 - inputs.deadweight) * (p.attribution * (1 - p.optimism))[None, :]
+    units = (engaged @ present_weights(p).T) * inputs.success * keep * inputs.scale  # D, O
+    fiscal = units @ p.fiscal  # D, A
+    total = units @ (p.fiscal.sum(axis=1) + p.economic + p.social)
+    agency = np.column_stack(
+        [fiscal[:, p.agencies.index(n)] if n in p.agencies else np.zeros(len(total)) for n in names]
+    )
+    return Outcomes(total - costs * cost_factor, total, agency, names)
 
 
 def partner_costs(p: Prepared) -> dict[str, float]:
