@@ -22,6 +22,7 @@ from sqlalchemy import Connection
 
 from totalplace.datasets.importer import ImportRequest, import_file
 from totalplace.demo import places, spending
+from totalplace.demo.cba_models import add_cba
 from totalplace.demo.outcomes import add_outcomes, write_cohort
 from totalplace.demo.pools import build_pools
 from totalplace.errors import PlaceExistsError
@@ -77,6 +78,7 @@ class DemoSummary:
     sites: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
     cohort: str = ""
+    cba: dict[str, object] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary with the login."""
@@ -93,6 +95,7 @@ class DemoSummary:
             "sites": self.sites,
             "outcomes": self.outcomes,
             "cohort": self.cohort,
+            "cba": self.cba,
             "login": {"username": DEMO_USER, "password": DEMO_PASSWORD},
         }
 
@@ -105,7 +108,9 @@ class DemoSummary:
             f"output areas; {self.partners} partners; {sum(self.spending_lines.values()):,} spending lines; "
             f"{len(self.pools)} pooled funds; {self.census_tables} census tables and a segmentation; "
             f"{self.sites} public sites; {self.outcomes.get('indicators', 0)} shared-outcome indicators "
-            f"({self.outcomes.get('letters', 0)} exception letter).\n"
+            f"({self.outcomes.get('letters', 0)} exception letter); "
+            f"{self.cba.get('models', 0)} interventions appraised, with a settlement drafted into the "
+            "family-support pool.\n"
             f"Log in as {DEMO_USER} / {DEMO_PASSWORD}"
         )
 
@@ -326,6 +331,8 @@ def build_demo(
         ]
         summary.outcomes = add_outcomes(place, DEMO_CODE, wards, rng)
         summary.cohort = write_cohort(place, rng)
+        say("cost-benefit models")
+        summary.cba = add_cba(place)
         with place.begin() as conn:
             _add_demo_users(conn, ids)
     return summary

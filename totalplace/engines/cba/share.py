@@ -52,6 +52,11 @@ def _shapley(benefits: dict[str, Decimal], cost: Decimal) -> dict[str, Decimal]:
     return out
 
 
+def _text(value: Decimal) -> str:
+    amount = value.quantize(PENNY)
+    return f"-£{-amount:,.2f}" if amount < 0 else f"£{amount:,.2f}"
+
+
 def share(appraisal: Appraisal, method: Method) -> dict[str, Any]:
     """The proposed contribution of each partner, with each one's NPV before and after and the reasons."""
     if method not in ("proportional", "shapley"):
@@ -85,9 +90,9 @@ def share(appraisal: Appraisal, method: Method) -> dict[str, Any]:
         now, after = benefits[n] - payers.get(n, Decimal(0)), benefits[n] - rounded[n]
         share_of_benefit = benefits[n] / total
         reason = (
-            f"{n} gains {money(benefits[n])} of fiscal benefit ({share_of_benefit:.1%} of all partners'); "
-            f"pays {money(payers.get(n, 0))} now (NPV {money(now)}); proposed {money(rounded[n])}, "
-            f"leaving NPV {money(after)}"
+            f"{n} gains {_text(benefits[n])} of fiscal benefit ({share_of_benefit:.1%} of all partners'); "
+            f"pays {_text(payers.get(n, Decimal(0)))} now (NPV {_text(now)}); proposed {_text(rounded[n])}, "
+            f"leaving NPV {_text(after)}"
         )
         rows.append(
             {
