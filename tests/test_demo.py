@@ -59,6 +59,7 @@ def test_demo_pools_have_history_settled_years_and_an_open_year(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from tests.engines.pool_support import identity_problems
+    from totalplace.engines.cba.models import appraise_in_place, find_model, model_names
     from totalplace.engines.estate.access import service_access
     from totalplace.engines.estate.candidates import candidates
     from totalplace.engines.outcomes.funnel import funnel
@@ -105,3 +106,10 @@ def test_demo_pools_have_history_settled_years_and_an_open_year(
         assert (spread.area_type, spread.statistic, len(spread.points)) == ("Ward", "proportion", 20)
         assert len(spread.lines) == 100 and spread.period == "2023/24"
         assert built.cohort == "cohorts/family-support.csv" and (place.dir / built.cohort).is_file()
+        # Three interventions appraised; the family service's settlement drafted into its pool, checked
+        assert built.cba["models"] == 3 and (place.dir / str(built.cba["draft"])).is_file()
+        assert model_names(place) == ["domestic-abuse-perpetrators", "falls-service", "family-support"]
+        family = appraise_in_place(place, *find_model(place, "family-support")).to_dict()
+        assert float(family["totals"]["npv"]) > 0 and family["illustrative"]
+        council = next(a for a in family["by_agency"] if a["agency"] == "Northbridge Council")
+        assert float(council["npv"]) < 0, "the payer's wrong pocket: the case for the settlement"

@@ -30,7 +30,6 @@ def cba_group() -> None:
 def cba_add(place: Place, out: Output, file: Path) -> None:
     """Check a model and keep it in the place (the web app shows the place's models)."""
     model = save_model(place, file.read_text(encoding="utf-8"), file.name)
-    appraise_in_place(place, model, file.name)  # refuse now what could not be appraised later
     out.emit({"name": model.name, "title": model.title}, lambda: console.print(f"kept model {model.name}"))
 
 

@@ -306,3 +306,97 @@ def funnel_chart(
         )
     )
     return render(alt.layer(limits, average, dots).properties(width=480, height=300, title=title), title)
+
+
+def waterfall_chart(steps: list[dict[str, Any]], *, title: str) -> RenderedChart:
+    """From gross benefits to their present value: the first and last bars whole, each reduction floating.
+
+    ``steps`` are ``{"stage", "value"}`` in order; the first is the gross total and the last the net total.
+    """
+    rows, running = [], 0.0
+    for i, step in enumerate(steps):
+        value = float(step["value"])
+        whole = i in (0, len(steps) - 1)
+        start, end = (0.0, value) if whole else (running, running + value)
+        running = value if whole else running + value
+        rows.append(
+            {"stage": step["stage"], "start": start, "end": end, "kind": "total" if whole else "reduction"}
+        )
+    chart = (
+        alt.Chart(alt.Data(values=rows))  # type: ignore[no-untyped-call]
+        .mark_bar()
+        .encode(
+            x=alt.X("stage:N", sort=None, title=None, axis=alt.Axis(labelAngle=-20)),
+            y=alt.Y("start:Q", title="£"),
+            y2="end:Q",
+            color=alt.Color(
+                "kind:N",
+                scale=alt.Scale(domain=["total", "reduction"], range=["#1d6fa5", "#c0392b"]),
+                legend=None,
+            ),
+            tooltip=[alt.Tooltip("stage:N"), alt.Tooltip("end:Q", format=",.0f")],
+        )
+        .properties(width=480, height=240, title=title)
+    )
+    return render(chart, title)
+
+
+def tornado_chart(rows: list[dict[str, Any]], *, centre: float, title: str) -> RenderedChart:
+    """NPV with each input at its low and high, widest swing at the top, around the central NPV.
+
+    ``rows`` are ``{"input", "npv_at_low", "npv_at_high"}``.
+    """
+    long = [
+        {
+            "input": r["input"],
+            "end": "at low" if k == "npv_at_low" else "at high",
+            "npv": r[k],
+            "centre": centre,
+        }
+        for r in rows
+        for k in ("npv_at_low", "npv_at_high")
+    ]
+    order = [r["input"] for r in rows]
+    bars = (
+        alt.Chart(alt.Data(values=long))  # type: ignore[no-untyped-call]
+        .mark_bar()
+        .encode(
+            y=alt.Y("input:N", sort=order, title=None),
+            x=alt.X("centre:Q", title="NPV (£)"),
+            x2="npv:Q",
+            color=alt.Color(
+                "end:N",
+                scale=alt.Scale(domain=["at low", "at high"], range=["#c0392b", "#1e8449"]),
+                title=None,
+            ),
+            tooltip=[alt.Tooltip("input:N"), alt.Tooltip("end:N"), alt.Tooltip("npv:Q", format=",.0f")],
+        )
+    )
+    rule = (
+        alt.Chart(alt.Data(values=[{"centre": centre}]))  # type: ignore[no-untyped-call]
+        .mark_rule(color="black")
+        .encode(x="centre:Q")
+    )
+    return render(
+        alt.layer(bars, rule).properties(width=460, height=max(60, 22 * len(rows)), title=title), title
+    )
+
+
+def histogram_chart(bins: list[dict[str, Any]], *, title: str, value_title: str) -> RenderedChart:
+    """A distribution as bars: ``bins`` are ``{"from", "to", "draws"}``; nil marked."""
+    bars = (
+        alt.Chart(alt.Data(values=bins))  # type: ignore[no-untyped-call]
+        .mark_bar(color="#1d6fa5")
+        .encode(
+            x=alt.X("from:Q", title=value_title, bin="binned"),
+            x2="to:Q",
+            y=alt.Y("draws:Q", title="draws"),
+            tooltip=[alt.Tooltip("from:Q", format=",.0f"), alt.Tooltip("draws:Q")],
+        )
+    )
+    nil = (
+        alt.Chart(alt.Data(values=[{"x": 0}]))  # type: ignore[no-untyped-call]
+        .mark_rule(color="#c0392b", strokeDash=[4, 3])
+        .encode(x="x:Q")
+    )
+    return render(alt.layer(bars, nil).properties(width=480, height=200, title=title), title)

@@ -15,6 +15,7 @@ from totalplace.errors import TotalplaceError
 from totalplace.place import Place
 from totalplace.web import (
     auth_routes,
+    cba_pages,
     estate_pages,
     map_pages,
     outcome_pages,
@@ -57,6 +58,7 @@ def create_app(place: Place) -> FastAPI:
     app.include_router(estate_pages.router)
     app.include_router(map_pages.router)
     app.include_router(outcome_pages.router)
+    app.include_router(cba_pages.router)
 
     @app.exception_handler(TotalplaceError)
     async def handle_error(request: Request, error: TotalplaceError) -> Response:

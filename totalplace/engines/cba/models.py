@@ -26,8 +26,10 @@ def model_names(place: Place) -> list[str]:
 
 
 def save_model(place: Place, text: str, file: str) -> Intervention:
-    """Validate a model and keep it in the place under its name (replacing one of the same name)."""
+    """Validate a model, appraise it (so a missing unit cost or deflator is refused now, not later), and keep
+    it in the place under its name, replacing one of the same name."""
     model = load_model(text, file)
+    appraise_in_place(place, model, file)
     (place.dir / MODELS).mkdir(exist_ok=True)
     write_atomically(place.dir / MODELS / f"{model.name}.yaml", text.encode("utf-8"))
     return model

@@ -103,7 +103,7 @@ def pounds(text: object, file: str, row: int, column: str) -> Decimal:
     """An amount in pounds as written (commas, a pound sign), exactly; a located problem if it is not one."""
     raw = str(text).strip()
     try:
-        return Decimal(Money.parse(raw or "0").pence) / 100
+        return (Decimal(Money.parse(raw or "0").pence) / 100).quantize(Decimal("0.01"))
     except MoneyParseError:
         raise CbaModelInvalidError(
             file, [RowProblem(_CODE, file, row, column, raw, "not an amount of money; write it like 1234.50")]

@@ -1,0 +1,105 @@
+"""The cba commands end to end: a unit-cost file in the GMCA layout, a model run, simulated, shared and
+compared; bad files refused with located, coded problems."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+
+from tests.conftest import Invoke
+
+GMCA = """Code,Description,Unit,Fiscal cost,Agency bearing cost,Economic value,Social value,Price year,Source,Confidence grade
+DV-1,Domestic violence incident,incident,"1,200",NHS,300,900,2023-24,Test source,2
+DV-1,Domestic violence incident,incident,800,Police,,,2023-24,Test source,2
+DV-1,Domestic violence incident,incident,500,Council,,,2023-24,Test source,2
+"""
+
+
+def _model(path: Path, **changes: object) -> Path:
+    document = {
+        "name": "dv-service",
+        "title": "DV service",
+        "start_year": "2025-26",
+        "years": 3,
+        "price_year": "2025-26",
+        "cohort": {"2025-26": 200, "2026-27": 200},
+        "engagement": {"value": 0.7, "low": 0.5, "high": 0.8},
+        "deflators": {"2023-24": "96.0", "2025-26": "100.0"},
+        "costs": [
+            {"partner": "Council", "kind": "revenue", "amounts": {"2025-26": "100000", "2026-27": "100000"}}
+        ],
+        "outcomes": [
+            {
+                "name": "incidents",
+                "unit_cost": "DV-1",
+                "success": {"value": 0.3, "low": 0.2, "high": 0.4},
+                "deadweight": 0.2,
+                "profile": [1, 0.5],
+            }
+        ],
+    }
+    document.update(changes)
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_unit_costs_models_and_settlements_from_the_cli(run: Invoke, tmp_path: Path) -> None:
+    assert run("init", str(tmp_path / "place"), "--name", "Testshire").exit_code == 0
+    (tmp_path / "ucd.csv").write_text(GMCA, encoding="utf-8")
+    imported = run("cba", "unit-costs", "import", str(tmp_path / "ucd.csv"), "--json")
+    assert imported.exit_code == 0 and json.loads(imported.output)["imported"] == 1
+    listed = json.loads(run("cba", "unit-costs", "list", "--json").output)["unit_costs"]
+    dv = next(u for u in listed if u["code"] == "DV-1")
+    assert (
+        dv["fiscal"] == {"NHS": "1200.00", "Police": "800.00", "Council": "500.00"}
+        and dv["origin"] == "imported"
+    )
+    model = _model(tmp_path / "dv.yaml")
+    result = json.loads(run("cba", "run", str(model), "--json").output)
+    agencies = {a["agency"]: a for a in result["by_agency"]}
+    assert set(agencies) == {"Council", "NHS", "Police"}
+    # uprated by 100/96: NHS's unit value 1,200 -> 1,250 in 2025-26 prices
+    assert _ratio(agencies["NHS"]["fiscal_benefits"], agencies["Police"]["fiscal_benefits"]) == 1.5
+    simulated = json.loads(
+        run("cba", "simulate", str(model), "--draws", "1000", "--seed", "4", "--json").output
+    )
+    again = json.loads(run("cba", "simulate", str(model), "--draws", "1000", "--seed", "4", "--json").output)
+    assert simulated == again and {a["agency"] for a in simulated["by_agency"]} == set(agencies)
+    shared = json.loads(run("cba", "share", str(model), "--method", "shapley", "--json").output)
+    assert sum(float(p["proposed"]) for p in shared["partners"]) == float(shared["costs"])
+    assert run("cba", "add", str(model)).exit_code == 0
+    other = _model(tmp_path / "other.yaml", name="dv-lite", title="DV lite", engagement=0.4)
+    compared = json.loads(run("cba", "compare", "dv-service", str(other), "--json").output)["interventions"]
+    assert [c["name"] for c in compared] == ["dv-service", "dv-lite"]
+    into = run("cba", "share", "dv-service", "--into", "no-such-pool", "--json")
+    assert into.exit_code == 1 and "TP104" in into.output
+
+
+def _ratio(a: str, b: str) -> float:
+    return round(float(a) / float(b), 6)
+
+
+def test_bad_files_are_refused_with_located_problems(run: Invoke, tmp_path: Path) -> None:
+    assert run("init", str(tmp_path / "place"), "--name", "Testshire").exit_code == 0
+    bad = GMCA.replace(
+        ",2023-24,Test source,2\nDV-1,Domestic violence incident,incident,800",
+        ",2023-24,Test source,9\nDV-1,Domestic violence incident,incident,8x0",
+    )
+    (tmp_path / "bad.csv").write_text(bad, encoding="utf-8")
+    refused = run("cba", "unit-costs", "import", str(tmp_path / "bad.csv"), "--json")
+    problems = json.loads(refused.output)["error"]["problems"]
+    assert refused.exit_code == 1 and {(p["row"], p["code"]) for p in problems} == {
+        (2, "TP800"),
+        (3, "TP800"),
+    }
+    assert "1 to 6" in problems[0]["message"] and "amount of money" in problems[1]["message"]
+    unknown = run("cba", "run", str(_model(tmp_path / "m.yaml")), "--json")
+    error = json.loads(unknown.output)["error"]
+    assert error["code"] == "TP800" and error["problems"][0]["column"] == "outcomes.0.unit_cost"
+    no_deflator = _model(tmp_path / "n.yaml", deflators={})
+    (tmp_path / "ucd.csv").write_text(GMCA, encoding="utf-8")
+    run("cba", "unit-costs", "import", str(tmp_path / "ucd.csv"))
+    missing = json.loads(run("cba", "run", str(no_deflator), "--json").output)["error"]
+    assert "no GDP deflator for 2023-24" in missing["problems"][0]["message"]

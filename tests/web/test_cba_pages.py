@@ -1,0 +1,58 @@
+"""The cost-benefit pages: add a model from the web, compare, the appraisal with its charts, the report."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+from fastapi.testclient import TestClient
+
+from tests.web.conftest import csrf_of
+from totalplace.place import Place
+
+Client = Callable[[str], TestClient]
+CASE = Path(__file__).parents[1] / "engines" / "cba_cases" / "08_multi_agency_split.yaml"
+
+
+def _model(**changes: object) -> str:
+    document = yaml.safe_load(CASE.read_text(encoding="utf-8"))["model"]
+    document["outcomes"][0]["success"] = {"value": 0.1, "low": 0.05, "high": 0.15}
+    document.update(changes)
+    return yaml.safe_dump(document, sort_keys=False)
+
+
+def test_a_model_added_from_the_web_is_appraised_and_reported(web_place: Place, client_for: Client) -> None:
+    lead = client_for("lead")
+    empty = lead.get("/cba")
+    assert empty.status_code == 200 and "No models yet" in empty.text
+    token = csrf_of(lead.get("/cba-new").text)
+    added = lead.post("/cba-new", data={"model": _model(), "csrf_token": token}, follow_redirects=False)
+    assert added.status_code == 303 and added.headers["location"] == "/cba/case-08"
+    listed = lead.get("/cba.json").json()["interventions"]
+    assert [(r["name"], r["npv"]) for r in listed] == [("case-08", "10000.00")]
+    page = lead.get("/cba/case-08")
+    assert page.status_code == 200
+    for chart in ("waterfall", "by-year", "distribution", "tornado"):
+        assert f'id="chart-{chart}"' in page.text
+    data = lead.get("/cba/case-08.json?draws=500&seed=3&method=proportional").json()
+    assert data["simulation"]["draws"] == 500 and data["proposal"]["method"] == "proportional"
+    council = next(a for a in data["result"]["by_agency"] if a["agency"] == "Council")
+    assert council["npv"] == "-2000.00" and set(data["charts"]) >= {"waterfall", "tornado"}
+    pdf = lead.get("/cba/case-08/report.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert "wrong-pocket settlement" in lead.get("/cba/case-08/report").text
+
+
+def test_a_bad_model_is_refused_with_its_line_and_nothing_kept(web_place: Place, client_for: Client) -> None:
+    lead = client_for("lead")
+    token = csrf_of(lead.get("/cba-new").text)
+    document = yaml.safe_load(_model())
+    document["outcomes"][0]["success"] = 1.4
+    bad = yaml.safe_dump(document, sort_keys=False)
+    refused = lead.post("/cba-new", data={"model": bad, "csrf_token": token}, follow_redirects=False)
+    assert refused.status_code == 422 and "TP800" in refused.text and "outcomes.0.success" in refused.text
+    assert lead.get("/cba.json").json()["interventions"] == []
+    assert lead.get("/cba/case-08.json").status_code == 404
+    assert lead.get("/cba/case-08.json?draws=5").status_code in (400, 404)
+    assert client_for("auditor").get("/cba-new").status_code == 403

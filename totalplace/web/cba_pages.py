@@ -1,0 +1,127 @@
+"""The cost-benefit pages: the place's interventions compared, each one's appraisal (by agency and year, the
+waterfall, the simulated distribution, the tornado, the settlement), its report as PDF, and a form to add a
+model. Every page has a ``.json`` twin."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, cast
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from totalplace.engines.cba.models import appraise_in_place, find_model, model_names, save_model
+from totalplace.engines.cba.share import Method
+from totalplace.errors import InvalidInputError
+from totalplace.governance.roles import Principal
+from totalplace.place import Place
+from totalplace.reports.cba_report import appraisal_charts, appraisal_report_html, appraisal_view
+from totalplace.reports.charts import bar_chart
+from totalplace.reports.statement import to_pdf
+from totalplace.web.render import page, twin
+from totalplace.web.session import acting_user, current_principal
+
+router = APIRouter()
+
+
+def _place(request: Request) -> Place:
+    place: Place = request.app.state.place
+    return place
+
+
+def _int(request: Request, name: str, default: int, low: int, high: int) -> int:
+    raw = request.query_params.get(name)
+    try:
+        value = default if raw is None else int(raw)
+    except ValueError:
+        raise InvalidInputError(f"{name} must be a whole number", hint=f"between {low} and {high}") from None
+    if not low <= value <= high:
+        raise InvalidInputError(f"{name} must be between {low} and {high}")
+    return value
+
+
+@twin(router, "/cba", "cba.html")
+def interventions(request: Request, principal: Principal) -> dict[str, Any]:
+    """Every intervention the place has modelled, on one framework, best NPV first."""
+    principal.require("datasets.read")
+    place = _place(request)
+    rows = []
+    for name in model_names(place):
+        model, file = find_model(place, name)
+        result = appraise_in_place(place, model, file).to_dict()
+        rows.append(
+            {
+                "name": name,
+                "title": result["title"],
+                "illustrative": result["illustrative"],
+                **result["totals"],
+            }
+        )
+    rows.sort(key=lambda r: -float(r["npv"]))
+    charts = (
+        {
+            "npv": bar_chart(
+                [{"intervention": r["title"], "npv": float(r["npv"])} for r in rows],
+                category="intervention",
+                value="npv",
+                title="Net present value",
+                value_title="£",
+            )
+        }
+        if rows
+        else {}
+    )
+    return {"interventions": rows, "can_add": principal.can("datasets.import"), "_charts": charts}
+
+
+@twin(router, "/cba/{name}", "cba_model.html")
+def intervention(request: Request, principal: Principal) -> dict[str, Any]:
+    """One intervention's appraisal: ``?draws=`` (default 2,000), ``?seed=`` (1), ``?method=`` (shapley)."""
+    principal.require("datasets.read")
+    method = request.query_params.get("method") or "shapley"
+    if method not in ("shapley", "proportional"):
+        raise InvalidInputError(f"no settlement method {method!r}", hint="shapley or proportional")
+    view = appraisal_view(
+        _place(request),
+        request.path_params["name"],
+        draws=_int(request, "draws", 2_000, 100, 200_000),
+        seed=_int(request, "seed", 1, 0, 2**31),
+        method=cast(Method, method),
+    )
+    return {**view, "_charts": appraisal_charts(view)}
+
+
+@router.get("/cba/{name}/report.pdf")
+def intervention_pdf(request: Request, name: str) -> Response:
+    """The appraisal as a report for the board."""
+    current_principal(request).require("datasets.read")
+    return Response(
+        to_pdf(appraisal_report_html(_place(request), name)),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{name}.pdf"'},
+    )
+
+
+@router.get("/cba/{name}/report")
+def intervention_report(request: Request, name: str) -> Response:
+    """The same report as HTML."""
+    current_principal(request).require("datasets.read")
+    return Response(appraisal_report_html(_place(request), name), media_type="text/html")
+
+
+@router.get("/cba-new")
+def new_form(request: Request) -> Response:
+    """The form to add (or replace) a model."""
+    principal = current_principal(request)
+    principal.require("datasets.import")
+    return page(request, "cba_new.html", {"yaml": ""}, principal=principal)
+
+
+@router.post("/cba-new")
+def new_model(
+    request: Request, model: Annotated[str, Form()], csrf_token: Annotated[str, Form()]
+) -> Response:
+    """Check a model (every problem shown with its line) and keep it in the place."""
+    acting_user(request, csrf_token, "datasets.import")
+    place = _place(request)
+    saved = save_model(place, model, "model.yaml")
+    return RedirectResponse(f"/cba/{saved.name}", status_code=303)
