@@ -109,7 +109,7 @@ def test_demo_pools_have_history_settled_years_and_an_open_year(
         # Three interventions appraised; the family service's settlement drafted into its pool, checked
         assert built.cba["models"] == 3 and (place.dir / str(built.cba["draft"])).is_file()
         assert model_names(place) == ["domestic-abuse-perpetrators", "falls-service", "family-support"]
-        family = appraise_in_place(place, *find_model(place, "family-support")).to_dict()
-        assert float(family["totals"]["npv"]) > 0 and family["illustrative"]
-        council = next(a for a in family["by_agency"] if a["agency"] == "Northbridge Council")
+        appraisal = appraise_in_place(place, *find_model(place, "family-support")).to_dict()
+        assert float(appraisal["totals"]["npv"]) > 0 and appraisal["illustrative"]
+        council = next(a for a in appraisal["by_agency"] if a["agency"] == "Northbridge Council")
         assert float(council["npv"]) < 0, "the payer's wrong pocket: the case for the settlement"
