@@ -62,6 +62,12 @@ def test_unit_costs_models_and_settlements_from_the_cli(run: Invoke, tmp_path: P
     assert set(agencies) == {"Council", "NHS", "Police"}
     # uprated by 100/96: NHS's unit value 1,200 -> 1,250 in 2025-26 prices
     assert _ratio(agencies["NHS"]["fiscal_benefits"], agencies["Police"]["fiscal_benefits"]) == 1.5
+    source = result["outcomes"][0]["unit_cost_source"]
+    assert (
+        source["uprating"] == "1.041667"
+        and source["origin"] == "imported"
+        and source["price_year"] == "2023-24"
+    )
     simulated = json.loads(
         run("cba", "simulate", str(model), "--draws", "1000", "--seed", "4", "--json").output
     )

@@ -64,7 +64,7 @@ def test_demo_pools_have_history_settled_years_and_an_open_year(
     from totalplace.engines.estate.candidates import candidates
     from totalplace.engines.outcomes.funnel import funnel
     from totalplace.engines.outcomes.letters import list_letters
-    from totalplace.engines.pool.fund import list_funds
+    from totalplace.engines.pool.fund import list_funds, vary_fund
     from totalplace.engines.pool.report import statements
     from totalplace.store import ledger
 
@@ -113,3 +113,6 @@ def test_demo_pools_have_history_settled_years_and_an_open_year(
         assert float(appraisal["totals"]["npv"]) > 0 and appraisal["illustrative"]
         council = next(a for a in appraisal["by_agency"] if a["agency"] == "Northbridge Council")
         assert float(council["npv"]) < 0, "the payer's wrong pocket: the case for the settlement"
+        draft = place.dir / str(built.cba["draft"])
+        varied = vary_fund(place, "family-support", draft.read_text("utf-8"), draft.name, actor="test")
+        assert len(varied.versions) == len(funds["family-support"].versions) + 1

@@ -84,6 +84,7 @@ def prepare(model: Intervention, library: Library, deflators: dict[str, Decimal]
         return index[model.price_year] / index[price_year]
 
     units: list[UnitCost] = []
+    provenance: list[dict[str, Any]] = []
     for i, outcome in enumerate(model.outcomes):
         found = library.get(outcome.unit_cost)
         if found is None:
@@ -114,6 +115,17 @@ def prepare(model: Intervention, library: Library, deflators: dict[str, Decimal]
     grades = optimism_bias()
     for i, (outcome, unit) in enumerate(zip(model.outcomes, units, strict=True)):
         factor = uplift(unit.price_year, f"outcomes.{i}.unit_cost")
+        provenance.append(
+            {
+                "source": unit.source,
+                "origin": unit.origin,
+                "price_year": unit.price_year,
+                "uprating": str(factor.quantize(Decimal("0.000001"))),
+                "grade": outcome.grade or unit.grade,
+                "verified": unit.verified,
+                "illustrative": unit.illustrative,
+            }
+        )
         row = [Decimal(0)] * len(agencies)
         for agency, amount in unit.fiscal.items():
             row[agencies.index(model.agencies.get(agency, agency))] += amount * factor
@@ -162,6 +174,7 @@ def prepare(model: Intervention, library: Library, deflators: dict[str, Decimal]
         discount_standard=_objects(discount_factors(years, "standard")),
         discount_health=_objects(discount_factors(years, "health")),
         warnings=sorted(set(warnings)),
+        provenance=provenance,
     )
 
 
@@ -292,6 +305,7 @@ class Appraisal:
                 {
                     "name": o.name,
                     "unit_cost": o.unit_cost,
+                    "unit_cost_source": p.provenance[i],
                     "cashability": o.cashability,
                     "health": o.health,
                     "achievements": str(Decimal(f.volume[0][i]).quantize(Decimal("0.01"))),

@@ -48,6 +48,7 @@ class Prepared:
     discount_standard: Array  # T
     discount_health: Array  # T
     warnings: list[str] = field(default_factory=list)
+    provenance: list[dict[str, Any]] = field(default_factory=list)  # O: where each unit cost came from
 
     def as_float(self) -> Prepared:
         """The same inputs as float64 (for simulation)."""
