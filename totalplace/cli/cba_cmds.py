@@ -9,11 +9,10 @@ import click
 
 from totalplace.cli.common import with_place
 from totalplace.cli.output import Output, console, table
-from totalplace.engines.cba.models import appraise_in_place, find_model, model_names, save_model
-from totalplace.engines.cba.share import Method, share
-from totalplace.engines.cba.simulate import simulate
-from totalplace.engines.cba.unit_costs import load_library, read_unit_cost_file, save_library
 from totalplace.place import Place
+
+# The engines load on first use: they bring numpy, pydantic models and the parameter files, which every
+# other command would otherwise pay for at start-up.
 
 _FILE = click.Path(path_type=Path, exists=True, dir_okay=False)
 
@@ -29,6 +28,8 @@ def cba_group() -> None:
 @with_place
 def cba_add(place: Place, out: Output, file: Path) -> None:
     """Check a model and keep it in the place (the web app shows the place's models)."""
+    from totalplace.engines.cba.models import save_model
+
     model = save_model(place, file.read_text(encoding="utf-8"), file.name)
     out.emit({"name": model.name, "title": model.title}, lambda: console.print(f"kept model {model.name}"))
 
@@ -37,6 +38,8 @@ def cba_add(place: Place, out: Output, file: Path) -> None:
 @with_place
 def cba_list(place: Place, out: Output) -> None:
     """The models kept in the place."""
+    from totalplace.engines.cba.models import model_names
+
     names = model_names(place)
     out.emit({"models": names}, lambda: console.print("\n".join(names) or "no models yet (cba add FILE)"))
 
@@ -46,6 +49,8 @@ def cba_list(place: Place, out: Output) -> None:
 @with_place
 def cba_run(place: Place, out: Output, model: str) -> None:
     """Gross and net benefits, NPV, BCR, returns on investment and payback, by agency and by year."""
+    from totalplace.engines.cba.models import appraise_in_place, find_model
+
     found, file = find_model(place, model)
     result = appraise_in_place(place, found, file).to_dict()
 
@@ -78,6 +83,9 @@ def cba_run(place: Place, out: Output, model: str) -> None:
 @with_place
 def cba_simulate(place: Place, out: Output, model: str, draws: int, seed: int | None) -> None:
     """Percentiles of NPV and BCR, P(BCR > 1) overall and for each agency, switching values, a tornado."""
+    from totalplace.engines.cba.models import appraise_in_place, find_model
+    from totalplace.engines.cba.simulate import simulate
+
     found, file = find_model(place, model)
     result = simulate(found, appraise_in_place(place, found, file).prepared, draws, seed)
 
@@ -121,6 +129,9 @@ def cba_simulate(place: Place, out: Output, model: str, draws: int, seed: int | 
 @with_place
 def cba_share(place: Place, out: Output, model: str, method: str, pool: str | None) -> None:
     """Propose each partner's contribution so that none loses (the wrong-pocket settlement)."""
+    from totalplace.engines.cba.models import appraise_in_place, find_model
+    from totalplace.engines.cba.share import Method, share
+
     found, file = find_model(place, model)
     appraisal = appraise_in_place(place, found, file)
     result = share(appraisal, cast(Method, method))
@@ -144,6 +155,8 @@ def cba_share(place: Place, out: Output, model: str, method: str, pool: str | No
 @with_place
 def cba_compare(place: Place, out: Output, models: tuple[str, ...]) -> None:
     """Several interventions on one framework, best NPV first."""
+    from totalplace.engines.cba.models import appraise_in_place, find_model
+
     rows = []
     for name in models:
         found, file = find_model(place, name)
@@ -181,6 +194,8 @@ def unit_costs_group() -> None:
 @with_place
 def unit_costs_import(place: Place, out: Output, file: Path) -> None:
     """Add a CSV or XLSX of unit costs to the place's library (the same code replaces)."""
+    from totalplace.engines.cba.unit_costs import read_unit_cost_file, save_library
+
     entries = read_unit_cost_file(file)
     path = save_library(place.dir, entries, file.name)
     out.emit(
@@ -193,6 +208,8 @@ def unit_costs_import(place: Place, out: Output, file: Path) -> None:
 @with_place
 def unit_costs_list(place: Place, out: Output) -> None:
     """Every unit cost the place's models can use, with its source and grade."""
+    from totalplace.engines.cba.unit_costs import load_library
+
     entries = list(load_library(place.dir).entries.values())
     out.emit(
         {"unit_costs": [e.to_dict() for e in entries]},
