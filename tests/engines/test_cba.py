@@ -212,3 +212,11 @@ def test_simulation_is_reproducible_and_agrees_with_the_exact_run() -> None:
     )
     assert abs(float(decimal_npv(appraise(moved, load_library(None), {}, "s").prepared, moved))) < 0.01
     assert next(r["input"] for r in first["tornado"]) == "o: success"
+
+
+def test_a_models_own_unit_cost_without_its_price_year_is_refused() -> None:
+    document = yaml.safe_load(BASE)["model"]
+    del document["unit_costs"][0]["price_year"]
+    with pytest.raises(CbaModelInvalidError) as refused:
+        _appraise(yaml.safe_dump(document), "own.yaml")
+    assert "price_year" in refused.value.problems[0].message

@@ -1,7 +1,8 @@
 """Writing a wrong-pocket proposal as a draft variation of a pooled-fund agreement (DESIGN.md §6.2).
 
 Each partner pays the same share of every year's cost as its share of the whole (its proposed contribution
-over the present value of all costs), so the pool receives each year what the intervention spends that year.
+over the present value of all costs), so the pool receives each year what the intervention's budget says it
+spends that year (the amounts as written in the model, before any optimism-bias uplift).
 The variation adds those contributions (cash), effective the first day of the intervention's first year. It
 is checked against the pool's current agreement, then written to ``pools/drafts/`` in the place, not applied:
 the partners agree it first, then ``totalplace pool vary POOL FILE`` makes it a new version.
@@ -44,8 +45,11 @@ def draft_variation(place: Place, pool: str, appraisal: Appraisal, proposal: dic
             "with `agencies:` in the model, or add the partner to the pool first",
         )
     p = appraisal.prepared
+    # the cost as budgeted (the amounts written in the model), not as appraised: the optimism-bias uplift
+    # and uprating are for judging the case, not cash the partners pay
     yearly = [
-        int((p.cash_costs[:, t].sum() + p.in_kind_costs[:, t].sum()) * 100) for t in range(len(p.years))
+        int(sum((line.amounts.get(year, Decimal(0)) for line in appraisal.model.costs), Decimal(0)) * 100)
+        for year in p.years
     ]
     total = sum(payers.values(), Decimal(0))
     names = sorted(payers)

@@ -111,6 +111,21 @@ def pounds(text: object, file: str, row: int, column: str) -> Decimal:
 
 
 def _entry(raw: dict[str, Any], origin: str, file: str, row: int = 0) -> UnitCost:
+    missing = [k for k in ("code", "price_year", "grade") if k not in raw]
+    if missing:
+        raise CbaModelInvalidError(
+            file,
+            [
+                RowProblem(
+                    _CODE,
+                    file,
+                    row,
+                    ", ".join(missing),
+                    str(raw.get("code", "")),
+                    f"a unit cost needs {', '.join(missing)} (with fiscal by agency, economic, social)",
+                )
+            ],
+        )
     fiscal = raw.get("fiscal") or {}
     if not isinstance(fiscal, dict):
         raise CbaModelInvalidError(
