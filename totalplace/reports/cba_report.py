@@ -71,6 +71,7 @@ def appraisal_charts(view: dict[str, Any]) -> dict[str, RenderedChart]:
             value="benefit",
             title="Present value of benefits by year and by who gains",
             value_title="£",
+            category_order=result["years"],
         ),
         "distribution": histogram_chart(
             simulation["histogram"],

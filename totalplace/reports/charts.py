@@ -65,14 +65,16 @@ def stacked_bar(
     title: str,
     value_title: str,
     order: list[str] | None = None,
+    category_order: list[str] | None = None,
 ) -> RenderedChart:
-    """Horizontal bars of ``value`` by ``category``, split into ``stack`` segments."""
+    """Horizontal bars of ``value`` by ``category`` (largest first, or in ``category_order``), split into
+    ``stack`` segments."""
     colour = alt.Color(f"{stack}:N", title=None, sort=order, scale=alt.Scale(scheme="tableau10"))
     chart = (
         alt.Chart(alt.Data(values=rows))  # type: ignore[no-untyped-call]
         .mark_bar()
         .encode(
-            y=alt.Y(f"{category}:N", sort="-x", title=None),
+            y=alt.Y(f"{category}:N", sort=category_order or "-x", title=None),
             x=alt.X(f"sum({value}):Q", title=value_title),
             color=colour,
             order=alt.Order(f"{stack}:N"),
