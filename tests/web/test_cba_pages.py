@@ -56,3 +56,43 @@ def test_a_bad_model_is_refused_with_its_line_and_nothing_kept(web_place: Place,
     assert lead.get("/cba/case-08.json").status_code == 404
     assert lead.get("/cba/case-08.json?draws=5").status_code in (400, 404)
     assert client_for("auditor").get("/cba-new").status_code == 403
+
+
+def test_a_settlement_drafted_into_a_pool_and_applied_from_the_web(
+    web_place: Place, client_for: Client
+) -> None:
+    from totalplace.engines.pool.fund import create_fund, list_funds
+
+    agreement = yaml.safe_load(
+        (CASE.parents[0] / ".." / "pool_cases" / "01_underspend_returned.yaml").read_text()
+    )
+    create_fund(web_place, yaml.safe_dump(agreement["agreement"]), "pool.yaml", actor="t")
+    document = yaml.safe_load(_model())
+    document["unit_costs"][0]["fiscal"] = {"NHS": "600", "Council": "400"}
+    lead = client_for("lead")
+    token = csrf_of(lead.get("/cba-new").text)
+    lead.post("/cba-new", data={"model": yaml.safe_dump(document), "csrf_token": token})
+    page = lead.get("/cba/case-08")
+    assert 'action="/cba/case-08/draft"' in page.text and "case-01" in page.text
+    drafted = lead.post(
+        "/cba/case-08/draft", data={"pool": "case-01", "method": "shapley", "csrf_token": token}
+    )
+    assert drafted.status_code == 200 and "add_contribution" in drafted.text
+    variation = yaml.safe_load(
+        drafted.text.split('<textarea name="variation" rows="24" cols="100">')[1]
+        .split("</textarea>")[0]
+        .replace("&#39;", "'")
+    )
+    cash = sum(float(c["add_contribution"]["cash"]) for c in variation["changes"])
+    assert cash == 3000.0  # the Council's budgeted 3,000, shared between the Council and the NHS
+    applied = lead.post(
+        "/pools/case-01/vary",
+        data={"variation": yaml.safe_dump(variation), "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert applied.status_code == 303
+    with web_place.read() as conn:
+        (fund,) = list_funds(conn)
+    assert len(fund.versions) == 2
+    refused = lead.post("/cba/case-08/draft", data={"pool": "nope", "csrf_token": token})
+    assert refused.status_code == 404

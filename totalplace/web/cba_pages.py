@@ -10,7 +10,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from totalplace.engines.cba.models import appraise_in_place, find_model, model_names, save_model
-from totalplace.engines.cba.share import Method
+from totalplace.engines.cba.settlement import draft_variation
+from totalplace.engines.cba.share import Method, share
+from totalplace.engines.pool.fund import list_funds
 from totalplace.errors import InvalidInputError
 from totalplace.governance.roles import Principal
 from totalplace.place import Place
@@ -80,14 +82,19 @@ def intervention(request: Request, principal: Principal) -> dict[str, Any]:
     method = request.query_params.get("method") or "shapley"
     if method not in ("shapley", "proportional"):
         raise InvalidInputError(f"no settlement method {method!r}", hint="shapley or proportional")
+    place = _place(request)
+    pools: list[str] = []
+    if principal.can("pool.manage"):
+        with place.read() as conn:
+            pools = [f.name for f in list_funds(conn)]
     view = appraisal_view(
-        _place(request),
+        place,
         request.path_params["name"],
         draws=_int(request, "draws", 2_000, 100, 200_000),
         seed=_int(request, "seed", 1, 0, 2**31),
         method=cast(Method, method),
     )
-    return {**view, "_charts": appraisal_charts(view)}
+    return {**view, "pools": pools, "_charts": appraisal_charts(view)}
 
 
 @router.get("/cba/{name}/report.pdf")
@@ -125,3 +132,33 @@ def new_model(
     place = _place(request)
     saved = save_model(place, model, "model.yaml")
     return RedirectResponse(f"/cba/{saved.name}", status_code=303)
+
+
+@router.post("/cba/{name}/draft")
+def draft(
+    request: Request,
+    name: str,
+    pool: Annotated[str, Form()],
+    csrf_token: Annotated[str, Form()],
+    method: Annotated[str, Form()] = "shapley",
+) -> Response:
+    """Write the settlement as a draft variation of ``pool`` (checked against its agreement) and show it,
+    ready to add as a version of the agreement once the partners agree."""
+    principal = acting_user(request, csrf_token, "pool.manage")
+    if method not in ("shapley", "proportional"):
+        raise InvalidInputError(f"no settlement method {method!r}", hint="shapley or proportional")
+    place = _place(request)
+    model, file = find_model(place, name)
+    appraisal = appraise_in_place(place, model, file)
+    path = draft_variation(place, pool, appraisal, share(appraisal, cast(Method, method)))
+    return page(
+        request,
+        "cba_draft.html",
+        {
+            "model": name,
+            "pool": pool,
+            "file": str(path.relative_to(place.dir)),
+            "yaml": path.read_text("utf-8"),
+        },
+        principal=principal,
+    )
