@@ -172,3 +172,29 @@ def test_the_funnel_of_counties_and_unitary_authorities(trafford: Place) -> None
         if point["significance"].startswith("Low"):
             assert point["comparison"] == "better"
     assert found.chart().svg.startswith("<svg")
+
+
+def test_the_download_takes_the_vectorised_path_and_reads_the_same() -> None:
+    """A clean Fingertips file is read column-wise (Arrow), and gives exactly the table the row-by-row path
+    gives; one bad row sends it back to the exact path, which names the row."""
+    from totalplace.datasets.importer import parse_file
+    from totalplace.datasets.limits import ImportLimits
+    from totalplace.errors import ImportRejectedError
+
+    if not FILE.exists():
+        skip_or_fail("shared", f"{FILE} is absent")
+    data = FILE.read_bytes()
+    limits = ImportLimits.from_settings()
+    request = ImportRequest("observations", None, "t")
+    fast = parse_file(data, FILE.name, request, limits)
+    exact = parse_file(data, FILE.name, request, limits, fast=False)
+    assert fast.vectorised and not exact.vectorised
+    assert fast.arrow.equals(exact.arrow)
+    lines = data.decode("utf-8-sig").splitlines()
+    cells = next(csv.reader([lines[5]]))
+    cells[12] = "-3"  # a negative count on line 6
+    lines[5] = ",".join(f'"{c}"' for c in cells)
+    with pytest.raises(ImportRejectedError) as refused:
+        parse_file("\n".join(lines).encode(), FILE.name, request, limits)
+    (problem,) = refused.value.problems
+    assert (problem.row, problem.column, problem.code) == (6, "count", "TP543")

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from totalplace.datasets.schema import DatasetSchema, normalise_header
+from totalplace.datasets.schema import ColumnSpec, DatasetSchema, normalise_header
 from totalplace.datasets.source import sniff_delimiter
 from totalplace.datasets.table import HEADER_SEARCH_ROWS
 
@@ -139,7 +139,7 @@ def typed_columns(
             columns[spec.stored_name] = pa.nulls(table.num_rows, _TYPES[spec.kind])
             continue
         raw = pc.utf8_trim_whitespace(table.column(position).combine_chunks())
-        columns[spec.stored_name] = _typed(spec.kind, raw, spec.required)
+        columns[spec.stored_name] = _typed(spec, raw)
     # numpy builds the row numbers at once; pa.array(range(...)) would walk a Python iterator.
     columns["source_row"] = pa.array(np.arange(first_row, first_row + table.num_rows, dtype=np.int64))
     return columns
@@ -162,9 +162,10 @@ _TYPES: Final = {
 _PLAIN_NUMBER: Final = r"^-?\d+(\.\d+)?$"
 
 
-def _typed(kind: str, raw: pa.Array, required: bool) -> pa.Array:
+def _typed(spec: ColumnSpec, raw: pa.Array) -> pa.Array:
+    kind = spec.kind
     empty = pc.equal(raw, "")
-    if required and pc.any(empty).as_py():
+    if spec.required and pc.any(empty).as_py():
         raise UnsuitableError
     if kind == "money":
         if pc.all(pc.match_substring_regex(raw, _PENCE_SHAPE)).as_py():
@@ -184,10 +185,16 @@ def _typed(kind: str, raw: pa.Array, required: bool) -> pa.Array:
         # parse each distinct text once, then spread the results back over the rows.
         encoded = pc.dictionary_encode(raw)
         return pc.take(_dates(encoded.dictionary), encoded.indices)
+    if kind == "code" and spec.pattern:
+        distinct = pc.unique(raw)
+        written = pc.filter(distinct, pc.not_equal(distinct, ""))
+        if not pc.all(pc.match_substring_regex(written, f"^(?:{spec.pattern})$")).as_py():
+            raise UnsuitableError  # a code the exact path would refuse, naming its row
     if kind in ("text", "code"):
         return pc.if_else(empty, pa.scalar(None, pa.string()), raw)
-    if kind == "number" and pc.all(pc.match_substring_regex(raw, _PLAIN_NUMBER)).as_py():
-        return pc.cast(raw, pa.float64())
+    if kind == "number" and pc.all(pc.or_(empty, pc.match_substring_regex(raw, _PLAIN_NUMBER))).as_py():
+        # blanks are missing figures (null), as the exact path reads an empty optional cell
+        return pc.cast(pc.if_else(empty, pa.scalar(None, pa.string()), raw), pa.float64())
     raise UnsuitableError
 
 

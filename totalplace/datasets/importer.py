@@ -241,7 +241,7 @@ def parse_file(
     say = say or (lambda _stage: None)
     kind = get_kind(request.kind)
     say("reading")
-    if fast and kind.formats is not None and not request.where:
+    if fast and (kind.formats is not None or kind.table_check is not None) and not request.where:
         inner = plain_csv_bytes(data, name, limits)
         quick = _parse_fast(inner, kind, request, limits) if inner is not None else None
         if quick is not None:
@@ -285,6 +285,8 @@ def _parse_fast(
         return None
     table, _header_row, skipped = parsed
     table = table.cast(arrow_schema(schema))
+    if kind.table_check is not None and not kind.table_check(table):
+        return None  # a row breaks a rule of the kind: the exact path finds and names it
     totals = {}
     for name in schema.total_columns:
         stored = next(s.stored_name for s in schema.columns if s.name == name)

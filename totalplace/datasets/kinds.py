@@ -10,9 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import pyarrow as pa
 from sqlalchemy import Connection
 
-from totalplace.datasets.observations import OBSERVATIONS, check_observations
+from totalplace.datasets.observations import OBSERVATIONS, check_observations, observations_pass
 from totalplace.datasets.schema import ColumnSpec, DatasetSchema
 from totalplace.datasets.spend_formats import FORMATS, TRANSPARENCY, detect_format
 from totalplace.errors import InvalidInputError, RowProblem
@@ -33,6 +34,9 @@ class DatasetKind:
     formats: dict[str, DatasetSchema] | None = None
     detect: Callable[[list[list[object]]], str] | None = None
     check: CheckHook | None = None
+    # The same checks as ``check`` over a whole Arrow table: True when the file passes them all, so a clean
+    # CSV can take the vectorised path; False sends it to the exact path, which names each problem.
+    table_check: Callable[[pa.Table], bool] | None = None
 
     def schema_for(self, fmt: str, first_rows: list[list[object]]) -> tuple[str, DatasetSchema]:
         """The format to read a file in (detected from its first rows when "auto") and its schema."""
@@ -192,7 +196,9 @@ KINDS: dict[str, DatasetKind] = {
     ),
     "census": DatasetKind(CENSUS, needs_partner=False),
     "assets": DatasetKind(ASSETS, needs_partner=True),
-    "observations": DatasetKind(OBSERVATIONS, needs_partner=False, check=check_observations),
+    "observations": DatasetKind(
+        OBSERVATIONS, needs_partner=False, check=check_observations, table_check=observations_pass
+    ),
 }
 
 
