@@ -109,3 +109,24 @@ def test_bad_files_are_refused_with_located_problems(run: Invoke, tmp_path: Path
     run("cba", "unit-costs", "import", str(tmp_path / "ucd.csv"))
     missing = json.loads(run("cba", "run", str(no_deflator), "--json").output)["error"]
     assert "no GDP deflator for 2023-24" in missing["problems"][0]["message"]
+
+
+def test_a_unit_cost_workbook_in_the_gmca_layout(run: Invoke, tmp_path: Path) -> None:
+    import csv
+    import io
+
+    import openpyxl
+
+    assert run("init", str(tmp_path / "place"), "--name", "Testshire").exit_code == 0
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Unit Cost Database (test)"])  # a title above the header, as the database has
+    for row in csv.reader(io.StringIO(GMCA)):
+        sheet.append([float(c.replace(",", "")) if c.replace(",", "").isdigit() else c for c in row])
+    book.save(tmp_path / "ucd.xlsx")
+    imported = run("cba", "unit-costs", "import", str(tmp_path / "ucd.xlsx"), "--json")
+    assert imported.exit_code == 0, imported.output
+    listed = json.loads(run("cba", "unit-costs", "list", "--json").output)["unit_costs"]
+    dv = next(u for u in listed if u["code"] == "DV-1")
+    assert dv["fiscal"] == {"NHS": "1200.00", "Police": "800.00", "Council": "500.00"} and dv["grade"] == 2

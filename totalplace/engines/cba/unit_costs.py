@@ -10,6 +10,7 @@ year uses the GDP deflator (the place's imported HM Treasury series, or one the 
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -19,6 +20,7 @@ import yaml
 
 from totalplace.datasets.limits import ImportLimits
 from totalplace.datasets.source import read_path, read_source
+from totalplace.datasets.table import HEADER_SEARCH_ROWS
 from totalplace.errors import CbaModelInvalidError, RowProblem
 from totalplace.money import Money, MoneyParseError
 from totalplace.parameters import load_parameter
@@ -171,6 +173,17 @@ def load_library(place_dir: Path | None = None) -> Library:
     return library
 
 
+def _columns(labels: list[str]) -> dict[str, int]:
+    """Where each known column is, by its spellings."""
+    names = [h.lower() for h in labels]
+    index: dict[str, int] = {}
+    for key, spellings in COLUMNS.items():
+        found = next((names.index(s) for s in spellings if s in names), None)
+        if found is not None:
+            index[key] = found
+    return index
+
+
 def read_unit_cost_file(path: Path) -> list[UnitCost]:
     """Unit costs from a CSV or XLSX in the GMCA Unit Cost Database layout.
 
@@ -181,15 +194,20 @@ def read_unit_cost_file(path: Path) -> list[UnitCost]:
     limits = ImportLimits.from_settings()
     source = read_source(read_path(path, limits), path.name, limits)
     rows = source.rows
-    header_row, header = next(rows, (0, []))
-    labels = [str(h).strip() for h in header]
-    names = [h.lower() for h in labels]
-    index: dict[str, int] = {}
-    for key, spellings in COLUMNS.items():
-        found = next((names.index(s) for s in spellings if s in names), None)
-        if found is not None:
-            index[key] = found
-    missing = [k for k in _REQUIRED if k not in index]
+    # the header is the first row naming every required column; titles above it (as the published
+    # database has) are passed over
+    first: tuple[int, list[Any]] | None = None
+    for header_row, header in itertools.islice(rows, HEADER_SEARCH_ROWS):
+        labels = [str(h).strip() for h in header]
+        index = _columns(labels)
+        missing = [k for k in _REQUIRED if k not in index]
+        first = first or (header_row, labels)
+        if not missing:
+            break
+    else:
+        header_row, labels = first or (0, [])
+        index = _columns(labels)
+        missing = [k for k in _REQUIRED if k not in index]
     if missing:
         raise CbaModelInvalidError(
             path.name,
