@@ -166,3 +166,32 @@ def test_a_segmentation_is_built_from_the_page(mapped: Place, client_for: Client
     assert built.status_code == 303 and built.headers["location"] == "/segments/web-built"
     made = lead.get("/segments/web-built.json").json()
     assert made["segmentation"]["seed"] == 4 and sum(c["size"] for c in made["clusters"]) == 30
+    # The same areas assigned from the page to the centroids (and ranges) the build exported: every area
+    # lands in the cluster it was built into.
+    from totalplace.engines.segment.assign import centroids_csv, ranges_csv
+    from totalplace.store.segments import clusters_of, get_segmentation
+
+    with mapped.read() as conn:
+        seg = get_segmentation(conn, "web-built")
+        top = [c for c in clusters_of(conn, seg.id) if c.level == 0]
+    centroids = centroids_csv([c.code for c in top], seg.variables, [c.centroid or [] for c in top])
+    files = {
+        "centroids": ("published.csv", centroids.encode(), "text/csv"),
+        "ranges": ("ranges.csv", ranges_csv(seg.ranges or {}).encode(), "text/csv"),
+    }
+    token = csrf_of(lead.get("/segments").text)
+    assigned = lead.post(
+        "/segments-assign",
+        data={"spec": "oac2021", "name": "web-assigned", "csrf_token": token},
+        files=files,
+        follow_redirects=False,
+    )
+    assert assigned.status_code == 303 and assigned.headers["location"] == "/segments/web-assigned"
+    sizes = {c["code"]: c["size"] for c in lead.get("/segments/web-assigned.json").json()["clusters"]}
+    assert sizes == {c["code"]: c["size"] for c in made["clusters"] if c["level"] == 0}
+    bad = {"centroids": ("bad.csv", b"code,v01\nA,x\nB,1\n", "text/csv")}
+    refused_file = lead.post("/segments-assign", data={"name": "bad", "csrf_token": token}, files=bad)
+    assert refused_file.status_code == 422 and "bad.csv row 2, column v01" in refused_file.text
+    assert (
+        "<title>Segments · totalplace</title>" in lead.get("/segments").text
+    )  # the form is not in the title

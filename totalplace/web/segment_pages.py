@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from totalplace.engines.segment.run import BuildRequest, build_segmentation, diagnose
+from totalplace.datasets.limits import ImportLimits
+from totalplace.engines.segment.assign import parse_centroids, parse_ranges
+from totalplace.engines.segment.run import BuildRequest, assign_segmentation, build_segmentation, diagnose
 from totalplace.engines.segment.spec import PACKAGED, load_spec
 from totalplace.errors import InvalidInputError
 from totalplace.governance.roles import Principal
@@ -160,3 +162,34 @@ def build(
     request_ = BuildRequest(name.strip(), level_list, seed, max(1, min(starts, 1000)))
     build_segmentation(_place(request), load_spec(spec), request_, actor=principal.username)
     return RedirectResponse(f"/segments/{request_.name}", status_code=303)
+
+
+@router.post("/segments-assign")
+async def assign(
+    request: Request,
+    name: Annotated[str, Form()],
+    centroids: Annotated[UploadFile, File()],
+    csrf_token: Annotated[str, Form()],
+    spec: Annotated[str, Form()] = "oac2021",
+    ranges: Annotated[UploadFile | None, File()] = None,
+    replace: Annotated[str, Form()] = "",
+) -> Response:
+    """Assign the place's areas to an uploaded classification's centroids (and its ranges, if given)."""
+    principal = acting_user(request, csrf_token, "segment.manage")
+    if spec not in PACKAGED:  # the web never reads a specification from a path it is given
+        raise InvalidInputError(f"no packaged specification {spec!r}", hint=f"use {', '.join(PACKAGED)}")
+    limit = ImportLimits.from_settings().max_bytes
+    published = parse_centroids(await centroids.read(limit + 1), centroids.filename or "centroids.csv")
+    scale = None
+    if ranges is not None and ranges.filename:
+        scale = parse_ranges(await ranges.read(limit + 1), ranges.filename)
+    seg = assign_segmentation(
+        _place(request),
+        load_spec(spec),
+        published,
+        name=name.strip(),
+        ranges=scale,
+        actor=principal.username,
+        replace=replace == "yes",
+    )
+    return RedirectResponse(f"/segments/{seg.name}", status_code=303)

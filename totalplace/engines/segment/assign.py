@@ -35,19 +35,31 @@ class Centroids:
     values: FloatArray
 
 
-def _rows(path: Path) -> list[list[str]]:
+def _rows(data: bytes, name: str) -> list[list[str]]:
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecInvalidError(f"cannot read {path.name}: {exc}") from None
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SpecInvalidError(f"cannot read {name}: {exc}", hint="save it as UTF-8 CSV") from None
     return [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise SpecInvalidError(f"cannot read {path.name}: {exc}") from None
 
 
 def read_centroids(path: Path) -> Centroids:
     """Read a centroids CSV, refusing cells that are not numbers (file, row and column named)."""
-    rows = _rows(path)
+    return parse_centroids(_read(path), path.name)
+
+
+def parse_centroids(data: bytes, name: str) -> Centroids:
+    """A centroids CSV's bytes (``name`` for errors): cluster code, then one column per variable."""
+    rows = _rows(data, name)
     if len(rows) < 3:
-        raise SpecInvalidError(f"{path.name} needs a header and at least two clusters")
+        raise SpecInvalidError(f"{name} needs a header and at least two clusters")
     header = [h.strip() for h in rows[0]]
     lowered = [h.lower() for h in header]
     code_col = next((lowered.index(h) for h in _CODE_HEADERS if h in lowered), 0)
@@ -57,27 +69,32 @@ def read_centroids(path: Path) -> Centroids:
         cells = [c for i, c in enumerate(row) if i != code_col]
         if len(cells) != len(variables):
             raise SpecInvalidError(
-                f"{path.name} row {r + 2} has {len(cells)} values; the header names {len(variables)}"
+                f"{name} row {r + 2} has {len(cells)} values; the header names {len(variables)}"
             )
         for j, cell in enumerate(cells):
             try:
                 values[r, j] = float(cell)
             except ValueError:
                 raise SpecInvalidError(
-                    f"{path.name} row {r + 2}, column {variables[j]}: {cell!r} is not a number"
+                    f"{name} row {r + 2}, column {variables[j]}: {cell!r} is not a number"
                 ) from None
     return Centroids([row[code_col].strip() for row in rows[1:]], variables, values)
 
 
 def read_ranges(path: Path) -> Ranges:
     """Read a ranges CSV: variable, min, max (on the inverse hyperbolic sine scale)."""
-    rows = _rows(path)
+    return parse_ranges(_read(path), path.name)
+
+
+def parse_ranges(data: bytes, name: str) -> Ranges:
+    """A ranges CSV's bytes: variable, min, max."""
+    rows = _rows(data, name)
     out: dict[str, list[float]] = {}
     for number, row in enumerate(rows[1:], start=2):
         try:
             out[row[0].strip()] = [float(row[1]), float(row[2])]
         except (ValueError, IndexError):
-            raise SpecInvalidError(f"{path.name} row {number}: expected variable,min,max") from None
+            raise SpecInvalidError(f"{name} row {number}: expected variable,min,max") from None
     return Ranges.from_dict(out)
 
 
