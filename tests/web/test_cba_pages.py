@@ -96,3 +96,30 @@ def test_a_settlement_drafted_into_a_pool_and_applied_from_the_web(
     assert len(fund.versions) == 2
     refused = lead.post("/cba/case-08/draft", data={"pool": "nope", "csrf_token": token})
     assert refused.status_code == 404
+
+
+def test_the_unit_cost_library_from_the_web(web_place: Place, client_for: Client) -> None:
+    lead = client_for("lead")
+    library = lead.get("/cba-unit-costs.json").json()["unit_costs"]
+    assert [u["code"] for u in library] == ["HO-DA-01"] and library[0]["verified"] is False
+    token = csrf_of(lead.get("/cba-unit-costs").text)
+    good = "code,description,unit,fiscal cost,agency,economic value,social value,price year,source,grade\n"
+    good += "X-1,Thing avoided,case,100,NHS,0,0,2025-26,Test,2\nX-1,Thing avoided,case,50,Council,,,2025-26,Test,2\n"
+    added = lead.post(
+        "/cba-unit-costs", data={"csrf_token": token}, files={"file": ("ucd.csv", good.encode())}
+    )
+    assert (
+        added.status_code == 200
+        and "2 unit costs added" not in added.text
+        and "1 unit costs added" in added.text
+    )
+    codes = {u["code"]: u for u in lead.get("/cba-unit-costs.json").json()["unit_costs"]}
+    assert codes["X-1"]["fiscal"] == {"NHS": "100.00", "Council": "50.00"}
+    bad = good.replace("Test,2\nX-1", "Test,7\nX-1")
+    refused = lead.post(
+        "/cba-unit-costs", data={"csrf_token": token}, files={"file": ("bad.csv", bad.encode())}
+    )
+    assert refused.status_code == 422 and "TP800" in refused.text and "1 to 6" in refused.text
+    assert client_for("auditor").post(
+        "/cba-unit-costs", data={"csrf_token": token}, files={"file": ("ucd.csv", good.encode())}
+    ).status_code in (403, 400)

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, cast
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
+from totalplace.datasets.limits import ImportLimits
 from totalplace.engines.cba.models import appraise_in_place, find_model, model_names, save_model
 from totalplace.engines.cba.settlement import draft_variation
 from totalplace.engines.cba.share import Method, share
+from totalplace.engines.cba.unit_costs import load_library, parse_unit_costs, save_library
 from totalplace.engines.pool.fund import list_funds
 from totalplace.errors import InvalidInputError
 from totalplace.governance.roles import Principal
@@ -73,6 +75,38 @@ def interventions(request: Request, principal: Principal) -> dict[str, Any]:
         else {}
     )
     return {"interventions": rows, "can_add": principal.can("datasets.import"), "_charts": charts}
+
+
+@twin(router, "/cba-unit-costs", "cba_unit_costs.html")
+def unit_costs(request: Request, principal: Principal) -> dict[str, Any]:
+    """The unit-cost library: the packaged starter set and the place's imports, each with its provenance."""
+    principal.require("datasets.read")
+    return {"unit_costs": _library(_place(request)), "can_import": principal.can("datasets.import")}
+
+
+def _library(place: Place) -> list[dict[str, Any]]:
+    return [e.to_dict() for e in sorted(load_library(place.dir).entries.values(), key=lambda e: e.code)]
+
+
+@router.post("/cba-unit-costs")
+async def import_unit_costs(
+    request: Request, file: Annotated[UploadFile, File()], csrf_token: Annotated[str, Form()]
+) -> Response:
+    """Add a GMCA-layout CSV or XLSX to the place's library (every problem located; nothing half-added)."""
+    principal = acting_user(request, csrf_token, "datasets.import")
+    name = file.filename or "unit_costs.csv"
+    entries = parse_unit_costs(await file.read(ImportLimits.from_settings().max_bytes + 1), name)
+    save_library(_place(request).dir, entries, name)
+    return page(
+        request,
+        "cba_unit_costs.html",
+        {
+            "unit_costs": _library(_place(request)),
+            "can_import": True,
+            "imported": {"file": name, "count": len(entries)},
+        },
+        principal=principal,
+    )
 
 
 @twin(router, "/cba/{name}", "cba_model.html")

@@ -185,14 +185,19 @@ def _columns(labels: list[str]) -> dict[str, int]:
 
 
 def read_unit_cost_file(path: Path) -> list[UnitCost]:
-    """Unit costs from a CSV or XLSX in the GMCA Unit Cost Database layout.
+    """Unit costs from a CSV or XLSX file in the GMCA Unit Cost Database layout (see ``parse_unit_costs``)."""
+    return parse_unit_costs(read_path(path, ImportLimits.from_settings()), path.name)
+
+
+def parse_unit_costs(data: bytes, name: str) -> list[UnitCost]:
+    """Unit costs from a CSV or XLSX file's bytes in the GMCA Unit Cost Database layout.
 
     One row per code and agency: rows sharing a code are one unit cost split across agencies (a domestic
     violence incident borne by the NHS, the police, criminal justice and the council). The economic and
     social values are taken once per code (they must agree where repeated). Every problem is located.
     """
     limits = ImportLimits.from_settings()
-    source = read_source(read_path(path, limits), path.name, limits)
+    source = read_source(data, name, limits)
     rows = source.rows
     # the header is the first row naming every required column; titles above it (as the published
     # database has) are passed over
@@ -210,11 +215,11 @@ def read_unit_cost_file(path: Path) -> list[UnitCost]:
         missing = [k for k in _REQUIRED if k not in index]
     if missing:
         raise CbaModelInvalidError(
-            path.name,
+            name,
             [
                 RowProblem(
                     _CODE,
-                    path.name,
+                    name,
                     header_row,
                     ", ".join(missing),
                     "",
@@ -236,16 +241,16 @@ def read_unit_cost_file(path: Path) -> list[UnitCost]:
             code = cell("code")
             if not code:
                 raise CbaModelInvalidError(
-                    path.name, [RowProblem(_CODE, path.name, number, labels[index["code"]], "", "no code")]
+                    name, [RowProblem(_CODE, name, number, labels[index["code"]], "", "no code")]
                 )
             grade = cell("grade")
             if grade not in {"1", "2", "3", "4", "5", "6"}:
                 raise CbaModelInvalidError(
-                    path.name,
+                    name,
                     [
                         RowProblem(
                             _CODE,
-                            path.name,
+                            name,
                             number,
                             labels[index["grade"]],
                             grade,
@@ -253,9 +258,9 @@ def read_unit_cost_file(path: Path) -> list[UnitCost]:
                         )
                     ],
                 )
-            fiscal = pounds(cell("fiscal"), path.name, number, labels[index["fiscal"]])
-            economic = pounds(cell("economic"), path.name, number, "economic")
-            social = pounds(cell("social"), path.name, number, "social")
+            fiscal = pounds(cell("fiscal"), name, number, labels[index["fiscal"]])
+            economic = pounds(cell("economic"), name, number, "economic")
+            social = pounds(cell("social"), name, number, "social")
         except CbaModelInvalidError as exc:
             problems.extend(exc.problems)
             continue
@@ -281,7 +286,7 @@ def read_unit_cost_file(path: Path) -> list[UnitCost]:
                 problems.append(
                     RowProblem(
                         _CODE,
-                        path.name,
+                        name,
                         number,
                         "economic value",
                         str(economic),
@@ -291,7 +296,7 @@ def read_unit_cost_file(path: Path) -> list[UnitCost]:
                 )
             entry["economic"], entry["social"] = economic, social
     if problems:
-        raise CbaModelInvalidError(path.name, problems[: limits.max_problems])
+        raise CbaModelInvalidError(name, problems[: limits.max_problems])
     return [UnitCost(**{**e, "fiscal": dict(e["fiscal"]), "origin": "imported"}) for e in merged.values()]
 
 
