@@ -49,6 +49,7 @@ def cba_list(place: Place, out: Output) -> None:
 @with_place
 def cba_run(place: Place, out: Output, model: str) -> None:
     """Gross and net benefits, NPV, BCR, returns on investment and payback, by agency and by year."""
+    from totalplace.engines.cba.appraise import pounds_text
     from totalplace.engines.cba.models import appraise_in_place, find_model
 
     found, file = find_model(place, model)
@@ -57,7 +58,7 @@ def cba_run(place: Place, out: Output, model: str) -> None:
     def render() -> None:
         t = result["totals"]
         console.print(
-            f"[bold]{result['title']}[/bold] ({result['price_year']} prices): NPV £{t['npv']}, "
+            f"[bold]{result['title']}[/bold] ({result['price_year']} prices): NPV {pounds_text(t['npv'])}, "
             f"BCR {t['bcr']}, financial ROI {t['financial_roi']}, "
             f"payback {t['payback_year'] or 'not reached'}"
         )
@@ -65,11 +66,19 @@ def cba_run(place: Place, out: Output, model: str) -> None:
             "By agency (present values)",
             ("agency", "costs", "fiscal benefits", "cashable", "NPV", "payback"),
             [
-                (a["agency"], a["costs"], a["fiscal_benefits"], a["cashable"], a["npv"], a["payback_year"])
+                (
+                    a["agency"],
+                    *(pounds_text(a[k]) for k in ("costs", "fiscal_benefits", "cashable", "npv")),
+                    a["payback_year"],
+                )
                 for a in result["by_agency"]
             ],
         )
-        table("From gross to net", ("stage", "£"), [(w["stage"], w["value"]) for w in result["waterfall"]])
+        table(
+            "From gross to net",
+            ("stage", "£"),
+            [(w["stage"], pounds_text(w["value"])) for w in result["waterfall"]],
+        )
         for warning in result["warnings"]:
             console.print(f"[yellow]note:[/yellow] {warning}")
 

@@ -34,6 +34,12 @@ def money(value: Any) -> str:
     return str(Decimal(value).quantize(PENNY, rounding=ROUND_HALF_EVEN))
 
 
+def pounds_text(value: Any) -> str:
+    """Pounds as a person reads them: £1,234,567.89 (and -£12.00)."""
+    amount = Decimal(value).quantize(PENNY, rounding=ROUND_HALF_EVEN)
+    return f"-£{-amount:,.2f}" if amount < 0 else f"£{amount:,.2f}"
+
+
 def ratio(numerator: Any, denominator: Any) -> str | None:
     """A ratio to four places, or None when there is nothing to divide by."""
     if not denominator:

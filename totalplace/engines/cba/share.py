@@ -23,7 +23,7 @@ from itertools import combinations
 from math import factorial
 from typing import Any, Final, Literal
 
-from totalplace.engines.cba.appraise import PENNY, Appraisal, money
+from totalplace.engines.cba.appraise import PENNY, Appraisal, money, pounds_text
 from totalplace.errors import CbaError
 
 Method = Literal["proportional", "shapley"]
@@ -50,11 +50,6 @@ def _shapley(benefits: dict[str, Decimal], cost: Decimal) -> dict[str, Decimal]:
             for members in combinations(others, k):
                 out[name] += weights[k] * (value((*members, name)) - value(members))
     return out
-
-
-def _text(value: Decimal) -> str:
-    amount = value.quantize(PENNY)
-    return f"-£{-amount:,.2f}" if amount < 0 else f"£{amount:,.2f}"
 
 
 def share(appraisal: Appraisal, method: Method) -> dict[str, Any]:
@@ -89,10 +84,11 @@ def share(appraisal: Appraisal, method: Method) -> dict[str, Any]:
     for n in names:
         now, after = benefits[n] - payers.get(n, Decimal(0)), benefits[n] - rounded[n]
         share_of_benefit = benefits[n] / total
+        paid = pounds_text(payers.get(n, Decimal(0)))
         reason = (
-            f"{n} gains {_text(benefits[n])} of fiscal benefit ({share_of_benefit:.1%} of all partners'); "
-            f"pays {_text(payers.get(n, Decimal(0)))} now (NPV {_text(now)}); proposed {_text(rounded[n])}, "
-            f"leaving NPV {_text(after)}"
+            f"{n} gains {pounds_text(benefits[n])} of fiscal benefit ({share_of_benefit:.1%} of all "
+            f"partners'); pays {paid} now (NPV {pounds_text(now)}); proposed {pounds_text(rounded[n])}, "
+            f"leaving NPV {pounds_text(after)}"
         )
         rows.append(
             {
