@@ -21,8 +21,13 @@ from typing import Any
 import numpy as np
 
 from totalplace.engines.cba.engine import Array, Flows, Prepared, compute
-from totalplace.engines.cba.model import Intervention
-from totalplace.engines.cba.parameters import deadweight_conventions, discount_factors, optimism_bias
+from totalplace.engines.cba.model import Intervention, Outcome, Uncertain
+from totalplace.engines.cba.parameters import (
+    deadweight_conventions,
+    discount_factors,
+    optimism_bias,
+    rate_in_year,
+)
 from totalplace.engines.cba.unit_costs import Library, UnitCost, entries_from
 from totalplace.errors import CbaError, CbaModelInvalidError, RowProblem
 
@@ -51,10 +56,8 @@ def _objects(values: Any) -> Array:
     return np.array(values, dtype=object)
 
 
-def deadweight_of(outcome: Any) -> tuple[Any, bool]:
-    """An outcome's deadweight (an Uncertain) and whether it rests on a verified figure."""
-    from totalplace.engines.cba.model import Uncertain
-
+def deadweight_of(outcome: Outcome) -> tuple[Uncertain, bool]:
+    """An outcome's deadweight (its own, else its convention's) and whether it rests on a verified figure."""
     if outcome.deadweight is not None:
         return outcome.deadweight, True
     default, conventions = deadweight_conventions()
@@ -147,6 +150,10 @@ def prepare(model: Intervention, library: Library, deflators: dict[str, Decimal]
         _dw, verified = deadweight_of(outcome)
         if not verified:
             warnings.append(f"outcome {outcome.name} uses an unverified deadweight convention")
+    for schedule in ("standard", "health"):
+        used = schedule == "standard" or any(o.health for o in model.outcomes)
+        if used and any(not rate_in_year(t, schedule).verified for t in range(1, years)):
+            warnings.append(f"the {schedule} discount rates beyond year 30 are unverified")
     cash = [[Decimal(0)] * years for _ in partners]
     in_kind = [[Decimal(0)] * years for _ in partners]
     labels = model.year_labels
