@@ -7,7 +7,7 @@ from typing import cast
 
 import click
 
-from totalplace.cli.common import with_place
+from totalplace.cli.common import parse_pairs, with_place
 from totalplace.cli.data_cmds import run_import
 from totalplace.cli.output import Output, console, table
 from totalplace.datasets.importer import ImportRequest
@@ -35,16 +35,28 @@ def outcomes_group() -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["fingertips", "csv"]),
-    default="fingertips",
+    type=click.Choice(["auto", "fingertips", "csv"]),
+    default="auto",
     show_default=True,
-    help="fingertips (the profiles' download data CSV) or csv (the same columns under their own names).",
+    help="fingertips (the profiles' download data CSV, its own headers) or csv (any CSV or XLSX with "
+    "indicator_id, area_code, period and count/denominator/value columns, or named with --column); auto "
+    "tells them apart by the header.",
+)
+@click.option(
+    "--column",
+    "columns",
+    multiple=True,
+    help="csv: FIELD=HEADER, a column under the file's own name (e.g. --column period=Year).",
 )
 @with_place
-def outcomes_import(place: Place, out: Output, file: Path, fmt: str) -> None:
+def outcomes_import(place: Place, out: Output, file: Path, fmt: str, columns: tuple[str, ...]) -> None:
     """Import indicator observations; a bad row (negative denominator, count above it, unknown area or
     period) refuses the whole file with every problem listed."""
-    run_import(place, out, file, ImportRequest("observations", None, "cli"))
+    mapping = parse_pairs(columns, "--column")
+    if mapping and fmt == "fingertips":
+        raise click.BadParameter("--column is for --format csv; a Fingertips download has its own headers")
+    request = ImportRequest("observations", None, "cli", format="csv" if mapping else fmt, mapping=mapping)
+    run_import(place, out, file, request)
 
 
 @outcomes_group.group("framework")

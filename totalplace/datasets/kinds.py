@@ -13,7 +13,13 @@ from typing import Any
 import pyarrow as pa
 from sqlalchemy import Connection
 
-from totalplace.datasets.observations import OBSERVATIONS, check_observations, observations_pass
+from totalplace.datasets.observations import (
+    FINGERTIPS,
+    OBSERVATIONS,
+    check_observations,
+    detect_observations,
+    observations_pass,
+)
 from totalplace.datasets.schema import ColumnSpec, DatasetSchema
 from totalplace.datasets.spend_formats import FORMATS, TRANSPARENCY, detect_format
 from totalplace.errors import InvalidInputError, RowProblem
@@ -197,7 +203,12 @@ KINDS: dict[str, DatasetKind] = {
     "census": DatasetKind(CENSUS, needs_partner=False),
     "assets": DatasetKind(ASSETS, needs_partner=True),
     "observations": DatasetKind(
-        OBSERVATIONS, needs_partner=False, check=check_observations, table_check=observations_pass
+        OBSERVATIONS,
+        needs_partner=False,
+        formats={"fingertips": FINGERTIPS, "csv": OBSERVATIONS},
+        detect=detect_observations,
+        check=check_observations,
+        table_check=observations_pass,
     ),
 }
 

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from totalplace.datasets import problems as codes
-from totalplace.datasets.schema import ColumnSpec, DatasetSchema
+from totalplace.datasets.schema import ColumnSpec, DatasetSchema, normalise_header
 from totalplace.errors import RowProblem
 
 _PERIOD: Final = re.compile(
@@ -92,6 +92,41 @@ OBSERVATIONS = DatasetSchema(
         ColumnSpec("value_note", "text", required=False, aliases=("value note",)),
     ),
 )
+
+
+# The Fingertips download's own headers: ``--format fingertips`` reads these and no looser spelling, so a file
+# that is not a Fingertips download is refused at its header rather than read by guesswork.
+FINGERTIPS_COLUMNS: Final = {
+    "indicator_id": "Indicator ID",
+    "indicator_name": "Indicator Name",
+    "area_code": "Area Code",
+    "area_name": "Area Name",
+    "area_type": "Area Type",
+    "parent_code": "Parent Code",
+    "sex": "Sex",
+    "age": "Age",
+    "category_type": "Category Type",
+    "category": "Category",
+    "period": "Time period",
+    "count": "Count",
+    "denominator": "Denominator",
+    "value": "Value",
+    "lower95": "Lower CI 95.0 limit",
+    "upper95": "Upper CI 95.0 limit",
+    "lower998": "Lower CI 99.8 limit",
+    "upper998": "Upper CI 99.8 limit",
+    "value_note": "Value note",
+}
+FINGERTIPS = OBSERVATIONS.with_mapping(FINGERTIPS_COLUMNS)
+
+
+def detect_observations(first_rows: list[list[object]]) -> str:
+    """ "fingertips" when a header row has the download's Indicator ID and Time period, else "csv"."""
+    for row in first_rows:
+        headers = {normalise_header(str(c)) for c in row}
+        if {normalise_header("Indicator ID"), normalise_header("Time period")} <= headers:
+            return "fingertips"
+    return "csv"
 
 
 def check_observations(columns: dict[str, list[Any]], rows: list[int], file: str) -> list[RowProblem]:
