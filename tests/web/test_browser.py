@@ -139,3 +139,30 @@ def test_spending_map_renders_charts_and_drills_down(server: str, browser: Any) 
     browser.find_element(By.CSS_SELECTOR, "#matrix a").click()
     WebDriverWait(browser, 10).until(lambda b: "/spend/lines" in b.current_url)
     assert "Acme Care Ltd" in browser.find_element(By.ID, "lines").text
+
+
+@pytest.mark.browser
+def test_an_intervention_is_added_and_appraised_in_the_browser(server: str, browser: Any) -> None:
+    import yaml
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    case = Path(__file__).parents[1] / "engines" / "cba_cases" / "08_multi_agency_split.yaml"
+    model = yaml.safe_dump(yaml.safe_load(case.read_text(encoding="utf-8"))["model"], sort_keys=False)
+    browser.get(server + "/login")
+    browser.find_element(By.ID, "username").send_keys("lead")
+    browser.find_element(By.ID, "password").send_keys(PASSWORD)
+    browser.find_element(By.ID, "login").click()
+    WebDriverWait(browser, 10).until(lambda b: "/login" not in b.current_url)
+    browser.get(server + "/cba-new")
+    # the model goes into the textarea at once: typing it key by key takes the browser seconds
+    browser.execute_script("document.querySelector('textarea[name=model]').value = arguments[0];", model)
+    browser.find_element(By.CSS_SELECTOR, "form[action='/cba-new'] button").click()
+    WebDriverWait(browser, 10).until(lambda b: b.current_url.endswith("/cba/case-08"))
+    for chart in ("waterfall", "by-year", "distribution"):
+        assert browser.find_elements(By.CSS_SELECTOR, f"#chart-{chart} svg"), chart
+    browser.find_element(By.LINK_TEXT, "proportional").click()
+    WebDriverWait(browser, 10).until(lambda b: "method=proportional" in b.current_url)
+    assert "Council" in browser.find_element(By.TAG_NAME, "main").text
+    browser.get(server + "/cba")
+    assert "case-08" in browser.find_element(By.TAG_NAME, "main").text
