@@ -89,14 +89,33 @@ def cba_run(place: Place, out: Output, model: str) -> None:
 @click.argument("model")
 @click.option("--draws", type=click.IntRange(1, 1_000_000), default=10_000, show_default=True)
 @click.option("--seed", type=int, default=None, help="Fix the draws, so the figures can be reproduced.")
+@click.option(
+    "--tornado",
+    "tornado_svg",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write the tornado chart (SVG).",
+)
 @with_place
-def cba_simulate(place: Place, out: Output, model: str, draws: int, seed: int | None) -> None:
+def cba_simulate(
+    place: Place, out: Output, model: str, draws: int, seed: int | None, tornado_svg: Path | None
+) -> None:
     """Percentiles of NPV and BCR, P(BCR > 1) overall and for each agency, switching values, a tornado."""
     from totalplace.engines.cba.models import appraise_in_place, find_model
     from totalplace.engines.cba.simulate import simulate
 
     found, file = find_model(place, model)
-    result = simulate(found, appraise_in_place(place, found, file).prepared, draws, seed)
+    appraisal = appraise_in_place(place, found, file)
+    result = simulate(found, appraisal.prepared, draws, seed)
+    if tornado_svg is not None:
+        from totalplace.reports.charts import tornado_chart
+
+        if not result["tornado"]:
+            raise click.ClickException("no input of this model has a range, so there is no tornado to draw")
+        centre = float(appraisal.to_dict()["totals"]["npv"])
+        tornado_svg.write_text(
+            tornado_chart(result["tornado"], centre=centre, title=found.title).svg, "utf-8"
+        )
 
     def render() -> None:
         npv = result["npv"]
