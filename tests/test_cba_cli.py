@@ -68,9 +68,22 @@ def test_unit_costs_models_and_settlements_from_the_cli(run: Invoke, tmp_path: P
         and source["origin"] == "imported"
         and source["price_year"] == "2023-24"
     )
+    tornado = tmp_path / "tornado.svg"
     simulated = json.loads(
-        run("cba", "simulate", str(model), "--draws", "1000", "--seed", "4", "--json").output
+        run(
+            "cba",
+            "simulate",
+            str(model),
+            "--draws",
+            "1000",
+            "--seed",
+            "4",
+            "--json",
+            "--tornado",
+            str(tornado),
+        ).output
     )
+    assert tornado.read_text(encoding="utf-8").startswith("<svg")
     again = json.loads(run("cba", "simulate", str(model), "--draws", "1000", "--seed", "4", "--json").output)
     assert simulated == again and {a["agency"] for a in simulated["by_agency"]} == set(agencies)
     shared = json.loads(run("cba", "share", str(model), "--method", "shapley", "--json").output)
