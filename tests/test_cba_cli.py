@@ -96,6 +96,35 @@ def test_unit_costs_models_and_settlements_from_the_cli(run: Invoke, tmp_path: P
     assert into.exit_code == 1 and "TP104" in into.output
 
 
+def test_the_library_uprated_to_one_price_year(run: Invoke, tmp_path: Path) -> None:
+    assert run("init", str(tmp_path / "place"), "--name", "Testshire").exit_code == 0
+    (tmp_path / "ucd.csv").write_text(GMCA, encoding="utf-8")
+    assert run("cba", "unit-costs", "import", str(tmp_path / "ucd.csv")).exit_code == 0
+    unready = run("cba", "unit-costs", "list", "--price-year", "2025-26", "--json")
+    assert unready.exit_code == 1 and "TP801" in unready.output and "deflators import" in unready.output
+    release = tmp_path / "GDP_Deflators.csv"
+    release.write_text(
+        "GDP DEFLATORS AT MARKET PRICES, AND MONEY GDP\nFinancial year,2025-26 = 100\n"
+        "2016-17,75.000\n2023-24,96.000\n2025-26,100.000\n",
+        encoding="utf-8",
+    )
+    assert run("spend", "deflators", "import", str(release)).exit_code == 0
+    listed = json.loads(run("cba", "unit-costs", "list", "--price-year", "2025-26", "--json").output)
+    dv = next(u for u in listed["unit_costs"] if u["code"] == "DV-1")
+    # x 100/96, to the penny, half to even: 1,200 -> 1,250; 800 -> 833.333 -> 833.33; 500 -> 520.833 -> 520.83
+    assert dv["fiscal"] == {"NHS": "1250.00", "Police": "833.33", "Council": "520.83"}
+    assert (dv["economic"], dv["social"], dv["price_year"], dv["uprated_from"]) == (
+        "312.50",
+        "937.50",
+        "2025-26",
+        "2023-24",
+    )
+    own = json.loads(run("cba", "unit-costs", "list", "--json").output)["unit_costs"]
+    assert next(u for u in own if u["code"] == "DV-1")["uprated_from"] is None
+    beyond = run("cba", "unit-costs", "list", "--price-year", "2030-31")
+    assert beyond.exit_code == 1 and "2030-31" in beyond.output
+
+
 def _ratio(a: str, b: str) -> float:
     return round(float(a) / float(b), 6)
 

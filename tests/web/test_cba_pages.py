@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 import yaml
 from fastapi.testclient import TestClient
 
 from tests.web.conftest import csrf_of
+from totalplace.engines.spendmap.deflators import Deflators, save_deflators
 from totalplace.place import Place
 
 Client = Callable[[str], TestClient]
@@ -116,6 +118,19 @@ def test_the_unit_cost_library_from_the_web(web_place: Place, client_for: Client
         "/cba-unit-costs", data={"csrf_token": token}, files={"file": ("bad.csv", bad.encode())}
     )
     assert refused.status_code == 422 and "TP800" in refused.text and "1 to 6" in refused.text
+    assert "import HM Treasury's GDP deflators" in lead.get("/cba-unit-costs").text
+    save_deflators(
+        web_place.dir,
+        Deflators({"2016-17": Decimal(80), "2025-26": Decimal(100)}, "HM Treasury, test release", "test"),
+    )
+    uprated = lead.get("/cba-unit-costs.json?price_year=2025-26").json()
+    x1 = next(u for u in uprated["unit_costs"] if u["code"] == "X-1")
+    ho = next(u for u in uprated["unit_costs"] if u["code"] == "HO-DA-01")
+    assert (
+        x1["uprated_from"] is None and ho["uprated_from"] == "2016-17" and uprated["price_year"] == "2025-26"
+    )
+    assert "2016-17 → 2025-26" in lead.get("/cba-unit-costs?price_year=2025-26").text
+    assert lead.get("/cba-unit-costs?price_year=2031-32").status_code == 422
     assert client_for("auditor").post(
         "/cba-unit-costs", data={"csrf_token": token}, files={"file": ("ucd.csv", good.encode())}
     ).status_code in (403, 400)

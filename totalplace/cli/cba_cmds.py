@@ -233,16 +233,21 @@ def unit_costs_import(place: Place, out: Output, file: Path) -> None:
 
 
 @unit_costs_group.command("list")
+@click.option(
+    "--price-year",
+    metavar="YYYY-YY",
+    help="Uprate every value to this financial year's prices by the place's GDP deflator.",
+)
 @with_place
-def unit_costs_list(place: Place, out: Output) -> None:
+def unit_costs_list(place: Place, out: Output, price_year: str | None) -> None:
     """Every unit cost the place's models can use, with its source and grade."""
-    from totalplace.engines.cba.unit_costs import load_library
+    from totalplace.engines.cba.models import library_in_place
 
-    entries = list(load_library(place.dir).entries.values())
+    entries = library_in_place(place, price_year)
     out.emit(
-        {"unit_costs": [e.to_dict() for e in entries]},
+        {"price_year": price_year, "unit_costs": [e.to_dict() for e in entries]},
         lambda: table(
-            "Unit costs",
+            "Unit costs" + (f" in {price_year} prices" if price_year else ""),
             ("code", "description", "fiscal", "economic", "social", "price year", "grade", "checked"),
             [
                 (
@@ -251,7 +256,7 @@ def unit_costs_list(place: Place, out: Output) -> None:
                     e.fiscal_total,
                     e.economic,
                     e.social,
-                    e.price_year,
+                    e.price_year + (f" (from {e.uprated_from})" if e.uprated_from else ""),
                     e.grade,
                     "illustrative" if e.illustrative else ("yes" if e.verified else "unverified"),
                 )

@@ -10,11 +10,18 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from totalplace.datasets.limits import ImportLimits
-from totalplace.engines.cba.models import appraise_in_place, find_model, model_names, save_model
+from totalplace.engines.cba.models import (
+    appraise_in_place,
+    find_model,
+    library_in_place,
+    model_names,
+    save_model,
+)
 from totalplace.engines.cba.settlement import draft_variation
 from totalplace.engines.cba.share import Method, share
-from totalplace.engines.cba.unit_costs import load_library, parse_unit_costs, save_library
+from totalplace.engines.cba.unit_costs import parse_unit_costs, save_library
 from totalplace.engines.pool.fund import list_funds
+from totalplace.engines.spendmap.deflators import load_deflators
 from totalplace.errors import InvalidInputError
 from totalplace.governance.roles import Principal
 from totalplace.place import Place
@@ -79,13 +86,22 @@ def interventions(request: Request, principal: Principal) -> dict[str, Any]:
 
 @twin(router, "/cba-unit-costs", "cba_unit_costs.html")
 def unit_costs(request: Request, principal: Principal) -> dict[str, Any]:
-    """The unit-cost library: the packaged starter set and the place's imports, each with its provenance."""
+    """The unit-cost library: the packaged starter set and the place's imports, each with its provenance;
+    ``?price_year=YYYY-YY`` uprates every value by the place's GDP deflator."""
     principal.require("datasets.read")
-    return {"unit_costs": _library(_place(request)), "can_import": principal.can("datasets.import")}
+    place = _place(request)
+    price_year = request.query_params.get("price_year") or None
+    deflators = load_deflators(place.dir)
+    return {
+        "price_year": price_year,
+        "deflator_years": [] if deflators is None else sorted(deflators.index, reverse=True),
+        "unit_costs": _library(place, price_year),
+        "can_import": principal.can("datasets.import"),
+    }
 
 
-def _library(place: Place) -> list[dict[str, Any]]:
-    return [e.to_dict() for e in sorted(load_library(place.dir).entries.values(), key=lambda e: e.code)]
+def _library(place: Place, price_year: str | None = None) -> list[dict[str, Any]]:
+    return [e.to_dict() for e in library_in_place(place, price_year)]
 
 
 @router.post("/cba-unit-costs")

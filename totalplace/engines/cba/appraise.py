@@ -28,7 +28,7 @@ from totalplace.engines.cba.parameters import (
     optimism_bias,
     rate_in_year,
 )
-from totalplace.engines.cba.unit_costs import Library, UnitCost, entries_from
+from totalplace.engines.cba.unit_costs import Library, UnitCost, entries_from, uplift_factor
 from totalplace.errors import CbaError, CbaModelInvalidError, RowProblem
 
 PENNY = Decimal("0.01")
@@ -73,9 +73,8 @@ def prepare(model: Intervention, library: Library, deflators: dict[str, Decimal]
     warnings: list[str] = []
 
     def uplift(price_year: str, where: str) -> Decimal:
-        if price_year == model.price_year:
-            return Decimal(1)
-        if price_year not in index or model.price_year not in index:
+        factor = uplift_factor(price_year, model.price_year, index)
+        if factor is None:
             absent = [y for y in (price_year, model.price_year) if y not in index]
             problems.append(
                 RowProblem(
@@ -90,7 +89,7 @@ def prepare(model: Intervention, library: Library, deflators: dict[str, Decimal]
                 )
             )
             return Decimal(1)
-        return index[model.price_year] / index[price_year]
+        return factor
 
     units: list[UnitCost] = []
     provenance: list[dict[str, Any]] = []

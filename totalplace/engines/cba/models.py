@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Final
 
 from totalplace.engines.cba.appraise import Appraisal, appraise
 from totalplace.engines.cba.model import Intervention, load_model
-from totalplace.engines.cba.unit_costs import load_library
+from totalplace.engines.cba.unit_costs import UnitCost, load_library
 from totalplace.engines.spendmap.deflators import load_deflators
 from totalplace.errors import NotFoundError
 from totalplace.place import write_atomically
@@ -51,3 +51,14 @@ def appraise_in_place(place: Place, model: Intervention, file: str) -> Appraisal
     """Appraise against the place's library (packaged starter set plus its imports) and deflators."""
     deflators = load_deflators(place.dir)
     return appraise(model, load_library(place.dir), {} if deflators is None else deflators.index, file)
+
+
+def library_in_place(place: Place, price_year: str | None = None) -> list[UnitCost]:
+    """The place's unit-cost library by code, each in its published prices or, given ``price_year``, uprated
+    to it by the place's GDP deflator (TP801 naming the missing year when the series lacks one)."""
+    entries = sorted(load_library(place.dir).entries.values(), key=lambda e: e.code)
+    if price_year is None:
+        return entries
+    deflators = load_deflators(place.dir)
+    index = {} if deflators is None else deflators.index
+    return [e.uprated(price_year, index) for e in entries]

@@ -11,8 +11,9 @@ year uses the GDP deflator (the place's imported HM Treasury series, or one the 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
-from decimal import Decimal
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 from typing import Any, Final
 
@@ -21,7 +22,7 @@ import yaml
 from totalplace.datasets.limits import ImportLimits
 from totalplace.datasets.source import read_path, read_source
 from totalplace.datasets.table import HEADER_SEARCH_ROWS
-from totalplace.errors import CbaModelInvalidError, RowProblem
+from totalplace.errors import CbaError, CbaModelInvalidError, RowProblem
 from totalplace.money import Money, MoneyParseError
 from totalplace.parameters import load_parameter
 from totalplace.place import write_atomically
@@ -62,6 +63,7 @@ class UnitCost:
     verified: bool = True
     illustrative: bool = False
     origin: str = "packaged"
+    uprated_from: str | None = None
 
     @property
     def fiscal_total(self) -> Decimal:
@@ -83,7 +85,44 @@ class UnitCost:
             "verified": self.verified,
             "illustrative": self.illustrative,
             "origin": self.origin,
+            "uprated_from": self.uprated_from,
         }
+
+    def uprated(self, price_year: str, index: Mapping[str, Decimal]) -> UnitCost:
+        """This cost in ``price_year`` prices by the GDP deflator ``index``, each value to the penny (half to
+        even); the published price year is kept in ``uprated_from``. A missing year is a TP801 error."""
+        factor = uplift_factor(self.price_year, price_year, index)
+        if factor is None:
+            absent = ", ".join(y for y in (self.price_year, price_year) if y not in index)
+            raise CbaError(
+                f"unit cost {self.code}: no GDP deflator for {absent} to uprate {self.price_year} prices to "
+                f"{price_year}; import the HM Treasury series (totalplace spend deflators import)"
+            )
+        if factor == 1:
+            return self
+
+        def up(value: Decimal) -> Decimal:
+            return (value * factor).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
+
+        return replace(
+            self,
+            fiscal={agency: up(v) for agency, v in self.fiscal.items()},
+            economic=up(self.economic),
+            social=up(self.social),
+            price_year=price_year,
+            uprated_from=self.uprated_from or self.price_year,
+        )
+
+
+def uplift_factor(from_year: str, to_year: str, index: Mapping[str, Decimal]) -> Decimal | None:
+    """What one pound of ``from_year`` prices is in ``to_year`` prices, ``index[to] / index[from]`` (the Green
+    Book states costs and benefits in the real prices of one year by the GDP deflator); None when the index
+    lacks either year."""
+    if from_year == to_year:
+        return Decimal(1)
+    if from_year not in index or to_year not in index:
+        return None
+    return index[to_year] / index[from_year]
 
 
 @dataclass
