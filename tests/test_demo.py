@@ -58,7 +58,10 @@ def test_demo_is_realistic_and_deterministic(tmp_path: Path, monkeypatch: pytest
 def test_demo_pools_have_history_settled_years_and_an_open_year(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from fastapi.testclient import TestClient
+
     from tests.engines.pool_support import identity_problems
+    from tests.web.conftest import csrf_of
     from totalplace.engines.cba.models import appraise_in_place, find_model, model_names
     from totalplace.engines.estate.access import service_access
     from totalplace.engines.estate.candidates import candidates
@@ -67,6 +70,7 @@ def test_demo_pools_have_history_settled_years_and_an_open_year(
     from totalplace.engines.pool.fund import list_funds, vary_fund
     from totalplace.engines.pool.report import statements
     from totalplace.store import ledger
+    from totalplace.web.app import create_app
 
     monkeypatch.delenv("TOTALPLACE_DATABASE_URL", raising=False)
     built = build_demo(tmp_path / "demo", seed=5)
@@ -113,6 +117,15 @@ def test_demo_pools_have_history_settled_years_and_an_open_year(
         assert float(appraisal["totals"]["npv"]) > 0 and appraisal["illustrative"]
         council = next(a for a in appraisal["by_agency"] if a["agency"] == "Northbridge Council")
         assert float(council["npv"]) < 0, "the payer's wrong pocket: the case for the settlement"
+        # the web app offers first the pool whose partners include every proposed payer
+        with TestClient(create_app(place)) as client:
+            token = csrf_of(client.get("/login").text)
+            login = {"username": "demo", "password": "northbridge-demo", "csrf_token": token}
+            assert client.post("/login", data=login, follow_redirects=False).status_code == 303
+            assert client.get("/cba/family-support.json").json()["pools"] == [
+                "family-support",
+                "better-care-fund",
+            ]
         draft = place.dir / str(built.cba["draft"])
         varied = vary_fund(place, "family-support", draft.read_text("utf-8"), draft.name, actor="test")
         assert len(varied.versions) == len(funds["family-support"].versions) + 1

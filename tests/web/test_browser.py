@@ -161,7 +161,7 @@ def test_an_intervention_is_added_and_appraised_in_the_browser(server: str, brow
     WebDriverWait(browser, 10).until(lambda b: b.current_url.endswith("/cba/case-08"))
     for chart in ("waterfall", "by-year", "distribution"):
         assert browser.find_elements(By.CSS_SELECTOR, f"#chart-{chart} svg"), chart
-    browser.find_element(By.LINK_TEXT, "proportional").click()
+    browser.find_element(By.LINK_TEXT, "In proportion to fiscal benefit").click()
     WebDriverWait(browser, 10).until(lambda b: "method=proportional" in b.current_url)
     assert "Council" in browser.find_element(By.TAG_NAME, "main").text
     browser.get(server + "/cba")

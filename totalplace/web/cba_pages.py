@@ -4,6 +4,7 @@ model. Every page has a ``.json`` twin."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -133,10 +134,6 @@ def intervention(request: Request, principal: Principal) -> dict[str, Any]:
     if method not in ("shapley", "proportional"):
         raise InvalidInputError(f"no settlement method {method!r}", hint="shapley or proportional")
     place = _place(request)
-    pools: list[str] = []
-    if principal.can("pool.manage"):
-        with place.read() as conn:
-            pools = [f.name for f in list_funds(conn)]
     view = appraisal_view(
         place,
         request.path_params["name"],
@@ -144,6 +141,16 @@ def intervention(request: Request, principal: Principal) -> dict[str, Any]:
         seed=_int(request, "seed", 1, 0, 2**31),
         method=cast(Method, method),
     )
+    pools: list[str] = []
+    if principal.can("pool.manage"):
+        proposal = view["proposal"] or {"partners": []}
+        payers = {r["partner"] for r in proposal["partners"] if Decimal(r["proposed"]) > 0}
+        with place.read() as conn:
+            funds = list_funds(conn)
+        # Pools whose partners include every proposed payer first: the one a user most likely means.
+        pools = [
+            f.name for f in sorted(funds, key=lambda f: (not payers <= set(f.agreement.partners), f.name))
+        ]
     return {**view, "pools": pools, "_charts": appraisal_charts(view)}
 
 
