@@ -101,7 +101,13 @@ def test_demo_pools_have_history_settled_years_and_an_open_year(
         found = candidates(place)
         assert found["colocation"] and found["rationalisation"]
         # A shared-outcomes framework of 26 indicators over eight years, one out of its band with a letter.
-        assert built.outcomes == {"indicators": 26, "observations": 26 * 8 * 22, "letters": 1}
+        # rows per indicator and year: 20 wards, the place, its 12 comparators and England
+        assert built.outcomes == {
+            "indicators": 26,
+            "observations": 26 * 8 * 34,
+            "comparators": 12,
+            "letters": 1,
+        }
         with place.read() as conn:
             (letter,) = list_letters(conn)
         assert letter.indicator_id == "D07" and letter.content["side"] == "above"
@@ -126,6 +132,9 @@ def test_demo_pools_have_history_settled_years_and_an_open_year(
                 "family-support",
                 "better-care-fund",
             ]
+            spine = client.get("/outcomes/spine.json").json()
+            assert spine["comparator_set"] == "northbridge-neighbours" and len(spine["rows"]) == 26
+            assert all(r["comparators"] == 12 for r in spine["rows"])
         draft = place.dir / str(built.cba["draft"])
         varied = vary_fund(place, "family-support", draft.read_text("utf-8"), draft.name, actor="test")
         assert len(varied.versions) == len(funds["family-support"].versions) + 1
