@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,9 @@ def trafford(tmp_path: Path) -> Place:
 
 def test_trafford_against_england_and_its_region(trafford: Place) -> None:
     rows = benchmark(trafford).rows()
+    written: list[str] = []
+    benchmark(trafford).write_json(written.append)  # what --json streams: the same document
+    assert json.loads("".join(written)) == benchmark(trafford).to_dict()
     assert {(r["period"], r["breakdown"]["age"]) for r in rows} == {
         ("2015", "All ages"),
         ("2015", "0-9 yrs"),

@@ -122,9 +122,13 @@ def outcomes_benchmark(
     place: Place, out: Output, indicator: str | None, against: str, areas: tuple[str, ...], period: str | None
 ) -> None:
     """Each value with its 95% and 99.8% limits, compared with the benchmark, and its trend."""
-    found = benchmark(
+    result = benchmark(
         place, against=cast(Against, against), indicator=indicator, areas=list(areas) or None, period=period
-    ).to_dict()
+    )
+    if out.as_json:  # streamed: a national file's million rows would otherwise be a million dicts at once
+        result.write_json(lambda text: click.echo(text, nl=False))
+        return
+    found = result.to_dict()
 
     def limits(low: float | None, high: float | None) -> str:
         return "" if low is None or high is None else f"{low:,.1f} to {high:,.1f}"
