@@ -41,3 +41,9 @@ def test_formats_and_own_column_names(run: Invoke, tmp_path: Path) -> None:
     assert detected["effect"]["format"] == "fingertips"
     mixed = run("outcomes", "import", str(fingertips), "--format", "fingertips", "--column", "period=Year")
     assert mixed.exit_code != 0 and "--column is for --format csv" in mixed.output
+    unplaced = run("outcomes", "benchmark")
+    assert unplaced.exit_code == 1 and "TP104" in unplaced.output and "--area" in unplaced.output
+    printed = run("outcomes", "benchmark", "--area", "E06000001", "--limit", "1")
+    assert printed.exit_code == 0 and "the first 1 of 2 rows" in printed.output.replace("\n", " ")
+    every = run("outcomes", "benchmark", "--area", "E06000001", "--limit", "1", "--json")
+    assert len(json.loads(every.output)["rows"]) == 2

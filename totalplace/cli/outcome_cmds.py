@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import cast
 
@@ -117,9 +118,18 @@ def framework_show(place: Place, out: Output) -> None:
 )
 @click.option("--area", "areas", multiple=True, help="Area codes to show (default: the place and its areas).")
 @click.option("--period", default=None, help="Only this period, e.g. 2017 or 2017/18.")
+@click.option(
+    "--limit", type=click.IntRange(1), default=200, show_default=True, help="Most rows to print (not --json)."
+)
 @with_place
 def outcomes_benchmark(
-    place: Place, out: Output, indicator: str | None, against: str, areas: tuple[str, ...], period: str | None
+    place: Place,
+    out: Output,
+    indicator: str | None,
+    against: str,
+    areas: tuple[str, ...],
+    period: str | None,
+    limit: int,
 ) -> None:
     """Each value with its 95% and 99.8% limits, compared with the benchmark, and its trend."""
     result = benchmark(
@@ -128,15 +138,22 @@ def outcomes_benchmark(
     if out.as_json:  # streamed: a national file's million rows would otherwise be a million dicts at once
         result.write_json(lambda text: click.echo(text, nl=False))
         return
-    found = result.to_dict()
+    total = result.table.num_rows
+    shown = dataclasses.replace(result, table=result.table.slice(0, limit)).rows()
 
     def limits(low: float | None, high: float | None) -> str:
         return "" if low is None or high is None else f"{low:,.1f} to {high:,.1f}"
 
     out.emit(
-        found,
+        None,
         lambda: table(
-            f"Compared with {against}",
+            f"Compared with {against}"
+            + (
+                f": the first {limit:,} of {total:,} rows (narrow with --indicator, --area or --period; "
+                "--json gives every row)"
+                if total > limit
+                else ""
+            ),
             (
                 "indicator",
                 "area",
@@ -162,7 +179,7 @@ def outcomes_benchmark(
                     r["comparison95"],
                     r["trend"]["direction"],
                 )
-                for r in found["rows"]
+                for r in shown
             ],
         ),
     )

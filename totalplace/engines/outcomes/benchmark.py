@@ -192,6 +192,12 @@ def benchmark(
                 )
             members = [m["code"] for m in found[1]]
         own = {a.code for a in list_areas(conn)} | ({place.config.code} if place.config.code else set())
+    if not areas and not own:
+        raise NotFoundError(
+            "the place has no code and no areas of its own to benchmark",
+            hint="name the areas with --area CODE, or give the place its GSS code (totalplace init --code) "
+            "or import its geography",
+        )
     table = latest_observations(place, indicator)
     if members:
         table = table.append_column(
@@ -256,7 +262,7 @@ def _benchmarked(
     key = pc.binary_join_element_wise(ids, _text(table, "period"), *(_text(table, k) for k in BREAKDOWN), "|")
     area = _text(table, "area_code")
     bench = _benchmark_values(table, key, area, limits["value"], against, ids, meta)
-    chosen = pc.is_in(area, pa.array(sorted(wanted))).to_numpy(zero_copy_only=False)
+    chosen = pc.is_in(area, pa.array(sorted(wanted), pa.string())).to_numpy(zero_copy_only=False)
     if period is not None:
         chosen &= pc.equal(_text(table, "period"), period).to_numpy(zero_copy_only=False)
     unique = list(meta)
