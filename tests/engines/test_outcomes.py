@@ -15,7 +15,7 @@ from totalplace.engines.outcomes import stats
 from totalplace.engines.outcomes.benchmark import benchmark, infer_indicator
 from totalplace.engines.outcomes.compare import Polarity, compare, trend, trends
 from totalplace.engines.outcomes.framework import current_framework, parse_framework, save_framework
-from totalplace.engines.outcomes.letters import answer_letter, draft_letters, list_letters
+from totalplace.engines.outcomes.letters import answer_letter, area_movements, draft_letters, list_letters
 from totalplace.errors import ConflictError, ImportRejectedError, InvalidInputError
 from totalplace.place import Place
 from totalplace.reports.letter import letter_html
@@ -217,3 +217,30 @@ def test_a_letter_when_an_indicator_leaves_its_band(sqlite_place: Place, tmp_pat
     assert answered.status == "answered" and "Evening clinics" in letter_html(answered, "Testshire")
     with sqlite_place.read() as conn:
         assert [x.status for x in list_letters(conn)] == ["answered"]
+
+
+def test_the_areas_that_moved_the_place_most_come_first() -> None:
+    def row(code: str, period: str, value: float, denominator: float) -> dict[str, object]:
+        return {
+            "area_code": code,
+            "area_name": code.title(),
+            "period": period,
+            "breakdown": {"sex": "Persons", "age": "All ages"},
+            "value": value,
+            "denominator": denominator,
+            "lower95": value - 1,
+            "upper95": value + 1,
+            "comparison95": "similar",
+        }
+
+    rows = [
+        row("small", "2016", 10.0, 100),
+        row("small", "2017", 30.0, 100),  # +20 on a tenth of the denominator: contributes 2
+        row("large", "2016", 10.0, 900),
+        row("large", "2017", 13.0, 900),  # +3 on nine tenths: contributes 2.7, so first
+        row("new", "2017", 50.0, 0),  # no earlier value: listed last, without a change
+    ]
+    moved = area_movements(rows, "2017", "2016")
+    assert [m["area_code"] for m in moved] == ["large", "small", "new"]
+    assert moved[0]["contribution"] == pytest.approx(2.7) and moved[1]["contribution"] == pytest.approx(2.0)
+    assert moved[2]["change"] is None and moved[2]["contribution"] is None

@@ -19,6 +19,7 @@ from totalplace.engines.outcomes.benchmark import benchmark, headline
 from totalplace.engines.outcomes.framework import Framework, current_framework
 from totalplace.errors import ConflictError, InvalidInputError, NotFoundError
 from totalplace.store import audit
+from totalplace.store.areas import list_areas
 from totalplace.store.clock import utc_now
 from totalplace.store.schema import exception_letters
 
@@ -52,6 +53,7 @@ def exceptions(place: Place) -> list[dict[str, Any]]:
     """Every framework indicator whose latest headline value for the place is outside its tolerance band."""
     with place.read() as conn:
         framework = current_framework(conn)
+        own_areas = [a.code for a in list_areas(conn) if a.code != place.config.code]
     if framework is None or not place.config.code:
         return []
     out = []
@@ -71,18 +73,44 @@ def exceptions(place: Place) -> list[dict[str, Any]]:
         below = band.lower is not None and latest["value"] < band.lower
         above = band.upper is not None and latest["value"] > band.upper
         if below or above:
-            out.append(
-                _exception(
-                    framework,
-                    outcome.title,
-                    indicator.id,
-                    latest,
-                    series,
-                    rows,
-                    "below" if below else "above",
-                )
+            found = _exception(
+                framework, outcome.title, indicator.id, latest, series, rows, "below" if below else "above"
             )
+            if own_areas:
+                within = benchmark(place, indicator=indicator.id, areas=own_areas).rows()
+                found["areas"] = area_movements(
+                    within, latest["period"], (found["previous"] or {}).get("period")
+                )
+            out.append(found)
     return out
+
+
+def area_movements(rows: list[dict[str, Any]], period: str, previous: str | None) -> list[dict[str, Any]]:
+    """The place's own areas (wards, neighbourhoods) in ``period``, those that moved the place's value most
+    first: each area's change since ``previous`` weighted by its share of the denominator, so a small area's
+    big swing does not outrank a large area's steady rise."""
+    series = [r for r in headline(rows) if r["value"] is not None]
+    now = {r["area_code"]: r for r in series if r["period"] == period}
+    before = {r["area_code"]: r for r in series if r["period"] == previous}
+    total = sum(r["denominator"] or 0 for r in now.values()) or 1
+    out = []
+    for code, row in now.items():
+        earlier = before.get(code)
+        change = None if earlier is None else row["value"] - earlier["value"]
+        out.append(
+            {
+                "area": row["area_name"] or code,
+                "area_code": code,
+                "value": row["value"],
+                "lower95": row["lower95"],
+                "upper95": row["upper95"],
+                "change": change,
+                "contribution": None if change is None else change * (row["denominator"] or 0) / total,
+                "comparison": row["comparison95"],
+            }
+        )
+    out.sort(key=lambda a: -abs(a["contribution"] or 0))
+    return out[:6]
 
 
 def _exception(
