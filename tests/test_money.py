@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from totalplace.errors import InvalidInputError
-from totalplace.money import Money, MoneyParseError, sum_money
+from totalplace.money import Money, MoneyParseError, format_pounds, sum_money
 
 
 @pytest.mark.parametrize(
@@ -97,3 +97,11 @@ def test_allocate_sums_to_whole_and_each_part_within_a_penny(pence: int, weights
 @given(st.integers(min_value=-(10**12), max_value=10**12))
 def test_format_parse_round_trip(pence: int) -> None:
     assert Money.parse(str(Money(pence))).pence == pence
+
+
+def test_pounds_for_people_keep_the_sign_in_front_and_round_half_to_even() -> None:
+    assert format_pounds(Decimal("-181581.49")) == "-£181,581"
+    assert format_pounds("1234.5", 2) == "£1,234.50"
+    assert format_pounds(Decimal("2.5")) == "£2" and format_pounds(Decimal("3.5")) == "£4"
+    assert format_pounds(-0.4) == "£0"  # no minus sign on nothing
+    assert format_pounds(413170.2) == "£413,170"  # a simulated float, by its shortest decimal

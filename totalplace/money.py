@@ -136,6 +136,14 @@ class Money:
         return Decimal(self.pence) / 100
 
 
+def format_pounds(value: object, places: int = 0) -> str:
+    """An amount of pounds (Decimal, or its text; a simulated float) for people: ``-£1,234`` or, with
+    ``places=2``, ``-£1,234.50``, rounded half to even from its exact decimal value."""
+    amount = Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+    sign = "-" if amount < 0 else ""
+    return f"{sign}£{abs(amount):,.{places}f}"
+
+
 def largest_remainder(whole: int, weights: list[Fraction]) -> list[int]:
     """Split a whole number in proportion to ``weights``: the parts sum to ``whole``, ties to the earlier."""
     if not weights:

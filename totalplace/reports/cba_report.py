@@ -11,6 +11,7 @@ from totalplace.engines.cba.models import appraise_in_place, find_model
 from totalplace.engines.cba.share import Method, share
 from totalplace.engines.cba.simulate import simulate
 from totalplace.errors import CbaError
+from totalplace.money import format_pounds
 
 if TYPE_CHECKING:
     from totalplace.place import Place
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 _ENV = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"])
 )
+_ENV.filters["pounds"] = format_pounds
 
 
 def appraisal_view(

@@ -11,12 +11,13 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from totalplace.governance.roles import Principal
-from totalplace.money import Money
+from totalplace.money import Money, format_pounds
 from totalplace.web.session import csrf_token, current_principal
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 templates.env.filters["money"] = lambda pence: str(Money(int(pence)))
 templates.env.filters["thousands"] = lambda n: f"{int(n):,}"
+templates.env.filters["pounds"] = format_pounds
 
 PageData = Callable[[Request, Principal], dict[str, Any]]
 
