@@ -92,6 +92,13 @@ def test_unit_costs_models_and_settlements_from_the_cli(run: Invoke, tmp_path: P
     other = _model(tmp_path / "other.yaml", name="dv-lite", title="DV lite", engagement=0.4)
     compared = json.loads(run("cba", "compare", "dv-service", str(other), "--json").output)["interventions"]
     assert [c["name"] for c in compared] == ["dv-service", "dv-lite"]
+    fixed = _model(
+        tmp_path / "fixed.yaml",
+        engagement=0.7,
+        outcomes=[{"name": "incidents", "unit_cost": "DV-1", "success": 0.3, "deadweight": 0.2}],
+    )
+    flat = run("cba", "simulate", str(fixed), "--tornado", str(tmp_path / "flat.svg"))
+    assert flat.exit_code == 1 and "TP801" in flat.output and not (tmp_path / "flat.svg").exists()
     into = run("cba", "share", "dv-service", "--into", "no-such-pool", "--json")
     assert into.exit_code == 1 and "TP104" in into.output
 

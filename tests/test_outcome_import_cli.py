@@ -10,6 +10,8 @@ from tests.conftest import Invoke
 
 def test_formats_and_own_column_names(run: Invoke, tmp_path: Path) -> None:
     assert run("init", str(tmp_path / "place"), "--name", "Testshire").exit_code == 0
+    unframed = run("outcomes", "framework", "show")
+    assert unframed.exit_code == 1 and "TP104" in unframed.output and "framework set" in unframed.output
     own = tmp_path / "own.csv"
     own.write_text("Measure,Area,Year,Numerator,Denominator\nA1,E06000001,2021,30,100\n", encoding="utf-8")
     refused = run("outcomes", "import", str(own), "--format", "fingertips", "--json")

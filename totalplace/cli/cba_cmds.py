@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import cast
 
@@ -9,6 +10,7 @@ import click
 
 from totalplace.cli.common import with_place
 from totalplace.cli.output import Output, console, table
+from totalplace.errors import CbaError
 from totalplace.place import Place
 
 # The engines load on first use: they bring numpy, pydantic models and the parameter files, which every
@@ -111,7 +113,10 @@ def cba_simulate(
         from totalplace.reports.charts import tornado_chart
 
         if not result["tornado"]:
-            raise click.ClickException("no input of this model has a range, so there is no tornado to draw")
+            raise CbaError(
+                "no input of this model has a range, so there is no tornado to draw",
+                hint="give an input a low and a high, e.g. success: {value: 0.3, low: 0.2, high: 0.4}",
+            )
         centre = float(appraisal.to_dict()["totals"]["npv"])
         tornado_svg.write_text(
             tornado_chart(result["tornado"], centre=centre, title=found.title).svg, "utf-8"
@@ -190,7 +195,7 @@ def cba_compare(place: Place, out: Output, models: tuple[str, ...]) -> None:
         found, file = find_model(place, name)
         result = appraise_in_place(place, found, file).to_dict()
         rows.append({"name": result["name"], "title": result["title"], **result["totals"]})
-    rows.sort(key=lambda r: -float(r["npv"]))
+    rows.sort(key=lambda r: -Decimal(r["npv"]))
     out.emit(
         {"interventions": rows},
         lambda: table(

@@ -21,6 +21,7 @@ from totalplace.engines.outcomes.comparators import la_profiles, nearest, save_s
 from totalplace.engines.outcomes.framework import current_framework, save_framework
 from totalplace.engines.outcomes.inequality import inequality
 from totalplace.engines.outcomes.letters import answer_letter, draft_letters, get_letter, list_letters
+from totalplace.errors import NotFoundError
 from totalplace.place import Place
 
 _FILE = click.Path(path_type=Path, exists=True, dir_okay=False)
@@ -86,7 +87,7 @@ def framework_show(place: Place, out: Output) -> None:
     with place.read() as conn:
         framework = current_framework(conn)
     if framework is None:
-        raise click.ClickException("no framework yet: totalplace outcomes framework set FILE")
+        raise NotFoundError("no outcomes framework yet", hint="totalplace outcomes framework set FILE")
     out.emit(
         framework.model_dump(mode="json"),
         lambda: table(

@@ -68,7 +68,7 @@ def interventions(request: Request, principal: Principal) -> dict[str, Any]:
                 **result["totals"],
             }
         )
-    rows.sort(key=lambda r: -float(r["npv"]))
+    rows.sort(key=lambda r: -Decimal(r["npv"]))
     charts = (
         {
             "npv": bar_chart(
