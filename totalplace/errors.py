@@ -97,6 +97,36 @@ class CsrfError(TotalplaceError):
     http_status = 403
 
 
+class LoginThrottledError(TotalplaceError):
+    """Too many wrong passwords in a row for a user name or from an address: wait ``retry_after`` seconds."""
+
+    code = "TP204"
+    http_status = 429
+
+    def __init__(self, message: str, *, retry_after: int, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.retry_after = retry_after
+
+    def to_dict(self) -> dict[str, Any]:
+        out = super().to_dict()
+        out["retry_after_seconds"] = self.retry_after
+        return out
+
+
+class RequestTooLargeError(TotalplaceError):
+    """A request body (an upload or a form) larger than its limit; refused before or while it is read."""
+
+    code = "TP205"
+    http_status = 413
+
+
+class UploadFormError(TotalplaceError):
+    """An upload that is not a well-formed multipart form (no boundary, a part without a name, too many)."""
+
+    code = "TP206"
+    http_status = 400
+
+
 class StoreError(TotalplaceError):
     """The transactional store failed or is inconsistent."""
 

@@ -44,7 +44,8 @@ SETTINGS: Final[tuple[Setting, ...]] = (
         "secret_key",
         "str",
         None,
-        "Key that signs web session cookies. Unset: a random key kept in the place directory (secret.key).",
+        "Key that signs the login form's CSRF cookie (sessions themselves are held in the store). "
+        "Unset: a random key kept in the place directory (secret.key).",
     ),
     Setting("backend", "str", "duckdb", "Analytics backend: duckdb (in-process) or spark (needs the extra)."),
     Setting(
@@ -54,7 +55,12 @@ SETTINGS: Final[tuple[Setting, ...]] = (
         "Most memory the DuckDB backend uses before spilling to the place's data/tmp folder (e.g. 1GB, 8GB).",
     ),
     Setting("spark_master", "str", "local[2]", "Spark master URL when the backend is spark."),
-    Setting("max_import_bytes", "int", 512 * 1024 * 1024, "Largest file accepted for import, in bytes."),
+    Setting(
+        "max_import_bytes",
+        "int",
+        512 * 1024 * 1024,
+        "Largest file accepted for import (and largest web upload), in bytes.",
+    ),
     Setting(
         "stream_import_bytes",
         "int",
@@ -75,7 +81,55 @@ SETTINGS: Final[tuple[Setting, ...]] = (
     Setting("max_problems", "int", 1000, "Most row problems listed for one refused file."),
     Setting("host", "str", "127.0.0.1", "Address `totalplace serve` listens on."),
     Setting("port", "int", 8000, "Port `totalplace serve` listens on."),
-    Setting("session_hours", "int", 8, "Hours a web login lasts without activity."),
+    Setting(
+        "session_hours",
+        "int",
+        8,
+        "Hours a web login lasts at most, however busy (absolute expiry); then the user logs in again.",
+    ),
+    Setting(
+        "session_idle_minutes",
+        "int",
+        60,
+        "Minutes without a request after which a web login ends (idle expiry).",
+    ),
+    Setting(
+        "cookie_secure",
+        "str",
+        "auto",
+        "Mark the session cookies Secure: auto (when the request came over https), always, or never.",
+    ),
+    Setting(
+        "login_free_failures",
+        "int",
+        5,
+        "Wrong passwords in a row for one user name before further attempts are refused for a while.",
+    ),
+    Setting(
+        "login_address_free_failures",
+        "int",
+        20,
+        "Wrong passwords in a row from one client address (any user names) before it is refused for a while.",
+    ),
+    Setting(
+        "login_delay_seconds",
+        "int",
+        30,
+        "How long logins are refused after the free failures; the wait doubles with each further failure.",
+    ),
+    Setting("login_max_delay_seconds", "int", 900, "Longest wait between login attempts once throttled."),
+    Setting(
+        "login_forget_hours",
+        "int",
+        24,
+        "Hours without a failed login after which a user name or address starts again with a clean slate.",
+    ),
+    Setting(
+        "max_form_bytes",
+        "int",
+        2 * 1024 * 1024,
+        "Largest body of a web form or request that is not a file upload, in bytes.",
+    ),
 )
 
 _BY_NAME: Final[Mapping[str, Setting]] = {s.name: s for s in SETTINGS}

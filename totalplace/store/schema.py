@@ -77,6 +77,36 @@ role_grants = Table(
     UniqueConstraint("user_id", "role", "partner_id", "purpose", name="uq_role_grants_scope"),
 )
 
+# -- web sessions and login throttling (issue 19) ----------------------------------------------------------
+# A session is a row here, found by the SHA-256 of the random id in the cookie (a stolen copy of the table
+# holds no usable cookie). Logging out, a password change, disabling the user or "log out everywhere" delete
+# the rows, so a cookie captured earlier stops working at once, in every server process.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("created_at", String(40), nullable=False),
+    Column("last_seen_at", String(40), nullable=False),
+    Column("expires_at", String(40), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("address", String(64), nullable=True),
+    Column("user_agent", String(200), nullable=True),
+)
+
+# Failed logins counted per user name and per client address (each keyed by a SHA-256, never the text), so
+# the throttle holds across server processes.
+login_throttle = Table(
+    "login_throttle",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("kind", String(10), nullable=False),
+    Column("failures", Integer, nullable=False),
+    Column("last_failure_at", String(40), nullable=False),
+    Column("blocked_until", String(40), nullable=True),
+    Column("refusal_logged_for", String(40), nullable=True),
+)
+
 batches = Table(
     "batches",
     metadata,

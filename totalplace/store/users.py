@@ -1,13 +1,17 @@
-"""Users and their role grants. Passwords arrive here already hashed (see governance.passwords)."""
+"""Users and their role grants. Passwords arrive here already hashed (see governance.passwords).
+
+A new password, or disabling a user, ends every session the user has (store.sessions), so a session cookie
+captured before cannot outlive the change.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, select, update
 
 from totalplace.errors import ConflictError, InvalidInputError, NotFoundError
-from totalplace.store import audit
+from totalplace.store import audit, login_throttle
 from totalplace.store.clock import utc_now
 from totalplace.store.schema import partners, role_grants, users
 
@@ -76,6 +80,37 @@ def user_by_name(conn: Connection, username: str) -> User:
     if row is None:
         raise NotFoundError(f"no user called {username!r}")
     return User(**row._mapping)
+
+
+def set_password(conn: Connection, *, username: str, password_hash: str, actor: str) -> int:
+    """Give a user a new password; every session of theirs ends and their failed logins are forgotten.
+
+    Returns how many sessions ended. The caller starts a fresh session when the user changed their own.
+    """
+    from totalplace.store import sessions  # sessions imports this module
+
+    user = user_by_name(conn, username)
+    conn.execute(update(users).where(users.c.id == user.id).values(password_hash=password_hash))
+    login_throttle.clear(conn, login_throttle.ThrottleKey.of("user", user.username))
+    audit.append(conn, actor=actor, action="user.password", object_type="user", object_id=user.id, detail={})
+    return sessions.end_user_sessions(conn, user.id, actor=actor, reason="password changed")
+
+
+def set_active(conn: Connection, *, username: str, active: bool, actor: str) -> int:
+    """Enable or disable a user; disabling ends every session of theirs. Returns how many sessions ended."""
+    from totalplace.store import sessions  # sessions imports this module
+
+    user = user_by_name(conn, username)
+    conn.execute(update(users).where(users.c.id == user.id).values(active=active))
+    audit.append(
+        conn,
+        actor=actor,
+        action="user.enable" if active else "user.disable",
+        object_type="user",
+        object_id=user.id,
+        detail={},
+    )
+    return 0 if active else sessions.end_user_sessions(conn, user.id, actor=actor, reason="user disabled")
 
 
 def list_users(conn: Connection) -> list[User]:

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.sessions import SessionMiddleware
 
-from totalplace import settings
-from totalplace.errors import TotalplaceError
+from totalplace.errors import LoginThrottledError, TotalplaceError
+from totalplace.governance import passwords
 from totalplace.place import Place
 from totalplace.web import (
     auth_routes,
@@ -25,8 +24,10 @@ from totalplace.web import (
     spend_pages,
     upload,
 )
+from totalplace.web.body_limit import BodyLimitMiddleware
 from totalplace.web.render import page
-from totalplace.web.session import LoginRequiredError
+from totalplace.web.session import LoginRequiredError, SessionMiddleware, current_principal
+from totalplace.web.upload_stream import sweep_stale_uploads
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -38,16 +39,12 @@ def wants_json(request: Request) -> bool:
 
 def create_app(place: Place) -> FastAPI:
     """The web app serving ``place``."""
-    app = FastAPI(title=f"totalplace: {place.config.name}", docs_url=None, redoc_url=None)
+    # No anonymous API description: /openapi.json is served below to logged-in users only.
+    app = FastAPI(title=f"totalplace: {place.config.name}", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.place = place
     app.state.spend_maps = spend_pages.MapCache()
-    app.add_middleware(
-        SessionMiddleware,
-        secret_key=place.secret_key(),
-        session_cookie="totalplace_session",
-        max_age=int(timedelta(hours=settings.get_int("session_hours")).total_seconds()),
-        same_site="strict",
-    )
+    passwords.prepare()  # the per-process dummy hash for unknown users, made before anyone logs in
+    sweep_stale_uploads(place)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(auth_routes.router)
     app.include_router(upload.router)  # before pages: "/datasets/upload" is not a batch id
@@ -64,9 +61,23 @@ def create_app(place: Place) -> FastAPI:
     async def handle_error(request: Request, error: TotalplaceError) -> Response:
         if isinstance(error, LoginRequiredError) and not wants_json(request):
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        response: Response
         if wants_json(request):
-            return JSONResponse({"error": error.to_dict()}, status_code=error.http_status)
-        return page(request, "error.html", {"error": error.to_dict()}, status_code=error.http_status)
+            response = JSONResponse({"error": error.to_dict()}, status_code=error.http_status)
+        else:
+            response = page(request, "error.html", {"error": error.to_dict()}, status_code=error.http_status)
+        if isinstance(error, LoginThrottledError):
+            response.headers["Retry-After"] = str(error.retry_after)
+        return response
+
+    @app.get("/openapi.json", include_in_schema=False)
+    def openapi(request: Request) -> dict[str, Any]:
+        current_principal(request)
+        return app.openapi()
+
+    # Sessions held in the store (web/session.py); every body bounded before it is read (web/body_limit.py).
+    app.add_middleware(BodyLimitMiddleware, render=handle_error)
+    app.add_middleware(SessionMiddleware, place=place)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: object) -> Response:

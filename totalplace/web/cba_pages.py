@@ -7,10 +7,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any, cast
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
-from totalplace.datasets.limits import ImportLimits
 from totalplace.engines.cba.models import (
     appraise_in_place,
     find_model,
@@ -20,7 +20,7 @@ from totalplace.engines.cba.models import (
 )
 from totalplace.engines.cba.settlement import draft_variation
 from totalplace.engines.cba.share import Method, share
-from totalplace.engines.cba.unit_costs import parse_unit_costs, save_library
+from totalplace.engines.cba.unit_costs import read_unit_cost_file, save_library
 from totalplace.engines.pool.fund import list_funds
 from totalplace.engines.spendmap.deflators import load_deflators
 from totalplace.errors import InvalidInputError
@@ -31,6 +31,7 @@ from totalplace.reports.charts import bar_chart
 from totalplace.reports.statement import to_pdf
 from totalplace.web.render import page, twin
 from totalplace.web.session import acting_user, current_principal
+from totalplace.web.upload_stream import receive_upload, upload_route
 
 router = APIRouter()
 
@@ -105,14 +106,13 @@ def _library(place: Place, price_year: str | None = None) -> list[dict[str, Any]
     return [e.to_dict() for e in library_in_place(place, price_year)]
 
 
-@router.post("/cba-unit-costs")
-async def import_unit_costs(
-    request: Request, file: Annotated[UploadFile, File()], csrf_token: Annotated[str, Form()]
-) -> Response:
+@upload_route(router, "/cba-unit-costs")
+async def import_unit_costs(request: Request) -> Response:
     """Add a GMCA-layout CSV or XLSX to the place's library (every problem located; nothing half-added)."""
-    principal = acting_user(request, csrf_token, "datasets.import")
-    name = file.filename or "unit_costs.csv"
-    entries = parse_unit_costs(await file.read(ImportLimits.from_settings().max_bytes + 1), name)
+    async with receive_upload(request, "datasets.import") as form:
+        principal, upload = form.principal, form.file("file")
+        name = upload.filename or "unit_costs.csv"
+        entries = await run_in_threadpool(read_unit_cost_file, upload.path)
     save_library(_place(request).dir, entries, name)
     return page(
         request,

@@ -3,13 +3,13 @@ and a published view of counts that passes disclosure control."""
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any
 
 import numpy as np
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from totalplace.datasets.limits import ImportLimits
 from totalplace.datasets.observations import period_start
 from totalplace.engines.outcomes.aggregate import aggregate_records
 from totalplace.engines.outcomes.benchmark import ENGLAND, benchmark, headline
@@ -28,7 +28,8 @@ from totalplace.reports.letter import letter_html
 from totalplace.reports.statement import to_pdf
 from totalplace.store.areas import AREA_LEVELS, list_areas
 from totalplace.web.render import page, twin
-from totalplace.web.session import acting_user, check_csrf, current_principal
+from totalplace.web.session import acting_user, current_principal
+from totalplace.web.upload_stream import UploadForm, receive_upload, upload_route
 
 router = APIRouter()
 
@@ -389,53 +390,33 @@ def cohort_form(request: Request) -> Response:
     return page(request, "outcome_cohort.html", {"report": None}, principal=principal)
 
 
-async def _cohort(
-    request: Request, file: UploadFile, outcomes: str, group: str, referred: str, covariates: str
-) -> dict[str, Any]:
-    principal = current_principal(request)
-    principal.require("datasets.import")
-    limits = ImportLimits.from_settings()
-    data = await file.read(limits.max_bytes + 1)
-    name = file.filename or "cohort.csv"
+def _cohort(form: UploadForm) -> dict[str, Any]:
+    upload = form.file("file")
+    name = upload.filename or "cohort.csv"
     reports = cohort_file_reports(
-        data,
+        upload.path.read_bytes(),  # at most TOTALPLACE_MAX_IMPORT_BYTES: upload_stream refused more
         name,
-        outcomes=outcomes.split(","),
-        group=group,
-        referred_value=referred,
-        covariates=[c.strip() for c in covariates.split(",") if c.strip()],
+        outcomes=form.required("outcomes").split(","),
+        group=form.text("group", "group"),
+        referred_value=form.text("referred", "referred"),
+        covariates=[c.strip() for c in form.text("covariates").split(",") if c.strip()],
     )
     return {"file": name, "cohorts": reports}
 
 
-@router.post("/outcomes/cohort")
-async def cohort_page(
-    request: Request,
-    file: Annotated[UploadFile, File()],
-    outcomes: Annotated[str, Form()],
-    csrf_token: Annotated[str, Form()],
-    group: Annotated[str, Form()] = "group",
-    referred: Annotated[str, Form()] = "referred",
-    covariates: Annotated[str, Form()] = "",
-) -> Response:
+@upload_route(router, "/outcomes/cohort")
+async def cohort_page(request: Request) -> Response:
     """The cohort's report: before and after, and against a matched comparison group (nothing is stored)."""
-    check_csrf(request, csrf_token)
-    report = await _cohort(request, file, outcomes, group, referred, covariates)
-    return page(request, "outcome_cohort.html", {"report": report}, principal=current_principal(request))
+    async with receive_upload(request, "datasets.import") as form:
+        report = _cohort(form)
+    return page(request, "outcome_cohort.html", {"report": report}, principal=form.principal)
 
 
-@router.post("/outcomes/cohort.json")
-async def cohort_json(
-    request: Request,
-    file: Annotated[UploadFile, File()],
-    outcomes: Annotated[str, Form()],
-    group: Annotated[str, Form()] = "group",
-    referred: Annotated[str, Form()] = "referred",
-    covariates: Annotated[str, Form()] = "",
-) -> Response:
+@upload_route(router, "/outcomes/cohort.json")
+async def cohort_json(request: Request) -> Response:
     """The cohort's report as JSON (the session's token in X-CSRF-Token)."""
-    check_csrf(request, request.headers.get("x-csrf-token"))
-    return JSONResponse(await _cohort(request, file, outcomes, group, referred, covariates))
+    async with receive_upload(request, "datasets.import", csrf="header") as form:
+        return JSONResponse(_cohort(form))
 
 
 @router.get("/outcomes/aggregate")
@@ -456,42 +437,40 @@ def aggregate_form(request: Request) -> Response:
     )
 
 
-@router.post("/outcomes/aggregate")
-async def aggregate_post(
-    request: Request,
-    file: Annotated[UploadFile, File()],
-    indicator: Annotated[str, Form()],
-    period: Annotated[str, Form()],
-    area_column: Annotated[str, Form()],
-    csrf_token: Annotated[str, Form()],
-    level: Annotated[str, Form()] = "lsoa",
-    title: Annotated[str, Form()] = "",
-    count_column: Annotated[str, Form()] = "",
-    where: Annotated[str, Form()] = "",
-    per: Annotated[float, Form()] = 1000.0,
-) -> Response:
+@upload_route(router, "/outcomes/aggregate")
+async def aggregate_post(request: Request) -> Response:
     """Count the uploaded records by area over the areas' populations and import them as observations;
-    then show the indicator."""
-    principal = acting_user(request, csrf_token, "datasets.import")
-    condition = None
-    if where.strip():
-        column, sep, value = where.partition("=")
-        if not sep:
-            raise InvalidInputError(f"cannot read the condition {where!r}", hint="write it as COLUMN=VALUE")
-        condition = (column.strip(), value.strip())
-    limits = ImportLimits.from_settings()
-    aggregate_records(
-        _place(request),
-        await file.read(limits.max_bytes + 1),
-        name=file.filename or "records.csv",
-        indicator=indicator.strip(),
-        title=title.strip() or indicator.strip(),
-        period=period.strip(),
-        level=level,
-        area_column=area_column.strip(),
-        count_column=count_column.strip() or None,
-        where=condition,
-        multiplier=per,
-        actor=principal.username,
-    )
-    return RedirectResponse(f"/outcomes/indicators/{indicator.strip()}", status_code=303)
+    then show the indicator (fields: file, indicator, period, area_column, level, title, count_column,
+    where, per)."""
+    async with receive_upload(request, "datasets.import") as form:
+        indicator, where = form.required("indicator").strip(), form.text("where")
+        condition = None
+        if where.strip():
+            column, sep, value = where.partition("=")
+            if not sep:
+                raise InvalidInputError(
+                    f"cannot read the condition {where!r}", hint="write it as COLUMN=VALUE"
+                )
+            condition = (column.strip(), value.strip())
+        try:
+            per = float(form.text("per", "1000"))
+        except ValueError:
+            per = math.nan
+        if not math.isfinite(per) or per <= 0:
+            raise InvalidInputError(f"rate per {form.text('per')!r} is not a positive number")
+        upload = form.file("file")
+        aggregate_records(
+            _place(request),
+            upload.path,
+            name=upload.filename or "records.csv",
+            indicator=indicator,
+            title=form.text("title").strip() or indicator,
+            period=form.required("period").strip(),
+            level=form.text("level", "lsoa"),
+            area_column=form.required("area_column").strip(),
+            count_column=form.text("count_column").strip() or None,
+            where=condition,
+            multiplier=per,
+            actor=form.principal.username,
+        )
+    return RedirectResponse(f"/outcomes/indicators/{indicator}", status_code=303)

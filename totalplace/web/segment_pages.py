@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from totalplace.datasets.limits import ImportLimits
-from totalplace.engines.segment.assign import parse_centroids, parse_ranges
+from totalplace.engines.segment.assign import read_centroids, read_ranges
 from totalplace.engines.segment.run import BuildRequest, assign_segmentation, build_segmentation, diagnose
 from totalplace.engines.segment.spec import PACKAGED, load_spec
 from totalplace.errors import InvalidInputError
@@ -26,6 +25,7 @@ from totalplace.store.segments import (
 )
 from totalplace.web.render import twin
 from totalplace.web.session import acting_user, current_principal
+from totalplace.web.upload_stream import receive_upload, upload_route
 
 router = APIRouter()
 
@@ -164,25 +164,17 @@ def build(
     return RedirectResponse(f"/segments/{request_.name}", status_code=303)
 
 
-@router.post("/segments-assign")
-async def assign(
-    request: Request,
-    name: Annotated[str, Form()],
-    centroids: Annotated[UploadFile, File()],
-    csrf_token: Annotated[str, Form()],
-    spec: Annotated[str, Form()] = "oac2021",
-    ranges: Annotated[UploadFile | None, File()] = None,
-    replace: Annotated[str, Form()] = "",
-) -> Response:
+@upload_route(router, "/segments-assign")
+async def assign(request: Request) -> Response:
     """Assign the place's areas to an uploaded classification's centroids (and its ranges, if given)."""
-    principal = acting_user(request, csrf_token, "segment.manage")
-    if spec not in PACKAGED:  # the web never reads a specification from a path it is given
-        raise InvalidInputError(f"no packaged specification {spec!r}", hint=f"use {', '.join(PACKAGED)}")
-    limit = ImportLimits.from_settings().max_bytes
-    published = parse_centroids(await centroids.read(limit + 1), centroids.filename or "centroids.csv")
-    scale = None
-    if ranges is not None and ranges.filename:
-        scale = parse_ranges(await ranges.read(limit + 1), ranges.filename)
+    async with receive_upload(request, "segment.manage") as form:
+        principal, spec = form.principal, form.text("spec", "oac2021")
+        if spec not in PACKAGED:  # the web never reads a specification from a path it is given
+            raise InvalidInputError(f"no packaged specification {spec!r}", hint=f"use {', '.join(PACKAGED)}")
+        published = read_centroids(form.file("centroids").path)
+        ranges = form.optional_file("ranges")
+        scale = None if ranges is None else read_ranges(ranges.path)
+        name, replace = form.required("name"), form.text("replace")
     seg = assign_segmentation(
         _place(request),
         load_spec(spec),
