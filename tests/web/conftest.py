@@ -6,10 +6,12 @@ import re
 from collections.abc import Callable, Iterator
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from tests.datasets.files import GOOD_ROWS, HEADER, csv_bytes
 from totalplace.datasets.importer import ImportRequest, import_file
+from totalplace.governance import passwords
 from totalplace.governance.passwords import hash_password
 from totalplace.place import Place
 from totalplace.store.partners import add_partner, partner_by_name
@@ -24,6 +26,17 @@ USERS = {  # username: (role, partner, purpose)
     "auditor": ("auditor", None, "audit"),
     "analyst": ("analyst", None, "analysis"),
 }
+
+
+@pytest.fixture(autouse=True)
+def quick_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2id with light parameters, so the many logins of these tests take milliseconds.
+
+    Verification reads the parameters from each hash, and the dummy hash for unknown users is made again
+    with these, so what is tested (the same work for every user) holds as it does with the real ones.
+    """
+    monkeypatch.setattr(passwords, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    monkeypatch.setattr(passwords, "_dummy_hash", None)
 
 
 @pytest.fixture

@@ -16,7 +16,15 @@ from totalplace.integrity import check_place
 from totalplace.place import Place
 from totalplace.store import audit
 from totalplace.store.partners import PARTNER_KINDS, add_partner, list_partners, partner_by_name
-from totalplace.store.users import add_user, grant_role, grants_of, list_users, user_by_name
+from totalplace.store.users import (
+    add_user,
+    grant_role,
+    grants_of,
+    list_users,
+    set_active,
+    set_password,
+    user_by_name,
+)
 
 
 @click.command("init")
@@ -172,6 +180,91 @@ def user_list(place: Place, out: Output) -> None:
                 )
                 for u, grants in rows
             ],
+        ),
+    )
+
+
+def _read_password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return str(click.prompt("New password", hide_input=True, confirmation_prompt=True))
+
+
+@user_group.command("passwd")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the new password from standard input.")
+@with_place
+def user_passwd(place: Place, out: Output, username: str, password_stdin: bool) -> None:
+    """Set a user's password. Every web session of theirs ends; their failed logins are forgotten."""
+    password_hash = hash_password(_read_password(password_stdin))
+    with place.begin() as conn:
+        ended = set_password(conn, username=username, password_hash=password_hash, actor="cli")
+    out.emit(
+        {"username": username, "sessions_ended": ended},
+        lambda: console.print(f"Changed the password of {username}; {ended} web session(s) ended."),
+    )
+
+
+@user_group.command("disable")
+@click.argument("username")
+@with_place
+def user_disable(place: Place, out: Output, username: str) -> None:
+    """Stop a user logging in. Every web session of theirs ends at once."""
+    with place.begin() as conn:
+        ended = set_active(conn, username=username, active=False, actor="cli")
+    out.emit(
+        {"username": username, "active": False, "sessions_ended": ended},
+        lambda: console.print(f"{username} can no longer log in; {ended} web session(s) ended."),
+    )
+
+
+@user_group.command("enable")
+@click.argument("username")
+@with_place
+def user_enable(place: Place, out: Output, username: str) -> None:
+    """Let a disabled user log in again."""
+    with place.begin() as conn:
+        set_active(conn, username=username, active=True, actor="cli")
+    out.emit({"username": username, "active": True}, lambda: console.print(f"{username} can log in again."))
+
+
+@user_group.command("logout")
+@click.argument("username")
+@with_place
+def user_logout(place: Place, out: Output, username: str) -> None:
+    """Log a user out everywhere: every web session of theirs ends (e.g. a lost laptop)."""
+    from totalplace.store.sessions import end_user_sessions
+
+    with place.begin() as conn:
+        user = user_by_name(conn, username)
+        ended = end_user_sessions(conn, user.id, actor="cli", reason="log out everywhere")
+    out.emit(
+        {"username": user.username, "sessions_ended": ended},
+        lambda: console.print(f"{user.username} is logged out everywhere; {ended} web session(s) ended."),
+    )
+
+
+@user_group.command("unblock")
+@click.argument("username")
+@with_place
+def user_unblock(place: Place, out: Output, username: str) -> None:
+    """Forget a user name's wrong passwords, so its next login is not made to wait."""
+    from totalplace.store.login_throttle import ThrottleKey, clear
+
+    with place.begin() as conn:
+        cleared = clear(conn, ThrottleKey.of("user", username))
+        audit.append(
+            conn,
+            actor="cli",
+            action="login.unblock",
+            object_type="session",
+            object_id=username.strip().lower()[:80],
+            detail={"had_failures": cleared},
+        )
+    out.emit(
+        {"username": username, "had_failures": cleared},
+        lambda: console.print(
+            f"{username} may try again now." if cleared else f"{username} had no failed logins to forget."
         ),
     )
 
