@@ -46,6 +46,13 @@ SETTINGS: Final[tuple[Setting, ...]] = (
         None,
         "Key that signs web session cookies. Unset: a random key kept in the place directory (secret.key).",
     ),
+    Setting(
+        "audit_key",
+        "str",
+        None,
+        "The audit chain's HMAC key(s) as hex, `HEX` or `1:HEX,2:HEX` by key number, kept outside the place. "
+        "Unset: the files keys/audit-N.key in the place directory.",
+    ),
     Setting("backend", "str", "duckdb", "Analytics backend: duckdb (in-process) or spark (needs the extra)."),
     Setting(
         "analytics_memory",
