@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import tomli_w
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, inspect
 from sqlalchemy.exc import SQLAlchemyError
 
 from totalplace import settings
@@ -74,6 +74,7 @@ class Place:
             )
         url = settings.get_str("database_url")
         config = PlaceConfig(name.strip(), code, utc_now(), "postgresql" if url else "sqlite", FORMAT_VERSION)
+        refuse_used_database()  # before anything is made
         (directory / "data" / "batches").mkdir(parents=True, exist_ok=True)
         engine = make_engine(url or sqlite_url(directory))
         try:
@@ -195,19 +196,46 @@ class Place:
 
 def refuse_used_store(engine: Engine) -> None:
     """Refuse a database that already holds a place's records (another place, or a half-made one)."""
-    with engine.connect() as conn:
-        held = audit.head(conn).seq
+    held = _records_held(engine)
     if held:
-        where = (
-            f"the SQLite file {engine.url.database}"
-            if engine.dialect.name == "sqlite"
-            else f"the PostgreSQL database {engine.url.database!r} on {engine.url.host or 'localhost'}"
-        )
+        if engine.dialect.name == "sqlite":
+            where = f"the SQLite file {engine.url.database}"
+            hint = "it is left from a place whose creation was interrupted: remove that folder and try again"
+        else:
+            where = f"the PostgreSQL database {engine.url.database!r} on {engine.url.host or 'localhost'}"
+            hint = (
+                "point TOTALPLACE_DATABASE_URL at a new, empty database (e.g. `createdb NAME`), or open the "
+                "place that uses it with --place"
+            )
         raise StoreInUseError(
             f"{where} already holds a place ({held} audit records); a new place needs an empty database",
-            hint="point TOTALPLACE_DATABASE_URL at a new, empty database (createdb NAME), or open the place "
-            "that uses it with --place",
+            hint=hint,
         )
+
+
+def refuse_used_database() -> None:
+    """Refuse now, before anything is built or deleted, if TOTALPLACE_DATABASE_URL names a database in use."""
+    url = settings.get_str("database_url")
+    if not url:
+        return
+    engine = make_engine(url)
+    try:
+        refuse_used_store(engine)
+    except SQLAlchemyError as exc:
+        raise StoreError(
+            f"the database named by TOTALPLACE_DATABASE_URL cannot be reached: {type(exc).__name__}",
+            hint="check the URL, and that the server is running",
+        ) from exc
+    finally:
+        engine.dispose()
+
+
+def _records_held(engine: Engine) -> int:
+    """How many audit records the database holds (0 when it has no store tables yet)."""
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("audit_head"):
+            return 0
+        return audit.head_seq(conn)
 
 
 def _config_dict(config: PlaceConfig) -> dict[str, Any]:

@@ -96,11 +96,15 @@ def audit_anchor_cmd(place: Place, out: Output) -> None:
 
 
 def _print_head(place: Place, head: Head, result: AuditVerification) -> None:
-    console.print(f"Audit head of {place.config.name}: record {head.seq}, written {head.at[:19]} UTC")
-    console.print(f"  hash         {head.hash}")
-    console.print(f"  fingerprint  [bold]{head.fingerprint}[/]")
-    console.print(f"  sealed with  {head.alg}")
-    console.print(f"Check it later: totalplace audit verify --against {head.seq}:{head.hash}")
+    lines = (
+        f"Audit head of {place.config.name}: record {head.seq}, written {head.at[:19]} UTC",
+        f"  hash         {head.hash}",
+        f"  fingerprint  [bold]{head.fingerprint}[/]",
+        f"  sealed with  {head.alg}",
+        f"Check it later: totalplace audit verify --against {head.seq}:{head.hash}",
+    )
+    for line in lines:
+        console.print(line, soft_wrap=True, highlight=False)  # never wrapped: people copy these
     _print_verification(result)
 
 

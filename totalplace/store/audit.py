@@ -316,6 +316,11 @@ def rotate_key(conn: Connection, new_key_id: int, *, actor: str) -> AuditRecord:
     return record
 
 
+def head_seq(conn: Connection) -> int:
+    """The number of the newest record as the head row names it (0 for an empty log)."""
+    return int(conn.execute(select(audit_head.c.seq).where(audit_head.c.id == 1)).scalar_one_or_none() or 0)
+
+
 def head_alg(conn: Connection) -> str:
     """The algorithm the head row says the next record will be sealed with."""
     return str(conn.execute(select(audit_head.c.alg).where(audit_head.c.id == 1)).scalar_one())
