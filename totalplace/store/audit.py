@@ -277,8 +277,8 @@ def key_chain(conn: Connection, key_id: int, *, actor: str) -> AuditRecord:
     The records before it are not rehashed; they keep their SHA-256 seals, and the keyed record names the
     plain head it follows, so what was verified before keying stays verifiable and visibly unkeyed.
     """
-    current = head(conn)
     lock_head(conn)
+    current = head(conn)
     if key_id_of(head_alg(conn)) is not None:
         raise ConflictError(
             "this place's audit chain is already keyed", hint="rotate with `audit rotate-key`"
