@@ -57,13 +57,25 @@ def parse_key(text: str, where: str) -> bytes:
 def create_key(place_dir: Path, name: str) -> bytes:
     """Make a new random key file, or return the key already there (a retried ``init``)."""
     path = key_path(place_dir, name)
+    try:
+        return _create(path)
+    except FileExistsError:
+        return load_key(place_dir, name)
+    except OSError as exc:
+        raise KeyPermissionError(
+            f"the key file {path} cannot be made: {exc.strerror}",
+            hint=f"run totalplace as the user that owns {place_dir}",
+        ) from None
+
+
+def _create(path: Path) -> bytes:
     folder = path.parent
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.chmod(folder, 0o700)  # mkdir's mode is masked by the umask
     if path.exists():
-        return load_key(place_dir, name)
+        raise FileExistsError(path)
     key = secrets.token_bytes(KEY_BYTES)
-    tmp = folder / f".{name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    tmp = folder / f".{path.stem}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         os.write(fd, key.hex().encode("ascii") + b"\n")
@@ -73,8 +85,6 @@ def create_key(place_dir: Path, name: str) -> bytes:
     try:
         # link() fails if the name exists, so two processes creating the same key cannot overwrite each other.
         os.link(tmp, path)
-    except FileExistsError:
-        return load_key(place_dir, name)
     finally:
         tmp.unlink(missing_ok=True)
     _fsync_dir(folder)

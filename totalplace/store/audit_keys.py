@@ -4,7 +4,8 @@
 anchored in the place's anchor file. ``Place.init`` and ``Place.open`` therefore bind an :class:`AuditContext`
 to their engine; an append looks it up by ``conn.engine``, and notes the newest record of its transaction so
 that ``Place.begin`` can anchor it once the transaction has committed (a rolled-back transaction is never
-anchored, and no anchor line can name a record the store does not hold).
+anchored, and no anchor line can name a record the store does not hold). A connection event cannot do this:
+SQLAlchemy Core's ``commit`` event fires before the database commits, so it cannot tell a commit that failed.
 
 Keys are numbered: ``keys/audit-1.key``, ``keys/audit-2.key`` after a rotation (or ``TOTALPLACE_AUDIT_KEY``
 holding ``HEX`` for key 1, or ``1:HEX,2:HEX``). Each record names the algorithm and key number that sealed it
