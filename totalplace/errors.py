@@ -141,6 +141,41 @@ class AuditChainError(TotalplaceError):
     http_status = 500
 
 
+class KeyMissingError(TotalplaceError):
+    """A key kept outside the store (the audit key, later the pseudonym keys) is not where it should be."""
+
+    code = "TP302"
+    http_status = 500
+
+
+class KeyPermissionError(TotalplaceError):
+    """A key file can be read or changed by other users of the machine, so it is refused."""
+
+    code = "TP303"
+    http_status = 500
+
+
+class KeyInvalidError(TotalplaceError):
+    """A key file or key setting does not hold a key (hex text of at least 32 bytes)."""
+
+    code = "TP304"
+    http_status = 500
+
+
+class AuditAnchorError(TotalplaceError):
+    """The audit anchor file beside the place cannot be read or written."""
+
+    code = "TP305"
+    http_status = 500
+
+
+class StoreInUseError(TotalplaceError):
+    """The database named for a new place already holds a place's records."""
+
+    code = "TP306"
+    http_status = 409
+
+
 class BackendError(TotalplaceError):
     """An analytics backend failed to run a query or is not installed."""
 

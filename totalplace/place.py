@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import tomli_w
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, inspect
 from sqlalchemy.exc import SQLAlchemyError
 
 from totalplace import settings
@@ -23,8 +23,9 @@ from totalplace.errors import (
     PlaceExistsError,
     PlaceNotFoundError,
     StoreError,
+    StoreInUseError,
 )
-from totalplace.store import audit, migrate
+from totalplace.store import audit, audit_anchor, audit_keys, migrate
 from totalplace.store.clock import utc_now
 from totalplace.store.engine import make_engine, sqlite_url
 
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 PLACE_FILE = "place.toml"
 SECRET_FILE = "secret.key"  # noqa: S105 - a file name, not a secret
 FORMAT_VERSION = 1
+FIRST_AUDIT_KEY = 1
 _GSS_CODE = re.compile(r"^[EWSN]\d{8}$")
 
 
@@ -55,6 +57,7 @@ class Place:
         self.dir = directory
         self.config = config
         self.engine = engine
+        self.audit = audit_keys.bind(engine, directory)
 
     # -- creating and opening -------------------------------------------------------------------------------
     @classmethod
@@ -71,21 +74,31 @@ class Place:
             )
         url = settings.get_str("database_url")
         config = PlaceConfig(name.strip(), code, utc_now(), "postgresql" if url else "sqlite", FORMAT_VERSION)
+        refuse_used_database()  # before anything is made
         (directory / "data" / "batches").mkdir(parents=True, exist_ok=True)
         engine = make_engine(url or sqlite_url(directory))
-        migrate.upgrade(engine)
-        with engine.begin() as conn:
-            audit.append(
-                conn,
-                actor=actor,
-                action="place.init",
-                object_type="place",
-                object_id=config.name,
-                detail={"code": code, "store": config.store},
-            )
+        try:
+            migrate.upgrade(engine)
+            refuse_used_store(engine)
+            place = cls(directory, config, engine)
+            place.audit.keyring.create(FIRST_AUDIT_KEY)
+            audit_anchor.create(place.audit.anchor_path)
+            with place.begin() as conn:
+                audit.start_keyed(conn, FIRST_AUDIT_KEY)
+                audit.append(
+                    conn,
+                    actor=actor,
+                    action="place.init",
+                    object_type="place",
+                    object_id=config.name,
+                    detail={"code": code, "store": config.store, "audit_key": FIRST_AUDIT_KEY},
+                )
+        except BaseException:
+            engine.dispose()
+            raise
         write_atomically(directory / SECRET_FILE, secrets.token_hex(32).encode("ascii"), mode=0o600)
         write_atomically(directory / PLACE_FILE, tomli_w.dumps(_config_dict(config)).encode("utf-8"))
-        return cls(directory, config, engine)
+        return place
 
     @classmethod
     def open(cls, directory: Path | str | None = None) -> Place:
@@ -129,16 +142,22 @@ class Place:
 
         A failure of the database itself (a lost connection, a full disk, a serialisation failure) rolls the
         whole transaction back and is reported as a coded StoreError rather than a driver traceback.
+        Once it has committed, the newest audit record it appended is written to the audit anchor beside
+        the place (never before: a rolled-back transaction is not anchored). Code that commits any other way
+        leaves the anchor behind the store, which ``audit verify`` notes and the next change here catches up.
         """
         try:
             with self.engine.begin() as conn:
                 yield conn
+                committed_head = audit.committing(conn)
         except SQLAlchemyError as exc:
             raise StoreError(
                 "the store could not complete the change, so none of it was made: "
                 f"{type(getattr(exc, 'orig', None) or exc).__name__}",
                 hint="try again; if it keeps failing, run `totalplace check`",
             ) from exc
+        if committed_head is not None:
+            audit.anchor(committed_head)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -173,6 +192,50 @@ class Place:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def refuse_used_store(engine: Engine) -> None:
+    """Refuse a database that already holds a place's records (another place, or a half-made one)."""
+    held = _records_held(engine)
+    if held:
+        if engine.dialect.name == "sqlite":
+            where = f"the SQLite file {engine.url.database}"
+            hint = "it is left from a place whose creation was interrupted: remove that folder and try again"
+        else:
+            where = f"the PostgreSQL database {engine.url.database!r} on {engine.url.host or 'localhost'}"
+            hint = (
+                "point TOTALPLACE_DATABASE_URL at a new, empty database (e.g. `createdb NAME`), or open the "
+                "place that uses it with --place"
+            )
+        raise StoreInUseError(
+            f"{where} already holds a place ({held} audit records); a new place needs an empty database",
+            hint=hint,
+        )
+
+
+def refuse_used_database() -> None:
+    """Refuse now, before anything is built or deleted, if TOTALPLACE_DATABASE_URL names a database in use."""
+    url = settings.get_str("database_url")
+    if not url:
+        return
+    engine = make_engine(url)
+    try:
+        refuse_used_store(engine)
+    except SQLAlchemyError as exc:
+        raise StoreError(
+            f"the database named by TOTALPLACE_DATABASE_URL cannot be reached: {type(exc).__name__}",
+            hint="check the URL, and that the server is running",
+        ) from exc
+    finally:
+        engine.dispose()
+
+
+def _records_held(engine: Engine) -> int:
+    """How many audit records the database holds (0 when it has no store tables yet)."""
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("audit_head"):
+            return 0
+        return audit.head_seq(conn)
 
 
 def _config_dict(config: PlaceConfig) -> dict[str, Any]:

@@ -47,6 +47,13 @@ SETTINGS: Final[tuple[Setting, ...]] = (
         "Key that signs the login form's CSRF cookie (sessions themselves are held in the store). "
         "Unset: a random key kept in the place directory (secret.key).",
     ),
+    Setting(
+        "audit_key",
+        "str",
+        None,
+        "The audit chain's HMAC key(s) as hex, `HEX` or `1:HEX,2:HEX` by key number, kept outside the place. "
+        "Unset: the files keys/audit-N.key in the place directory.",
+    ),
     Setting("backend", "str", "duckdb", "Analytics backend: duckdb (in-process) or spark (needs the extra)."),
     Setting(
         "analytics_memory",

@@ -13,7 +13,7 @@ from totalplace.place import Place
 from totalplace.store import audit
 from totalplace.store.schema import audit_log
 
-FIELDS = ("at", "actor", "action", "object_type", "object_id", "detail", "prev_hash", "hash")
+FIELDS = ("at", "actor", "action", "object_type", "object_id", "detail", "prev_hash", "hash", "alg")
 
 
 def _fill(place: Place, n: int) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from totalplace import settings
+from totalplace.cli.audit_cmds import audit_group
 from totalplace.cli.cba_cmds import cba_group
 from totalplace.cli.common import with_output, with_place
 from totalplace.cli.data_cmds import datasets_group, geography_group, import_group, query_cmd
@@ -15,7 +16,6 @@ from totalplace.cli.map_cmds import map_cmd, measures_group
 from totalplace.cli.outcome_cmds import outcomes_group
 from totalplace.cli.output import Output, console, report_error
 from totalplace.cli.place_cmds import (
-    audit_group,
     check_cmd,
     init_cmd,
     partner_group,

@@ -1,4 +1,4 @@
-"""Commands that set up a place: init, partners, users, the audit trail, integrity checks."""
+"""Commands that set up a place: init, partners, users, integrity checks (the audit trail: audit_cmds)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from totalplace.governance.passwords import hash_password
 from totalplace.governance.roles import PURPOSES, ROLES, check_role
 from totalplace.integrity import check_place
 from totalplace.place import Place
-from totalplace.store import audit
 from totalplace.store.partners import PARTNER_KINDS, add_partner, list_partners, partner_by_name
 from totalplace.store.users import (
     add_user,
@@ -265,50 +264,6 @@ def user_unblock(place: Place, out: Output, username: str) -> None:
         {"username": username, "had_failures": cleared},
         lambda: console.print(
             f"{username} may try again now." if cleared else f"{username} had no failed logins to forget."
-        ),
-    )
-
-
-@click.group("audit")
-def audit_group() -> None:
-    """The append-only, hash-chained audit trail."""
-
-
-@audit_group.command("verify")
-@with_place
-def audit_verify(place: Place, out: Output) -> None:
-    """Check that no audit record was edited, deleted or reordered. Exits 1 if one was."""
-    with place.read() as conn:
-        result = audit.verify(conn)
-    data = {"ok": result.ok, "records": result.records, "problems": result.problems}
-    out.emit(
-        data,
-        lambda: console.print(
-            f"[green]The audit trail verifies: {result.records} records, chain intact.[/]"
-            if result.ok
-            else "[red]The audit trail does NOT verify:[/]\n  " + "\n  ".join(result.problems)
-        ),
-    )
-    if not result.ok:
-        sys.exit(1)
-
-
-@audit_group.command("log")
-@click.option("--limit", default=50, show_default=True, help="How many of the newest records to show.")
-@with_place
-def audit_log(place: Place, out: Output, limit: int) -> None:
-    """Show the newest audit records."""
-    with place.read() as conn:
-        recs = list(audit.records(conn, limit=limit, newest_first=True))
-    out.emit(
-        [r.__dict__ for r in recs],
-        lambda: table(
-            "Audit trail (newest first)",
-            ("seq", "at", "actor", "action", "object", "detail"),
-            [
-                (r.seq, r.at[:19], r.actor, r.action, f"{r.object_type} {r.object_id}", r.detail[:80])
-                for r in recs
-            ],
         ),
     )
 

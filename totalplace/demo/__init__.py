@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import random
+import secrets
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -27,7 +29,7 @@ from totalplace.demo.outcomes import add_outcomes, write_cohort
 from totalplace.demo.pools import build_pools
 from totalplace.errors import PlaceExistsError
 from totalplace.governance.passwords import hash_password
-from totalplace.place import PLACE_FILE, Place
+from totalplace.place import PLACE_FILE, Place, refuse_used_database
 from totalplace.store.partners import add_partner
 from totalplace.store.users import add_user, grant_role
 
@@ -272,14 +274,40 @@ def _import_spending(
 def build_demo(
     directory: Path, *, seed: int = 20091, force: bool = False, progress: Callable[[str], None] | None = None
 ) -> DemoSummary:
-    """Build the demo place in ``directory`` (replacing one there only with ``force``)."""
+    """Build the demo place in ``directory`` (replacing one there only with ``force``).
+
+    Nothing is deleted until the new demo is built: a store that already holds a place is refused first,
+    and a demo replacing another is built in a sibling folder and swapped in only when it is complete, so a
+    failed build leaves the old place as it was.
+    """
+    directory = directory.resolve()
+    replacing = (directory / PLACE_FILE).exists()
+    if replacing and not force:
+        raise PlaceExistsError(f"{directory} already holds a place", hint="use --force to rebuild the demo")
+    refuse_used_database()
+    if not replacing:
+        return _build(directory, seed, progress)
+    staging = directory.with_name(f".{directory.name}.building-{secrets.token_hex(4)}")
+    try:
+        summary = _build(staging, seed, progress)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _swap_in(staging, directory)
+    summary.directory = directory
+    return summary
+
+
+def _swap_in(staging: Path, directory: Path) -> None:
+    """Put the built place where the old one was, then remove the old one."""
+    old = directory.with_name(f".{directory.name}.replaced-{secrets.token_hex(4)}")
+    os.rename(directory, old)
+    os.rename(staging, directory)
+    shutil.rmtree(old)
+
+
+def _build(directory: Path, seed: int, progress: Callable[[str], None] | None) -> DemoSummary:
     say = progress or (lambda _stage: None)
-    if (directory / PLACE_FILE).exists():
-        if not force:
-            raise PlaceExistsError(
-                f"{directory} already holds a place", hint="use --force to rebuild the demo"
-            )
-        shutil.rmtree(directory)
     rng = random.Random(seed)  # noqa: S311 - synthetic data, reproducible by design
     summary = DemoSummary(directory.resolve())
     with Place.init(directory, name=DEMO_NAME, code=DEMO_CODE, actor="demo") as place:

@@ -139,6 +139,8 @@ audit_log = Table(
     Column("detail", Text, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    # sha256 (plain, before the chain was keyed) or hmac-sha256:N (sealed with audit key N)
+    Column("alg", String(40), nullable=False, server_default="sha256"),
 )
 
 # One row: the newest audit record. Appends lock it, so they are serialised on both databases, and a
@@ -149,6 +151,8 @@ audit_head = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("seq", BigInteger, nullable=False),
     Column("hash", String(64), nullable=False),
+    # the algorithm the next record must be sealed with (it changes only when the chain is keyed or rekeyed)
+    Column("alg", String(40), nullable=False, server_default="sha256"),
 )
 
 # -- pooled funds (DESIGN.md §6.2) -------------------------------------------------------------------------

@@ -153,12 +153,14 @@ def export(request: Request, batch_id: int, fmt: str) -> Response:
 
 @twin(router, "/audit", "audit.html")
 def audit_page(request: Request, principal: Principal) -> dict[str, Any]:
-    """The newest audit records and whether the chain verifies."""
+    """The newest audit records, whether the chain and its anchor verify, and the head to print."""
     principal.require("audit.read")
     place = _place(request)
-    with place.begin() as conn:
+    # Verified on a read connection, so a long chain does not hold the store's write lock.
+    with place.read() as conn:
         verification = audit.verify(conn)
         recs = [r.__dict__ for r in audit.records(conn, limit=200, newest_first=True)]
+    with place.begin() as conn:
         audit.append(
             conn,
             actor=principal.username,
@@ -167,9 +169,14 @@ def audit_page(request: Request, principal: Principal) -> dict[str, Any]:
             object_id="log",
             detail={},
         )
+    summary = verification.to_dict()
     return {
         "ok": verification.ok,
         "records_checked": verification.records,
         "problems": verification.problems,
+        "notes": verification.notes,
+        "keyed_from": verification.keyed_from,
+        "anchor": {k: summary[k] for k in ("anchored_seq", "anchor_lines", "anchor_behind")},
+        "head": summary["head"],
         "records": recs,
     }
