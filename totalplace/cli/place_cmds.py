@@ -248,6 +248,7 @@ def user_logout(place: Place, out: Output, username: str) -> None:
 @with_place
 def user_unblock(place: Place, out: Output, username: str) -> None:
     """Forget a user name's wrong passwords, so its next login is not made to wait."""
+    from totalplace.store import audit
     from totalplace.store.login_throttle import ThrottleKey, clear
 
     with place.begin() as conn:
