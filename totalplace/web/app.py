@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
@@ -20,6 +21,7 @@ from totalplace.web import (
     map_pages,
     outcome_pages,
     pages,
+    params,
     pool_pages,
     segment_pages,
     spend_pages,
@@ -67,6 +69,10 @@ def create_app(place: Place) -> FastAPI:
         if wants_json(request):
             return JSONResponse({"error": error.to_dict()}, status_code=error.http_status)
         return page(request, "error.html", {"error": error.to_dict()}, status_code=error.http_status)
+
+    @app.exception_handler(RequestValidationError)
+    async def handle_invalid_request(request: Request, error: RequestValidationError) -> Response:
+        return await handle_error(request, params.request_invalid(error))  # coded TP108, as page or JSON
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: object) -> Response:
