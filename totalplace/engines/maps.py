@@ -201,5 +201,3 @@ def _top(code: str, clusters: dict[str, Any]) -> str:
     while clusters.get(code) is not None and clusters[code].parent_code:
         code = clusters[code].parent_code
     return code
-
-

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from totalplace import settings
@@ -73,6 +74,15 @@ def create_app(place: Place) -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def handle_invalid_request(request: Request, error: RequestValidationError) -> Response:
         return await handle_error(request, params.request_invalid(error))  # coded TP108, as page or JSON
+
+    @app.exception_handler(StarletteHTTPException)
+    async def handle_http(request: Request, error: StarletteHTTPException) -> Response:
+        coded = params.http_error(error.status_code)  # no route, or a method it does not take: coded too
+        response = await handle_error(request, coded)
+        response.status_code = error.status_code
+        if error.headers:
+            response.headers.update(error.headers)
+        return response
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: object) -> Response:

@@ -17,7 +17,13 @@ from typing import Final, TypeVar
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 
-from totalplace.errors import InvalidInputError, NotFoundError, RequestInvalidError, UnsafeNameError
+from totalplace.errors import (
+    InvalidInputError,
+    NotFoundError,
+    RequestInvalidError,
+    TotalplaceError,
+    UnsafeNameError,
+)
 from totalplace.store.areas import AREA_LEVELS
 
 MAX_ID: Final = 2**63 - 1
@@ -130,3 +136,10 @@ def request_invalid(error: RequestValidationError) -> RequestInvalidError:
             {"parameter": ".".join(where) or "request", "message": str(item.get("msg", "not valid"))[:200]}
         )
     return RequestInvalidError(problems)
+
+
+def http_error(status: int) -> TotalplaceError:
+    """The coded error for an HTTP failure the framework raises itself (no such address, wrong method)."""
+    if status == 404:
+        return NotFoundError("there is no page at this address", hint="start from the home page")
+    return InvalidInputError(f"the request was refused (HTTP {status})", hint="check the address and method")
