@@ -218,3 +218,75 @@ def test_every_parameter_of_every_route(swept: tuple[SweptPlace, TestClient, Pat
     assert snapshot(place.place.dir, cwd) == before, "a file was written or changed"
     assert client.get("/session.json").status_code == 200  # still logged in: nothing ended the session
     print(f"injection sweep: {len(routes)} routes, {sent} requests, {time.monotonic() - started:.1f} s")
+
+
+# -- the findings of issue 19, one by one ---------------------------------------------------------------------
+def _coded(response: Response, status: int, code: str) -> None:
+    assert response.status_code == status, response.text[:300]
+    if response.headers.get("content-type", "").startswith("application/json"):
+        assert response.json()["error"]["code"] == code
+    else:
+        assert code in response.text
+
+
+def test_the_area_level_is_a_known_level(swept: tuple[SweptPlace, TestClient, Path]) -> None:
+    place, client, cwd = swept
+    leak, copy = payloads(place)[0], payloads(place)[2]
+    for path in ("/spend", "/spend.json", "/spend/coverage", "/spend/coverage.json"):
+        for level in (leak, copy):
+            response = client.get(path, params={"level": level})
+            _coded(response, 400, "TP106")
+            assert all(secret not in response.text for secret in place.secrets)
+    assert not (cwd / "pwned.csv").exists() and not (place.place.dir / "pwned.csv").exists()
+    assert client.get("/spend.json", params={"level": "oa"}).json()["areas"]["level"] == "oa"
+
+
+def test_a_model_name_never_reads_a_file(swept: tuple[SweptPlace, TestClient, Path]) -> None:
+    place, client, cwd = swept
+    (cwd / "probe.yaml").write_text("model: {name: probe, title: PROBE-CONTENTS}\n", encoding="utf-8")
+    found, absent = client.get("/cba/probe.yaml.json"), client.get("/cba/absent.yaml.json")
+    _coded(found, 404, "TP104")
+    _coded(absent, 404, "TP104")  # the same answer whether or not such a file exists
+    assert "PROBE" not in found.text and "probe.yaml" not in found.json()["error"]["hint"]
+    for name in ("probe", "..%2Fcanary.txt", "%2Fetc%2Fpasswd"):
+        response = client.get(f"/cba/{name}.json")
+        assert response.status_code in (400, 404) and "PROBE" not in response.text
+        assert all(secret not in response.text for secret in place.secrets)
+    assert client.get("/cba/case-08.json").status_code == 200
+
+
+CRAFTED = [
+    *(f"/spend/lines{twin}?limit={v}" for twin in ("", ".json") for v in ("abc", "1e3", "1.5")),
+    *(f"/pools/bcf/ledger{twin}?limit={v}" for twin in ("", ".json") for v in ("abc", "1e3", "1.5")),
+    "/datasets/99999999999999999999",
+    "/datasets/99999999999999999999.json",
+    "/datasets/99999999999999999999/export.csv",
+    "/datasets/-1/export.csv",
+    "/outcomes/letters/99999999999999999999",
+    "/outcomes/letters/99999999999999999999.pdf",
+    "/outcomes/letters/0",
+    "/segments-diagnose?starts=0",
+    "/segments-diagnose.json?starts=0",
+    "/cba/" + "a" * 5000,
+    "/cba/" + "a" * 5000 + ".json",
+]
+
+
+@pytest.mark.parametrize("url", CRAFTED, ids=lambda u: u[:50])
+def test_crafted_urls_get_coded_refusals(swept: tuple[SweptPlace, TestClient, Path], url: str) -> None:
+    _place, client, _cwd = swept
+    response = client.get(url)
+    assert 400 <= response.status_code < 500, response.text[:200]
+    assert _CODED.search(response.text)
+
+
+def test_framework_refusals_are_coded_too(swept: tuple[SweptPlace, TestClient, Path]) -> None:
+    _place, client, _cwd = swept
+    missing = client.post("/cba-new", headers={"accept": "application/json"})
+    _coded(missing, 422, "TP108")
+    assert {p["parameter"] for p in missing.json()["error"]["problems"]} == {"model", "csrf_token"}
+    page = client.get("/outcomes/letters/abc")
+    _coded(page, 422, "TP108")
+    assert "<td>letter_id</td>" in page.text
+    _coded(client.get("/no/such/page"), 404, "TP104")
+    _coded(client.get("/no/such/page.json"), 404, "TP104")

@@ -74,8 +74,9 @@ def _batches_sql(name: str, files: list[BatchFile]) -> str:
 def _error(exc: duckdb.Error, what: str) -> BackendError:
     if isinstance(exc, duckdb.PermissionException):
         return SandboxRefusedError(
-            f"{what} tried to reach outside the place's batches: {exc}",
-            hint="analytics read only the place's views; nothing was read or written",
+            f"{what} tried to reach a file it may not: {exc}",
+            hint="analytics reach only the place's batch files (and an operator's --allow folders); "
+            "nothing was read or written there",
         )
     return BackendError(f"{what} failed on DuckDB: {exc}")
 
@@ -85,7 +86,9 @@ class DuckDBBackend(AnalyticsBackend):
 
     name = "duckdb"
 
-    def __init__(self, place: Place) -> None:
+    def __init__(self, place: Place, *, directories: list[str] | None = None) -> None:
+        """The place's views on a locked connection; ``directories`` (for an operator's SQL only) may also be
+        read and written."""
         super().__init__(place)
         spill = place.dir / "data" / "tmp"
         spill.mkdir(parents=True, exist_ok=True)
@@ -106,7 +109,7 @@ class DuckDBBackend(AnalyticsBackend):
                 self.con.execute(
                     f'CREATE VIEW "{kind}" AS SELECT NULL::BIGINT AS batch_id, * FROM "{empty}" WHERE false'
                 )
-        lock(self.con, allowed)
+        lock(self.con, allowed, directories)
 
     @classmethod
     def over_tables(cls, tables: dict[str, pa.Table]) -> DuckDBBackend:
@@ -138,6 +141,18 @@ class DuckDBBackend(AnalyticsBackend):
             return self.con.sql(sql, params=values or None).to_arrow_table()
         except duckdb.Error as exc:
             raise _error(exc, "the query") from exc
+
+    def run_script(self, sql: str) -> pa.Table | None:
+        """Run every statement of ``sql`` (an operator's, audited by the caller) on the locked connection;
+        the last statement's rows, or None when it gives none."""
+        try:
+            statements = self.con.extract_statements(sql)
+            for statement in statements[:-1]:
+                self.con.execute(statement.query)
+            last = self.con.sql(statements[-1].query) if statements else None
+            return None if last is None else last.to_arrow_table()
+        except duckdb.Error as exc:
+            raise _error(exc, "the operator's SQL") from exc
 
     def register_table(self, name: str, table: pa.Table) -> None:
         self.con.register(check_name(name), table)

@@ -158,7 +158,7 @@ def _check_table(node: exp.Table, readable: set[str], seen: list[str]) -> None:
     name = node.name.lower()
     if node.args.get("db") or node.args.get("catalog") or name not in readable:
         raise QueryTableRefusedError(
-            f"{node.sql('duckdb')!r} is not one of the place's views",
+            f"{node.sql('duckdb')} is not one of the place's views",
             hint="read the place's views: " + ", ".join(sorted(readable)),
         )
     seen.append(name)
