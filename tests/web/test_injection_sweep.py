@@ -134,15 +134,20 @@ def held_path(route: APIRoute, name: str | None = None, value: str = "") -> str:
     return path
 
 
+# Files the place itself writes while pages are read: the store (sessions, the audit records that reading the
+# audit trail or exporting a batch adds) and the audit chain's anchor beside it.
+_WRITTEN_BY_THE_STORE = ("store.sqlite", "audit.anchor")
+
+
 def snapshot(*folders: Path) -> Snapshot:
-    """Every file under ``folders`` with its size and modification time, but the store's own files (the
-    audit records reading pages write) and the place's spill folder."""
+    """Every file under ``folders`` with its size and modification time, but those the store writes and the
+    place's spill folder."""
     out: Snapshot = {}
     for folder in folders:
         for root, _dirs, files in os.walk(folder):
             for file in files:
                 path = Path(root) / file
-                if path.name.startswith("store.sqlite") or "tmp" in path.relative_to(folder).parts[:2]:
+                if path.name.startswith(_WRITTEN_BY_THE_STORE) or "tmp" in path.relative_to(folder).parts[:2]:
                     continue
                 stat = path.stat()
                 out[str(path)] = (stat.st_size, stat.st_mtime_ns)
