@@ -10,6 +10,7 @@ import pytest
 
 from tests.conftest import skip_or_fail
 from tests.datasets.files import GOOD_ROWS, HEADER, csv_bytes
+from totalplace.backends.safe_sql import SqlValue
 from totalplace.datasets.importer import ImportRequest, import_file
 from totalplace.errors import BackendError, QueryRefusedError
 from totalplace.place import Place
@@ -65,7 +66,7 @@ def test_spark_gives_the_same_answer(sqlite_place: Place) -> None:
     bound = (
         "select count(*) as n, sum(amount_pence) as pence from spend where supplier = $who and date >= $day"
     )
-    values = {"who": "Acme Care Ltd", "day": date(2024, 4, 1)}
+    values: dict[str, SqlValue] = {"who": "Acme Care Ltd", "day": date(2024, 4, 1)}
     with sqlite_place.analytics("duckdb") as duck:
         expected_bound = duck.query(bound, values).to_pylist()
     with sqlite_place.analytics("spark") as spark:
