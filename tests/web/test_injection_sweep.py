@@ -28,6 +28,7 @@ from httpx import Response
 from tests.web.conftest import PASSWORD, csrf_of
 from tests.web.sweep_support import SweptPlace, build_swept_place
 from totalplace.engines.spendmap import lines, load_rules
+from totalplace.engines.spendmap.map import classify_view
 from totalplace.web import spend_pages
 from totalplace.web.app import create_app
 
@@ -193,7 +194,7 @@ def swept(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SweptPlace
         close = backend.close
         patch.setattr(backend, "close", lambda: None)
         patch.setattr(place.place, "analytics", lambda name=None: backend)
-        patch.setattr(lines, "classify_view", _classified_once(lines.classify_view))
+        patch.setattr(lines, "classify_view", _classified_once(classify_view))
         client = TestClient(create_app(place.place))
         client.__enter__()  # one event loop for every request, not one each
         token = csrf_of(client.get("/login").text)
