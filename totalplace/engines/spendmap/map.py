@@ -18,7 +18,7 @@ from typing import Any
 import pyarrow as pa
 
 from totalplace.backends.base import AnalyticsBackend
-from totalplace.backends.safe_sql import Params, identifier
+from totalplace.backends.safe_sql import Params, SqlValue, identifier
 from totalplace.engines.spendmap.classify import classify_combinations
 from totalplace.engines.spendmap.rules import MATCH_FIELDS, RuleSet
 from totalplace.errors import InvalidInputError
@@ -116,7 +116,7 @@ class _Filter:
     """The rows a map counts: constant SQL (``FROM classified_spend WHERE ...``) and its bound values."""
 
     sql: str
-    params: dict[str, Any]
+    params: dict[str, SqlValue]
 
 
 _FINANCIAL_YEAR_LABEL = re.compile(r"^(\d{4})-(\d{2})$")
