@@ -76,6 +76,34 @@ class InvalidInputError(TotalplaceError):
     http_status = 400
 
 
+class RequestInvalidError(TotalplaceError):
+    """A request's parameter or form field is missing or of the wrong type; ``problems`` names each one."""
+
+    code = "TP108"
+    http_status = 422
+
+    def __init__(self, problems: list[dict[str, str]]) -> None:
+        first = problems[0] if problems else {"parameter": "?", "message": "not valid"}
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        super().__init__(
+            f"{first['parameter']}: {first['message']}{more}",
+            hint="correct the parameters named and send the request again",
+        )
+        self.problems = problems
+
+    def to_dict(self) -> dict[str, Any]:
+        out = super().to_dict()
+        out["problems"] = self.problems
+        return out
+
+
+class UnsafeNameError(TotalplaceError):
+    """A name given in an address or a command cannot name anything: a path, control characters, too long."""
+
+    code = "TP109"
+    http_status = 400
+
+
 class AuthenticationError(TotalplaceError):
     """Wrong user name or password, or no valid session."""
 
@@ -181,6 +209,39 @@ class BackendError(TotalplaceError):
 
     code = "TP400"
     http_status = 500
+
+
+class QueryRefusedError(TotalplaceError):
+    """SQL that is not exactly one read-only SELECT (several statements, or COPY, ATTACH, PRAGMA, SET,
+    INSTALL, LOAD or any other statement); nothing was run."""
+
+    code = "TP410"
+    http_status = 400
+
+
+class QueryFunctionRefusedError(QueryRefusedError):
+    """A query that calls a table function, or a function that reads files or the system; nothing was run."""
+
+    code = "TP411"
+
+
+class QueryTableRefusedError(QueryRefusedError):
+    """A query that reads a table that is not one of the place's views (a file, another database)."""
+
+    code = "TP412"
+
+
+class OperatorSqlRefusedError(QueryRefusedError):
+    """``operator sql`` without its confirmation, or a statement that would write into the place's data."""
+
+    code = "TP413"
+
+
+class SandboxRefusedError(BackendError):
+    """The locked analytics connection refused to touch a file outside the place's batches."""
+
+    code = "TP414"
+    http_status = 403
 
 
 @dataclass(frozen=True)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
+from datetime import date
 
 import pytest
 
 from tests.conftest import skip_or_fail
 from tests.datasets.files import GOOD_ROWS, HEADER, csv_bytes
+from totalplace.backends.safe_sql import SqlValue
 from totalplace.datasets.importer import ImportRequest, import_file
-from totalplace.errors import BackendError
+from totalplace.errors import BackendError, QueryRefusedError
 from totalplace.place import Place
 
 QUERY = """
@@ -61,6 +63,19 @@ def test_spark_gives_the_same_answer(sqlite_place: Place) -> None:
     _fill(sqlite_place)
     with sqlite_place.analytics("duckdb") as duck:
         expected = duck.query(QUERY).to_pylist()
+    bound = (
+        "select count(*) as n, sum(amount_pence) as pence from spend where supplier = $who and date >= $day"
+    )
+    values: dict[str, SqlValue] = {"who": "Acme Care Ltd", "day": date(2024, 4, 1)}
+    with sqlite_place.analytics("duckdb") as duck:
+        expected_bound = duck.query(bound, values).to_pylist()
     with sqlite_place.analytics("spark") as spark:
         assert spark.query(QUERY).to_pylist() == expected
         assert spark.query("select count(*) as n from areas").to_pylist() == [{"n": 0}]
+        # values bound by Spark itself (:who), never pasted: a quote in one is just a character
+        assert spark.query(bound, values).to_pylist() == expected_bound
+        assert spark.query(bound, {**values, "who": "x' OR '1'='1"}).to_pylist()[0]["n"] == 0
+        with pytest.raises(QueryRefusedError):
+            spark.query("select 1; select 2")
+        with pytest.raises(BackendError):  # SQL over a file path is off
+            spark.query(f'select * from parquet."{sqlite_place.batches_dir}"')

@@ -5,6 +5,9 @@ Views, named the same on every backend:
   column, unioned by column name;
 - ``catalog``: one row per batch with its provenance (``totals`` as JSON text);
 - ``areas``: the place's small areas (code, name, level, parent_code, population).
+
+Queries take their values as named parameters (``$name``, bound by the backend), never pasted into the SQL
+(:mod:`totalplace.backends.safe_sql`), and each call runs exactly one SELECT.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
+from totalplace.backends.safe_sql import Params
 from totalplace.datasets.kinds import KINDS
 from totalplace.store.areas import list_areas
 from totalplace.store.catalog import list_batches
@@ -79,8 +83,13 @@ class AnalyticsBackend(ABC):
         return arrow_schema(KINDS[kind].schema).empty_table()
 
     @abstractmethod
-    def query(self, sql: str) -> pa.Table:
-        """Run one SELECT (DuckDB dialect) and return its result as an Arrow table."""
+    def query(self, sql: str, params: Params | None = None) -> pa.Table:
+        """Run one SELECT (DuckDB dialect) and return its result as an Arrow table.
+
+        ``params`` binds the query's named parameters: ``$level`` in the SQL takes ``params["level"]``. Every
+        value that comes from a request, a file or a person goes this way. SQL holding anything but a single
+        SELECT is refused (QueryRefusedError, TP410) before it runs.
+        """
 
     @abstractmethod
     def register_table(self, name: str, table: pa.Table) -> None:
@@ -88,7 +97,8 @@ class AnalyticsBackend(ABC):
 
     @abstractmethod
     def create_view(self, name: str, sql: str, *, materialise: bool = False) -> None:
-        """Define ``name`` as a SELECT (DuckDB dialect), replacing any of that name.
+        """Define ``name`` (a plain lower-case SQL name) as one SELECT (DuckDB dialect, no parameters),
+        replacing any of that name.
 
         With ``materialise`` the result is computed once and kept (a temporary table, a cached frame), for a
         view that many queries then read.

@@ -1,6 +1,9 @@
 """The scale backend: the same views and queries on Spark (local mode in tests), via sqlglot.
 
-Imported only when asked for; pyspark comes with the ``totalplace[spark]`` extra.
+Imported only when asked for; pyspark comes with the ``totalplace[spark]`` extra. Parameters are bound by
+Spark itself: sqlglot writes DuckDB's ``$name`` as Spark's named marker ``:name`` and ``spark.sql`` takes the
+values in ``args``. Each query must parse as one SELECT; SQL over files (``parquet.`/path` ``) is turned off
+(``spark.sql.runSQLOnFiles``), the batches being read by the DataFrame reader instead.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ import sqlglot
 
 from totalplace import settings
 from totalplace.backends.base import AnalyticsBackend
+from totalplace.backends.safe_sql import Params, check_name, checked_params
+from totalplace.backends.sandbox import one_query
 from totalplace.errors import BackendError
 
 if TYPE_CHECKING:
@@ -48,6 +53,7 @@ class SparkBackend(AnalyticsBackend):
                 # the driver's own executors try the machine's other addresses and can be refused.
                 .config("spark.driver.bindAddress", "127.0.0.1")
                 .config("spark.driver.host", "127.0.0.1")
+                .config("spark.sql.runSQLOnFiles", "false")
                 .getOrCreate()
             )
         spark = SparkBackend._session
@@ -71,17 +77,21 @@ class SparkBackend(AnalyticsBackend):
             union.createOrReplaceTempView(kind)
         self.spark = spark
 
-    def query(self, sql: str) -> pa.Table:
+    def query(self, sql: str, params: Params | None = None) -> pa.Table:
+        values = checked_params(params)
+        one_query(sql)
         try:
-            result: pa.Table = self.spark.sql(to_spark_sql(sql)).toArrow()
+            result: pa.Table = self.spark.sql(to_spark_sql(sql), args=values or None).toArrow()
         except Exception as exc:  # pyspark raises many unrelated types; all mean the query failed
             raise BackendError(f"the query failed on Spark: {exc}") from exc
         return result
 
     def register_table(self, name: str, table: pa.Table) -> None:
-        self.spark.createDataFrame(table).createOrReplaceTempView(name)
+        self.spark.createDataFrame(table).createOrReplaceTempView(check_name(name))
 
     def create_view(self, name: str, sql: str, *, materialise: bool = False) -> None:
+        check_name(name)
+        one_query(sql)
         try:
             frame = self.spark.sql(to_spark_sql(sql))
             (frame.cache() if materialise else frame).createOrReplaceTempView(name)

@@ -13,6 +13,7 @@ from totalplace.cli.common import with_output, with_place
 from totalplace.cli.data_cmds import datasets_group, geography_group, import_group, query_cmd
 from totalplace.cli.estate_cmds import estate_group
 from totalplace.cli.map_cmds import map_cmd, measures_group
+from totalplace.cli.operator_cmds import operator_group
 from totalplace.cli.outcome_cmds import outcomes_group
 from totalplace.cli.output import Output, console, report_error
 from totalplace.cli.place_cmds import (
@@ -102,6 +103,7 @@ for command in (
     audit_group,
     check_cmd,
     settings_cmd,
+    operator_group,
 ):
     cli.add_command(command)
 

@@ -307,14 +307,17 @@ def datasets_export(place: Place, out: Output, batch_id: int, fmt: str, output: 
 @click.option(
     "--backend", type=click.Choice(["duckdb", "spark"]), default=None, help="Default: $TOTALPLACE_BACKEND."
 )
-@click.option("--limit", default=100, show_default=True, help="Most rows to print.")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1), help="Most rows to print.")
 @with_place
 def query_cmd(place: Place, out: Output, sql: str, backend: str | None, limit: int) -> None:
-    """Run SQL over the place's views: one per kind of data (spend, geography), catalog, areas."""
-    with place.analytics(backend) as engine:
-        result = engine.query(sql)
+    """Run ONE read-only SELECT over the place's views: one per kind of data (spend, geography, ...),
+    catalog and areas. Nothing else runs: not COPY, ATTACH, PRAGMA, SET, INSTALL or LOAD, not two
+    statements, not a function that reads files. It runs sandboxed and is audited."""
+    from totalplace.backends.adhoc import run_read_only
+
+    result, record = run_read_only(place, sql, backend=backend, actor="cli")
     rows = result.slice(0, limit).to_pylist()
     out.emit(
-        {"columns": result.column_names, "rows": rows, "row_count": result.num_rows},
+        {"columns": result.column_names, "rows": rows, "row_count": result.num_rows, "audit_seq": record},
         lambda: table(f"{result.num_rows:,} rows", result.column_names, [list(r.values()) for r in rows]),
     )

@@ -17,7 +17,13 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from totalplace.errors import AgreementInvalidError, ImportRejectedError, TotalplaceError
+from totalplace.errors import (
+    AgreementInvalidError,
+    ImportRejectedError,
+    QueryRefusedError,
+    SandboxRefusedError,
+    TotalplaceError,
+)
 
 console = Console()
 err_console = Console(stderr=True)
@@ -74,7 +80,7 @@ def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) 
 
 
 def report_error(error: TotalplaceError, as_json: bool) -> int:
-    """Show an error and return the exit code: 2 for a refused import, 1 otherwise."""
+    """Show an error and return the exit code: 2 for refused input (an import, an agreement, SQL), else 1."""
     if as_json:
         click.echo(json.dumps({"error": error.to_dict()}, indent=2, ensure_ascii=False))
     else:
@@ -96,4 +102,5 @@ def report_error(error: TotalplaceError, as_json: bool) -> int:
                 err_console.print(f"… and {len(error.problems) - 200} more (use --json for all)")
         if error.hint:
             err_console.print(f"[yellow]what to do[/]: {error.hint}")
-    return 2 if isinstance(error, ImportRejectedError | AgreementInvalidError) else 1
+    refused = ImportRejectedError | AgreementInvalidError | QueryRefusedError | SandboxRefusedError
+    return 2 if isinstance(error, refused) else 1

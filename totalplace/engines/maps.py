@@ -26,6 +26,7 @@ from totalplace.engines.estate.access import service_access
 from totalplace.engines.estate.sites import load_sites
 from totalplace.engines.segment.run import variables_for
 from totalplace.engines.segment.spec import PACKAGED, load_spec
+from totalplace.engines.spendmap.map import check_level
 from totalplace.errors import InvalidInputError, NotFoundError
 from totalplace.store.areas import list_areas
 from totalplace.store.segments import clusters_of, get_segmentation, list_segmentations, members_of
@@ -125,6 +126,7 @@ def available(place: Place) -> list[dict[str, str]]:
 
 def measure(place: Place, key: str, *, level: str = "lsoa") -> AreaMeasure:
     """The values of the measure named by ``key`` (see the module's docstring)."""
+    check_level(level)
     kind, _, rest = key.partition(":")
     if kind == "population":
         with place.read() as conn:
@@ -133,12 +135,12 @@ def measure(place: Place, key: str, *, level: str = "lsoa") -> AreaMeasure:
     if kind == "measure":
         table, _, column = rest.partition(":")
         with place.analytics() as engine:
-            engine.register_table("wanted", _wanted(table, column))
             rows = engine.query(
                 "select c.area_code, c.value from census c "
-                'join wanted w on c."table" = w.t and c.category = w.c '
                 'join (select "table", max(batch_id) as b from census group by 1) latest '
-                'on latest."table" = c."table" and latest.b = c.batch_id'
+                'on latest."table" = c."table" and latest.b = c.batch_id '
+                'where c."table" = $table and c.category = $category',
+                {"table": table, "category": column},
             ).to_pylist()
         if not rows:
             raise NotFoundError(f"no measure {rest!r}", hint="see the list on /map, or import one")
@@ -152,6 +154,8 @@ def measure(place: Place, key: str, *, level: str = "lsoa") -> AreaMeasure:
         )
     if kind == "variable":
         spec_name, _, code = rest.partition(":")
+        if spec_name not in PACKAGED:  # never a specification read from a path a request names
+            raise NotFoundError(f"no packaged specification {spec_name[:40]!r}", hint="use oac2021")
         spec = load_spec(spec_name)
         matrix = variables_for(place, spec)
         if code not in matrix.codes:
@@ -197,9 +201,3 @@ def _top(code: str, clusters: dict[str, Any]) -> str:
     while clusters.get(code) is not None and clusters[code].parent_code:
         code = clusters[code].parent_code
     return code
-
-
-def _wanted(table: str, column: str) -> Any:
-    import pyarrow as pa
-
-    return pa.table({"t": [table], "c": [column]})

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from totalplace.engines.cba.models import appraise_in_place, find_model
+from totalplace.engines.cba.models import appraise_in_place, kept_model
 from totalplace.engines.cba.share import Method, share
 from totalplace.engines.cba.simulate import simulate
 from totalplace.errors import CbaError
@@ -27,7 +27,7 @@ def appraisal_view(
     place: Place, name: str, *, draws: int = 2_000, seed: int = 1, method: Method = "shapley"
 ) -> dict[str, Any]:
     """Everything the model's page and report show: the exact run, a simulation, the settlement."""
-    model, file = find_model(place, name)
+    model, file = kept_model(place, name)
     appraisal = appraise_in_place(place, model, file)
     result = appraisal.to_dict()
     try:

@@ -6,8 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from totalplace.errors import LoginThrottledError, TotalplaceError
 from totalplace.governance import passwords
@@ -19,6 +21,7 @@ from totalplace.web import (
     map_pages,
     outcome_pages,
     pages,
+    params,
     pool_pages,
     segment_pages,
     spend_pages,
@@ -78,6 +81,19 @@ def create_app(place: Place) -> FastAPI:
     # Sessions held in the store (web/session.py); every body bounded before it is read (web/body_limit.py).
     app.add_middleware(BodyLimitMiddleware, render=handle_error)
     app.add_middleware(SessionMiddleware, place=place)
+
+    @app.exception_handler(RequestValidationError)
+    async def handle_invalid_request(request: Request, error: RequestValidationError) -> Response:
+        return await handle_error(request, params.request_invalid(error))  # coded TP108, as page or JSON
+
+    @app.exception_handler(StarletteHTTPException)
+    async def handle_http(request: Request, error: StarletteHTTPException) -> Response:
+        coded = params.http_error(error.status_code)  # no route, or a method it does not take: coded too
+        response = await handle_error(request, coded)
+        response.status_code = error.status_code
+        if error.headers:
+            response.headers.update(error.headers)
+        return response
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: object) -> Response:

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from totalplace.engines.cba.models import (
     appraise_in_place,
-    find_model,
+    kept_model,
     library_in_place,
     model_names,
     save_model,
@@ -29,6 +29,7 @@ from totalplace.place import Place
 from totalplace.reports.cba_report import appraisal_charts, appraisal_report_html, appraisal_view
 from totalplace.reports.charts import bar_chart
 from totalplace.reports.statement import to_pdf
+from totalplace.web import params
 from totalplace.web.render import page, twin
 from totalplace.web.session import acting_user, current_principal
 from totalplace.web.upload_stream import receive_upload, upload_route
@@ -41,15 +42,7 @@ def _place(request: Request) -> Place:
     return place
 
 
-def _int(request: Request, name: str, default: int, low: int, high: int) -> int:
-    raw = request.query_params.get(name)
-    try:
-        value = default if raw is None else int(raw)
-    except ValueError:
-        raise InvalidInputError(f"{name} must be a whole number", hint=f"between {low} and {high}") from None
-    if not low <= value <= high:
-        raise InvalidInputError(f"{name} must be between {low} and {high}")
-    return value
+METHODS = ("shapley", "proportional")
 
 
 @twin(router, "/cba", "cba.html")
@@ -59,7 +52,7 @@ def interventions(request: Request, principal: Principal) -> dict[str, Any]:
     place = _place(request)
     rows = []
     for name in model_names(place):
-        model, file = find_model(place, name)
+        model, file = kept_model(place, name)
         result = appraise_in_place(place, model, file).to_dict()
         rows.append(
             {
@@ -92,7 +85,7 @@ def unit_costs(request: Request, principal: Principal) -> dict[str, Any]:
     ``?price_year=YYYY-YY`` uprates every value by the place's GDP deflator."""
     principal.require("datasets.read")
     place = _place(request)
-    price_year = request.query_params.get("price_year") or None
+    price_year = params.financial_year(request, "price_year")
     deflators = load_deflators(place.dir)
     return {
         "price_year": price_year,
@@ -130,15 +123,14 @@ async def import_unit_costs(request: Request) -> Response:
 def intervention(request: Request, principal: Principal) -> dict[str, Any]:
     """One intervention's appraisal: ``?draws=`` (default 2,000), ``?seed=`` (1), ``?method=`` (shapley)."""
     principal.require("datasets.read")
-    method = request.query_params.get("method") or "shapley"
-    if method not in ("shapley", "proportional"):
-        raise InvalidInputError(f"no settlement method {method!r}", hint="shapley or proportional")
+    name = params.path_name(request, "name", "model name")
+    method = params.choice(request, "method", METHODS, "shapley")
     place = _place(request)
     view = appraisal_view(
         place,
-        request.path_params["name"],
-        draws=_int(request, "draws", 2_000, 100, 200_000),
-        seed=_int(request, "seed", 1, 0, 2**31),
+        name,
+        draws=params.whole(request, "draws", 2_000, 100, 200_000),
+        seed=params.whole(request, "seed", 1, 0, 2**31),
         method=cast(Method, method),
     )
     pools: list[str] = []
@@ -158,6 +150,7 @@ def intervention(request: Request, principal: Principal) -> dict[str, Any]:
 def intervention_pdf(request: Request, name: str) -> Response:
     """The appraisal as a report for the board."""
     current_principal(request).require("datasets.read")
+    name = params.safe_name(name, "model name")
     return Response(
         to_pdf(appraisal_report_html(_place(request), name)),
         media_type="application/pdf",
@@ -169,6 +162,7 @@ def intervention_pdf(request: Request, name: str) -> Response:
 def intervention_report(request: Request, name: str) -> Response:
     """The same report as HTML."""
     current_principal(request).require("datasets.read")
+    name = params.safe_name(name, "model name")
     return Response(appraisal_report_html(_place(request), name), media_type="text/html")
 
 
@@ -202,10 +196,11 @@ def draft(
     """Write the settlement as a draft variation of ``pool`` (checked against its agreement) and show it,
     ready to add as a version of the agreement once the partners agree."""
     principal = acting_user(request, csrf_token, "pool.manage")
-    if method not in ("shapley", "proportional"):
-        raise InvalidInputError(f"no settlement method {method!r}", hint="shapley or proportional")
+    if method not in METHODS:
+        raise InvalidInputError("no such settlement method", hint="shapley or proportional")
     place = _place(request)
-    model, file = find_model(place, name)
+    model, file = kept_model(place, params.safe_name(name, "model name"))
+    params.safe_name(pool, "pool name")
     appraisal = appraise_in_place(place, model, file)
     path = draft_variation(place, pool, appraisal, share(appraisal, cast(Method, method)))
     return page(

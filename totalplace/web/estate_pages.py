@@ -16,6 +16,7 @@ from totalplace.governance.roles import Principal
 from totalplace.place import Place
 from totalplace.reports.charts import RenderedChart, choropleth
 from totalplace.store import areas as area_store
+from totalplace.web import params
 from totalplace.web.render import twin
 from totalplace.web.session import current_principal
 
@@ -66,8 +67,8 @@ def estate(request: Request, principal: Principal) -> dict[str, Any]:
     """Sites by partner and type; with ``?service=`` the access to it from every area; the candidates."""
     principal.require("datasets.read")
     place = _place(request)
-    level = request.query_params.get("level") or "lsoa"
-    service = request.query_params.get("service") or None
+    level = params.level(request)
+    service = params.text(request, "service")
     sites = _sites(place)
     types: dict[str, int] = {}
     partners: dict[str, int] = {}

@@ -12,6 +12,7 @@ from totalplace.engines.maps import AreaMeasure, available, measure
 from totalplace.governance.roles import Principal
 from totalplace.place import Place
 from totalplace.reports.area_map import area_features, area_map
+from totalplace.web import params
 from totalplace.web.render import twin
 from totalplace.web.session import current_principal
 
@@ -24,8 +25,8 @@ def _place(request: Request) -> Place:
 
 
 def _measure(request: Request) -> AreaMeasure:
-    key = request.query_params.get("measure") or "population"
-    return measure(_place(request), key, level=request.query_params.get("level") or "lsoa")
+    key = params.text(request, "measure") or "population"
+    return measure(_place(request), key, level=params.level(request))
 
 
 @router.get("/map.geojson")
@@ -45,7 +46,7 @@ def area_measure_map(request: Request, principal: Principal) -> dict[str, Any]:
     place = _place(request)
     found = _measure(request)
     points = None
-    if request.query_params.get("sites") == "1":
+    if params.choice(request, "sites", ("0", "1"), "0") == "1":
         with place.analytics() as engine:
             points = [
                 {"lon": s.lon, "lat": s.lat, "name": f"{s.name} ({s.type})", "partner": s.partner}

@@ -7,7 +7,7 @@ import math
 from typing import Annotated, Any
 
 import numpy as np
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from totalplace.datasets.observations import period_start
@@ -27,11 +27,13 @@ from totalplace.reports.charts import interval_chart, spine_chart
 from totalplace.reports.letter import letter_html
 from totalplace.reports.statement import to_pdf
 from totalplace.store.areas import AREA_LEVELS, list_areas
+from totalplace.web import params
 from totalplace.web.render import page, twin
 from totalplace.web.session import acting_user, current_principal
 from totalplace.web.upload_stream import UploadForm, receive_upload, upload_route
 
 router = APIRouter()
+LetterId = Annotated[int, Path(ge=1, le=params.MAX_ID)]
 
 
 def _place(request: Request) -> Place:
@@ -106,10 +108,8 @@ def indicator_page(request: Request, principal: Principal) -> dict[str, Any]:
     """One indicator for the place: every period and breakdown with intervals, comparison and trend."""
     principal.require("datasets.read")
     place = _place(request)
-    indicator_id = request.path_params["indicator_id"]
-    against = request.query_params.get("against") or "england"
-    if against not in ("england", "region", "target"):
-        raise InvalidInputError(f"cannot compare against {against!r}", hint="england, region or target")
+    indicator_id = params.path_name(request, "indicator_id", "indicator")
+    against = params.choice(request, "against", ("england", "region", "target"), "england")
     rows = benchmark(place, indicator=indicator_id, against=against, areas=[place.config.code or ""]).rows()  # type: ignore[arg-type]
     series = sorted(headline(rows), key=lambda r: period_start(r["period"]) or 0.0)
     chart_rows = [
@@ -264,7 +264,7 @@ def published(request: Request, principal: Principal) -> dict[str, Any]:
     rounded, and enough other cells withheld that no suppressed count can be worked out from the totals."""
     principal.require("datasets.read")
     place = _place(request)
-    indicator_id = request.path_params["indicator_id"]
+    indicator_id = params.path_name(request, "indicator_id", "indicator")
     with place.read() as conn:
         small = [a.code for a in list_areas(conn)]
     everything = benchmark(
@@ -313,7 +313,7 @@ def draft(request: Request, csrf_token: Annotated[str, Form()]) -> Response:
 
 
 @router.get("/outcomes/letters/{letter_id}.pdf")
-def letter_pdf(request: Request, letter_id: int) -> Response:
+def letter_pdf(request: Request, letter_id: LetterId) -> Response:
     """The letter as PDF."""
     current_principal(request).require("datasets.read")
     place = _place(request)
@@ -323,7 +323,7 @@ def letter_pdf(request: Request, letter_id: int) -> Response:
 
 
 @router.get("/outcomes/letters/{letter_id}")
-def letter_page(request: Request, letter_id: int) -> Response:
+def letter_page(request: Request, letter_id: LetterId) -> Response:
     """The letter, with the form to record its answer."""
     principal = current_principal(request)
     principal.require("datasets.read")
@@ -341,7 +341,7 @@ def letter_page(request: Request, letter_id: int) -> Response:
 @router.post("/outcomes/letters/{letter_id}/answer")
 def answer(
     request: Request,
-    letter_id: int,
+    letter_id: LetterId,
     plan: Annotated[str, Form()],
     remedy_by: Annotated[str, Form()],
     csrf_token: Annotated[str, Form()],

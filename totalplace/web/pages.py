@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
 from totalplace.datasets.export import export_batch
@@ -19,6 +19,7 @@ from totalplace.store.areas import list_areas, summary
 from totalplace.store.catalog import get_batch, list_batches
 from totalplace.store.partners import list_partners
 from totalplace.store.pools import list_pools
+from totalplace.web import params
 from totalplace.web.render import twin
 from totalplace.web.session import current_principal
 
@@ -123,11 +124,9 @@ def datasets(request: Request, principal: Principal) -> dict[str, Any]:
 
 def _batch_page(request: Request, principal: Principal) -> dict[str, Any]:
     principal.require("datasets.read")
-    raw = request.path_params["batch_id"]
-    if not raw.isdigit():
-        raise NotFoundError(f"no import batch {raw!r}")
+    batch_id = params.path_id(request, "batch_id")
     with _place(request).read() as conn:
-        batch = get_batch(conn, int(raw))
+        batch = get_batch(conn, batch_id)
     return {"batch": batch.to_dict()}
 
 
@@ -135,12 +134,12 @@ twin(router, "/datasets/{batch_id}", "dataset.html")(_batch_page)
 
 
 @router.get("/datasets/{batch_id}/export.{fmt}")
-def export(request: Request, batch_id: int, fmt: str) -> Response:
+def export(request: Request, batch_id: Annotated[int, Path(ge=1, le=params.MAX_ID)], fmt: str) -> Response:
     """The batch's rows as CSV or XLSX, formulas neutralised; the download is audited."""
     principal = current_principal(request)
     principal.require("datasets.read")
     if fmt not in ("csv", "xlsx"):
-        raise NotFoundError(f"no export format {fmt!r}", hint="use .csv or .xlsx")
+        raise NotFoundError(f"no export format {fmt[:20]!r}", hint="use .csv or .xlsx")
     _, body = export_batch(
         _place(request), batch_id, "xlsx" if fmt == "xlsx" else "csv", actor=principal.username
     )

@@ -34,6 +34,7 @@ from totalplace.reports.charts import bar_chart
 from totalplace.reports.statement import statement_html, summary_html, to_pdf
 from totalplace.store import ledger
 from totalplace.store.partners import list_partners
+from totalplace.web import params
 from totalplace.web.render import page, twin
 from totalplace.web.session import acting_user, current_principal
 
@@ -62,6 +63,7 @@ def _visible(place: Place, principal: Principal, fund: Fund) -> set[str]:
 
 
 def _fund(request: Request, principal: Principal, name: str) -> tuple[Fund, set[str]]:
+    params.safe_name(name, "pool name")
     place = _place(request)
     with place.read() as conn:
         fund = open_fund(conn, name)
@@ -98,10 +100,10 @@ def pools_page(request: Request, principal: Principal) -> dict[str, Any]:
 @twin(router, "/pools/{name}", "pool.html")
 def pool_page(request: Request, principal: Principal) -> dict[str, Any]:
     """The fund: contributions, schemes' budget against actual and forecast, the risk-share preview."""
-    name = request.path_params["name"]
+    name = params.path_name(request, "name", "pool name")
     fund, _ = _fund(request, principal, name)
-    year = request.query_params.get("year") or None
-    as_of = request.query_params.get("as_of")
+    year = params.financial_year(request)
+    as_of = params.text(request, "as_of", longest=10)
     summary = fund_summary(_place(request), name, year, _form_date(as_of, "as_of") if as_of else None)
     data = summary.to_dict()
     data["versions"] = [
@@ -142,15 +144,14 @@ def pool_page(request: Request, principal: Principal) -> dict[str, Any]:
 @twin(router, "/pools/{name}/ledger", "pool_ledger.html")
 def pool_ledger(request: Request, principal: Principal) -> dict[str, Any]:
     """The ledger's transactions with their entries, filtered by kind, year or account."""
-    name = request.path_params["name"]
+    name = params.path_name(request, "name", "pool name")
     fund, _ = _fund(request, principal, name)
-    q = request.query_params
     filters = {
-        "kind": q.get("kind") or None,
-        "year": q.get("year") or None,
-        "account": q.get("account") or None,
+        "kind": params.choice(request, "kind", [*POSTABLE, "settlement"]),
+        "year": params.financial_year(request),
+        "account": params.text(request, "account"),
     }
-    limit = min(int(q.get("limit") or 500), 10_000)
+    limit = params.whole(request, "limit", 500, 1, 10_000)
     with _place(request).read() as conn:
         found = ledger.transactions(
             conn,
@@ -192,11 +193,11 @@ def pool_ledger(request: Request, principal: Principal) -> dict[str, Any]:
 @twin(router, "/pools/{name}/settlement", "pool_settlement.html")
 def pool_settlement(request: Request, principal: Principal) -> dict[str, Any]:
     """A year's settlement: posted (with the statements this user may see) or previewed from actuals."""
-    name = request.path_params["name"]
+    name = params.path_name(request, "name", "pool name")
     fund, visible = _fund(request, principal, name)
     place = _place(request)
     years = fund.agreement.years
-    year = request.query_params.get("year") or (
+    year = params.financial_year(request) or (
         year_of(date.today()) if year_of(date.today()) in years else years[0]
     )
     with place.read() as conn:
@@ -223,13 +224,13 @@ def statement_file(request: Request, name: str, partner: str, fmt: str) -> Respo
     """One partner's settlement statement as HTML or PDF."""
     principal = current_principal(request)
     _, visible = _fund(request, principal, name)
-    year = request.query_params.get("year") or ""
+    year = params.financial_year(request) or ""
     if partner not in visible:
-        raise NotFoundError(f"no statement for {partner!r} that you may see")
+        raise NotFoundError(f"no statement for {params.safe_name(partner, 'partner')!r} that you may see")
     found = [s for s in statements(_place(request), name, year) if s.partner == partner]
     if not found or fmt not in ("html", "pdf"):
         raise NotFoundError(
-            f"no {fmt} statement for {partner} in {year}", hint="use .html or .pdf and ?year=2025-26"
+            f"no {fmt[:10]} statement for {partner} in {year}", hint="use .html or .pdf and ?year=2025-26"
         )
     html = statement_html(found[0], _place(request).config.name)
     if fmt == "html":
@@ -248,7 +249,7 @@ def summary_pdf(request: Request, name: str) -> Response:
     principal = current_principal(request)
     _, visible = _fund(request, principal, name)
     place = _place(request)
-    summary = fund_summary(place, name, request.query_params.get("year") or None)
+    summary = fund_summary(place, name, params.financial_year(request))
     with place.read() as conn:
         settled = summary.year in ledger.settled_years(conn, open_fund(conn, name).id)
     shown = [s for s in statements(place, name, summary.year) if s.partner in visible] if settled else []

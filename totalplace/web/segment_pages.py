@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -23,6 +24,7 @@ from totalplace.store.segments import (
     list_segmentations,
     rename_cluster,
 )
+from totalplace.web import params
 from totalplace.web.render import twin
 from totalplace.web.session import acting_user, current_principal
 from totalplace.web.upload_stream import receive_upload, upload_route
@@ -48,29 +50,24 @@ def segments(request: Request, principal: Principal) -> dict[str, Any]:
 
 
 def _level(request: Request, seg: SegmentationRow) -> int:
-    try:
-        level = int(request.query_params.get("level") or 0)
-    except ValueError:
-        level = 0
-    return max(0, min(level, len(seg.levels) - 1))
+    """The ``level`` of the hierarchy to show: 0 (the coarsest) to the segmentation's deepest."""
+    return params.whole(request, "level", 0, 0, max(len(seg.levels) - 1, 0))
 
 
 @twin(router, "/segments-diagnose", "segment_diagnose.html")
 def segment_diagnose(request: Request, principal: Principal) -> dict[str, Any]:
     """Help choosing k: ``?spec=oac2021&k=2-10&starts=10``, within-cluster SS, silhouette and sizes per k."""
     principal.require("datasets.read")
-    params = request.query_params
-    spec_name = params.get("spec") or "oac2021"
-    if spec_name not in PACKAGED:  # the web never reads a specification from a path it is given
-        raise InvalidInputError(f"no packaged specification {spec_name!r}", hint=f"use {', '.join(PACKAGED)}")
-    low, _, high = (params.get("k") or "2-10").partition("-")
-    try:
-        ks = list(range(int(low), int(high or low) + 1))
-        starts = min(int(params.get("starts") or 10), 200)
-    except ValueError:
-        raise InvalidInputError("k is a range like 2-10 and starts a whole number") from None
-    if not 1 < len(ks) <= 20:
-        raise InvalidInputError("try between 2 and 20 values of k", hint="e.g. k=2-10")
+    # the web never reads a specification from a path it is given: only a packaged one, by name
+    spec_name = params.choice(request, "spec", sorted(PACKAGED), "oac2021") or "oac2021"
+    found = re.fullmatch(r"(\d{1,3})(?:-(\d{1,3}))?", params.text(request, "k", longest=7) or "2-10")
+    if found is None:
+        raise InvalidInputError("k is a range like 2-10", hint="e.g. k=2-10")
+    low, high = int(found.group(1)), int(found.group(2) or found.group(1))
+    ks = list(range(low, high + 1))
+    starts = params.whole(request, "starts", 10, 1, 200)
+    if low < 2 or not 1 < len(ks) <= 20:
+        raise InvalidInputError("try between 2 and 20 values of k, each at least 2", hint="e.g. k=2-10")
     rows = diagnose(_place(request), load_spec(spec_name), ks, starts=starts, seed=1)
     return {
         "spec": spec_name,
@@ -85,7 +82,7 @@ def segment_pdf(request: Request, name: str) -> Response:
     """The segmentation as a report for partners: method, maps and profiles of each level, clusters."""
     current_principal(request).require("datasets.read")
     place = _place(request)
-    html = segment_report_html(place, name)
+    html = segment_report_html(place, params.safe_name(name, "segmentation name"))
     return Response(
         to_pdf(html),
         media_type="application/pdf",
@@ -99,7 +96,7 @@ def segment_geojson(request: Request, name: str) -> Response:
     current_principal(request).require("datasets.read")
     place = _place(request)
     with place.read() as conn:
-        seg = get_segmentation(conn, name)
+        seg = get_segmentation(conn, params.safe_name(name, "segmentation name"))
     features = segment_features(place, seg, _level(request, seg))
     return JSONResponse(
         {"type": "FeatureCollection", "features": features}, media_type="application/geo+json"
@@ -110,7 +107,7 @@ def segment_geojson(request: Request, name: str) -> Response:
 def segment(request: Request, principal: Principal) -> dict[str, Any]:
     """One segmentation: its map, clusters with descriptions and names, profiles and (if assigned) doubts."""
     principal.require("datasets.read")
-    name = request.path_params["name"]
+    name = params.path_name(request, "name", "segmentation name")
     place = _place(request)
     with place.read() as conn:
         seg = get_segmentation(conn, name)

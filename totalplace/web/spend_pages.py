@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -21,6 +22,7 @@ from totalplace.place import Place
 from totalplace.reports.charts import RenderedChart, bar_chart, choropleth, stacked_bar
 from totalplace.store import areas as area_store
 from totalplace.store.catalog import list_batches
+from totalplace.web import params
 from totalplace.web.render import twin
 from totalplace.web.session import current_principal
 
@@ -70,9 +72,9 @@ def _latest_year(request: Request) -> str | None:
 
 
 def _year(request: Request) -> str | None:
-    year = request.query_params.get("year") or None
+    year = params.financial_year(request)
     if year is not None:
-        year_start(year)  # refuses anything that is not a financial year (HTTP 400)
+        year_start(year)  # refuses 2024-26: the two years must follow (HTTP 400)
     return year
 
 
@@ -130,8 +132,9 @@ def _charts(place: Place, spend: SpendMap) -> dict[str, RenderedChart]:
 def spend_map(request: Request, principal: Principal) -> dict[str, Any]:
     """The place spending map for a financial year (default: the latest)."""
     principal.require("datasets.read")
-    level = request.query_params.get("level") or "lsoa"
+    level = params.level(request)
     year = _year(request)
+    base = params.financial_year(request, "base")
     spend = _cached_map(request, year or _latest_year(request), level)
     data = spend.to_dict()
     matrix: dict[str, dict[str, int]] = {}
@@ -145,23 +148,20 @@ def spend_map(request: Request, principal: Principal) -> dict[str, Any]:
         years_by_theme.setdefault(label, {})[row["year"]] = row["pence"]
     data["years_by_theme"] = years_by_theme
     labelled = [{**row, "label": labels.get(row["theme"])} for row in spend.by_year_theme]
-    data["real_terms"] = real_terms(
-        labelled, load_deflators(_place(request).dir), request.query_params.get("base") or None
-    )
+    data["real_terms"] = real_terms(labelled, load_deflators(_place(request).dir), base)
     data["_charts"] = _charts(_place(request), spend)
     return data
 
 
 def _line_filters(request: Request) -> dict[str, Any]:
-    params = request.query_params
     return {
-        "partner": params.get("partner") or None,
-        "theme": params.get("theme") or None,
-        "rule_id": params.get("rule") or None,
-        "unclassified": params.get("unclassified") == "1",
-        "supplier": params.get("supplier") or None,
+        "partner": params.text(request, "partner"),
+        "theme": params.text(request, "theme"),
+        "rule_id": params.text(request, "rule"),
+        "unclassified": params.choice(request, "unclassified", ("0", "1"), "0") == "1",
+        "supplier": params.text(request, "supplier"),
         "year": _year(request),
-        "area": params.get("area") or None,
+        "area": params.text(request, "area"),
     }
 
 
@@ -170,11 +170,11 @@ def spend_lines(request: Request, principal: Principal) -> dict[str, Any]:
     """The lines behind a cell of the map, biggest first, each with its rule."""
     principal.require("datasets.read")
     filters = _line_filters(request)
-    limit = min(int(request.query_params.get("limit") or 200), 5000)
+    limit = params.whole(request, "limit", 200, 1, 5000)
     place = _place(request)
     with place.analytics() as engine:
         found = find_lines(engine, load_rules(place.dir), limit=limit, **filters)
-    query = "&".join(f"{k}={v}" for k, v in request.query_params.items() if k in LINE_FILTERS)
+    query = urlencode([(k, v) for k, v in request.query_params.items() if k in LINE_FILTERS])
     return {**found, "filters": filters, "query": query}
 
 
@@ -184,10 +184,11 @@ def export_lines(request: Request, fmt: str) -> Response:
     principal = current_principal(request)
     principal.require("datasets.read")
     if fmt not in ("csv", "xlsx"):
-        raise NotFoundError(f"no export format {fmt!r}", hint="use .csv or .xlsx")
+        raise NotFoundError(f"no export format {fmt[:20]!r}", hint="use .csv or .xlsx")
     place = _place(request)
+    filters = _line_filters(request)
     with place.analytics() as engine:
-        found = find_lines(engine, load_rules(place.dir), limit=100_000, **_line_filters(request))
+        found = find_lines(engine, load_rules(place.dir), limit=100_000, **filters)
     columns = [
         "date",
         "partner",
@@ -221,7 +222,7 @@ def export_lines(request: Request, fmt: str) -> Response:
 def spend_coverage(request: Request, principal: Principal) -> dict[str, Any]:
     """How much of the spending the rules classify, and the biggest pounds they do not."""
     principal.require("datasets.read")
-    spend = _cached_map(request, _year(request), request.query_params.get("level") or "lsoa")
+    spend = _cached_map(request, _year(request), params.level(request))
     ruleset = load_rules(_place(request).dir)
     return {
         "year": spend.year,

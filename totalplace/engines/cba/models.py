@@ -3,6 +3,7 @@ them against the place's unit-cost library and GDP deflators."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from totalplace.place import Place
 
 MODELS: Final = Path("cba")
+_MODEL_NAME: Final = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")  # as Intervention.name requires
 
 
 def model_names(place: Place) -> list[str]:
@@ -35,8 +37,20 @@ def save_model(place: Place, text: str, file: str) -> Intervention:
     return model
 
 
+def kept_model(place: Place, name: str) -> tuple[Intervention, str]:
+    """A model kept in the place, by its name only (never a path: what the web asks for), and its file name.
+
+    A name that is not one of :func:`model_names` is NotFoundError, whatever files exist elsewhere."""
+    if _MODEL_NAME.match(name) is None or name not in model_names(place):
+        known = ", ".join(model_names(place)) or "none yet"
+        raise NotFoundError(f"no model {name[:60]!r}", hint=f"the place's models: {known}")
+    path = place.dir / MODELS / f"{name}.yaml"
+    return load_model(path.read_text(encoding="utf-8"), path.name), path.name
+
+
 def find_model(place: Place, name_or_path: str) -> tuple[Intervention, str]:
-    """A model by its name in the place, or from a file; and the file name errors are located in."""
+    """A model by its name in the place, or from a file (the CLI's operator may name any file); and the file
+    name errors are located in. The web uses :func:`kept_model`."""
     kept = place.dir / MODELS / f"{name_or_path}.yaml"
     path = kept if kept.is_file() else Path(name_or_path)
     if not path.is_file():

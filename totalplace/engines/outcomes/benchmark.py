@@ -139,16 +139,17 @@ class BenchmarkResult:
     def write_json(self, write: Callable[[str], object]) -> None:
         """The document :meth:`to_dict` gives, written in pieces as it is made: DuckDB writes the rows
         straight from the columns, so a million rows need neither a million dicts nor the memory they take."""
-        import duckdb
+        from totalplace.backends.duckdb import scratch_connection
+        from totalplace.backends.safe_sql import literal
 
         head = json.dumps({"against": self.against, "framework": self.framework, "areas": self.areas()})
         write(head[:-1] + ', "rows": ')
         with tempfile.TemporaryDirectory(prefix="totalplace-") as folder:
             path = Path(folder) / "rows.json"
-            conn = duckdb.connect()
+            conn = scratch_connection(folder)  # it can write only in this private folder
             try:
                 conn.register("benchmarked", self.table)
-                conn.execute(f"COPY ({_ROWS_AS_JSON}) TO '{path}' (FORMAT JSON, ARRAY true)")
+                conn.execute(f"COPY ({_ROWS_AS_JSON}) TO {literal(str(path))} (FORMAT JSON, ARRAY true)")
             finally:
                 conn.close()
             with path.open(encoding="utf-8") as rows:

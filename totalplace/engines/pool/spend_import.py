@@ -15,7 +15,8 @@ from datetime import date
 
 from sqlalchemy import select
 
-from totalplace.engines.pool.agreement import Scheme, year_bounds, year_of
+from totalplace.backends.safe_sql import SqlValue, identifier
+from totalplace.engines.pool.agreement import MATCH_COLUMNS, Scheme, year_bounds, year_of
 from totalplace.engines.pool.fund import open_fund
 from totalplace.engines.pool.movements import Movement, post_movements
 from totalplace.place import Place
@@ -36,18 +37,34 @@ class SpendImport:
     by_scheme: dict[str, int] = field(default_factory=dict)
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _condition(scheme: Scheme) -> str:
+def _condition(number: int, scheme: Scheme, params: dict[str, SqlValue]) -> str:
+    """The scheme's match as SQL over checked column names, its names and patterns added to ``params``."""
     parts = []
-    for column, pattern in scheme.match.items():
+    for index, (column, pattern) in enumerate(scheme.match.items()):
+        marker = f"m{number}_{index}"
+        params[marker] = pattern
         if column == "partner":
-            parts.append(f"c.partner = {_literal(pattern)}")
+            parts.append(f"c.partner = ${marker}")
         else:
-            parts.append(f"regexp_matches(coalesce(s.{column}, ''), {_literal(pattern)}, 'i')")
-    return " AND ".join(parts)
+            name = identifier(column, MATCH_COLUMNS)
+            parts.append(f"regexp_matches(coalesce(s.{name}, ''), ${marker}, 'i')")
+    params[f"s{number}"] = scheme.name
+    return f"WHEN {' AND '.join(parts)} THEN $s{number}"
+
+
+def _matched_sql(schemes: list[Scheme], first: date, last: date) -> tuple[str, dict[str, SqlValue]]:
+    """Spend by batch, scheme and month between ``first`` and ``last``: fixed SQL and its bound values."""
+    params: dict[str, SqlValue] = {"first": first, "last": last}
+    case = " ".join(_condition(n, s, params) for n, s in enumerate(schemes))
+    sql = f"""
+        SELECT batch_id, scheme, strftime(date, '%Y-%m') AS month, sum(amount_pence) AS pence
+        FROM (SELECT s.batch_id, s.date, s.amount_pence, CASE {case} END AS scheme
+              FROM spend s JOIN catalog c USING (batch_id)
+              WHERE s.date BETWEEN $first AND $last)
+        WHERE scheme IS NOT NULL
+        GROUP BY ALL ORDER BY 1, 2, 3
+    """
+    return sql, params
 
 
 def import_spend(place: Place, name: str, *, actor: str) -> SpendImport:
@@ -76,17 +93,9 @@ def import_spend(place: Place, name: str, *, actor: str) -> SpendImport:
     report = SpendImport()
     movements: list[Movement] = []
     if schemes and active:
-        case = " ".join(f"WHEN {_condition(s)} THEN {_literal(s.name)}" for s in schemes)
-        sql = f"""
-            SELECT batch_id, scheme, strftime(date, '%Y-%m') AS month, sum(amount_pence) AS pence
-            FROM (SELECT s.batch_id, s.date, s.amount_pence, CASE {case} END AS scheme
-                  FROM spend s JOIN catalog c USING (batch_id)
-                  WHERE s.date BETWEEN DATE '{first.isoformat()}' AND DATE '{last.isoformat()}')
-            WHERE scheme IS NOT NULL
-            GROUP BY ALL ORDER BY 1, 2, 3
-        """
+        sql, params = _matched_sql(schemes, first, last)
         with place.analytics() as engine:
-            rows = engine.query(sql).to_pylist()
+            rows = engine.query(sql, params).to_pylist()
         for row in rows:
             year_, month = (int(x) for x in str(row["month"]).split("-"))
             day = date(year_, month, calendar.monthrange(year_, month)[1])

@@ -3,6 +3,9 @@
 All money is integer pence. Shares are ratios of pounds (gross, so credits do not flatter coverage).
 Spending without a location is apportioned to small areas by population, by largest remainder, so the
 areas add up to the place total to the penny; the map says how much was apportioned.
+
+The year and the area level come from requests: they reach the SQL only as bound parameters, and the level
+must be one of the known area levels.
 """
 
 from __future__ import annotations
@@ -15,10 +18,12 @@ from typing import Any
 import pyarrow as pa
 
 from totalplace.backends.base import AnalyticsBackend
+from totalplace.backends.safe_sql import Params, SqlValue, identifier
 from totalplace.engines.spendmap.classify import classify_combinations
 from totalplace.engines.spendmap.rules import MATCH_FIELDS, RuleSet
 from totalplace.errors import InvalidInputError
 from totalplace.money import Money
+from totalplace.store.areas import AREA_LEVELS
 
 PREVENTIVE = ("universal", "early_help")
 SERVICE_STAGES = ("universal", "early_help", "targeted", "acute")
@@ -60,14 +65,15 @@ class SpendMap:
 def classify_view(engine: AnalyticsBackend, ruleset: RuleSet) -> None:
     """Define the view ``classified_spend``: active spend lines with partner, year, rule and theme."""
     used = sorted({c.field for rule in ruleset.rules for c in rule.conditions})
-    keys = ", ".join(f"s.{f}" for f in used)
+    keys = ", ".join(f"s.{identifier(f, MATCH_FIELDS)}" for f in used)
     active = "FROM spend s JOIN catalog c ON c.batch_id = s.batch_id WHERE c.status = 'active'"
     combos = engine.query(f"SELECT DISTINCT {keys} {active}")
     missing = [f for f in MATCH_FIELDS if f not in used]
     for name in missing:  # fields no rule reads: present, empty, so the classifier sees every field
         combos = combos.append_column(name, pa.nulls(combos.num_rows, pa.string()))
     engine.register_table("spend_classes", classify_combinations(ruleset, combos))
-    join = " AND ".join(f"coalesce(s.{f}, '') = coalesce(k.{f}, '')" for f in used)
+    quoted = [identifier(f, MATCH_FIELDS) for f in used]
+    join = " AND ".join(f"coalesce(s.{f}, '') = coalesce(k.{f}, '')" for f in quoted) or "true"
     engine.create_view(
         "classified_spend",
         f"""
@@ -89,11 +95,28 @@ def spend_years(engine: AnalyticsBackend) -> list[str]:
     return [_year_label(r["fy_start"]) for r in rows if r["fy_start"] is not None]
 
 
-def _rows(engine: AnalyticsBackend, sql: str) -> list[dict[str, Any]]:
+def _rows(engine: AnalyticsBackend, sql: str, params: Params | None = None) -> list[dict[str, Any]]:
     return [
         {k: int(v) if k.endswith("pence") and v is not None else v for k, v in row.items()}
-        for row in engine.query(sql).to_pylist()
+        for row in engine.query(sql, params).to_pylist()
     ]
+
+
+def check_level(level: str) -> str:
+    """``level`` if it is a known area level (oa, lsoa, msoa, ward, la), else a coded error (TP106)."""
+    if level not in AREA_LEVELS:
+        raise InvalidInputError(
+            f"{level[:40]!r} is not an area level", hint=f"area levels are: {', '.join(AREA_LEVELS)}"
+        )
+    return level
+
+
+@dataclass(frozen=True)
+class _Filter:
+    """The rows a map counts: constant SQL (``FROM classified_spend WHERE ...``) and its bound values."""
+
+    sql: str
+    params: dict[str, SqlValue]
 
 
 _FINANCIAL_YEAR_LABEL = re.compile(r"^(\d{4})-(\d{2})$")
@@ -103,7 +126,7 @@ def year_start(year: str) -> int:
     """The calendar year a financial year label starts in ("2024-25" -> 2024), or a coded error."""
     match = _FINANCIAL_YEAR_LABEL.match(year.strip())
     if match is None or (int(match.group(1)) + 1) % 100 != int(match.group(2)):
-        raise InvalidInputError(f"{year!r} is not a financial year", hint='write it like "2024-25"')
+        raise InvalidInputError(f"{year[:40]!r} is not a financial year", hint='write it like "2024-25"')
     return int(match.group(1))
 
 
@@ -120,14 +143,15 @@ def build_spend_map(
     top: int = 5,
 ) -> SpendMap:
     """The place spending map from the backend's spend lines, classified by ``ruleset``."""
+    check_level(area_level)
     classify_view(engine, ruleset)
     starts = [
         r["fy_start"] for r in _rows(engine, "SELECT DISTINCT fy_start FROM classified_spend ORDER BY 1")
     ]
-    where = "WHERE true"
+    filter_ = _Filter("FROM classified_spend WHERE true", {})
     if year is not None:
-        where = f"WHERE fy_start = {year_start(year)}"
-    base = f"FROM classified_spend {where}"
+        filter_ = _Filter("FROM classified_spend WHERE fy_start = $fy", {"fy": year_start(year)})
+    base, params = filter_.sql, filter_.params
     totals = _rows(
         engine,
         f"""SELECT count(*) AS lines, coalesce(sum(amount_pence), 0) AS total_pence,
@@ -136,12 +160,14 @@ def build_spend_map(
             AS classified_gross_pence,
         coalesce(sum(CASE WHEN rule_id IS NOT NULL THEN amount_pence ELSE 0 END), 0)
             AS classified_pence {base}""",
+        params,
     )[0]
     by = {
         dim: _rows(
             engine,
             f"SELECT {dim}, sum(amount_pence) AS pence, count(*) AS lines {base} "
             f"GROUP BY {dim} ORDER BY pence DESC",
+            params,
         )
         for dim in ("partner", "theme", "cofog", "stage", "cohort")
     }
@@ -174,11 +200,13 @@ def build_spend_map(
         engine,
         f"SELECT partner, theme, sum(amount_pence) AS pence, count(*) AS lines "
         f"{base} GROUP BY partner, theme ORDER BY partner, pence DESC",
+        params,
     )
     result.by_partner_stage = _rows(
         engine,
         f"SELECT partner, stage, sum(amount_pence) AS pence, count(*) AS lines {base} "
         "GROUP BY partner, stage ORDER BY partner, stage",
+        params,
     )
     # Every year side by side (whatever ``year`` is), in cash: real terms need a cited GDP deflator series.
     result.by_year_theme = [
@@ -189,10 +217,10 @@ def build_spend_map(
             "WHERE fy_start IS NOT NULL GROUP BY fy_start, theme ORDER BY fy_start, theme",
         )
     ]
-    result.top_suppliers = _top_suppliers(engine, base, top)
+    result.top_suppliers = _top_suppliers(engine, filter_, top)
     result.overlaps = _overlaps(result.by_partner_theme, ruleset)
-    result.unclassified = _unclassified(engine, base, top)
-    result.areas = _areas(engine, base, area_level, population)
+    result.unclassified = _unclassified(engine, filter_, top)
+    result.areas = _areas(engine, filter_, area_level, population)
     return result
 
 
@@ -210,19 +238,20 @@ def _prevention_share(stages: list[dict[str, Any]]) -> float | None:
 
 
 def _population(engine: AnalyticsBackend, level: str) -> int | None:
-    rows = _rows(engine, f"SELECT sum(population) AS people FROM areas WHERE level = '{level}'")
+    rows = _rows(engine, "SELECT sum(population) AS people FROM areas WHERE level = $level", {"level": level})
     people = rows[0]["people"] if rows else None
     return int(people) if people else None
 
 
-def _top_suppliers(engine: AnalyticsBackend, base: str, top: int) -> dict[str, list[dict[str, Any]]]:
+def _top_suppliers(engine: AnalyticsBackend, filter_: _Filter, top: int) -> dict[str, list[dict[str, Any]]]:
     rows = _rows(
         engine,
         f"""SELECT theme, supplier, pence FROM (
         SELECT theme, supplier, sum(amount_pence) AS pence,
                row_number() OVER (PARTITION BY theme ORDER BY sum(amount_pence) DESC) AS rank
-        {base} AND theme IS NOT NULL GROUP BY theme, supplier) ranked WHERE rank <= {int(top)}
+        {filter_.sql} AND theme IS NOT NULL GROUP BY theme, supplier) ranked WHERE rank <= $top
         ORDER BY theme, pence DESC""",
+        {**filter_.params, "top": int(top)},
     )
     out: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
@@ -243,35 +272,47 @@ def _overlaps(partner_theme: list[dict[str, Any]], ruleset: RuleSet) -> list[dic
     ]
 
 
-def _unclassified(engine: AnalyticsBackend, base: str, top: int) -> dict[str, Any]:
-    where = f"{base} AND rule_id IS NULL"
-    total = _rows(engine, f"SELECT coalesce(sum(amount_pence), 0) AS pence, count(*) AS lines {where}")[0]
+def _unclassified(engine: AnalyticsBackend, filter_: _Filter, top: int) -> dict[str, Any]:
+    where = f"{filter_.sql} AND rule_id IS NULL"
+    params = {**filter_.params, "most": int(top) * 2}
+    total = _rows(
+        engine, f"SELECT coalesce(sum(amount_pence), 0) AS pence, count(*) AS lines {where}", filter_.params
+    )[0]
     suppliers = _rows(
         engine,
         f"SELECT supplier, sum(amount_pence) AS pence, count(*) AS lines {where} "
-        f"GROUP BY supplier ORDER BY sum(abs(amount_pence)) DESC LIMIT {int(top) * 2}",
+        "GROUP BY supplier ORDER BY sum(abs(amount_pence)) DESC LIMIT $most",
+        params,
     )
     categories = _rows(
         engine,
         f"""SELECT coalesce(proclass_label, expense_type, cost_centre) AS category,
         sum(amount_pence) AS pence, count(*) AS lines {where} GROUP BY 1 ORDER BY sum(abs(amount_pence)) DESC
-        LIMIT {int(top) * 2}""",
+        LIMIT $most""",
+        params,
     )
     return {**total, "top_suppliers": suppliers, "top_categories": categories}
 
 
-def _areas(engine: AnalyticsBackend, base: str, level: str, population: int | None) -> dict[str, Any]:
+def _areas(engine: AnalyticsBackend, filter_: _Filter, level: str, population: int | None) -> dict[str, Any]:
     """Spending by small area: located lines where they are, the rest apportioned by population."""
-    areas = _rows(engine, f"SELECT code, name, population FROM areas WHERE level = '{level}' ORDER BY code")
+    areas = _rows(
+        engine,
+        "SELECT code, name, population FROM areas WHERE level = $level ORDER BY code",
+        {"level": check_level(level)},
+    )
     located = {
         r["code"]: r["pence"]
         for r in _rows(
             engine,
             f"""SELECT a.code, sum(s.amount_pence) AS pence
-        FROM (SELECT * {base}) s JOIN areas a ON a.code = s.area_code GROUP BY a.code""",
+        FROM (SELECT * {filter_.sql}) s JOIN areas a ON a.code = s.area_code GROUP BY a.code""",
+            filter_.params,
         )
     }
-    total = _rows(engine, f"SELECT coalesce(sum(amount_pence), 0) AS pence {base}")[0]["pence"]
+    total = _rows(engine, f"SELECT coalesce(sum(amount_pence), 0) AS pence {filter_.sql}", filter_.params)[0][
+        "pence"
+    ]
     unlocated = total - sum(located.values())
     weights = [int(a["population"] or 0) for a in areas]
     shares = Money(unlocated).allocate(weights) if areas and sum(weights) else []
