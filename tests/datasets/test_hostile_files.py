@@ -21,7 +21,7 @@ EXPECTED = {
     "huge_file": "TP510",
     "million_columns": "TP515",
     "wide_xlsx": "TP515",
-    "deep_json": "TP512",
+    "deep_json": "TP555",
 }
 
 

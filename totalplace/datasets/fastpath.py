@@ -23,10 +23,13 @@ import pyarrow.csv as pa_csv
 from totalplace.datasets.schema import ColumnSpec, DatasetSchema, normalise_header
 from totalplace.datasets.source import sniff_delimiter
 from totalplace.datasets.table import HEADER_SEARCH_ROWS
+from totalplace.datasets.values import MAX_NUMBER
+from totalplace.money import MAX_AMOUNT_PENCE
 
 _NUMBER: Final = r"(\d{1,3}(,\d{3})+|\d{1,15})(\.\d{1,2})?"
 _AMOUNT: Final = rf"^(\(£?{_NUMBER}\)|-?£?{_NUMBER}|£-{_NUMBER})$"
-_PENCE_SHAPE: Final = r"^-?\d{1,15}\.\d{2}$"
+# Ten digits of pounds at most (£9,999,999,999.99), within money.MAX_AMOUNT_PENCE; longer goes the exact way.
+_PENCE_SHAPE: Final = r"^-?\d{1,10}\.\d{2}$"
 _DATE_FORMATS: Final = ((r"^\d{4}-\d{2}-\d{2}$", "%Y-%m-%d"), (r"^\d{2}/\d{2}/\d{4}$", "%d/%m/%Y"))
 _TOTAL: Final = re.compile(r"^\s*(grand\s+|sub\s*-?\s*)?totals?\s*:?\s*$", re.IGNORECASE)
 EARLIEST, LATEST = pa.scalar(1900, pa.int64()), pa.scalar(2100, pa.int64())
@@ -179,6 +182,8 @@ def _typed(spec: ColumnSpec, raw: pa.Array) -> pa.Array:
             pc.multiply(pc.cast(digits, pa.decimal128(17, 2)), pa.scalar(Decimal(100), pa.decimal128(3, 0))),
             pa.int64(),
         )
+        if pc.any(pc.greater(pence, MAX_AMOUNT_PENCE)).as_py():
+            raise UnsuitableError  # beyond the limit: the exact path names the row (TP551)
         return pc.if_else(negative, pc.negate(pence), pence)
     if kind == "date":
         # A year of payments holds a few hundred distinct dates repeated over millions of rows: check and
@@ -194,7 +199,12 @@ def _typed(spec: ColumnSpec, raw: pa.Array) -> pa.Array:
         return pc.if_else(empty, pa.scalar(None, pa.string()), raw)
     if kind == "number" and pc.all(pc.or_(empty, pc.match_substring_regex(raw, _PLAIN_NUMBER))).as_py():
         # blanks are missing figures (null), as the exact path reads an empty optional cell
-        return pc.cast(pc.if_else(empty, pa.scalar(None, pa.string()), raw), pa.float64())
+        numbers = pc.cast(pc.if_else(empty, pa.scalar(None, pa.string()), raw), pa.float64())
+        least = -MAX_NUMBER if spec.minimum is None else max(spec.minimum, -MAX_NUMBER)
+        # 400 digits cast to infinity; NaN never matches the shape. Out of bounds: the exact path names it.
+        if pc.any(pc.or_(pc.less(numbers, least), pc.greater(numbers, MAX_NUMBER))).as_py():
+            raise UnsuitableError
+        return numbers
     raise UnsuitableError
 
 

@@ -24,9 +24,10 @@ from totalplace.datasets.recovery import file_sha256, import_lock, temp_parquet_
 from totalplace.datasets.repairs import Repair, repair_lost_delimiters
 from totalplace.datasets.schema import DatasetSchema, normalise_header
 from totalplace.datasets.source import plain_csv_bytes, read_path, read_source
+from totalplace.datasets.spend_formats import currency_problems
 from totalplace.datasets.streaming import scan, stream_clean_spend
 from totalplace.datasets.table import HEADER_SEARCH_ROWS, LocatedTable, locate_table
-from totalplace.datasets.validate import TypedTable, validate_table
+from totalplace.datasets.validate import TypedTable, total_problems, validate_table
 from totalplace.errors import ImportRejectedError, InvalidInputError
 from totalplace.store import audit
 from totalplace.store.catalog import Batch, NewBatch, find_by_sha, insert_batch, next_batch_id
@@ -175,6 +176,8 @@ def _import_streaming(
     if first is None:
         return None
     fmt, schema = kind.schema_for(request.format, first)
+    if fmt == "360giving":
+        return None  # the exact path reads each grant's Currency
     schema = schema.with_mapping(request.mapping) if request.mapping else schema
     say("reading and writing in blocks")
     tmp = temp_parquet_path(place)
@@ -251,6 +254,8 @@ def parse_file(
     fmt, schema = kind.schema_for(request.format, [cells for _, cells in first])
     schema = schema.with_mapping(request.mapping) if request.mapping else schema
     table = locate_table(itertools.chain(first, rows), schema, name, limits)
+    if fmt == "360giving":
+        table.problems.extend(currency_problems(name, table.headers, table.rows))
     repairs = repair_lost_delimiters(table, "date") if schema.repair_lost_delimiters else []
     _apply_where(table, request.where)
     duplicates = _drop_repeated_rows(table) if any(c.unique for c in schema.columns) else []
@@ -279,6 +284,8 @@ def _parse_fast(
     if first is None:
         return None
     fmt, schema = kind.schema_for(request.format, first)
+    if fmt == "360giving":
+        return None  # the exact path reads each grant's Currency
     schema = schema.with_mapping(request.mapping) if request.mapping else schema
     parsed = parse_clean_spend(data, schema, limits.max_rows)
     if parsed is None:
@@ -374,6 +381,9 @@ def _commit(
     new: NewBatch,
 ) -> ImportResult:
     """Rename the file into place and record it, under the import lock, in one transaction."""
+    overflowing = total_problems(new.totals, new.source_name)
+    if overflowing:
+        raise ImportRejectedError(new.source_name, overflowing)
     with import_lock(place), place.begin() as conn:
         audit.lock_head(conn)
         again = find_by_sha(conn, new.kind, new.sha256)

@@ -46,7 +46,7 @@ def read_source(data: bytes, name: str, limits: ImportLimits) -> SourceRows:
     if data.startswith(_GZIP_MAGIC):
         return read_source(_gunzip(data, name, limits), name.removesuffix(".gz"), limits)
     if looks_like_geojson(data):
-        return SourceRows(name, geojson_rows(data, name), "geojson")
+        return SourceRows(name, geojson_rows(data, name, limits), "geojson")
     if data.startswith(_ZIP_MAGIC):
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:

@@ -29,10 +29,10 @@ import hashlib
 import json
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from sqlalchemy import Connection, insert, select
 
+from totalplace.datasets.safe_yaml import load_yaml
 from totalplace.errors import InvalidInputError
 from totalplace.store import audit
 from totalplace.store.clock import utc_now
@@ -104,9 +104,7 @@ class Framework(BaseModel):
 def parse_framework(text: str, file: str = "framework.yaml") -> Framework:
     """A framework from YAML text, or a coded error naming the field."""
     try:
-        return Framework.model_validate(yaml.safe_load(text))
-    except yaml.YAMLError as exc:
-        raise InvalidInputError(f"{file} is not valid YAML: {exc}") from None
+        return Framework.model_validate(load_yaml(text, file).data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
