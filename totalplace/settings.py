@@ -80,8 +80,8 @@ SETTINGS: Final[tuple[Setting, ...]] = (
     Setting(
         "max_xlsx_sheet_bytes",
         "int",
-        64 * 1024 * 1024,
-        "Largest first sheet of an XLSX workbook once unpacked, in bytes (about 600,000 rows; it bounds the "
+        80 * 1024 * 1024,
+        "Largest first sheet of an XLSX workbook once unpacked, in bytes (about 500,000 rows; it bounds the "
         "memory reading a workbook takes; larger tables import as CSV, which is read in blocks).",
     ),
     Setting(

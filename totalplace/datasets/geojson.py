@@ -25,9 +25,10 @@ def looks_like_geojson(text_head: bytes) -> bool:
     return head.startswith(b"{") and b'"type"' in head and b"Feature" in head
 
 
-def check_vertices(data: bytes, name: str, limit: int) -> None:
-    """Refuse a document with more coordinate positions than ``limit`` (an upper bound: every ``[``)."""
-    brackets = data.count(b"[")
+def check_vertices(data: bytes, name: str, limit: int, counted: int = 0) -> None:
+    """Refuse a document with more coordinate positions than ``limit`` (an upper bound: every ``[``), or
+    whose positions already ``counted`` pass it."""
+    brackets = counted or data.count(b"[")
     if brackets > limit:
         codes.reject(
             name,
@@ -52,6 +53,9 @@ def geojson_rows(data: bytes, name: str, limits: ImportLimits) -> Iterator[tuple
             for p in refused.problems
         ]
         raise ImportRejectedError(name, problems) from None
+    if isinstance(document, Repeated):
+        message = f"the document writes the key {document.key[:80]!r} twice; keep one"
+        codes.reject(name, codes.REPEATED_KEY, message, column=document.key[:200], value=document.key)
     features = document.get("features") if isinstance(document, dict) else None
     if not isinstance(features, list):
         codes.reject(name, codes.NOT_A_TABLE, "the GeoJSON has no list of features")

@@ -23,7 +23,7 @@ from totalplace.datasets.limits import ImportLimits
 from totalplace.datasets.recovery import file_sha256, import_lock, temp_parquet_path
 from totalplace.datasets.repairs import Repair, repair_lost_delimiters
 from totalplace.datasets.schema import DatasetSchema, normalise_header
-from totalplace.datasets.source import plain_csv_bytes, read_path, read_source
+from totalplace.datasets.source import plain_csv_bytes, read_path, read_source, workbook_csv_bytes
 from totalplace.datasets.spend_formats import currency_problems
 from totalplace.datasets.streaming import scan, stream_clean_spend
 from totalplace.datasets.table import HEADER_SEARCH_ROWS, LocatedTable, locate_table
@@ -246,7 +246,10 @@ def parse_file(
     say("reading")
     if fast and (kind.formats is not None or kind.table_check is not None) and not request.where:
         inner = plain_csv_bytes(data, name, limits)
+        if inner is None:
+            inner = workbook_csv_bytes(data, name, limits)
         quick = _parse_fast(inner, kind, request, limits) if inner is not None else None
+        del inner  # the exact path below reads the file afresh; let the CSV copy go first
         if quick is not None:
             return quick
     rows = read_source(data, name, limits).rows

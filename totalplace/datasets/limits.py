@@ -20,9 +20,12 @@ class ImportLimits:
     max_columns: int
     max_problems: int
     max_field_chars: int = 100_000
+    # No physical line of a table is longer than this: ten cells at the field limit. Checked on the bytes, in
+    # blocks, before a file is decoded, so one endless line is refused without being read whole.
+    max_line_bytes: int = 1_000_000
     stream_from_bytes: int = 64 * 1024 * 1024
     max_vertices: int = 1_000_000
-    max_sheet_bytes: int = 64 * 1024 * 1024
+    max_sheet_bytes: int = 80 * 1024 * 1024
 
     @classmethod
     def from_settings(cls) -> ImportLimits:

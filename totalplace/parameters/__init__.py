@@ -27,7 +27,7 @@ class ParameterFile:
     body: dict[str, Any]
 
 
-def parse_parameter_text(name: str, text: str) -> ParameterFile:
+def parse_parameter_text(name: str, text: str | bytes) -> ParameterFile:
     """Parse YAML text into a cited parameter file, refusing one without its citation.
 
     Place rule files are written by users, so this reads through the one safe loader (a key written twice,

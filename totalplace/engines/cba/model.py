@@ -324,7 +324,7 @@ class Intervention(BaseModel):
         return [year_label(start + t) for t in range(self.years)]
 
 
-def load_model(text: str, file: str) -> Intervention:
+def load_model(text: str | bytes, file: str) -> Intervention:
     """An intervention from YAML text, or CbaModelInvalidError naming each field, its line and what is
     allowed."""
     data, node = parse_yaml(text, file, CbaModelInvalidError)
