@@ -224,7 +224,7 @@ class _Reader(ABC):
         try:
             value = parse_number(raw)
         except CellError as exc:
-            self.problem(codes.BAD_NUMBER, row, column, str(raw), str(exc))
+            self.problem(exc.code or codes.BAD_NUMBER, row, column, str(raw), str(exc))
             return None
         if value < 0 and not self.allow_negative:
             self.problem(codes.NEGATIVE_COUNT, row, column, str(raw), "a census count cannot be negative")

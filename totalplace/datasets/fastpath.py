@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
+from totalplace.datasets.limits import ImportLimits
 from totalplace.datasets.schema import ColumnSpec, DatasetSchema, normalise_header
 from totalplace.datasets.source import sniff_delimiter
 from totalplace.datasets.table import HEADER_SEARCH_ROWS
@@ -128,6 +129,9 @@ def typed_columns(
     normalised = [normalise_header(h) for h in headers]
     if len(set(normalised)) != len(normalised):
         raise UnsuitableError
+    longest = max((pc.max(pc.binary_length(c)).as_py() or 0 for c in table.columns), default=0)
+    if longest > ImportLimits.max_field_chars:
+        raise UnsuitableError  # a cell past the field limit: the exact path refuses it (TP516), as it would
     first = pc.utf8_trim_whitespace(table.column(0))
     if pc.any(pc.equal(pc.utf8_lower(first), headers[0].strip().lower())).as_py():
         raise UnsuitableError  # the header repeated inside the data

@@ -94,6 +94,8 @@ def parse_integer(value: str | object) -> int:
         return _bounded_integer(int(text))
     if re.fullmatch(r"[+-]?\d+\.0+", text):
         return _bounded_integer(int(text.split(".")[0]))
+    if text.lower().lstrip("+-") in ("nan", "inf", "infinity"):
+        raise CellError(f"{text!r} is not a finite number", NUMBER_OUT_OF_RANGE)
     raise CellError(f"{str(value)[:200]!r} is not a whole number")
 
 
