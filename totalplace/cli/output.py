@@ -17,7 +17,12 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from totalplace.errors import AgreementInvalidError, ImportRejectedError, TotalplaceError
+from totalplace.errors import (
+    AgreementInvalidError,
+    DocumentRefusedError,
+    ImportRejectedError,
+    TotalplaceError,
+)
 
 console = Console()
 err_console = Console(stderr=True)
@@ -74,15 +79,17 @@ def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) 
 
 
 def report_error(error: TotalplaceError, as_json: bool) -> int:
-    """Show an error and return the exit code: 2 for a refused import, 1 otherwise."""
+    """Show an error and return the exit code: 2 for a refused file (an import, an agreement, a YAML or JSON
+    document refused by the safe loaders), 1 otherwise."""
     if as_json:
         click.echo(json.dumps({"error": error.to_dict()}, indent=2, ensure_ascii=False))
     else:
         err_console.print(f"[bold red]error {error.code}[/]: {error.message}")
-        if isinstance(error, ImportRejectedError | AgreementInvalidError):
+        if isinstance(error, ImportRejectedError | AgreementInvalidError | DocumentRefusedError):
+            lines = isinstance(error, AgreementInvalidError | DocumentRefusedError)
             problems = Table(
-                "line" if isinstance(error, AgreementInvalidError) else "row",
-                "field" if isinstance(error, AgreementInvalidError) else "column",
+                "line" if lines else "row",
+                "field" if lines else "column",
                 "code",
                 "value",
                 "problem",
@@ -96,4 +103,4 @@ def report_error(error: TotalplaceError, as_json: bool) -> int:
                 err_console.print(f"… and {len(error.problems) - 200} more (use --json for all)")
         if error.hint:
             err_console.print(f"[yellow]what to do[/]: {error.hint}")
-    return 2 if isinstance(error, ImportRejectedError | AgreementInvalidError) else 1
+    return 2 if isinstance(error, ImportRejectedError | AgreementInvalidError | DocumentRefusedError) else 1

@@ -73,7 +73,7 @@ def problems_from(
     return out
 
 
-def load_agreement(text: str, file: str) -> Agreement:
+def load_agreement(text: str | bytes, file: str) -> Agreement:
     """An agreement from YAML text, or AgreementInvalidError listing every problem."""
     data, node = parse_yaml(text, file)
     return validate_agreement(data, file, node)

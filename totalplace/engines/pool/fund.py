@@ -78,8 +78,8 @@ def list_funds(conn: Connection) -> list[Fund]:
 
 def create_fund(place: Place, source: str | bytes, file: str, *, actor: str) -> Fund:
     """Create a pool from agreement YAML; every partner it names must be a partner of the place."""
+    agreement = load_agreement(source, file)  # refuses undecodable bytes too, as an invalid agreement
     text = decode(source, file)
-    agreement = load_agreement(text, file)
     with place.begin() as conn:
         _check_partners(conn, agreement, file)
         store.create_pool(
@@ -94,8 +94,8 @@ def create_fund(place: Place, source: str | bytes, file: str, *, actor: str) -> 
 
 def vary_fund(place: Place, name: str, source: str | bytes, file: str, *, actor: str) -> Fund:
     """Add a version of the pool's agreement from a variation file; earlier versions stay as they were."""
+    variation = load_variation(source, file)
     text = decode(source, file)
-    variation = load_variation(text, file)
     with place.begin() as conn:
         fund = open_fund(conn, name)
         varied = apply_variation(fund.agreement, variation, file)
