@@ -80,9 +80,9 @@ SETTINGS: Final[tuple[Setting, ...]] = (
     Setting(
         "max_xlsx_sheet_bytes",
         "int",
-        80 * 1024 * 1024,
-        "Largest first sheet of an XLSX workbook once unpacked, in bytes (about 500,000 rows; it bounds the "
-        "memory reading a workbook takes; larger tables import as CSV, which is read in blocks).",
+        48 * 1024 * 1024,
+        "Largest first sheet of an XLSX workbook once unpacked, in bytes (about 500,000 rows as Excel writes "
+        "them); it bounds the memory reading a workbook takes. Larger tables import as CSV, read in blocks.",
     ),
     Setting(
         "max_geojson_vertices",

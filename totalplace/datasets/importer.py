@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -23,7 +23,13 @@ from totalplace.datasets.limits import ImportLimits
 from totalplace.datasets.recovery import file_sha256, import_lock, temp_parquet_path
 from totalplace.datasets.repairs import Repair, repair_lost_delimiters
 from totalplace.datasets.schema import DatasetSchema, normalise_header
-from totalplace.datasets.source import plain_csv_bytes, read_path, read_source, workbook_csv_bytes
+from totalplace.datasets.source import (
+    plain_csv_bytes,
+    read_path,
+    read_source,
+    sheet_csv_rows,
+    workbook_csv_bytes,
+)
 from totalplace.datasets.spend_formats import currency_problems
 from totalplace.datasets.streaming import scan, stream_clean_spend
 from totalplace.datasets.table import HEADER_SEARCH_ROWS, LocatedTable, locate_table
@@ -246,13 +252,28 @@ def parse_file(
     say("reading")
     if fast and (kind.formats is not None or kind.table_check is not None) and not request.where:
         inner = plain_csv_bytes(data, name, limits)
-        if inner is None:
-            inner = workbook_csv_bytes(data, name, limits)
+        sheet = workbook_csv_bytes(data, name, limits) if inner is None else None
+        if sheet is not None:
+            inner = sheet[0]
         quick = _parse_fast(inner, kind, request, limits) if inner is not None else None
         del inner  # the exact path below reads the file afresh; let the CSV copy go first
         if quick is not None:
             return quick
-    rows = read_source(data, name, limits).rows
+        if sheet is not None and sheet[1]:
+            # a workbook is read row by row from its CSV, not unpacked again
+            return _parse_rows(sheet_csv_rows(sheet[0], name, limits), name, request, limits, say)
+    return _parse_rows(read_source(data, name, limits).rows, name, request, limits, say)
+
+
+def _parse_rows(
+    rows: Iterator[tuple[int, list[str | object]]],
+    name: str,
+    request: ImportRequest,
+    limits: ImportLimits,
+    say: Progress,
+) -> ParsedFile:
+    """The exact path: locate the table, repair, validate every cell, naming every problem."""
+    kind = get_kind(request.kind)
     first = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
     fmt, schema = kind.schema_for(request.format, [cells for _, cells in first])
     schema = schema.with_mapping(request.mapping) if request.mapping else schema

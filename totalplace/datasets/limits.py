@@ -25,7 +25,7 @@ class ImportLimits:
     max_line_bytes: int = 1_000_000
     stream_from_bytes: int = 64 * 1024 * 1024
     max_vertices: int = 1_000_000
-    max_sheet_bytes: int = 80 * 1024 * 1024
+    max_sheet_bytes: int = 48 * 1024 * 1024
 
     @classmethod
     def from_settings(cls) -> ImportLimits:

@@ -139,10 +139,12 @@ def plain_csv_bytes(data: bytes, name: str, limits: ImportLimits) -> bytes | Non
     return data
 
 
-def workbook_csv_bytes(data: bytes, name: str, limits: ImportLimits) -> bytes | None:
-    """The first sheet of an XLSX workbook as CSV (after every safety check), or None if not a workbook.
+def workbook_csv_bytes(data: bytes, name: str, limits: ImportLimits) -> tuple[bytes, bool] | None:
+    """The first sheet of an XLSX workbook as CSV (after every safety check), and whether its line N is the
+    sheet's row N; None if the file is not a workbook.
 
-    Lets a clean workbook take the vectorised path: a 400,000-row sheet imports in seconds, not minutes.
+    Lets a clean workbook take the vectorised path (a 400,000-row sheet imports in seconds, not minutes),
+    and a workbook with problems be read row by row from that CSV rather than unpacked a second time.
     """
     if not data.startswith(_ZIP_MAGIC):
         return None
@@ -156,6 +158,11 @@ def workbook_csv_bytes(data: bytes, name: str, limits: ImportLimits) -> bytes | 
             return xlsx_as_csv(archive, data, name, limits)
     except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
         codes.reject(name, codes.ZIP_UNSAFE, f"the archive is damaged or truncated: {exc}")
+
+
+def sheet_csv_rows(data: bytes, name: str, limits: ImportLimits) -> Iterator[tuple[int, list[str | object]]]:
+    """The rows of a CSV made by :func:`workbook_csv_bytes` (comma-separated UTF-8, line N is row N)."""
+    return _parse_csv(data.decode("utf-8"), ",", name, limits)
 
 
 def read_path(path: Path, limits: ImportLimits) -> bytes:

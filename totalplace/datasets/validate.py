@@ -70,11 +70,16 @@ _CODES = {
 def validate_table(table: LocatedTable, schema: DatasetSchema, max_problems: int) -> TypedTable:
     """Parse every cell, column by column; collect all problems (up to ``max_problems``), ordered by row."""
     typed = TypedTable({}, [number for number, _ in table.rows], problems=list(table.problems))
-    for spec in schema.columns:
-        if spec.name in table.index:
-            typed.columns[spec.stored_name] = _validate_column(table, spec, typed.problems)
-        else:
-            typed.columns[spec.stored_name] = [None] * len(table.rows)
+    try:
+        for spec in schema.columns:
+            if spec.name in table.index:
+                typed.columns[spec.stored_name] = _validate_column(table, spec, typed.problems, max_problems)
+            else:
+                typed.columns[spec.stored_name] = [None] * len(table.rows)
+    except _EnoughError:
+        # The file is refused whatever else is wrong with it: stop at the listing limit rather than parse
+        # (and try a dozen date formats on) every cell of a file of 700,000 bad rows.
+        return _ordered(typed, table, max_problems)
     if not table.rows and not typed.problems:
         typed.problems.append(
             RowProblem(
@@ -91,6 +96,14 @@ def validate_table(table: LocatedTable, schema: DatasetSchema, max_problems: int
         typed.totals[spec.stored_name] = sum(v for v in typed.columns[spec.stored_name] if v is not None)
     typed.problems.extend(total_problems(typed.totals, table.file))
     _check_totals_rows(table, schema, typed)
+    return _ordered(typed, table, max_problems)
+
+
+class _EnoughError(Exception):
+    """As many problems as a refusal lists have been found."""
+
+
+def _ordered(typed: TypedTable, table: LocatedTable, max_problems: int) -> TypedTable:
     typed.problems.sort(
         key=lambda p: (p.row, table.headers.index(p.column) if p.column in table.headers else -1)
     )
@@ -98,7 +111,9 @@ def validate_table(table: LocatedTable, schema: DatasetSchema, max_problems: int
     return typed
 
 
-def _validate_column(table: LocatedTable, spec: ColumnSpec, problems: list[RowProblem]) -> list[Any]:
+def _validate_column(
+    table: LocatedTable, spec: ColumnSpec, problems: list[RowProblem], budget: int
+) -> list[Any]:
     """One column's typed values; problems are appended. Repeated raw values are parsed once."""
     position = table.index[spec.name]
     header = table.headers[position]
@@ -115,6 +130,8 @@ def _validate_column(table: LocatedTable, spec: ColumnSpec, problems: list[RowPr
             value = _parse_or_problem(spec, raw)
         if isinstance(value, _Failure):
             problems.append(RowProblem(value.code, table.file, number, header, value.value, value.message))
+            if len(problems) >= budget:
+                raise _EnoughError
             value = None
         elif spec.unique and value is not None:
             first = first_seen.setdefault(value, number)

@@ -25,6 +25,9 @@ _DATE_FORMATS: Final = (
     "%d-%B-%Y",
     "%Y%m%d",
 )
+# The shapes of every format in _DATE_FORMATS: day, month (number or name) and year with separators, or
+# yyyymmdd.
+_DATE_SHAPE: Final = re.compile(r"^\d{1,4}[/.\- ]+(\d{1,2}|[A-Za-z]{3,9})[/.\- ]+\d{2,4}$|^\d{8}$")
 _TIME_SUFFIX: Final = re.compile(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
 
 
@@ -67,6 +70,10 @@ def parse_date(value: str | object) -> date:
                 return _in_range(date(parts[order[0]], parts[order[1]], parts[order[2]]))
             except ValueError:
                 raise CellError(f"{text!r} is not a real date (day or month out of range)") from None
+    if not _DATE_SHAPE.match(text):
+        # no format below can match: refused without a dozen strptime attempts (a column of 700,000
+        # numbers where dates should be took minutes)
+        raise CellError(f"{text[:40]!r} is not a date; write it as dd/mm/yyyy")
     for fmt in _DATE_FORMATS:
         try:
             return _in_range(datetime.strptime(text, fmt).date())

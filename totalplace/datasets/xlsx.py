@@ -40,11 +40,12 @@ def read_xlsx(
     return ((number, [_cell_text(v) for v in values]) for number, values in _sheet_rows(data, name, limits))
 
 
-def xlsx_as_csv(archive: zipfile.ZipFile, data: bytes, name: str, limits: ImportLimits) -> bytes:
+def xlsx_as_csv(archive: zipfile.ZipFile, data: bytes, name: str, limits: ImportLimits) -> tuple[bytes, bool]:
     """The first sheet as UTF-8 CSV, one line per sheet row (line N is row N), for the vectorised path.
 
     Dates are written as ISO dates (with the time only when there is one), numbers as :func:`_cell_text`
     writes them, text as it is; rows above the first with data are written blank, to keep the numbers.
+    The flag says whether line N of the CSV is row N of the sheet (no cell holds a line break).
     """
     check_workbook(archive, data, name, limits)
     out = io.StringIO()
@@ -55,7 +56,8 @@ def xlsx_as_csv(archive: zipfile.ZipFile, data: bytes, name: str, limits: Import
         line = number
         # most cells are text: tested inline, so only numbers and dates cost a call
         writer.writerow([v if type(v) is str else _csv_text(v) for v in values])
-    return out.getvalue().encode("utf-8")
+    text = out.getvalue()
+    return text.encode("utf-8"), text.count("\n") == line and "\r" not in text
 
 
 def check_workbook(archive: zipfile.ZipFile, data: bytes, name: str, limits: ImportLimits) -> None:
