@@ -108,6 +108,32 @@ def _parse(data: bytes, schema: DatasetSchema) -> tuple[pa.Table, int, int]:
     return pa.table(typed), header_row, skipped
 
 
+def all_in_pounds(data: bytes, schema: DatasetSchema, currency_headers: tuple[str, ...]) -> bool:
+    """True when the file's currency column (if it has one) holds only blanks and GBP, read by Arrow alone;
+    False also when unsure, so the exact path reads each row's currency and names any other."""
+    try:
+        _, offset, headers, delimiter, encoding, _ = locate_header(data, schema)
+        normalised = [normalise_header(h) for h in headers]
+        position = next((normalised.index(h) for h in currency_headers if h in normalised), None)
+        if position is None:
+            return True
+        names = [f"c{i}" for i in range(len(headers))]
+        table = pa_csv.read_csv(
+            io.BytesIO(data[offset:]),
+            read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1, encoding=encoding),
+            parse_options=parse_options(delimiter),
+            convert_options=pa_csv.ConvertOptions(
+                include_columns=[names[position]],
+                column_types={names[position]: pa.string()},
+                strings_can_be_null=False,
+            ),
+        )
+        values = pc.utf8_upper(pc.utf8_trim_whitespace(table.column(0)))
+        return bool(pc.all(pc.or_(pc.equal(values, ""), pc.equal(values, "GBP"))).as_py())
+    except UNSUITABLE:
+        return False
+
+
 def parse_options(delimiter: str) -> pa_csv.ParseOptions:
     return pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=False)
 

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from totalplace.datasets.fastpath import head_rows, parse_clean_spend
+from totalplace.datasets.fastpath import all_in_pounds, head_rows, parse_clean_spend
 from totalplace.datasets.kinds import DatasetKind, check_options, get_kind
 from totalplace.datasets.limits import ImportLimits
 from totalplace.datasets.recovery import file_sha256, import_lock, temp_parquet_path
@@ -30,7 +30,7 @@ from totalplace.datasets.source import (
     sheet_csv_rows,
     workbook_csv_bytes,
 )
-from totalplace.datasets.spend_formats import currency_problems
+from totalplace.datasets.spend_formats import CURRENCY_HEADERS, currency_problems
 from totalplace.datasets.streaming import scan, stream_clean_spend
 from totalplace.datasets.table import HEADER_SEARCH_ROWS, LocatedTable, locate_table
 from totalplace.datasets.validate import TypedTable, total_problems, validate_table
@@ -308,8 +308,8 @@ def _parse_fast(
     if first is None:
         return None
     fmt, schema = kind.schema_for(request.format, first)
-    if fmt == "360giving":
-        return None  # the exact path reads each grant's Currency
+    if fmt == "360giving" and not all_in_pounds(data, schema, CURRENCY_HEADERS):
+        return None  # the exact path names each grant in another currency
     schema = schema.with_mapping(request.mapping) if request.mapping else schema
     parsed = parse_clean_spend(data, schema, limits.max_rows)
     if parsed is None:
