@@ -229,7 +229,17 @@ def one_line_csv(path: Path) -> None:
         out.write(b",1.00\n")
 
 
+def xlsx_bad_rows(path: Path) -> None:
+    """A workbook at the sheet-size limit (47 MB of XML) whose 520,000 rows hold numbers where dates go."""
+    import random
+
+    rng = random.Random(1)
+    rows = ([rng.randrange(10**6) for _ in range(4)] for _ in range(520_000))
+    raw_xlsx(path, ["Payment Date", "Supplier Name", "Amount", "Description"], rows)
+
+
 BIG_BUILDERS = {f.__name__: f for f in (xlsx_400k, polygon_2m, one_line_csv)}
+BENCHMARK_ONLY = {f.__name__: f for f in (xlsx_bad_rows,)}
 
 
 BUILDERS = {

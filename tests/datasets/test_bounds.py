@@ -22,6 +22,7 @@ from totalplace.money import (
     MoneyOutOfRangeError,
     MoneyParseError,
 )
+from totalplace.place import Place
 
 
 def test_the_limits_keep_every_batch_total_within_64_bits() -> None:
@@ -140,3 +141,14 @@ def test_the_cli_refuses_hostile_files_with_codes_not_tracebacks(run: Invoke, tm
     agreement.write_text("a: " + "[" * 100_000 + "]" * 100_000)
     result = run("pool", "create", str(agreement), "--json")
     assert result.exit_code == 2 and "TP555" in result.output
+
+
+def test_a_file_of_garbage_is_refused_from_its_first_rows(sqlite_place: Place) -> None:
+    from totalplace.datasets.importer import ImportRequest, import_file
+
+    body = "Payment Date,Supplier Name,Amount\n" + "01/04/2024,A,1.00\n" + "01/04/2024,B,lots\n" * 60_000
+    with pytest.raises(ImportRejectedError) as refused:
+        import_file(sqlite_place, body.encode(), ImportRequest("spend", "Council", "t"), source_name="g.csv")
+    problems = refused.value.problems
+    assert len(problems) == ImportLimits.from_settings().max_problems
+    assert [p.row for p in problems[:2]] == [3, 4] and {p.code for p in problems} == {"TP531"}

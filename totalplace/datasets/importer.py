@@ -5,6 +5,7 @@ Either the whole file is imported or nothing is; every problem comes back at onc
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import os
@@ -277,7 +278,8 @@ def _parse_rows(
     first = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
     fmt, schema = kind.schema_for(request.format, [cells for _, cells in first])
     schema = schema.with_mapping(request.mapping) if request.mapping else schema
-    table = locate_table(itertools.chain(first, rows), schema, name, limits)
+    probe = functools.partial(_refuse_garbage, schema=schema, fmt=fmt, request=request, limits=limits)
+    table = locate_table(itertools.chain(first, rows), schema, name, limits, probe)
     if fmt == "360giving":
         table.problems.extend(currency_problems(name, table.headers, table.rows))
     repairs = repair_lost_delimiters(table, "date") if schema.repair_lost_delimiters else []
@@ -299,6 +301,35 @@ def _parse_rows(
         repairs,
         duplicates=duplicates,
     )
+
+
+def _refuse_garbage(
+    table: LocatedTable, *, schema: DatasetSchema, fmt: str, request: ImportRequest, limits: ImportLimits
+) -> None:
+    """Refuse a file whose first rows already hold as many problems as a refusal lists, before the rest of
+    it is read into memory: a file of 700,000 bad rows is refused after 50,000 of them. The first rows are
+    checked as the whole file would be (repairs, filters, repeated rows set aside); a file with fewer
+    problems goes on to be read and checked whole, so what it is told is unchanged."""
+    first = LocatedTable(
+        table.file,
+        table.header_row,
+        table.headers,
+        table.index,
+        list(table.rows),
+        [],
+        0,
+        list(table.problems),
+    )
+    if schema.repair_lost_delimiters:
+        repair_lost_delimiters(first, "date")
+    if fmt == "360giving":
+        first.problems.extend(currency_problems(table.file, table.headers, first.rows))
+    _apply_where(first, request.where)
+    if any(c.unique for c in schema.columns):
+        _drop_repeated_rows(first)
+    problems = validate_table(first, schema, limits.max_problems).problems
+    if len(problems) >= limits.max_problems:
+        raise ImportRejectedError(table.file, problems)
 
 
 def _parse_fast(

@@ -27,6 +27,7 @@ from totalplace.datasets.source import check_zip_members
 from totalplace.datasets.table import HEADER_SEARCH_ROWS
 
 _DANGEROUS_XML: Final = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
+_AS_IS: Final = frozenset({str, int})  # cells the CSV writer writes exactly as _cell_text would
 _HEAD: Final = 1 << 20  # a DTD must come before the root element, so it is in the first bytes of a part
 _DIMENSION: Final = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]{0,3}(\d*)(?::[A-Z]{1,3}(\d+))?"')
 _FIRST_SHEET: Final = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?\br(?:\w*):id="([^"]+)"')
@@ -55,7 +56,7 @@ def xlsx_as_csv(archive: zipfile.ZipFile, data: bytes, name: str, limits: Import
         out.write("\n" * (number - line - 1))
         line = number
         # most cells are text: tested inline, so only numbers and dates cost a call
-        writer.writerow([v if type(v) is str else _csv_text(v) for v in values])
+        writer.writerow([v if type(v) in _AS_IS else _csv_text(v) for v in values])
     text = out.getvalue()
     return text.encode("utf-8"), text.count("\n") == line and "\r" not in text
 
@@ -167,6 +168,8 @@ def _sheet_rows(data: bytes, name: str, limits: ImportLimits) -> Iterator[tuple[
 
 
 def _csv_text(value: object) -> object:
+    if type(value) is float:
+        return _float_text(value)
     if isinstance(value, datetime):
         return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
     if isinstance(value, date):
@@ -182,9 +185,13 @@ def _cell_text(value: object) -> str | object:
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float):
-        if not math.isfinite(value):
-            return str(value)  # "nan", "inf": every number and money reader refuses them, coded
-        # A spreadsheet number is a double; its shortest repr is the text the author typed (1234.5, not
-        # 1234.4999999). Money parsing then takes it exactly, or refuses fractions of a penny.
-        return repr(value) if not value.is_integer() else str(int(value))
+        return _float_text(value)
     return str(value)
+
+
+def _float_text(value: float) -> str:
+    if not math.isfinite(value):
+        return str(value)  # "nan", "inf": every number and money reader refuses them, coded
+    # A spreadsheet number is a double; its shortest repr is the text the author typed (1234.5, not
+    # 1234.4999999). Money parsing then takes it exactly, or refuses fractions of a penny.
+    return repr(value) if not value.is_integer() else str(int(value))
