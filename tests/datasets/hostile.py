@@ -234,7 +234,7 @@ def xlsx_bad_rows(path: Path) -> None:
     import random
 
     rng = random.Random(1)
-    rows = ([rng.randrange(10**6) for _ in range(4)] for _ in range(520_000))
+    rows: Iterable[list[object]] = ([rng.randrange(10**6) for _ in range(4)] for _ in range(520_000))
     raw_xlsx(path, ["Payment Date", "Supplier Name", "Amount", "Description"], rows)
 
 

@@ -105,12 +105,15 @@ def _feature(props: str, geometry: str = '{"type": "Point", "coordinates": [-2.3
 SQUARE = '{"type": "Polygon", "coordinates": [[[-2.3,53.4],[-2.29,53.4],[-2.29,53.41],[-2.3,53.4]]]}'
 
 
-def _xlsx_cells(*rows: list[object], header: list[str] | None = None, **options: str) -> bytes:
+def _xlsx_cells(
+    *rows: list[object], header: list[str] | None = None, dimension: str | None = None, doctype: str = ""
+) -> bytes:
     import tempfile
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "x.xlsx"
-        raw_xlsx(path, header or ["Payment Date", "Supplier Name", "Amount", "Description"], rows, **options)
+        columns = header or ["Payment Date", "Supplier Name", "Amount", "Description"]
+        raw_xlsx(path, columns, rows, dimension=dimension, doctype=doctype)
         return path.read_bytes()
 
 
