@@ -19,7 +19,7 @@ import re
 import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime, time
-from typing import Final
+from typing import Any, Final
 
 from totalplace.datasets import problems as codes
 from totalplace.datasets.limits import ImportLimits
@@ -49,16 +49,22 @@ def xlsx_as_csv(archive: zipfile.ZipFile, data: bytes, name: str, limits: Import
     The flag says whether line N of the CSV is row N of the sheet (no cell holds a line break).
     """
     check_workbook(archive, data, name, limits)
+    from python_calamine import CalamineError
+
+    book, sheet, first_row = _open_sheet(data, name, limits)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    line = 0
-    for number, values in _sheet_rows(data, name, limits):
-        out.write("\n" * (number - line - 1))
-        line = number
-        # most cells are text: tested inline, so only numbers and dates cost a call
-        writer.writerow([v if type(v) in _AS_IS else _csv_text(v) for v in values])
+    out.write("\n" * first_row)  # calamine's rows start at the first row holding data
+    try:
+        # one C loop over the rows; most cells are text or whole numbers, written as they are
+        csv.writer(out, lineterminator="\n").writerows(
+            [v if type(v) in _AS_IS else _csv_text(v) for v in values] for values in sheet.iter_rows()
+        )
+    except CalamineError as exc:
+        codes.reject(name, codes.NOT_A_TABLE, f"the workbook cannot be read: {str(exc)[:200]}")
+    finally:
+        book.close()
     text = out.getvalue()
-    return text.encode("utf-8"), text.count("\n") == line and "\r" not in text
+    return text.encode("utf-8"), text.count("\n") == first_row + sheet.height and "\r" not in text
 
 
 def check_workbook(archive: zipfile.ZipFile, data: bytes, name: str, limits: ImportLimits) -> None:
@@ -138,8 +144,9 @@ def _check_sheet(head: bytes, size: int, name: str, limits: ImportLimits) -> Non
             )
 
 
-def _sheet_rows(data: bytes, name: str, limits: ImportLimits) -> Iterator[tuple[int, list[object]]]:
-    """The first sheet's rows as calamine gives them, numbered as a spreadsheet shows them."""
+def _open_sheet(data: bytes, name: str, limits: ImportLimits) -> tuple[Any, Any, int]:
+    """The workbook, its first sheet and the number of rows above the sheet's data, once its size is known
+    to be within the row and column limits."""
     from python_calamine import CalamineError, CalamineWorkbook
 
     try:
@@ -148,19 +155,26 @@ def _sheet_rows(data: bytes, name: str, limits: ImportLimits) -> Iterator[tuple[
     except (CalamineError, ValueError, OSError) as exc:
         codes.reject(name, codes.NOT_A_TABLE, f"the workbook cannot be read: {str(exc)[:200]}")
     if sheet.width > limits.max_columns:
+        book.close()
         codes.reject(
             name,
             codes.TOO_MANY_COLUMNS,
             f"the sheet has {sheet.width:,} columns; the limit is {limits.max_columns:,}",
         )
-    first_row = (sheet.start or (0, 0))[0]
+    if sheet.height > limits.max_rows + HEADER_SEARCH_ROWS:
+        book.close()
+        codes.reject(name, codes.TOO_MANY_ROWS, f"the sheet has more than {limits.max_rows:,} data rows")
+    return book, sheet, (sheet.start or (0, 0))[0]
+
+
+def _sheet_rows(data: bytes, name: str, limits: ImportLimits) -> Iterator[tuple[int, list[object]]]:
+    """The first sheet's rows as calamine gives them, numbered as a spreadsheet shows them."""
+    from python_calamine import CalamineError
+
+    book, sheet, first_row = _open_sheet(data, name, limits)
     try:
         for index, values in enumerate(sheet.iter_rows()):
-            if index > limits.max_rows + HEADER_SEARCH_ROWS:
-                codes.reject(
-                    name, codes.TOO_MANY_ROWS, f"the file has more than {limits.max_rows:,} data rows"
-                )
-            yield first_row + index + 1, list(values)
+            yield first_row + index + 1, values
     except CalamineError as exc:
         codes.reject(name, codes.NOT_A_TABLE, f"the workbook cannot be read: {str(exc)[:200]}")
     finally:
