@@ -152,3 +152,19 @@ def test_a_file_of_garbage_is_refused_from_its_first_rows(sqlite_place: Place) -
     problems = refused.value.problems
     assert len(problems) == ImportLimits.from_settings().max_problems
     assert [p.row for p in problems[:2]] == [3, 4] and {p.code for p in problems} == {"TP531"}
+
+
+def test_money_at_and_past_the_limit_on_both_stores(place: Place) -> None:
+    from totalplace.datasets.importer import ImportRequest, import_file
+    from totalplace.store.catalog import list_batches
+
+    header = "Payment Date,Supplier Name,Amount\n"
+    request = ImportRequest("spend", "Council", "t")
+    with pytest.raises(ImportRejectedError) as refused:
+        import_file(place, (header + "01/04/2024,A,99999999999999999999.99\n").encode(), request)
+    assert refused.value.problems[0].code == "TP551"
+    at_limit = (header + "01/04/2024,A,10000000000.00\n" * 3 + "01/04/2024,B,(10000000000.00)\n").encode()
+    result = import_file(place, at_limit, request, source_name="limit.csv")
+    assert result.batch.totals["amount_pence"] == 2 * MAX_AMOUNT_PENCE
+    with place.read() as conn:
+        assert [b.totals["amount_pence"] for b in list_batches(conn)] == [2 * MAX_AMOUNT_PENCE]
