@@ -182,14 +182,18 @@ def raw_xlsx(
                     block = []
             sheet.write(("".join(block) + "</sheetData></worksheet>").encode())
         if shared:
-            from xml.sax.saxutils import escape
+            _write_shared_strings(archive, list(strings))
 
-            items = "".join(f"<si><t>{escape(t)}</t></si>" for t in strings)
-            archive.writestr(
-                "xl/sharedStrings.xml",
-                '<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/'
-                f'spreadsheetml/2006/main" count="{len(strings)}" uniqueCount="{len(strings)}">{items}</sst>',
-            )
+
+def _write_shared_strings(archive: zipfile.ZipFile, strings: list[str]) -> None:
+    from xml.sax.saxutils import escape
+
+    items = "".join(f"<si><t>{escape(t)}</t></si>" for t in strings)
+    archive.writestr(
+        "xl/sharedStrings.xml",
+        '<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/'
+        f'spreadsheetml/2006/main" count="{len(strings)}" uniqueCount="{len(strings)}">{items}</sst>',
+    )
 
 
 def xlsx_400k(path: Path) -> None:

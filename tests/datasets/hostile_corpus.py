@@ -250,6 +250,13 @@ def geography_cases() -> list[Hostile]:
             _geo(_feature(ok, '{"type": "Point", "coordinates": [Infinity, 1]}')),
             "TP553",
         ),
+    ]
+
+
+def geojson_structure_cases() -> list[Hostile]:
+    """GeoJSON built to break a parser: nesting, wrong types, huge integers, bytes that are not text."""
+    ok = '{"code": "E01000001", "name": "A", "population": 100}'
+    return [
         Hostile(
             "geo-deep",
             "geography",
@@ -358,12 +365,7 @@ def yaml_cases(importer: str, valid: bytes, key: str) -> list[Hostile]:
 
 
 def pool_cases() -> list[Hostile]:
-    """Agreements and movement files: money past the limit, non-finite quantities, repeated keys."""
-
-    def movements(*rows: str) -> bytes:
-        return _b("key,kind,date,amount,partner\n" + "".join(rows))
-
-    big = f"{MAX // 100}.{MAX % 100:02d}"
+    """Agreements: money past the limit, non-finite quantities, and the hostile YAML of every importer."""
     return [
         *yaml_cases("agreement", _agreement(), "host"),
         Hostile(
@@ -401,6 +403,17 @@ def pool_cases() -> list[Hostile]:
             "TP600",
         ),
         Hostile("agreement-fine", "agreement", _agreement()),
+    ]
+
+
+def movement_cases() -> list[Hostile]:
+    """Movement files: two movements of 2^63-1 pence, non-finite amounts, ragged rows, repeated keys."""
+
+    def movements(*rows: str) -> bytes:
+        return _b("key,kind,date,amount,partner\n" + "".join(rows))
+
+    big = f"{MAX // 100}.{MAX % 100:02d}"
+    return [
         Hostile(
             "movements-two-of-2-63-pence",
             "movements",
@@ -503,10 +516,12 @@ def all_cases() -> list[Hostile]:
         *spend_format_cases(),
         *xlsx_cases(),
         *geography_cases(),
+        *geojson_structure_cases(),
         *census_cases(),
         *assets_cases(),
         *observation_cases(),
         *pool_cases(),
+        *movement_cases(),
         *model_cases(),
     ]
 
