@@ -134,6 +134,12 @@ def spend_cases() -> list[Hostile]:
         Hostile("spend-amount-nan", "spend", line("NaN"), "TP531"),
         Hostile("spend-amount-inf", "spend", line("-inf"), "TP531"),
         Hostile("spend-amount-4000-digits", "spend", line("9" * 4000), "TP531"),
+        Hostile(
+            "spend-total-row-huge",
+            "spend",
+            _b(SPEND + OK_LINE + "Total,,99999999999999999999.99,\n"),
+            "TP536",
+        ),
         Hostile("spend-batch-of-max-lines", "spend", _b(SPEND + "01/04/2024,A,10000000000.00,x\n" * 1000)),
         Hostile("spend-date-year-9999", "spend", _b(SPEND + "31/12/9999,B,1.00,x\n"), "TP532"),
         Hostile("spend-field-200k", "spend", _b(SPEND + f"01/04/2024,{'B' * 200_000},1.00,x\n"), "TP516"),
