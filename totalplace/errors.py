@@ -264,6 +264,29 @@ class RowProblem:
         return asdict(self)
 
 
+class DocumentRefusedError(TotalplaceError):
+    """A YAML or JSON document a user supplied was refused before it was read: not YAML or JSON, a key
+    written twice, nested too deeply, too large. ``problems`` names the key, line and reason (TP554-TP559)."""
+
+    code = "TP114"
+    http_status = 422
+
+    def __init__(self, file: str, problems: list[RowProblem]) -> None:
+        first = problems[0] if problems else None
+        where = f"line {first.row}: " if first and first.row else ""
+        super().__init__(
+            f"{file} was refused: {where}{first.message if first else 'it cannot be read'}",
+            hint="fix the file and try again; nothing was stored",
+        )
+        self.file = file
+        self.problems = problems
+
+    def to_dict(self) -> dict[str, Any]:
+        out = super().to_dict()
+        out["problems"] = [p.to_dict() for p in self.problems]
+        return out
+
+
 class AgreementInvalidError(TotalplaceError):
     """A pooled-fund agreement or variation file is not valid; ``problems`` names each line and field."""
 
@@ -320,6 +343,13 @@ class LedgerInconsistentError(StoreError):
 
     code = "TP605"
     http_status = 500
+
+
+class LedgerLimitError(TotalplaceError):
+    """A movement, posting or balance would pass the ledger's bounds (kept so every sum stays in 64 bits)."""
+
+    code = "TP606"
+    http_status = 422
 
 
 class SpecInvalidError(TotalplaceError):

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Connection, select, text
 
 from totalplace.datasets.recovery import check_consistency
 from totalplace.place import Place
-from totalplace.store import audit
+from totalplace.store import audit, ledger
+from totalplace.store.schema import pools
 
 
 @dataclass
@@ -39,7 +40,29 @@ def check_place(place: Place, *, verify_hashes: bool = True) -> IntegrityReport:
             if result != ["ok"]:
                 report.problems.extend(f"database: {r}" for r in result)
         verification = audit.verify(conn)
+        report.problems.extend(f"ledger: {p}" for p in ledger_problems(conn))
     report.audit_records = verification.records
     report.problems.extend(f"audit: {p}" for p in verification.problems)
     report.problems.extend(f"data: {p}" for p in check_consistency(place, verify_hashes=verify_hashes))
     return report
+
+
+def ledger_problems(conn: Connection) -> list[str]:
+    """What is wrong with any pool's ledger: a stored figure that is not whole pence (SQLite turns an integer
+    that overflows 64 bits into a float), and every check of ``pool check``."""
+    problems: list[str] = []
+    if conn.dialect.name == "sqlite":
+        for table, column in (("ledger_balances", "balance"), ("ledger_entries", "amount")):
+            rows = conn.execute(
+                text(
+                    f"SELECT pool_id, account, typeof({column}), {column} FROM {table} "
+                    f"WHERE typeof({column}) <> 'integer'"
+                )
+            )
+            problems += [
+                f"pool {pool_id}, account {account}: {table}.{column} holds {kind} {value!r}, not whole pence"
+                for pool_id, account, kind, value in rows
+            ]
+    for pool_id, name in conn.execute(select(pools.c.id, pools.c.name).order_by(pools.c.id)):
+        problems += [f"pool {name}: {p}" for p in ledger.check_ledger(conn, int(pool_id))]
+    return problems

@@ -24,11 +24,42 @@ _THOUSANDS: Final = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
 # The shapes nearly every published amount takes: "1234.5", "-12", "£1,234.50", "(1,234.50)", "-£3.20".
 _COMMON: Final = re.compile(r"^(\()?(-)?£?(-)?(\d{1,3}(?:,\d{3})+|\d{1,15})(?:\.(\d{1,2}))?(\))?$")
 
+# The largest amount, either way, that one amount of money entering the system may hold (an imported line, a
+# cell, a movement, an agreement's contribution or budget): £10,000,000,000.00, 10^12 pence.
+# Why this figure: all UK public spending is about £1.3 trillion a year (HM Treasury, Public Expenditure
+# Statistical Analyses 2024, total managed expenditure 2023-24: £1,227bn), so no one payment, grant or
+# posting of one place comes near £10bn; a larger figure is a mistake or an attack. And it keeps every total
+# exact in 64 bits: a batch holds at most ``max_import_rows`` lines (5,000,000 by default; the setting may
+# not pass MAX_ROWS_FOR_64_BITS), and 5,000,000 x 10^12 = 5 x 10^18 < 2^63 - 1 (about 9.22 x 10^18).
+MAX_AMOUNT_PENCE: Final = 10**12
+INT64_MAX: Final = 2**63 - 1
+# The most lines whose amounts, each within MAX_AMOUNT_PENCE, are sure to sum within 64 bits: 9,223,372.
+MAX_ROWS_FOR_64_BITS: Final = INT64_MAX // MAX_AMOUNT_PENCE
+_LONGEST_AMOUNT_TEXT: Final = 64
+
 
 class MoneyParseError(InvalidInputError):
     """Text that is not an amount of money."""
 
     code = "TP107"
+
+
+class MoneyOutOfRangeError(MoneyParseError):
+    """An amount beyond :data:`MAX_AMOUNT_PENCE` either way, refused where it enters so no total overflows."""
+
+    code = "TP113"
+
+
+def check_amount(pence: int, raw: object = None) -> int:
+    """``pence`` itself, or :class:`MoneyOutOfRangeError` if it is beyond the limit either way."""
+    if abs(pence) > MAX_AMOUNT_PENCE:
+        shown = raw if raw is not None else Money(pence)
+        raise MoneyOutOfRangeError(
+            f"{str(shown)[:40]!r} is beyond the largest amount accepted, {Money(MAX_AMOUNT_PENCE)}",
+            hint="check the figure (a misplaced decimal point or a pasted reference number); "
+            "no single amount may pass £10bn either way",
+        )
+    return pence
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -54,7 +85,7 @@ class Money:
             raise TypeError("a float cannot be money; pass a string or Decimal")
         if isinstance(pounds, str):
             return cls.parse(pounds)
-        return cls(_decimal_to_pence(Decimal(pounds), str(pounds)))
+        return cls(check_amount(_decimal_to_pence(Decimal(pounds), str(pounds)), pounds))
 
     @classmethod
     def parse(cls, text: str) -> Money:
@@ -66,12 +97,14 @@ class Money:
         """
         if isinstance(text, float):
             raise TypeError("a float cannot be money; pass the text as written in the file")
+        if len(text) > _LONGEST_AMOUNT_TEXT:
+            raise MoneyParseError(f"{text[:40]!r}... is not an amount of money (too long)")
         common = _COMMON.match(text)
         # Brackets must pair, and at most one sign marker (brackets or a minus); anything else takes the
         # general rules below.
         if common and bool(common[1]) == bool(common[6]) and sum(map(bool, common.group(1, 2, 3))) <= 1:
             pence = int(common[4].replace(",", "")) * 100 + int(((common[5] or "") + "00")[:2])
-            return cls(-pence if common[1] or common[2] or common[3] else pence)
+            return cls(check_amount(-pence if common[1] or common[2] or common[3] else pence, text))
         raw = text
         s = _CURRENCY_NOISE.sub("", text)
         negative = False
@@ -94,7 +127,7 @@ class Money:
         if not _PLAIN_NUMBER.match(s):
             raise MoneyParseError(f"{raw!r} is not an amount of money", hint='write it like "1234.50"')
         pence = _decimal_to_pence(Decimal(s), raw)
-        return cls(-pence if negative else pence)
+        return cls(check_amount(-pence if negative else pence, raw))
 
     def allocate(self, weights: list[int] | list[Fraction] | list[Decimal] | list[Money]) -> list[Money]:
         """Split this amount in proportion to ``weights`` by the largest-remainder method.
@@ -168,6 +201,12 @@ def sum_money(amounts: list[Money]) -> Money:
 
 
 def _decimal_to_pence(value: Decimal, raw: str) -> int:
+    if not value.is_finite():
+        raise MoneyParseError(f"{str(raw)[:40]!r} is not an amount of money")  # NaN and infinities never are
+    if value.adjusted() > 20:  # far past the limit: said before quantize runs out of digits on 1e400
+        check_amount(MAX_AMOUNT_PENCE + 1, raw)
+    if value.adjusted() < -20:
+        raise MoneyParseError(f"{str(raw)[:40]!r} has fractions of a penny")
     try:
         pence = (value * 100).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
     except InvalidOperation as exc:

@@ -83,7 +83,27 @@ SETTINGS: Final[tuple[Setting, ...]] = (
     Setting(
         "max_zip_ratio", "int", 100, "Largest ratio of unpacked to packed size in a ZIP or XLSX (zip bombs)."
     ),
-    Setting("max_import_rows", "int", 5_000_000, "Most data rows accepted in one imported file."),
+    Setting(
+        "max_import_rows",
+        "int",
+        5_000_000,
+        "Most data rows accepted in one imported file (at most 9,223,372, so that a file's total of amounts "
+        "of up to £10bn each always fits 64 bits).",
+    ),
+    Setting(
+        "max_xlsx_sheet_bytes",
+        "int",
+        48 * 1024 * 1024,
+        "Largest first sheet of an XLSX workbook once unpacked, in bytes (about 500,000 rows as Excel writes "
+        "them); it bounds the memory reading a workbook takes. Larger tables import as CSV, read in blocks.",
+    ),
+    Setting(
+        "max_geojson_vertices",
+        "int",
+        1_000_000,
+        "Most coordinate positions accepted in one GeoJSON file (counted before it is parsed; a place's "
+        "output-area boundaries hold tens of thousands).",
+    ),
     Setting("max_import_columns", "int", 500, "Most columns accepted in one imported file."),
     Setting("max_problems", "int", 1000, "Most row problems listed for one refused file."),
     Setting("host", "str", "127.0.0.1", "Address `totalplace serve` listens on."),

@@ -9,6 +9,7 @@ import sys
 import time
 import zipfile
 import zlib
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -98,6 +99,151 @@ def deep_json(path: Path) -> None:
     path.write_bytes(
         b'{"type": "FeatureCollection", "features": ' + b"[" * 1_000_000 + b"]" * 1_000_000 + b"}"
     )
+
+
+_XLSX_PARTS = {
+    "[Content_Types].xml": (
+        '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+        'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+        'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/'
+        'workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-'
+        'officedocument.spreadsheetml.worksheet+xml"/></Types>'
+    ),
+    "_rels/.rels": (
+        '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+        '2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/'
+        '2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+    ),
+    "xl/workbook.xml": (
+        '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/'
+        'spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        '<sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>'
+    ),
+    "xl/_rels/workbook.xml.rels": (
+        '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+        '2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/'
+        '2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'
+    ),
+}
+
+
+def _cell(value: object) -> str:
+    """One cell's XML: a number as written (``<v>NaN</v>`` is possible), anything else an inline string."""
+    if isinstance(value, int | float) or (isinstance(value, str) and value.startswith("#num:")):
+        text = str(value).removeprefix("#num:")
+        return f"<c><v>{text}</v></c>"
+    from xml.sax.saxutils import escape
+
+    return f'<c t="inlineStr"><is><t>{escape(str(value))}</t></is></c>'
+
+
+def raw_xlsx(
+    path: Path,
+    header: list[str],
+    rows: Iterable[list[object]],
+    *,
+    dimension: str | None = None,
+    doctype: str = "",
+    shared: bool = False,
+) -> None:
+    """An XLSX written as raw XML, row by row (fast for 400,000 rows; cells as :func:`_cell` writes them).
+
+    A string cell ``"#num:NaN"`` is written as the number cell NaN. With ``shared`` text goes in a shared
+    strings table, as Excel writes it; otherwise each is an inline string.
+    """
+    strings: dict[str, int] = {}
+
+    def cell(value: object) -> str:
+        if not shared or not isinstance(value, str) or value.startswith("#num:"):
+            return _cell(value)
+        return f'<c t="s"><v>{strings.setdefault(value, len(strings))}</v></c>'
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in _XLSX_PARTS.items():
+            if shared and name == "xl/_rels/workbook.xml.rels":
+                text = text.replace(
+                    "</Relationships>",
+                    '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                    'relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>',
+                )
+            archive.writestr(name, text)
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            ref = f'<dimension ref="{dimension}"/>' if dimension else ""
+            sheet.write(
+                f'<?xml version="1.0" encoding="UTF-8"?>{doctype}<worksheet xmlns="http://schemas.'
+                f'openxmlformats.org/spreadsheetml/2006/main">{ref}<sheetData>'.encode()
+            )
+            block: list[str] = ["<row>" + "".join(cell(h) for h in header) + "</row>"]
+            for cells in rows:
+                block.append("<row>" + "".join(cell(c) for c in cells) + "</row>")
+                if len(block) >= 10_000:
+                    sheet.write("".join(block).encode())
+                    block = []
+            sheet.write(("".join(block) + "</sheetData></worksheet>").encode())
+        if shared:
+            _write_shared_strings(archive, list(strings))
+
+
+def _write_shared_strings(archive: zipfile.ZipFile, strings: list[str]) -> None:
+    from xml.sax.saxutils import escape
+
+    items = "".join(f"<si><t>{escape(t)}</t></si>" for t in strings)
+    archive.writestr(
+        "xl/sharedStrings.xml",
+        '<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/'
+        f'spreadsheetml/2006/main" count="{len(strings)}" uniqueCount="{len(strings)}">{items}</sst>',
+    )
+
+
+def xlsx_400k(path: Path) -> None:
+    """A clean 400,000-row spend workbook as Excel writes it (shared strings; 40 MB of sheet XML)."""
+    rows = (
+        [f"{1 + n % 28:02d}/04/2024", f"Supplier {n % 5000}", (n % 100_000) / 100, "Services"]
+        for n in range(400_000)
+    )
+    raw_xlsx(path, ["Payment Date", "Supplier Name", "Amount", "Description"], rows, shared=True)
+
+
+def polygon_2m(path: Path) -> None:
+    """A GeoJSON area whose one polygon has 2,000,000 points (48 MB)."""
+    with path.open("w", encoding="utf-8") as out:
+        out.write(
+            '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"E01000001",'
+            '"population":5},"geometry":{"type":"Polygon","coordinates":[['
+        )
+        for start in range(0, 2_000_000, 100_000):
+            out.write(
+                ",".join(
+                    f"[{-2.3 + (i % 1000) * 1e-5:.5f},{53.4 + (i // 1000) * 1e-5:.5f}]"
+                    for i in range(start, start + 100_000)
+                )
+                + ","
+            )
+        out.write("[-2.3,53.4]]]}}]}")
+
+
+def one_line_csv(path: Path) -> None:
+    """A 60 MB CSV whose second line is one endless cell."""
+    with path.open("wb") as out:
+        out.write(b"Payment Date,Supplier Name,Amount\n01/04/2024,")
+        chunk = b"A" * (1 << 20)
+        for _ in range(60):
+            out.write(chunk)
+        out.write(b",1.00\n")
+
+
+def xlsx_bad_rows(path: Path) -> None:
+    """A workbook at the sheet-size limit (47 MB of XML) whose 520,000 rows hold numbers where dates go."""
+    import random
+
+    rng = random.Random(1)
+    rows: Iterable[list[object]] = ([rng.randrange(10**6) for _ in range(4)] for _ in range(520_000))
+    raw_xlsx(path, ["Payment Date", "Supplier Name", "Amount", "Description"], rows)
+
+
+BIG_BUILDERS = {f.__name__: f for f in (xlsx_400k, polygon_2m, one_line_csv)}
+BENCHMARK_ONLY = {f.__name__: f for f in (xlsx_bad_rows,)}
 
 
 BUILDERS = {

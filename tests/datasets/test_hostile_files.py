@@ -19,9 +19,9 @@ EXPECTED = {
     "zip_slip": "TP518",
     "billion_laughs_xlsx": "TP539",
     "huge_file": "TP510",
-    "million_columns": "TP515",
+    "million_columns": "TP516",  # its header is a 9 MB line, refused by the line limit first
     "wide_xlsx": "TP515",
-    "deep_json": "TP512",
+    "deep_json": "TP555",
 }
 
 

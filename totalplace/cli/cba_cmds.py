@@ -32,7 +32,7 @@ def cba_add(place: Place, out: Output, file: Path) -> None:
     """Check a model and keep it in the place (the web app shows the place's models)."""
     from totalplace.engines.cba.models import save_model
 
-    model = save_model(place, file.read_text(encoding="utf-8"), file.name)
+    model = save_model(place, file.read_bytes(), file.name)
     out.emit({"name": model.name, "title": model.title}, lambda: console.print(f"kept model {model.name}"))
 
 

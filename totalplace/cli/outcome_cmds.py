@@ -72,7 +72,7 @@ def framework_group() -> None:
 def framework_set(place: Place, out: Output, file: Path) -> None:
     """Put a framework in force (a new version; earlier ones are kept)."""
     with place.begin() as conn:
-        framework = save_framework(conn, file.read_text(encoding="utf-8"), actor="cli")
+        framework = save_framework(conn, file.read_bytes(), actor="cli")
     count = len(framework.indicators())
     out.emit(
         {"framework": framework.name, "outcomes": len(framework.outcomes), "indicators": count},

@@ -19,6 +19,7 @@ from rich.table import Table
 
 from totalplace.errors import (
     AgreementInvalidError,
+    DocumentRefusedError,
     ImportRejectedError,
     QueryRefusedError,
     SandboxRefusedError,
@@ -80,15 +81,17 @@ def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) 
 
 
 def report_error(error: TotalplaceError, as_json: bool) -> int:
-    """Show an error and return the exit code: 2 for refused input (an import, an agreement, SQL), else 1."""
+    """Show an error and return the exit code: 2 for refused input (an import, an agreement, a YAML or JSON
+    document refused by the safe loaders, SQL), else 1."""
     if as_json:
         click.echo(json.dumps({"error": error.to_dict()}, indent=2, ensure_ascii=False))
     else:
         err_console.print(f"[bold red]error {error.code}[/]: {error.message}")
-        if isinstance(error, ImportRejectedError | AgreementInvalidError):
+        if isinstance(error, ImportRejectedError | AgreementInvalidError | DocumentRefusedError):
+            lines = isinstance(error, AgreementInvalidError | DocumentRefusedError)
             problems = Table(
-                "line" if isinstance(error, AgreementInvalidError) else "row",
-                "field" if isinstance(error, AgreementInvalidError) else "column",
+                "line" if lines else "row",
+                "field" if lines else "column",
                 "code",
                 "value",
                 "problem",
@@ -102,5 +105,11 @@ def report_error(error: TotalplaceError, as_json: bool) -> int:
                 err_console.print(f"… and {len(error.problems) - 200} more (use --json for all)")
         if error.hint:
             err_console.print(f"[yellow]what to do[/]: {error.hint}")
-    refused = ImportRejectedError | AgreementInvalidError | QueryRefusedError | SandboxRefusedError
+    refused = (
+        ImportRejectedError
+        | AgreementInvalidError
+        | DocumentRefusedError
+        | QueryRefusedError
+        | SandboxRefusedError
+    )
     return 2 if isinstance(error, refused) else 1

@@ -66,7 +66,7 @@ def list_cmd(place: Place, out: Output) -> None:
 @with_place
 def create_cmd(place: Place, out: Output, file: Path) -> None:
     """Create a pool from its agreement YAML (partners must already be partners of the place)."""
-    fund = create_fund(place, file.read_text("utf-8"), file.name, actor=ACTOR)
+    fund = create_fund(place, file.read_bytes(), file.name, actor=ACTOR)
     agreement = fund.agreement
     data = {"name": fund.name, "version": 1, "years": agreement.years, "partners": agreement.partners}
     out.emit(
@@ -84,7 +84,7 @@ def create_cmd(place: Place, out: Output, file: Path) -> None:
 @with_place
 def vary_cmd(place: Place, out: Output, name: str, file: Path) -> None:
     """Vary a pool's agreement from a dated variation file (a new version; the old ones are kept)."""
-    fund = vary_fund(place, name, file.read_text("utf-8"), file.name, actor=ACTOR)
+    fund = vary_fund(place, name, file.read_bytes(), file.name, actor=ACTOR)
     latest = fund.versions[-1]
     data = {
         "name": fund.name,
@@ -192,7 +192,7 @@ def post_cmd(
 ) -> None:
     """Post movements from a CSV or YAML FILE (all or none), or one movement from the options."""
     if file is not None:
-        movements = read_movements(file.read_text("utf-8-sig"), file.name)
+        movements = read_movements(file.read_bytes(), file.name)
     else:
         if not (key and kind and day):
             raise InvalidInputError(

@@ -14,6 +14,7 @@ import csv
 import functools
 import io
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,11 +27,12 @@ from shapely.geometry.base import BaseGeometry
 
 from totalplace.datasets import problems as codes
 from totalplace.datasets.limits import ImportLimits
+from totalplace.datasets.safe_json import load_json
 from totalplace.datasets.schema import normalise_header
 from totalplace.datasets.source import read_path, read_source
 from totalplace.datasets.values import CellError, parse_number
-from totalplace.errors import ImportRejectedError, InvalidInputError, RowProblem
-from totalplace.money import Money, MoneyParseError
+from totalplace.errors import DocumentRefusedError, ImportRejectedError, InvalidInputError, RowProblem
+from totalplace.money import Money, MoneyOutOfRangeError, MoneyParseError
 
 # The extent of the United Kingdom with its islands, generously (OS GB grid: 0-700 km east, 0-1,300 km north;
 # Northern Ireland lies west of the grid's origin, so eastings down to -100 km are allowed).
@@ -222,7 +224,17 @@ def assets_to_csv(
     reader = _Reader(name, headers, index, limits, areas, asset_type, postcodes)
     reader.skip_unlocated = skip_unlocated
     reader.crs = reader.choose_crs(crs)
-    body = [(n, cells) for n, cells in rows if any(str(c).strip() for c in cells)]
+    body = []
+    for number, cells in rows:
+        if any(str(c).strip() for c in cells):
+            body.append((number, cells))
+            if len(body) > limits.max_rows:
+                codes.reject(
+                    name,
+                    codes.TOO_MANY_ROWS,
+                    f"the register has more than {limits.max_rows:,} rows",
+                    row=number,
+                )
     if not body:
         codes.reject(name, codes.NO_DATA_ROWS, "the register has no rows", row=header_row)
     for number, cells in body:
@@ -344,10 +356,14 @@ class _Reader:
         if not text:
             return None
         try:
-            return parse_number(text)
+            number = parse_number(text)
         except CellError as exc:
-            self.problem(codes.BAD_NUMBER, row, key, text, str(exc))
+            self.problem(exc.code or codes.BAD_NUMBER, row, key, text, str(exc))
             return None
+        if key == "floor_area" and number < 0:
+            self.problem(codes.NEGATIVE_COUNT, row, key, text, "a floor area cannot be negative")
+            return None
+        return number
 
     def money(self, row: int, cells: list[str | object], key: str) -> Money | None:
         text = self.cell(cells, key)
@@ -356,7 +372,8 @@ class _Reader:
         try:
             return Money.parse(text)
         except MoneyParseError as exc:
-            self.problem(codes.BAD_AMOUNT, row, key, text, exc.message)
+            code = codes.AMOUNT_OUT_OF_RANGE if isinstance(exc, MoneyOutOfRangeError) else codes.BAD_AMOUNT
+            self.problem(code, row, key, text, exc.message)
             return None
 
     def locate(self, row: int, cells: list[str | object]) -> tuple[float, float, float, float, str] | None:
@@ -459,12 +476,24 @@ class _Reader:
     ) -> tuple[float, float, float, float, str] | None:
         text = self.cell(cells, "geometry")
         try:
-            shape = shapely.geometry.shape(json.loads(text))
-        except (ValueError, TypeError, KeyError, AttributeError, shapely.errors.ShapelyError):
+            shape = shapely.geometry.shape(load_json(text, self.name))
+            point = shape if isinstance(shape, shapely.geometry.Point) else shape.centroid
+            x, y = float(point.x), float(point.y)
+        except (
+            DocumentRefusedError,
+            ValueError,
+            TypeError,
+            KeyError,
+            IndexError,
+            AttributeError,
+            shapely.errors.ShapelyError,
+        ):
             self.problem(codes.BAD_GEOMETRY, row, "geometry", text, "not a GeoJSON point or polygon")
             return None
-        point = shape if isinstance(shape, shapely.geometry.Point) else shape.centroid
-        located = self.from_degrees(row, float(point.x), float(point.y), "geometry")
+        if not (math.isfinite(x) and math.isfinite(y)):
+            self.problem(codes.BAD_GEOMETRY, row, "geometry", text, "the geometry has no finite position")
+            return None
+        located = self.from_degrees(row, x, y, "geometry")
         if located is None:
             return None
         return (*located[:4], "point" if shape.geom_type == "Point" else "polygon centroid")

@@ -167,6 +167,38 @@ class _Reader(ABC):
         if len(self.problems) < self.limits.max_problems:
             self.problems.append(RowProblem(code, self.name, row, column, value[:200], message))
 
+    def short(self, row: int, cells: list[str | object], needed: int) -> bool:
+        """True (and a ragged-row problem) when a row stops before column ``needed``."""
+        if len(cells) > needed:
+            return False
+        column = self.headers[len(cells)] if len(cells) < len(self.headers) else f"column {len(cells) + 1}"
+        self.problem(
+            codes.RAGGED_ROW,
+            row,
+            column,
+            "",
+            f"the row has {len(cells)} cells but the header has {len(self.headers)}",
+        )
+        return True
+
+    def body(
+        self, rows: Iterator[tuple[int, list[str | object]]]
+    ) -> Iterator[tuple[int, list[str | object]]]:
+        """The non-blank rows, refusing the file as soon as it passes the row limit."""
+        count = 0
+        for number, cells in rows:
+            if not any(str(c).strip() for c in cells):
+                continue
+            count += 1
+            if count > self.limits.max_rows:
+                codes.reject(
+                    self.name,
+                    codes.TOO_MANY_ROWS,
+                    f"the file has more than {self.limits.max_rows:,} rows",
+                    row=number,
+                )
+            yield number, cells
+
     def area(self, row: int, raw: object) -> str | None:
         code = str(raw).strip()
         column = self.headers[self.area_col]
@@ -192,7 +224,7 @@ class _Reader(ABC):
         try:
             value = parse_number(raw)
         except CellError as exc:
-            self.problem(codes.BAD_NUMBER, row, column, str(raw), str(exc))
+            self.problem(exc.code or codes.BAD_NUMBER, row, column, str(raw), str(exc))
             return None
         if value < 0 and not self.allow_negative:
             self.problem(codes.NEGATIVE_COUNT, row, column, str(raw), "a census count cannot be negative")
@@ -294,7 +326,8 @@ class _LongReader(_Reader):
                 f"{self.name} has no value column, so it cannot be read as a long table",
                 hint="a long census file has area, category and value columns; try --layout wide",
             )
-        body = [(n, cells) for n, cells in rows if any(str(c).strip() for c in cells)]
+        needed = max(self.area_col, category_col, value_col)
+        body = [(n, c) for n, c in self.body(rows) if not self.short(n, c, needed)]
         categories = list(dict.fromkeys(str(cells[category_col]).strip() for _, cells in body))
         chosen = self.resolve_table(set(categories), table)
         for number, cells in body:
@@ -320,8 +353,8 @@ class _WideReader(_Reader):
                 hint=f"tables are: {', '.join(sorted(self.specs.categories))}",
             )
         columns = [(i, h) for i, h in enumerate(self.headers) if h in listed]
-        for number, cells in rows:
-            if not any(str(c).strip() for c in cells):
+        for number, cells in self.body(rows):
+            if self.short(number, cells, self.area_col):
                 continue
             area = self.area(number, cells[self.area_col])
             for index, header in columns:

@@ -20,13 +20,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
+from totalplace.datasets.limits import ImportLimits
 from totalplace.datasets.schema import ColumnSpec, DatasetSchema, normalise_header
 from totalplace.datasets.source import sniff_delimiter
 from totalplace.datasets.table import HEADER_SEARCH_ROWS
+from totalplace.datasets.values import MAX_NUMBER
+from totalplace.money import MAX_AMOUNT_PENCE
 
 _NUMBER: Final = r"(\d{1,3}(,\d{3})+|\d{1,15})(\.\d{1,2})?"
 _AMOUNT: Final = rf"^(\(£?{_NUMBER}\)|-?£?{_NUMBER}|£-{_NUMBER})$"
-_PENCE_SHAPE: Final = r"^-?\d{1,15}\.\d{2}$"
+# Ten digits of pounds at most (£9,999,999,999.99), within money.MAX_AMOUNT_PENCE; longer goes the exact way.
+_PENCE_SHAPE: Final = r"^-?\d{1,10}\.\d{2}$"
 _DATE_FORMATS: Final = ((r"^\d{4}-\d{2}-\d{2}$", "%Y-%m-%d"), (r"^\d{2}/\d{2}/\d{4}$", "%d/%m/%Y"))
 _TOTAL: Final = re.compile(r"^\s*(grand\s+|sub\s*-?\s*)?totals?\s*:?\s*$", re.IGNORECASE)
 EARLIEST, LATEST = pa.scalar(1900, pa.int64()), pa.scalar(2100, pa.int64())
@@ -104,6 +108,32 @@ def _parse(data: bytes, schema: DatasetSchema) -> tuple[pa.Table, int, int]:
     return pa.table(typed), header_row, skipped
 
 
+def all_in_pounds(data: bytes, schema: DatasetSchema, currency_headers: tuple[str, ...]) -> bool:
+    """True when the file's currency column (if it has one) holds only blanks and GBP, read by Arrow alone;
+    False also when unsure, so the exact path reads each row's currency and names any other."""
+    try:
+        _, offset, headers, delimiter, encoding, _ = locate_header(data, schema)
+        normalised = [normalise_header(h) for h in headers]
+        position = next((normalised.index(h) for h in currency_headers if h in normalised), None)
+        if position is None:
+            return True
+        names = [f"c{i}" for i in range(len(headers))]
+        table = pa_csv.read_csv(
+            io.BytesIO(data[offset:]),
+            read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1, encoding=encoding),
+            parse_options=parse_options(delimiter),
+            convert_options=pa_csv.ConvertOptions(
+                include_columns=[names[position]],
+                column_types={names[position]: pa.string()},
+                strings_can_be_null=False,
+            ),
+        )
+        values = pc.utf8_upper(pc.utf8_trim_whitespace(table.column(0)))
+        return bool(pc.all(pc.or_(pc.equal(values, ""), pc.equal(values, "GBP"))).as_py())
+    except UNSUITABLE:
+        return False
+
+
 def parse_options(delimiter: str) -> pa_csv.ParseOptions:
     return pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=False)
 
@@ -125,6 +155,9 @@ def typed_columns(
     normalised = [normalise_header(h) for h in headers]
     if len(set(normalised)) != len(normalised):
         raise UnsuitableError
+    longest = max((pc.max(pc.binary_length(c)).as_py() or 0 for c in table.columns), default=0)
+    if longest > ImportLimits.max_field_chars:
+        raise UnsuitableError  # a cell past the field limit: the exact path refuses it (TP516), as it would
     first = pc.utf8_trim_whitespace(table.column(0))
     if pc.any(pc.equal(pc.utf8_lower(first), headers[0].strip().lower())).as_py():
         raise UnsuitableError  # the header repeated inside the data
@@ -179,6 +212,8 @@ def _typed(spec: ColumnSpec, raw: pa.Array) -> pa.Array:
             pc.multiply(pc.cast(digits, pa.decimal128(17, 2)), pa.scalar(Decimal(100), pa.decimal128(3, 0))),
             pa.int64(),
         )
+        if pc.any(pc.greater(pence, MAX_AMOUNT_PENCE)).as_py():
+            raise UnsuitableError  # beyond the limit: the exact path names the row (TP551)
         return pc.if_else(negative, pc.negate(pence), pence)
     if kind == "date":
         # A year of payments holds a few hundred distinct dates repeated over millions of rows: check and
@@ -194,7 +229,12 @@ def _typed(spec: ColumnSpec, raw: pa.Array) -> pa.Array:
         return pc.if_else(empty, pa.scalar(None, pa.string()), raw)
     if kind == "number" and pc.all(pc.or_(empty, pc.match_substring_regex(raw, _PLAIN_NUMBER))).as_py():
         # blanks are missing figures (null), as the exact path reads an empty optional cell
-        return pc.cast(pc.if_else(empty, pa.scalar(None, pa.string()), raw), pa.float64())
+        numbers = pc.cast(pc.if_else(empty, pa.scalar(None, pa.string()), raw), pa.float64())
+        least = -MAX_NUMBER if spec.minimum is None else max(spec.minimum, -MAX_NUMBER)
+        # 400 digits cast to infinity; NaN never matches the shape. Out of bounds: the exact path names it.
+        if pc.any(pc.or_(pc.less(numbers, least), pc.greater(numbers, MAX_NUMBER))).as_py():
+            raise UnsuitableError
+        return numbers
     raise UnsuitableError
 
 

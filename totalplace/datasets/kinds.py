@@ -106,6 +106,7 @@ GEOGRAPHY = DatasetSchema(
             "integer",
             required=False,
             aliases=("all_ages", "all ages", "mid 2018 population", "usual residents"),
+            minimum=0,  # a negative population breaks every per-head figure of the area and its parents
         ),
         ColumnSpec("boundary", "geometry", required=False, aliases=("geometry",)),
         ColumnSpec(
@@ -157,7 +158,7 @@ ASSETS = DatasetSchema(
         ColumnSpec("northing", "number"),
         ColumnSpec("postcode", "text", required=False),
         ColumnSpec("area_code", "code", required=False, pattern=r"[EWSNK]\d{8}"),
-        ColumnSpec("floor_area", "number", required=False),
+        ColumnSpec("floor_area", "number", required=False, minimum=0),
         ColumnSpec("tenure", "text", required=False),
         ColumnSpec("running_cost", "money", required=False),
         ColumnSpec("located_by", "text"),

@@ -14,17 +14,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
+from totalplace.datasets.safe_yaml import load_yaml
 from totalplace.errors import InvalidInputError
 
 
 def load_column_mapping(path: Path) -> dict[str, str]:
     """The ``columns`` of a mapping file, as {field: header}."""
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise InvalidInputError(f"{path.name} is not valid YAML: {exc}") from None
+    document = load_yaml(path.read_bytes(), path.name).data
     columns = document.get("columns") if isinstance(document, dict) else None
     if not isinstance(columns, dict) or not columns:
         raise InvalidInputError(

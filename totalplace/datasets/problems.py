@@ -1,6 +1,7 @@
 """Stable codes for problems found in imported files (listed in docs/errors.md).
 
-Codes TP51x are about the file as a whole, TP52x about its layout, TP53x and TP54x about values in rows.
+Codes TP51x are about the file as a whole, TP52x about its layout, TP53x and TP54x about values in rows;
+TP551 to TP569 are the bounds that keep hostile values out (amounts, numbers, nesting, repeated keys).
 """
 
 from __future__ import annotations
@@ -44,6 +45,15 @@ UNKNOWN_POSTCODE: Final = "TP546"
 NO_LOCATION: Final = "TP547"
 COUNT_ABOVE_DENOMINATOR: Final = "TP549"
 BAD_PERIOD: Final = "TP550"
+AMOUNT_OUT_OF_RANGE: Final = "TP551"
+TOTAL_OUT_OF_RANGE: Final = "TP552"
+NUMBER_OUT_OF_RANGE: Final = "TP553"
+REPEATED_KEY: Final = "TP554"
+TOO_DEEP: Final = "TP555"
+TOO_LARGE_DOCUMENT: Final = "TP556"
+TOO_MANY_VERTICES: Final = "TP557"
+WRONG_CURRENCY: Final = "TP558"
+NOT_YAML: Final = "TP559"
 
 
 def reject(

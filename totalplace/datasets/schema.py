@@ -35,6 +35,8 @@ class ColumnSpec:
     unique: bool = False
     help: str = ""
     mapped: bool = False
+    # The least value a number or integer column may hold (0 for a count such as a population), or None.
+    minimum: float | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -76,7 +78,15 @@ class DatasetSchema:
             )
         columns = tuple(
             ColumnSpec(
-                c.name, c.kind, c.required, (mapping[c.name],), c.pattern, c.unique, c.help, mapped=True
+                c.name,
+                c.kind,
+                c.required,
+                (mapping[c.name],),
+                c.pattern,
+                c.unique,
+                c.help,
+                mapped=True,
+                minimum=c.minimum,
             )
             if c.name in mapping
             else c

@@ -16,14 +16,66 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+import numpy as np
+
 from totalplace.datasets import problems as codes
-from totalplace.datasets.geojson import geojson_rows, looks_like_geojson
+from totalplace.datasets.geojson import check_vertices, geojson_rows, looks_like_geojson
 from totalplace.datasets.limits import ImportLimits
 
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a local file header, or an empty archive
 _GZIP_MAGIC = b"\x1f\x8b"
 _HTML_STARTS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<?xml", b"<table")
 _DELIMITERS = (",", "\t", ";", "|")
+
+
+class LineGuard:
+    """Refuses a text file as soon as one of its lines passes ``limit`` bytes, fed chunk by chunk.
+
+    Lines are found with numpy (no Python per byte), so a file of short lines is checked at memory speed and a
+    60 MB file of one line is refused after its first megabytes, before it is decoded or parsed (TP516).
+    """
+
+    def __init__(self, name: str, limit: int) -> None:
+        self.name, self.limit = name, limit
+        self.line = 1  # the number of the line the next byte belongs to
+        self.run = 0  # bytes of that line seen so far
+
+    def feed(self, chunk: bytes | memoryview) -> None:
+        """Check the next bytes of the file."""
+        view = np.frombuffer(chunk, dtype=np.uint8)
+        ends = np.flatnonzero(view == 10)
+        if ends.size == 0:
+            self.run += view.size
+            self._check(self.run, self.line)
+            return
+        lengths = np.diff(ends, prepend=-1) - 1
+        lengths[0] += self.run
+        over = np.flatnonzero(lengths > self.limit)
+        if over.size:
+            self._check(int(lengths[over[0]]), self.line + int(over[0]))
+        self.line += int(ends.size)
+        self.run = int(view.size - ends[-1] - 1)
+        self._check(self.run, self.line)
+
+    def _check(self, length: int, line: int) -> None:
+        if length > self.limit:
+            codes.reject(
+                self.name,
+                codes.FIELD_TOO_LARGE,
+                f"line {line:,} is longer than {self.limit:,} bytes; no row of a table is that long "
+                "(is the file one line, or not a table?)",
+                row=line,
+            )
+
+
+def check_lines(data: bytes, name: str, limits: ImportLimits) -> None:
+    """Refuse text whose longest line passes the line limit, reading it in blocks (GeoJSON is one line)."""
+    if looks_like_geojson(data[:4096]):
+        return
+    guard = LineGuard(name, limits.max_line_bytes)
+    view = memoryview(data)
+    for start in range(0, len(data), 16 << 20):
+        guard.feed(view[start : start + (16 << 20)])
 
 
 @dataclass
@@ -46,7 +98,7 @@ def read_source(data: bytes, name: str, limits: ImportLimits) -> SourceRows:
     if data.startswith(_GZIP_MAGIC):
         return read_source(_gunzip(data, name, limits), name.removesuffix(".gz"), limits)
     if looks_like_geojson(data):
-        return SourceRows(name, geojson_rows(data, name), "geojson")
+        return SourceRows(name, geojson_rows(data, name, limits), "geojson")
     if data.startswith(_ZIP_MAGIC):
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -59,6 +111,8 @@ def read_source(data: bytes, name: str, limits: ImportLimits) -> SourceRows:
         except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
             codes.reject(name, codes.ZIP_UNSAFE, f"the archive is damaged or truncated: {exc}")
         return SourceRows(name, _csv_rows(inner, f"{name}!{inner_name}", limits), "zip")
+    if not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        check_lines(data, name, limits)
     return SourceRows(name, _csv_rows(data, name, limits), "csv")
 
 
@@ -75,10 +129,40 @@ def plain_csv_bytes(data: bytes, name: str, limits: ImportLimits) -> bytes | Non
                 names = archive.namelist()
                 if "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names):
                     return None
-                return _single_csv_from_zip(archive, len(data), name, limits)[1]
+                inner = _single_csv_from_zip(archive, len(data), name, limits)[1]
         except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
             codes.reject(name, codes.ZIP_UNSAFE, f"the archive is damaged or truncated: {exc}")
+        check_lines(inner, name, limits)
+        return inner
+    if not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        check_lines(data, name, limits)
     return data
+
+
+def workbook_csv_bytes(data: bytes, name: str, limits: ImportLimits) -> tuple[bytes, bool] | None:
+    """The first sheet of an XLSX workbook as CSV (after every safety check), and whether its line N is the
+    sheet's row N; None if the file is not a workbook.
+
+    Lets a clean workbook take the vectorised path (a 400,000-row sheet imports in seconds, not minutes),
+    and a workbook with problems be read row by row from that CSV rather than unpacked a second time.
+    """
+    if not data.startswith(_ZIP_MAGIC):
+        return None
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = archive.namelist()
+            if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
+                return None
+            from totalplace.datasets.xlsx import xlsx_as_csv
+
+            return xlsx_as_csv(archive, data, name, limits)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        codes.reject(name, codes.ZIP_UNSAFE, f"the archive is damaged or truncated: {exc}")
+
+
+def sheet_csv_rows(data: bytes, name: str, limits: ImportLimits) -> Iterator[tuple[int, list[str | object]]]:
+    """The rows of a CSV made by :func:`workbook_csv_bytes` (comma-separated UTF-8, line N is row N)."""
+    return _parse_csv(data.decode("utf-8"), ",", name, limits)
 
 
 def read_path(path: Path, limits: ImportLimits) -> bytes:
@@ -88,7 +172,37 @@ def read_path(path: Path, limits: ImportLimits) -> bytes:
         codes.reject(
             path.name, codes.FILE_TOO_LARGE, f"the file is {size:,} bytes; the limit is {limits.max_bytes:,}"
         )
+    _precheck(path, limits)
     return path.read_bytes()
+
+
+def _precheck(path: Path, limits: ImportLimits) -> None:
+    """One pass over a file in chunks, before it is read whole: a text table's lines against the line limit,
+    a GeoJSON file's coordinate positions against the vertex limit. Either is refused having read only as far
+    as the first line or position past its limit, so memory never holds what will be refused."""
+    guard: LineGuard | None = None
+    brackets = 0
+    with path.open("rb") as source:
+        head = source.read(4 << 20)
+        geojson = looks_like_geojson(head[:4096])
+        guard = LineGuard(path.name, limits.max_line_bytes) if _is_text_table(head) else None
+        chunk = head
+        while chunk:
+            if guard is not None:
+                guard.feed(chunk)
+            elif geojson:
+                brackets += chunk.count(b"[")
+                if brackets > limits.max_vertices:
+                    check_vertices(b"", path.name, limits.max_vertices, brackets)
+            chunk = source.read(4 << 20)
+
+
+def _is_text_table(head: bytes) -> bool:
+    """True when a file starting with ``head`` is lines of text (not a ZIP, gzip, GeoJSON or UTF-16)."""
+    return not (
+        head.startswith((*_ZIP_MAGIC, _GZIP_MAGIC, b"\xff\xfe", b"\xfe\xff"))
+        or looks_like_geojson(head[:4096])
+    )
 
 
 def check_zip_members(archive: zipfile.ZipFile, packed_size: int, name: str, limits: ImportLimits) -> None:

@@ -12,7 +12,17 @@ PaymentDate over its month-end EffectiveDate, OrganisationalUnit over ProfitCent
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from totalplace.datasets import problems as codes
 from totalplace.datasets.schema import ColumnSpec, DatasetSchema, normalise_header
+from totalplace.errors import RowProblem
+
+# 360Giving's "Currency" column: an ISO 4217 code for Amount Awarded (360Giving Data Standard, grants
+# schema, field "currency"). Spending is held in pounds; a grant in another currency is refused, row by row,
+# rather than converted at a rate no one stated (TP558).
+CURRENCY_HEADERS = ("currency",)
+HOME_CURRENCY = "GBP"
 
 # Stored columns every spend format produces (the parquet schema of the ``spend`` kind).
 FIELDS = (
@@ -184,3 +194,29 @@ def detect_format(first_rows: list[list[object]]) -> str:
             if headers & signature:
                 return fmt
     return "transparency"
+
+
+def currency_problems(
+    file: str, headers: Sequence[str], rows: Sequence[tuple[int, Sequence[object]]]
+) -> list[RowProblem]:
+    """A problem for each row whose Currency is neither blank nor GBP (360Giving files say it per grant)."""
+    normalised = [normalise_header(h) for h in headers]
+    position = next((normalised.index(h) for h in CURRENCY_HEADERS if h in normalised), None)
+    if position is None:
+        return []
+    found = []
+    for number, cells in rows:
+        raw = str(cells[position]).strip() if position < len(cells) else ""
+        if raw and raw.upper() != HOME_CURRENCY:
+            found.append(
+                RowProblem(
+                    codes.WRONG_CURRENCY,
+                    file,
+                    number,
+                    headers[position],
+                    raw[:200],
+                    f"the amount is in {raw[:20]}, not pounds (GBP); totalplace holds spending in pounds "
+                    "and converts at no rate: convert the file to GBP, or leave the grant out",
+                )
+            )
+    return found

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from totalplace.datasets import problems as codes
@@ -12,6 +12,9 @@ from totalplace.datasets.schema import ColumnSpec, DatasetSchema, normalise_head
 from totalplace.errors import RowProblem
 
 HEADER_SEARCH_ROWS = 30
+# After this many data rows the caller may look at them (``probe``), to refuse a file of garbage before the
+# rest of it is held in memory.
+PROBE_ROWS = 50_000
 _TOTAL_LABEL = re.compile(r"^\s*(grand\s+|sub\s*-?\s*)?totals?\s*:?\s*$", re.IGNORECASE)
 
 Cells = list[str | object]
@@ -99,9 +102,16 @@ def _positions(spec: ColumnSpec, normalised: list[str]) -> list[int]:
 
 
 def locate_table(
-    rows: Iterator[tuple[int, Cells]], schema: DatasetSchema, file: str, limits: ImportLimits
+    rows: Iterator[tuple[int, Cells]],
+    schema: DatasetSchema,
+    file: str,
+    limits: ImportLimits,
+    probe: Callable[[LocatedTable], None] | None = None,
 ) -> LocatedTable:
-    """Find the header, collect the data rows, set trailing totals rows aside, and note layout problems."""
+    """Find the header, collect the data rows, set trailing totals rows aside, and note layout problems.
+
+    ``probe`` is called once, with the table so far, when it holds PROBE_ROWS data rows; it may refuse it.
+    """
     header_row, header_cells, skipped = _find_header(rows, schema, file)
     headers = [str(c).strip() for c in header_cells]
     normalised = [normalise_header(h) for h in headers]
@@ -174,6 +184,8 @@ def locate_table(
             )
             continue
         table.rows.append((number, cells))
+        if probe is not None and len(table.rows) == PROBE_ROWS:
+            probe(table)
     _set_aside_totals(table)
     return table
 

@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from totalplace.errors import ConfigurationError
 
 REQUIRED_METADATA = ("description", "source", "vintage", "licence")
@@ -29,12 +27,15 @@ class ParameterFile:
     body: dict[str, Any]
 
 
-def parse_parameter_text(name: str, text: str) -> ParameterFile:
-    """Parse YAML text into a cited parameter file, refusing one without its citation."""
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigurationError(f"parameter file {name} is not valid YAML: {exc}") from None
+def parse_parameter_text(name: str, text: str | bytes) -> ParameterFile:
+    """Parse YAML text into a cited parameter file, refusing one without its citation.
+
+    Place rule files are written by users, so this reads through the one safe loader (a key written twice,
+    nesting too deep: DocumentRefusedError naming the line).
+    """
+    from totalplace.datasets.safe_yaml import load_yaml
+
+    document = load_yaml(text, name).data
     if not isinstance(document, dict):
         raise ConfigurationError(f"parameter file {name} is not a mapping")
     missing = [key for key in REQUIRED_METADATA if not str(document.get(key) or "").strip()]

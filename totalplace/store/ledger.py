@@ -14,15 +14,19 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from functools import cached_property
 
 from sqlalchemy import ARRAY, Connection, String, bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError
 
 from totalplace.errors import (
     ConflictError,
     IdempotencyKeyReusedError,
+    LedgerInconsistentError,
+    LedgerLimitError,
     NotFoundError,
     UnbalancedTransactionError,
     YearSettledError,
@@ -32,6 +36,12 @@ from totalplace.store.clock import utc_now
 from totalplace.store.schema import ledger_balances, ledger_entries, ledger_txns, pool_settlements, pools
 
 MAX_KEY_LENGTH = 200
+# No entry and no account balance may pass £10 trillion (10^15 pence) either way. Movements a person asks for
+# are held to money.MAX_AMOUNT_PENCE (£10bn) before they get here; this bound is for what the ledger computes
+# (a settlement's charges, running totals). It keeps every stored figure, and the sum of any 9,000 of them,
+# inside a 64-bit integer: on SQLite an integer sum that overflows silently becomes a float, and on PostgreSQL
+# it is an error, so either way a pool's pages and its settlement would stop working.
+MAX_LEDGER_PENCE = 10**15
 
 
 @dataclass(frozen=True)
@@ -111,6 +121,11 @@ def check_balanced(request: TxnRequest) -> None:
         raise UnbalancedTransactionError(f"transaction {request.key!r} needs two or more non-zero entries")
     if any(isinstance(e.amount, bool) or not isinstance(e.amount, int) for e in request.entries):
         raise UnbalancedTransactionError(f"transaction {request.key!r} has an amount that is not whole pence")
+    if any(abs(e.amount) > MAX_LEDGER_PENCE for e in request.entries):
+        raise LedgerLimitError(
+            f"transaction {request.key!r} has an entry beyond the ledger's limit, {MAX_LEDGER_PENCE:,} pence",
+            hint="nothing was posted; no single posting can be that large",
+        )
     total = sum(e.amount for e in request.entries)
     if total != 0:
         raise UnbalancedTransactionError(f"transaction {request.key!r} is out of balance by {total} pence")
@@ -258,6 +273,7 @@ def _add_to_balances(conn: Connection, pool_id: int, entries: Iterable[Entry]) -
     for e in entries:
         change[e.account][0] += e.amount
         change[e.account][1] += 1
+    _check_new_balances(conn, pool_id, {a: v[0] for a, v in change.items()})
     insert = postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
     statement = insert(ledger_balances)
     statement = statement.on_conflict_do_update(
@@ -274,6 +290,28 @@ def _add_to_balances(conn: Connection, pool_id: int, entries: Iterable[Entry]) -
             for a, v in sorted(change.items())
         ],
     )
+
+
+def _check_new_balances(conn: Connection, pool_id: int, change: dict[str, int]) -> None:
+    """Refuse postings that would take any account's stored balance past MAX_LEDGER_PENCE either way."""
+    current: dict[str, int] = {}
+    accounts = sorted(change)
+    for start in range(0, len(accounts), 500):
+        rows = conn.execute(
+            select(ledger_balances.c.account, ledger_balances.c.balance).where(
+                ledger_balances.c.pool_id == pool_id,
+                ledger_balances.c.account.in_(accounts[start : start + 500]),
+            )
+        )
+        current.update({r.account: int(r.balance) for r in rows})
+    for account in accounts:
+        after = current.get(account, 0) + change[account]
+        if abs(after) > MAX_LEDGER_PENCE:
+            raise LedgerLimitError(
+                f"posting would take account {account} to {after:,} pence, beyond the ledger's limit of "
+                f"{MAX_LEDGER_PENCE:,}",
+                hint="nothing was posted; check the amounts",
+            )
 
 
 def reversal_of(
@@ -376,7 +414,11 @@ def balances(
         query = query.where(ledger_txns.c.effective_date <= as_of.isoformat())
     if year is not None:
         query = query.where(ledger_txns.c.year == year)
-    return {account: int(total) for account, total in conn.execute(query)}
+    try:
+        totals = conn.execute(query).all()
+    except DBAPIError as exc:  # a sum past 64 bits, from postings made before the ledger had its bounds
+        raise _overflowed(pool_id, str(exc.orig)) from None
+    return {account: _whole(account, total) for account, total in totals}
 
 
 def stored_balances(conn: Connection, pool_id: int) -> dict[str, int]:
@@ -386,11 +428,39 @@ def stored_balances(conn: Connection, pool_id: int) -> dict[str, int]:
             ledger_balances.c.pool_id == pool_id
         )
     )
-    return {account: int(balance) for account, balance in rows}
+    return {account: _whole(account, balance) for account, balance in rows}
+
+
+def _whole(account: str, value: object) -> int:
+    """A stored or summed figure as whole pence (PostgreSQL sums are Decimal); a float means SQLite overflowed
+    64 bits and stored an approximation, which no page may show as money."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        return int(value)
+    raise LedgerInconsistentError(
+        f"account {account} holds {value!r}, which is not whole pence (a sum passed 64 bits)",
+        hint="run `totalplace check`; restore the store from a backup made before the posting",
+    )
+
+
+def _overflowed(pool_id: int, detail: str) -> LedgerInconsistentError:
+    return LedgerInconsistentError(
+        f"the ledger of pool {pool_id} cannot be summed: {detail}",
+        hint="run `totalplace check`; restore the store from a backup made before the posting",
+    )
 
 
 def check_ledger(conn: Connection, pool_id: int) -> list[str]:
     """Every way the ledger could be wrong, as sentences; empty when it is sound."""
+    try:
+        return _ledger_problems(conn, pool_id)
+    except (LedgerInconsistentError, DBAPIError) as exc:
+        detail = exc.message if isinstance(exc, LedgerInconsistentError) else str(exc.orig)
+        return [f"the ledger cannot be checked: {detail}"]
+
+
+def _ledger_problems(conn: Connection, pool_id: int) -> list[str]:
     problems: list[str] = []
     unbalanced = conn.execute(
         select(ledger_entries.c.txn_id, func.sum(ledger_entries.c.amount))

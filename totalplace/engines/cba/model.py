@@ -29,17 +29,44 @@ Rates are fractions (0 to 1); a rate may carry a range (``low``/``high``, triang
 from __future__ import annotations
 
 import re
-from decimal import Decimal
-from typing import Any, Final, Literal
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from totalplace.engines.cba.parameters import deadweight_conventions
 from totalplace.engines.pool.files import parse_yaml, problems_from
 from totalplace.errors import CbaModelInvalidError
+from totalplace.money import MAX_AMOUNT_PENCE
 
 FINANCIAL_YEAR: Final = re.compile(r"^(\d{4})-(\d{2})$")
 _CODE: Final = "TP800"
+# An amount of money in a model is pounds within the limit every amount entering the system is held to
+# (money.MAX_AMOUNT_PENCE, £10bn; money.py says why). Any other figure (a rate, a share, a deflator, a
+# scale) is finite and within a million either way: far past any real one, and small enough that products
+# over a hundred years and a cohort stay exact in Decimal and finite as floats in the simulation.
+MAX_POUNDS: Final = Decimal(MAX_AMOUNT_PENCE) / 100
+MAX_FIGURE: Final = Decimal(1_000_000)
+MAX_COHORT: Final = 100_000_000  # people starting in a year: more than the population of the UK
+
+
+def _bounded(value: Decimal) -> Decimal:
+    """A finite figure within MAX_FIGURE either way (1e309, NaN and infinities are refused)."""
+    if not value.is_finite() or abs(value) > MAX_FIGURE:
+        raise ValueError(f"{str(value)[:40]} is not a finite number within {MAX_FIGURE:,} either way")
+    return value
+
+
+# Every figure of a model that is not money; money goes through ``_amount``.
+Figure = Annotated[Decimal, AfterValidator(_bounded)]
 
 
 def year_number(text: str) -> int:
@@ -60,9 +87,9 @@ class Uncertain(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    value: Decimal
-    low: Decimal | None = None
-    high: Decimal | None = None
+    value: Figure
+    low: Figure | None = None
+    high: Figure | None = None
     distribution: Literal["triangular", "uniform"] = "triangular"
 
     @model_validator(mode="after")
@@ -107,7 +134,17 @@ def _amount(value: Any) -> Decimal:
     if isinstance(value, float):
         # YAML reads 1234.5 as a float; its text is exact enough for pounds and pence, so keep it as written
         value = repr(value)
-    amount = Decimal(str(value).replace(",", "").replace("£", "").strip())
+    text = str(value).replace(",", "").replace("£", "").strip()
+    try:
+        if len(text) > 60:
+            raise InvalidOperation
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"{text[:40]!r} is not an amount of pounds") from None
+    if not amount.is_finite() or abs(amount) > MAX_POUNDS:
+        raise ValueError(
+            f"{text[:40]} is not an amount of money within £{MAX_POUNDS:,.0f} either way (money.py says why)"
+        )
     if amount != amount.quantize(Decimal("0.01")):
         raise ValueError(f"{value} has more than two decimal places; amounts are pounds and pence")
     return amount
@@ -149,9 +186,9 @@ class Outcome(BaseModel):
     success: Uncertain
     deadweight: Uncertain | None = None
     deadweight_convention: str | None = None
-    attribution: Decimal = Decimal(1)
+    attribution: Figure = Decimal(1)
     grade: int | None = Field(default=None, ge=1, le=6)
-    profile: list[Decimal] = Field(default_factory=lambda: [Decimal(1)], min_length=1)
+    profile: list[Figure] = Field(default_factory=lambda: [Decimal(1)], min_length=1)
     cashability: Literal["cashable", "cost_avoidance", "step"] = "cost_avoidance"
     step_cost: Decimal | None = None
     health: bool = False
@@ -224,7 +261,7 @@ class Intervention(BaseModel):
     outcomes: list[Outcome] = Field(min_length=1)
     agencies: dict[str, str] = Field(default_factory=dict)
     unit_costs: list[dict[str, Any]] = Field(default_factory=list)
-    deflators: dict[str, Decimal] = Field(default_factory=dict)
+    deflators: dict[str, Figure] = Field(default_factory=dict)
     illustrative: bool = False
 
     _wrap = field_validator("engagement", mode="before")(classmethod(lambda cls, v: _uncertain(v)))
@@ -248,8 +285,11 @@ class Intervention(BaseModel):
         out = {}
         for year, people in value.items():
             year_number(str(year))
-            if isinstance(people, bool) or not isinstance(people, int) or people < 0:
-                raise ValueError(f"{year}: the cohort is a whole number of people, 0 or more; got {people!r}")
+            if isinstance(people, bool) or not isinstance(people, int) or not 0 <= people <= MAX_COHORT:
+                raise ValueError(
+                    f"{year}: the cohort is a whole number of people from 0 to {MAX_COHORT:,}; "
+                    f"got {str(people)[:40]}"
+                )
             out[str(year)] = people
         return out
 
@@ -284,7 +324,7 @@ class Intervention(BaseModel):
         return [year_label(start + t) for t in range(self.years)]
 
 
-def load_model(text: str, file: str) -> Intervention:
+def load_model(text: str | bytes, file: str) -> Intervention:
     """An intervention from YAML text, or CbaModelInvalidError naming each field, its line and what is
     allowed."""
     data, node = parse_yaml(text, file, CbaModelInvalidError)

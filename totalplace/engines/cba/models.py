@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+from totalplace.datasets.safe_yaml import decode
 from totalplace.engines.cba.appraise import Appraisal, appraise
 from totalplace.engines.cba.model import Intervention, load_model
 from totalplace.engines.cba.unit_costs import UnitCost, load_library
@@ -27,9 +28,10 @@ def model_names(place: Place) -> list[str]:
     return sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
 
 
-def save_model(place: Place, text: str, file: str) -> Intervention:
+def save_model(place: Place, source: str | bytes, file: str) -> Intervention:
     """Validate a model, appraise it (so a missing unit cost or deflator is refused now, not later), and keep
     it in the place under its name, replacing one of the same name."""
+    text = decode(source, file)
     model = load_model(text, file)
     appraise_in_place(place, model, file)
     (place.dir / MODELS).mkdir(exist_ok=True)
@@ -58,7 +60,7 @@ def find_model(place: Place, name_or_path: str) -> tuple[Intervention, str]:
         raise NotFoundError(
             f"no model {name_or_path!r}", hint=f"give a YAML file, or one of the place's models: {known}"
         )
-    return load_model(path.read_text(encoding="utf-8"), path.name), path.name
+    return load_model(path.read_bytes(), path.name), path.name
 
 
 def appraise_in_place(place: Place, model: Intervention, file: str) -> Appraisal:

@@ -20,6 +20,7 @@ from typing import Any, Final
 import yaml
 
 from totalplace.datasets.limits import ImportLimits
+from totalplace.datasets.safe_yaml import load_yaml
 from totalplace.datasets.source import read_path, read_source
 from totalplace.datasets.table import HEADER_SEARCH_ROWS
 from totalplace.errors import CbaError, CbaModelInvalidError, RowProblem
@@ -145,10 +146,9 @@ def pounds(text: object, file: str, row: int, column: str) -> Decimal:
     raw = str(text).strip()
     try:
         return (Decimal(Money.parse(raw or "0").pence) / 100).quantize(Decimal("0.01"))
-    except MoneyParseError:
-        raise CbaModelInvalidError(
-            file, [RowProblem(_CODE, file, row, column, raw, "not an amount of money; write it like 1234.50")]
-        ) from None
+    except MoneyParseError as exc:
+        message = f"{exc.message}; write it like 1234.50"
+        raise CbaModelInvalidError(file, [RowProblem(_CODE, file, row, column, raw[:200], message)]) from None
 
 
 def _entry(raw: dict[str, Any], origin: str, file: str, row: int = 0) -> UnitCost:
@@ -172,7 +172,10 @@ def _entry(raw: dict[str, Any], origin: str, file: str, row: int = 0) -> UnitCos
         raise CbaModelInvalidError(
             file, [RowProblem(_CODE, file, row, "fiscal", str(fiscal), "a mapping of agency to amount")]
         )
-    grade = int(raw.get("grade", 0))
+    try:
+        grade = int(str(raw.get("grade", 0)))
+    except ValueError:
+        grade = 0
     if not 1 <= grade <= 6:
         raise CbaModelInvalidError(
             file, [RowProblem(_CODE, file, row, "grade", str(grade), "a confidence grade from 1 to 6")]
@@ -205,7 +208,7 @@ def load_library(place_dir: Path | None = None) -> Library:
         {u.code: u for u in entries_from(packaged.body["unit_costs"], "packaged", packaged.name)}
     )
     if place_dir is not None and (place_dir / LIBRARY_FILE).is_file():
-        body = yaml.safe_load((place_dir / LIBRARY_FILE).read_text(encoding="utf-8")) or {}
+        body = load_yaml((place_dir / LIBRARY_FILE).read_bytes(), str(LIBRARY_FILE)).data or {}
         library = library.with_entries(
             entries_from(body.get("unit_costs", []), "imported", str(LIBRARY_FILE))
         )
@@ -344,7 +347,7 @@ def save_library(place_dir: Path, entries: list[UnitCost], source_name: str) -> 
     path = place_dir / LIBRARY_FILE
     current: dict[str, dict[str, Any]] = {}
     if path.is_file():
-        body = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        body = load_yaml(path.read_bytes(), path.name).data or {}
         current = {str(r["code"]): r for r in body.get("unit_costs", [])}
     for entry in entries:
         current[entry.code] = {k: v for k, v in entry.to_dict().items() if k not in ("origin",)}

@@ -29,10 +29,10 @@ import hashlib
 import json
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from sqlalchemy import Connection, insert, select
 
+from totalplace.datasets.safe_yaml import decode, load_yaml
 from totalplace.errors import InvalidInputError
 from totalplace.store import audit
 from totalplace.store.clock import utc_now
@@ -101,12 +101,10 @@ class Framework(BaseModel):
         return {i.id: (o, i) for o in self.outcomes for i in o.indicators}
 
 
-def parse_framework(text: str, file: str = "framework.yaml") -> Framework:
+def parse_framework(text: str | bytes, file: str = "framework.yaml") -> Framework:
     """A framework from YAML text, or a coded error naming the field."""
     try:
-        return Framework.model_validate(yaml.safe_load(text))
-    except yaml.YAMLError as exc:
-        raise InvalidInputError(f"{file} is not valid YAML: {exc}") from None
+        return Framework.model_validate(load_yaml(text, file).data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
@@ -116,8 +114,9 @@ def parse_framework(text: str, file: str = "framework.yaml") -> Framework:
         ) from None
 
 
-def save_framework(conn: Connection, text: str, *, actor: str) -> Framework:
+def save_framework(conn: Connection, source: str | bytes, *, actor: str) -> Framework:
     """Store a new version of the framework (the latest version is the one in force)."""
+    text = decode(source, "framework.yaml")
     framework = parse_framework(text)
     conn.execute(
         insert(outcome_frameworks).values(

@@ -16,7 +16,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, model_validator
 
-from totalplace.money import Money, MoneyParseError
+from totalplace.money import MAX_AMOUNT_PENCE, Money, MoneyParseError, check_amount
+
+# The most FTE, or any other quantity, an agreement may state: far beyond any real pool, and small enough that
+# FTE x cost stays an exact, bounded figure.
+MAX_QUANTITY = Decimal(1_000_000)
 
 BUDGET_TYPES = ("pooled", "aligned", "devolved", "virtual")
 _FINANCIAL_YEAR = re.compile(r"^(\d{4})-(\d{2})$")
@@ -27,13 +31,15 @@ def _pence(value: Any) -> int:
     """Whole pounds (int) or money text ("£1,234.50", "(12.00)") as integer pence; never a float."""
     if isinstance(value, bool | float):
         raise ValueError('write money as text, like "1234.50" (a YAML decimal is a float and loses pence)')
-    if isinstance(value, int):
-        return value * 100
-    if isinstance(value, str):
-        try:
+    try:
+        if isinstance(value, int):
+            return check_amount(
+                value * 100 if abs(value) <= MAX_AMOUNT_PENCE else MAX_AMOUNT_PENCE + 1, value
+            )
+        if isinstance(value, str):
             return Money.parse(value).pence
-        except MoneyParseError as exc:
-            raise ValueError(exc.message) from None
+    except MoneyParseError as exc:
+        raise ValueError(exc.message) from None
     raise ValueError("expected an amount of money")
 
 
@@ -50,8 +56,8 @@ def _decimal(value: Any) -> Decimal:
         number = Decimal(str(value).strip().rstrip("%"))
     except InvalidOperation:
         raise ValueError(f"{value!r} is not a number") from None
-    if not number.is_finite() or number < 0:
-        raise ValueError(f"{value!r} must be a number of 0 or more")
+    if not number.is_finite() or number < 0 or number > MAX_QUANTITY:
+        raise ValueError(f"{str(value)[:40]!r} must be a number from 0 to {MAX_QUANTITY:,}")
     return number
 
 

@@ -12,24 +12,25 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from totalplace.datasets.safe_yaml import load_yaml
 from totalplace.engines.pool.agreement import Agreement
-from totalplace.errors import AgreementInvalidError, RowProblem, TotalplaceError
+from totalplace.errors import AgreementInvalidError, DocumentRefusedError, RowProblem, TotalplaceError
 
 _CODE = "TP600"
 
 
 def parse_yaml(
-    text: str, file: str, error: Callable[[str, list[RowProblem]], TotalplaceError] = AgreementInvalidError
+    text: str | bytes,
+    file: str,
+    error: Callable[[str, list[RowProblem]], TotalplaceError] = AgreementInvalidError,
 ) -> tuple[Any, yaml.Node | None]:
-    """The document and its node tree, or a located ``error`` for YAML that does not parse."""
+    """The document and its node tree, or a located ``error`` for YAML that does not parse or is refused
+    (a key written twice, nesting too deep: the problem keeps the loader's own code, TP554 to TP559)."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 0
-        problem = str(getattr(exc, "problem", None) or exc)
-        raise error(file, [RowProblem(_code(error), file, line, "", "", f"not YAML: {problem}")]) from None
+        document = load_yaml(text, file)
+    except DocumentRefusedError as refused:
+        raise error(file, refused.problems) from None
+    data, node = document.data, document.node
     if not isinstance(data, dict):
         raise error(file, [RowProblem(_code(error), file, 1, "", "", "expected a mapping of fields")])
     return data, node
@@ -72,7 +73,7 @@ def problems_from(
     return out
 
 
-def load_agreement(text: str, file: str) -> Agreement:
+def load_agreement(text: str | bytes, file: str) -> Agreement:
     """An agreement from YAML text, or AgreementInvalidError listing every problem."""
     data, node = parse_yaml(text, file)
     return validate_agreement(data, file, node)

@@ -8,6 +8,7 @@ from datetime import date
 import yaml
 from sqlalchemy import Connection
 
+from totalplace.datasets.safe_yaml import decode
 from totalplace.engines.pool.agreement import Agreement, year_bounds
 from totalplace.engines.pool.files import load_agreement, validate_agreement
 from totalplace.engines.pool.variation import apply_variation, load_variation
@@ -75,9 +76,10 @@ def list_funds(conn: Connection) -> list[Fund]:
     return [Fund(p, tuple(store.versions(conn, p.id))) for p in store.list_pools(conn)]
 
 
-def create_fund(place: Place, text: str, file: str, *, actor: str) -> Fund:
+def create_fund(place: Place, source: str | bytes, file: str, *, actor: str) -> Fund:
     """Create a pool from agreement YAML; every partner it names must be a partner of the place."""
-    agreement = load_agreement(text, file)
+    agreement = load_agreement(source, file)  # refuses undecodable bytes too, as an invalid agreement
+    text = decode(source, file)
     with place.begin() as conn:
         _check_partners(conn, agreement, file)
         store.create_pool(
@@ -90,9 +92,10 @@ def create_fund(place: Place, text: str, file: str, *, actor: str) -> Fund:
         return open_fund(conn, agreement.name)
 
 
-def vary_fund(place: Place, name: str, text: str, file: str, *, actor: str) -> Fund:
+def vary_fund(place: Place, name: str, source: str | bytes, file: str, *, actor: str) -> Fund:
     """Add a version of the pool's agreement from a variation file; earlier versions stay as they were."""
-    variation = load_variation(text, file)
+    variation = load_variation(source, file)
+    text = decode(source, file)
     with place.begin() as conn:
         fund = open_fund(conn, name)
         varied = apply_variation(fund.agreement, variation, file)

@@ -14,23 +14,31 @@ from typing import Any
 import yaml
 
 from totalplace.datasets import problems as codes
+from totalplace.datasets.safe_yaml import decode, load_yaml
 from totalplace.datasets.values import CellError, parse_date
 from totalplace.engines.pool.movements import POSTABLE, Movement
-from totalplace.errors import ImportRejectedError, RowProblem
-from totalplace.money import Money, MoneyParseError
+from totalplace.errors import DocumentRefusedError, ImportRejectedError, RowProblem
+from totalplace.money import Money, MoneyOutOfRangeError, MoneyParseError
 
 COLUMNS = ("key", "kind", "date", "amount", "partner", "scheme", "memo", "reverses")
+MAX_MOVEMENTS = 100_000  # one submission is posted in one transaction; more belongs in several files
 
 
-def read_movements(text: str, file: str) -> list[Movement]:
+def read_movements(data: str | bytes, file: str) -> list[Movement]:
     """Movements from CSV (by header) or YAML (a list of mappings); every bad cell is reported."""
-    rows = _yaml_rows(text, file) if file.lower().endswith((".yaml", ".yml")) else _csv_rows(text)
+    try:
+        text = decode(data, file)
+    except DocumentRefusedError as refused:
+        raise ImportRejectedError(file, refused.problems) from None
+    rows = _yaml_rows(text, file) if file.lower().endswith((".yaml", ".yml")) else _csv_rows(text, file)
     out: list[Movement] = []
     problems: list[RowProblem] = []
     for line, row in rows:
-        unknown = [c for c in row if c not in COLUMNS]
+        unknown = [str(c) if c is not None else "" for c in row if c not in COLUMNS]
         problems += [
             RowProblem(codes.MISSING_COLUMN, file, line, c, "", f"unknown column; use {', '.join(COLUMNS)}")
+            if c
+            else RowProblem(codes.RAGGED_ROW, file, line, "", "", "the row has more cells than the header")
             for c in unknown
         ]
         cell = {c: str(row.get(c) or "").strip() for c in COLUMNS}
@@ -50,9 +58,10 @@ def read_movements(text: str, file: str) -> list[Movement]:
             try:
                 amount = Money.parse(cell["amount"]).pence
             except MoneyParseError as exc:
-                problems.append(
-                    RowProblem(codes.BAD_AMOUNT, file, line, "amount", cell["amount"], exc.message)
+                code = (
+                    codes.AMOUNT_OUT_OF_RANGE if isinstance(exc, MoneyOutOfRangeError) else codes.BAD_AMOUNT
                 )
+                problems.append(RowProblem(code, file, line, "amount", cell["amount"][:200], exc.message))
         elif not cell["reverses"]:
             problems.append(
                 RowProblem(
@@ -86,25 +95,30 @@ def read_movements(text: str, file: str) -> list[Movement]:
     return out
 
 
-def _csv_rows(text: str) -> list[tuple[int, dict[str, Any]]]:
+def _csv_rows(text: str, file: str) -> list[tuple[int, dict[str, Any]]]:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    if reader.fieldnames:
-        reader.fieldnames = [f.strip().lower() for f in reader.fieldnames]
-    return [
-        (i + 2, dict(row))
-        for i, row in enumerate(reader)
-        if any((v or "").strip() for v in row.values() if isinstance(v, str))
-    ]
+    rows: list[tuple[int, dict[str, Any]]] = []
+    try:
+        if reader.fieldnames:
+            reader.fieldnames = [f.strip().lower() for f in reader.fieldnames]
+        for row in reader:
+            if len(rows) >= MAX_MOVEMENTS:
+                codes.reject(file, codes.TOO_MANY_ROWS, f"more than {MAX_MOVEMENTS:,} movements in one file")
+            if any((v or "").strip() for v in row.values() if isinstance(v, str)):
+                rows.append((reader.line_num, dict(row)))
+    except csv.Error as exc:
+        codes.reject(file, codes.RAGGED_ROW, f"the CSV cannot be read past line {reader.line_num}: {exc}")
+    return rows
 
 
 def _yaml_rows(text: str, file: str) -> list[tuple[int, dict[str, Any]]]:
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ImportRejectedError(
-            file, [RowProblem(codes.NOT_A_TABLE, file, 0, "", "", f"not YAML: {exc}")]
-        ) from None
+        document = load_yaml(text, file)
+    except DocumentRefusedError as refused:
+        raise ImportRejectedError(file, refused.problems) from None
+    data, node = document.data, document.node
+    if isinstance(data, list) and len(data) > MAX_MOVEMENTS:
+        codes.reject(file, codes.TOO_MANY_ROWS, f"more than {MAX_MOVEMENTS:,} movements in one file")
     if (
         not isinstance(data, list)
         or not all(isinstance(d, dict) for d in data)

@@ -23,8 +23,8 @@ from sqlalchemy import Connection, func, select
 
 from totalplace.engines.pool.agreement import year_of
 from totalplace.engines.pool.fund import Fund, open_fund
-from totalplace.errors import BudgetExceededError, InvalidInputError, NotFoundError
-from totalplace.money import Money
+from totalplace.errors import BudgetExceededError, InvalidInputError, LedgerLimitError, NotFoundError
+from totalplace.money import MAX_AMOUNT_PENCE, Money
 from totalplace.place import Place
 from totalplace.store import ledger
 from totalplace.store.schema import ledger_entries, ledger_txns
@@ -82,6 +82,11 @@ def to_request(conn: Connection, fund: Fund, m: Movement) -> ledger.TxnRequest:
     if m.kind == "reversal":
         original = _txn_id_by_key(conn, fund.id, m.reverses or "")
         return ledger.reversal_of(conn, fund.id, original, key=m.key, day=m.day, year=year, memo=m.memo)
+    if isinstance(m.amount, bool) or not isinstance(m.amount, int) or abs(m.amount) > MAX_AMOUNT_PENCE:
+        raise LedgerLimitError(
+            f"{m.key}: {m.amount!r} pence is beyond the largest movement accepted, {Money(MAX_AMOUNT_PENCE)}",
+            hint="nothing was posted; check the amount (money.py says why £10bn)",
+        )
     if m.amount == 0 or (m.amount < 0 and m.kind != "spend"):
         raise InvalidInputError(
             f"{m.key}: a {m.kind} needs an amount above zero",

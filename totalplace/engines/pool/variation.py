@@ -44,7 +44,7 @@ class Variation(BaseModel):
     changes: list[dict[str, dict[str, Any]]]
 
 
-def load_variation(text: str, file: str) -> Variation:
+def load_variation(text: str | bytes, file: str) -> Variation:
     """A variation from YAML text, or AgreementInvalidError with located problems."""
     data, node = parse_yaml(text, file)
     try:

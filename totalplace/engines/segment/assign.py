@@ -18,11 +18,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from totalplace.datasets.values import CellError, parse_number
 from totalplace.engines.segment.cluster import Ranges, transform
 from totalplace.engines.segment.variables import VariableMatrix
 from totalplace.errors import SpecInvalidError
 
 FloatArray = npt.NDArray[np.float64]
+_MAX_CHARS = 16 * 1024 * 1024  # published centroids are a few kilobytes: 60 variables by a few hundred codes
 _CODE_HEADERS = ("code", "cluster", "cluster_code", "supergroup", "group", "subgroup", "segment")
 
 
@@ -40,7 +42,14 @@ def _rows(data: bytes, name: str) -> list[list[str]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise SpecInvalidError(f"cannot read {name}: {exc}", hint="save it as UTF-8 CSV") from None
-    return [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
+    if len(text) > _MAX_CHARS:
+        raise SpecInvalidError(
+            f"{name} has {len(text):,} characters; a centroids or ranges file has far fewer"
+        )
+    try:
+        return [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
+    except csv.Error as exc:
+        raise SpecInvalidError(f"{name} cannot be read as CSV: {exc}") from None
 
 
 def _read(path: Path) -> bytes:
@@ -73,11 +82,9 @@ def parse_centroids(data: bytes, name: str) -> Centroids:
             )
         for j, cell in enumerate(cells):
             try:
-                values[r, j] = float(cell)
-            except ValueError:
-                raise SpecInvalidError(
-                    f"{name} row {r + 2}, column {variables[j]}: {cell!r} is not a number"
-                ) from None
+                values[r, j] = parse_number(cell)
+            except CellError as exc:
+                raise SpecInvalidError(f"{name} row {r + 2}, column {variables[j]}: {exc}") from None
     return Centroids([row[code_col].strip() for row in rows[1:]], variables, values)
 
 
@@ -92,8 +99,8 @@ def parse_ranges(data: bytes, name: str) -> Ranges:
     out: dict[str, list[float]] = {}
     for number, row in enumerate(rows[1:], start=2):
         try:
-            out[row[0].strip()] = [float(row[1]), float(row[2])]
-        except (ValueError, IndexError):
+            out[row[0].strip()] = [parse_number(row[1]), parse_number(row[2])]
+        except (CellError, IndexError):
             raise SpecInvalidError(f"{name} row {number}: expected variable,min,max") from None
     return Ranges.from_dict(out)
 

@@ -20,9 +20,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from totalplace.datasets.safe_yaml import load_yaml
 from totalplace.errors import SpecInvalidError
 from totalplace.parameters import load_parameter, packaged_parameter_names
 
@@ -123,9 +123,9 @@ def load_spec(name_or_path: str | Path) -> SegmentSpec:
             hint=f"name a YAML file, or one of the packaged specifications: {', '.join(sorted(PACKAGED))}",
         )
     try:
-        body = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise SpecInvalidError(f"{path.name} is not valid YAML: {exc}") from None
+        body = load_yaml(path.read_bytes(), path.name).data
+    except OSError as exc:
+        raise SpecInvalidError(f"cannot read {path.name}: {exc}") from None
     return _validated(body, path.name)
 
 

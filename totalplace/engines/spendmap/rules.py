@@ -153,7 +153,7 @@ def load_rules(place_dir: Path | None = None, extra_files: list[Path] | None = N
     documents: list[tuple[ParameterFile, int]] = []
     place_files = sorted((place_dir / PLACE_RULES_DIR).glob("*.yaml")) if place_dir else []
     for path in [*place_files, *(extra_files or [])]:
-        documents.append((parse_parameter_text(path.name, path.read_text(encoding="utf-8")), PLACE_PRIORITY))
+        documents.append((parse_parameter_text(path.name, path.read_bytes()), PLACE_PRIORITY))
     documents.extend((load_parameter(name), 1000) for name in DEFAULT_RULE_FILES)
     rules: list[Rule] = []
     for document, priority in documents:
