@@ -75,6 +75,20 @@ SETTINGS: Final[tuple[Setting, ...]] = (
     Setting("max_problems", "int", 1000, "Most row problems listed for one refused file."),
     Setting("host", "str", "127.0.0.1", "Address `totalplace serve` listens on."),
     Setting("port", "int", 8000, "Port `totalplace serve` listens on."),
+    Setting(
+        "workers",
+        "int",
+        0,
+        "Processes `totalplace serve` runs, each answering requests on its own core. "
+        "0: one per CPU core, at most 8.",
+    ),
+    Setting(
+        "web_cache",
+        "int",
+        1,
+        "1: the web app keeps pages, spending maps and charts until the data they come from changes, and "
+        "each worker reuses one analytics connection. 0: each request computes afresh (slow; to diagnose).",
+    ),
     Setting("session_hours", "int", 8, "Hours a web login lasts without activity."),
 )
 

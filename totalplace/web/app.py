@@ -25,6 +25,7 @@ from totalplace.web import (
     spend_pages,
     upload,
 )
+from totalplace.web.analytics import install, lifespan
 from totalplace.web.render import page
 from totalplace.web.session import LoginRequiredError
 
@@ -39,8 +40,10 @@ def wants_json(request: Request) -> bool:
 def create_app(place: Place) -> FastAPI:
     """The web app serving ``place``."""
     app = FastAPI(title=f"totalplace: {place.config.name}", docs_url=None, redoc_url=None)
-    app.state.place = place
-    app.state.spend_maps = spend_pages.MapCache()
+    # The worker's view of the place (one shared analytics connection, reads that do not queue), its page
+    # cache, and closing them when the worker stops: see totalplace/web/analytics.py and cache.py.
+    install(app, place)
+    app.router.lifespan_context = lifespan
     app.add_middleware(
         SessionMiddleware,
         secret_key=place.secret_key(),

@@ -1,0 +1,129 @@
+"""The worker's cache of pages and of what pages compute, kept until the data they come from changes.
+
+Every key carries the version of the data its value was computed from (see :mod:`totalplace.web.versions`),
+so a change anywhere — in this worker, another worker, or the CLI — gives new keys and old values are never
+served again; they age out of the bounded LRU. A value being computed is computed once: requests arriving
+for the same key meanwhile wait for it instead of computing it again (fifty clients opening a page just
+after an import build its map once, not fifty times).
+
+Values are shared between requests and threads, so callers treat them as read-only.
+
+Who may see what is never cached: the twin pages (:func:`totalplace.web.render.twin`) check the session and
+the page's permission on every request, and a page's cached body is keyed by the whole principal (user,
+admin flag and every role grant), so it is only ever served to a user with exactly the same rights. What is
+shared between users is computed from place-wide data that the page's permission check guards.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from datetime import date
+from typing import Any, TypeVar
+
+from fastapi import Request
+
+from totalplace import settings
+from totalplace.place import Place
+from totalplace.web.versions import DataVersion, catalog_signature, data_seq, files_signature
+
+T = TypeVar("T")
+
+DEFAULT_ENTRIES = 512
+
+
+class PageCache:
+    """A bounded, thread-safe LRU of computed values with one computation per key at a time."""
+
+    def __init__(self, *, enabled: bool = True, entries: int = DEFAULT_ENTRIES) -> None:
+        self.enabled = enabled
+        self.entries = entries
+        self.hits = 0
+        self.misses = 0
+        self._values: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+        self._computing: dict[Hashable, threading.Lock] = {}
+
+    @classmethod
+    def from_settings(cls) -> PageCache:
+        """A cache on or off as TOTALPLACE_WEB_CACHE says."""
+        return cls(enabled=settings.get_int("web_cache") != 0)
+
+    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """The value under ``key``, computed (once, whoever asks meanwhile) if it is not kept."""
+        if not self.enabled:
+            return compute()
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                self.hits += 1
+                return self._values[key]  # type: ignore[no-any-return]
+            flight = self._computing.setdefault(key, threading.Lock())
+        with flight:
+            with self._lock:
+                if key in self._values:  # computed by the request we waited for
+                    self.hits += 1
+                    return self._values[key]  # type: ignore[no-any-return]
+                self.misses += 1
+            try:
+                value = compute()
+            finally:
+                with self._lock:
+                    self._computing.pop(key, None)
+            with self._lock:
+                self._values[key] = value
+                while len(self._values) > self.entries:
+                    self._values.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        """Forget every value."""
+        with self._lock:
+            self._values.clear()
+
+
+def page_cache(request: Request) -> PageCache:
+    """The app's cache."""
+    cache: PageCache = request.app.state.cache
+    return cache
+
+
+def data_version(request: Request) -> DataVersion:
+    """The version of the data this request sees, read once per request."""
+    found: DataVersion | None = getattr(request.state, "data_version", None)
+    if found is None:
+        place: Place = request.app.state.place
+        with place.read() as conn:
+            seq = data_seq(conn)
+        found = DataVersion(seq, files_signature(place.dir), date.today())
+        request.state.data_version = found
+    return found
+
+
+def catalog_version(request: Request) -> str:
+    """The digest of the active batches and areas, read from the store only when the data version moved."""
+    seq = data_version(request).seq
+    place: Place = request.app.state.place
+
+    def read() -> str:
+        with place.read() as conn:
+            return catalog_signature(conn)
+
+    return page_cache(request).get(("catalog", seq), read)
+
+
+def cached(request: Request, key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
+    """``compute()`` kept under ``key`` for the request's data version."""
+    if not page_cache(request).enabled:
+        return compute()
+    return page_cache(request).get((*key, data_version(request)), compute)
+
+
+def principal_key(principal: object) -> Hashable:
+    """The principal itself when hashable (every field counts), else its full text."""
+    try:
+        hash(principal)
+    except TypeError:
+        return repr(principal)
+    return principal
