@@ -10,6 +10,7 @@ from sqlalchemy import Engine, create_engine, event
 from totalplace.errors import ConfigurationError
 
 SQLITE_FILE = "store.sqlite"
+READ_POOL_SIZE = 40
 
 
 def make_engine(url: str) -> Engine:
@@ -63,7 +64,14 @@ def make_read_engine(engine: Engine) -> Engine | None:
     """
     if engine.dialect.name != "sqlite":
         return None
-    reader = create_engine(engine.url, connect_args={"timeout": 30, "check_same_thread": False})
+    # As many pooled connections as the web app has threads, so busy moments do not open and close extra
+    # ones (SQLite connections are cheap to keep: a file handle and a page cache each).
+    reader = create_engine(
+        engine.url,
+        connect_args={"timeout": 30, "check_same_thread": False},
+        pool_size=READ_POOL_SIZE,
+        max_overflow=READ_POOL_SIZE,
+    )
     event.listen(reader, "connect", _sqlite_read_pragmas)
     event.listen(reader, "begin", _sqlite_read_begin)
     return reader

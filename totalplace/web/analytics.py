@@ -23,8 +23,8 @@ Closing a lease releases the backend; it never closes it. The worker closes it w
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine
@@ -177,12 +177,3 @@ def install(app: FastAPI, place: Place) -> ServedPlace:
     app.state.place = served
     app.state.cache = PageCache.from_settings()
     return served
-
-
-@asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """The worker's life: on shutdown, close its analytics connection and read engine."""
-    yield
-    place = getattr(app.state, "place", None)
-    if isinstance(place, ServedPlace):
-        place.release()

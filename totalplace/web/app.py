@@ -25,9 +25,11 @@ from totalplace.web import (
     spend_pages,
     upload,
 )
-from totalplace.web.analytics import install, lifespan
+from totalplace.web.analytics import install
+from totalplace.web.headers import SecurityHeaders
 from totalplace.web.render import page
 from totalplace.web.session import LoginRequiredError
+from totalplace.web.warmup import lifespan
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -71,16 +73,6 @@ def create_app(place: Place) -> FastAPI:
             return JSONResponse({"error": error.to_dict()}, status_code=error.http_status)
         return page(request, "error.html", {"error": error.to_dict()}, status_code=error.http_status)
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: object) -> Response:
-        response: Response = await call_next(request)  # type: ignore[operator]
-        # Everything is served from here; a strict policy blocks any script or asset from elsewhere.
-        response.headers["Content-Security-Policy"] = (
-            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-            "frame-ancestors 'none'"
-        )
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "same-origin"
-        return response
+    app.add_middleware(SecurityHeaders)  # a plain ASGI middleware: see web/headers.py
 
     return app

@@ -89,28 +89,35 @@ def page_cache(request: Request) -> PageCache:
     return cache
 
 
+def version_of(place: Place) -> DataVersion:
+    """The version of the place's data now."""
+    with place.read() as conn:
+        seq = data_seq(conn)
+    return DataVersion(seq, files_signature(place.dir), date.today())
+
+
 def data_version(request: Request) -> DataVersion:
     """The version of the data this request sees, read once per request."""
     found: DataVersion | None = getattr(request.state, "data_version", None)
     if found is None:
-        place: Place = request.app.state.place
-        with place.read() as conn:
-            seq = data_seq(conn)
-        found = DataVersion(seq, files_signature(place.dir), date.today())
+        found = version_of(request.app.state.place)
         request.state.data_version = found
     return found
 
 
-def catalog_version(request: Request) -> str:
-    """The digest of the active batches and areas, read from the store only when the data version moved."""
-    seq = data_version(request).seq
-    place: Place = request.app.state.place
+def catalog_at(place: Place, cache: PageCache, seq: int) -> str:
+    """The digest of the active batches and areas at data version ``seq`` (read once per version)."""
 
     def read() -> str:
         with place.read() as conn:
             return catalog_signature(conn)
 
-    return page_cache(request).get(("catalog", seq), read)
+    return cache.get(("catalog", seq), read)
+
+
+def catalog_version(request: Request) -> str:
+    """The digest of the active batches and areas, read from the store only when the data version moved."""
+    return catalog_at(request.app.state.place, page_cache(request), data_version(request).seq)
 
 
 def cached(request: Request, key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:

@@ -95,7 +95,9 @@ def create_worker_app() -> FastAPI:
     from totalplace.place import Place
     from totalplace.web.app import create_app
 
-    return create_app(Place.open(settings.get_str("place")))
+    app = create_app(Place.open(settings.get_str("place")))
+    app.state.warm_up = True
+    return app
 
 
 def describe(place: Place, workers: int) -> str:
@@ -119,7 +121,9 @@ def serve(place: Place, *, host: str, port: int, workers: int) -> None:
     if workers == 1:
         from totalplace.web.app import create_app
 
-        uvicorn.run(create_app(place), host=host, port=port, log_level="warning")
+        app = create_app(place)
+        app.state.warm_up = True
+        uvicorn.run(app, host=host, port=port, log_level="warning")
         return
     # The workers open the place themselves; the store is already migrated and tidied by this process.
     os.environ["TOTALPLACE_PLACE"] = str(place.dir)

@@ -27,7 +27,7 @@ from totalplace.reports.charts import interval_chart, spine_chart
 from totalplace.reports.letter import letter_html
 from totalplace.reports.statement import to_pdf
 from totalplace.store.areas import AREA_LEVELS, list_areas
-from totalplace.web.cache import cached
+from totalplace.web.cache import PageCache, cached, version_of
 from totalplace.web.render import page, twin
 from totalplace.web.session import acting_user, check_csrf, current_principal
 
@@ -60,6 +60,11 @@ def _latest_headlines(request: Request) -> dict[str, dict[str, Any]]:
     the data version; pages check the permission before asking)."""
     place = _place(request)
     return cached(request, ("outcome-headlines",), lambda: _headlines(place))
+
+
+def warm(place: Place, cache: PageCache) -> None:
+    """Compute the outcomes page's headlines ahead of its first visitor."""
+    cache.get(("outcome-headlines", version_of(place)), lambda: _headlines(place))
 
 
 def _framework(request: Request) -> Framework | None:

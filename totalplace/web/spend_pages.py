@@ -19,7 +19,7 @@ from totalplace.governance.roles import Principal
 from totalplace.place import Place
 from totalplace.reports.charts import RenderedChart, bar_chart, choropleth, stacked_bar
 from totalplace.store import areas as area_store
-from totalplace.web.cache import catalog_version, page_cache
+from totalplace.web.cache import PageCache, catalog_at, catalog_version, page_cache, version_of
 from totalplace.web.render import twin
 from totalplace.web.session import current_principal
 
@@ -27,6 +27,7 @@ router = APIRouter()
 
 
 STAGE_ORDER = ["universal", "early_help", "targeted", "acute", "not_applicable"]
+DEFAULT_LEVEL = "lsoa"
 LINE_FILTERS = ("partner", "theme", "rule", "unclassified", "supplier", "year", "area")
 
 
@@ -42,33 +43,48 @@ def _rules_files(place: Place) -> tuple[tuple[str, int, int], ...]:
 
 def _rules(request: Request) -> RuleSet:
     """The place's rules, read again only when a rules file changes."""
-    place = _place(request)
-    return page_cache(request).get(("rules", _rules_files(place)), lambda: load_rules(place.dir))
+    return _ruleset(_place(request), page_cache(request))
+
+
+def _ruleset(place: Place, cache: PageCache) -> RuleSet:
+    return cache.get(("rules", _rules_files(place)), lambda: load_rules(place.dir))
 
 
 def _cached_map(request: Request, year: str | None, level: str) -> SpendMap:
-    """The map, rebuilt only when the active batches, the areas or the place's rules change.
+    """The map, rebuilt only when the active batches, the areas or the place's rules change."""
+    return _map(_place(request), page_cache(request), catalog_version(request), year, level)
 
-    Batches are immutable, so a map over one set of them stays right whatever else changes in the store.
-    """
-    place = _place(request)
-    key = ("spend-map", catalog_version(request), _rules_files(place), year, level)
+
+def _map(place: Place, cache: PageCache, catalog: str, year: str | None, level: str) -> SpendMap:
+    """The map over the catalog ``catalog`` (batches are immutable, so a map over one set of them stays
+    right whatever else changes in the store)."""
 
     def build() -> SpendMap:
-        ruleset = _rules(request)
+        ruleset = _ruleset(place, cache)
         with place.analytics() as engine:
             return build_spend_map(engine, ruleset, year=year, area_level=level)
 
-    return page_cache(request).get(key, build)
+    return cache.get(("spend-map", catalog, _rules_files(place), year, level), build)
 
 
 def _latest_year(request: Request) -> str | None:
+    return _latest(_place(request), page_cache(request), catalog_version(request))
+
+
+def _latest(place: Place, cache: PageCache, catalog: str) -> str | None:
     def latest() -> str | None:
-        with _place(request).analytics() as engine:
+        with place.analytics() as engine:
             years = spend_years(engine)
         return years[-1] if years else None
 
-    return page_cache(request).get(("spend-latest-year", catalog_version(request)), latest)
+    return cache.get(("spend-latest-year", catalog), latest)
+
+
+def warm(place: Place, cache: PageCache) -> None:
+    """Build the map the spending page opens on (the latest year by small area) and its charts."""
+    catalog = catalog_at(place, cache, version_of(place).seq)
+    spend = _map(place, cache, catalog, _latest(place, cache, catalog), DEFAULT_LEVEL)
+    _charts(place, spend)
 
 
 def _year(request: Request) -> str | None:
@@ -132,7 +148,7 @@ def _charts(place: Place, spend: SpendMap) -> dict[str, RenderedChart]:
 def spend_map(request: Request, principal: Principal) -> dict[str, Any]:
     """The place spending map for a financial year (default: the latest)."""
     principal.require("datasets.read")
-    level = request.query_params.get("level") or "lsoa"
+    level = request.query_params.get("level") or DEFAULT_LEVEL
     year = _year(request)
     spend = _cached_map(request, year or _latest_year(request), level)
     data = spend.to_dict()
@@ -223,7 +239,7 @@ def export_lines(request: Request, fmt: str) -> Response:
 def spend_coverage(request: Request, principal: Principal) -> dict[str, Any]:
     """How much of the spending the rules classify, and the biggest pounds they do not."""
     principal.require("datasets.read")
-    spend = _cached_map(request, _year(request), request.query_params.get("level") or "lsoa")
+    spend = _cached_map(request, _year(request), request.query_params.get("level") or DEFAULT_LEVEL)
     ruleset = _rules(request)
     return {
         "year": spend.year,
