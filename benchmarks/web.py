@@ -31,6 +31,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -67,9 +68,25 @@ def free_port() -> int:
         return port
 
 
+def cpu_seconds(root: int) -> float:
+    """CPU time used so far by process ``root`` and its children (the server and its workers), from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry.name) == root or int(fields[1]) == root:  # fields[1] is the parent's pid
+            total += (int(fields[11]) + int(fields[12])) / ticks  # user and system time
+    return total
+
+
 @contextmanager
-def server(place: Path, workers: int, cache: bool) -> Iterator[str]:
-    """`totalplace serve` in a child process; yields its base URL once it answers."""
+def server(place: Path, workers: int, cache: bool) -> Iterator[tuple[str, int]]:
+    """`totalplace serve` in a child process; yields its base URL and pid once it answers."""
     port = free_port()
     env = {**os.environ, "TOTALPLACE_WEB_CACHE": "1" if cache else "0"}
     command = [
@@ -95,7 +112,7 @@ def server(place: Path, workers: int, cache: bool) -> Iterator[str]:
                 error = child.stderr.read().decode() if child.stderr else ""
                 raise SystemExit(f"the server did not start: {error[-2000:]}")
             time.sleep(0.3)
-        yield base
+        yield base, child.pid
     finally:
         child.terminate()
         try:
@@ -125,13 +142,18 @@ def log_in(base: str, clients: int) -> list[str]:
     return cookies
 
 
-def warm(base: str, cookies: list[str]) -> float:
-    """Ask for every page once as each user (first answers after start are not steady state)."""
+def warm(base: str, cookies: list[str], workers: int) -> float:
+    """Ask for every page as each user, several times at once over new connections so that every worker
+    answers some (first answers after a start are not steady state; they are timed separately)."""
     started = time.perf_counter()
-    for cookie in cookies[: len(USERS)]:
+
+    def fetch(cookie: str, path: str) -> None:
         with httpx.Client(base_url=base, timeout=300, cookies={COOKIE: cookie}) as client:
-            for path in PATHS:
-                client.get(path)
+            client.get(path)
+
+    jobs = [(c, p) for c in cookies[: len(USERS)] for p in PATHS for _ in range(2 * workers)]
+    with ThreadPoolExecutor(max_workers=4 * workers) as pool:
+        list(pool.map(lambda job: fetch(*job), jobs))
     return time.perf_counter() - started
 
 
@@ -271,16 +293,19 @@ def run_python(base: str, cookies: list[str], clients: int, seconds: int) -> dic
 
 def measure(place: Path, workers: int, cache: bool, args: argparse.Namespace, client: str) -> dict[str, Any]:
     """One run: start, log in, warm, load, stop."""
-    with server(place, workers, cache) as base:
+    with server(place, workers, cache) as (base, pid):
         cookies = log_in(base, args.clients)
-        first_pass = warm(base, cookies)
+        first_pass = warm(base, cookies, workers)
         load = os.getloadavg()[0]
         drive = run_wrk if client == "wrk" else run_python
+        used = cpu_seconds(pid)
         figures = drive(base, cookies, args.clients, args.seconds)
+        used = cpu_seconds(pid) - used
     return {
         "workers": workers,
         "caches": cache,
         **figures,
+        "server_cpu_ms_per_request": round(1000 * used / max(1, figures["requests"]), 2),
         "first_pass_seconds": round(first_pass, 2),
         "load_average_before": round(load, 2),
     }
