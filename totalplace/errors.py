@@ -76,6 +76,13 @@ class InvalidInputError(TotalplaceError):
     http_status = 400
 
 
+class WorkerCountError(ConfigurationError):
+    """``serve --workers`` or ``TOTALPLACE_WORKERS`` is not a number of processes the server can run."""
+
+    code = "TP120"
+    http_status = 400
+
+
 class AuthenticationError(TotalplaceError):
     """Wrong user name or password, or no valid session."""
 
@@ -115,6 +122,13 @@ class BackendError(TotalplaceError):
     """An analytics backend failed to run a query or is not installed."""
 
     code = "TP400"
+    http_status = 500
+
+
+class ListenError(TotalplaceError):
+    """``serve`` cannot listen on the address and port asked for (in use, or not allowed)."""
+
+    code = "TP420"
     http_status = 500
 
 

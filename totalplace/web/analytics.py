@@ -87,6 +87,11 @@ class SharedAnalytics:
         self._seq: int | None = None
         self._signature: str | None = None
 
+    @property
+    def backend(self) -> AnalyticsBackend | None:
+        """The backend as last built (None before the first lease or after :meth:`close`)."""
+        return self._backend
+
     def lease(self) -> AnalyticsLease:
         """The backend, current with the catalog, for the calling thread alone until the lease is closed."""
         self._lock.acquire()

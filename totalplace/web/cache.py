@@ -6,16 +6,20 @@ served again; they age out of the bounded LRU. A value being computed is compute
 for the same key meanwhile wait for it instead of computing it again (fifty clients opening a page just
 after an import build its map once, not fifty times).
 
-Values are shared between requests and threads, so callers treat them as read-only.
+Values are shared between requests and threads, so callers treat them as read-only. The cache is bounded
+by the number of values and by the bytes of kept page bodies (pages are kept per user, so many users mean
+many bodies); the least recently used go first.
 
-Who may see what is never cached: the twin pages (:func:`totalplace.web.render.twin`) check the session and
-the page's permission on every request, and a page's cached body is keyed by the whole principal (user,
-admin flag and every role grant), so it is only ever served to a user with exactly the same rights. What is
-shared between users is computed from place-wide data that the page's permission check guards.
+Who may see what is never cached: the twin pages (:func:`totalplace.web.render.twin`) check the session on
+every request; a page's data is keyed by the principal's scope (the admin flag and every role grant: all
+that the access policy reads) and its body by the whole principal, so neither is ever served to a user with
+other rights. What is shared between scopes is computed from place-wide data that each page's permission
+check guards before asking for it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -25,22 +29,28 @@ from typing import Any, TypeVar
 from fastapi import Request
 
 from totalplace import settings
+from totalplace.governance.roles import Principal
 from totalplace.place import Place
 from totalplace.web.versions import DataVersion, catalog_signature, data_seq, files_signature
 
 T = TypeVar("T")
 
-DEFAULT_ENTRIES = 512
+DEFAULT_ENTRIES = 4096
+DEFAULT_BODY_BYTES = 128 * 1024 * 1024
 
 
 class PageCache:
     """A bounded, thread-safe LRU of computed values with one computation per key at a time."""
 
-    def __init__(self, *, enabled: bool = True, entries: int = DEFAULT_ENTRIES) -> None:
+    def __init__(
+        self, *, enabled: bool = True, entries: int = DEFAULT_ENTRIES, body_bytes: int = DEFAULT_BODY_BYTES
+    ) -> None:
         self.enabled = enabled
         self.entries = entries
+        self.body_bytes = body_bytes
         self.hits = 0
         self.misses = 0
+        self._bytes = 0
         self._values: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
         self._computing: dict[Hashable, threading.Lock] = {}
@@ -71,16 +81,29 @@ class PageCache:
             finally:
                 with self._lock:
                     self._computing.pop(key, None)
+            if _size(value) > self.body_bytes:  # would push everything else out: not kept
+                return value
             with self._lock:
                 self._values[key] = value
-                while len(self._values) > self.entries:
-                    self._values.popitem(last=False)
+                self._bytes += _size(value)
+                while len(self._values) > self.entries or self._bytes > self.body_bytes:
+                    _, gone = self._values.popitem(last=False)
+                    self._bytes -= _size(gone)
         return value
+
+    def __len__(self) -> int:
+        return len(self._values)
 
     def clear(self) -> None:
         """Forget every value."""
         with self._lock:
             self._values.clear()
+            self._bytes = 0
+
+
+def _size(value: object) -> int:
+    """What a value counts against the bytes bound: a page body its length, anything else nothing."""
+    return len(value) if isinstance(value, bytes) else 0
 
 
 def page_cache(request: Request) -> PageCache:
@@ -134,3 +157,13 @@ def principal_key(principal: object) -> Hashable:
     except TypeError:
         return repr(principal)
     return principal
+
+
+def scope_key(principal: Principal) -> Hashable:
+    """The principal without its user name: what the access policy decides by (admin flag and grants, and any
+    field added later), so users with the same rights share what a page computes for them."""
+    if dataclasses.is_dataclass(principal) and any(
+        f.name == "username" for f in dataclasses.fields(principal)
+    ):
+        return principal_key(dataclasses.replace(principal, username=""))
+    return principal_key(principal)  # of another shape: keyed by all of it, never shared wrongly

@@ -22,7 +22,7 @@ import socket
 from typing import TYPE_CHECKING
 
 from totalplace import settings
-from totalplace.errors import ConfigurationError, TotalplaceError
+from totalplace.errors import ListenError, WorkerCountError
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -32,20 +32,6 @@ if TYPE_CHECKING:
 MAX_WORKERS = 64
 AUTO_WORKERS_CAP = 8
 FACTORY = "totalplace.web.factory:create_worker_app"
-
-
-class WorkerCountError(ConfigurationError):
-    """``--workers`` or ``TOTALPLACE_WORKERS`` is not a number of processes the server can run."""
-
-    code = "TP120"
-    http_status = 400
-
-
-class ListenError(TotalplaceError):
-    """The server cannot listen on the address and port asked for (in use, or not allowed)."""
-
-    code = "TP420"
-    http_status = 500
 
 
 def default_workers() -> int:

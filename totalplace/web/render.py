@@ -13,7 +13,7 @@ from fastapi.templating import Jinja2Templates
 
 from totalplace.governance.roles import Principal
 from totalplace.money import Money, format_pounds
-from totalplace.web.cache import cached, principal_key
+from totalplace.web.cache import cached, principal_key, scope_key
 from totalplace.web.session import csrf_token, current_principal
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -65,10 +65,11 @@ def twin(
     The data function returns a dict; a ``_charts`` entry (RenderedChart objects) is drawn on the page as
     SVG and shown in JSON as Vega-Lite specs.
 
-    With ``cache`` the data and the answer's body are kept (:mod:`totalplace.web.cache`) for the same path
-    parameters, query, user with the same roles, and data version, so the data function must read nothing
-    else: the store, the place's files, today's date, the request's path and query, and the principal. The
-    session is still checked on every request, and each page carries its own session's CSRF token.
+    With ``cache`` the data is kept (:mod:`totalplace.web.cache`) for the same path parameters, query, rights
+    (admin flag and role grants) and data version, and the answer's body for the same user too, so the data
+    function must read nothing else: the store, the place's files, today's date, the request's path and
+    query, and the principal's rights, never the user's name. The session is still checked on every
+    request, and each page carries its own session's CSRF token.
     """
 
     def decorator(func: PageData) -> PageData:
@@ -77,7 +78,7 @@ def twin(
         def data_of(request: Request, principal: Principal) -> dict[str, Any]:
             if not cache:
                 return func(request, principal)
-            key = ("page-data", name, *_request_key(request), principal_key(principal))
+            key = ("page-data", name, *_request_key(request), scope_key(principal))
             return dict(cached(request, key, lambda: func(request, principal)))  # the copy is this answer's
 
         def body(request: Request, principal: Principal, kind: Literal["html", "json"]) -> bytes:
