@@ -104,6 +104,13 @@ class UnsafeNameError(TotalplaceError):
     http_status = 400
 
 
+class WorkerCountError(ConfigurationError):
+    """``serve --workers`` or ``TOTALPLACE_WORKERS`` is not a number of processes the server can run."""
+
+    code = "TP120"
+    http_status = 400
+
+
 class AuthenticationError(TotalplaceError):
     """Wrong user name or password, or no valid session."""
 
@@ -242,6 +249,13 @@ class SandboxRefusedError(BackendError):
 
     code = "TP414"
     http_status = 403
+
+
+class ListenError(TotalplaceError):
+    """``serve`` cannot listen on the address and port asked for (in use, or not allowed)."""
+
+    code = "TP420"
+    http_status = 500
 
 
 @dataclass(frozen=True)

@@ -157,6 +157,20 @@ SETTINGS: Final[tuple[Setting, ...]] = (
         2 * 1024 * 1024,
         "Largest body of a web form or request that is not a file upload, in bytes.",
     ),
+    Setting(
+        "workers",
+        "int",
+        0,
+        "Processes `totalplace serve` runs, each answering requests on its own core. "
+        "0: one per CPU core, at most 8.",
+    ),
+    Setting(
+        "web_cache",
+        "int",
+        1,
+        "1: the web app keeps pages, spending maps and charts until the data they come from changes, and "
+        "each worker reuses one analytics connection. 0: each request computes afresh (slow; to diagnose).",
+    ),
 )
 
 _BY_NAME: Final[Mapping[str, Setting]] = {s.name: s for s in SETTINGS}

@@ -56,17 +56,24 @@ def cli() -> None:
 @cli.command("serve")
 @click.option("--host", default=None, help="Address to listen on (default $TOTALPLACE_HOST, 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (default $TOTALPLACE_PORT, 8000).")
+@click.option(
+    "--workers",
+    type=int,
+    default=None,
+    help="Worker processes (default $TOTALPLACE_WORKERS; 0: one per CPU core, at most 8).",
+)
 @with_place
-def serve_cmd(place: Place, out: Output, host: str | None, port: int | None) -> None:
-    """Serve the web app for a place."""
-    import uvicorn
-
-    from totalplace.web.app import create_app
+def serve_cmd(place: Place, out: Output, host: str | None, port: int | None, workers: int | None) -> None:
+    """Serve the web app for a place, from several worker processes."""
+    from totalplace.web.factory import describe, resolve_workers, serve
 
     host = host or settings.get_str("host") or "127.0.0.1"
     port = port or settings.get_int("port")
-    console.print(f"Serving {place.config.name} at http://{host}:{port}/  (Ctrl-C stops)")
-    uvicorn.run(create_app(place), host=host, port=port, log_level="warning")
+    count = resolve_workers(workers)
+    console.print(
+        f"Serving {place.config.name} at http://{host}:{port}/ with {describe(place, count)}  (Ctrl-C stops)"
+    )
+    serve(place, host=host, port=port, workers=count)
 
 
 @cli.command("demo")

@@ -1,17 +1,35 @@
 """Charts as Vega-Lite specs built with Altair and rendered to SVG on the server with vl-convert.
 
 The spec goes into the JSON twin; the SVG goes into the page and the PDF. Nothing loads from the internet.
+
+Drawing is slow (Altair validates the spec against the Vega-Lite schema, then vl-convert runs Vega: about
+0.1 s for a bar chart and 0.4 s for a map of 150 areas), so each chart function keeps what it drew for the
+same arguments: the same figures give the same chart, whoever asks and whenever. A bounded number are kept
+(least recently used go first); TOTALPLACE_WEB_CACHE=0 draws every chart afresh.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, ParamSpec
 
 import altair as alt
 import shapely.geometry
 import shapely.geometry.polygon
 import vl_convert as vlc
+
+from totalplace import settings
+
+P = ParamSpec("P")
+KEPT_CHARTS: Final = 256
+_kept_charts: OrderedDict[str, RenderedChart] = OrderedDict()
+_kept_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -33,6 +51,45 @@ def render(chart: alt.TopLevelMixin, title: str) -> RenderedChart:
     return RenderedChart(title, spec, vlc.vegalite_to_svg(spec))
 
 
+def _arguments_key(name: str, args: Any, kwargs: Any) -> str | None:
+    """A digest of a chart function's name and arguments, or None if they cannot be written as JSON."""
+    try:
+        text = json.dumps([name, args, kwargs], sort_keys=True, default=repr, separators=(",", ":"))
+    except (TypeError, ValueError):
+        return None
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def kept(builder: Callable[P, RenderedChart]) -> Callable[P, RenderedChart]:
+    """``builder`` keeping the chart it drew for each set of arguments (charts are pure functions of them)."""
+
+    @functools.wraps(builder)
+    def build(*args: P.args, **kwargs: P.kwargs) -> RenderedChart:
+        key = _arguments_key(builder.__name__, args, kwargs)
+        if key is None or settings.get_int("web_cache") == 0:
+            return builder(*args, **kwargs)
+        with _kept_lock:
+            found = _kept_charts.get(key)
+            if found is not None:
+                _kept_charts.move_to_end(key)
+                return found
+        chart = builder(*args, **kwargs)
+        with _kept_lock:
+            _kept_charts[key] = chart
+            while len(_kept_charts) > KEPT_CHARTS:
+                _kept_charts.popitem(last=False)
+        return chart
+
+    return build
+
+
+def forget_charts() -> None:
+    """Drop every kept chart."""
+    with _kept_lock:
+        _kept_charts.clear()
+
+
+@kept
 def bar_chart(
     rows: list[dict[str, Any]],
     *,
@@ -56,6 +113,7 @@ def bar_chart(
     return render(chart, title)
 
 
+@kept
 def stacked_bar(
     rows: list[dict[str, Any]],
     *,
@@ -106,6 +164,7 @@ def _clockwise(geometry: dict[str, Any]) -> dict[str, Any]:
     return dict(shapely.geometry.mapping(result))
 
 
+@kept
 def choropleth(
     features: list[dict[str, Any]],
     *,
@@ -158,6 +217,7 @@ def choropleth(
     return render(chart, title)
 
 
+@kept
 def index_heatmap(rows: list[dict[str, Any]], *, title: str) -> RenderedChart:
     """Index scores (100 = the place average) of each cluster on each variable, as a diverging heat map.
 
@@ -193,6 +253,7 @@ def index_heatmap(rows: list[dict[str, Any]], *, title: str) -> RenderedChart:
     return render(chart, title)
 
 
+@kept
 def diagnostics_chart(rows: list[dict[str, Any]], *, title: str) -> RenderedChart:
     """Within-cluster sum of squares (the elbow) and mean silhouette for each k, side by side."""
     base = alt.Chart(alt.Data(values=rows)).encode(x=alt.X("k:O", title="k"))  # type: ignore[no-untyped-call]
@@ -207,6 +268,7 @@ def diagnostics_chart(rows: list[dict[str, Any]], *, title: str) -> RenderedChar
     return render(chart, title)
 
 
+@kept
 def interval_chart(rows: list[dict[str, Any]], *, title: str, value_title: str) -> RenderedChart:
     """Values over periods with their 95% intervals as bars and the benchmark as a line.
 
@@ -225,6 +287,7 @@ def interval_chart(rows: list[dict[str, Any]], *, title: str, value_title: str) 
     return render(alt.layer(*layers).properties(width=480, height=220, title=title), title)
 
 
+@kept
 def spine_chart(rows: list[dict[str, Any]], *, title: str) -> RenderedChart:
     """Each indicator on a line from the worst to the best of the comparators (polarity applied): the
     comparators' range and middle half as bars, England as a tick, the place as a dot coloured by comparison.
@@ -261,6 +324,7 @@ COMPARISONS: Final = ["better", "similar", "worse", "higher", "lower", "not comp
 COMPARISON_COLOURS: Final = ["#1e8449", "#d68910", "#c0392b", "#1d6fa5", "#7d3c98", "#999999"]
 
 
+@kept
 def funnel_chart(
     lines: list[dict[str, Any]],
     points: list[dict[str, Any]],
@@ -310,6 +374,7 @@ def funnel_chart(
     return render(alt.layer(limits, average, dots).properties(width=480, height=300, title=title), title)
 
 
+@kept
 def waterfall_chart(steps: list[dict[str, Any]], *, title: str) -> RenderedChart:
     """From gross benefits to their present value: the first and last bars whole, each reduction floating.
 
@@ -343,6 +408,7 @@ def waterfall_chart(steps: list[dict[str, Any]], *, title: str) -> RenderedChart
     return render(chart, title)
 
 
+@kept
 def tornado_chart(rows: list[dict[str, Any]], *, centre: float, title: str) -> RenderedChart:
     """NPV with each input at its low and high, widest swing at the top, around the central NPV.
 
@@ -384,6 +450,7 @@ def tornado_chart(rows: list[dict[str, Any]], *, centre: float, title: str) -> R
     )
 
 
+@kept
 def histogram_chart(bins: list[dict[str, Any]], *, title: str, value_title: str) -> RenderedChart:
     """A distribution as bars: ``bins`` are ``{"from", "to", "draws"}``; nil marked."""
     bars = (

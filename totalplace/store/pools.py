@@ -200,6 +200,15 @@ def record_settlement(
             )
     except IntegrityError:
         raise ConflictError(f"{year} is already settled") from None
+    # Its own record: a year in which nothing moved settles with no transaction, so no posting records it.
+    audit.append(
+        conn,
+        actor=actor,
+        action="pool.settle",
+        object_type="pool",
+        object_id=pool_id,
+        detail={"year": year, "transaction": txn_id},
+    )
 
 
 def settlement_record(conn: Connection, pool_id: int, year: str) -> dict[str, Any] | None:

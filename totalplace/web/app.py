@@ -27,10 +27,13 @@ from totalplace.web import (
     spend_pages,
     upload,
 )
+from totalplace.web.analytics import install
 from totalplace.web.body_limit import BodyLimitMiddleware
+from totalplace.web.headers import SecurityHeaders
 from totalplace.web.render import page
 from totalplace.web.session import LoginRequiredError, SessionMiddleware, current_principal
 from totalplace.web.upload_stream import sweep_stale_uploads
+from totalplace.web.warmup import lifespan
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -45,9 +48,12 @@ def create_app(place: Place) -> FastAPI:
     # No anonymous API description: /openapi.json is served below to logged-in users only.
     app = FastAPI(title=f"totalplace: {place.config.name}", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.place = place
-    app.state.spend_maps = spend_pages.MapCache()
     passwords.prepare()  # the per-process dummy hash for unknown users, made before anyone logs in
     sweep_stale_uploads(place)
+    # The worker's view of the place (one shared analytics connection, reads that do not queue), its page
+    # cache, and closing them when the worker stops: see totalplace/web/analytics.py and cache.py.
+    install(app, place)
+    app.router.lifespan_context = lifespan
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(auth_routes.router)
     app.include_router(upload.router)  # before pages: "/datasets/upload" is not a batch id
@@ -95,16 +101,6 @@ def create_app(place: Place) -> FastAPI:
             response.headers.update(error.headers)
         return response
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: object) -> Response:
-        response: Response = await call_next(request)  # type: ignore[operator]
-        # Everything is served from here; a strict policy blocks any script or asset from elsewhere.
-        response.headers["Content-Security-Policy"] = (
-            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-            "frame-ancestors 'none'"
-        )
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "same-origin"
-        return response
+    app.add_middleware(SecurityHeaders)  # a plain ASGI middleware: see web/headers.py
 
     return app

@@ -15,7 +15,7 @@ from totalplace.engines.outcomes.aggregate import aggregate_records
 from totalplace.engines.outcomes.benchmark import ENGLAND, benchmark, headline
 from totalplace.engines.outcomes.cohorts import cohort_file_reports
 from totalplace.engines.outcomes.comparators import current_set
-from totalplace.engines.outcomes.framework import current_framework, save_framework
+from totalplace.engines.outcomes.framework import Framework, current_framework, save_framework
 from totalplace.engines.outcomes.funnel import Funnel, funnel
 from totalplace.engines.outcomes.inequality import inequality
 from totalplace.engines.outcomes.letters import answer_letter, draft_letters, get_letter, list_letters
@@ -28,6 +28,7 @@ from totalplace.reports.letter import letter_html
 from totalplace.reports.statement import to_pdf
 from totalplace.store.areas import AREA_LEVELS, list_areas
 from totalplace.web import params
+from totalplace.web.cache import PageCache, cached, version_of
 from totalplace.web.render import page, twin
 from totalplace.web.session import acting_user, current_principal
 from totalplace.web.upload_stream import UploadForm, receive_upload, upload_route
@@ -57,7 +58,29 @@ def _by_indicator(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]
     return grouped
 
 
-def _latest_headlines(place: Place) -> dict[str, dict[str, Any]]:
+def _latest_headlines(request: Request) -> dict[str, dict[str, Any]]:
+    """Each indicator's latest headline row for the place, for everyone who may read the framework (kept for
+    the data version; pages check the permission before asking)."""
+    place = _place(request)
+    return cached(request, ("outcome-headlines",), lambda: _headlines(place))
+
+
+def warm(place: Place, cache: PageCache) -> None:
+    """Compute the outcomes page's headlines ahead of its first visitor."""
+    cache.get(("outcome-headlines", version_of(place)), lambda: _headlines(place))
+
+
+def _framework(request: Request) -> Framework | None:
+    """The framework in force, parsed once per data version (it is YAML, slow to parse)."""
+
+    def read() -> Framework | None:
+        with _place(request).read() as conn:
+            return current_framework(conn)
+
+    return cached(request, ("outcome-framework",), read)
+
+
+def _headlines(place: Place) -> dict[str, dict[str, Any]]:
     """Each indicator's latest headline row for the place, from one benchmark of them all (one per indicator
     had taken three seconds for the demo's 26)."""
     try:
@@ -72,16 +95,16 @@ def _latest_headlines(place: Place) -> dict[str, dict[str, Any]]:
     return latest
 
 
-@twin(router, "/outcomes", "outcomes.html")
+@twin(router, "/outcomes", "outcomes.html", cache=True)
 def outcomes(request: Request, principal: Principal) -> dict[str, Any]:
     """The framework as a tree: outcomes, their indicators, each with its latest value and RAG status."""
     principal.require("datasets.read")
     place = _place(request)
+    framework = _framework(request)
     with place.read() as conn:
-        framework = current_framework(conn)
         letters = list_letters(conn)
     tree = []
-    headlines = _latest_headlines(place) if framework else {}
+    headlines = _latest_headlines(request) if framework else {}
     for outcome in framework.outcomes if framework else []:
         items = []
         for indicator in outcome.indicators:
@@ -103,7 +126,7 @@ def outcomes(request: Request, principal: Principal) -> dict[str, Any]:
     }
 
 
-@twin(router, "/outcomes/indicators/{indicator_id}", "outcome_indicator.html")
+@twin(router, "/outcomes/indicators/{indicator_id}", "outcome_indicator.html", cache=True)
 def indicator_page(request: Request, principal: Principal) -> dict[str, Any]:
     """One indicator for the place: every period and breakdown with intervals, comparison and trend."""
     principal.require("datasets.read")
@@ -197,7 +220,7 @@ def gradient_and_comparators(place: Place, indicator_id: str, period: str | None
     return {"inequality": gradient, "comparators": sorted(comparators, key=lambda c: c["distance"])}
 
 
-@twin(router, "/outcomes/spine", "outcome_spine.html")
+@twin(router, "/outcomes/spine", "outcome_spine.html", cache=True)
 def spine(request: Request, principal: Principal) -> dict[str, Any]:
     """The framework's basket of indicators against the comparator set: where the place's latest value sits
     between the comparators' worst and best, with England, each on a 0 (worst) to 1 (best) scale."""
@@ -212,7 +235,7 @@ def spine(request: Request, principal: Principal) -> dict[str, Any]:
             hint="totalplace outcomes framework set FILE; totalplace outcomes comparators ... --save NAME",
         )
     members = [m["code"] for m in found[1]]
-    headlines = _latest_headlines(place)
+    headlines = _latest_headlines(request)
     try:
         comparators = _by_indicator(benchmark(place, areas=members).rows())
     except NotFoundError:
@@ -258,7 +281,7 @@ def spine(request: Request, principal: Principal) -> dict[str, Any]:
     return {"framework": framework.title, "comparator_set": found[0], "rows": rows, "_charts": charts}
 
 
-@twin(router, "/outcomes/published/{indicator_id}", "outcome_published.html")
+@twin(router, "/outcomes/published/{indicator_id}", "outcome_published.html", cache=True)
 def published(request: Request, principal: Principal) -> dict[str, Any]:
     """Counts of an indicator by area and period as they may be published: small counts suppressed, the rest
     rounded, and enough other cells withheld that no suppressed count can be worked out from the totals."""
@@ -295,7 +318,7 @@ def published(request: Request, principal: Principal) -> dict[str, Any]:
     }
 
 
-@twin(router, "/outcomes/letters", "outcome_letters.html")
+@twin(router, "/outcomes/letters", "outcome_letters.html", cache=True)
 def letters_page(request: Request, principal: Principal) -> dict[str, Any]:
     """Exception letters, open ones first."""
     principal.require("datasets.read")

@@ -70,7 +70,7 @@ def _fund(request: Request, principal: Principal, name: str) -> tuple[Fund, set[
     return fund, _visible(place, principal, fund)
 
 
-@twin(router, "/pools", "pools.html")
+@twin(router, "/pools", "pools.html", cache=True)
 def pools_page(request: Request, principal: Principal) -> dict[str, Any]:
     """The pools this user can see."""
     principal.require("pool.read")
@@ -97,7 +97,7 @@ def pools_page(request: Request, principal: Principal) -> dict[str, Any]:
     return {"pools": shown, "can_manage": principal.can("pool.manage")}
 
 
-@twin(router, "/pools/{name}", "pool.html")
+@twin(router, "/pools/{name}", "pool.html", cache=True)
 def pool_page(request: Request, principal: Principal) -> dict[str, Any]:
     """The fund: contributions, schemes' budget against actual and forecast, the risk-share preview."""
     name = params.path_name(request, "name", "pool name")
@@ -190,7 +190,7 @@ def pool_ledger(request: Request, principal: Principal) -> dict[str, Any]:
     }
 
 
-@twin(router, "/pools/{name}/settlement", "pool_settlement.html")
+@twin(router, "/pools/{name}/settlement", "pool_settlement.html", cache=True)
 def pool_settlement(request: Request, principal: Principal) -> dict[str, Any]:
     """A year's settlement: posted (with the statements this user may see) or previewed from actuals."""
     name = params.path_name(request, "name", "pool name")

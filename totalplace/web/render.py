@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -12,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 
 from totalplace.governance.roles import Principal
 from totalplace.money import Money, format_pounds
+from totalplace.web.cache import cached, principal_key, scope_key
 from totalplace.web.session import csrf_token, current_principal
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -20,6 +22,10 @@ templates.env.filters["thousands"] = lambda n: f"{int(n):,}"
 templates.env.filters["pounds"] = format_pounds
 
 PageData = Callable[[Request, Principal], dict[str, Any]]
+
+# Stands in for the session's CSRF token in a page body kept for reuse; each answer puts its own token in.
+# Random per process, so no data shown on a page can contain it.
+_CSRF_STANDIN = "csrf-" + secrets.token_urlsafe(24)
 
 
 def page(
@@ -30,41 +36,73 @@ def page(
     status_code: int = 200,
     principal: Principal | None = None,
     charts: dict[str, Any] | None = None,
+    csrf: str | None = None,
 ) -> HTMLResponse:
     """An HTML page; ``data`` is what the JSON twin shows, ``charts`` hold rendered SVGs."""
     context = {
         "data": data,
         "user": principal,
-        "csrf": csrf_token(request),
+        "csrf": csrf or csrf_token(request),
         "charts": charts or {},
         "place_name": request.app.state.place.config.name,
     }
     return templates.TemplateResponse(request, template, context, status_code=status_code)
 
 
+def _request_key(request: Request) -> tuple[Any, ...]:
+    """What of the request a page may read: its path's parameters and its query (the route is the page's)."""
+    return (
+        tuple(sorted(request.path_params.items())),
+        tuple(sorted(request.query_params.multi_items())),
+    )
+
+
 def twin(
-    router: APIRouter, path: str, template: str, json_path: str | None = None
+    router: APIRouter, path: str, template: str, json_path: str | None = None, *, cache: bool = False
 ) -> Callable[[PageData], PageData]:
     """Register GET ``path`` (HTML) and its ``.json`` twin over one data function.
 
     The data function returns a dict; a ``_charts`` entry (RenderedChart objects) is drawn on the page as
     SVG and shown in JSON as Vega-Lite specs.
+
+    With ``cache`` the data is kept (:mod:`totalplace.web.cache`) for the same path parameters, query, rights
+    (admin flag and role grants) and data version, and the answer's body for the same user too, so the data
+    function must read nothing else: the store, the place's files, today's date, the request's path and
+    query, and the principal's rights, never the user's name. The session is still checked on every
+    request, and each page carries its own session's CSRF token.
     """
 
     def decorator(func: PageData) -> PageData:
-        def html(request: Request) -> Response:
-            principal = current_principal(request)
-            data = func(request, principal)
+        name = f"{func.__module__}.{func.__qualname__}"
+
+        def data_of(request: Request, principal: Principal) -> dict[str, Any]:
+            if not cache:
+                return func(request, principal)
+            key = ("page-data", name, *_request_key(request), scope_key(principal))
+            return dict(cached(request, key, lambda: func(request, principal)))  # the copy is this answer's
+
+        def body(request: Request, principal: Principal, kind: Literal["html", "json"]) -> bytes:
+            data = data_of(request, principal)
             charts = data.pop("_charts", {})
             data["charts"] = {k: c.to_dict() for k, c in charts.items()}
-            return page(request, template, data, principal=principal, charts=charts)
+            if kind == "json":
+                return bytes(JSONResponse(data).body)
+            rendered = page(request, template, data, principal=principal, charts=charts, csrf=_CSRF_STANDIN)
+            return bytes(rendered.body)
+
+        def answer(request: Request, kind: Literal["html", "json"]) -> bytes:
+            principal = current_principal(request)
+            if not cache:
+                return body(request, principal, kind)
+            key = ("page-body", name, kind, *_request_key(request), principal_key(principal))
+            return cached(request, key, lambda: body(request, principal, kind))
+
+        def html(request: Request) -> Response:
+            content = answer(request, "html").replace(_CSRF_STANDIN.encode(), csrf_token(request).encode())
+            return HTMLResponse(content)
 
         def as_json(request: Request) -> Response:
-            principal = current_principal(request)
-            data = func(request, principal)
-            charts = data.pop("_charts", {})
-            data["charts"] = {k: c.to_dict() for k, c in charts.items()}
-            return JSONResponse(data)
+            return Response(answer(request, "json"), media_type="application/json")
 
         # The twin first: "/x/{id}" would otherwise also match "/x/3.json".
         router.add_api_route(

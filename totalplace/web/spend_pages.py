@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
@@ -15,29 +14,22 @@ from totalplace.engines.spendmap import SpendMap, build_spend_map, load_rules
 from totalplace.engines.spendmap.deflators import load_deflators, real_terms
 from totalplace.engines.spendmap.lines import find_lines
 from totalplace.engines.spendmap.map import spend_years, year_start
-from totalplace.engines.spendmap.rules import PLACE_RULES_DIR
+from totalplace.engines.spendmap.rules import PLACE_RULES_DIR, RuleSet
 from totalplace.errors import NotFoundError
 from totalplace.governance.roles import Principal
 from totalplace.place import Place
 from totalplace.reports.charts import RenderedChart, bar_chart, choropleth, stacked_bar
 from totalplace.store import areas as area_store
-from totalplace.store.catalog import list_batches
 from totalplace.web import params
+from totalplace.web.cache import PageCache, catalog_at, catalog_version, page_cache, version_of
 from totalplace.web.render import twin
 from totalplace.web.session import current_principal
 
 router = APIRouter()
 
 
-@dataclass
-class MapCache:
-    """Maps already built, valid while the active batches and the place's rule files stay the same."""
-
-    signature: tuple[object, ...] = ()
-    maps: dict[tuple[str | None, str], SpendMap] = field(default_factory=dict)
-
-
 STAGE_ORDER = ["universal", "early_help", "targeted", "acute", "not_applicable"]
+DEFAULT_LEVEL = "lsoa"
 LINE_FILTERS = ("partner", "theme", "rule", "unclassified", "supplier", "year", "area")
 
 
@@ -46,29 +38,55 @@ def _place(request: Request) -> Place:
     return place
 
 
+def _rules_files(place: Place) -> tuple[tuple[str, int, int], ...]:
+    folder = place.dir / PLACE_RULES_DIR
+    return tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in folder.glob("*.yaml")))
+
+
+def _rules(request: Request) -> RuleSet:
+    """The place's rules, read again only when a rules file changes."""
+    return _ruleset(_place(request), page_cache(request))
+
+
+def _ruleset(place: Place, cache: PageCache) -> RuleSet:
+    return cache.get(("rules", _rules_files(place)), lambda: load_rules(place.dir))
+
+
 def _cached_map(request: Request, year: str | None, level: str) -> SpendMap:
-    """The map, rebuilt only when the batches or the place's rules change."""
-    place = _place(request)
-    with place.read() as conn:
-        batches = tuple(b.id for b in list_batches(conn, active_only=True))
-    rules = tuple(
-        sorted((p.name, p.stat().st_mtime_ns) for p in (place.dir / PLACE_RULES_DIR).glob("*.yaml"))
-    )
-    cache: MapCache = request.app.state.spend_maps
-    if cache.signature != (batches, rules):  # new data or rules: forget every map
-        cache.signature, cache.maps = (batches, rules), {}
-    if (year, level) not in cache.maps:
+    """The map, rebuilt only when the active batches, the areas or the place's rules change."""
+    return _map(_place(request), page_cache(request), catalog_version(request), year, level)
+
+
+def _map(place: Place, cache: PageCache, catalog: str, year: str | None, level: str) -> SpendMap:
+    """The map over the catalog ``catalog`` (batches are immutable, so a map over one set of them stays
+    right whatever else changes in the store)."""
+
+    def build() -> SpendMap:
+        ruleset = _ruleset(place, cache)
         with place.analytics() as engine:
-            cache.maps[(year, level)] = build_spend_map(
-                engine, load_rules(place.dir), year=year, area_level=level
-            )
-    return cache.maps[(year, level)]
+            return build_spend_map(engine, ruleset, year=year, area_level=level)
+
+    return cache.get(("spend-map", catalog, _rules_files(place), year, level), build)
 
 
 def _latest_year(request: Request) -> str | None:
-    with _place(request).analytics() as engine:
-        years = spend_years(engine)
-    return years[-1] if years else None
+    return _latest(_place(request), page_cache(request), catalog_version(request))
+
+
+def _latest(place: Place, cache: PageCache, catalog: str) -> str | None:
+    def latest() -> str | None:
+        with place.analytics() as engine:
+            years = spend_years(engine)
+        return years[-1] if years else None
+
+    return cache.get(("spend-latest-year", catalog), latest)
+
+
+def warm(place: Place, cache: PageCache) -> None:
+    """Build the map the spending page opens on (the latest year by small area) and its charts."""
+    catalog = catalog_at(place, cache, version_of(place).seq)
+    spend = _map(place, cache, catalog, _latest(place, cache, catalog), DEFAULT_LEVEL)
+    _charts(place, spend)
 
 
 def _year(request: Request) -> str | None:
@@ -128,7 +146,7 @@ def _charts(place: Place, spend: SpendMap) -> dict[str, RenderedChart]:
     return charts
 
 
-@twin(router, "/spend", "spend.html")
+@twin(router, "/spend", "spend.html", cache=True)
 def spend_map(request: Request, principal: Principal) -> dict[str, Any]:
     """The place spending map for a financial year (default: the latest)."""
     principal.require("datasets.read")
@@ -173,7 +191,7 @@ def spend_lines(request: Request, principal: Principal) -> dict[str, Any]:
     limit = params.whole(request, "limit", 200, 1, 5000)
     place = _place(request)
     with place.analytics() as engine:
-        found = find_lines(engine, load_rules(place.dir), limit=limit, **filters)
+        found = find_lines(engine, _rules(request), limit=limit, **filters)
     query = urlencode([(k, v) for k, v in request.query_params.items() if k in LINE_FILTERS])
     return {**found, "filters": filters, "query": query}
 
@@ -188,7 +206,7 @@ def export_lines(request: Request, fmt: str) -> Response:
     place = _place(request)
     filters = _line_filters(request)
     with place.analytics() as engine:
-        found = find_lines(engine, load_rules(place.dir), limit=100_000, **filters)
+        found = find_lines(engine, _rules(request), limit=100_000, **filters)
     columns = [
         "date",
         "partner",
@@ -218,12 +236,12 @@ def export_lines(request: Request, fmt: str) -> Response:
     )
 
 
-@twin(router, "/spend/coverage", "spend_coverage.html")
+@twin(router, "/spend/coverage", "spend_coverage.html", cache=True)
 def spend_coverage(request: Request, principal: Principal) -> dict[str, Any]:
     """How much of the spending the rules classify, and the biggest pounds they do not."""
     principal.require("datasets.read")
     spend = _cached_map(request, _year(request), params.level(request))
-    ruleset = load_rules(_place(request).dir)
+    ruleset = _rules(request)
     return {
         "year": spend.year,
         "coverage": spend.coverage,
