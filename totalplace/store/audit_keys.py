@@ -150,6 +150,13 @@ def bind(engine: Engine, place_dir: Path) -> AuditContext:
     return context
 
 
+def share(engine: Engine, other: Engine) -> None:
+    """Let ``other``, a second engine over the same store (a read-only one), use ``engine``'s keys."""
+    context = _contexts.get(engine)
+    if context is not None:
+        _contexts[other] = context
+
+
 def context_of(conn: Connection) -> AuditContext | None:
     """The audit context bound to this connection's engine, if any."""
     return _contexts.get(conn.engine)

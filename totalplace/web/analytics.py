@@ -33,6 +33,7 @@ from totalplace import settings
 from totalplace.backends import open_backend
 from totalplace.backends.base import AnalyticsBackend
 from totalplace.place import Place
+from totalplace.store import audit_keys
 from totalplace.store.engine import make_read_engine
 from totalplace.web.versions import catalog_signature, data_seq
 
@@ -152,6 +153,8 @@ class ServedPlace(Place):
         served.__dict__.update(place.__dict__)
         served.sharing = settings.get_int("web_cache") != 0
         served.reader = make_read_engine(place.engine)
+        if served.reader is not None:  # the audit page verifies the chain through it: the same keys
+            audit_keys.share(place.engine, served.reader)
         served.shared = SharedAnalytics(served)
         return served
 

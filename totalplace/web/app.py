@@ -86,7 +86,7 @@ def create_app(place: Place) -> FastAPI:
 
     # Sessions held in the store (web/session.py); every body bounded before it is read (web/body_limit.py).
     app.add_middleware(BodyLimitMiddleware, render=handle_error)
-    app.add_middleware(SessionMiddleware, place=place)
+    app.add_middleware(SessionMiddleware, place=app.state.place)  # the served place: reads that do not queue
 
     @app.exception_handler(RequestValidationError)
     async def handle_invalid_request(request: Request, error: RequestValidationError) -> Response:
