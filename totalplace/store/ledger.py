@@ -416,7 +416,11 @@ def balances(
         query = query.where(ledger_txns.c.year == year)
     try:
         totals = conn.execute(query).all()
-    except DBAPIError as exc:  # a sum past 64 bits, from postings made before the ledger had its bounds
+    except DBAPIError as exc:
+        # A sum past 64 bits (SQLite's "integer overflow"), from postings made before the ledger had its
+        # bounds, is an inconsistent ledger; any other failure of the database stays a store error (TP300).
+        if "integer overflow" not in str(exc.orig).lower():
+            raise
         raise _overflowed(pool_id, str(exc.orig)) from None
     return {account: _whole(account, total) for account, total in totals}
 
