@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
-from sqlglot import exp
 
 from totalplace import settings
 from totalplace.backends.base import AnalyticsBackend, BatchFile
@@ -58,6 +57,8 @@ def scratch_connection(folder: str) -> duckdb.DuckDBPyConnection:
 
 def _batches_sql(name: str, files: list[BatchFile]) -> str:
     """``CREATE VIEW name AS`` each file with its batch id, unioned by column name, built by sqlglot."""
+    from sqlglot import exp  # here, not at import: the CLI starts without it
+
     parts: list[exp.Query] = [
         exp.select(
             exp.alias_(exp.cast(exp.Literal.number(f.batch_id), "BIGINT"), "batch_id"), exp.Star()

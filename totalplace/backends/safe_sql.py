@@ -14,8 +14,6 @@ from collections.abc import Collection, Mapping
 from datetime import date, datetime
 from typing import Final
 
-from sqlglot import exp
-
 from totalplace.errors import BackendError
 
 SqlValue = str | int | float | bool | date | datetime | None
@@ -42,11 +40,15 @@ def identifier(name: str, allowed: Collection[str]) -> str:
     """The quoted SQL identifier of ``name``, which must be one of ``allowed`` (a defect otherwise)."""
     if name not in allowed:
         raise BackendError(f"{name!r} is not one of the columns this query may use")
+    from sqlglot import exp  # here, not at import: the CLI starts without it
+
     return exp.to_identifier(check_name(name), quoted=True).sql("duckdb")
 
 
 def literal(value: str | int) -> str:
     """A string or whole-number literal rendered (and escaped) by sqlglot for DuckDB's dialect."""
+    from sqlglot import exp
+
     node = exp.Literal.number(value) if isinstance(value, int) else exp.Literal.string(value)
     return node.sql("duckdb")
 
