@@ -234,7 +234,7 @@ def outcomes_letter(
 ) -> None:
     """Show a letter, write it as PDF or HTML, or record its answer."""
     from totalplace.reports.letter import letter_html
-    from totalplace.reports.statement import to_pdf
+    from totalplace.reports.render import to_pdf
 
     if plan is not None:
         if remedy_by is None:

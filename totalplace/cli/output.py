@@ -25,6 +25,7 @@ from totalplace.errors import (
     SandboxRefusedError,
     TotalplaceError,
 )
+from totalplace.reports.table import TableView
 
 console = Console()
 err_console = Console(stderr=True)
@@ -78,6 +79,21 @@ def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) 
     for row in rows:
         out.add_row(*("" if v is None else str(v) for v in row))
     console.print(out)
+
+
+def print_tables(tables: Sequence[TableView], headline: str | None = None) -> None:
+    """Print a view's headline and tables as the view formatted them (see :mod:`totalplace.reports.table`)."""
+    if headline:
+        console.print(headline)
+    for view in tables:
+        out = Table(title=view.title, title_justify="left")
+        for column in view.columns:
+            out.add_column(column.header, justify=column.justify, overflow="fold")
+        for row in view.rows:
+            out.add_row(*row)
+        console.print(out)
+        if view.note:
+            console.print(view.note)
 
 
 def report_error(error: TotalplaceError, as_json: bool) -> int:

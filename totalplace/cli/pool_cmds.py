@@ -21,7 +21,8 @@ from totalplace.engines.pool.spend_import import import_spend
 from totalplace.errors import InvalidInputError, LedgerInconsistentError
 from totalplace.money import Money
 from totalplace.place import Place
-from totalplace.reports.statement import statement_html, summary_html, to_pdf
+from totalplace.reports.render import to_pdf
+from totalplace.reports.statement import statement_html, summary_html
 from totalplace.store import ledger
 
 _FILE = click.Path(path_type=Path, exists=True, dir_okay=False)

@@ -333,8 +333,8 @@ def segment_export(
 @with_place
 def segment_report(place: Place, out: Output, name: str, pdf_out: Path | None, html_out: Path | None) -> None:
     """Write the segmentation as a report for partners: maps and profiles of each level, and the clusters."""
+    from totalplace.reports.render import to_pdf
     from totalplace.reports.segment_report import segment_report_html
-    from totalplace.reports.statement import to_pdf
 
     if pdf_out is None and html_out is None:
         raise click.BadParameter("say where to write it", param_hint="--pdf FILE or --html FILE")

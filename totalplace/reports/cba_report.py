@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from totalplace.engines.cba.models import appraise_in_place, kept_model
 from totalplace.engines.cba.share import Method, share
 from totalplace.engines.cba.simulate import simulate
 from totalplace.errors import CbaError
-from totalplace.money import format_pounds
+from totalplace.reports.render import render_html
 
 if TYPE_CHECKING:
     from totalplace.place import Place
     from totalplace.reports.charts import RenderedChart
-
-_ENV = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"])
-)
-_ENV.filters["pounds"] = format_pounds
 
 
 def appraisal_view(
@@ -92,6 +84,6 @@ def appraisal_report_html(place: Place, name: str) -> str:
     """The appraisal as a self-contained HTML report (charts inline as SVG)."""
     view = appraisal_view(place, name)
     charts = appraisal_charts(view)
-    return _ENV.get_template("cba.html").render(
-        view=view, charts={k: c.svg for k, c in charts.items()}, place=place.config.name
+    return render_html(
+        "cba_report.html", view=view, charts={k: c.svg for k, c in charts.items()}, place=place.config.name
     )

@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-
 from totalplace.reports.charts import RenderedChart, choropleth, index_heatmap
+from totalplace.reports.render import render_html
 from totalplace.store import areas as area_store
 from totalplace.store.segments import ClusterRow, SegmentationRow, clusters_of, get_segmentation, members_of
 
 if TYPE_CHECKING:
     from totalplace.place import Place
-
-_ENV = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"])
-)
 
 
 def _labels(place: Place, seg: SegmentationRow, clusters: list[ClusterRow], level: int) -> dict[str, str]:
@@ -100,4 +94,4 @@ def segment_report_html(place: Place, name: str) -> str:
         }
         for level in range(len(seg.levels))
     ]
-    return _ENV.get_template("segments.html").render(seg=seg, levels=levels, place_name=place.config.name)
+    return render_html("segments_report.html", seg=seg, levels=levels, place_name=place.config.name)

@@ -28,7 +28,7 @@ from totalplace.governance.roles import Principal
 from totalplace.place import Place
 from totalplace.reports.cba_report import appraisal_charts, appraisal_report_html, appraisal_view
 from totalplace.reports.charts import bar_chart
-from totalplace.reports.statement import to_pdf
+from totalplace.reports.render import to_pdf
 from totalplace.web import params
 from totalplace.web.render import page, twin
 from totalplace.web.session import acting_user, current_principal

@@ -25,7 +25,7 @@ from totalplace.governance.roles import Principal
 from totalplace.place import Place
 from totalplace.reports.charts import interval_chart, spine_chart
 from totalplace.reports.letter import letter_html
-from totalplace.reports.statement import to_pdf
+from totalplace.reports.render import to_pdf
 from totalplace.store.areas import AREA_LEVELS, list_areas
 from totalplace.web import params
 from totalplace.web.cache import PageCache, cached, version_of

@@ -31,7 +31,8 @@ from totalplace.governance.roles import Principal
 from totalplace.money import Money
 from totalplace.place import Place
 from totalplace.reports.charts import bar_chart
-from totalplace.reports.statement import statement_html, summary_html, to_pdf
+from totalplace.reports.render import to_pdf
+from totalplace.reports.statement import statement_html, summary_html
 from totalplace.store import ledger
 from totalplace.store.partners import list_partners
 from totalplace.web import params

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
@@ -12,14 +11,11 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from totalplace.governance.roles import Principal
-from totalplace.money import Money, format_pounds
+from totalplace.reports.render import ENVIRONMENT
 from totalplace.web.cache import cached, principal_key, scope_key
 from totalplace.web.session import csrf_token, current_principal
 
-templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-templates.env.filters["money"] = lambda pence: str(Money(int(pence)))
-templates.env.filters["thousands"] = lambda n: f"{int(n):,}"
-templates.env.filters["pounds"] = format_pounds
+templates = Jinja2Templates(env=ENVIRONMENT)
 
 PageData = Callable[[Request, Principal], dict[str, Any]]
 

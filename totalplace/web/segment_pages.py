@@ -15,8 +15,8 @@ from totalplace.errors import InvalidInputError
 from totalplace.governance.roles import Principal
 from totalplace.place import Place
 from totalplace.reports.charts import diagnostics_chart
+from totalplace.reports.render import to_pdf
 from totalplace.reports.segment_report import segment_charts, segment_features, segment_report_html
-from totalplace.reports.statement import to_pdf
 from totalplace.store.segments import (
     SegmentationRow,
     clusters_of,
