@@ -14,5 +14,3 @@ def test_template_names_are_distinct_across_pages_and_documents() -> None:
 def test_filters_are_shared() -> None:
     template = ENVIRONMENT.from_string("{{ 123456 | money }} {{ 1234567 | thousands }} {{ none | num }}")
     assert template.render(none=None) == "£1,234.56 1,234,567 "
-
-
