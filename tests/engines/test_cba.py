@@ -220,3 +220,35 @@ def test_a_models_own_unit_cost_without_its_price_year_is_refused() -> None:
     with pytest.raises(CbaModelInvalidError) as refused:
         _appraise(yaml.safe_dump(document), "own.yaml")
     assert "price_year" in refused.value.problems[0].message
+
+
+@pytest.mark.parametrize("path", CASES[:4], ids=[p.stem for p in CASES[:4]])
+def test_the_typed_results_are_what_the_json_says(path: Path) -> None:
+    """The result's fields are the figures its JSON shows, as Decimal to the penny, and cannot be changed."""
+    import dataclasses
+
+    case = yaml.safe_load(path.read_text(encoding="utf-8"))
+    appraisal = _appraise(yaml.safe_dump(case["model"]), path.name)
+    result, shown = appraisal.result, appraisal.to_dict()
+    assert result.to_dict() == shown and list(shown) == [
+        "name",
+        "title",
+        "illustrative",
+        "price_year",
+        "years",
+        "totals",
+        "by_agency",
+        "by_year",
+        "waterfall",
+        "outcomes",
+        "warnings",
+    ]
+    assert str(result.totals.npv) == shown["totals"][
+        "npv"
+    ] and result.totals.npv == result.totals.npv.quantize(Decimal("0.01"))
+    assert [a.agency for a in result.by_agency] == [a["agency"] for a in shown["by_agency"]]
+    assert result.waterfall[-1].value == result.totals.benefits
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.totals.npv = Decimal(0)  # type: ignore[misc]
+    proposal = share(appraisal, "proportional")
+    assert sum((p.proposed for p in proposal.partners), Decimal(0)) == proposal.costs
