@@ -91,11 +91,10 @@ class ComparisonView:
     @property
     def tables(self) -> tuple[TableView, ...]:
         """One row per intervention."""
-        rows = [
-            (r.name, t.costs, t.benefits, t.npv, t.bcr, t.financial_roi, t.payback_year)
-            for r in self.results
-            for t in (r.totals,)
-        ]
+        rows = []
+        for r in self.results:
+            t = r.totals
+            rows.append((r.name, t.costs, t.benefits, t.npv, t.bcr, t.financial_roi, t.payback_year))
         columns = ("model", "costs", "benefits", "NPV", "BCR", "financial ROI", "payback")
         return (TableView.of("Interventions compared (present values)", columns, rows),)
 
