@@ -158,7 +158,7 @@ def main() -> None:
         "totalplace_seconds": round(ours_seconds, 3),
         "plain_python_seconds": round(loop_seconds, 2),
         "simulate_command_seconds": round(whole_seconds, 2),
-        "switching_values": len(whole["switching_values"]),
+        "switching_values": len(whole.switching_values),
         "speedup": round(loop_seconds / ours_seconds, 1),
         "same_npv": bool(np.allclose(ours, theirs, rtol=1e-9, atol=1e-4)),
         "median_npv": round(float(np.median(ours)), 2),

@@ -179,3 +179,19 @@ def test_a_unit_cost_workbook_in_the_gmca_layout(run: Invoke, tmp_path: Path) ->
     listed = json.loads(run("cba", "unit-costs", "list", "--json").output)["unit_costs"]
     dv = next(u for u in listed if u["code"] == "DV-1")
     assert dv["fiscal"] == {"NHS": "1200.00", "Police": "800.00", "Council": "500.00"} and dv["grade"] == 2
+
+
+def test_the_tables_a_person_reads(run: Invoke, tmp_path: Path) -> None:
+    """Without --json the commands print the view's headline and tables, pounds written as people write them."""
+    assert run("init", str(tmp_path / "place"), "--name", "Testshire").exit_code == 0
+    (tmp_path / "ucd.csv").write_text(GMCA, encoding="utf-8")
+    assert run("cba", "unit-costs", "import", str(tmp_path / "ucd.csv")).exit_code == 0
+    model = _model(tmp_path / "dv.yaml")
+    npv = json.loads(run("cba", "run", str(model), "--json").output)["totals"]["npv"]
+    shown = run("cba", "run", str(model))
+    assert shown.exit_code == 0 and f"NPV £{float(npv):,.2f}" in shown.output
+    assert "By agency (present values)" in shown.output and "From gross to net" in shown.output
+    simulated = run("cba", "simulate", str(model), "--draws", "200", "--seed", "1")
+    assert "200 draws: NPV 5th-95th percentile" in simulated.output and "Switching values" in simulated.output
+    shared = run("cba", "share", str(model), "--method", "proportional")
+    assert shared.output.startswith("proportional: ") and "- Council gains" in shared.output

@@ -163,7 +163,7 @@ def test_agencies_add_up_and_settlements_leave_nobody_worse_off(
         with pytest.raises(CbaError):
             share(appraisal, method)  # type: ignore[arg-type]
         return
-    proposal = share(appraisal, method)  # type: ignore[arg-type]
+    proposal = share(appraisal, method).to_dict()  # type: ignore[arg-type]
     paid = sum(Decimal(p["proposed"]) for p in proposal["partners"])
     assert paid == Decimal(proposal["costs"])
     if proposal["covered"]:
@@ -175,8 +175,8 @@ def test_shapley_and_proportional_differ_where_one_partner_could_go_alone() -> N
     """NHS gains 6,000 and could fund the 3,000 alone; Police 3,000, Council 1,000 could not. Shapley gives
     the NHS more of the surplus than its benefit share would."""
     appraisal = _appraise(_model_with({}))
-    shapley = {p["partner"]: p for p in share(appraisal, "shapley")["partners"]}
-    proportional = {p["partner"]: p for p in share(appraisal, "proportional")["partners"]}
+    shapley = {p["partner"]: p for p in share(appraisal, "shapley").to_dict()["partners"]}
+    proportional = {p["partner"]: p for p in share(appraisal, "proportional").to_dict()["partners"]}
     assert proportional["NHS"]["proposed"] == "1800.00"  # 3,000 x 6,000 / 10,000
     # v(NHS)=3000, v(Police)=0, v(Council)=0, v(NHS,Police)=6000, v(NHS,Council)=4000, v(Police,Council)=1000,
     # v(all)=7000; NHS's Shapley value = 1/3*3000 + 1/6*(6000-0) + 1/6*(4000-0) + 1/3*(7000-1000) = 4666.67
@@ -194,9 +194,9 @@ def test_simulation_is_reproducible_and_agrees_with_the_exact_run() -> None:
     )
     model = load_model(text, "sim.yaml")
     appraisal = appraise(model, load_library(None), {}, "sim.yaml")
-    first = simulate(model, appraisal.prepared, 2_000, seed=7)
-    again = simulate(model, appraisal.prepared, 2_000, seed=7)
-    other = simulate(model, appraisal.prepared, 2_000, seed=8)
+    first = simulate(model, appraisal.prepared, 2_000, seed=7).to_dict()
+    again = simulate(model, appraisal.prepared, 2_000, seed=7).to_dict()
+    other = simulate(model, appraisal.prepared, 2_000, seed=8).to_dict()
     assert first == again and first["npv"] != other["npv"]
     exact = decimal_npv(appraisal.prepared, model)
     fast = evaluate(appraisal.prepared.as_float(), central(model)).npv[0]
@@ -220,3 +220,35 @@ def test_a_models_own_unit_cost_without_its_price_year_is_refused() -> None:
     with pytest.raises(CbaModelInvalidError) as refused:
         _appraise(yaml.safe_dump(document), "own.yaml")
     assert "price_year" in refused.value.problems[0].message
+
+
+@pytest.mark.parametrize("path", CASES[:4], ids=[p.stem for p in CASES[:4]])
+def test_the_typed_results_are_what_the_json_says(path: Path) -> None:
+    """The result's fields are the figures its JSON shows, as Decimal to the penny, and cannot be changed."""
+    import dataclasses
+
+    case = yaml.safe_load(path.read_text(encoding="utf-8"))
+    appraisal = _appraise(yaml.safe_dump(case["model"]), path.name)
+    result, shown = appraisal.result, appraisal.to_dict()
+    assert result.to_dict() == shown and list(shown) == [
+        "name",
+        "title",
+        "illustrative",
+        "price_year",
+        "years",
+        "totals",
+        "by_agency",
+        "by_year",
+        "waterfall",
+        "outcomes",
+        "warnings",
+    ]
+    assert str(result.totals.npv) == shown["totals"][
+        "npv"
+    ] and result.totals.npv == result.totals.npv.quantize(Decimal("0.01"))
+    assert [a.agency for a in result.by_agency] == [a["agency"] for a in shown["by_agency"]]
+    assert result.waterfall[-1].value == result.totals.benefits
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.totals.npv = Decimal(0)  # type: ignore[misc]
+    proposal = share(appraisal, "proportional")
+    assert sum((p.proposed for p in proposal.partners), Decimal(0)) == proposal.costs

@@ -15,9 +15,9 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, ParamSpec
+from typing import TYPE_CHECKING, Any, Final, ParamSpec
 
 import altair as alt
 import shapely.geometry
@@ -25,6 +25,10 @@ import shapely.geometry.polygon
 import vl_convert as vlc
 
 from totalplace import settings
+
+if TYPE_CHECKING:
+    from totalplace.engines.cba.results import WaterfallStep
+    from totalplace.engines.cba.simulate import HistogramBin, TornadoRow
 
 P = ParamSpec("P")
 KEPT_CHARTS: Final = 256
@@ -375,19 +379,19 @@ def funnel_chart(
 
 
 @kept
-def waterfall_chart(steps: list[dict[str, Any]], *, title: str) -> RenderedChart:
+def waterfall_chart(steps: Sequence[WaterfallStep], *, title: str) -> RenderedChart:
     """From gross benefits to their present value: the first and last bars whole, each reduction floating.
 
-    ``steps`` are ``{"stage", "value"}`` in order; the first is the gross total and the last the net total.
+    ``steps`` are in order; the first is the gross total and the last the net total.
     """
     rows, running = [], 0.0
     for i, step in enumerate(steps):
-        value = float(step["value"])
+        value = float(step.value)
         whole = i in (0, len(steps) - 1)
         start, end = (0.0, value) if whole else (running, running + value)
         running = value if whole else running + value
         rows.append(
-            {"stage": step["stage"], "start": start, "end": end, "kind": "total" if whole else "reduction"}
+            {"stage": step.stage, "start": start, "end": end, "kind": "total" if whole else "reduction"}
         )
     chart = (
         alt.Chart(alt.Data(values=rows))  # type: ignore[no-untyped-call]
@@ -409,22 +413,14 @@ def waterfall_chart(steps: list[dict[str, Any]], *, title: str) -> RenderedChart
 
 
 @kept
-def tornado_chart(rows: list[dict[str, Any]], *, centre: float, title: str) -> RenderedChart:
-    """NPV with each input at its low and high, widest swing at the top, around the central NPV.
-
-    ``rows`` are ``{"input", "npv_at_low", "npv_at_high"}``.
-    """
+def tornado_chart(rows: Sequence[TornadoRow], *, centre: float, title: str) -> RenderedChart:
+    """NPV with each input at its low and high, widest swing at the top, around the central NPV."""
     long = [
-        {
-            "input": r["input"],
-            "end": "at low" if k == "npv_at_low" else "at high",
-            "npv": r[k],
-            "centre": centre,
-        }
+        {"input": r.input, "end": end, "npv": npv, "centre": centre}
         for r in rows
-        for k in ("npv_at_low", "npv_at_high")
+        for end, npv in (("at low", r.npv_at_low), ("at high", r.npv_at_high))
     ]
-    order = [r["input"] for r in rows]
+    order = [r.input for r in rows]
     bars = (
         alt.Chart(alt.Data(values=long))  # type: ignore[no-untyped-call]
         .mark_bar()
@@ -451,10 +447,10 @@ def tornado_chart(rows: list[dict[str, Any]], *, centre: float, title: str) -> R
 
 
 @kept
-def histogram_chart(bins: list[dict[str, Any]], *, title: str, value_title: str) -> RenderedChart:
-    """A distribution as bars: ``bins`` are ``{"from", "to", "draws"}``; nil marked."""
+def histogram_chart(bins: Sequence[HistogramBin], *, title: str, value_title: str) -> RenderedChart:
+    """A distribution as bars (each bin's draws from its low to its high value); nil marked."""
     bars = (
-        alt.Chart(alt.Data(values=bins))  # type: ignore[no-untyped-call]
+        alt.Chart(alt.Data(values=[b.to_dict() for b in bins]))  # type: ignore[no-untyped-call]
         .mark_bar(color="#1d6fa5")
         .encode(
             x=alt.X("from:Q", title=value_title, bin="binned"),

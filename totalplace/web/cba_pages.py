@@ -4,7 +4,6 @@ model. Every page has a ``.json`` twin."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Form, Request
@@ -13,9 +12,10 @@ from starlette.concurrency import run_in_threadpool
 
 from totalplace.engines.cba.models import (
     appraise_in_place,
+    assess,
+    kept_appraisals,
     kept_model,
     library_in_place,
-    model_names,
     save_model,
 )
 from totalplace.engines.cba.settlement import draft_variation
@@ -26,8 +26,13 @@ from totalplace.engines.spendmap.deflators import load_deflators
 from totalplace.errors import InvalidInputError
 from totalplace.governance.roles import Principal
 from totalplace.place import Place
-from totalplace.reports.cba_report import appraisal_charts, appraisal_report_html, appraisal_view
-from totalplace.reports.charts import bar_chart
+from totalplace.reports.cba import (
+    LibraryImported,
+    appraisal_view,
+    draft_view,
+    interventions_view,
+    library_page,
+)
 from totalplace.reports.render import to_pdf
 from totalplace.web import params
 from totalplace.web.render import page, twin
@@ -49,34 +54,8 @@ METHODS = ("shapley", "proportional")
 def interventions(request: Request, principal: Principal) -> dict[str, Any]:
     """Every intervention the place has modelled, on one framework, best NPV first."""
     principal.require("datasets.read")
-    place = _place(request)
-    rows = []
-    for name in model_names(place):
-        model, file = kept_model(place, name)
-        result = appraise_in_place(place, model, file).to_dict()
-        rows.append(
-            {
-                "name": name,
-                "title": result["title"],
-                "illustrative": result["illustrative"],
-                **result["totals"],
-            }
-        )
-    rows.sort(key=lambda r: -Decimal(r["npv"]))
-    charts = (
-        {
-            "npv": bar_chart(
-                [{"intervention": r["title"], "npv": float(r["npv"])} for r in rows],
-                category="intervention",
-                value="npv",
-                title="Net present value",
-                value_title="£",
-            )
-        }
-        if rows
-        else {}
-    )
-    return {"interventions": rows, "can_add": principal.can("datasets.import"), "_charts": charts}
+    view = interventions_view(kept_appraisals(_place(request)), can_add=principal.can("datasets.import"))
+    return {**view.to_dict(), "_charts": view.charts()}
 
 
 @twin(router, "/cba-unit-costs", "cba_unit_costs.html")
@@ -87,16 +66,9 @@ def unit_costs(request: Request, principal: Principal) -> dict[str, Any]:
     place = _place(request)
     price_year = params.financial_year(request, "price_year")
     deflators = load_deflators(place.dir)
-    return {
-        "price_year": price_year,
-        "deflator_years": [] if deflators is None else sorted(deflators.index, reverse=True),
-        "unit_costs": _library(place, price_year),
-        "can_import": principal.can("datasets.import"),
-    }
-
-
-def _library(place: Place, price_year: str | None = None) -> list[dict[str, Any]]:
-    return [e.to_dict() for e in library_in_place(place, price_year)]
+    years = () if deflators is None else deflators.index
+    entries = library_in_place(place, price_year)
+    return library_page(entries, price_year, years, can_import=principal.can("datasets.import")).to_dict()
 
 
 @upload_route(router, "/cba-unit-costs")
@@ -107,16 +79,8 @@ async def import_unit_costs(request: Request) -> Response:
         name = upload.filename or "unit_costs.csv"
         entries = await run_in_threadpool(read_unit_cost_file, upload.path)
     save_library(_place(request).dir, entries, name)
-    return page(
-        request,
-        "cba_unit_costs.html",
-        {
-            "unit_costs": _library(_place(request)),
-            "can_import": True,
-            "imported": {"file": name, "count": len(entries)},
-        },
-        principal=principal,
-    )
+    view = LibraryImported(tuple(library_in_place(_place(request))), name, len(entries))
+    return page(request, "cba_unit_costs.html", view.to_dict(), principal=principal)
 
 
 @twin(router, "/cba/{name}", "cba_model.html")
@@ -126,33 +90,35 @@ def intervention(request: Request, principal: Principal) -> dict[str, Any]:
     name = params.path_name(request, "name", "model name")
     method = params.choice(request, "method", METHODS, "shapley")
     place = _place(request)
-    view = appraisal_view(
+    assessment = assess(
         place,
         name,
         draws=params.whole(request, "draws", 2_000, 100, 200_000),
         seed=params.whole(request, "seed", 1, 0, 2**31),
         method=cast(Method, method),
     )
-    pools: list[str] = []
+    funds = []
     if principal.can("pool.manage"):
-        proposal = view["proposal"] or {"partners": []}
-        payers = {r["partner"] for r in proposal["partners"] if Decimal(r["proposed"]) > 0}
         with place.read() as conn:
             funds = list_funds(conn)
-        # Pools whose partners include every proposed payer first: the one a user most likely means.
-        pools = [
-            f.name for f in sorted(funds, key=lambda f: (not payers <= set(f.agreement.partners), f.name))
-        ]
-    return {**view, "pools": pools, "_charts": appraisal_charts(view)}
+    view = appraisal_view(assessment, funds)
+    return {**view.to_dict(), "_charts": view.charts()}
+
+
+def _report_html(request: Request, name: str) -> str:
+    """The appraisal's report for the board, as HTML (``name`` checked to be one a model could have)."""
+    current_principal(request).require("datasets.read")
+    place = _place(request)
+    view = appraisal_view(assess(place, params.safe_name(name, "model name")))
+    return view.report_html(place.config.name)
 
 
 @router.get("/cba/{name}/report.pdf")
 def intervention_pdf(request: Request, name: str) -> Response:
     """The appraisal as a report for the board."""
-    current_principal(request).require("datasets.read")
-    name = params.safe_name(name, "model name")
+    html = _report_html(request, name)
     return Response(
-        to_pdf(appraisal_report_html(_place(request), name)),
+        to_pdf(html),
         media_type="application/pdf",
         headers={"Content-Disposition": f'inline; filename="{name}.pdf"'},
     )
@@ -161,9 +127,7 @@ def intervention_pdf(request: Request, name: str) -> Response:
 @router.get("/cba/{name}/report")
 def intervention_report(request: Request, name: str) -> Response:
     """The same report as HTML."""
-    current_principal(request).require("datasets.read")
-    name = params.safe_name(name, "model name")
-    return Response(appraisal_report_html(_place(request), name), media_type="text/html")
+    return Response(_report_html(request, name), media_type="text/html")
 
 
 @router.get("/cba-new")
@@ -203,14 +167,5 @@ def draft(
     params.safe_name(pool, "pool name")
     appraisal = appraise_in_place(place, model, file)
     path = draft_variation(place, pool, appraisal, share(appraisal, cast(Method, method)))
-    return page(
-        request,
-        "cba_draft.html",
-        {
-            "model": name,
-            "pool": pool,
-            "file": str(path.relative_to(place.dir)),
-            "yaml": path.read_text("utf-8"),
-        },
-        principal=principal,
-    )
+    view = draft_view(place.dir, name, pool, path)
+    return page(request, "cba_draft.html", view.to_dict(), principal=principal)

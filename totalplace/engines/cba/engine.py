@@ -24,6 +24,31 @@ import numpy.typing as npt
 Array = npt.NDArray[Any]
 
 
+@dataclass(frozen=True, slots=True)
+class UnitCostSource:
+    """Where an outcome's unit cost came from, and how it was brought to the model's prices."""
+
+    source: str
+    origin: str
+    price_year: str
+    uprating: Decimal  # the GDP-deflator factor to the model's price year, to six places
+    grade: int  # the outcome's confidence grade (its own, else its unit cost's)
+    verified: bool
+    illustrative: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready (the uprating factor as text)."""
+        return {
+            "source": self.source,
+            "origin": self.origin,
+            "price_year": self.price_year,
+            "uprating": str(self.uprating),
+            "grade": self.grade,
+            "verified": self.verified,
+            "illustrative": self.illustrative,
+        }
+
+
 @dataclass(frozen=True)
 class Prepared:
     """A model resolved against its unit costs, deflators and parameters: everything but the uncertain
@@ -48,7 +73,7 @@ class Prepared:
     discount_standard: Array  # T
     discount_health: Array  # T
     warnings: list[str] = field(default_factory=list)
-    provenance: list[dict[str, Any]] = field(default_factory=list)  # O: where each unit cost came from
+    provenance: list[UnitCostSource] = field(default_factory=list)  # O: where each unit cost came from
 
     def as_float(self) -> Prepared:
         """The same inputs as float64 (for simulation)."""

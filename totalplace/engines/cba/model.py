@@ -48,7 +48,7 @@ from totalplace.errors import CbaModelInvalidError
 from totalplace.money import MAX_AMOUNT_PENCE
 
 FINANCIAL_YEAR: Final = re.compile(r"^(\d{4})-(\d{2})$")
-_CODE: Final = "TP800"
+_CODE: Final = CbaModelInvalidError.code
 # An amount of money in a model is pounds within the limit every amount entering the system is held to
 # (money.MAX_AMOUNT_PENCE, £10bn; money.py says why). Any other figure (a rate, a share, a deflator, a
 # scale) is finite and within a million either way: far past any real one, and small enough that products

@@ -1,18 +1,22 @@
 """Intervention models kept in the place (``cba/NAME.yaml``, written atomically once valid), and appraising
-them against the place's unit-cost library and GDP deflators."""
+them against the place's unit-cost library and GDP deflators: one model, every kept model, or one model's
+whole case (appraisal, simulation and settlement) as its page and report show it."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from totalplace.datasets.safe_yaml import decode
 from totalplace.engines.cba.appraise import Appraisal, appraise
 from totalplace.engines.cba.model import Intervention, load_model
+from totalplace.engines.cba.share import Method, Proposal, share
+from totalplace.engines.cba.simulate import Simulation, simulate
 from totalplace.engines.cba.unit_costs import UnitCost, load_library
 from totalplace.engines.spendmap.deflators import load_deflators
-from totalplace.errors import NotFoundError
+from totalplace.errors import CbaError, NotFoundError
 from totalplace.place import write_atomically
 
 if TYPE_CHECKING:
@@ -67,6 +71,40 @@ def appraise_in_place(place: Place, model: Intervention, file: str) -> Appraisal
     """Appraise against the place's library (packaged starter set plus its imports) and deflators."""
     deflators = load_deflators(place.dir)
     return appraise(model, load_library(place.dir), {} if deflators is None else deflators.index, file)
+
+
+def kept_appraisals(place: Place) -> list[tuple[str, Appraisal]]:
+    """Every model kept in the place, by name, appraised."""
+    return [(name, appraise_in_place(place, *kept_model(place, name))) for name in model_names(place)]
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """A kept model's whole case: its exact appraisal, a simulation, and the wrong-pocket settlement by
+    ``method`` (or, when there can be none, why)."""
+
+    model: Intervention
+    appraisal: Appraisal
+    simulation: Simulation
+    proposal: Proposal | None
+    proposal_refused: str | None
+    method: Method
+
+
+def assess(
+    place: Place, name: str, *, draws: int = 2_000, seed: int = 1, method: Method = "shapley"
+) -> Assessment:
+    """Appraise, simulate (``draws`` draws from ``seed``) and settle the kept model ``name``."""
+    model, file = kept_model(place, name)
+    appraisal = appraise_in_place(place, model, file)
+    proposal: Proposal | None = None
+    refused: str | None = None
+    try:
+        proposal = share(appraisal, method)
+    except CbaError as exc:
+        refused = exc.message
+    simulation = simulate(model, appraisal.prepared, draws, seed)
+    return Assessment(model, appraisal, simulation, proposal, refused, method)
 
 
 def library_in_place(place: Place, price_year: str | None = None) -> list[UnitCost]:

@@ -125,53 +125,182 @@ def partner_costs(p: Prepared) -> dict[str, float]:
     return {name: float(both[i].sum()) for i, name in enumerate(p.partners)}
 
 
-def _summary(values: FloatArray, digits: int = 2) -> dict[str, float]:
-    return {f"p{q}": round(float(np.percentile(values, q)), digits) for q in PERCENTILES} | {
-        "mean": round(float(values.mean()), digits)
-    }
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """Percentiles and the mean of a simulated figure."""
+
+    p5: float
+    p25: float
+    p50: float
+    p75: float
+    p95: float
+    mean: float
+
+    @classmethod
+    def of(cls, values: FloatArray, digits: int = 2) -> Summary:
+        """The summary of ``values``, each figure rounded to ``digits`` places."""
+        p5, p25, p50, p75, p95 = (round(float(np.percentile(values, q)), digits) for q in PERCENTILES)
+        return cls(p5, p25, p50, p75, p95, round(float(values.mean()), digits))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {
+            "p5": self.p5,
+            "p25": self.p25,
+            "p50": self.p50,
+            "p75": self.p75,
+            "p95": self.p95,
+            "mean": self.mean,
+        }
 
 
-def simulate(model: Intervention, p: Prepared, draws: int, seed: int | None) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class AgencySimulation:
+    """One agency's (or payer's) simulated case: its NPV and the chance that it gains."""
+
+    agency: str
+    costs: float
+    npv: Summary
+    p_npv_at_least_zero: float
+    p_bcr_above_one: float | None  # None for an agency that pays nothing
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {
+            "agency": self.agency,
+            "costs": self.costs,
+            "npv": self.npv.to_dict(),
+            "p_npv_at_least_zero": self.p_npv_at_least_zero,
+            "p_bcr_above_one": self.p_bcr_above_one,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class HistogramBin:
+    """Draws whose NPV fell from ``low`` up to ``high``."""
+
+    low: float
+    high: float
+    draws: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, as ``from``, ``to`` and ``draws``."""
+        return {"from": self.low, "to": self.high, "draws": self.draws}
+
+
+@dataclass(frozen=True, slots=True)
+class SwitchingValue:
+    """The value of one input at which NPV reaches nil, the others central (None: not within its range)."""
+
+    input: str
+    central: float
+    switching_value: float | None
+    change_percent: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {
+            "input": self.input,
+            "central": self.central,
+            "switching_value": self.switching_value,
+            "change_percent": self.change_percent,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TornadoRow:
+    """NPV with one uncertain input at its low and at its high, the others central."""
+
+    input: str
+    low: float
+    high: float
+    npv_at_low: float
+    npv_at_high: float
+    swing: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {
+            "input": self.input,
+            "low": self.low,
+            "high": self.high,
+            "npv_at_low": self.npv_at_low,
+            "npv_at_high": self.npv_at_high,
+            "swing": self.swing,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Simulation:
+    """A model simulated: NPV and BCR over the draws, each agency's chances, switching values, the tornado."""
+
+    name: str
+    draws: int
+    seed: int | None
+    npv: Summary
+    bcr: Summary
+    p_bcr_above_one: float
+    by_agency: tuple[AgencySimulation, ...]
+    histogram: tuple[HistogramBin, ...]
+    switching_values: tuple[SwitchingValue, ...]
+    tornado: tuple[TornadoRow, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {
+            "name": self.name,
+            "draws": self.draws,
+            "seed": self.seed,
+            "npv": self.npv.to_dict(),
+            "bcr": self.bcr.to_dict(),
+            "p_bcr_above_one": self.p_bcr_above_one,
+            "by_agency": [a.to_dict() for a in self.by_agency],
+            "histogram": [b.to_dict() for b in self.histogram],
+            "switching_values": [s.to_dict() for s in self.switching_values],
+            "tornado": [t.to_dict() for t in self.tornado],
+        }
+
+
+def simulate(model: Intervention, p: Prepared, draws: int, seed: int | None) -> Simulation:
     """Percentiles of NPV and BCR, P(BCR > 1) for the whole and each agency, switching values, tornado."""
     fp = p.as_float()
     result = evaluate(fp, draw_inputs(model, draws, seed))
     costs = partner_costs(fp)
-    total_costs = sum(costs.values())
-    bcr = result.benefits / total_costs
+    bcr = result.benefits / sum(costs.values())
     agencies = []
     for i, name in enumerate(result.names):
         gain = result.agency_benefits[:, i]
         paid = costs.get(name, 0.0)
         agencies.append(
-            {
-                "agency": name,
-                "costs": round(paid, 2),
-                "npv": _summary(gain - paid),
-                "p_npv_at_least_zero": round(float((gain - paid >= 0).mean()), 4),
-                "p_bcr_above_one": None if paid == 0 else round(float((gain / paid > 1).mean()), 4),
-            }
+            AgencySimulation(
+                agency=name,
+                costs=round(paid, 2),
+                npv=Summary.of(gain - paid),
+                p_npv_at_least_zero=round(float((gain - paid >= 0).mean()), 4),
+                p_bcr_above_one=None if paid == 0 else round(float((gain / paid > 1).mean()), 4),
+            )
         )
-    return {
-        "name": model.name,
-        "draws": draws,
-        "seed": seed,
-        "npv": _summary(result.npv),
-        "bcr": _summary(bcr, 4),
-        "p_bcr_above_one": round(float((bcr > 1).mean()), 4),
-        "by_agency": agencies,
-        "histogram": histogram(result.npv),
-        "switching_values": switching_values(model, fp),
-        "tornado": tornado(model, fp),
-    }
+    return Simulation(
+        name=model.name,
+        draws=draws,
+        seed=seed,
+        npv=Summary.of(result.npv),
+        bcr=Summary.of(bcr, 4),
+        p_bcr_above_one=round(float((bcr > 1).mean()), 4),
+        by_agency=tuple(agencies),
+        histogram=histogram(result.npv),
+        switching_values=switching_values(model, fp),
+        tornado=tornado(model, fp),
+    )
 
 
-def histogram(values: FloatArray, bins: int = 30) -> list[dict[str, float]]:
+def histogram(values: FloatArray, bins: int = 30) -> tuple[HistogramBin, ...]:
     """Counts of NPV in equal bins (for the distribution chart)."""
     counts, edges = np.histogram(values, bins=bins)
-    return [
-        {"from": round(float(edges[i]), 2), "to": round(float(edges[i + 1]), 2), "draws": int(counts[i])}
+    return tuple(
+        HistogramBin(round(float(edges[i]), 2), round(float(edges[i + 1]), 2), int(counts[i]))
         for i in range(len(counts))
-    ]
+    )
 
 
 Setter = Callable[[Inputs, float], Inputs]
@@ -202,55 +331,61 @@ def _levers(model: Intervention) -> list[tuple[str, Uncertain, Setter, tuple[flo
     return levers
 
 
-def switching_values(model: Intervention, p: Prepared) -> list[dict[str, Any]]:
+def _switching_point(
+    npv_at: Callable[[float], float], npv0: float, centre: float, bounds: tuple[float, float]
+) -> float | None:
+    """Where between the central value and a bound NPV changes sign, by bisection; None if it never does."""
+    for bound in bounds:
+        if (npv_at(bound) >= 0) != (npv0 >= 0):
+            a, b = centre, bound
+            for _ in range(60):
+                middle = (a + b) / 2
+                if (npv_at(middle) >= 0) == (npv0 >= 0):
+                    a = middle
+                else:
+                    b = middle
+            return (a + b) / 2
+    return None
+
+
+def switching_values(model: Intervention, p: Prepared) -> tuple[SwitchingValue, ...]:
     """For each input, the value at which NPV reaches zero (others at their central values), found by
     bisection within the input's possible range; ``None`` when no value in the range gets there. Costs are
     one input: the factor on all costs that brings NPV to zero."""
     base = central(model)
     npv0 = float(evaluate(p, base).npv[0])
     out = []
-    for name, figure, put, (low, high) in _levers(model):
+    for name, figure, put, bounds in _levers(model):
         centre = float(figure.value)
 
         def npv_at(v: float, put: Setter = put) -> float:
             return float(evaluate(p, put(base, v)).npv[0])
 
-        target = None
-        for bound in (low, high):
-            if (npv_at(bound) >= 0) != (npv0 >= 0):
-                a, b = centre, bound
-                for _ in range(60):
-                    middle = (a + b) / 2
-                    if (npv_at(middle) >= 0) == (npv0 >= 0):
-                        a = middle
-                    else:
-                        b = middle
-                target = (a + b) / 2
-                break
+        target = _switching_point(npv_at, npv0, centre, bounds)
         out.append(
-            {
-                "input": name,
-                "central": centre,
-                "switching_value": None if target is None else round(target, 9),
-                "change_percent": None
+            SwitchingValue(
+                input=name,
+                central=centre,
+                switching_value=None if target is None else round(target, 9),
+                change_percent=None
                 if target is None or centre == 0
                 else round(100 * (target - centre) / centre, 2),
-            }
+            )
         )
     benefits = float(evaluate(p, base).benefits[0])
     costs = sum(partner_costs(p).values())
     out.append(
-        {
-            "input": "costs (all partners)",
-            "central": 1.0,
-            "switching_value": round(benefits / costs, 6),
-            "change_percent": round(100 * (benefits / costs - 1), 2),
-        }
+        SwitchingValue(
+            input="costs (all partners)",
+            central=1.0,
+            switching_value=round(benefits / costs, 6),
+            change_percent=round(100 * (benefits / costs - 1), 2),
+        )
     )
-    return out
+    return tuple(out)
 
 
-def tornado(model: Intervention, p: Prepared) -> list[dict[str, Any]]:
+def tornado(model: Intervention, p: Prepared) -> tuple[TornadoRow, ...]:
     """NPV with each uncertain input at its low and its high (others central), widest swing first."""
     base = central(model)
     rows = []
@@ -261,16 +396,16 @@ def tornado(model: Intervention, p: Prepared) -> list[dict[str, Any]]:
         at_low = float(evaluate(p, put(base, low)).npv[0])
         at_high = float(evaluate(p, put(base, high)).npv[0])
         rows.append(
-            {
-                "input": name,
-                "low": low,
-                "high": high,
-                "npv_at_low": round(at_low, 2),
-                "npv_at_high": round(at_high, 2),
-                "swing": round(abs(at_high - at_low), 2),
-            }
+            TornadoRow(
+                input=name,
+                low=low,
+                high=high,
+                npv_at_low=round(at_low, 2),
+                npv_at_high=round(at_high, 2),
+                swing=round(abs(at_high - at_low), 2),
+            )
         )
-    return sorted(rows, key=lambda r: -r["swing"])
+    return tuple(sorted(rows, key=lambda r: -r.swing))
 
 
 def decimal_npv(p: Prepared, model: Intervention) -> Decimal:

@@ -11,7 +11,7 @@ year uses the GDP deflator (the place's imported HM Treasury series, or one the 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
@@ -29,7 +29,7 @@ from totalplace.parameters import load_parameter
 from totalplace.place import write_atomically
 
 LIBRARY_FILE: Final = Path("parameters") / "unit_costs.yaml"
-_CODE: Final = "TP800"
+_CODE: Final = CbaModelInvalidError.code
 
 # Header spellings of the GMCA Unit Cost Database and of files written like it (lower case, trimmed).
 COLUMNS: Final = {
@@ -151,7 +151,7 @@ def pounds(text: object, file: str, row: int, column: str) -> Decimal:
         raise CbaModelInvalidError(file, [RowProblem(_CODE, file, row, column, raw[:200], message)]) from None
 
 
-def _entry(raw: dict[str, Any], origin: str, file: str, row: int = 0) -> UnitCost:
+def _entry(raw: Mapping[str, object], origin: str, file: str, row: int = 0) -> UnitCost:
     missing = [k for k in ("code", "price_year", "grade") if k not in raw]
     if missing:
         raise CbaModelInvalidError(
@@ -196,8 +196,9 @@ def _entry(raw: dict[str, Any], origin: str, file: str, row: int = 0) -> UnitCos
     )
 
 
-def entries_from(rows: list[dict[str, Any]], origin: str, file: str) -> list[UnitCost]:
-    """Unit costs from YAML mappings (the packaged set, a place's library, a model's own)."""
+def entries_from(rows: Sequence[Mapping[str, object]], origin: str, file: str) -> list[UnitCost]:
+    """Unit costs from YAML mappings as written (the packaged set, a place's library, a model's own), each
+    checked: CbaModelInvalidError names what is missing or wrong."""
     return [_entry(r, origin, file) for r in rows]
 
 
@@ -231,6 +232,125 @@ def read_unit_cost_file(path: Path) -> list[UnitCost]:
     return parse_unit_costs(read_path(path, ImportLimits.from_settings()), path.name)
 
 
+Rows = Iterator[tuple[int, list[str | object]]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Header:
+    """Where the header is and which column holds each field."""
+
+    row: int
+    labels: list[str]
+    index: dict[str, int]
+
+    def cell(self, cells: list[str | object], key: str) -> str:
+        """The trimmed text of ``key``'s cell in a row ("" where the column or cell is absent)."""
+        i = self.index.get(key)
+        return "" if i is None or i >= len(cells) else str(cells[i]).strip()
+
+
+def _header(rows: Rows, name: str) -> _Header:
+    """The first row naming every required column; titles above it (as the published database has) are
+    passed over. CbaModelInvalidError naming the columns missing from the first row when none does."""
+    first: tuple[int, list[str]] | None = None
+    for header_row, header in itertools.islice(rows, HEADER_SEARCH_ROWS):
+        labels = [str(h).strip() for h in header]
+        index = _columns(labels)
+        if all(k in index for k in _REQUIRED):
+            return _Header(header_row, labels, index)
+        first = first or (header_row, labels)
+    header_row, labels = first or (0, [])
+    index = _columns(labels)
+    missing = ", ".join(k for k in _REQUIRED if k not in index)
+    message = f"no column for {missing}; the columns are {', '.join(labels)}"
+    raise CbaModelInvalidError(name, [RowProblem(_CODE, name, header_row, missing, "", message)])
+
+
+@dataclass
+class _Draft:
+    """A unit cost being gathered from its rows (one row per agency)."""
+
+    code: str
+    description: str
+    unit: str
+    economic: Decimal
+    social: Decimal
+    price_year: str
+    grade: int
+    source: str
+    illustrative: bool
+    fiscal: dict[str, Decimal] = field(default_factory=dict)
+
+    def unit_cost(self) -> UnitCost:
+        """The gathered unit cost, as imported."""
+        return UnitCost(
+            code=self.code,
+            description=self.description,
+            unit=self.unit,
+            fiscal=dict(self.fiscal),
+            economic=self.economic,
+            social=self.social,
+            price_year=self.price_year,
+            grade=self.grade,
+            source=self.source,
+            illustrative=self.illustrative,
+            origin="imported",
+        )
+
+
+def _read_row(
+    cells: list[str | object], number: int, header: _Header, name: str
+) -> tuple[_Draft, str, Decimal]:
+    """A row as a unit cost of its own, the agency that bears its fiscal cost, and that cost; a located
+    CbaModelInvalidError if its code, grade or an amount is not one."""
+    code = header.cell(cells, "code")
+    if not code:
+        label = header.labels[header.index["code"]]
+        raise CbaModelInvalidError(name, [RowProblem(_CODE, name, number, label, "", "no code")])
+    grade = header.cell(cells, "grade")
+    if grade not in {"1", "2", "3", "4", "5", "6"}:
+        label = header.labels[header.index["grade"]]
+        message = "a confidence grade is a whole number from 1 to 6"
+        raise CbaModelInvalidError(name, [RowProblem(_CODE, name, number, label, grade, message)])
+    fiscal = pounds(header.cell(cells, "fiscal"), name, number, header.labels[header.index["fiscal"]])
+    draft = _Draft(
+        code=code,
+        description=header.cell(cells, "description"),
+        unit=header.cell(cells, "unit"),
+        economic=pounds(header.cell(cells, "economic"), name, number, "economic"),
+        social=pounds(header.cell(cells, "social"), name, number, "social"),
+        price_year=header.cell(cells, "price_year"),
+        grade=int(grade),
+        source=header.cell(cells, "source"),
+        illustrative=header.cell(cells, "illustrative").lower() in {"yes", "true", "1", "y"},
+    )
+    return draft, header.cell(cells, "agency") or "Unassigned", fiscal
+
+
+def _merge(
+    merged: dict[str, _Draft], row: _Draft, agency: str, fiscal: Decimal, number: int, name: str
+) -> RowProblem | None:
+    """Add a row to its code's unit cost (the first row of a code gives the rest); a problem if it gives the
+    code economic and social values other than those it already has."""
+    entry = merged.setdefault(row.code, row)
+    entry.fiscal[agency] = entry.fiscal.get(agency, Decimal(0)) + fiscal
+    if not (row.economic or row.social) or (entry.economic, entry.social) == (row.economic, row.social):
+        return None
+    problem = None
+    if entry.economic or entry.social:
+        problem = RowProblem(
+            _CODE,
+            name,
+            number,
+            "economic value",
+            str(row.economic),
+            f"code {row.code} already has economic and social values "
+            f"{entry.economic} and {entry.social}; give them once per code",
+        )
+    entry.economic, entry.social = row.economic, row.social
+    return problem
+
+
 def parse_unit_costs(data: bytes, name: str) -> list[UnitCost]:
     """Unit costs from a CSV or XLSX file's bytes in the GMCA Unit Cost Database layout.
 
@@ -239,107 +359,24 @@ def parse_unit_costs(data: bytes, name: str) -> list[UnitCost]:
     social values are taken once per code (they must agree where repeated). Every problem is located.
     """
     limits = ImportLimits.from_settings()
-    source = read_source(data, name, limits)
-    rows = source.rows
-    # the header is the first row naming every required column; titles above it (as the published
-    # database has) are passed over
-    first: tuple[int, list[Any]] | None = None
-    for header_row, header in itertools.islice(rows, HEADER_SEARCH_ROWS):
-        labels = [str(h).strip() for h in header]
-        index = _columns(labels)
-        missing = [k for k in _REQUIRED if k not in index]
-        first = first or (header_row, labels)
-        if not missing:
-            break
-    else:
-        header_row, labels = first or (0, [])
-        index = _columns(labels)
-        missing = [k for k in _REQUIRED if k not in index]
-    if missing:
-        raise CbaModelInvalidError(
-            name,
-            [
-                RowProblem(
-                    _CODE,
-                    name,
-                    header_row,
-                    ", ".join(missing),
-                    "",
-                    f"no column for {', '.join(missing)}; the columns are {', '.join(labels)}",
-                )
-            ],
-        )
-    merged: dict[str, dict[str, Any]] = {}
+    rows = read_source(data, name, limits).rows
+    header = _header(rows, name)  # reads up to the header; the loop below goes on from the row after it
+    merged: dict[str, _Draft] = {}
     problems: list[RowProblem] = []
     for number, cells in rows:
         if not any(str(c).strip() for c in cells):
             continue
-
-        def cell(key: str, cells: list[Any] = cells) -> str:
-            i = index.get(key)
-            return "" if i is None or i >= len(cells) else str(cells[i]).strip()
-
         try:
-            code = cell("code")
-            if not code:
-                raise CbaModelInvalidError(
-                    name, [RowProblem(_CODE, name, number, labels[index["code"]], "", "no code")]
-                )
-            grade = cell("grade")
-            if grade not in {"1", "2", "3", "4", "5", "6"}:
-                raise CbaModelInvalidError(
-                    name,
-                    [
-                        RowProblem(
-                            _CODE,
-                            name,
-                            number,
-                            labels[index["grade"]],
-                            grade,
-                            "a confidence grade is a whole number from 1 to 6",
-                        )
-                    ],
-                )
-            fiscal = pounds(cell("fiscal"), name, number, labels[index["fiscal"]])
-            economic = pounds(cell("economic"), name, number, "economic")
-            social = pounds(cell("social"), name, number, "social")
+            row, agency, fiscal = _read_row(cells, number, header, name)
         except CbaModelInvalidError as exc:
             problems.extend(exc.problems)
             continue
-        entry = merged.setdefault(
-            code,
-            {
-                "code": code,
-                "description": cell("description"),
-                "unit": cell("unit"),
-                "fiscal": {},
-                "economic": economic,
-                "social": social,
-                "price_year": cell("price_year"),
-                "grade": int(grade),
-                "source": cell("source"),
-                "illustrative": cell("illustrative").lower() in {"yes", "true", "1", "y"},
-            },
-        )
-        agency = cell("agency") or "Unassigned"
-        entry["fiscal"][agency] = entry["fiscal"].get(agency, Decimal(0)) + fiscal
-        if (economic or social) and (entry["economic"], entry["social"]) != (economic, social):
-            if entry["economic"] or entry["social"]:
-                problems.append(
-                    RowProblem(
-                        _CODE,
-                        name,
-                        number,
-                        "economic value",
-                        str(economic),
-                        f"code {code} already has economic and social values "
-                        f"{entry['economic']} and {entry['social']}; give them once per code",
-                    )
-                )
-            entry["economic"], entry["social"] = economic, social
+        problem = _merge(merged, row, agency, fiscal, number, name)
+        if problem is not None:
+            problems.append(problem)
     if problems:
         raise CbaModelInvalidError(name, problems[: limits.max_problems])
-    return [UnitCost(**{**e, "fiscal": dict(e["fiscal"]), "origin": "imported"}) for e in merged.values()]
+    return [draft.unit_cost() for draft in merged.values()]
 
 
 def save_library(place_dir: Path, entries: list[UnitCost], source_name: str) -> Path:
