@@ -175,13 +175,13 @@ def test_access_matches_a_brute_force_distance(estate_place: Place, tmp_path: Pa
         [TO_BNG.transform(x, y) for x, y in ((-2.3990, 53.4010), (-2.3830, 53.4170), (-2.3985, 53.4012))]
     )
     for row in access.areas:
-        expected = np.hypot(*(sites - np.array(centres[row["code"]])).T).min()
-        assert row["distance_m"] == pytest.approx(expected, abs=0.5)
+        expected = np.hypot(*(sites - np.array(centres[row.code])).T).min()
+        assert row.distance_m == pytest.approx(expected, abs=0.5)
     assert access.centres == {"population-weighted": 100, "boundary centre": 0}
     assert access.sites == 3 and access.population == sum(300 + i for i in range(100))
-    assert access.bands[-1]["share"] == 1.0 and 0 < access.bands[0]["population"] < access.population
-    within = sum(300 + int(r["code"][-3:]) for r in access.areas if r["distance_m"] <= 500)
-    assert access.bands[0]["population"] == within
+    assert access.bands[-1].share == 1.0 and 0 < access.bands[0].population < access.population
+    within = sum(300 + int(r.code[-3:]) for r in access.areas if r.distance_m <= 500)
+    assert access.bands[0].population == within
 
 
 def test_access_to_an_unknown_service_lists_the_types(estate_place: Place) -> None:
@@ -193,9 +193,9 @@ def test_candidates_find_the_shared_site_and_the_redundant_twin(estate_place: Pl
     found = candidates(
         estate_place, level="oa", rules=CandidateRules(colocate_within_m=100, access_standard_m=3000)
     )
-    pairs = [{s["name"] for s in c["sites"]} for c in found["colocation"]]
+    pairs = [{s.name for s in c.sites} for c in found.colocation]
     assert {"Library West", "Surgery"} in pairs
-    assert all(len({s["partner"] for s in c["sites"]}) == 2 for c in found["colocation"])
-    released = {c["site"]["name"] for c in found["rationalisation"]}
+    assert all(len({s.partner for s in c.sites}) == 2 for c in found.colocation)
+    released = {c.site.name for c in found.rationalisation}
     assert released & {"Library West", "Library Twin"}, "one of two libraries 40 m apart is not needed"
-    assert "Library East" not in released or found["rationalisation"][0]["max_distance_after_m"] <= 3000
+    assert "Library East" not in released or found.rationalisation[0].max_distance_after_m <= 3000

@@ -178,7 +178,7 @@ def test_build_profiles_and_names(census_place: Place, spec: SegmentSpec) -> Non
         members = members_of(conn, seg.id)
     top = [c for c in clusters if c.level == 0]
     assert sum(c.size for c in top) == AREAS and len([c for c in clusters if c.level == 1]) == 4
-    social = next(c for c in top if c.profile["index"]["social"] > 100)
+    social = next(c for c in top if (c.profile.index["social"] or 0) > 100)
     assert social.size == AREAS // 2
     assert "social rented" in social.description.lower()
     assert {m.code[0] for m in members} == {"1", "2"}
