@@ -95,7 +95,7 @@ def _wcss1(data: FloatArray) -> float:
     return float(((data - data.mean(axis=0)) ** 2).sum())
 
 
-@dataclass
+@dataclass(frozen=True)
 class Hierarchy:
     """Labels per level (level 0 the coarsest), codes like the OAC's ("2", "2b", "2b1"), and centroids."""
 

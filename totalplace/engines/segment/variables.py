@@ -24,7 +24,7 @@ join (select "table", max(batch_id) as batch_id from census group by "table") la
 """
 
 
-@dataclass
+@dataclass(frozen=True)
 class VariableMatrix:
     """One row per area, one column per variable that could be derived.
 
