@@ -62,6 +62,30 @@ def place_facts(place: Place) -> PlaceFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class Stage:
+    """A stage of the flow: its engine, the batches it starts from, and what it has produced (with a link)."""
+
+    stage: str
+    engine: str
+    input: str | None
+    input_batches: int
+    link: str | None
+    produced: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {
+            "link": self.link,
+            "stage": self.stage,
+            "engine": self.engine,
+            "input": self.input,
+            "input_batches": self.input_batches,
+            "installed": self.link is not None,
+            "produced": self.produced,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class HomePage:
     """The home page's data (its JSON twin) and charts."""
 
@@ -71,7 +95,7 @@ class HomePage:
     batches: int
     by_kind: dict[str, int]
     geography: dict[str, dict[str, int]]
-    engines: tuple[dict[str, Any], ...]
+    engines: tuple[Stage, ...]
     charts: dict[str, RenderedChart] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -83,26 +107,18 @@ class HomePage:
             "datasets": {"batches": self.batches, "by_kind": self.by_kind},
             "geography": self.geography,
             "level_names": LEVEL_NAMES,
-            "engines": list(self.engines),
+            "engines": [e.to_dict() for e in self.engines],
         }
 
 
-def _engines(kinds: dict[str, int], pools: int) -> tuple[dict[str, Any], ...]:
+def _engines(kinds: dict[str, int], pools: int) -> tuple[Stage, ...]:
     """Each stage of the flow: its engine, the batches it starts from and what it has produced."""
     produced = {
         "count": f"the spending map of {kinds.get('spend', 0)} spend batches" if kinds.get("spend") else None,
         "pool": f"{pools} pooled fund{'s' if pools != 1 else ''}" if pools else None,
     }
     return tuple(
-        {
-            "link": LINKS.get(stage),
-            "stage": stage,
-            "engine": title,
-            "input": kind or None,
-            "input_batches": kinds.get(kind, 0),
-            "installed": stage in LINKS,
-            "produced": produced.get(stage),
-        }
+        Stage(stage, title, kind or None, kinds.get(kind, 0), LINKS.get(stage), produced.get(stage))
         for stage, title, kind in STAGES
     )
 
