@@ -249,9 +249,7 @@ def test_distance_from_every_trafford_lsoa_to_a_gp(estate: Place) -> None:
 
 def test_trafford_candidates_have_evidence(estate: Place) -> None:
     found = candidates(estate)
-    assert found.colocation, (
-        "GP surgeries share sites with libraries in Trafford (Old Trafford at Limelight)"
-    )
+    assert found.colocation, "GP surgeries share sites with libraries in Trafford (Old Trafford at Limelight)"
     limelight = [c for c in found.colocation if any("Limelight" in s.name for s in c.sites)]
     assert limelight and limelight[0].distance_m < 50
     assert all("m apart" in c.evidence for c in found.colocation)
