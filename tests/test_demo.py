@@ -97,9 +97,9 @@ def test_demo_pools_have_history_settled_years_and_an_open_year(
         assert sum(c.size for c in clusters if c.level == 0) == 750
         access = service_access(place, "GP practice")
         assert access.centres == {"population-weighted": 150, "boundary centre": 0}
-        assert access.bands[-1]["share"] == 1.0
+        assert access.bands[-1].share == 1.0
         found = candidates(place)
-        assert found["colocation"] and found["rationalisation"]
+        assert found.colocation and found.rationalisation
         # A shared-outcomes framework of 26 indicators over eight years, one out of its band with a letter.
         # rows per indicator and year: 20 wards, the place, its 12 comparators and England
         assert built.outcomes == {

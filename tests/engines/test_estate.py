@@ -13,10 +13,12 @@ from tests.engines.segment_support import add_oas
 from totalplace.datasets.assets import AreaShapes, PostcodeCentres, assets_to_csv, normalise_postcode
 from totalplace.datasets.importer import ImportRequest, import_file
 from totalplace.datasets.limits import ImportLimits
-from totalplace.engines.estate.access import service_access
+from totalplace.engines.estate import parameters
+from totalplace.engines.estate.access import default_bands, service_access
 from totalplace.engines.estate.candidates import CandidateRules, candidates
 from totalplace.engines.estate.sites import import_sites
-from totalplace.errors import EstateError, ImportRejectedError, InvalidInputError
+from totalplace.errors import ConfigurationError, EstateError, ImportRejectedError, InvalidInputError
+from totalplace.parameters import ParameterFile, load_parameter
 from totalplace.place import Place
 from totalplace.store.partners import add_partner
 
@@ -175,13 +177,13 @@ def test_access_matches_a_brute_force_distance(estate_place: Place, tmp_path: Pa
         [TO_BNG.transform(x, y) for x, y in ((-2.3990, 53.4010), (-2.3830, 53.4170), (-2.3985, 53.4012))]
     )
     for row in access.areas:
-        expected = np.hypot(*(sites - np.array(centres[row["code"]])).T).min()
-        assert row["distance_m"] == pytest.approx(expected, abs=0.5)
+        expected = np.hypot(*(sites - np.array(centres[row.code])).T).min()
+        assert row.distance_m == pytest.approx(expected, abs=0.5)
     assert access.centres == {"population-weighted": 100, "boundary centre": 0}
     assert access.sites == 3 and access.population == sum(300 + i for i in range(100))
-    assert access.bands[-1]["share"] == 1.0 and 0 < access.bands[0]["population"] < access.population
-    within = sum(300 + int(r["code"][-3:]) for r in access.areas if r["distance_m"] <= 500)
-    assert access.bands[0]["population"] == within
+    assert access.bands[-1].share == 1.0 and 0 < access.bands[0].population < access.population
+    within = sum(300 + int(r.code[-3:]) for r in access.areas if r.distance_m <= 500)
+    assert access.bands[0].population == within
 
 
 def test_access_to_an_unknown_service_lists_the_types(estate_place: Place) -> None:
@@ -193,9 +195,58 @@ def test_candidates_find_the_shared_site_and_the_redundant_twin(estate_place: Pl
     found = candidates(
         estate_place, level="oa", rules=CandidateRules(colocate_within_m=100, access_standard_m=3000)
     )
-    pairs = [{s["name"] for s in c["sites"]} for c in found["colocation"]]
+    pairs = [{s.name for s in c.sites} for c in found.colocation]
     assert {"Library West", "Surgery"} in pairs
-    assert all(len({s["partner"] for s in c["sites"]}) == 2 for c in found["colocation"])
-    released = {c["site"]["name"] for c in found["rationalisation"]}
+    assert all(len({s.partner for s in c.sites}) == 2 for c in found.colocation)
+    released = {c.site.name for c in found.rationalisation}
     assert released & {"Library West", "Library Twin"}, "one of two libraries 40 m apart is not needed"
-    assert "Library East" not in released or found["rationalisation"][0]["max_distance_after_m"] <= 3000
+    assert "Library East" not in released or found.rationalisation[0].max_distance_after_m <= 3000
+
+
+def test_the_screens_use_the_cited_distances_unless_given() -> None:
+    body = load_parameter("estate/distances.yaml").body
+    assert default_bands() == tuple(b["metres"] for b in body["access_bands"]) == (800, 1600, 3200, 8000)
+    rules = CandidateRules()
+    assert rules.to_dict() == {
+        "colocate_within_m": 250.0,
+        "catchment_m": 1600.0,
+        "min_overlap": 0.5,
+        "access_standard_m": 1600.0,
+    }
+    assert CandidateRules(colocate_within_m=100).catchment_m == 1600.0
+    assert all("verified" in b for b in body["access_bands"]), "each value says whether it was confirmed"
+
+
+def test_a_refused_estate_parameter_names_the_field(monkeypatch: pytest.MonkeyPatch) -> None:
+    cited = load_parameter("estate/distances.yaml")
+    falling = [
+        {"metres": 1600, "meaning": "x", "verified": True},
+        {"metres": 800, "meaning": "y", "verified": True},
+    ]
+    bad = ParameterFile(**{**cited.__dict__, "body": {**cited.body, "access_bands": falling}})
+    monkeypatch.setattr(parameters, "load_parameter", lambda _name: bad)
+    parameters.estate_distances.cache_clear()
+    try:
+        with pytest.raises(ConfigurationError, match="access_bands"):
+            parameters.estate_distances()
+    finally:
+        parameters.estate_distances.cache_clear()
+
+
+def test_candidates_json_is_the_typed_result(estate_place: Place) -> None:
+    found = candidates(estate_place, level="oa", rules=CandidateRules(colocate_within_m=100))
+    data = found.to_dict()
+    assert list(data) == ["rules", "sites", "colocation", "rationalisation"] and data["sites"] == 4
+    first = data["colocation"][0]
+    assert list(first) == ["sites", "distance_m", "catchment_overlap", "shared_population", "evidence"]
+    assert list(first["sites"][0]) == [
+        "asset_id",
+        "name",
+        "partner",
+        "type",
+        "lon",
+        "lat",
+        "floor_area",
+        "running_cost_pence",
+    ]
+    assert json.loads(json.dumps(data)) == data

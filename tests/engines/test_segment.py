@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -178,7 +179,7 @@ def test_build_profiles_and_names(census_place: Place, spec: SegmentSpec) -> Non
         members = members_of(conn, seg.id)
     top = [c for c in clusters if c.level == 0]
     assert sum(c.size for c in top) == AREAS and len([c for c in clusters if c.level == 1]) == 4
-    social = next(c for c in top if c.profile["index"]["social"] > 100)
+    social = next(c for c in top if (c.profile.index["social"] or 0) > 100)
     assert social.size == AREAS // 2
     assert "social rented" in social.description.lower()
     assert {m.code[0] for m in members} == {"1", "2"}
@@ -228,3 +229,32 @@ def test_a_bad_centroids_file_names_row_and_column(tmp_path: Path) -> None:
     path.write_text("code,v01,v02\n1,0.1,0.2\n2,0.3,oops\n", encoding="utf-8")
     with pytest.raises(SpecInvalidError, match="row 3, column v02"):
         read_centroids(path)
+
+
+def test_a_kept_segmentation_reads_back_typed_with_the_same_json(
+    census_place: Place, spec: SegmentSpec, tmp_path: Path
+) -> None:
+    built = build_segmentation(census_place, spec, BuildRequest("kept", [2, 3], seed=1, starts=3), actor="t")
+    assert list(built.detail.to_dict()) == ["wcss", "variables", "ranges_from"]
+    assert built.detail.wcss is not None and len(built.detail.wcss) == 2
+    assert [v.code for v in built.detail.variables.variables] == [
+        "own",
+        "social",
+        "private",
+        "old",
+        "density",
+    ]
+    with census_place.read() as conn:
+        clusters = clusters_of(conn, built.id)
+    assert list(clusters[0].to_dict()["profile"]) == ["share", "above", "below", "index"]
+    assert all(a.index > 100 for c in clusters for a in c.profile.above)
+    path = tmp_path / "centroids.csv"
+    top = [c for c in clusters if c.level == 0]
+    path.write_text(centroids_csv([c.code for c in top], built.variables, [c.centroid or [] for c in top]))
+    assigned = assign_segmentation(
+        census_place, spec, read_centroids(path), name="back", ranges=None, actor="t"
+    )
+    detail = assigned.detail.to_dict()
+    assert list(detail) == ["variables_missing", "variables", "ranges_from", "doubtful"]
+    assert detail["doubtful"][0]["margin"] <= detail["doubtful"][-1]["margin"]
+    assert json.loads(json.dumps(assigned.to_dict())) == assigned.to_dict()

@@ -83,7 +83,7 @@ def trafford(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Place]:
         topic = Path(path).name.removeprefix("trafford_census2021_oa_2021_").split(".")[0].replace("-", "_")
         if topic in spec.tables:
             _, info = import_census(place, Path(path), spec)  # the table is recognised by its categories
-            assert info["table"] == topic and info["areas"] == TRAFFORD_OAS
+            assert info.table == topic and info.areas == TRAFFORD_OAS
             imported.append(topic)
         else:
             with pytest.raises(InvalidInputError, match="which census table"):
@@ -148,7 +148,7 @@ def test_a_trafford_segmentation_is_stable_for_a_seed(trafford: Place) -> None:
         len([c for c in clusters if c.level == 0]) == 4 and len([c for c in clusters if c.level == 1]) == 18
     )
     assert all(c.description.startswith("Compared with the place") for c in clusters)
-    assert first.detail["wcss"][1] < first.detail["wcss"][0]
+    assert first.detail.wcss is not None and first.detail.wcss[1] < first.detail.wcss[0]
 
 
 def test_assignment_to_published_centroids_reproduces_their_labels(trafford: Place, tmp_path: Path) -> None:
@@ -180,7 +180,7 @@ def test_leicester_2011_inputs_segment_stably(tmp_path: Path) -> None:
     )
     spec = load_spec("oac2011_initial")
     _, info = import_census(place, need("oac2011/leicester_2011_oac_raw_uvariables.csv.gz"), spec)
-    assert info["layout"] == "wide" and info["areas"] == 969
+    assert info.layout == "wide" and info.areas == 969
     matrix = variables_for(place, spec)
     assert len(matrix.areas) == 969 and len(matrix.codes) == 166 and not matrix.missing
     males, females = matrix.column("u001"), matrix.column("u002")
@@ -209,17 +209,17 @@ def estate(trafford: Place) -> Place:
         skip_unlocated=True,
     )
     assert result.status == "imported"
-    assert info["swapped_longitude_latitude_rows"] == [387]
-    located = info["located_by"]
+    assert info.swapped_longitude_latitude_rows == [387]
+    located = info.located_by
     assert isinstance(located, dict) and located["wgs84"] == 373 and located["postcode"] >= 20
-    assert result.batch.row_count + len(info["set_aside_unlocated"]) == 608  # type: ignore[arg-type]
+    assert result.batch.row_count + len(info.set_aside_unlocated) == 608
     gps, gp_info = import_sites(
         trafford,
         need(assets + "trafford_general_practices.csv"),
         partner="NHS Trafford",
         asset_type="GP practice",
     )
-    assert gps.batch.row_count == 26 and gp_info["in_place"] == 26
+    assert gps.batch.row_count == 26 and gp_info.in_place == 26
     import_sites(
         trafford,
         need(assets + "trafford_council_libraries.geojson"),
@@ -241,22 +241,20 @@ def test_distance_from_every_trafford_lsoa_to_a_gp(estate: Place) -> None:
     ]
     points = np.array([to_bng.transform(float(r[-2]), float(r[-1])) for r in gp_rows])
     for row in access.areas:
-        expected = np.hypot(*(points - np.array(where[row["code"]])).T).min()
-        assert row["distance_m"] == pytest.approx(expected, abs=0.5)
-    assert 300 < access.mean_distance_m < 1500 and access.bands[-1]["share"] == 1.0
+        expected = np.hypot(*(points - np.array(where[row.code])).T).min()
+        assert row.distance_m == pytest.approx(expected, abs=0.5)
+    assert 300 < access.mean_distance_m < 1500 and access.bands[-1].share == 1.0
     assert access.population == 236_301
 
 
 def test_trafford_candidates_have_evidence(estate: Place) -> None:
     found = candidates(estate)
-    assert found["colocation"], (
-        "GP surgeries share sites with libraries in Trafford (Old Trafford at Limelight)"
-    )
-    limelight = [c for c in found["colocation"] if any("Limelight" in s["name"] for s in c["sites"])]
-    assert limelight and limelight[0]["distance_m"] < 50
-    assert all("m apart" in c["evidence"] for c in found["colocation"])
-    assert all(c["max_distance_after_m"] <= 1600 for c in found["rationalisation"])
-    json.dumps(found)
+    assert found.colocation, "GP surgeries share sites with libraries in Trafford (Old Trafford at Limelight)"
+    limelight = [c for c in found.colocation if any("Limelight" in s.name for s in c.sites)]
+    assert limelight and limelight[0].distance_m < 50
+    assert all("m apart" in c.evidence for c in found.colocation)
+    assert all(c.max_distance_after_m <= 1600 for c in found.rationalisation)
+    json.dumps(found.to_dict())
 
 
 def test_deprivation_deciles_by_lsoa_on_the_map(trafford: Place) -> None:
@@ -287,9 +285,9 @@ def test_registers_in_every_published_form(tmp_path: Path) -> None:
     police, info = import_sites(
         place, need(assets + "lambeth_police-stations.csv"), partner="Met Police", asset_type="police station"
     )
-    assert police.batch.row_count == 6 and info["located_by"] == {"bng": 6} and info["area_level"] is None
+    assert police.batch.row_count == 6 and info.located_by == {"bng": 6} and info.area_level is None
     schools, info = import_sites(place, need(assets + "lambeth_schools.csv"), partner="Lambeth Council")
-    assert schools.batch.row_count == 87 and info["crs"] == "bng"
+    assert schools.batch.row_count == 87 and info.crs == "bng"
     work, info = import_sites(
         place,
         need(assets + "lambeth_work-ready-locations.csv"),
@@ -298,15 +296,15 @@ def test_registers_in_every_published_form(tmp_path: Path) -> None:
         postcodes=need("geo_lookups_population/onspd_postcode_centroids_uk_all.parquet"),
         skip_unlocated=True,
     )
-    located = info["located_by"]
+    located = info.located_by
     assert isinstance(located, dict) and located["postcode"] == work.batch.row_count
     # 124 rows, 18 of them only commas; of the 106 others, 83 have a postcode the directory knows.
-    assert work.batch.row_count + len(info["set_aside_unlocated"]) == 106  # type: ignore[arg-type]
+    assert work.batch.row_count + len(info.set_aside_unlocated) == 106
     assert work.batch.row_count == 83
     hospitals, info = import_sites(
         place, need(assets + "gm_hospitals.geojson"), partner="GM NHS", asset_type="hospital"
     )
-    assert hospitals.batch.row_count == 449 and info["located_by"] == {"polygon centroid": 449}
+    assert hospitals.batch.row_count == 449 and info.located_by == {"polygon centroid": 449}
     with place.analytics() as engine:
         sites = load_sites(engine)
     brixton = next(s for s in sites if s.name == "Brixton")

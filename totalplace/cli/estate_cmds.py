@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import click
 
 from totalplace.cli.common import with_place
-from totalplace.cli.output import Output, console, table
+from totalplace.cli.output import Output, print_tables
 from totalplace.datasets.assets import Crs
-from totalplace.engines.estate.access import DEFAULT_BANDS, service_access
+from totalplace.engines.estate.access import service_access
 from totalplace.engines.estate.candidates import CandidateRules, candidates
 from totalplace.engines.estate.sites import import_sites, load_sites
-from totalplace.money import Money
 from totalplace.place import Place
 from totalplace.store.areas import AREA_LEVELS
 
+if TYPE_CHECKING:
+    from totalplace.reports.command import CommandView
+
 _FILE = click.Path(path_type=Path, exists=True, dir_okay=False)
+_CITED = "default: the cited parameter, parameters/estate/distances.yaml"
+
+
+def _print(out: Output, view: CommandView) -> None:
+    """The view's ``--json`` document, or its headline and tables for a person."""
+    out.emit(view.to_dict(), lambda: print_tables(view.tables, view.headline))
 
 
 @click.group("estate")
@@ -56,6 +64,8 @@ def estate_import(
     skip_unlocated: bool,
 ) -> None:
     """Import an asset register or service points (CSV or GeoJSON), placed in the place's small areas."""
+    from totalplace.reports.estate import import_view
+
     with out.progress(f"importing {file.name}") as say:
         result, info = import_sites(
             place,
@@ -68,31 +78,7 @@ def estate_import(
             actor="cli",
             progress=say,
         )
-
-    def render() -> None:
-        if result.status == "unchanged":
-            console.print(
-                f"[yellow]unchanged[/]: these bytes were imported before as batch {result.batch.id}"
-            )
-            return
-        located = ", ".join(f"{n} by {how}" for how, n in info["located_by"].items())  # type: ignore[attr-defined]
-        console.print(
-            f"[green]imported[/] {info['rows']} sites of {partner} as batch {result.batch.id} ({located}); "
-            f"{info['in_place']} inside the place's {info['area_level'] or 'areas'}"
-        )
-        if info["swapped_longitude_latitude_rows"]:
-            console.print(
-                f"  [yellow]put right[/] longitude and latitude written the wrong way round in rows "
-                f"{info['swapped_longitude_latitude_rows']}"
-            )
-        aside = cast(list[dict[str, object]], info["set_aside_unlocated"])
-        if aside:
-            console.print(
-                f"  [yellow]set aside {len(aside)} sites[/] with no coordinates or known postcode "
-                f"(rows {', '.join(str(p['row']) for p in aside[:12])}{', …' if len(aside) > 12 else ''})"
-            )
-
-    out.emit({**result.to_dict(), "sites": info}, render)
+    _print(out, import_view(partner, result, info))
 
 
 @estate_group.command("list")
@@ -100,26 +86,11 @@ def estate_import(
 @with_place
 def estate_list(place: Place, out: Output, asset_type: str | None) -> None:
     """The place's sites, by partner and type."""
+    from totalplace.reports.estate import sites_view
+
     with place.analytics() as engine:
         sites = [s for s in load_sites(engine) if asset_type is None or s.offers(asset_type)]
-    out.emit(
-        {"sites": [s.to_dict() for s in sites]},
-        lambda: table(
-            f"{len(sites)} sites",
-            ("partner", "type", "name", "area", "floor m²", "running cost"),
-            [
-                (
-                    s.partner,
-                    s.type,
-                    s.name,
-                    s.area_code or "(outside)",
-                    "" if s.floor_area is None else f"{s.floor_area:,.0f}",
-                    "" if s.running_cost_pence is None else str(Money(s.running_cost_pence)),
-                )
-                for s in sites[:500]
-            ],
-        ),
-    )
+    _print(out, sites_view(sites))
 
 
 def _bands(text: str) -> tuple[int, ...]:
@@ -132,84 +103,38 @@ def _bands(text: str) -> tuple[int, ...]:
 @estate_group.command("access")
 @click.option("--service", required=True, help="A site type or service, e.g. 'GP practice' or library.")
 @click.option("--level", type=click.Choice(AREA_LEVELS), default="lsoa", show_default=True)
-@click.option(
-    "--bands", default=",".join(map(str, DEFAULT_BANDS)), show_default=True, help="Distances (metres)."
-)
+@click.option("--bands", default=None, help=f"Distances (metres), e.g. 800,1600 ({_CITED}).")
 @with_place
-def estate_access(place: Place, out: Output, service: str, level: str, bands: str) -> None:
+def estate_access(place: Place, out: Output, service: str, level: str, bands: str | None) -> None:
     """Distance from each small area's population centre to its nearest site of a service."""
-    result = service_access(place, service, level=level, bands=_bands(bands))
+    from totalplace.reports.estate import access_view
 
-    def render() -> None:
-        console.print(
-            f"[bold]{service}[/]: {result.sites} sites; residents are on average "
-            f"{result.mean_distance_m:,.0f} m from the nearest (median {result.median_distance_m:,.0f} m, "
-            f"furthest area {result.max_distance_m:,.0f} m)"
-        )
-        table(
-            "Residents within",
-            ("distance", "residents", "share", "areas"),
-            [
-                (f"{b['metres']:,} m", f"{b['population']:,}", f"{100 * (b['share'] or 0):.1f}%", b["areas"])
-                for b in result.bands
-            ],
-        )
-        furthest = sorted(result.areas, key=lambda a: -a["distance_m"])[:10]
-        table(
-            "Furthest areas",
-            ("area", "name", "residents", "distance", "nearest"),
-            [
-                (a["code"], a["name"], f"{a['population']:,}", f"{a['distance_m']:,.0f} m", a["nearest"])
-                for a in furthest
-            ],
-        )
-
-    out.emit(result.to_dict(), render)
+    chosen = None if bands is None else _bands(bands)
+    _print(out, access_view(service_access(place, service, level=level, bands=chosen)))
 
 
 @estate_group.command("candidates")
+@click.option("--within", type=float, default=None, help=f"Co-location: sites this close (m; {_CITED}).")
+@click.option("--catchment", type=float, default=None, help=f"Catchment radius (m; {_CITED}).")
 @click.option(
-    "--within", type=float, default=250.0, show_default=True, help="Co-location: sites this close (m)."
+    "--overlap", type=click.FloatRange(0, 1), default=None, help=f"Shared catchment (0-1; {_CITED})."
 )
-@click.option("--catchment", type=float, default=1600.0, show_default=True, help="Catchment radius (m).")
-@click.option(
-    "--overlap", type=click.FloatRange(0, 1), default=0.5, show_default=True, help="Shared catchment."
-)
-@click.option("--standard", type=float, default=1600.0, show_default=True, help="Access standard (m).")
+@click.option("--standard", type=float, default=None, help=f"Access standard (m; {_CITED}).")
 @click.option("--level", type=click.Choice(AREA_LEVELS), default="lsoa", show_default=True)
 @with_place
 def estate_candidates(
-    place: Place, out: Output, within: float, catchment: float, overlap: float, standard: float, level: str
+    place: Place,
+    out: Output,
+    within: float | None,
+    catchment: float | None,
+    overlap: float | None,
+    standard: float | None,
+    level: str,
 ) -> None:
     """Co-location and rationalisation candidates, each with its evidence."""
-    found = candidates(place, level=level, rules=CandidateRules(within, catchment, overlap, standard))
+    from totalplace.reports.estate import candidates_view
 
-    def render() -> None:
-        table(
-            f"Co-location candidates ({len(found['colocation'])})",
-            ("sites", "apart", "shared catchment", "evidence"),
-            [
-                (
-                    " + ".join(s["name"] for s in c["sites"]),
-                    f"{c['distance_m']:.0f} m",
-                    f"{100 * c['catchment_overlap']:.0f}%",
-                    c["evidence"],
-                )
-                for c in found["colocation"][:30]
-            ],
-        )
-        table(
-            f"Rationalisation candidates ({len(found['rationalisation'])})",
-            ("site", "residents", "furthest after", "evidence"),
-            [
-                (
-                    c["site"]["name"],
-                    f"{c['population_served']:,}",
-                    f"{c['max_distance_after_m']:.0f} m",
-                    c["evidence"],
-                )
-                for c in found["rationalisation"][:30]
-            ],
-        )
-
-    out.emit(found, render)
+    given = {"colocate_within_m": within, "catchment_m": catchment, "min_overlap": overlap}
+    given["access_standard_m"] = standard
+    rules = CandidateRules(**{k: v for k, v in given.items() if v is not None})
+    _print(out, candidates_view(candidates(place, level=level, rules=rules)))

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, cast
 
 import click
 
 from totalplace.cli.common import with_place
-from totalplace.cli.output import Output, console, table
+from totalplace.cli.output import Output, print_tables
 from totalplace.datasets.census import Layout
-from totalplace.engines.segment.assign import centroids_csv, ranges_csv, read_centroids, read_ranges
+from totalplace.engines.segment.assign import read_centroids, read_ranges
 from totalplace.engines.segment.census import import_census
 from totalplace.engines.segment.run import (
     BuildRequest,
     assign_segmentation,
     build_segmentation,
     diagnose,
+    publish,
     variables_for,
 )
 from totalplace.engines.segment.spec import load_spec
@@ -30,8 +31,16 @@ from totalplace.store.segments import (
     rename_cluster,
 )
 
+if TYPE_CHECKING:
+    from totalplace.reports.command import CommandView
+
 _FILE = click.Path(path_type=Path, exists=True, dir_okay=False)
 _SPEC_HELP = "A packaged specification (oac2021, oac2011_initial) or a YAML file."
+
+
+def _print(out: Output, view: CommandView) -> None:
+    """The view's ``--json`` document, or its headline and tables for a person."""
+    out.emit(view.to_dict(), lambda: print_tables(view.tables, view.headline))
 
 
 def _int_list(text: str, option: str) -> list[int]:
@@ -66,27 +75,18 @@ def census_import(
     place: Place, out: Output, files: tuple[Path, ...], spec_name: str, table_name: str | None, layout: str
 ) -> None:
     """Import census tables (long or wide), each refused whole with every problem listed if any row is bad."""
+    from totalplace.reports.segment import census_import_view
+
     spec = load_spec(spec_name)
-    results: list[dict[str, Any]] = []
+    imported = []
     with out.progress("importing census tables") as say:
         for number, file in enumerate(files, start=1):
             say(f"{file.name} ({number} of {len(files)})")
             result, info = import_census(
                 place, file, spec, table=table_name, layout=cast(Layout, layout), actor="cli"
             )
-            results.append({"file": file.name, "status": result.status, "batch": result.batch.id, **info})
-
-    def render() -> None:
-        table(
-            f"Census tables for {spec.name}",
-            ("file", "table", "layout", "areas", "counts", "status", "batch"),
-            [
-                (r["file"], r["table"], r["layout"], r["areas"], f"{r['counts']:,}", r["status"], r["batch"])
-                for r in results
-            ],
-        )
-
-    out.emit({"imported": results}, render)
+            imported.append((file.name, result, info))
+    _print(out, census_import_view(spec.name, imported))
 
 
 @census_group.command("variables")
@@ -94,37 +94,9 @@ def census_import(
 @with_place
 def census_variables(place: Place, out: Output, spec_name: str) -> None:
     """Derive the specification's variables from the imported tables; show ranges and what is missing."""
-    matrix = variables_for(place, load_spec(spec_name))
+    from totalplace.reports.segment import variables_view
 
-    def render() -> None:
-        console.print(
-            f"[bold]{matrix.spec.title}[/]: {len(matrix.codes)} of {len(matrix.spec.variables)} variables "
-            f"derived for {len(matrix.areas):,} areas"
-        )
-        table(
-            "Variables",
-            ("code", "name", "measure", "min", "mean", "max", "zero denominators"),
-            [
-                (
-                    v["code"],
-                    v["name"],
-                    v["measure"],
-                    f"{v['min']:.2f}",
-                    f"{v['mean']:.2f}",
-                    f"{v['max']:.2f}",
-                    v["zero_denominators"],
-                )
-                for v in matrix.summary()
-            ],
-        )
-        if matrix.missing:
-            table(
-                "Not derived",
-                ("code", "name", "table", "why"),
-                [(m.code, m.name, m.table, m.reason) for m in matrix.missing],
-            )
-
-    out.emit(matrix.to_dict(), render)
+    _print(out, variables_view(variables_for(place, load_spec(spec_name))))
 
 
 @click.group("segment")
@@ -190,25 +162,11 @@ def segment_build(
 @with_place
 def segment_diagnose(place: Place, out: Output, spec_name: str, ks: str, starts: int, seed: int) -> None:
     """Help choose k: within-cluster sum of squares, silhouette and cluster sizes for each k."""
+    from totalplace.reports.segment import diagnostics_view
+
     with out.progress("trying each k"):
         rows = diagnose(place, load_spec(spec_name), _int_list(ks, "--k"), starts=starts, seed=seed)
-    out.emit(
-        {"diagnostics": rows},
-        lambda: table(
-            "Choosing k (lower WCSS, higher silhouette; avoid tiny clusters)",
-            ("k", "WCSS", "silhouette", "smallest cluster", "sizes"),
-            [
-                (
-                    r["k"],
-                    f"{r['wcss']:.1f}",
-                    "" if r["silhouette"] is None else f"{r['silhouette']:.3f}",
-                    f"{100 * r['smallest_share']:.1f}%",
-                    ", ".join(map(str, r["sizes"])),
-                )
-                for r in rows
-            ],
-        ),
-    )
+    _print(out, diagnostics_view(rows))
 
 
 @segment_group.command("assign")
@@ -252,19 +210,11 @@ def segment_assign(
 @with_place
 def segment_list(place: Place, out: Output) -> None:
     """The place's segmentations."""
+    from totalplace.reports.segment import segmentation_list_view
+
     with place.read() as conn:
         rows = list_segmentations(conn)
-    out.emit(
-        {"segmentations": [r.to_dict() for r in rows]},
-        lambda: table(
-            "Segmentations",
-            ("name", "method", "spec", "levels", "seed", "created"),
-            [
-                (r.name, r.method, r.spec, "/".join(map(str, r.levels)), r.seed, r.created_at[:19])
-                for r in rows
-            ],
-        ),
-    )
+    _print(out, segmentation_list_view(rows))
 
 
 @segment_group.command("show")
@@ -285,12 +235,11 @@ def segment_show(place: Place, out: Output, name: str, with_areas: bool) -> None
 @with_place
 def segment_rename(place: Place, out: Output, name: str, code: str, new_name: str) -> None:
     """Give cluster CODE of segmentation NAME a name people will use."""
+    from totalplace.reports.segment import renamed_view
+
     with place.begin() as conn:
         rename_cluster(conn, name, code, new_name.strip()[:200], actor="cli")
-    out.emit(
-        {"renamed": {"segmentation": name, "code": code, "name": new_name}},
-        lambda: console.print(f"{name} {code} is now {new_name!r}"),
-    )
+    _print(out, renamed_view(name, code, new_name))
 
 
 @segment_group.command("export")
@@ -305,25 +254,15 @@ def segment_export(
     place: Place, out: Output, name: str, level: int, centroids_out: Path, ranges_out: Path | None
 ) -> None:
     """Write a classification's centroids (and ranges) so another place can assign its areas to it."""
-    with place.read() as conn:
-        seg = get_segmentation(conn, name)
-        chosen = [c for c in clusters_of(conn, seg.id) if c.level == level and c.centroid is not None]
-    if not chosen:
+    from totalplace.reports.segment import exported_view
+
+    published = publish(place, name, level)
+    if not published.clusters:
         raise click.BadParameter(f"{name} has no centroids at level {level}", param_hint="--level")
-    centroids_out.write_text(
-        centroids_csv([c.code for c in chosen], seg.variables, [c.centroid or [] for c in chosen]),
-        encoding="utf-8",
-    )
-    if ranges_out is not None and seg.ranges:
-        ranges_out.write_text(ranges_csv(seg.ranges), encoding="utf-8")
-    out.emit(
-        {
-            "centroids": str(centroids_out),
-            "clusters": len(chosen),
-            "ranges": None if ranges_out is None else str(ranges_out),
-        },
-        lambda: console.print(f"wrote {len(chosen)} centroids to {centroids_out}"),
-    )
+    centroids_out.write_text(published.centroids_csv, encoding="utf-8")
+    if ranges_out is not None and published.ranges_csv is not None:
+        ranges_out.write_text(published.ranges_csv, encoding="utf-8")
+    _print(out, exported_view(published.clusters, centroids_out, ranges_out))
 
 
 @segment_group.command("report")
@@ -334,7 +273,7 @@ def segment_export(
 def segment_report(place: Place, out: Output, name: str, pdf_out: Path | None, html_out: Path | None) -> None:
     """Write the segmentation as a report for partners: maps and profiles of each level, and the clusters."""
     from totalplace.reports.render import to_pdf
-    from totalplace.reports.segment_report import segment_report_html
+    from totalplace.reports.segment import segment_report_html, written_view
 
     if pdf_out is None and html_out is None:
         raise click.BadParameter("say where to write it", param_hint="--pdf FILE or --html FILE")
@@ -344,44 +283,13 @@ def segment_report(place: Place, out: Output, name: str, pdf_out: Path | None, h
             html_out.write_text(html, encoding="utf-8")
         if pdf_out is not None:
             pdf_out.write_bytes(to_pdf(html))
-    written = [str(p) for p in (pdf_out, html_out) if p is not None]
-    out.emit({"written": written}, lambda: console.print(f"wrote {', '.join(written)}"))
+    _print(out, written_view([p for p in (pdf_out, html_out) if p is not None]))
 
 
 def _show(place: Place, out: Output, seg: SegmentationRow, *, with_areas: bool = False) -> None:
+    from totalplace.reports.segment import segmentation_view
+
     with place.read() as conn:
         clusters = clusters_of(conn, seg.id)
-        members = members_of(conn, seg.id) if with_areas or seg.method == "assign" else []
-    data: dict[str, Any] = {**seg.to_dict(), "clusters": [c.to_dict() for c in clusters]}
-    if with_areas:
-        data["areas"] = [m.__dict__ for m in members]
-
-    def render() -> None:
-        console.print(
-            f"[bold]{seg.title}[/] ({seg.name}): {sum(c.size for c in clusters if c.level == 0):,} areas, "
-            f"{len(seg.variables)} variables"
-            + (f", seed {seg.seed}, {seg.starts} starts" if seg.seed is not None else "")
-        )
-        table(
-            "Clusters",
-            ("code", "name", "areas", "description"),
-            [("  " * c.level + c.code, c.name, c.size, c.description) for c in clusters],
-        )
-        if seg.method == "assign":
-            doubtful = seg.detail.get("doubtful", [])[:10]
-            table(
-                "Most doubtful areas (smallest margin to the runner-up)",
-                ("area", "cluster", "distance", "runner-up", "its distance"),
-                [
-                    (d["area"], d["code"], d["distance"], d["runner_up"], d["runner_up_distance"])
-                    for d in doubtful
-                ],
-            )
-            missing = seg.detail.get("variables_missing") or []
-            if missing:
-                console.print(
-                    f"[yellow]assigned on {len(seg.variables)} variables; not in the place's data:[/] "
-                    + ", ".join(missing)
-                )
-
-    out.emit(data, render)
+        members = members_of(conn, seg.id) if with_areas else None
+    _print(out, segmentation_view(seg, clusters, members))

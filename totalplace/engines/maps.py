@@ -178,16 +178,14 @@ def measure(place: Place, key: str, *, level: str = "lsoa") -> AreaMeasure:
         return AreaMeasure(key, seg.title, seg.level, top, categorical=True)
     if kind == "access":
         access = service_access(place, rest, level=level)
-        return AreaMeasure(
-            key, f"Metres to the nearest {rest}", level, {a["code"]: a["distance_m"] for a in access.areas}
-        )
+        return AreaMeasure(key, f"Metres to the nearest {rest}", level, access.distances())
     if kind == "catchment":
         access = service_access(place, rest, level=level)
         return AreaMeasure(
             key,
             f"Catchments of each {rest}",
             level,
-            {a["code"]: a["nearest"] for a in access.areas},
+            {a.code: a.nearest for a in access.areas},
             categorical=True,
         )
     raise InvalidInputError(

@@ -2,46 +2,23 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
 from totalplace.datasets.export import export_batch
-from totalplace.datasets.kinds import KINDS
 from totalplace.errors import NotFoundError
 from totalplace.governance.roles import Principal
 from totalplace.place import Place
-from totalplace.reports.charts import bar_chart
+from totalplace.reports.home import home_page, place_facts
 from totalplace.store import audit
-from totalplace.store.areas import list_areas, summary
 from totalplace.store.catalog import get_batch, list_batches
-from totalplace.store.partners import list_partners
-from totalplace.store.pools import list_pools
 from totalplace.web import params
 from totalplace.web.render import twin
 from totalplace.web.session import current_principal
 
 router = APIRouter()
-
-# The six stages of the flow (DESIGN.md §2), the engine of each and the data it starts from. An engine that is
-# not installed yet says so; each engine adds what it has produced when it arrives.
-STAGES: tuple[tuple[str, str, str], ...] = (
-    ("count", "Place spending map", "spend"),
-    ("understand", "Need, segmentation and the public estate", "geography"),
-    ("plan", "Cost-benefit analysis and the plan", ""),
-    ("pool", "Pooled funds and settlement", ""),
-    ("deliver", "Cases and payment by results", ""),
-    ("account", "Outcomes and accountability", ""),
-)
-LEVEL_NAMES = {
-    "la": "Local authority",
-    "ward": "Wards",
-    "msoa": "MSOAs",
-    "lsoa": "LSOAs",
-    "oa": "Output areas",
-}
 
 
 def _place(request: Request) -> Place:
@@ -53,64 +30,8 @@ def _place(request: Request) -> Place:
 def home(request: Request, principal: Principal) -> dict[str, Any]:
     """The place at a glance: partners, data imported, geography, what each engine has produced."""
     place = _place(request)
-    with place.read() as conn:
-        partners = list_partners(conn)
-        batches = list_batches(conn, active_only=True)
-        geography = summary(conn)
-        wards = list_areas(conn, "ward")
-    rows_by_partner: dict[str, int] = defaultdict(int)
-    for b in batches:
-        if b.partner_name:
-            rows_by_partner[b.partner_name] += b.row_count
-    kinds = {k: sum(1 for b in batches if b.kind == k) for k in KINDS}
-    with place.read() as conn:
-        pools = len(list_pools(conn))
-    produced = {
-        "count": f"the spending map of {kinds.get('spend', 0)} spend batches" if kinds.get("spend") else None,
-        "pool": f"{pools} pooled fund{'s' if pools != 1 else ''}" if pools else None,
-    }
-    links = {"count": "/spend", "pool": "/pools"}
-    engines = [
-        {
-            "link": links.get(stage),
-            "stage": stage,
-            "engine": title,
-            "input": kind or None,
-            "input_batches": kinds.get(kind, 0),
-            "installed": stage in links,
-            "produced": produced.get(stage),
-        }
-        for stage, title, kind in STAGES
-    ]
-    geography = {level: geography[level] for level in LEVEL_NAMES if level in geography}
-    charts = {}
-    if wards and any(w.population for w in wards):
-        charts["population"] = bar_chart(
-            [{"ward": w.name, "population": w.population or 0} for w in wards],
-            category="ward",
-            value="population",
-            title="Residents by ward",
-            value_title="residents",
-        )
-    if rows_by_partner:
-        charts["rows"] = bar_chart(
-            [{"partner": k, "rows": v} for k, v in rows_by_partner.items()],
-            category="partner",
-            value="rows",
-            title="Rows imported by partner",
-            value_title="rows",
-            colour="#6a3d9a",
-        )
-    return {
-        "place": {"name": place.config.name, "code": place.config.code, "store": place.config.store},
-        "user": principal.username,
-        "partners": [p.__dict__ for p in partners],
-        "datasets": {"batches": len(batches), "by_kind": kinds},
-        "geography": geography,
-        "level_names": LEVEL_NAMES,
-        "engines": engines,
-        "_charts": charts,
-    }
+    view = home_page(place.config, principal.username, place_facts(place))
+    return {**view.to_dict(), "_charts": view.charts}
 
 
 @twin(router, "/datasets", "datasets.html")

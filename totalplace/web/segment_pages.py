@@ -14,9 +14,14 @@ from totalplace.engines.segment.spec import PACKAGED, load_spec
 from totalplace.errors import InvalidInputError
 from totalplace.governance.roles import Principal
 from totalplace.place import Place
-from totalplace.reports.charts import diagnostics_chart
 from totalplace.reports.render import to_pdf
-from totalplace.reports.segment_report import segment_charts, segment_features, segment_report_html
+from totalplace.reports.segment import (
+    diagnose_page,
+    segment_collection,
+    segment_page,
+    segment_report_html,
+    segments_page,
+)
 from totalplace.store.segments import (
     SegmentationRow,
     clusters_of,
@@ -42,11 +47,8 @@ def segments(request: Request, principal: Principal) -> dict[str, Any]:
     """The place's segmentations."""
     principal.require("datasets.read")
     with _place(request).read() as conn:
-        return {
-            "segmentations": [s.to_dict() for s in list_segmentations(conn)],
-            "specs": sorted(PACKAGED),
-            "can_build": principal.can("segment.manage"),
-        }
+        rows = list_segmentations(conn)
+    return segments_page(rows, PACKAGED, can_build=principal.can("segment.manage")).to_dict()
 
 
 def _level(request: Request, seg: SegmentationRow) -> int:
@@ -69,12 +71,8 @@ def segment_diagnose(request: Request, principal: Principal) -> dict[str, Any]:
     if low < 2 or not 1 < len(ks) <= 20:
         raise InvalidInputError("try between 2 and 20 values of k, each at least 2", hint="e.g. k=2-10")
     rows = diagnose(_place(request), load_spec(spec_name), ks, starts=starts, seed=1)
-    return {
-        "spec": spec_name,
-        "starts": starts,
-        "diagnostics": rows,
-        "_charts": {"diagnostics": diagnostics_chart(rows, title=f"Choosing k for {spec_name}")},
-    }
+    view = diagnose_page(spec_name, starts, rows)
+    return {**view.to_dict(), "_charts": view.charts}
 
 
 @router.get("/segments/{name}.pdf")
@@ -97,9 +95,8 @@ def segment_geojson(request: Request, name: str) -> Response:
     place = _place(request)
     with place.read() as conn:
         seg = get_segmentation(conn, params.safe_name(name, "segmentation name"))
-    features = segment_features(place, seg, _level(request, seg))
     return JSONResponse(
-        {"type": "FeatureCollection", "features": features}, media_type="application/geo+json"
+        segment_collection(place, seg, _level(request, seg)), media_type="application/geo+json"
     )
 
 
@@ -112,15 +109,10 @@ def segment(request: Request, principal: Principal) -> dict[str, Any]:
     with place.read() as conn:
         seg = get_segmentation(conn, name)
         clusters = clusters_of(conn, seg.id)
-    level = _level(request, seg)
-    return {
-        "segmentation": seg.to_dict(),
-        "level": level,
-        "levels": list(range(len(seg.levels))),
-        "clusters": [c.to_dict() for c in clusters],
-        "can_rename": principal.can("segment.manage"),
-        "_charts": segment_charts(place, seg, clusters, level),
-    }
+    view = segment_page(
+        place, seg, clusters, _level(request, seg), can_rename=principal.can("segment.manage")
+    )
+    return {**view.to_dict(), "_charts": view.charts}
 
 
 @router.post("/segments/{name}/rename")

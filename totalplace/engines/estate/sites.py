@@ -12,11 +12,11 @@ import numpy.typing as npt
 import shapely.geometry
 
 from totalplace.backends.base import AnalyticsBackend
-from totalplace.datasets.assets import AreaShapes, Crs, PostcodeCentres, assets_to_csv, to_bng
+from totalplace.datasets.assets import AreaShapes, AssetsRead, Crs, PostcodeCentres, assets_to_csv, to_bng
 from totalplace.datasets.importer import ImportRequest, ImportResult, Progress, import_file
 from totalplace.datasets.limits import ImportLimits
 from totalplace.datasets.source import read_path
-from totalplace.errors import EstateError
+from totalplace.errors import EstateError, RowProblem
 from totalplace.store.areas import boundaries, centres, summary
 
 if TYPE_CHECKING:
@@ -67,6 +67,46 @@ class Site:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class SitesRead:
+    """What an asset register gave: rows, how each was located, how many fell inside the place's areas
+    (of ``area_level``, the finest with boundaries; None when there is none), what was put right or set
+    aside."""
+
+    rows: int
+    located_by: dict[str, int]
+    in_place: int
+    crs: str
+    set_aside_unlocated: list[RowProblem]
+    swapped_longitude_latitude_rows: list[int]
+    area_level: str | None
+
+    @classmethod
+    def of(cls, read: AssetsRead, area_level: str | None) -> SitesRead:
+        """From the reader's account and the level of area the sites were placed in."""
+        return cls(
+            read.rows,
+            dict(read.located_by),
+            read.in_place,
+            read.crs,
+            list(read.unlocated),
+            list(read.swapped),
+            area_level,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {
+            "rows": self.rows,
+            "located_by": self.located_by,
+            "in_place": self.in_place,
+            "crs": self.crs,
+            "set_aside_unlocated": [p.to_dict() for p in self.set_aside_unlocated],
+            "swapped_longitude_latitude_rows": self.swapped_longitude_latitude_rows,
+            "area_level": self.area_level,
+        }
+
+
 def finest_level_with_boundaries(place: Place) -> str | None:
     """The smallest level of area the place has boundaries for (sites are placed in those)."""
     with place.read() as conn:
@@ -87,7 +127,7 @@ def import_sites(
     skip_unlocated: bool = False,
     actor: str = "system",
     progress: Progress | None = None,
-) -> tuple[ImportResult, dict[str, object]]:
+) -> tuple[ImportResult, SitesRead]:
     """Import a partner's asset register or service points as an ``assets`` batch."""
     limits = ImportLimits.from_settings()
     level = finest_level_with_boundaries(place)
@@ -113,7 +153,7 @@ def import_sites(
         limits=limits,
         progress=progress,
     )
-    return result, {**info.to_dict(), "area_level": level}
+    return result, SitesRead.of(info, level)
 
 
 def load_sites(engine: AnalyticsBackend) -> list[Site]:

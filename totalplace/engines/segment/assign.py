@@ -13,7 +13,6 @@ import csv
 import io
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -22,6 +21,7 @@ from totalplace.datasets.values import CellError, parse_number
 from totalplace.engines.segment.cluster import Ranges, transform
 from totalplace.engines.segment.variables import VariableMatrix
 from totalplace.errors import SpecInvalidError
+from totalplace.store.segments import AssignedArea, MemberRow
 
 FloatArray = npt.NDArray[np.float64]
 _MAX_CHARS = 16 * 1024 * 1024  # published centroids are a few kilobytes: 60 variables by a few hundred codes
@@ -105,7 +105,7 @@ def parse_ranges(data: bytes, name: str) -> Ranges:
     return Ranges.from_dict(out)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Assignment:
     """Each area's nearest and runner-up centroid, on the variables both sides have."""
 
@@ -117,22 +117,31 @@ class Assignment:
     variables_used: list[str]
     variables_missing: list[str]
 
-    def rows(self) -> list[dict[str, Any]]:
-        """One dict per area, most doubtful (smallest margin) first."""
+    def rows(self) -> list[AssignedArea]:
+        """One row per area (distances to 4 places), most doubtful (smallest margin) first."""
         out = [
-            {
-                "area": a,
-                "code": n,
-                "distance": round(float(d), 4),
-                "runner_up": r,
-                "runner_up_distance": round(float(rd), 4),
-                "margin": round(float(rd - d), 4),
-            }
+            AssignedArea(
+                a,
+                n,
+                round(float(d), 4),
+                r,
+                round(float(rd), 4),
+                round(float(rd - d), 4),
+            )
             for a, n, d, r, rd in zip(
                 self.areas, self.nearest, self.distance, self.runner_up, self.runner_up_distance, strict=True
             )
         ]
-        return sorted(out, key=lambda row: row["margin"])
+        return sorted(out, key=lambda row: row.margin)
+
+    def members(self) -> list[MemberRow]:
+        """Each area's nearest centroid and runner-up with their distances, as the store keeps them."""
+        return [
+            MemberRow(a, n, float(d), r, float(rd))
+            for a, n, d, r, rd in zip(
+                self.areas, self.nearest, self.distance, self.runner_up, self.runner_up_distance, strict=True
+            )
+        ]
 
 
 def assign(matrix: VariableMatrix, centroids: Centroids, ranges: Ranges | None = None) -> Assignment:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from totalplace.datasets.census import CensusTableSpec, Layout, census_to_csv
+from totalplace.datasets.census import CensusFile, CensusTableSpec, Layout, census_to_csv
 from totalplace.datasets.importer import ImportRequest, ImportResult, Progress, import_file
 from totalplace.datasets.limits import ImportLimits
 from totalplace.datasets.source import read_path
@@ -31,8 +31,11 @@ def import_census(
     layout: Layout = "auto",
     actor: str = "system",
     progress: Progress | None = None,
-) -> tuple[ImportResult, dict[str, Any]]:
-    """Import one census file (long or wide) as a ``census`` batch; refused whole if any row is bad."""
+) -> tuple[ImportResult, CensusFile]:
+    """Import one census file (long or wide) as a ``census`` batch; refused whole if any row is bad.
+
+    Returns the import's result and what was read (the table, its layout, areas and counts).
+    """
     with place.read() as conn:
         known = {a.code for a in list_areas(conn, spec.level)}
     if not known:
@@ -58,4 +61,4 @@ def import_census(
         limits=limits,
         progress=progress,
     )
-    return result, info.to_dict()
+    return result, info

@@ -95,7 +95,7 @@ def _wcss1(data: FloatArray) -> float:
     return float(((data - data.mean(axis=0)) ** 2).sum())
 
 
-@dataclass
+@dataclass(frozen=True)
 class Hierarchy:
     """Labels per level (level 0 the coarsest), codes like the OAC's ("2", "2b", "2b1"), and centroids."""
 
@@ -182,7 +182,29 @@ def _split(total: int, spread: list[float], sizes: list[int]) -> list[int]:
     return counts
 
 
-def diagnostics(data: FloatArray, ks: list[int], *, starts: int, seed: int) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """How well k clusters fit: total within-cluster sum of squares, mean silhouette (on a sample; None
+    when it cannot be computed), cluster sizes largest first, and the smallest cluster's share of areas."""
+
+    k: int
+    wcss: float
+    silhouette: float | None
+    sizes: tuple[int, ...]
+    smallest_share: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {
+            "k": self.k,
+            "wcss": self.wcss,
+            "silhouette": self.silhouette,
+            "sizes": list(self.sizes),
+            "smallest_share": self.smallest_share,
+        }
+
+
+def diagnostics(data: FloatArray, ks: list[int], *, starts: int, seed: int) -> list[Diagnostic]:
     """For each k: total within-cluster sum of squares, mean silhouette (on a sample) and cluster sizes."""
     from sklearn.metrics import silhouette_score
 
@@ -199,12 +221,12 @@ def diagnostics(data: FloatArray, ks: list[int], *, starts: int, seed: int) -> l
             else None
         )
         out.append(
-            {
-                "k": k,
-                "wcss": run.wcss,
-                "silhouette": silhouette,
-                "sizes": sorted((int(s) for s in sizes), reverse=True),
-                "smallest_share": float(sizes.min() / len(data)),
-            }
+            Diagnostic(
+                k,
+                run.wcss,
+                silhouette,
+                tuple(sorted((int(s) for s in sizes), reverse=True)),
+                float(sizes.min() / len(data)),
+            )
         )
     return out

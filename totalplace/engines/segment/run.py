@@ -5,17 +5,34 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from totalplace.engines.segment.assign import Centroids, assign
-from totalplace.engines.segment.cluster import Hierarchy, Ranges, build_hierarchy, diagnostics, transform
-from totalplace.engines.segment.profile import profile
+from totalplace.engines.segment.assign import Assignment, Centroids, assign, centroids_csv, ranges_csv
+from totalplace.engines.segment.cluster import (
+    Diagnostic,
+    FloatArray,
+    Hierarchy,
+    Ranges,
+    build_hierarchy,
+    diagnostics,
+    transform,
+)
+from totalplace.engines.segment.profile import ClusterProfile, empty_profile, profile
 from totalplace.engines.segment.spec import SegmentSpec
 from totalplace.engines.segment.variables import VariableMatrix, place_variables
 from totalplace.errors import InvalidInputError
-from totalplace.store.segments import SegmentationRow, get_segmentation, save_segmentation
+from totalplace.store.segments import (
+    ClusterRow,
+    MemberRow,
+    NewSegmentation,
+    SegmentationDetail,
+    SegmentationRow,
+    clusters_of,
+    get_segmentation,
+    save_segmentation,
+)
 
 if TYPE_CHECKING:
     from totalplace.place import Place
@@ -66,36 +83,46 @@ def build_segmentation(
     say("profiling clusters")
     clusters = _clusters(matrix, hierarchy)
     members = [
-        {"area_code": a, "code": c, "distance": None, "runner_up": None, "runner_up_distance": None}
-        for a, c in zip(matrix.areas, hierarchy.codes[-1], strict=True)
+        MemberRow(a, c, None, None, None) for a, c in zip(matrix.areas, hierarchy.codes[-1], strict=True)
     ]
-    record = {
-        "name": request.name,
-        "title": request.title or f"{spec.title}: {'/'.join(map(str, request.levels))} clusters",
-        "method": "build",
-        "spec": spec.name,
-        "level": spec.level,
-        "levels": request.levels,
-        "seed": request.seed,
-        "starts": request.starts,
-        "variables": matrix.codes,
-        "ranges": ranges.to_dict(),
-        "detail": {
-            "wcss": hierarchy.wcss,
-            "variables": matrix.to_dict(),
-            "ranges_from": _ranges_from(request),
-        },
-    }
+    record = NewSegmentation(
+        name=request.name,
+        title=request.title or f"{spec.title}: {'/'.join(map(str, request.levels))} clusters",
+        method="build",
+        spec=spec.name,
+        level=spec.level,
+        levels=request.levels,
+        seed=request.seed,
+        starts=request.starts,
+        variables=matrix.codes,
+        ranges=ranges.to_dict(),
+        detail=SegmentationDetail(
+            matrix.describe(), _ranges_from(request.ranges), wcss=tuple(hierarchy.wcss)
+        ),
+    )
+    return _keep(place, record, clusters, members, replace=request.replace, actor=actor)
+
+
+def _keep(
+    place: Place,
+    record: NewSegmentation,
+    clusters: list[ClusterRow],
+    members: list[MemberRow],
+    *,
+    replace: bool,
+    actor: str,
+) -> SegmentationRow:
+    """Store the segmentation whole and read it back as kept."""
     with place.begin() as conn:
-        save_segmentation(conn, record, clusters, members, replace=request.replace, actor=actor)
-        return get_segmentation(conn, request.name)
+        save_segmentation(conn, record, clusters, members, replace=replace, actor=actor)
+        return get_segmentation(conn, record.name)
 
 
-def _ranges_from(request: BuildRequest) -> str:
-    return "supplied" if request.ranges is not None else "the place's own areas"
+def _ranges_from(ranges: Ranges | None) -> str:
+    return "supplied" if ranges is not None else "the place's own areas"
 
 
-def _clusters(matrix: VariableMatrix, hierarchy: Hierarchy) -> list[dict[str, Any]]:
+def _clusters(matrix: VariableMatrix, hierarchy: Hierarchy) -> list[ClusterRow]:
     out = []
     for level, codes in enumerate(hierarchy.codes):
         labels = np.array(codes)
@@ -103,21 +130,21 @@ def _clusters(matrix: VariableMatrix, hierarchy: Hierarchy) -> list[dict[str, An
         for code in sorted(set(codes)):
             rows = np.flatnonzero(labels == code)
             found = profile(matrix, code, level, parents.get(code), rows)
-            out.append(_cluster_row(found.to_dict(), level, hierarchy.centroids.get(code)))
+            out.append(_cluster_row(found, level, hierarchy.centroids.get(code)))
     return out
 
 
-def _cluster_row(found: dict[str, Any], level: int, centroid: np.ndarray[Any, Any] | None) -> dict[str, Any]:
-    return {
-        "code": found["code"],
-        "level": level,
-        "parent_code": found["parent"],
-        "name": found["name"],
-        "size": found["size"],
-        "description": found["description"],
-        "profile": {k: found[k] for k in ("share", "above", "below", "index")},
-        "centroid": None if centroid is None else [round(float(x), 6) for x in centroid],
-    }
+def _cluster_row(found: ClusterProfile, level: int, centroid: FloatArray | None) -> ClusterRow:
+    return ClusterRow(
+        found.code,
+        level,
+        found.parent,
+        found.name,
+        found.size,
+        found.description,
+        found.stored(),
+        None if centroid is None else [round(float(x), 6) for x in centroid],
+    )
 
 
 def assign_segmentation(
@@ -134,70 +161,63 @@ def assign_segmentation(
     _check_name(name)
     matrix = variables_for(place, spec)
     result = assign(matrix, centroids, ranges)
+    record = NewSegmentation(
+        name=name,
+        title=f"{spec.title}: assigned to {len(centroids.codes)} published centroids",
+        method="assign",
+        spec=spec.name,
+        level=spec.level,
+        levels=[len(centroids.codes)],
+        seed=None,
+        starts=None,
+        variables=result.variables_used,
+        ranges=None if ranges is None else ranges.to_dict(),
+        detail=SegmentationDetail(
+            matrix.describe(),
+            _ranges_from(ranges),
+            variables_missing=tuple(result.variables_missing),
+            doubtful=tuple(result.rows()[:20]),
+        ),
+    )
+    clusters = _assigned_clusters(matrix, centroids, result)
+    return _keep(place, record, clusters, result.members(), replace=replace, actor=actor)
+
+
+def _assigned_clusters(matrix: VariableMatrix, centroids: Centroids, result: Assignment) -> list[ClusterRow]:
+    """One cluster per published centroid, profiled over the areas nearest to it (empty if none is)."""
     labels = np.array(result.nearest)
     clusters = []
     for index, code in enumerate(centroids.codes):
         rows = np.flatnonzero(labels == code)
-        found = profile(matrix, code, 0, None, rows).to_dict() if len(rows) else _empty(code)
+        found = profile(matrix, code, 0, None, rows) if len(rows) else empty_profile(code)
         clusters.append(_cluster_row(found, 0, centroids.values[index]))
-    members = [
-        {
-            "area_code": a,
-            "code": n,
-            "distance": float(d),
-            "runner_up": r,
-            "runner_up_distance": float(rd),
-        }
-        for a, n, d, r, rd in zip(
-            result.areas,
-            result.nearest,
-            result.distance,
-            result.runner_up,
-            result.runner_up_distance,
-            strict=True,
-        )
-    ]
-    record = {
-        "name": name,
-        "title": f"{spec.title}: assigned to {len(centroids.codes)} published centroids",
-        "method": "assign",
-        "spec": spec.name,
-        "level": spec.level,
-        "levels": [len(centroids.codes)],
-        "seed": None,
-        "starts": None,
-        "variables": result.variables_used,
-        "ranges": None if ranges is None else ranges.to_dict(),
-        "detail": {
-            "variables_missing": result.variables_missing,
-            "variables": matrix.to_dict(),
-            "ranges_from": "supplied" if ranges is not None else "the place's own areas",
-            "doubtful": result.rows()[:20],
-        },
-    }
-    with place.begin() as conn:
-        save_segmentation(conn, record, clusters, members, replace=replace, actor=actor)
-        return get_segmentation(conn, name)
+    return clusters
 
 
-def _empty(code: str) -> dict[str, Any]:
-    return {
-        "code": code,
-        "parent": None,
-        "name": f"Cluster {code}",
-        "size": 0,
-        "description": "No area of the place is nearest to this centroid.",
-        "share": 0.0,
-        "above": [],
-        "below": [],
-        "index": {},
-    }
-
-
-def diagnose(
-    place: Place, spec: SegmentSpec, ks: list[int], *, starts: int, seed: int
-) -> list[dict[str, Any]]:
+def diagnose(place: Place, spec: SegmentSpec, ks: list[int], *, starts: int, seed: int) -> list[Diagnostic]:
     """Diagnostics for choosing k: within-cluster sum of squares, silhouette and sizes for each k."""
     matrix = variables_for(place, spec)
     data, _ = transform(matrix.values, matrix.codes)
     return diagnostics(data, ks, starts=starts, seed=seed)
+
+
+@dataclass(frozen=True, slots=True)
+class Publication:
+    """A classification's centroids at one level (and its ranges), as the CSV files another place assigns
+    its areas with (``clusters`` 0: the level has no centroids)."""
+
+    clusters: int
+    centroids_csv: str
+    ranges_csv: str | None
+
+
+def publish(place: Place, name: str, level: int) -> Publication:
+    """The centroids of level ``level`` (0 the coarsest) of a stored segmentation, and its ranges if kept."""
+    with place.read() as conn:
+        seg = get_segmentation(conn, name)
+        chosen = [c for c in clusters_of(conn, seg.id) if c.level == level and c.centroid is not None]
+    return Publication(
+        len(chosen),
+        centroids_csv([c.code for c in chosen], seg.variables, [c.centroid or [] for c in chosen]),
+        ranges_csv(seg.ranges) if seg.ranges else None,
+    )

@@ -11,6 +11,7 @@ import numpy.typing as npt
 from totalplace.backends.base import AnalyticsBackend
 from totalplace.engines.segment.spec import SegmentSpec, Variable
 from totalplace.errors import SegmentationError
+from totalplace.store.segments import MissingVariable, VariablesDescription, VariableSummary
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -24,20 +25,6 @@ join (select "table", max(batch_id) as batch_id from census group by "table") la
 
 
 @dataclass(frozen=True)
-class MissingVariable:
-    """A variable the imported tables cannot give, and why."""
-
-    code: str
-    name: str
-    table: str
-    reason: str
-
-    def to_dict(self) -> dict[str, str]:
-        """JSON-ready."""
-        return {"code": self.code, "name": self.name, "table": self.table, "reason": self.reason}
-
-
-@dataclass
 class VariableMatrix:
     """One row per area, one column per variable that could be derived.
 
@@ -62,36 +49,40 @@ class VariableMatrix:
         """One variable's values over the areas."""
         return self.values[:, self.codes.index(code)]
 
-    def summary(self) -> list[dict[str, Any]]:
+    def summary(self) -> list[VariableSummary]:
         """Per variable: its range, mean and how many areas had a zero denominator."""
         out = []
         for index, variable in enumerate(self.variables):
             col = self.values[:, index]
             out.append(
-                {
-                    "code": variable.code,
-                    "name": variable.name,
-                    "table": variable.table,
-                    "measure": variable.measure,
-                    "min": float(col.min()) if col.size else None,
-                    "mean": float(col.mean()) if col.size else None,
-                    "max": float(col.max()) if col.size else None,
-                    "zero_denominators": self.zero_denominators.get(variable.code, 0),
-                }
+                VariableSummary(
+                    variable.code,
+                    variable.name,
+                    variable.table,
+                    variable.measure,
+                    float(col.min()) if col.size else None,
+                    float(col.mean()) if col.size else None,
+                    float(col.max()) if col.size else None,
+                    self.zero_denominators.get(variable.code, 0),
+                )
             )
         return out
 
+    def describe(self) -> VariablesDescription:
+        """What was derived and what is missing (not the values), as a segmentation keeps it."""
+        return VariablesDescription(
+            self.spec.name,
+            len(self.areas),
+            len(self.variables),
+            len(self.spec.variables),
+            tuple(self.summary()),
+            tuple(self.missing),
+            tuple(self.areas_without_counts[:50]),
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready description (not the values)."""
-        return {
-            "specification": self.spec.name,
-            "areas": len(self.areas),
-            "derived": len(self.variables),
-            "of": len(self.spec.variables),
-            "variables": self.summary(),
-            "missing": [m.to_dict() for m in self.missing],
-            "areas_without_counts": self.areas_without_counts[:50],
-        }
+        return self.describe().to_dict()
 
 
 @dataclass
