@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from tests.web.conftest import csrf_of
 from totalplace.datasets.importer import ImportRequest, import_file
-from totalplace.engines.outcomes.comparators import save_set
+from totalplace.engines.outcomes.comparators import Neighbour, save_set
 from totalplace.engines.outcomes.framework import save_framework
 from totalplace.place import Place
 
@@ -48,8 +48,7 @@ def observed(web_place: Place, tmp_path: Path) -> Place:
     with web_place.begin() as conn:
         save_framework(conn, FRAMEWORK, actor="t")
         members = [
-            {"code": c, "name": c, "distance": d, "contributions": {}}
-            for c, d in (("E08000001", 1.0), ("E08000002", 1.5), ("E08000003", 2.0))
+            Neighbour(c, c, d, {}) for c, d in (("E08000001", 1.0), ("E08000002", 1.5), ("E08000003", 2.0))
         ]
         save_set(conn, name="peers", area="E06000001", members=members, actor="t")
     return web_place
