@@ -14,8 +14,14 @@ from totalplace.datasets.observations import period_start
 from totalplace.engines.outcomes import stats
 from totalplace.engines.outcomes.benchmark import BenchmarkRow, benchmark, infer_indicator
 from totalplace.engines.outcomes.compare import Polarity, compare, trend, trends
-from totalplace.engines.outcomes.framework import current_framework, parse_framework, save_framework
+from totalplace.engines.outcomes.framework import (
+    Tolerance,
+    current_framework,
+    parse_framework,
+    save_framework,
+)
 from totalplace.engines.outcomes.letters import answer_letter, area_movements, draft_letters, list_letters
+from totalplace.engines.outcomes.spine import rag_status, scale
 from totalplace.errors import ConflictError, ImportRejectedError, InvalidInputError
 from totalplace.place import Place
 from totalplace.reports.outcomes import letter_html
@@ -242,3 +248,20 @@ def test_the_areas_that_moved_the_place_most_come_first() -> None:
     assert [m.area_code for m in moved] == ["large", "small", "new"]
     assert moved[0].contribution == pytest.approx(2.7) and moved[1].contribution == pytest.approx(2.0)
     assert moved[2].change is None and moved[2].contribution is None
+
+
+def test_red_amber_green() -> None:
+    """Red outside the band or worse than England, green better, amber similar, grey without a value."""
+
+    def row(value: float | None, comparison: str) -> BenchmarkRow:
+        return BenchmarkRow(area_code="E06000001", period="2017", value=value, comparison95=comparison)
+
+    band = Tolerance(lower=70)
+    assert rag_status(row(65, "better"), band) == "red"
+    assert rag_status(row(75, "worse"), band) == "red"
+    assert rag_status(row(75, "better"), band) == "green"
+    assert rag_status(row(75, "similar"), None) == "amber"
+    assert rag_status(row(None, "better"), band) == rag_status(None, band) == "grey"
+    # the spine's scale runs from worst to best, turned round when low is good
+    assert scale(80, 60, 100, flip=False) == 0.5 and scale(70, 60, 100, flip=True) == 0.75
+    assert scale(None, 60, 100, flip=False) is None and scale(70, 70, 70, flip=False) is None

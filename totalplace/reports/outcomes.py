@@ -25,7 +25,7 @@ from totalplace.engines.outcomes.published import PublishedCounts
 from totalplace.engines.outcomes.spine import OutcomeStatus, Spine
 from totalplace.reports.charts import RenderedChart, funnel_chart, interval_chart, spine_chart
 from totalplace.reports.render import render_html
-from totalplace.reports.table import TableView
+from totalplace.reports.table import Column, TableView
 
 # ---- the exception letter -------------------------------------------------------------------------------
 
@@ -276,7 +276,8 @@ class SpineView:
             )
             for r in self.spine.rows
         ]
-        columns = ("indicator", "period", "value", "comparators", "place", "middle half", "England", "95%")
+        right = [Column(h, "right") for h in ("value", "peers", "place", "middle half", "England")]
+        columns = ("indicator", "period", *right, "95%")
         return (TableView.of("Spine chart", columns, rows),)
 
     def charts(self) -> dict[str, RenderedChart]:
@@ -326,7 +327,7 @@ class PublishedView:
             for i, area in enumerate(self.counts.areas)
         ]
         rows.append(("Total", *(cell(t) for t in table.column_totals), cell(table.total)))
-        columns = ("area", *self.counts.periods, "total")
+        columns = ("area", *(Column(p, "right") for p in (*self.counts.periods, "total")))
         return (TableView.of("Published counts", columns, rows),)
 
     def to_dict(self) -> dict[str, Any]:

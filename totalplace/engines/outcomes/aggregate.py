@@ -10,6 +10,7 @@ through disclosure control and can raise exception letters like any other indica
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -185,50 +186,49 @@ def _observations(
     period: str,
     multiplier: float,
 ) -> bytes:
+    """The counts as a Fingertips-style observations file: one row per area, then the whole place."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(FINGERTIPS_HEADER)
+    row = functools.partial(_observation, indicator, title, period, multiplier)
     total_count = total_population = 0.0
     for code, area in sorted(areas.items()):
         population = float(area.population or 0)
-        count = counts[code]
-        total_count += count
+        total_count += counts[code]
         total_population += population
-        value = "" if not population else repr(count / population * multiplier)
-        writer.writerow(
-            (
-                indicator,
-                title,
-                place.config.code or "",
-                code,
-                area.name,
-                area.level,
-                "Persons",
-                "All ages",
-                period,
-                _number(count),
-                _number(population) if population else "",
-                value,
-            )
-        )
+        writer.writerow(row(place.config.code or "", code, area.name, area.level, counts[code], population))
     if place.config.code and total_population:
-        writer.writerow(
-            (
-                indicator,
-                title,
-                "",
-                place.config.code,
-                place.config.name,
-                "Place",
-                "Persons",
-                "All ages",
-                period,
-                _number(total_count),
-                _number(total_population),
-                repr(total_count / total_population * multiplier),
-            )
-        )
+        writer.writerow(row("", place.config.code, place.config.name, "Place", total_count, total_population))
     return out.getvalue().encode("utf-8")
+
+
+def _observation(
+    indicator: str,
+    title: str,
+    period: str,
+    multiplier: float,
+    parent: str,
+    code: str,
+    name: str,
+    kind: str,
+    count: float,
+    population: float,
+) -> tuple[str, ...]:
+    """One row of the observations file: the count over the population (no value without one)."""
+    return (
+        indicator,
+        title,
+        parent,
+        code,
+        name,
+        kind,
+        "Persons",
+        "All ages",
+        period,
+        _number(count),
+        _number(population) if population else "",
+        repr(count / population * multiplier) if population else "",
+    )
 
 
 def _number(value: float) -> str:
