@@ -277,7 +277,7 @@ class SpineView:
             for r in self.spine.rows
         ]
         right = [Column(h, "right") for h in ("value", "peers", "place", "middle half", "England")]
-        columns = ("indicator", "period", *right, "95%")
+        columns: list[str | Column] = ["indicator", "period", *right, "95%"]
         return (TableView.of("Spine chart", columns, rows),)
 
     def charts(self) -> dict[str, RenderedChart]:
@@ -327,7 +327,7 @@ class PublishedView:
             for i, area in enumerate(self.counts.areas)
         ]
         rows.append(("Total", *(cell(t) for t in table.column_totals), cell(table.total)))
-        columns = ("area", *(Column(p, "right") for p in (*self.counts.periods, "total")))
+        columns: list[str | Column] = ["area", *(Column(p, "right") for p in (*self.counts.periods, "total"))]
         return (TableView.of("Published counts", columns, rows),)
 
     def to_dict(self) -> dict[str, Any]:

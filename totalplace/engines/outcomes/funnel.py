@@ -96,7 +96,7 @@ class LimitLine:
     def x_of(self, side: str, label: str) -> float:
         """Where the ``side`` limit at ``label`` is drawn on the chart's x axis."""
         if self.on_axis is None:
-            return float(self.x)
+            return self.x  # the denominator itself, a whole number (so the chart's spec keeps it one)
         return self.on_axis[("lower", "upper").index(side) + (2 if label == "998" else 0)]
 
     def to_dict(self) -> dict[str, Any]:
