@@ -234,12 +234,13 @@ class BenchmarkResult:
         write(head[:-1] + ', "rows": ')
         with tempfile.TemporaryDirectory(prefix="totalplace-") as folder:
             path = Path(folder) / "rows.json"
-            conn = scratch_connection(folder)  # it can write only in this private folder
+            # an in-memory DuckDB that can write only in this private folder (not the place's store)
+            scratch = scratch_connection(folder)
             try:
-                conn.register("benchmarked", self.table)
-                conn.execute(f"COPY ({_ROWS_AS_JSON}) TO {literal(str(path))} (FORMAT JSON, ARRAY true)")
+                scratch.register("benchmarked", self.table)
+                scratch.execute(f"COPY ({_ROWS_AS_JSON}) TO {literal(str(path))} (FORMAT JSON, ARRAY true)")
             finally:
-                conn.close()
+                scratch.close()
             with path.open(encoding="utf-8") as rows:
                 while chunk := rows.read(1 << 20):
                     write(chunk)
