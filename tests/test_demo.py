@@ -110,9 +110,10 @@ def test_demo_pools_have_history_settled_years_and_an_open_year(
         }
         with place.read() as conn:
             (letter,) = list_letters(conn)
-        assert letter.indicator_id == "D07" and letter.content["side"] == "above"
+        assert letter.indicator_id == "D07" and letter.content.side == "above"
         # where it moved: the wards that moved Northbridge's value most, each with its interval
-        assert len(letter.content["areas"]) == 6 and all(a["change"] > 0 for a in letter.content["areas"])
+        moved = letter.content.areas or []
+        assert len(moved) == 6 and all(a.change is not None and a.change > 0 for a in moved)
         # the letter's indicator across the 20 wards, in a funnel around their average
         spread = funnel(place, "D07")
         assert (spread.area_type, spread.statistic, len(spread.points)) == ("Ward", "proportion", 20)

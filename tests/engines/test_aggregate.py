@@ -38,9 +38,7 @@ def test_records_become_observations_period_by_period(sqlite_place: Place, tmp_p
         area_column="oa",
         where=("type", "burglary"),
     )
-    assert (
-        info["records"] == 2 and info["total"] == 2 and result.batch.row_count == 5
-    )  # four areas and the place
+    assert info.records == 2 and info.total == 2 and result.batch.row_count == 5  # four areas and the place
     second = _records(tmp_path, "2024.csv", [(oa_code(1), "burglary", 1)])
     aggregate_records(
         sqlite_place,
@@ -53,7 +51,7 @@ def test_records_become_observations_period_by_period(sqlite_place: Place, tmp_p
         where=("type", "burglary"),
     )
     rows = benchmark(sqlite_place, areas=[oa_code(0), "E06000001"]).rows()
-    got = {(r["area_code"], r["period"]): (r["count"], r["denominator"]) for r in rows}
+    got = {(r.area_code, r.period): (r.count, r.denominator) for r in rows}
     assert got[(oa_code(0), "2023/24")] == (2, 300) and got[(oa_code(0), "2024/25")] == (0, 300)
     assert got[("E06000001", "2023/24")] == (2, 1206), (
         "both periods are kept; neither batch replaces the other"
@@ -68,7 +66,7 @@ def test_records_become_observations_period_by_period(sqlite_place: Place, tmp_p
         area_column="oa",
         count_column="people",
     )[1]
-    assert summed["total"] == 3
+    assert summed.total == 3
 
 
 def test_unknown_areas_and_bad_counts_are_refused(sqlite_place: Place, tmp_path: Path) -> None:

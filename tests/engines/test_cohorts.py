@@ -33,18 +33,19 @@ def _people(seed: int = 1, effect: float = -1.0) -> People:
 
 def test_before_and_after_with_a_rate_ratio() -> None:
     result = before_after(np.array([10.0, 20.0, 70.0]), np.array([5.0, 15.0, 70.0]))
-    assert result["change_percent"] == -10.0 and result["rate_ratio"] == 0.9
-    assert result["lower"] < 0.9 < result["upper"]
+    assert result.change_percent == -10.0 and result.rate_ratio == 0.9
+    assert result.lower is not None and result.upper is not None and result.lower < 0.9 < result.upper
 
 
 def test_matching_balances_covariates_and_recovers_the_effect() -> None:
     result = matched_comparison(_people())
-    before = {b["covariate"]: b for b in result["balance"]}
-    assert abs(before["prior_arrests"]["smd_before_matching"]) > 0.5
-    assert result["balanced"] and all(abs(b["smd_after_matching"]) < 0.1 for b in result["balance"])
-    assert result["lower"] < -1.0 < result["upper"] and result["pairs"] == 200
+    before = {b.covariate: b for b in result.balance}
+    assert abs(before["prior_arrests"].smd_before_matching) > 0.5
+    assert result.balanced and all(abs(b.smd_after_matching) < 0.1 for b in result.balance)
+    assert result.lower < -1.0 < result.upper and result.pairs == 200
     naive = before_after(_people().before[:200], _people().after[:200])
-    assert naive["change_percent"] < -30, "before/after alone overstates the effect: regression to the mean"
+    assert naive.change_percent is not None
+    assert naive.change_percent < -30, "before/after alone overstates the effect: regression to the mean"
 
 
 def test_the_interval_allows_for_people_matched_more_than_once() -> None:
@@ -61,8 +62,8 @@ def test_the_interval_allows_for_people_matched_more_than_once() -> None:
         before = prior + rng.normal(0, 1, n_cohort + n_pool)
         after = before + 0.5 * prior + np.where(referred, -1.0, 0.0) + rng.normal(0, 1, n_cohort + n_pool)
         result = matched_comparison(People(referred, {"prior_arrests": prior}, before, after))
-        assert result["most_reused"] > 5
-        covered += result["lower"] <= -1.0 <= result["upper"]
+        assert result.most_reused > 5
+        covered += result.lower <= -1.0 <= result.upper
     assert 0.9 <= covered / reps <= 0.99
 
 
@@ -103,4 +104,4 @@ def test_cohort_from_a_file_and_its_problems(run: Invoke, tmp_path: Path) -> Non
             covariates=["age"],
             file="c.csv",
         )
-    assert cohort_report(people, "arrests")["before_after"]["people"] == 200
+    assert cohort_report(people, "arrests").before_after.people == 200

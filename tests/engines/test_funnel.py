@@ -29,9 +29,9 @@ def test_limits_hold_the_average_nest_and_narrow(
     assert len(xs) == funnel.POINTS and xs == sorted(set(xs))
     lines = funnel.limit_lines(statistic, xs, 1.0 if statistic == "ratio" else average, multiplier=multiplier)
     for line in lines:
-        assert line["lower998"] <= line["lower95"] <= centre <= line["upper95"] <= line["upper998"]
+        assert line.lower998 <= line.lower95 <= centre <= line.upper95 <= line.upper998
     if statistic == "proportion":  # limits drawn at denominators close in as they grow
-        widths = [line["upper95"] - line["lower95"] for line in lines]
+        widths = [line.upper95 - line.lower95 for line in lines]
         assert all(a >= b - 1e-12 for a, b in itertools.pairwise(widths))
 
 

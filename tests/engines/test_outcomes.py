@@ -12,13 +12,19 @@ from hypothesis import strategies as st
 from totalplace.datasets.importer import ImportRequest, import_file
 from totalplace.datasets.observations import period_start
 from totalplace.engines.outcomes import stats
-from totalplace.engines.outcomes.benchmark import benchmark, infer_indicator
+from totalplace.engines.outcomes.benchmark import BenchmarkRow, benchmark, infer_indicator
 from totalplace.engines.outcomes.compare import Polarity, compare, trend, trends
-from totalplace.engines.outcomes.framework import current_framework, parse_framework, save_framework
+from totalplace.engines.outcomes.framework import (
+    Tolerance,
+    current_framework,
+    parse_framework,
+    save_framework,
+)
 from totalplace.engines.outcomes.letters import answer_letter, area_movements, draft_letters, list_letters
+from totalplace.engines.outcomes.spine import rag_status, scale
 from totalplace.errors import ConflictError, ImportRejectedError, InvalidInputError
 from totalplace.place import Place
-from totalplace.reports.letter import letter_html
+from totalplace.reports.outcomes import letter_html
 
 HEADER = "Indicator ID,Indicator Name,Parent Code,Area Code,Area Name,Area Type,Sex,Age,Time period,Count,Denominator,Value"
 FRAMEWORK = """
@@ -74,10 +80,10 @@ def test_trend_needs_five_points_and_detects_a_steady_rise() -> None:
         [10.5, 12.5, 14.5, 16.5, 18.5],
         "low_is_good",
     )
-    assert rising["direction"] == "increasing and getting worse"
+    assert rising.direction == "increasing and getting worse"
     flat = trend(years, [10, 11, 10, 11, 10], [5] * 5, [15] * 5, "high_is_good")
-    assert flat["direction"] == "no significant change"
-    assert trend(years[:3], [1, 2, 3], [0, 1, 2], [2, 3, 4], "high_is_good")["direction"] == "not calculated"
+    assert flat.direction == "no significant change"
+    assert trend(years[:3], [1, 2, 3], [0, 1, 2], [2, 3, 4], "high_is_good").direction == "not calculated"
 
 
 @pytest.mark.parametrize(
@@ -136,16 +142,16 @@ def test_framework_polarity_target_and_inference(sqlite_place: Place, tmp_path: 
     ]
     import_file(sqlite_place, _file(tmp_path, rows), ImportRequest("observations", None, "t"))
     inferred = benchmark(sqlite_place, period="2017").rows()[0]
-    assert inferred["value_type"] == "proportion" and inferred["comparison95"] == "lower"
+    assert inferred.value_type == "proportion" and inferred.comparison95 == "lower"
     with sqlite_place.begin() as conn:
         save_framework(conn, FRAMEWORK, actor="t")
     with sqlite_place.read() as conn:
         assert current_framework(conn) is not None
     row = benchmark(sqlite_place, period="2017").rows()[0]
-    assert row["value"] == pytest.approx(69.0) and row["comparison95"] == "worse" and row["benchmark"] == 83.0
-    assert benchmark(sqlite_place, period="2017", against="region").rows()[0]["benchmark"] == 80.0
+    assert row.value == pytest.approx(69.0) and row.comparison95 == "worse" and row.benchmark == 83.0
+    assert benchmark(sqlite_place, period="2017", against="region").rows()[0].benchmark == 80.0
     target = benchmark(sqlite_place, period="2016", against="target").rows()[0]
-    assert target["benchmark"] == 80 and target["comparison95"] == "worse"
+    assert target.benchmark == 80 and target.comparison95 == "worse"
     with pytest.raises(InvalidInputError):
         parse_framework(FRAMEWORK.replace("high_is_good", "up"))
     assert infer_indicator("9", None, 5, 100, 5000.0).value_type == "crude_rate"
@@ -165,7 +171,7 @@ def test_many_trends_at_once_agree_with_one_at_a_time() -> None:
     polarity = np.array(polarities)
     direction, _ = trends(series, t, all_values, lows, highs, polarity)
     for k, (v, lo, hi) in enumerate(cases):
-        assert direction[k] == trend(years, v, lo, hi, polarities[k])["direction"]
+        assert direction[k] == trend(years, v, lo, hi, polarities[k]).direction
     short, _ = trends(
         np.zeros(3, dtype=np.int64), years[:3], [1, 2, 3], [0, 1, 2], [2, 3, 4], np.array(["high_is_good"])
     )
@@ -200,14 +206,12 @@ def test_a_letter_when_an_indicator_leaves_its_band(sqlite_place: Place, tmp_pat
     assert len(drafted) == 1 and draft_letters(sqlite_place, actor="t") == []  # once per indicator and period
     letter = drafted[0]
     assert (
-        letter.addressee == "Screening board"
-        and letter.period == "2017"
-        and letter.content["side"] == "below"
+        letter.addressee == "Screening board" and letter.period == "2017" and letter.content.side == "below"
     )
-    assert letter.content["latest"]["value"] == pytest.approx(64.0) and letter.content["previous"][
-        "value"
-    ] == pytest.approx(75.0)
-    assert letter.content["likely_causes"][0]["breakdown"]["age"] == "50-59 yrs"  # the group that fell most
+    previous = letter.content.previous
+    assert letter.content.latest.value == pytest.approx(64.0)
+    assert previous is not None and previous.value == pytest.approx(75.0)
+    assert letter.content.likely_causes[0].breakdown["age"] == "50-59 yrs"  # the group that fell most
     html = letter_html(letter, "Testshire")
     assert "below its tolerance band" in html and "64.0" in html
     with sqlite_place.begin() as conn:
@@ -220,18 +224,18 @@ def test_a_letter_when_an_indicator_leaves_its_band(sqlite_place: Place, tmp_pat
 
 
 def test_the_areas_that_moved_the_place_most_come_first() -> None:
-    def row(code: str, period: str, value: float, denominator: float) -> dict[str, object]:
-        return {
-            "area_code": code,
-            "area_name": code.title(),
-            "period": period,
-            "breakdown": {"sex": "Persons", "age": "All ages"},
-            "value": value,
-            "denominator": denominator,
-            "lower95": value - 1,
-            "upper95": value + 1,
-            "comparison95": "similar",
-        }
+    def row(code: str, period: str, value: float, denominator: float) -> BenchmarkRow:
+        return BenchmarkRow(
+            area_code=code,
+            area_name=code.title(),
+            period=period,
+            breakdown={"sex": "Persons", "age": "All ages"},
+            value=value,
+            denominator=denominator,
+            lower95=value - 1,
+            upper95=value + 1,
+            comparison95="similar",
+        )
 
     rows = [
         row("small", "2016", 10.0, 100),
@@ -241,6 +245,23 @@ def test_the_areas_that_moved_the_place_most_come_first() -> None:
         row("new", "2017", 50.0, 0),  # no earlier value: listed last, without a change
     ]
     moved = area_movements(rows, "2017", "2016")
-    assert [m["area_code"] for m in moved] == ["large", "small", "new"]
-    assert moved[0]["contribution"] == pytest.approx(2.7) and moved[1]["contribution"] == pytest.approx(2.0)
-    assert moved[2]["change"] is None and moved[2]["contribution"] is None
+    assert [m.area_code for m in moved] == ["large", "small", "new"]
+    assert moved[0].contribution == pytest.approx(2.7) and moved[1].contribution == pytest.approx(2.0)
+    assert moved[2].change is None and moved[2].contribution is None
+
+
+def test_red_amber_green() -> None:
+    """Red outside the band or worse than England, green better, amber similar, grey without a value."""
+
+    def row(value: float | None, comparison: str) -> BenchmarkRow:
+        return BenchmarkRow(area_code="E06000001", period="2017", value=value, comparison95=comparison)
+
+    band = Tolerance(lower=70)
+    assert rag_status(row(65, "better"), band) == "red"
+    assert rag_status(row(75, "worse"), band) == "red"
+    assert rag_status(row(75, "better"), band) == "green"
+    assert rag_status(row(75, "similar"), None) == "amber"
+    assert rag_status(row(None, "better"), band) == rag_status(None, band) == "grey"
+    # the spine's scale runs from worst to best, turned round when low is good
+    assert scale(80, 60, 100, flip=False) == 0.5 and scale(70, 60, 100, flip=True) == 0.75
+    assert scale(None, 60, 100, flip=False) is None and scale(70, 70, 70, flip=False) is None

@@ -44,27 +44,27 @@ def test_trafford_against_england_and_its_region(trafford: Place) -> None:
     written: list[str] = []
     benchmark(trafford).write_json(written.append)  # what --json streams: the same document
     assert json.loads("".join(written)) == benchmark(trafford).to_dict()
-    assert {(r["period"], r["breakdown"]["age"]) for r in rows} == {
+    assert {(r.period, r.breakdown["age"]) for r in rows} == {
         ("2015", "All ages"),
         ("2015", "0-9 yrs"),
         ("2016", "All ages"),
         ("2016", "0-9 yrs"),
         ("2017", "All ages"),
     }
-    latest = next(r for r in rows if r["period"] == "2017")
-    assert latest["count"] == 70 and latest["value"] == pytest.approx(70 / 234_673 * 100_000)
-    assert latest["method"] == "Byars" and latest["comparison95"] == "lower"  # no framework: no judgement
+    latest = next(r for r in rows if r.period == "2017")
+    assert latest.count == 70 and latest.value == pytest.approx(70 / 234_673 * 100_000)
+    assert latest.method == "Byars" and latest.comparison95 == "lower"  # no framework: no judgement
     expected = stats.crude_rate(70, 234_673, 0.998)
-    assert latest["lower998"] == pytest.approx(expected.lower[0]) and latest["upper998"] == pytest.approx(
+    assert latest.lower998 == pytest.approx(expected.lower[0]) and latest.upper998 == pytest.approx(
         expected.upper[0]
     )
-    assert latest["trend"]["direction"] == "not calculated"  # three years published; five are needed
+    assert latest.trend.direction == "not calculated"  # three years published; five are needed
     with trafford.begin() as conn:
         save_framework(conn, FRAMEWORK, actor="t")
     judged = benchmark(trafford, period="2017").rows()[0]
-    assert judged["comparison95"] == "better" and judged["benchmark"] == pytest.approx(96.6109417216)
+    assert judged.comparison95 == "better" and judged.benchmark == pytest.approx(96.6109417216)
     region = benchmark(trafford, period="2017", against="region").rows()[0]
-    assert region["benchmark"] is not None and region["benchmark"] != judged["benchmark"]
+    assert region.benchmark is not None and region.benchmark != judged.benchmark
 
 
 def test_every_county_and_ua_is_compared_or_says_why(trafford: Place) -> None:
@@ -72,24 +72,24 @@ def test_every_county_and_ua_is_compared_or_says_why(trafford: Place) -> None:
         codes = sorted({r["Area Code"] for r in csv.DictReader(handle) if r["Area Type"] == "County & UA"})
     rows = benchmark(trafford, areas=codes).rows()
     assert len(rows) == 760
-    flags = {r["comparison95"] for r in rows}
+    flags = {r.comparison95 for r in rows}
     assert flags == {"higher", "similar", "lower", "not compared"}
-    unexplained = [r for r in rows if r["comparison95"] == "not compared" and not r["value_note"]]
+    unexplained = [r for r in rows if r.comparison95 == "not compared" and not r.value_note]
     assert unexplained == [], "a row is left uncompared only when the publisher says why (combined areas)"
     for r in rows:
-        if r["value"] is not None:
-            assert r["lower998"] <= r["lower95"] <= r["value"] <= r["upper95"] <= r["upper998"]
+        if r.value is not None:
+            assert r.lower998 <= r.lower95 <= r.value <= r.upper95 <= r.upper998  # type: ignore[operator]
 
 
 def test_the_inequality_gradient_across_englands_deciles(trafford: Place) -> None:
     found = inequality(trafford, "93356", period="2017")
-    ranks = [q["rank"] for q in found["quantiles"]]
-    categories = {q["category"].split(" (")[0] for q in found["quantiles"]}
+    ranks = [q.rank for q in found.quantiles]
+    categories = {q.category.split(" (")[0] for q in found.quantiles}
     assert len(ranks) == 10 and sorted(ranks) == list(range(1, 11)) and "Most deprived decile" in categories
-    least, most = found["quantiles"][-1]["value"], found["quantiles"][0]["value"]
-    assert found["gap"] == pytest.approx(least - most)
-    assert found["sii_lower"] < found["sii"] < found["sii_upper"]
-    assert found["sii"] > 0, "Campylobacter is reported more in less deprived areas"
+    least, most = found.quantiles[-1].value, found.quantiles[0].value
+    assert found.index.gap == pytest.approx(least - most)
+    assert found.index.sii_lower < found.index.sii < found.index.sii_upper
+    assert found.index.sii > 0, "Campylobacter is reported more in less deprived areas"
     assert decile_rank("Third less deprived decile (IMD2015)") == 8 and decile_rank("Decile 4") == 4
 
 
@@ -102,9 +102,9 @@ def test_comparators_from_open_data_and_benchmarking_against_them(trafford: Plac
     )
     assert len(profiles.codes) == 317  # every English local authority district of 2019
     members = nearest(profiles, "E08000009", 10)
-    assert members[0]["name"] == "Stockport" and len(members) == 10
-    assert [m["distance"] for m in members] == sorted(m["distance"] for m in members)
-    assert all(sum(m["contributions"].values()) == pytest.approx(1, abs=0.01) for m in members)
+    assert members[0].name == "Stockport" and len(members) == 10
+    assert [m.distance for m in members] == sorted(m.distance for m in members)
+    assert all(sum(m.contributions.values()) == pytest.approx(1, abs=0.01) for m in members)
     with trafford.begin() as conn:
         save_set(conn, name="nearest-10", area="E08000009", members=members, actor="t")
     row = benchmark(trafford, against="comparators", period="2017").rows()[0]
@@ -112,7 +112,7 @@ def test_comparators_from_open_data_and_benchmarking_against_them(trafford: Plac
         published = [
             r
             for r in csv.DictReader(handle)
-            if r["Area Code"] in {m["code"] for m in members}
+            if r["Area Code"] in {m.code for m in members}
             and r["Time period"] == "2017"
             and r["Age"] == "All ages"
             and r["Count"]
@@ -120,11 +120,11 @@ def test_comparators_from_open_data_and_benchmarking_against_them(trafford: Plac
     pooled = (
         sum(float(r["Count"]) for r in published) / sum(float(r["Denominator"]) for r in published) * 100_000
     )
-    assert published and row["benchmark"] == pytest.approx(pooled) and row["comparison95"] == "lower"
+    assert published and row.benchmark == pytest.approx(pooled) and row.comparison95 == "lower"
 
 
 def test_the_indicator_page_shows_englands_gradient_and_the_comparators(trafford: Place) -> None:
-    from totalplace.web.outcome_pages import gradient_and_comparators
+    from totalplace.engines.outcomes.indicator import gradient_and_comparators
 
     lookups = SHARED_DATA / "geo_lookups_population"
     profiles = la_profiles(
@@ -137,15 +137,17 @@ def test_the_indicator_page_shows_englands_gradient_and_the_comparators(trafford
             conn, name="nearest-5", area="E08000009", members=nearest(profiles, "E08000009", 5), actor="t"
         )
     extra = gradient_and_comparators(trafford, "93356", "2017")
-    assert extra["inequality"]["area"] == "E92000001" and len(extra["inequality"]["quantiles"]) == 10
-    names = [c["name"] for c in extra["comparators"]]
-    assert names[0] == "Stockport" and all(c["value"] is not None for c in extra["comparators"])
+    assert extra.inequality is not None
+    assert extra.inequality.area == "E92000001" and len(extra.inequality.quantiles) == 10
+    names = [c.name for c in extra.comparators]
+    assert names[0] == "Stockport" and all(c.value is not None for c in extra.comparators)
 
 
 def test_the_funnel_of_counties_and_unitary_authorities(trafford: Place) -> None:
     """Campylobacter 2017 across the counties and UAs: the average is their pooled rate, and an area is
     significantly high or low exactly when its own 95% or 99.8% interval excludes that average."""
     from totalplace.engines.outcomes.funnel import funnel
+    from totalplace.reports.outcomes import funnel_view
 
     with trafford.begin() as conn:
         save_framework(conn, FRAMEWORK, actor="t")
@@ -164,18 +166,18 @@ def test_the_funnel_of_counties_and_unitary_authorities(trafford: Place) -> None
     pooled = sum(float(r["Count"]) for r in published) / sum(float(r["Denominator"]) for r in published)
     assert found.baseline == pytest.approx(pooled * 100_000)
     verdicts = {"High (0.001)", "High (0.025)", "Low (0.001)", "Low (0.025)", "Not significant"}
-    assert {p["significance"] for p in found.points} == verdicts
+    assert {p.significance for p in found.points} == verdicts
     for point in found.points:
-        wide = stats.crude_rate(point["count"], point["denominator"], 0.95)
-        narrow = stats.crude_rate(point["count"], point["denominator"], 0.998)
+        wide = stats.crude_rate(point.count, point.denominator, 0.95)
+        narrow = stats.crude_rate(point.count, point.denominator, 0.998)
         outside95 = not wide.lower[0] <= found.baseline <= wide.upper[0]
         outside998 = not narrow.lower[0] <= found.baseline <= narrow.upper[0]
-        assert (point["significance"] != "Not significant") == outside95, point
-        assert point["significance"].endswith("(0.001)") == outside998, point
+        assert (point.significance != "Not significant") == outside95, point
+        assert point.significance.endswith("(0.001)") == outside998, point
         # low is good: significantly low is better
-        if point["significance"].startswith("Low"):
-            assert point["comparison"] == "better"
-    assert found.chart().svg.startswith("<svg")
+        if point.significance.startswith("Low"):
+            assert point.comparison == "better"
+    assert funnel_view(found).chart().svg.startswith("<svg")
 
 
 def test_the_download_takes_the_vectorised_path_and_reads_the_same() -> None:

@@ -233,13 +233,13 @@ def test_funnel_limits_for_ratios() -> None:
     for kind, multiplier, as_ratio in (("isr", 100.0, 0.01), ("count", 1.0, 1.0)):
         lines = funnel.limit_lines("ratio", xs, 1.0, multiplier=multiplier)
         for line, row in zip(lines, outputs, strict=True):
-            k = line["x"]
+            k = line.x
             for side, label, level in sides:
                 published = float(row[f"{side}_{label}_exp_events"])
-                assert _same_expected(k, line[f"expected_{side}{level}"], published), (k, side, label)
+                assert _same_expected(k, line.x_of(side, level), published), (k, side, label)
                 ratio = float(row[f"{side}_{label}_{kind}"]) * as_ratio + (kind == "count")
                 # a ratio is events over expected: compare the expected counts the two ratios imply
-                assert _same_expected(k, k / (line[f"{side}{level}"] / multiplier), k / ratio), (k, kind)
+                assert _same_expected(k, k / (line.limit(side, level) / multiplier), k / ratio), (k, kind)
 
 
 def _rate_inputs() -> list[dict[str, float]]:
@@ -285,7 +285,7 @@ def test_funnel_limits_for_rates(case: str, fixture: str) -> None:
     assert xs == [int(r["Events"]) for r in outputs]
     lines = funnel.limit_lines("rate", xs, average, multiplier=100_000, years=3)
     for line, row in zip(lines, outputs, strict=True):
-        k = line["x"]
+        k = line.x
         for side, label, level in (
             ("lower", "2s", "95"),
             ("upper", "2s", "95"),
@@ -293,9 +293,9 @@ def test_funnel_limits_for_rates(case: str, fixture: str) -> None:
             ("upper", "3s", "998"),
         ):
             published = float(row[f"{side}_{label}_population_1_year"]) * 3 * average
-            assert _same_expected(k, line[f"population_{side}{level}"] * 3 * average, published), (k, side)
+            assert _same_expected(k, line.x_of(side, level) * 3 * average, published), (k, side)
             from_limit = k * average * 100_000 / float(row[f"{side}_{label}_limit"])
-            assert _same_expected(k, k * average * 100_000 / line[f"{side}{level}"], from_limit), (k, side)
+            assert _same_expected(k, k * average * 100_000 / line.limit(side, level), from_limit), (k, side)
 
 
 def test_funnel_axis_and_limits_for_proportions_over_a_narrow_range() -> None:
@@ -309,8 +309,8 @@ def test_funnel_axis_and_limits_for_proportions_over_a_narrow_range() -> None:
     assert xs == [int(r["Population"]) for r in outputs]
     lines = funnel.limit_lines("proportion", xs, average, multiplier=100)
     for line, row in zip(lines, outputs, strict=True):
-        assert line["lower95"] == pytest.approx(float(row["Lower2s0025limit"]), abs=1e-6)
-        assert line["upper998"] == pytest.approx(float(row["Upper3s0001limit"]), abs=1e-6)
+        assert line.lower95 == pytest.approx(float(row["Lower2s0025limit"]), abs=1e-6)
+        assert line.upper998 == pytest.approx(float(row["Upper3s0001limit"]), abs=1e-6)
 
 
 def test_funnel_significance_of_proportions_and_ratios() -> None:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.conftest import Invoke
 from tests.web.conftest import csrf_of
 from totalplace.datasets.importer import ImportRequest, import_file
-from totalplace.engines.outcomes.comparators import save_set
+from totalplace.engines.outcomes.comparators import Neighbour, save_set
 from totalplace.engines.outcomes.framework import save_framework
 from totalplace.place import Place
 
@@ -48,8 +50,7 @@ def observed(web_place: Place, tmp_path: Path) -> Place:
     with web_place.begin() as conn:
         save_framework(conn, FRAMEWORK, actor="t")
         members = [
-            {"code": c, "name": c, "distance": d, "contributions": {}}
-            for c, d in (("E08000001", 1.0), ("E08000002", 1.5), ("E08000003", 2.0))
+            Neighbour(c, c, d, {}) for c, d in (("E08000001", 1.0), ("E08000002", 1.5), ("E08000003", 2.0))
         ]
         save_set(conn, name="peers", area="E06000001", members=members, actor="t")
     return web_place
@@ -211,3 +212,21 @@ def test_records_counted_into_an_indicator_from_the_web(
     )
     assert refused.status_code == 422 and "TP541" in refused.text and "E00999999" in refused.text
     assert client_for("auditor").get("/outcomes/aggregate").status_code == 403
+
+
+def test_the_cli_shows_the_spine_and_published_counts_the_pages_show(
+    observed: Place, client_for: Client, run: Invoke
+) -> None:
+    client = client_for("auditor")
+    for command, path in (
+        (("spine",), "/outcomes/spine.json"),
+        (("published", "100"), "/outcomes/published/100.json"),
+    ):
+        printed = run("outcomes", *command, "--json")
+        assert printed.exit_code == 0, printed.output
+        page = {k: v for k, v in client.get(path).json().items() if k != "charts"}
+        assert json.loads(printed.output) == page
+    spine = run("outcomes", "spine")
+    assert spine.exit_code == 0 and "Screening" in spine.output and "worse" in spine.output
+    published = run("outcomes", "published", "100")
+    assert published.exit_code == 0 and "*" in published.output and "E05000001" in published.output

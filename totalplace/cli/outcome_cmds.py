@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import cast
 
@@ -10,7 +9,7 @@ import click
 
 from totalplace.cli.common import parse_pairs, with_place
 from totalplace.cli.data_cmds import run_import
-from totalplace.cli.output import Output, console, table
+from totalplace.cli.output import Output, console, print_tables
 from totalplace.datasets.importer import ImportRequest
 from totalplace.datasets.limits import ImportLimits
 from totalplace.datasets.source import read_path
@@ -71,12 +70,17 @@ def framework_group() -> None:
 @with_place
 def framework_set(place: Place, out: Output, file: Path) -> None:
     """Put a framework in force (a new version; earlier ones are kept)."""
+    from totalplace.reports.outcomes import framework_saved_headline
+
     with place.begin() as conn:
         framework = save_framework(conn, file.read_bytes(), actor="cli")
-    count = len(framework.indicators())
     out.emit(
-        {"framework": framework.name, "outcomes": len(framework.outcomes), "indicators": count},
-        lambda: console.print(f"{framework.title}: {len(framework.outcomes)} outcomes, {count} indicators"),
+        {
+            "framework": framework.name,
+            "outcomes": len(framework.outcomes),
+            "indicators": len(framework.indicators()),
+        },
+        lambda: console.print(framework_saved_headline(framework)),
     )
 
 
@@ -84,29 +88,14 @@ def framework_set(place: Place, out: Output, file: Path) -> None:
 @with_place
 def framework_show(place: Place, out: Output) -> None:
     """The framework in force."""
+    from totalplace.reports.outcomes import FrameworkView
+
     with place.read() as conn:
         framework = current_framework(conn)
     if framework is None:
         raise NotFoundError("no outcomes framework yet", hint="totalplace outcomes framework set FILE")
-    out.emit(
-        framework.model_dump(mode="json"),
-        lambda: table(
-            framework.title,
-            ("outcome", "indicator", "polarity", "type", "tolerance", "owner"),
-            [
-                (
-                    o.title,
-                    f"{i.id} {i.title}",
-                    i.polarity,
-                    i.value_type,
-                    "" if i.tolerance is None else f"{i.tolerance.lower} to {i.tolerance.upper}",
-                    i.owner or "",
-                )
-                for o in framework.outcomes
-                for i in o.indicators
-            ],
-        ),
-    )
+    view = FrameworkView(framework)
+    out.emit(view.to_dict(), lambda: print_tables(view.tables, view.headline))
 
 
 @outcomes_group.command("benchmark")
@@ -133,57 +122,16 @@ def outcomes_benchmark(
     limit: int,
 ) -> None:
     """Each value with its 95% and 99.8% limits, compared with the benchmark, and its trend."""
+    from totalplace.reports.outcomes import benchmark_view
+
     result = benchmark(
         place, against=cast(Against, against), indicator=indicator, areas=list(areas) or None, period=period
     )
     if out.as_json:  # streamed: a national file's million rows would otherwise be a million dicts at once
         result.write_json(lambda text: click.echo(text, nl=False))
         return
-    total = result.table.num_rows
-    shown = dataclasses.replace(result, table=result.table.slice(0, limit)).rows()
-
-    def limits(low: float | None, high: float | None) -> str:
-        return "" if low is None or high is None else f"{low:,.1f} to {high:,.1f}"
-
-    out.emit(
-        None,
-        lambda: table(
-            f"Compared with {against}"
-            + (
-                f": the first {limit:,} of {total:,} rows (narrow with --indicator, --area or --period; "
-                "--json gives every row)"
-                if total > limit
-                else ""
-            ),
-            (
-                "indicator",
-                "area",
-                "period",
-                "breakdown",
-                "value",
-                "95% limits",
-                "99.8% limits",
-                against,
-                "95%",
-                "trend",
-            ),
-            [
-                (
-                    r["title"][:40],
-                    r["area_name"] or r["area_code"],
-                    r["period"],
-                    ", ".join(r["breakdown"].values()),
-                    "" if r["value"] is None else f"{r['value']:,.1f}",
-                    limits(r["lower95"], r["upper95"]),
-                    limits(r["lower998"], r["upper998"]),
-                    "" if r["benchmark"] is None else f"{r['benchmark']:,.1f}",
-                    r["comparison95"],
-                    r["trend"]["direction"],
-                )
-                for r in shown
-            ],
-        ),
-    )
+    view = benchmark_view(result, limit=limit)
+    print_tables(view.tables, view.headline)
 
 
 @outcomes_group.command("letters")
@@ -191,29 +139,13 @@ def outcomes_benchmark(
 @with_place
 def outcomes_letters(place: Place, out: Output, no_draft: bool) -> None:
     """Draft an exception letter for every indicator outside its tolerance band, and list all letters."""
+    from totalplace.reports.outcomes import letters_view
+
     drafted = [] if no_draft else draft_letters(place, actor="cli")
     with place.read() as conn:
         letters = list_letters(conn)
-    out.emit(
-        {"drafted": [x.id for x in drafted], "letters": [x.to_dict() for x in letters]},
-        lambda: table(
-            f"Exception letters ({len(drafted)} new)",
-            ("id", "indicator", "period", "value", "band", "to", "status", "remedy by"),
-            [
-                (
-                    x.id,
-                    x.content["indicator"]["title"],
-                    x.period,
-                    f"{x.content['latest']['value']:,.1f}",
-                    f"{x.content['band']['lower']} to {x.content['band']['upper']}",
-                    x.addressee,
-                    x.status,
-                    x.remedy_by or "",
-                )
-                for x in letters
-            ],
-        ),
-    )
+    view = letters_view(letters, drafted=drafted)
+    out.emit(view.cli_dict(), lambda: print_tables(view.tables, view.headline))
 
 
 @outcomes_group.command("letter")
@@ -233,7 +165,7 @@ def outcomes_letter(
     remedy_by: str | None,
 ) -> None:
     """Show a letter, write it as PDF or HTML, or record its answer."""
-    from totalplace.reports.letter import letter_html
+    from totalplace.reports.outcomes import letter_view
     from totalplace.reports.render import to_pdf
 
     if plan is not None:
@@ -244,19 +176,12 @@ def outcomes_letter(
     else:
         with place.read() as conn:
             letter = get_letter(conn, letter_id)
-    html = letter_html(letter, place.config.name)
+    view = letter_view(letter, place.config.name)
     if html_out is not None:
-        html_out.write_text(html, encoding="utf-8")
+        html_out.write_text(view.html, encoding="utf-8")
     if pdf_out is not None:
-        pdf_out.write_bytes(to_pdf(html))
-    out.emit(
-        letter.to_dict(),
-        lambda: console.print(
-            f"Letter {letter.id} to {letter.addressee}: {letter.content['indicator']['title']} "
-            f"{letter.content['side']} its band in {letter.period}; {letter.status}"
-            + (f", remedy by {letter.remedy_by}" if letter.remedy_by else "")
-        ),
-    )
+        pdf_out.write_bytes(to_pdf(view.html))
+    out.emit(letter.to_dict(), lambda: console.print(view.headline))
 
 
 @outcomes_group.command("inequality")
@@ -266,16 +191,10 @@ def outcomes_letter(
 @with_place
 def outcomes_inequality(place: Place, out: Output, indicator: str, area: str, period: str | None) -> None:
     """The slope and relative index of inequality across deprivation deciles, and the gap, with limits."""
-    found = inequality(place, indicator, area=area, period=period)
-    out.emit(
-        found,
-        lambda: console.print(
-            f"{indicator} in {area}, {found['period']}: slope index of inequality {found['sii']:,.2f} "
-            f"(95% {found['sii_lower']:,.2f} to {found['sii_upper']:,.2f}); "
-            f"relative index {found['rii']:.3f}; gap least - most deprived {found['gap']:,.2f} "
-            f"({found['gap_lower']:,.2f} to {found['gap_upper']:,.2f})"
-        ),
-    )
+    from totalplace.reports.outcomes import inequality_view
+
+    view = inequality_view(inequality(place, indicator, area=area, period=period))
+    out.emit(view.to_dict(), lambda: console.print(view.headline))
 
 
 @outcomes_group.command("funnel")
@@ -293,30 +212,45 @@ def outcomes_funnel(
 ) -> None:
     """Areas against their pooled average with 95% and 99.8% control limits (the profiles' funnel plot)."""
     from totalplace.engines.outcomes.funnel import funnel
+    from totalplace.reports.outcomes import funnel_view
 
-    found = funnel(place, indicator, period=period, area_type=area_type)
+    view = funnel_view(funnel(place, indicator, period=period, area_type=area_type))
     if svg_out is not None:
-        svg_out.write_text(found.chart().svg, encoding="utf-8")
+        svg_out.write_text(view.chart().svg, encoding="utf-8")
+    out.emit(view.to_dict(), lambda: print_tables(view.tables, view.headline))
 
-    def render() -> None:
-        table(
-            f"{found.title}, {found.period}: {len(found.points)} {found.area_type or 'areas'}, "
-            f"average {found.baseline:,.2f}",
-            ("area", "count", "denominator", "value", "significance", "comparison"),
-            [
-                (
-                    p["area_name"],
-                    f"{p['count']:,.0f}",
-                    f"{p['denominator']:,.0f}",
-                    "" if p["value"] is None else f"{p['value']:,.2f}",
-                    p["significance"],
-                    p["comparison"],
-                )
-                for p in found.points
-            ],
-        )
 
-    out.emit(found.to_dict(), render)
+@outcomes_group.command("spine")
+@click.option(
+    "--svg", "svg_out", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Write the chart."
+)
+@with_place
+def outcomes_spine(place: Place, out: Output, svg_out: Path | None) -> None:
+    """The framework's indicators against the comparator set: where the place, England and the comparators'
+    middle half sit between the comparators' worst (0) and best (1), as the spine chart page shows."""
+    from totalplace.engines.outcomes.spine import spine
+    from totalplace.reports.outcomes import spine_view
+
+    view = spine_view(spine(place))
+    if svg_out is not None:
+        charts = view.charts()
+        if not charts:
+            raise NotFoundError("no indicator has values for the place and at least two comparators")
+        svg_out.write_text(charts["spine"].svg, encoding="utf-8")
+    out.emit(view.to_dict(), lambda: print_tables(view.tables, view.headline))
+
+
+@outcomes_group.command("published")
+@click.argument("indicator")
+@with_place
+def outcomes_published(place: Place, out: Output, indicator: str) -> None:
+    """Counts of an indicator by area and period as they may be published: small counts suppressed, the
+    rest rounded, and enough other cells withheld that no suppressed count can be worked out."""
+    from totalplace.engines.outcomes.published import published_counts
+    from totalplace.reports.outcomes import published_view
+
+    view = published_view(published_counts(place, indicator))
+    out.emit(view.to_dict(), lambda: print_tables(view.tables, view.headline))
 
 
 @outcomes_group.command("comparators")
@@ -340,6 +274,8 @@ def outcomes_comparators(
     save_as: str | None,
 ) -> None:
     """The authorities most like the place on deprivation, size, density and rurality, with why."""
+    from totalplace.reports.outcomes import comparators_view
+
     code = area or place.config.code
     if not code:
         raise click.BadParameter("the place has no code; give --area", param_hint="--area")
@@ -348,19 +284,8 @@ def outcomes_comparators(
     if save_as:
         with place.begin() as conn:
             save_set(conn, name=save_as, area=code, members=members, actor="cli")
-
-    def why(contributions: dict[str, float]) -> str:
-        top = sorted(contributions.items(), key=lambda kv: -kv[1])[:2]
-        return ", ".join(f"{name} {100 * share:.0f}%" for name, share in top)
-
-    out.emit(
-        {"area": code, "saved_as": save_as, "comparators": members},
-        lambda: table(
-            f"Nearest neighbours of {code}",
-            ("authority", "distance", "most of the distance"),
-            [(m["name"], f"{m['distance']:.2f}", why(m["contributions"])) for m in members],
-        ),
-    )
+    view = comparators_view(code, members, saved_as=save_as)
+    out.emit(view.to_dict(), lambda: print_tables(view.tables, view.headline))
 
 
 @outcomes_group.command("cohort")
@@ -386,6 +311,8 @@ def outcomes_cohort(
     covariates: str,
 ) -> None:
     """A cohort before and after referral, and against a matched comparison group, outcome by outcome."""
+    from totalplace.reports.outcomes import cohorts_view
+
     limits = ImportLimits.from_settings()
     reports = cohort_file_reports(
         read_path(file, limits),
@@ -395,24 +322,8 @@ def outcomes_cohort(
         referred_value=referred_value,
         covariates=[c.strip() for c in covariates.split(",") if c.strip()],
     )
-
-    def render() -> None:
-        for report in reports:
-            ba = report["before_after"]
-            console.print(
-                f"[bold]{report['outcome']}[/]: {report['referred']} referred; {ba['before']:,.0f} before, "
-                f"{ba['after']:,.0f} after ({ba['change_percent']}%; rate ratio {ba['rate_ratio']}, "
-                f"95% {ba['lower']} to {ba['upper']})"
-            )
-            matched = report.get("matched")
-            if matched:
-                console.print(
-                    f"  against {matched['pairs']} matched others: difference in differences "
-                    f"{matched['difference_in_differences']} per person (95% {matched['lower']} to "
-                    f"{matched['upper']}); {'balanced' if matched['balanced'] else 'NOT balanced'}"
-                )
-
-    out.emit({"cohorts": reports}, render)
+    view = cohorts_view(file.name, reports)
+    out.emit({"cohorts": [c.to_dict() for c in reports]}, lambda: print_tables(view.tables, view.headline))
 
 
 @outcomes_group.command("aggregate")
@@ -444,6 +355,8 @@ def outcomes_aggregate(
     multiplier: float,
 ) -> None:
     """Count the place's own records by small area, over each area's population, as observations."""
+    from totalplace.reports.outcomes import aggregated_headline
+
     condition = None
     if where is not None:
         column, sep, value = where.partition("=")
@@ -464,9 +377,8 @@ def outcomes_aggregate(
         actor="cli",
     )
     out.emit(
-        {**result.to_dict(), "aggregated": info},
+        {**result.to_dict(), "aggregated": info.to_dict()},
         lambda: console.print(
-            f"{info['records']:,} records counted into {info['areas']} {level} areas "
-            f"({info['total']:,.0f} in all) as indicator {indicator}, {period}; batch {result.batch.id}"
+            aggregated_headline(info, level=level, indicator=indicator, period=period, batch=result.batch.id)
         ),
     )

@@ -18,7 +18,7 @@ import numpy as np
 
 from totalplace.datasets.importer import ImportRequest, import_file
 from totalplace.datasets.observations import FINGERTIPS_HEADER
-from totalplace.engines.outcomes.comparators import DOMAINS, Profiles, nearest, save_set
+from totalplace.engines.outcomes.comparators import DOMAINS, Neighbour, Profiles, nearest, save_set
 from totalplace.engines.outcomes.framework import parse_framework, save_framework
 from totalplace.engines.outcomes.letters import draft_letters
 from totalplace.place import Place
@@ -144,7 +144,7 @@ def _rows(
     indicator: Any,
     place_code: str,
     wards: list[tuple[str, str, int]],
-    neighbours: list[dict[str, Any]],
+    neighbours: list[Neighbour],
     rng: random.Random,
 ) -> list[tuple[Any, ...]]:
     proportion = indicator.value_type == "proportion"
@@ -175,7 +175,7 @@ def _rows(
         for neighbour, spread in zip(neighbours, spreads, strict=True):
             denominator = 280_000 // (12 if proportion else 1)
             count = drawn(base * (1 + drift * k * 0.5) * spread, denominator)
-            area = (neighbour["code"], neighbour["name"], "District & UA")
+            area = (neighbour.code, neighbour.name, "District & UA")
             rows.append(_row(indicator, "E12000002", area, year, count, denominator))
         england_denominator = 56_000_000 // (12 if proportion else 1)
         england_count = int(base * (1 + drift * k * 0.5) * 1.05 * england_denominator)

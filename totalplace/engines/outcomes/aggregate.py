@@ -10,7 +10,10 @@ through disclosure control and can raise exception letters like any other indica
 from __future__ import annotations
 
 import csv
+import functools
 import io
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,10 +24,42 @@ from totalplace.datasets.observations import FINGERTIPS_HEADER, period_start
 from totalplace.datasets.source import read_path, read_source
 from totalplace.datasets.values import CellError, parse_number
 from totalplace.errors import ImportRejectedError, InvalidInputError, RowProblem
-from totalplace.store.areas import list_areas
+from totalplace.store.areas import Area, list_areas
 
 if TYPE_CHECKING:
     from totalplace.place import Place
+
+
+@dataclass(frozen=True, slots=True)
+class Aggregated:
+    """What was counted: the records used, the areas counted into (and those without a population), and
+    the total count."""
+
+    records: int
+    areas: int
+    areas_without_population: list[str]
+    total: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {
+            "records": self.records,
+            "areas": self.areas,
+            "areas_without_population": list(self.areas_without_population),
+            "total": self.total,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class _Columns:
+    """Where in each record its area, the amount to count (if any) and the condition's column are."""
+
+    file: str
+    level: str
+    area: str
+    count: str | None
+    where: tuple[str, str] | None
+    index: dict[str, int]
 
 
 def aggregate_records(
@@ -41,7 +76,7 @@ def aggregate_records(
     where: tuple[str, str] | None = None,
     multiplier: float = 1000.0,
     actor: str = "system",
-) -> tuple[ImportResult, dict[str, Any]]:
+) -> tuple[ImportResult, Aggregated]:
     """Count the records per area (summing ``count_column`` if given, else one per row) and import the counts
     over the areas' populations as observations of ``indicator`` for ``period``. ``source`` is a file or its
     bytes (then ``name`` is the file's name, for errors)."""
@@ -56,54 +91,8 @@ def aggregate_records(
     data = read_path(source, limits) if isinstance(source, Path) else source
     rows = read_source(data, file_name, limits).rows
     header_row, header = next(rows, (0, []))
-    index = {str(h).strip(): i for i, h in enumerate(header)}
-    for column in (area_column, count_column, where[0] if where else None):
-        if column is not None and column not in index:
-            codes.reject(
-                file_name,
-                codes.MISSING_COLUMN,
-                f"no column {column!r}; columns are {', '.join(index)}",
-                row=header_row,
-            )
-    counts = dict.fromkeys(areas, 0.0)
-    problems: list[RowProblem] = []
-    used = 0
-    for number, cells in rows:
-        if not any(str(c).strip() for c in cells):
-            continue
-        if where and str(cells[index[where[0]]]).strip() != where[1]:
-            continue
-        code = str(cells[index[area_column]]).strip()
-        if code not in areas:
-            problems.append(
-                RowProblem(
-                    codes.UNKNOWN_AREA,
-                    file_name,
-                    number,
-                    area_column,
-                    code,
-                    f"{code!r} is not one of the place's {level} areas",
-                )
-            )
-            continue
-        amount = 1.0
-        if count_column is not None:
-            try:
-                amount = parse_number(cells[index[count_column]])
-            except CellError as exc:
-                problems.append(
-                    RowProblem(
-                        codes.BAD_NUMBER,
-                        file_name,
-                        number,
-                        count_column,
-                        str(cells[index[count_column]]),
-                        str(exc),
-                    )
-                )
-                continue
-        counts[code] += amount
-        used += 1
+    columns = _columns(file_name, header_row, header, level, area_column, count_column, where)
+    counts, used, problems = _count(rows, columns, areas)
     if problems:
         raise ImportRejectedError(file_name, problems[: limits.max_problems])
     body = _observations(
@@ -117,17 +106,79 @@ def aggregate_records(
         limits=limits,
     )
     missing = [code for code, area in areas.items() if not area.population]
-    return result, {
-        "records": used,
-        "areas": len(areas),
-        "areas_without_population": missing,
-        "total": sum(counts.values()),
-    }
+    return result, Aggregated(used, len(areas), missing, sum(counts.values()))
+
+
+def _columns(
+    file_name: str,
+    header_row: int,
+    header: list[Any],
+    level: str,
+    area_column: str,
+    count_column: str | None,
+    where: tuple[str, str] | None,
+) -> _Columns:
+    """The columns named, found in the header (the file is refused if one is missing)."""
+    index = {str(h).strip(): i for i, h in enumerate(header)}
+    for column in (area_column, count_column, where[0] if where else None):
+        if column is not None and column not in index:
+            codes.reject(
+                file_name,
+                codes.MISSING_COLUMN,
+                f"no column {column!r}; columns are {', '.join(index)}",
+                row=header_row,
+            )
+    return _Columns(file_name, level, area_column, count_column, where, index)
+
+
+def _count(
+    rows: Iterator[tuple[int, list[Any]]], columns: _Columns, areas: dict[str, Area]
+) -> tuple[dict[str, float], int, list[RowProblem]]:
+    """Each area's count, how many records were used, and the problems of the rows that could not be."""
+    counts = dict.fromkeys(areas, 0.0)
+    problems: list[RowProblem] = []
+    used = 0
+    for number, cells in rows:
+        if not any(str(c).strip() for c in cells):
+            continue
+        if columns.where and str(cells[columns.index[columns.where[0]]]).strip() != columns.where[1]:
+            continue
+        code = str(cells[columns.index[columns.area]]).strip()
+        if code not in areas:
+            problems.append(
+                RowProblem(
+                    codes.UNKNOWN_AREA,
+                    columns.file,
+                    number,
+                    columns.area,
+                    code,
+                    f"{code!r} is not one of the place's {columns.level} areas",
+                )
+            )
+            continue
+        amount = _amount(cells, number, columns)
+        if isinstance(amount, RowProblem):
+            problems.append(amount)
+            continue
+        counts[code] += amount
+        used += 1
+    return counts, used, problems
+
+
+def _amount(cells: list[Any], number: int, columns: _Columns) -> float | RowProblem:
+    """What a record counts for: one, or its count column's number (a problem if that is not a number)."""
+    if columns.count is None:
+        return 1.0
+    cell = cells[columns.index[columns.count]]
+    try:
+        return parse_number(cell)
+    except CellError as exc:
+        return RowProblem(codes.BAD_NUMBER, columns.file, number, columns.count, str(cell), str(exc))
 
 
 def _observations(
     place: Place,
-    areas: dict[str, Any],
+    areas: dict[str, Area],
     counts: dict[str, float],
     *,
     indicator: str,
@@ -135,50 +186,49 @@ def _observations(
     period: str,
     multiplier: float,
 ) -> bytes:
+    """The counts as a Fingertips-style observations file: one row per area, then the whole place."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(FINGERTIPS_HEADER)
+    row = functools.partial(_observation, indicator, title, period, multiplier)
     total_count = total_population = 0.0
     for code, area in sorted(areas.items()):
         population = float(area.population or 0)
-        count = counts[code]
-        total_count += count
+        total_count += counts[code]
         total_population += population
-        value = "" if not population else repr(count / population * multiplier)
-        writer.writerow(
-            (
-                indicator,
-                title,
-                place.config.code or "",
-                code,
-                area.name,
-                area.level,
-                "Persons",
-                "All ages",
-                period,
-                _number(count),
-                _number(population) if population else "",
-                value,
-            )
-        )
+        writer.writerow(row(place.config.code or "", code, area.name, area.level, counts[code], population))
     if place.config.code and total_population:
-        writer.writerow(
-            (
-                indicator,
-                title,
-                "",
-                place.config.code,
-                place.config.name,
-                "Place",
-                "Persons",
-                "All ages",
-                period,
-                _number(total_count),
-                _number(total_population),
-                repr(total_count / total_population * multiplier),
-            )
-        )
+        writer.writerow(row("", place.config.code, place.config.name, "Place", total_count, total_population))
     return out.getvalue().encode("utf-8")
+
+
+def _observation(
+    indicator: str,
+    title: str,
+    period: str,
+    multiplier: float,
+    parent: str,
+    code: str,
+    name: str,
+    kind: str,
+    count: float,
+    population: float,
+) -> tuple[str, ...]:
+    """One row of the observations file: the count over the population (no value without one)."""
+    return (
+        indicator,
+        title,
+        parent,
+        code,
+        name,
+        kind,
+        "Persons",
+        "All ages",
+        period,
+        _number(count),
+        _number(population) if population else "",
+        repr(count / population * multiplier) if population else "",
+    )
 
 
 def _number(value: float) -> str:

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 from totalplace.datasets.observations import period_start
 from totalplace.engines.outcomes import stats
 from totalplace.engines.outcomes.comparators import current_set
-from totalplace.engines.outcomes.compare import compare, trends
+from totalplace.engines.outcomes.compare import POLARITIES, compare, trends
 from totalplace.engines.outcomes.framework import Framework, Indicator, ValueType, current_framework
 from totalplace.errors import InvalidInputError, NotFoundError
 from totalplace.store.areas import list_areas
@@ -104,24 +104,112 @@ def limits_for(indicator: Indicator, columns: dict[str, FloatArray]) -> Limits:
     return Limits(out["value"], out["lower95"], out["upper95"], out["lower998"], out["upper998"], method)
 
 
+@dataclass(frozen=True, slots=True)
+class RowTrend:
+    """A row's series trend: its direction over the last five points, and the slope (None if not
+    calculated)."""
+
+    direction: str
+    slope: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {"direction": self.direction, "slope": self.slope}
+
+
+@dataclass(frozen=True, slots=True)
+class BenchmarkRow:
+    """One benchmarked observation: the value with its limits and how they were found, the benchmark it is
+    compared with, the comparison at 95% and 99.8%, and its series' trend. ``breakdown`` holds the parts
+    of sex, age, category type and category that the row gives."""
+
+    area_code: str
+    period: str
+    indicator: str = ""
+    title: str = ""
+    polarity: str = "no_judgement"
+    value_type: str = ""
+    area_name: str | None = None
+    count: float | None = None
+    denominator: float | None = None
+    value: float | None = None
+    lower95: float | None = None
+    upper95: float | None = None
+    lower998: float | None = None
+    upper998: float | None = None
+    method: str = ""
+    benchmark: float | None = None
+    comparison95: str = "not compared"
+    comparison998: str = "not compared"
+    value_note: str | None = None
+    breakdown: dict[str, str] = field(default_factory=dict)
+    trend: RowTrend = RowTrend("not calculated")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, in the order the rows have always been written (breakdown and trend last)."""
+        return {
+            "indicator": self.indicator,
+            "title": self.title,
+            "polarity": self.polarity,
+            "value_type": self.value_type,
+            "area_code": self.area_code,
+            "area_name": self.area_name,
+            "period": self.period,
+            "count": self.count,
+            "denominator": self.denominator,
+            "value": self.value,
+            "lower95": self.lower95,
+            "upper95": self.upper95,
+            "lower998": self.lower998,
+            "upper998": self.upper998,
+            "method": self.method,
+            "benchmark": self.benchmark,
+            "comparison95": self.comparison95,
+            "comparison998": self.comparison998,
+            "value_note": self.value_note,
+            "breakdown": dict(self.breakdown),
+            "trend": self.trend.to_dict(),
+        }
+
+
+def _row(found: dict[str, Any]) -> BenchmarkRow:
+    """A row of the benchmarked table (as ``to_pylist`` gives it) as a typed row."""
+    return BenchmarkRow(
+        area_code=found["area_code"],
+        period=found["period"],
+        indicator=found["indicator"],
+        title=found["title"],
+        polarity=found["polarity"],
+        value_type=found["value_type"],
+        area_name=found["area_name"],
+        count=found["count"],
+        denominator=found["denominator"],
+        value=found["value"],
+        lower95=found["lower95"],
+        upper95=found["upper95"],
+        lower998=found["lower998"],
+        upper998=found["upper998"],
+        method=found["method"],
+        benchmark=found["benchmark"],
+        comparison95=found["comparison95"],
+        comparison998=found["comparison998"],
+        value_note=found["value_note"],
+        breakdown={k: found[k] for k in BREAKDOWN if found.get(k)},
+        trend=RowTrend(found["trend"], found["trend_slope"]),
+    )
+
+
 @dataclass(frozen=True)
 class BenchmarkResult:
-    """The benchmarked rows as columns (``table``); :meth:`rows` gives them as dicts for JSON."""
+    """The benchmarked rows as columns (``table``); :meth:`rows` gives them as typed rows."""
 
     against: str
     framework: str | None
     table: pa.Table
 
-    def rows(self) -> list[dict[str, Any]]:
-        """One dict per row, limits rounded to ten decimal places, breakdown and trend nested."""
-        out = []
-        for row in self.table.to_pylist():
-            row["breakdown"] = {k: row.pop(k) for k in BREAKDOWN if row.get(k)}
-            for k in BREAKDOWN:
-                row.pop(k, None)
-            row["trend"] = {"direction": row.pop("trend"), "slope": row.pop("trend_slope")}
-            out.append(row)
-        return out
+    def rows(self) -> list[BenchmarkRow]:
+        """One typed row per row of the table (limits rounded to ten decimal places)."""
+        return [_row(found) for found in self.table.to_pylist()]
 
     def areas(self) -> list[str]:
         """The area codes benchmarked, sorted."""
@@ -133,7 +221,7 @@ class BenchmarkResult:
             "against": self.against,
             "framework": self.framework,
             "areas": self.areas(),
-            "rows": self.rows(),
+            "rows": [row.to_dict() for row in self.rows()],
         }
 
     def write_json(self, write: Callable[[str], object]) -> None:
@@ -146,12 +234,13 @@ class BenchmarkResult:
         write(head[:-1] + ', "rows": ')
         with tempfile.TemporaryDirectory(prefix="totalplace-") as folder:
             path = Path(folder) / "rows.json"
-            conn = scratch_connection(folder)  # it can write only in this private folder
+            # an in-memory DuckDB that can write only in this private folder (not the place's store)
+            scratch = scratch_connection(folder)
             try:
-                conn.register("benchmarked", self.table)
-                conn.execute(f"COPY ({_ROWS_AS_JSON}) TO {literal(str(path))} (FORMAT JSON, ARRAY true)")
+                scratch.register("benchmarked", self.table)
+                scratch.execute(f"COPY ({_ROWS_AS_JSON}) TO {literal(str(path))} (FORMAT JSON, ARRAY true)")
             finally:
-                conn.close()
+                scratch.close()
             with path.open(encoding="utf-8") as rows:
                 while chunk := rows.read(1 << 20):
                     write(chunk)
@@ -191,7 +280,7 @@ def benchmark(
                 raise NotFoundError(
                     "no comparator set", hint="make one: totalplace outcomes comparators ... --save NAME"
                 )
-            members = [m["code"] for m in found[1]]
+            members = found.codes()
         own = {a.code for a in list_areas(conn)} | ({place.config.code} if place.config.code else set())
     if not areas and not own:
         raise NotFoundError(
@@ -243,23 +332,14 @@ def _text(table: pa.Table, name: str) -> pa.Array:
     return pc.fill_null(table[name].cast(pa.string()), "").combine_chunks()
 
 
+_LIMITS: Final = ("value", "lower95", "upper95", "lower998", "upper998")
+
+
 def _benchmarked(
     table: pa.Table, framework: Framework | None, against: Against, wanted: set[str], period: str | None
 ) -> pa.Table:
     ids = _text(table, "indicator_id")
-    columns = numbers(table)
-    size = table.num_rows
-    limits = {name: np.full(size, np.nan) for name in ("value", "lower95", "upper95", "lower998", "upper998")}
-    method = np.full(size, "", dtype="<U32")
-    meta: dict[str, Indicator] = {}
-    for indicator_id in pc.unique(ids).to_pylist():
-        mask = pc.equal(ids, indicator_id).to_numpy(zero_copy_only=False)
-        found = framework.indicators().get(indicator_id) if framework else None
-        meta[indicator_id] = found[1] if found else _inferred(table, mask, indicator_id, columns)
-        got = limits_for(meta[indicator_id], {k: v[mask] for k, v in columns.items()})
-        for name in limits:
-            limits[name][mask] = getattr(got, name)
-        method[mask] = got.method
+    limits, method, meta = _limits_by_indicator(table, ids, framework)
     key = pc.binary_join_element_wise(ids, _text(table, "period"), *(_text(table, k) for k in BREAKDOWN), "|")
     area = _text(table, "area_code")
     bench = _benchmark_values(table, key, area, limits["value"], against, ids, meta)
@@ -269,26 +349,8 @@ def _benchmarked(
     unique = list(meta)
     which = pc.index_in(ids, value_set=pa.array(unique, pa.string())).to_numpy(zero_copy_only=False)
     polarity = np.array([meta[i].polarity for i in unique])[which]
-    vs95 = np.full(size, "not compared", dtype="<U16")
-    vs998 = vs95.copy()
-    for value in ("high_is_good", "low_is_good", "no_judgement"):
-        m = polarity == value
-        if m.any():
-            vs95[m] = compare(limits["lower95"][m], limits["upper95"][m], bench[m], value)
-            vs998[m] = compare(limits["lower998"][m], limits["upper998"][m], bench[m], value)
-    series_key = pc.binary_join_element_wise(ids, area, *(_text(table, k) for k in BREAKDOWN), "|")
-    encoded = pc.dictionary_encode(series_key)
-    series = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    periods = pc.dictionary_encode(_text(table, "period"))
-    starts = [period_start(p) for p in periods.dictionary.to_pylist()]
-    when = np.array([np.nan if s is None else s for s in starts], dtype=np.float64)[
-        periods.indices.to_numpy(zero_copy_only=False)
-    ]
-    series_polarity = np.full(len(encoded.dictionary), "no_judgement", dtype="<U16")
-    series_polarity[series] = polarity
-    direction, slope = trends(
-        series, when, limits["value"], limits["lower95"], limits["upper95"], series_polarity
-    )
+    vs95, vs998 = _comparisons(limits, bench, polarity)
+    direction, slope = _series_trends(table, ids, area, polarity, limits)
     pick = np.flatnonzero(chosen)
     titles = np.array([meta[i].title for i in unique], dtype=object)[which]
     types = np.array([meta[i].value_type for i in unique], dtype=object)[which]
@@ -309,11 +371,70 @@ def _benchmarked(
             "benchmark": _rounded(bench[pick]),
             "comparison95": pa.array(vs95[pick].tolist(), pa.string()),
             "comparison998": pa.array(vs998[pick].tolist(), pa.string()),
-            "trend": pa.array(direction[series[pick]].tolist(), pa.string()),
-            "trend_slope": _rounded(slope[series[pick]]),
+            "trend": pa.array(direction[pick].tolist(), pa.string()),
+            "trend_slope": _rounded(slope[pick]),
             "value_note": table["value_note"].take(pick),
         }
     )
+
+
+def _limits_by_indicator(
+    table: pa.Table, ids: pa.Array, framework: Framework | None
+) -> tuple[dict[str, FloatArray], npt.NDArray[np.str_], dict[str, Indicator]]:
+    """Every row's value and limits (by its indicator's value type) with their method, and each indicator's
+    metadata (the framework's, else inferred from its rows)."""
+    columns = numbers(table)
+    size = table.num_rows
+    limits = {name: np.full(size, np.nan) for name in _LIMITS}
+    method = np.full(size, "", dtype="<U32")
+    meta: dict[str, Indicator] = {}
+    for indicator_id in pc.unique(ids).to_pylist():
+        mask = pc.equal(ids, indicator_id).to_numpy(zero_copy_only=False)
+        found = framework.indicators().get(indicator_id) if framework else None
+        meta[indicator_id] = found[1] if found else _inferred(table, mask, indicator_id, columns)
+        got = limits_for(meta[indicator_id], {k: v[mask] for k, v in columns.items()})
+        for name in limits:
+            limits[name][mask] = getattr(got, name)
+        method[mask] = got.method
+    return limits, method, meta
+
+
+def _comparisons(
+    limits: dict[str, FloatArray], bench: FloatArray, polarity: npt.NDArray[np.str_]
+) -> tuple[npt.NDArray[np.str_], npt.NDArray[np.str_]]:
+    """Each row against its benchmark at 95% and at 99.8%, with its indicator's polarity."""
+    vs95 = np.full(len(bench), "not compared", dtype="<U16")
+    vs998 = vs95.copy()
+    for value in POLARITIES:
+        m = polarity == value
+        if m.any():
+            vs95[m] = compare(limits["lower95"][m], limits["upper95"][m], bench[m], value)
+            vs998[m] = compare(limits["lower998"][m], limits["upper998"][m], bench[m], value)
+    return vs95, vs998
+
+
+def _series_trends(
+    table: pa.Table,
+    ids: pa.Array,
+    area: pa.Array,
+    polarity: npt.NDArray[np.str_],
+    limits: dict[str, FloatArray],
+) -> tuple[npt.NDArray[np.str_], FloatArray]:
+    """Each row's series trend (direction and slope): a series is an indicator, area and breakdown."""
+    series_key = pc.binary_join_element_wise(ids, area, *(_text(table, k) for k in BREAKDOWN), "|")
+    encoded = pc.dictionary_encode(series_key)
+    series = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    periods = pc.dictionary_encode(_text(table, "period"))
+    starts = [period_start(p) for p in periods.dictionary.to_pylist()]
+    when = np.array([np.nan if s is None else s for s in starts], dtype=np.float64)[
+        periods.indices.to_numpy(zero_copy_only=False)
+    ]
+    series_polarity = np.full(len(encoded.dictionary), "no_judgement", dtype="<U16")
+    series_polarity[series] = polarity
+    direction, slope = trends(
+        series, when, limits["value"], limits["lower95"], limits["upper95"], series_polarity
+    )
+    return direction[series], slope[series]
 
 
 def _rounded(values: FloatArray) -> pa.Array:
@@ -368,18 +489,34 @@ def _benchmark_values(
     return np.where(found, value[index], np.nan)
 
 
-def headline(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def headline(rows: Sequence[BenchmarkRow]) -> list[BenchmarkRow]:
     """The headline series: persons, no category, and all ages where published (else the commonest age)."""
     persons = [
-        r
-        for r in rows
-        if not r["breakdown"].get("category") and r["breakdown"].get("sex", "Persons") == "Persons"
+        r for r in rows if not r.breakdown.get("category") and r.breakdown.get("sex", "Persons") == "Persons"
     ]
-    ages = [r["breakdown"].get("age", "") for r in persons]
+    ages = [r.breakdown.get("age", "") for r in persons]
     if not ages:
         return []
     age = "All ages" if "All ages" in ages else max(set(ages), key=ages.count)
-    return [r for r in persons if r["breakdown"].get("age", "") == age]
+    return [r for r in persons if r.breakdown.get("age", "") == age]
+
+
+def latest_by_indicator(rows: Sequence[BenchmarkRow]) -> dict[str, BenchmarkRow]:
+    """Each indicator's latest headline row among ``rows``."""
+    grouped: dict[str, list[BenchmarkRow]] = {}
+    for row in rows:
+        grouped.setdefault(row.indicator, []).append(row)
+    latest = {}
+    for indicator_id, group in grouped.items():
+        series = by_period(headline(group))
+        if series:
+            latest[indicator_id] = series[-1]
+    return latest
+
+
+def by_period(rows: Sequence[BenchmarkRow]) -> list[BenchmarkRow]:
+    """The rows in time order (a period that cannot be read first)."""
+    return sorted(rows, key=lambda r: period_start(r.period) or 0.0)
 
 
 def _comparator_values(

@@ -10,22 +10,20 @@ neighbour's distance is broken down into the share each variable contributes.
 
 from __future__ import annotations
 
-import json
 import math
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection
 
 from totalplace.datasets.limits import ImportLimits
 from totalplace.datasets.schema import normalise_header
 from totalplace.datasets.source import read_path, read_source
 from totalplace.errors import InvalidInputError, NotFoundError
-from totalplace.store import audit
-from totalplace.store.clock import utc_now
-from totalplace.store.schema import comparator_sets
+from totalplace.store import outcomes as store
 
 DOMAINS: Final = (
     ("income", "income rank"),
@@ -116,7 +114,38 @@ def la_profiles(imd: Path, population: Path, rurality: Path) -> Profiles:
     return Profiles(codes, [names[c] for c in codes], variables, np.array(values))
 
 
-def nearest(profiles: Profiles, area: str, k: int = 15) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class Neighbour:
+    """An authority near the place: its distance, and the share of it each variable contributes."""
+
+    code: str
+    name: str
+    distance: float
+    contributions: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready (as a comparator set keeps its members)."""
+        return {
+            "code": self.code,
+            "name": self.name,
+            "distance": self.distance,
+            "contributions": dict(self.contributions),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ComparatorSet:
+    """A kept comparator set: its name and members, nearest first."""
+
+    name: str
+    members: tuple[Neighbour, ...]
+
+    def codes(self) -> list[str]:
+        """The members' area codes."""
+        return [m.code for m in self.members]
+
+
+def nearest(profiles: Profiles, area: str, k: int = 15) -> list[Neighbour]:
     """The ``k`` authorities nearest ``area``, each with its distance and what makes it up."""
     if area not in profiles.codes:
         raise NotFoundError(
@@ -130,40 +159,31 @@ def nearest(profiles: Profiles, area: str, k: int = 15) -> list[dict[str, Any]]:
     distance = np.sqrt(squared.sum(axis=1))
     order = [i for i in np.argsort(distance) if profiles.codes[i] != area][:k]
     return [
-        {
-            "code": profiles.codes[i],
-            "name": profiles.names[i],
-            "distance": round(float(distance[i]), 4),
-            "contributions": {
+        Neighbour(
+            profiles.codes[i],
+            profiles.names[i],
+            round(float(distance[i]), 4),
+            {
                 v: round(float(squared[i, j] / max(squared[i].sum(), 1e-12)), 3)
                 for j, v in enumerate(profiles.variables)
             },
-        }
+        )
         for i in order
     ]
 
 
-def save_set(conn: Connection, *, name: str, area: str, members: list[dict[str, Any]], actor: str) -> None:
+def save_set(conn: Connection, *, name: str, area: str, members: Sequence[Neighbour], actor: str) -> None:
     """Keep a comparator set (a new version under the same name replaces the old for benchmarking)."""
-    conn.execute(
-        insert(comparator_sets).values(
-            name=name, area_code=area, members=json.dumps(members), created_at=utc_now(), created_by=actor
-        )
-    )
-    audit.append(
-        conn,
-        actor=actor,
-        action="outcomes.comparators",
-        object_type="comparator_set",
-        object_id=name,
-        detail={"area": area, "members": len(members)},
-    )
+    store.add_comparator_set(conn, name=name, area=area, members=[m.to_dict() for m in members], actor=actor)
 
 
-def current_set(conn: Connection, name: str | None = None) -> tuple[str, list[dict[str, Any]]] | None:
-    """The latest comparator set (of ``name``, if given): its name and members."""
-    query = select(comparator_sets).order_by(comparator_sets.c.id.desc()).limit(1)
-    if name is not None:
-        query = query.where(comparator_sets.c.name == name)
-    row = conn.execute(query).first()
-    return None if row is None else (row.name, json.loads(row.members))
+def current_set(conn: Connection, name: str | None = None) -> ComparatorSet | None:
+    """The latest comparator set (of ``name``, if given)."""
+    row = store.latest_comparator_set(conn, name)
+    if row is None:
+        return None
+    members = tuple(
+        Neighbour(m["code"], m["name"], m["distance"], dict(m.get("contributions") or {}))
+        for m in row.members
+    )
+    return ComparatorSet(row.name, members)

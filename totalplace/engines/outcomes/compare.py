@@ -7,6 +7,7 @@ becomes *better* or *worse*. Without an interval or a benchmark the result is *n
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 import numpy as np
@@ -35,9 +36,42 @@ def compare(
     return np.where(unknown, "not compared", result)
 
 
+@dataclass(frozen=True, slots=True)
+class Trend:
+    """The trend of a series' last five points: its direction, and the slope where it was calculated (with
+    its standard error and the points used), or why it was not."""
+
+    direction: str
+    slope: float | None = None
+    slope_se: float | None = None
+    points: int | None = None
+    reason: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``reason`` when not calculated, else the slope's standard error and points."""
+        if self.reason is not None:
+            return {"direction": self.direction, "reason": self.reason, "slope": self.slope}
+        return {
+            "direction": self.direction,
+            "slope": self.slope,
+            "slope_se": self.slope_se,
+            "points": self.points,
+        }
+
+
+def _direction(slope: float, significant: bool, polarity: Polarity) -> str:
+    if not significant:
+        return "no significant change"
+    rising = "increasing" if slope > 0 else "decreasing"
+    if polarity == "no_judgement":
+        return rising
+    improving = (slope > 0) == (polarity == "high_is_good")
+    return rising + (" and getting better" if improving else " and getting worse")
+
+
 def trend(
     periods: list[float], values: list[float], lowers: list[float], uppers: list[float], polarity: Polarity
-) -> dict[str, Any]:
+) -> Trend:
     """The trend of the last five points: weighted least squares slope, tested at 99.8%.
 
     Each point is weighted by the inverse of its variance, taken from its 95% interval (half-width / 1.96,
@@ -46,11 +80,7 @@ def trend(
     points = sorted(zip(periods, values, lowers, uppers, strict=True))[-TREND_POINTS:]
     usable = [p for p in points if not any(np.isnan(v) for v in p[1:])]
     if len(points) < TREND_POINTS or len(usable) < TREND_POINTS:
-        return {
-            "direction": "not calculated",
-            "reason": f"{len(usable)} of {TREND_POINTS} points",
-            "slope": None,
-        }
+        return Trend("not calculated", reason=f"{len(usable)} of {TREND_POINTS} points")
     x = np.array([p[0] for p in usable])
     y = np.array([p[1] for p in usable])
     se = (np.array([p[3] for p in usable]) - np.array([p[2] for p in usable])) / (2 * z_value(0.95))
@@ -61,16 +91,7 @@ def trend(
     slope = float((weights * (x - xm) * (y - ym)).sum() / sxx)
     slope_se = float(np.sqrt(1 / sxx))
     significant = abs(slope / slope_se) > z_value(TREND_CONFIDENCE)
-    if not significant:
-        direction = "no significant change"
-    elif polarity == "no_judgement":
-        direction = "increasing" if slope > 0 else "decreasing"
-    else:
-        improving = (slope > 0) == (polarity == "high_is_good")
-        direction = ("increasing" if slope > 0 else "decreasing") + (
-            " and getting better" if improving else " and getting worse"
-        )
-    return {"direction": direction, "slope": slope, "slope_se": slope_se, "points": len(usable)}
+    return Trend(_direction(slope, significant, polarity), slope, slope_se, len(usable))
 
 
 def trends(

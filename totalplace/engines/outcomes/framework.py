@@ -25,18 +25,15 @@ denominator times 1 or 100 is a proportion, otherwise a crude rate) and no judge
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection
 
 from totalplace.datasets.safe_yaml import decode, load_yaml
 from totalplace.errors import InvalidInputError
-from totalplace.store import audit
-from totalplace.store.clock import utc_now
-from totalplace.store.schema import outcome_frameworks
+from totalplace.store import outcomes as store
 
 ValueType = Literal["proportion", "crude_rate", "dsr", "isr", "count", "mean"]
 
@@ -118,32 +115,21 @@ def save_framework(conn: Connection, source: str | bytes, *, actor: str) -> Fram
     """Store a new version of the framework (the latest version is the one in force)."""
     text = decode(source, "framework.yaml")
     framework = parse_framework(text)
-    conn.execute(
-        insert(outcome_frameworks).values(
-            name=framework.name,
-            yaml=text,
-            sha256=hashlib.sha256(text.encode()).hexdigest(),
-            created_at=utc_now(),
-            created_by=actor,
-        )
-    )
-    audit.append(
-        conn,
-        actor=actor,
-        action="outcomes.framework",
-        object_type="framework",
-        object_id=framework.name,
-        detail={"indicators": len(framework.indicators())},
+    store.add_framework(
+        conn, name=framework.name, text=text, indicators=len(framework.indicators()), actor=actor
     )
     return framework
 
 
 def current_framework(conn: Connection) -> Framework | None:
     """The framework in force, if any."""
-    row = conn.execute(
-        select(outcome_frameworks.c.yaml).order_by(outcome_frameworks.c.id.desc()).limit(1)
-    ).first()
-    return None if row is None else parse_framework(row.yaml)
+    text = store.latest_framework_yaml(conn)
+    return None if text is None else parse_framework(text)
+
+
+def current_framework_yaml(conn: Connection) -> str:
+    """The YAML of the framework in force as it was written ("" when there is none), for editing."""
+    return store.latest_framework_yaml(conn) or ""
 
 
 def framework_json(framework: Framework | None) -> str:

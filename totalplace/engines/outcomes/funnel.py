@@ -28,10 +28,12 @@ from totalplace.errors import InvalidInputError, NotFoundError
 from totalplace.store.areas import list_areas
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from totalplace.place import Place
-    from totalplace.reports.charts import RenderedChart
 
 Statistic = Literal["proportion", "rate", "ratio"]
+AxisName = Literal["", "population_", "expected_"]
 FloatArray = npt.NDArray[np.float64]
 # (tail, label): the profiles' 95% and 99.8% control limits
 TAILS: Final = ((0.025, "95"), (0.001, "998"))
@@ -73,12 +75,47 @@ def axis(
     return values
 
 
+@dataclass(frozen=True, slots=True)
+class LimitLine:
+    """The control limits at one point of the axis. For rates, ``on_axis`` holds the populations (per year)
+    at which that many events sit on each limit; for ratios, the expected counts; for proportions nothing
+    (the limits are drawn at the denominator ``x`` itself)."""
+
+    x: int
+    lower95: float
+    upper95: float
+    lower998: float
+    upper998: float
+    on_axis: tuple[float, float, float, float] | None = None
+    axis_name: AxisName = ""
+
+    def limit(self, side: str, label: str) -> float:
+        """The ``side`` ("lower", "upper") limit at ``label`` ("95", "998")."""
+        return float(getattr(self, f"{side}{label}"))
+
+    def x_of(self, side: str, label: str) -> float:
+        """Where the ``side`` limit at ``label`` is drawn on the chart's x axis."""
+        if self.on_axis is None:
+            return self.x  # the denominator itself, a whole number (so the chart's spec keeps it one)
+        return self.on_axis[("lower", "upper").index(side) + (2 if label == "998" else 0)]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: for each level its axis values (rates and ratios) then its limits."""
+        out: dict[str, Any] = {"x": self.x}
+        for i, (_tail, label) in enumerate(TAILS):
+            if self.on_axis is not None:
+                out[f"{self.axis_name}lower{label}"] = self.on_axis[2 * i]
+                out[f"{self.axis_name}upper{label}"] = self.on_axis[2 * i + 1]
+            out[f"lower{label}"] = self.limit("lower", label)
+            out[f"upper{label}"] = self.limit("upper", label)
+        return out
+
+
 def limit_lines(
     statistic: Statistic, xs: list[int], average: float, *, multiplier: float, years: int = 1
-) -> list[dict[str, Any]]:
-    """The limits along the axis, one row per x value: for rates ``population_lower95`` etc. are the
-    populations (per year) at which that many events sit on each limit; for ratios ``expected_lower95`` etc.
-    are the expected counts."""
+) -> list[LimitLine]:
+    """The limits along the axis, one line per x value: for rates the populations (per year) at which that
+    many events sit on each limit are kept too; for ratios the expected counts."""
     x = np.asarray(xs, dtype=np.float64)
     columns: dict[str, FloatArray] = {}
     for tail, label in TAILS:
@@ -87,17 +124,36 @@ def limit_lines(
         else:
             on_lower, on_upper = stats.funnel_expected_events(x, tail)
             if statistic == "rate":
-                columns[f"population_lower{label}"] = on_lower / average / years
-                columns[f"population_upper{label}"] = on_upper / average / years
+                columns[f"axis_lower{label}"] = on_lower / average / years
+                columns[f"axis_upper{label}"] = on_upper / average / years
                 low, high = x * average / on_lower * multiplier, x * average / on_upper * multiplier
             else:
-                columns[f"expected_lower{label}"], columns[f"expected_upper{label}"] = on_lower, on_upper
+                columns[f"axis_lower{label}"], columns[f"axis_upper{label}"] = on_lower, on_upper
                 low, high = x / on_lower * multiplier, x / on_upper * multiplier
         columns[f"lower{label}"], columns[f"upper{label}"] = low, high
-    return [
-        {"x": int(xs[i]), **{name: float(values[i]) for name, values in columns.items()}}
-        for i in range(len(xs))
-    ]
+    axis_name = _AXIS_NAMES[statistic]
+    return [_line(xs, i, columns, axis_name) for i in range(len(xs))]
+
+
+_AXIS_NAMES: Final[dict[Statistic, AxisName]] = {
+    "proportion": "",
+    "rate": "population_",
+    "ratio": "expected_",
+}
+
+
+def _line(xs: list[int], i: int, columns: dict[str, FloatArray], axis_name: AxisName) -> LimitLine:
+    def at(name: str) -> float:
+        return float(columns[name][i])
+
+    on_axis = (
+        (at("axis_lower95"), at("axis_upper95"), at("axis_lower998"), at("axis_upper998"))
+        if axis_name
+        else None
+    )
+    return LimitLine(
+        int(xs[i]), at("lower95"), at("upper95"), at("lower998"), at("upper998"), on_axis, axis_name
+    )
 
 
 def significance(
@@ -167,6 +223,48 @@ def statistic_of(indicator: Indicator) -> Statistic:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class FunnelPoint:
+    """One area on the funnel: its count over its denominator, where it sits on the x axis, its value, and
+    its significance against the average (and what that means with the indicator's polarity)."""
+
+    area_code: str
+    area_name: str
+    count: float
+    denominator: float
+    x: float
+    value: float | None
+    significance: str
+    comparison: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {
+            "area_code": self.area_code,
+            "area_name": self.area_name,
+            "count": self.count,
+            "denominator": self.denominator,
+            "x": self.x,
+            "value": self.value,
+            "significance": self.significance,
+            "comparison": self.comparison,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ChartLine:
+    """A point of one of the four limit lines on the chart's axes (``limit`` such as "95% lower")."""
+
+    limit: str
+    level: str
+    x: float
+    y: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {"limit": self.limit, "level": self.level, "x": self.x, "y": self.y}
+
+
 @dataclass(frozen=True)
 class Funnel:
     """One indicator's funnel for one period and area type: the average, the limit lines and the areas."""
@@ -180,43 +278,28 @@ class Funnel:
     multiplier: float
     years: int
     average: float
-    lines: list[dict[str, Any]] = field(default_factory=list)
-    points: list[dict[str, Any]] = field(default_factory=list)
+    lines: list[LimitLine] = field(default_factory=list)
+    points: list[FunnelPoint] = field(default_factory=list)
 
     @property
     def baseline(self) -> float:
         """The average in the indicator's units."""
         return self.average * (self.multiplier or 1.0)
 
-    def chart_lines(self) -> list[dict[str, Any]]:
-        """The four limits as ``{"limit", "level", "x", "y"}`` rows on the chart's axes (x: denominator,
-        population per year or expected count), cut where they leave twice the highest value plotted."""
-        prefix = {"proportion": "", "rate": "population_", "ratio": "expected_"}[self.statistic]
-        values = [p["value"] for p in self.points if p["value"] is not None]
+    def chart_lines(self) -> list[ChartLine]:
+        """The four limits on the chart's axes (x: denominator, population per year or expected count), cut
+        where they leave twice the highest value plotted."""
+        values = [p.value for p in self.points if p.value is not None]
         ceiling = 2 * max([self.baseline, *values])
         out = []
         for line in self.lines:
             for side in ("lower", "upper"):
                 for _tail, label in TAILS:
-                    x, y = line[f"{prefix}{side}{label}"] if prefix else line["x"], line[f"{side}{label}"]
+                    x, y = line.x_of(side, label), line.limit(side, label)
                     if 0 <= y <= ceiling and np.isfinite(x):
                         level = "95%" if label == "95" else "99.8%"
-                        out.append({"limit": f"{level} {side}", "level": level, "x": x, "y": y})
+                        out.append(ChartLine(f"{level} {side}", level, x, y))
         return out
-
-    def chart(self) -> RenderedChart:
-        """The funnel plot."""
-        from totalplace.reports.charts import funnel_chart
-
-        x_title = {"proportion": "denominator", "rate": "population (per year)", "ratio": "expected count"}
-        return funnel_chart(
-            self.chart_lines(),
-            self.points,
-            baseline=self.baseline,
-            title=f"{self.title}, {self.period} ({self.area_type or 'areas'})",
-            x_title=x_title[self.statistic],
-            y_title="value",
-        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
@@ -230,8 +313,8 @@ class Funnel:
             "multiplier": self.multiplier,
             "years": self.years,
             "baseline": self.baseline,
-            "lines": self.lines,
-            "areas": self.points,
+            "lines": [line.to_dict() for line in self.lines],
+            "areas": [p.to_dict() for p in self.points],
         }
 
 
@@ -253,17 +336,8 @@ def _headline(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [r for r in persons if (r.get("age") or "") == age]
 
 
-def funnel(
-    place: Place, indicator_id: str, *, period: str | None = None, area_type: str | None = None
-) -> Funnel:
-    """The funnel of ``indicator_id`` in ``period`` (default: the latest with areas to compare) across the
-    areas of ``area_type`` (default: the kind of the place's own areas, such as its wards, where they have
-    counts; else the type with the most areas, England and regions aside)."""
-    with place.read() as conn:
-        framework = current_framework(conn)
-        areas = list_areas(conn)
-    table = latest_observations(place, indicator_id)
-    indicator = indicator_of(framework, table, indicator_id)
+def _counted_rows(table: pa.Table, indicator_id: str, period: str | None) -> list[dict[str, Any]]:
+    """The headline rows with a count and denominator (England aside), of ``period`` if given."""
     rows = _headline(
         [
             r
@@ -280,9 +354,16 @@ def funnel(
             + (f" in {period}" if period else ""),
             hint="a funnel needs each area's count and denominator",
         )
-    statistic = statistic_of(indicator)
+    return rows
+
+
+def _of_area_type(
+    rows: list[dict[str, Any]], own: set[str], area_type: str | None, period: str | None, indicator_id: str
+) -> tuple[list[dict[str, Any]], str]:
+    """The rows of ``area_type`` (default: the kind of the place's own areas where they have counts, else
+    the type with the most areas, England and regions aside) in the period (default: the latest), and the
+    type chosen."""
     kinds = [_kind(r) for r in rows]
-    own = {a.code for a in areas}
     types: dict[str, int] = {}
     for r, kind in zip(rows, kinds, strict=True):
         if kind not in ("Country", "Region") and r["area_code"][:3] not in _NATIONAL:
@@ -299,8 +380,14 @@ def funnel(
             + (f" in {period}" if period else ""),
             hint="choose another period or area type (--area-type)",
         )
-    chosen_period = rows[0]["period"]
-    years = years_of(chosen_period)
+    return rows, chosen_type
+
+
+def _values(
+    indicator: Indicator, statistic: Statistic, rows: list[dict[str, Any]]
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Each area's count, denominator (for a standardised rate, the population that gives its rate) and
+    value (calculated from the count where none was published)."""
     count = np.array([float(r["count"]) for r in rows])
     denominator = np.array([float(r["denominator"]) for r in rows])
     multiplier = float(indicator.multiplier)
@@ -313,6 +400,26 @@ def funnel(
         # a standardised rate's own population is not its denominator: the one that gives the rate is derived
         with np.errstate(divide="ignore", invalid="ignore"):
             denominator = np.where(count > 0, multiplier * count / value, np.nan)
+    return count, denominator, value
+
+
+def funnel(
+    place: Place, indicator_id: str, *, period: str | None = None, area_type: str | None = None
+) -> Funnel:
+    """The funnel of ``indicator_id`` in ``period`` (default: the latest with areas to compare) across the
+    areas of ``area_type`` (default: the kind of the place's own areas, such as its wards, where they have
+    counts; else the type with the most areas, England and regions aside)."""
+    with place.read() as conn:
+        framework = current_framework(conn)
+        areas = list_areas(conn)
+    table = latest_observations(place, indicator_id)
+    indicator = indicator_of(framework, table, indicator_id)
+    rows = _counted_rows(table, indicator_id, period)
+    statistic = statistic_of(indicator)
+    rows, chosen_type = _of_area_type(rows, {a.code for a in areas}, area_type, period, indicator_id)
+    chosen_period = rows[0]["period"]
+    years = years_of(chosen_period)
+    count, denominator, value = _values(indicator, statistic, rows)
     average = float(np.nansum(count[~np.isnan(denominator)]) / np.nansum(denominator))
     xs = axis(
         float(np.nanmin(denominator)), float(np.nanmax(denominator)), statistic, average=average, years=years
@@ -321,16 +428,16 @@ def funnel(
         statistic, count, denominator, average, standardised=indicator.value_type == "dsr"
     )
     points = [
-        {
-            "area_code": r["area_code"],
-            "area_name": r.get("area_name") or r["area_code"],
-            "count": r["count"],
-            "denominator": r["denominator"],
-            "x": float(denominator[i] / years) if statistic == "rate" else float(denominator[i]),
-            "value": None if np.isnan(value[i]) else float(value[i]),
-            "significance": verdicts[i],
-            "comparison": judged(verdicts[i], indicator.polarity),
-        }
+        FunnelPoint(
+            area_code=r["area_code"],
+            area_name=r.get("area_name") or r["area_code"],
+            count=r["count"],
+            denominator=r["denominator"],
+            x=float(denominator[i] / years) if statistic == "rate" else float(denominator[i]),
+            value=None if np.isnan(value[i]) else float(value[i]),
+            significance=verdicts[i],
+            comparison=judged(verdicts[i], indicator.polarity),
+        )
         for i, r in enumerate(rows)
     ]
     return Funnel(
@@ -340,9 +447,9 @@ def funnel(
         area_type=chosen_type,
         statistic=statistic,
         polarity=indicator.polarity,
-        multiplier=multiplier,
+        multiplier=float(indicator.multiplier),
         years=years,
         average=average,
-        lines=limit_lines(statistic, xs, average, multiplier=multiplier, years=years),
-        points=sorted(points, key=lambda p: p["x"]),
+        lines=limit_lines(statistic, xs, average, multiplier=float(indicator.multiplier), years=years),
+        points=sorted(points, key=lambda p: p.x),
     )
