@@ -23,6 +23,7 @@ import pyarrow.csv as pa_csv
 from totalplace.datasets.limits import ImportLimits
 from totalplace.datasets.schema import ColumnSpec, DatasetSchema, normalise_header
 from totalplace.datasets.source import sniff_delimiter
+from totalplace.datasets.stored import ARROW_TYPES
 from totalplace.datasets.table import HEADER_SEARCH_ROWS
 from totalplace.datasets.values import MAX_NUMBER
 from totalplace.money import MAX_AMOUNT_PENCE
@@ -169,7 +170,7 @@ def typed_columns(
         if position is None:
             if spec.required:
                 raise UnsuitableError
-            columns[spec.stored_name] = pa.nulls(table.num_rows, _TYPES[spec.kind])
+            columns[spec.stored_name] = pa.nulls(table.num_rows, ARROW_TYPES[spec.kind])
             continue
         raw = pc.utf8_trim_whitespace(table.column(position).combine_chunks())
         columns[spec.stored_name] = _typed(spec, raw)
@@ -185,13 +186,6 @@ def check_tail(table: pa.Table) -> None:
         raise UnsuitableError  # a totals row: the exact path checks it against the rows above
 
 
-_TYPES: Final = {
-    "text": pa.string(),
-    "money": pa.int64(),
-    "date": pa.date32(),
-    "code": pa.string(),
-    "number": pa.float64(),
-}
 _PLAIN_NUMBER: Final = r"^-?\d+(\.\d+)?$"
 
 

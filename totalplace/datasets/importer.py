@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from totalplace import durable
 from totalplace.datasets.fastpath import all_in_pounds, head_rows, parse_clean_spend
 from totalplace.datasets.kinds import DatasetKind, check_options, get_kind
 from totalplace.datasets.limits import ImportLimits
@@ -32,6 +33,7 @@ from totalplace.datasets.source import (
     workbook_csv_bytes,
 )
 from totalplace.datasets.spend_formats import CURRENCY_HEADERS, currency_problems
+from totalplace.datasets.stored import arrow_schema
 from totalplace.datasets.streaming import scan, stream_clean_spend
 from totalplace.datasets.table import HEADER_SEARCH_ROWS, LocatedTable, locate_table
 from totalplace.datasets.validate import TypedTable, total_problems, validate_table
@@ -45,16 +47,6 @@ if TYPE_CHECKING:
     from totalplace.place import Place
 
 Progress = Callable[[str], None]
-
-_ARROW_TYPES: dict[str, pa.DataType] = {
-    "text": pa.string(),
-    "code": pa.string(),
-    "geometry": pa.string(),
-    "money": pa.int64(),
-    "date": pa.date32(),
-    "integer": pa.int64(),
-    "number": pa.float64(),
-}
 
 
 @dataclass(frozen=True)
@@ -192,7 +184,7 @@ def _import_streaming(
         streamed = stream_clean_spend(path, found, schema, tmp, max_rows=limits.max_rows)
         if streamed is None:
             return None
-        _fsync(tmp)
+        durable.fsync_path(tmp)
         empty = arrow_schema(schema).empty_table()
         parsed = ParsedFile(fmt, schema, empty, streamed.totals, streamed.skipped_above, vectorised=True)
         new = NewBatch(
@@ -401,12 +393,6 @@ def _apply_where(table: LocatedTable, where: dict[str, str]) -> None:
         ]
 
 
-def arrow_schema(schema: DatasetSchema) -> pa.Schema:
-    """The parquet schema of a dataset kind's batches."""
-    fields = [pa.field(spec.stored_name, _ARROW_TYPES[spec.kind]) for spec in schema.columns]
-    return pa.schema([*fields, pa.field("source_row", pa.int64())])
-
-
 def _arrow_table(schema: DatasetSchema, typed: TypedTable) -> pa.Table:
     columns = {name: typed.columns[name] for name in arrow_schema(schema).names if name != "source_row"}
     return pa.Table.from_pydict({**columns, "source_row": typed.source_rows}, schema=arrow_schema(schema))
@@ -415,16 +401,8 @@ def _arrow_table(schema: DatasetSchema, typed: TypedTable) -> pa.Table:
 def _write_parquet(place: Place, table: pa.Table) -> Path:
     tmp = temp_parquet_path(place)
     pq.write_table(table, tmp, compression="zstd")
-    _fsync(tmp)
+    durable.fsync_path(tmp)
     return tmp
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _commit(
@@ -448,7 +426,7 @@ def _commit(
         final = place.batches_dir / f"{new.kind}-{batch_id:07d}-{new.sha256[:12]}.parquet"
         os.replace(tmp, final)
         try:
-            _fsync_dir(place.batches_dir)
+            durable.fsync_dir(place.batches_dir)
             batch = insert_batch(conn, batch_id, NewBatch(**{**new.__dict__, "parquet_path": final.name}))
             effect = (
                 kind.apply(conn, batch_id, parsed.arrow.to_pydict(), request.options, request.actor)
@@ -459,11 +437,3 @@ def _commit(
             final.unlink(missing_ok=True)
             raise
     return ImportResult("imported", batch, parsed.skipped_above, parsed.totals_rows_checked, effect)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
