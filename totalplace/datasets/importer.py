@@ -109,7 +109,7 @@ def import_file(
         name, data = source_name or "upload", source
     sha = hashlib.sha256(data).hexdigest()
     with place.read() as conn:
-        partner_id = _partner_id(conn, kind, request.partner)
+        incoming = _Incoming(name, sha, len(data), _partner_id(conn, kind, request.partner))
         existing = find_by_sha(conn, request.kind, sha)
     if existing is not None:
         return ImportResult("unchanged", existing)
@@ -117,26 +117,7 @@ def import_file(
     say("writing")
     tmp = _write_parquet(place, parsed.arrow)
     try:
-        result = _commit(
-            place,
-            tmp,
-            kind,
-            request,
-            parsed,
-            NewBatch(
-                kind=request.kind,
-                partner_id=partner_id,
-                source_name=name,
-                sha256=sha,
-                size_bytes=len(data),
-                importer=request.actor,
-                imported_at=utc_now(),
-                row_count=parsed.arrow.num_rows,
-                totals=parsed.totals,
-                parquet_path="",
-                parquet_sha256=file_sha256(tmp),
-            ),
-        )
+        result = _record(place, tmp, kind, request, parsed, incoming, parsed.arrow.num_rows)
     finally:
         tmp.unlink(missing_ok=True)
     if kind.formats is not None:
@@ -146,6 +127,42 @@ def import_file(
     if parsed.duplicates and result.status == "imported":
         result.effect["repeated_rows_dropped"] = len(parsed.duplicates)
     return result
+
+
+@dataclass(frozen=True)
+class _Incoming:
+    """The bytes being imported, as the catalog records them, and the partner they are from."""
+
+    name: str
+    sha256: str
+    size: int
+    partner_id: int | None
+
+
+def _record(
+    place: Place,
+    tmp: Path,
+    kind: DatasetKind,
+    request: ImportRequest,
+    parsed: ParsedFile,
+    incoming: _Incoming,
+    rows: int,
+) -> ImportResult:
+    """Record the parquet file written under ``tmp`` (``rows`` rows) as a batch; the caller removes it."""
+    new = NewBatch(
+        kind=request.kind,
+        partner_id=incoming.partner_id,
+        source_name=incoming.name,
+        sha256=incoming.sha256,
+        size_bytes=incoming.size,
+        importer=request.actor,
+        imported_at=utc_now(),
+        row_count=rows,
+        totals=parsed.totals,
+        parquet_path="",
+        parquet_sha256=file_sha256(tmp),
+    )
+    return _commit(place, tmp, kind, request, parsed, new)
 
 
 def _import_streaming(
@@ -165,19 +182,14 @@ def _import_streaming(
     say("scanning")
     found = scan(path)
     with place.read() as conn:
-        partner_id = _partner_id(conn, kind, request.partner)
+        incoming = _Incoming(name, found.sha256, found.size, _partner_id(conn, kind, request.partner))
         existing = find_by_sha(conn, request.kind, found.sha256)
     if existing is not None:
         return ImportResult("unchanged", existing)
-    if found.head.startswith((b"PK", b"\x1f\x8b", b"\xff\xfe", b"\xfe\xff")) or b"\x00" in found.head[:65536]:
+    chosen = _streamable_schema(found.head, kind, request)
+    if chosen is None:
         return None
-    first = head_rows(found.head)
-    if first is None:
-        return None
-    fmt, schema = kind.schema_for(request.format, first)
-    if fmt == "360giving":
-        return None  # the exact path reads each grant's Currency
-    schema = schema.with_mapping(request.mapping) if request.mapping else schema
+    fmt, schema = chosen
     say("reading and writing in blocks")
     tmp = temp_parquet_path(place)
     try:
@@ -187,24 +199,27 @@ def _import_streaming(
         durable.fsync_path(tmp)
         empty = arrow_schema(schema).empty_table()
         parsed = ParsedFile(fmt, schema, empty, streamed.totals, streamed.skipped_above, vectorised=True)
-        new = NewBatch(
-            kind=request.kind,
-            partner_id=partner_id,
-            source_name=name,
-            sha256=found.sha256,
-            size_bytes=found.size,
-            importer=request.actor,
-            imported_at=utc_now(),
-            row_count=streamed.rows,
-            totals=streamed.totals,
-            parquet_path="",
-            parquet_sha256=file_sha256(tmp),
-        )
-        result = _commit(place, tmp, kind, request, parsed, new)
+        result = _record(place, tmp, kind, request, parsed, incoming, streamed.rows)
     finally:
         tmp.unlink(missing_ok=True)
     result.effect.setdefault("format", fmt)
     return result
+
+
+def _streamable_schema(
+    head: bytes, kind: DatasetKind, request: ImportRequest
+) -> tuple[str, DatasetSchema] | None:
+    """The format and schema of a plain CSV file the streaming path can read, from its first bytes; None
+    for anything else (archives, UTF-16, binary, 360Giving), which is read whole."""
+    if head.startswith((b"PK", b"\x1f\x8b", b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head[:65536]:
+        return None
+    first = head_rows(head)
+    if first is None:
+        return None
+    fmt, schema = kind.schema_for(request.format, first)
+    if fmt == "360giving":
+        return None  # the exact path reads each grant's Currency
+    return fmt, schema.with_mapping(request.mapping) if request.mapping else schema
 
 
 @dataclass(frozen=True)
