@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
@@ -69,56 +70,59 @@ def twin(
     """
 
     def decorator(func: PageData) -> PageData:
-        served = _Twin(func, template, cache)
+        # The routes close over ``func`` itself, so what reads a route's code (the injection sweep) finds
+        # the page's data function from its endpoint.
+        served = _Page(template, cache, f"{func.__module__}.{func.__qualname__}")
+
+        def html(request: Request) -> Response:
+            content = _answer(request, func, served, "html")
+            return HTMLResponse(content.replace(_CSRF_STANDIN.encode(), csrf_token(request).encode()))
+
+        def as_json(request: Request) -> Response:
+            return Response(_answer(request, func, served, "json"), media_type="application/json")
+
         # The twin first: "/x/{id}" would otherwise also match "/x/3.json".
         router.add_api_route(
-            json_path or f"{path}.json", served.as_json, methods=["GET"], name=f"{func.__name__}_json"
+            json_path or f"{path}.json", as_json, methods=["GET"], name=f"{func.__name__}_json"
         )
-        router.add_api_route(
-            path, served.html, methods=["GET"], response_class=HTMLResponse, name=func.__name__
-        )
+        router.add_api_route(path, html, methods=["GET"], response_class=HTMLResponse, name=func.__name__)
         return func
 
     return decorator
 
 
-class _Twin:
-    """A page and its ``.json`` twin, answered from one data function (kept, with ``cache``, as
-    :func:`twin` says)."""
+@dataclass(frozen=True)
+class _Page:
+    """How a page and its twin are answered: the template, whether kept, and the key they are kept under."""
 
-    def __init__(self, func: PageData, template: str, cache: bool) -> None:
-        self.func = func
-        self.template = template
-        self.cache = cache
-        self.name = f"{func.__module__}.{func.__qualname__}"
+    template: str
+    cache: bool
+    name: str
 
-    def html(self, request: Request) -> Response:
-        """The page, with this session's CSRF token put in."""
-        content = self._answer(request, "html").replace(_CSRF_STANDIN.encode(), csrf_token(request).encode())
-        return HTMLResponse(content)
 
-    def as_json(self, request: Request) -> Response:
-        """The JSON twin: the page's data, with its charts as Vega-Lite specs."""
-        return Response(self._answer(request, "json"), media_type="application/json")
+def _answer(request: Request, func: PageData, served: _Page, kind: Literal["html", "json"]) -> bytes:
+    """The body of the page or its twin, for this session's principal (kept per user with ``cache``)."""
+    principal = current_principal(request)
+    if not served.cache:
+        return _body(request, principal, func, served, kind)
+    key = ("page-body", served.name, kind, *_request_key(request), principal_key(principal))
+    return cached(request, key, lambda: _body(request, principal, func, served, kind))
 
-    def _answer(self, request: Request, kind: Literal["html", "json"]) -> bytes:
-        principal = current_principal(request)
-        if not self.cache:
-            return self._body(request, principal, kind)
-        key = ("page-body", self.name, kind, *_request_key(request), principal_key(principal))
-        return cached(request, key, lambda: self._body(request, principal, kind))
 
-    def _body(self, request: Request, principal: Principal, kind: Literal["html", "json"]) -> bytes:
-        data = self._data(request, principal)
-        charts = data.pop("_charts", {})
-        data["charts"] = {k: c.to_dict() for k, c in charts.items()}
-        if kind == "json":
-            return bytes(JSONResponse(data).body)
-        rendered = page(request, self.template, data, principal=principal, charts=charts, csrf=_CSRF_STANDIN)
-        return bytes(rendered.body)
+def _body(
+    request: Request, principal: Principal, func: PageData, served: _Page, kind: Literal["html", "json"]
+) -> bytes:
+    data = _data(request, principal, func, served)
+    charts = data.pop("_charts", {})
+    data["charts"] = {k: c.to_dict() for k, c in charts.items()}
+    if kind == "json":
+        return bytes(JSONResponse(data).body)
+    rendered = page(request, served.template, data, principal=principal, charts=charts, csrf=_CSRF_STANDIN)
+    return bytes(rendered.body)
 
-    def _data(self, request: Request, principal: Principal) -> dict[str, Any]:
-        if not self.cache:
-            return self.func(request, principal)
-        key = ("page-data", self.name, *_request_key(request), scope_key(principal))
-        return dict(cached(request, key, lambda: self.func(request, principal)))  # the copy is this answer's
+
+def _data(request: Request, principal: Principal, func: PageData, served: _Page) -> dict[str, Any]:
+    if not served.cache:
+        return func(request, principal)
+    key = ("page-data", served.name, *_request_key(request), scope_key(principal))
+    return dict(cached(request, key, lambda: func(request, principal)))  # the copy is this answer's
