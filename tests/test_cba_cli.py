@@ -145,7 +145,7 @@ def test_bad_files_are_refused_with_located_problems(run: Invoke, tmp_path: Path
     (tmp_path / "bad.csv").write_text(bad, encoding="utf-8")
     refused = run("cba", "unit-costs", "import", str(tmp_path / "bad.csv"), "--json")
     problems = json.loads(refused.output)["error"]["problems"]
-    assert refused.exit_code == 1 and {(p["row"], p["code"]) for p in problems} == {
+    assert refused.exit_code == 2 and {(p["row"], p["code"]) for p in problems} == {
         (2, "TP800"),
         (3, "TP800"),
     }

@@ -2,8 +2,9 @@
 
 Every error the library raises on purpose is a :class:`TotalplaceError`. Each subclass carries a stable
 ``code`` (listed in ``docs/errors.md``), an HTTP status for the web app, and a message that says what went
-wrong and what to do next. The CLI maps any of them to exit code 1 (2 for rejected imports); the web app
-renders any of them as HTML or JSON with its status.
+wrong and what to do next. Input refused whole (a file, a document, a model, a request's fields) is an
+:class:`InputRefusedError` listing every problem found. The CLI maps any error to exit code 1 (2 for refused
+input and refused SQL); the web app renders any of them as HTML or JSON with its status.
 """
 
 from __future__ import annotations
@@ -76,25 +77,148 @@ class InvalidInputError(TotalplaceError):
     http_status = 400
 
 
-class RequestInvalidError(TotalplaceError):
-    """A request's parameter or form field is missing or of the wrong type; ``problems`` names each one."""
+@dataclass(frozen=True)
+class RowProblem:
+    """One problem found in refused input, located to the row and column.
 
-    code = "TP108"
+    ``row`` is the 1-based line (CSV, YAML) or row (XLSX) number as a spreadsheet or editor shows it; 0 means
+    the input as a whole. ``column`` is the header as written in the file (or the field, or the request
+    parameter), or "" when the problem is not about one column.
+    """
+
+    code: str
+    file: str
+    row: int
+    column: str
+    value: str
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The problem as a JSON-ready mapping."""
+        return asdict(self)
+
+
+class InputRefusedError(TotalplaceError):
+    """Input refused whole, with every problem found in it; nothing from it was stored.
+
+    The one shape of every refusal of what a person supplied (a file, a document, a model, a request's
+    fields): ``file`` names the input and ``problems`` lists each :class:`RowProblem`. The web app answers
+    422 with the problems, the CLI exits 2 and draws them as a table (DESIGN.md §5). Each subclass keeps its
+    own code and says in its message what was refused.
+    """
+
+    code = "TP110"
     http_status = 422
+    # How the CLI heads the two columns that place a problem: rows and columns of a table, or the lines and
+    # fields of a document.
+    place_headers: ClassVar[tuple[str, str]] = ("row", "column")
+    default_hint: ClassVar[str] = "fix the problems listed and try again; nothing was stored"
 
-    def __init__(self, problems: list[dict[str, str]]) -> None:
-        first = problems[0] if problems else {"parameter": "?", "message": "not valid"}
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        super().__init__(
-            f"{first['parameter']}: {first['message']}{more}",
-            hint="correct the parameters named and send the request again",
-        )
+    def __init__(self, file: str, problems: list[RowProblem]) -> None:
+        super().__init__(self.summary(file, problems), hint=self.default_hint)
+        self.file = file
         self.problems = problems
+
+    @classmethod
+    def summary(cls, file: str, problems: list[RowProblem]) -> str:
+        """The message: what was refused, and the first problem."""
+        first = problems[0] if problems else None
+        return f"{file} was refused: {first.message if first else 'it cannot be read'}"
+
+    def problem_dict(self, problem: RowProblem) -> dict[str, Any]:
+        """One problem as ``to_dict`` lists it."""
+        return problem.to_dict()
 
     def to_dict(self) -> dict[str, Any]:
         out = super().to_dict()
-        out["problems"] = self.problems
+        out["problems"] = [self.problem_dict(p) for p in self.problems]
         return out
+
+
+def _count(problems: list[RowProblem]) -> str:
+    return f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+
+
+class RequestInvalidError(InputRefusedError):
+    """A request's parameter or form field is missing or of the wrong type; ``problems`` names each one
+    (as ``{"parameter", "message"}``, never echoing what was sent)."""
+
+    code = "TP108"
+    place_headers = ("row", "parameter")
+    default_hint = "correct the parameters named and send the request again"
+
+    def __init__(self, problems: list[dict[str, str]]) -> None:
+        found = [RowProblem(self.code, "request", 0, p["parameter"], "", p["message"]) for p in problems]
+        super().__init__("request", found)
+
+    @classmethod
+    def summary(cls, file: str, problems: list[RowProblem]) -> str:
+        first = problems[0] if problems else RowProblem(cls.code, file, 0, "?", "", "not valid")
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        return f"{first.column}: {first.message}{more}"
+
+    def problem_dict(self, problem: RowProblem) -> dict[str, Any]:
+        return {"parameter": problem.column, "message": problem.message}
+
+
+class DocumentRefusedError(InputRefusedError):
+    """A YAML or JSON document a user supplied was refused before it was read: not YAML or JSON, a key
+    written twice, nested too deeply, too large. ``problems`` names the key, line and reason (TP554-TP559)."""
+
+    code = "TP114"
+    place_headers = ("line", "field")
+    default_hint = "fix the file and try again; nothing was stored"
+
+    @classmethod
+    def summary(cls, file: str, problems: list[RowProblem]) -> str:
+        first = problems[0] if problems else None
+        where = f"line {first.row}: " if first and first.row else ""
+        return f"{file} was refused: {where}{first.message if first else 'it cannot be read'}"
+
+
+class ImportRejectedError(InputRefusedError):
+    """A file was refused; nothing was imported. ``problems`` lists every problem found."""
+
+    code = "TP500"
+    default_hint = "fix the rows listed and import the file again; nothing from it was stored"
+
+    @classmethod
+    def summary(cls, file: str, problems: list[RowProblem]) -> str:
+        first = problems[0] if problems else None
+        where = f"row {first.row}, {first.column}: " if first and first.row and first.column else ""
+        detail = f"; first, {where}{first.message}" if first else ""
+        return f"{file} was not imported: {_count(problems)} found{detail}"
+
+
+class AgreementInvalidError(InputRefusedError):
+    """A pooled-fund agreement or variation file is not valid; ``problems`` names each line and field."""
+
+    code = "TP600"
+    place_headers = ("line", "field")
+    default_hint = "fix the fields listed and try again; nothing was stored"
+
+    @classmethod
+    def summary(cls, file: str, problems: list[RowProblem]) -> str:
+        first = problems[0] if problems else None
+        where = f"line {first.row}, {first.column}: " if first and first.row else ""
+        return f"{file} is not a valid agreement: {_count(problems)}" + (
+            f"; first, {where}{first.message}" if first else ""
+        )
+
+
+class CbaModelInvalidError(InputRefusedError):
+    """An intervention model or unit-cost file is not valid; ``problems`` names each line and field."""
+
+    code = "TP800"
+    place_headers = ("line", "field")
+    default_hint = "fix the fields listed; nothing was stored"
+
+    @classmethod
+    def summary(cls, file: str, problems: list[RowProblem]) -> str:
+        first = problems[0] if problems else None
+        where = f"line {first.row}, {first.column}: " if first and first.row else ""
+        detail = f"{where}{first.message}" if first else ""
+        return f"{file} is not a valid model: {_count(problems)}; first, {detail}"
 
 
 class UnsafeNameError(TotalplaceError):
@@ -258,72 +382,6 @@ class ListenError(TotalplaceError):
     http_status = 500
 
 
-@dataclass(frozen=True)
-class RowProblem:
-    """One problem found in an imported file, located to the row and column.
-
-    ``row`` is the 1-based line (CSV) or row (XLSX) number as a spreadsheet shows it; 0 means the file as a
-    whole. ``column`` is the header as written in the file, or "" when the problem is not about one column.
-    """
-
-    code: str
-    file: str
-    row: int
-    column: str
-    value: str
-    message: str
-
-    def to_dict(self) -> dict[str, Any]:
-        """The problem as a JSON-ready mapping."""
-        return asdict(self)
-
-
-class DocumentRefusedError(TotalplaceError):
-    """A YAML or JSON document a user supplied was refused before it was read: not YAML or JSON, a key
-    written twice, nested too deeply, too large. ``problems`` names the key, line and reason (TP554-TP559)."""
-
-    code = "TP114"
-    http_status = 422
-
-    def __init__(self, file: str, problems: list[RowProblem]) -> None:
-        first = problems[0] if problems else None
-        where = f"line {first.row}: " if first and first.row else ""
-        super().__init__(
-            f"{file} was refused: {where}{first.message if first else 'it cannot be read'}",
-            hint="fix the file and try again; nothing was stored",
-        )
-        self.file = file
-        self.problems = problems
-
-    def to_dict(self) -> dict[str, Any]:
-        out = super().to_dict()
-        out["problems"] = [p.to_dict() for p in self.problems]
-        return out
-
-
-class AgreementInvalidError(TotalplaceError):
-    """A pooled-fund agreement or variation file is not valid; ``problems`` names each line and field."""
-
-    code = "TP600"
-    http_status = 422
-
-    def __init__(self, file: str, problems: list[RowProblem]) -> None:
-        first = problems[0] if problems else None
-        where = f"line {first.row}, {first.column}: " if first and first.row else ""
-        super().__init__(
-            f"{file} is not a valid agreement: {len(problems)} problem{'s' if len(problems) != 1 else ''}"
-            + (f"; first, {where}{first.message}" if first else ""),
-            hint="fix the fields listed and try again; nothing was stored",
-        )
-        self.file = file
-        self.problems = problems
-
-    def to_dict(self) -> dict[str, Any]:
-        out = super().to_dict()
-        out["problems"] = [p.to_dict() for p in self.problems]
-        return out
-
-
 class IdempotencyKeyReusedError(TotalplaceError):
     """An idempotency key was sent again with a different transaction than the one first posted under it."""
 
@@ -387,56 +445,8 @@ class EstateError(TotalplaceError):
     http_status = 422
 
 
-class CbaModelInvalidError(TotalplaceError):
-    """An intervention model or unit-cost file is not valid; ``problems`` names each line and field."""
-
-    code = "TP800"
-    http_status = 422
-
-    def __init__(self, file: str, problems: list[RowProblem]) -> None:
-        first = problems[0] if problems else None
-        where = f"line {first.row}, {first.column}: " if first and first.row else ""
-        detail = f"{where}{first.message}" if first else ""
-        super().__init__(
-            f"{file} is not a valid model: {len(problems)} problem{'s' if len(problems) != 1 else ''}; "
-            f"first, {detail}",
-            hint="fix the fields listed; nothing was stored",
-        )
-        self.file = file
-        self.problems = problems
-
-    def to_dict(self) -> dict[str, Any]:
-        out = super().to_dict()
-        out["problems"] = [p.to_dict() for p in self.problems]
-        return out
-
-
 class CbaError(TotalplaceError):
     """A cost-benefit question that cannot be answered as asked (no costs to divide by, an unknown method)."""
 
     code = "TP801"
     http_status = 422
-
-
-class ImportRejectedError(TotalplaceError):
-    """A file was refused; nothing was imported. ``problems`` lists every problem found."""
-
-    code = "TP500"
-    http_status = 422
-
-    def __init__(self, file: str, problems: list[RowProblem]) -> None:
-        count = len(problems)
-        first = problems[0] if problems else None
-        where = f"row {first.row}, {first.column}: " if first and first.row and first.column else ""
-        detail = f"; first, {where}{first.message}" if first else ""
-        super().__init__(
-            f"{file} was not imported: {count} problem{'s' if count != 1 else ''} found{detail}",
-            hint="fix the rows listed and import the file again; nothing from it was stored",
-        )
-        self.file = file
-        self.problems = problems
-
-    def to_dict(self) -> dict[str, Any]:
-        out = super().to_dict()
-        out["problems"] = [p.to_dict() for p in self.problems]
-        return out

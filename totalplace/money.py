@@ -94,40 +94,21 @@ class Money:
         Accepts "£1,234.50", "1234.5", "-1234.5", "(1,234.50)" (a negative), "1,234", "1234.50 CR" (a
         credit), and a trailing minus "1234.50-". Raises :class:`MoneyParseError` on anything else,
         including more than two decimal places that are not zeros.
+
+        >>> Money.parse("1,234").pence
+        123400
+        >>> Money.parse("1234.50 CR"), Money.parse("1234.5-"), Money.parse("-£3.20")
+        (Money(pence=-123450), Money(pence=-123450), Money(pence=-320))
+        >>> Money.parse("12.345")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        totalplace.money.MoneyParseError: '12.345' has fractions of a penny (amounts must have at most two...)
         """
         if isinstance(text, float):
             raise TypeError("a float cannot be money; pass the text as written in the file")
         if len(text) > _LONGEST_AMOUNT_TEXT:
             raise MoneyParseError(f"{text[:40]!r}... is not an amount of money (too long)")
-        common = _COMMON.match(text)
-        # Brackets must pair, and at most one sign marker (brackets or a minus); anything else takes the
-        # general rules below.
-        if common and bool(common[1]) == bool(common[6]) and sum(map(bool, common.group(1, 2, 3))) <= 1:
-            pence = int(common[4].replace(",", "")) * 100 + int(((common[5] or "") + "00")[:2])
-            return cls(check_amount(-pence if common[1] or common[2] or common[3] else pence, text))
-        raw = text
-        s = _CURRENCY_NOISE.sub("", text)
-        negative = False
-        if s.startswith("(") and s.endswith(")"):
-            negative, s = True, s[1:-1]
-            if s.startswith(("-", "+")):
-                raise MoneyParseError(
-                    f"{raw!r} is negative twice", hint="use brackets or a minus sign, not both"
-                )
-        upper = s.upper()
-        if upper.endswith("CR"):
-            negative, s = not negative, s[:-2]
-        elif upper.endswith("DR"):
-            s = s[:-2]
-        if s.endswith("-") and len(s) > 1:
-            negative, s = not negative, s[:-1]
-        s = _CURRENCY_NOISE.sub("", s)
-        if _THOUSANDS.match(s):
-            s = s.replace(",", "")
-        if not _PLAIN_NUMBER.match(s):
-            raise MoneyParseError(f"{raw!r} is not an amount of money", hint='write it like "1234.50"')
-        pence = _decimal_to_pence(Decimal(s), raw)
-        return cls(check_amount(-pence if negative else pence, raw))
+        pence = _common_pence(text)
+        return cls(check_amount(_general_pence(text) if pence is None else pence, text))
 
     def allocate(self, weights: list[int] | list[Fraction] | list[Decimal] | list[Money]) -> list[Money]:
         """Split this amount in proportion to ``weights`` by the largest-remainder method.
@@ -160,6 +141,7 @@ class Money:
     __rmul__ = __mul__
 
     def __str__(self) -> str:
+        """The amount as people read it: ``str(Money(-123450))`` is ``'-£1,234.50'``."""
         sign = "-" if self.pence < 0 else ""
         pounds, pence = divmod(abs(self.pence), 100)
         return f"{sign}£{pounds:,}.{pence:02d}"
@@ -171,14 +153,24 @@ class Money:
 
 def format_pounds(value: object, places: int = 0) -> str:
     """An amount of pounds (Decimal, or its text; a simulated float) for people: ``-£1,234`` or, with
-    ``places=2``, ``-£1,234.50``, rounded half to even from its exact decimal value."""
+    ``places=2``, ``-£1,234.50``, rounded half to even from its exact decimal value.
+
+    >>> format_pounds(Decimal("-1234.5")), format_pounds("1234.5"), format_pounds("2.675", places=2)
+    ('-£1,234', '£1,234', '£2.68')
+    """
     amount = Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
     sign = "-" if amount < 0 else ""
     return f"{sign}£{abs(amount):,.{places}f}"
 
 
 def largest_remainder(whole: int, weights: list[Fraction]) -> list[int]:
-    """Split a whole number in proportion to ``weights``: the parts sum to ``whole``, ties to the earlier."""
+    """Split a whole number in proportion to ``weights``: the parts sum to ``whole``, ties to the earlier.
+
+    >>> largest_remainder(100, [Fraction(1), Fraction(1), Fraction(1)])
+    [34, 33, 33]
+    >>> largest_remainder(10, [Fraction(1, 3), Fraction(2, 3)])
+    [3, 7]
+    """
     if not weights:
         raise InvalidInputError("cannot allocate over no weights")
     if any(w < 0 for w in weights):
@@ -216,3 +208,44 @@ def _decimal_to_pence(value: Decimal, raw: str) -> int:
             f"{raw!r} has fractions of a penny", hint="amounts must have at most two decimal places"
         )
     return int(pence)
+
+
+def _common_pence(text: str) -> int | None:
+    """The pence of an amount in one of the usual shapes (most lines of every file), or None otherwise."""
+    common = _COMMON.match(text)
+    # Brackets must pair, and at most one sign marker (brackets or a minus); anything else takes the
+    # general rules.
+    if not common or bool(common[1]) != bool(common[6]) or sum(map(bool, common.group(1, 2, 3))) > 1:
+        return None
+    pence = int(common[4].replace(",", "")) * 100 + int(((common[5] or "") + "00")[:2])
+    return -pence if common[1] or common[2] or common[3] else pence
+
+
+def _general_pence(raw: str) -> int:
+    """The pence of any other amount: currency words and symbols, credit and debit marks, trailing minus."""
+    negative, s = _sign_marks(raw, _CURRENCY_NOISE.sub("", raw))
+    s = _CURRENCY_NOISE.sub("", s)
+    if _THOUSANDS.match(s):
+        s = s.replace(",", "")
+    if not _PLAIN_NUMBER.match(s):
+        raise MoneyParseError(f"{raw!r} is not an amount of money", hint='write it like "1234.50"')
+    pence = _decimal_to_pence(Decimal(s), raw)
+    return -pence if negative else pence
+
+
+def _sign_marks(raw: str, s: str) -> tuple[bool, str]:
+    """Whether brackets, "CR" or a trailing minus make ``s`` negative ("DR" does not), and ``s`` without
+    them."""
+    negative = False
+    if s.startswith("(") and s.endswith(")"):
+        negative, s = True, s[1:-1]
+        if s.startswith(("-", "+")):
+            raise MoneyParseError(f"{raw!r} is negative twice", hint="use brackets or a minus sign, not both")
+    upper = s.upper()
+    if upper.endswith("CR"):
+        negative, s = not negative, s[:-2]
+    elif upper.endswith("DR"):
+        s = s[:-2]
+    if s.endswith("-") and len(s) > 1:
+        negative, s = not negative, s[:-1]
+    return negative, s

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
 import tomllib
@@ -17,6 +16,7 @@ from sqlalchemy import Connection, Engine, inspect
 from sqlalchemy.exc import SQLAlchemyError
 
 from totalplace import settings
+from totalplace.durable import write_atomically as write_atomically  # engines import it from here
 from totalplace.errors import (
     ConfigurationError,
     InvalidInputError,
@@ -262,20 +262,3 @@ def _read_config(path: Path) -> PlaceConfig:
         )
     except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
         raise ConfigurationError(f"{path} is damaged: {exc}", hint="restore it from a backup") from exc
-
-
-def write_atomically(path: Path, content: bytes, mode: int = 0o644) -> None:
-    """Write a file so that a crash leaves either the old file or the new one, never a part."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    try:
-        os.write(fd, content)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)

@@ -22,6 +22,7 @@ import pyarrow as pa
 
 from totalplace.backends.safe_sql import Params
 from totalplace.datasets.kinds import KINDS
+from totalplace.datasets.stored import arrow_schema
 from totalplace.store.areas import list_areas
 from totalplace.store.catalog import list_batches
 
@@ -78,8 +79,6 @@ class AnalyticsBackend(ABC):
 
     def empty_kind(self, kind: str) -> pa.Table:
         """A zero-row table with the columns of a dataset kind, for kinds with no batches yet."""
-        from totalplace.datasets.importer import arrow_schema
-
         return arrow_schema(KINDS[kind].schema).empty_table()
 
     @abstractmethod

@@ -17,14 +17,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from totalplace.errors import (
-    AgreementInvalidError,
-    DocumentRefusedError,
-    ImportRejectedError,
-    QueryRefusedError,
-    SandboxRefusedError,
-    TotalplaceError,
-)
+from totalplace.errors import InputRefusedError, QueryRefusedError, SandboxRefusedError, TotalplaceError
 from totalplace.reports.table import TableView
 
 console = Console()
@@ -97,35 +90,27 @@ def print_tables(tables: Sequence[TableView], headline: str | None = None) -> No
 
 
 def report_error(error: TotalplaceError, as_json: bool) -> int:
-    """Show an error and return the exit code: 2 for refused input (an import, an agreement, a YAML or JSON
-    document refused by the safe loaders, SQL), else 1."""
+    """Show an error and return the exit code: 2 for refused input (a file, an agreement, a model, a YAML
+    or JSON document: any :class:`InputRefusedError`, shown with its problems) and refused SQL, else 1."""
     if as_json:
         click.echo(json.dumps({"error": error.to_dict()}, indent=2, ensure_ascii=False))
     else:
         err_console.print(f"[bold red]error {error.code}[/]: {error.message}")
-        if isinstance(error, ImportRejectedError | AgreementInvalidError | DocumentRefusedError):
-            lines = isinstance(error, AgreementInvalidError | DocumentRefusedError)
-            problems = Table(
-                "line" if lines else "row",
-                "field" if lines else "column",
-                "code",
-                "value",
-                "problem",
-                title=error.file,
-                title_justify="left",
-            )
-            for p in error.problems[:200]:
-                problems.add_row(str(p.row), p.column, p.code, p.value, p.message)
-            err_console.print(problems)
-            if len(error.problems) > 200:
-                err_console.print(f"… and {len(error.problems) - 200} more (use --json for all)")
+        if isinstance(error, InputRefusedError):
+            _print_problems(error)
         if error.hint:
             err_console.print(f"[yellow]what to do[/]: {error.hint}")
-    refused = (
-        ImportRejectedError
-        | AgreementInvalidError
-        | DocumentRefusedError
-        | QueryRefusedError
-        | SandboxRefusedError
-    )
-    return 2 if isinstance(error, refused) else 1
+    return 2 if isinstance(error, InputRefusedError | QueryRefusedError | SandboxRefusedError) else 1
+
+
+_MOST_PROBLEMS_SHOWN = 200
+
+
+def _print_problems(error: InputRefusedError) -> None:
+    where, what = error.place_headers
+    problems = Table(where, what, "code", "value", "problem", title=error.file, title_justify="left")
+    for p in error.problems[:_MOST_PROBLEMS_SHOWN]:
+        problems.add_row(str(p.row), p.column, p.code, p.value, p.message)
+    err_console.print(problems)
+    if len(error.problems) > _MOST_PROBLEMS_SHOWN:
+        err_console.print(f"… and {len(error.problems) - _MOST_PROBLEMS_SHOWN} more (use --json for all)")

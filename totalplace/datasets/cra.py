@@ -65,6 +65,26 @@ def cra_to_spend_csv(data: bytes, name: str, share: CraShare, limits: ImportLimi
         raise InvalidInputError("the place's population must be positive and no larger than its region's")
     rows = read_source(data, name, limits).rows
     _, header = next(rows, (0, []))
+    columns = _columns(header, name, share.year)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(HEADER)
+    used = 0
+    for number, cells in rows:
+        line = _spend_line(_CraRow(columns, cells, number, name), share)
+        if line is not None:
+            writer.writerow(line)
+            used += 1
+    if used == 0:
+        raise InvalidInputError(
+            f"no identifiable CRA spending for {share.region!r} in {share.year}",
+            hint='regions are written like "North West"; years like "2017-18"',
+        )
+    return out.getvalue().encode("utf-8"), used
+
+
+def _columns(header: list[object], name: str, year: str) -> dict[str, int]:
+    """Where each column is; a file without the CRA's columns (or without ``year``) is refused."""
     columns = {str(h).strip(): i for i, h in enumerate(header)}
     needed = (
         "Department Name",
@@ -75,7 +95,7 @@ def cra_to_spend_csv(data: bytes, name: str, share: CraShare, limits: ImportLimi
         "ID/non-ID",
         SECTOR_COLUMN,
         "NUTS Region",
-        share.year,
+        year,
     )
     missing = [c for c in needed if c not in columns]
     if missing:
@@ -86,54 +106,57 @@ def cra_to_spend_csv(data: bytes, name: str, share: CraShare, limits: ImportLimi
             row=1,
             column=missing[0],
         )
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(HEADER)
-    used, wanted_region = 0, _region_key(share.region)
-    start = f"{share.year[:4]}-04-01"
-    for number, cells in rows:
+    return columns
 
-        def cell(column: str, cells: list[object] = cells) -> str:
-            return str(cells[columns[column]]).strip()
 
-        if (
-            cell("ID/non-ID") != "ID"
-            or cell(SECTOR_COLUMN) not in share.sectors
-            or _region_key(cell("NUTS Region")) != wanted_region
-            or not cell(share.year)
-        ):
-            continue
-        try:
-            regional = (Decimal(cell(share.year)) * PENCE_PER_UNIT).quantize(Decimal(1), ROUND_HALF_EVEN)
-        except InvalidOperation:
-            codes.reject(
-                name,
-                codes.BAD_AMOUNT,
-                f"{cell(share.year)!r} is not a number of £ thousand",
-                row=number,
-                column=share.year,
-                value=cell(share.year),
-            )
-        place, _rest = Money(int(regional)).allocate(
-            [share.place_population, share.region_population - share.place_population]
+@dataclass(frozen=True)
+class _CraRow:
+    """One row of the CRA file, read by column name."""
+
+    columns: dict[str, int]
+    cells: list[object]
+    number: int
+    file: str
+
+    def __getitem__(self, column: str) -> str:
+        return str(self.cells[self.columns[column]]).strip()
+
+
+def _spend_line(row: _CraRow, share: CraShare) -> tuple[str, ...] | None:
+    """The spend line of the place's share of one CRA row, or None for a row outside the slice or of 0p."""
+    if (
+        row["ID/non-ID"] != "ID"
+        or row[SECTOR_COLUMN] not in share.sectors
+        or _region_key(row["NUTS Region"]) != _region_key(share.region)
+        or not row[share.year]
+    ):
+        return None
+    place, _rest = Money(_regional_pence(row, share.year)).allocate(
+        [share.place_population, share.region_population - share.place_population]
+    )
+    if place.pence == 0:
+        return None
+    return (
+        f"{share.year[:4]}-04-01",  # the first day of the financial year
+        row["Organisation Name"],
+        f"{place.to_decimal():.2f}",
+        row["HMT Subfunction"],
+        row["Department Name"],
+        row["COFOG Level 1"],
+        row["CRA Segment Code"],
+    )
+
+
+def _regional_pence(row: _CraRow, year: str) -> int:
+    """The region's figure for ``year`` in pence (the CRA publishes £ thousand), or the file refused."""
+    try:
+        return int((Decimal(row[year]) * PENCE_PER_UNIT).quantize(Decimal(1), ROUND_HALF_EVEN))
+    except InvalidOperation:
+        codes.reject(
+            row.file,
+            codes.BAD_AMOUNT,
+            f"{row[year]!r} is not a number of £ thousand",
+            row=row.number,
+            column=year,
+            value=row[year],
         )
-        if place.pence == 0:
-            continue
-        writer.writerow(
-            (
-                start,
-                cell("Organisation Name"),
-                f"{place.to_decimal():.2f}",
-                cell("HMT Subfunction"),
-                cell("Department Name"),
-                cell("COFOG Level 1"),
-                cell("CRA Segment Code"),
-            )
-        )
-        used += 1
-    if used == 0:
-        raise InvalidInputError(
-            f"no identifiable CRA spending for {share.region!r} in {share.year}",
-            hint='regions are written like "North West"; years like "2017-18"',
-        )
-    return out.getvalue().encode("utf-8"), used

@@ -23,6 +23,7 @@ import pyarrow.csv as pa_csv
 from totalplace.datasets.limits import ImportLimits
 from totalplace.datasets.schema import ColumnSpec, DatasetSchema, normalise_header
 from totalplace.datasets.source import sniff_delimiter
+from totalplace.datasets.stored import ARROW_TYPES
 from totalplace.datasets.table import HEADER_SEARCH_ROWS
 from totalplace.datasets.values import MAX_NUMBER
 from totalplace.money import MAX_AMOUNT_PENCE
@@ -169,7 +170,7 @@ def typed_columns(
         if position is None:
             if spec.required:
                 raise UnsuitableError
-            columns[spec.stored_name] = pa.nulls(table.num_rows, _TYPES[spec.kind])
+            columns[spec.stored_name] = pa.nulls(table.num_rows, ARROW_TYPES[spec.kind])
             continue
         raw = pc.utf8_trim_whitespace(table.column(position).combine_chunks())
         columns[spec.stored_name] = _typed(spec, raw)
@@ -185,13 +186,6 @@ def check_tail(table: pa.Table) -> None:
         raise UnsuitableError  # a totals row: the exact path checks it against the rows above
 
 
-_TYPES: Final = {
-    "text": pa.string(),
-    "money": pa.int64(),
-    "date": pa.date32(),
-    "code": pa.string(),
-    "number": pa.float64(),
-}
 _PLAIN_NUMBER: Final = r"^-?\d+(\.\d+)?$"
 
 
@@ -201,41 +195,58 @@ def _typed(spec: ColumnSpec, raw: pa.Array) -> pa.Array:
     if spec.required and pc.any(empty).as_py():
         raise UnsuitableError
     if kind == "money":
-        if pc.all(pc.match_substring_regex(raw, _PENCE_SHAPE)).as_py():
-            # The usual shape, "-1234.50": the pence are the digits without the point.
-            return pc.cast(pc.replace_substring(raw, ".", ""), pa.int64())
-        if not pc.all(pc.match_substring_regex(raw, _AMOUNT)).as_py():
-            raise UnsuitableError
-        negative = pc.or_(pc.starts_with(raw, "("), pc.match_substring(raw, "-"))
-        digits = pc.replace_substring_regex(raw, r"[£,()\-]", "")
-        pence = pc.cast(
-            pc.multiply(pc.cast(digits, pa.decimal128(17, 2)), pa.scalar(Decimal(100), pa.decimal128(3, 0))),
-            pa.int64(),
-        )
-        if pc.any(pc.greater(pence, MAX_AMOUNT_PENCE)).as_py():
-            raise UnsuitableError  # beyond the limit: the exact path names the row (TP551)
-        return pc.if_else(negative, pc.negate(pence), pence)
+        return _pence(raw)
     if kind == "date":
         # A year of payments holds a few hundred distinct dates repeated over millions of rows: check and
         # parse each distinct text once, then spread the results back over the rows.
         encoded = pc.dictionary_encode(raw)
         return pc.take(_dates(encoded.dictionary), encoded.indices)
     if kind == "code" and spec.pattern:
-        distinct = pc.unique(raw)
-        written = pc.filter(distinct, pc.not_equal(distinct, ""))
-        if not pc.all(pc.match_substring_regex(written, f"^(?:{spec.pattern})$")).as_py():
-            raise UnsuitableError  # a code the exact path would refuse, naming its row
+        _check_codes(raw, spec.pattern)
     if kind in ("text", "code"):
         return pc.if_else(empty, pa.scalar(None, pa.string()), raw)
-    if kind == "number" and pc.all(pc.or_(empty, pc.match_substring_regex(raw, _PLAIN_NUMBER))).as_py():
-        # blanks are missing figures (null), as the exact path reads an empty optional cell
-        numbers = pc.cast(pc.if_else(empty, pa.scalar(None, pa.string()), raw), pa.float64())
-        least = -MAX_NUMBER if spec.minimum is None else max(spec.minimum, -MAX_NUMBER)
-        # 400 digits cast to infinity; NaN never matches the shape. Out of bounds: the exact path names it.
-        if pc.any(pc.or_(pc.less(numbers, least), pc.greater(numbers, MAX_NUMBER))).as_py():
-            raise UnsuitableError
-        return numbers
+    if kind == "number":
+        return _numbers(spec, raw, empty)
     raise UnsuitableError
+
+
+def _pence(raw: pa.Array) -> pa.Array:
+    """Amounts as pence, or UnsuitableError for any the exact path must read (or refuse, naming its row)."""
+    if pc.all(pc.match_substring_regex(raw, _PENCE_SHAPE)).as_py():
+        # The usual shape, "-1234.50": the pence are the digits without the point.
+        return pc.cast(pc.replace_substring(raw, ".", ""), pa.int64())
+    if not pc.all(pc.match_substring_regex(raw, _AMOUNT)).as_py():
+        raise UnsuitableError
+    negative = pc.or_(pc.starts_with(raw, "("), pc.match_substring(raw, "-"))
+    digits = pc.replace_substring_regex(raw, r"[£,()\-]", "")
+    pence = pc.cast(
+        pc.multiply(pc.cast(digits, pa.decimal128(17, 2)), pa.scalar(Decimal(100), pa.decimal128(3, 0))),
+        pa.int64(),
+    )
+    if pc.any(pc.greater(pence, MAX_AMOUNT_PENCE)).as_py():
+        raise UnsuitableError  # beyond the limit: the exact path names the row (TP551)
+    return pc.if_else(negative, pc.negate(pence), pence)
+
+
+def _check_codes(raw: pa.Array, pattern: str) -> None:
+    """UnsuitableError if any written code does not match ``pattern`` (the exact path refuses it by row)."""
+    distinct = pc.unique(raw)
+    written = pc.filter(distinct, pc.not_equal(distinct, ""))
+    if not pc.all(pc.match_substring_regex(written, f"^(?:{pattern})$")).as_py():
+        raise UnsuitableError
+
+
+def _numbers(spec: ColumnSpec, raw: pa.Array, empty: pa.Array) -> pa.Array:
+    """Plain numbers within bounds as floats (blanks as null), or UnsuitableError for the exact path."""
+    if not pc.all(pc.or_(empty, pc.match_substring_regex(raw, _PLAIN_NUMBER))).as_py():
+        raise UnsuitableError
+    # blanks are missing figures (null), as the exact path reads an empty optional cell
+    numbers = pc.cast(pc.if_else(empty, pa.scalar(None, pa.string()), raw), pa.float64())
+    least = -MAX_NUMBER if spec.minimum is None else max(spec.minimum, -MAX_NUMBER)
+    # 400 digits cast to infinity; NaN never matches the shape. Out of bounds: the exact path names it.
+    if pc.any(pc.or_(pc.less(numbers, least), pc.greater(numbers, MAX_NUMBER))).as_py():
+        raise UnsuitableError
+    return numbers
 
 
 def _dates(raw: pa.Array) -> pa.Array:

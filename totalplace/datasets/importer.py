@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from totalplace import durable
 from totalplace.datasets.fastpath import all_in_pounds, head_rows, parse_clean_spend
 from totalplace.datasets.kinds import DatasetKind, check_options, get_kind
 from totalplace.datasets.limits import ImportLimits
@@ -32,6 +33,7 @@ from totalplace.datasets.source import (
     workbook_csv_bytes,
 )
 from totalplace.datasets.spend_formats import CURRENCY_HEADERS, currency_problems
+from totalplace.datasets.stored import arrow_schema
 from totalplace.datasets.streaming import scan, stream_clean_spend
 from totalplace.datasets.table import HEADER_SEARCH_ROWS, LocatedTable, locate_table
 from totalplace.datasets.validate import TypedTable, total_problems, validate_table
@@ -45,16 +47,6 @@ if TYPE_CHECKING:
     from totalplace.place import Place
 
 Progress = Callable[[str], None]
-
-_ARROW_TYPES: dict[str, pa.DataType] = {
-    "text": pa.string(),
-    "code": pa.string(),
-    "geometry": pa.string(),
-    "money": pa.int64(),
-    "date": pa.date32(),
-    "integer": pa.int64(),
-    "number": pa.float64(),
-}
 
 
 @dataclass(frozen=True)
@@ -117,7 +109,7 @@ def import_file(
         name, data = source_name or "upload", source
     sha = hashlib.sha256(data).hexdigest()
     with place.read() as conn:
-        partner_id = _partner_id(conn, kind, request.partner)
+        incoming = _Incoming(name, sha, len(data), _partner_id(conn, kind, request.partner))
         existing = find_by_sha(conn, request.kind, sha)
     if existing is not None:
         return ImportResult("unchanged", existing)
@@ -125,26 +117,7 @@ def import_file(
     say("writing")
     tmp = _write_parquet(place, parsed.arrow)
     try:
-        result = _commit(
-            place,
-            tmp,
-            kind,
-            request,
-            parsed,
-            NewBatch(
-                kind=request.kind,
-                partner_id=partner_id,
-                source_name=name,
-                sha256=sha,
-                size_bytes=len(data),
-                importer=request.actor,
-                imported_at=utc_now(),
-                row_count=parsed.arrow.num_rows,
-                totals=parsed.totals,
-                parquet_path="",
-                parquet_sha256=file_sha256(tmp),
-            ),
-        )
+        result = _record(place, tmp, kind, request, parsed, incoming, parsed.arrow.num_rows)
     finally:
         tmp.unlink(missing_ok=True)
     if kind.formats is not None:
@@ -154,6 +127,42 @@ def import_file(
     if parsed.duplicates and result.status == "imported":
         result.effect["repeated_rows_dropped"] = len(parsed.duplicates)
     return result
+
+
+@dataclass(frozen=True)
+class _Incoming:
+    """The bytes being imported, as the catalog records them, and the partner they are from."""
+
+    name: str
+    sha256: str
+    size: int
+    partner_id: int | None
+
+
+def _record(
+    place: Place,
+    tmp: Path,
+    kind: DatasetKind,
+    request: ImportRequest,
+    parsed: ParsedFile,
+    incoming: _Incoming,
+    rows: int,
+) -> ImportResult:
+    """Record the parquet file written under ``tmp`` (``rows`` rows) as a batch; the caller removes it."""
+    new = NewBatch(
+        kind=request.kind,
+        partner_id=incoming.partner_id,
+        source_name=incoming.name,
+        sha256=incoming.sha256,
+        size_bytes=incoming.size,
+        importer=request.actor,
+        imported_at=utc_now(),
+        row_count=rows,
+        totals=parsed.totals,
+        parquet_path="",
+        parquet_sha256=file_sha256(tmp),
+    )
+    return _commit(place, tmp, kind, request, parsed, new)
 
 
 def _import_streaming(
@@ -173,46 +182,44 @@ def _import_streaming(
     say("scanning")
     found = scan(path)
     with place.read() as conn:
-        partner_id = _partner_id(conn, kind, request.partner)
+        incoming = _Incoming(name, found.sha256, found.size, _partner_id(conn, kind, request.partner))
         existing = find_by_sha(conn, request.kind, found.sha256)
     if existing is not None:
         return ImportResult("unchanged", existing)
-    if found.head.startswith((b"PK", b"\x1f\x8b", b"\xff\xfe", b"\xfe\xff")) or b"\x00" in found.head[:65536]:
+    chosen = _streamable_schema(found.head, kind, request)
+    if chosen is None:
         return None
-    first = head_rows(found.head)
-    if first is None:
-        return None
-    fmt, schema = kind.schema_for(request.format, first)
-    if fmt == "360giving":
-        return None  # the exact path reads each grant's Currency
-    schema = schema.with_mapping(request.mapping) if request.mapping else schema
+    fmt, schema = chosen
     say("reading and writing in blocks")
     tmp = temp_parquet_path(place)
     try:
         streamed = stream_clean_spend(path, found, schema, tmp, max_rows=limits.max_rows)
         if streamed is None:
             return None
-        _fsync(tmp)
+        durable.fsync_path(tmp)
         empty = arrow_schema(schema).empty_table()
         parsed = ParsedFile(fmt, schema, empty, streamed.totals, streamed.skipped_above, vectorised=True)
-        new = NewBatch(
-            kind=request.kind,
-            partner_id=partner_id,
-            source_name=name,
-            sha256=found.sha256,
-            size_bytes=found.size,
-            importer=request.actor,
-            imported_at=utc_now(),
-            row_count=streamed.rows,
-            totals=streamed.totals,
-            parquet_path="",
-            parquet_sha256=file_sha256(tmp),
-        )
-        result = _commit(place, tmp, kind, request, parsed, new)
+        result = _record(place, tmp, kind, request, parsed, incoming, streamed.rows)
     finally:
         tmp.unlink(missing_ok=True)
     result.effect.setdefault("format", fmt)
     return result
+
+
+def _streamable_schema(
+    head: bytes, kind: DatasetKind, request: ImportRequest
+) -> tuple[str, DatasetSchema] | None:
+    """The format and schema of a plain CSV file the streaming path can read, from its first bytes; None
+    for anything else (archives, UTF-16, binary, 360Giving), which is read whole."""
+    if head.startswith((b"PK", b"\x1f\x8b", b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head[:65536]:
+        return None
+    first = head_rows(head)
+    if first is None:
+        return None
+    fmt, schema = kind.schema_for(request.format, first)
+    if fmt == "360giving":
+        return None  # the exact path reads each grant's Currency
+    return fmt, schema.with_mapping(request.mapping) if request.mapping else schema
 
 
 @dataclass(frozen=True)
@@ -401,12 +408,6 @@ def _apply_where(table: LocatedTable, where: dict[str, str]) -> None:
         ]
 
 
-def arrow_schema(schema: DatasetSchema) -> pa.Schema:
-    """The parquet schema of a dataset kind's batches."""
-    fields = [pa.field(spec.stored_name, _ARROW_TYPES[spec.kind]) for spec in schema.columns]
-    return pa.schema([*fields, pa.field("source_row", pa.int64())])
-
-
 def _arrow_table(schema: DatasetSchema, typed: TypedTable) -> pa.Table:
     columns = {name: typed.columns[name] for name in arrow_schema(schema).names if name != "source_row"}
     return pa.Table.from_pydict({**columns, "source_row": typed.source_rows}, schema=arrow_schema(schema))
@@ -415,16 +416,8 @@ def _arrow_table(schema: DatasetSchema, typed: TypedTable) -> pa.Table:
 def _write_parquet(place: Place, table: pa.Table) -> Path:
     tmp = temp_parquet_path(place)
     pq.write_table(table, tmp, compression="zstd")
-    _fsync(tmp)
+    durable.fsync_path(tmp)
     return tmp
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _commit(
@@ -448,7 +441,7 @@ def _commit(
         final = place.batches_dir / f"{new.kind}-{batch_id:07d}-{new.sha256[:12]}.parquet"
         os.replace(tmp, final)
         try:
-            _fsync_dir(place.batches_dir)
+            durable.fsync_dir(place.batches_dir)
             batch = insert_batch(conn, batch_id, NewBatch(**{**new.__dict__, "parquet_path": final.name}))
             effect = (
                 kind.apply(conn, batch_id, parsed.arrow.to_pydict(), request.options, request.actor)
@@ -459,11 +452,3 @@ def _commit(
             final.unlink(missing_ok=True)
             raise
     return ImportResult("imported", batch, parsed.skipped_above, parsed.totals_rows_checked, effect)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -133,28 +133,11 @@ def check_observations(columns: dict[str, list[Any]], rows: list[int], file: str
     """Row-level checks beyond the column types, each problem located to its row and column."""
     problems: list[RowProblem] = []
     entities = area_entities()
-    seen_periods: dict[str, bool] = {}
+    known_periods: dict[str, bool] = {}
     for i, row in enumerate(rows):
-        count, denominator, value = columns["count"][i], columns["denominator"][i], columns["value"][i]
+        count, denominator = columns["count"][i], columns["denominator"][i]
         area, period = columns["area_code"][i], columns["period"][i]
-        for name, number in (("count", count), ("denominator", denominator)):
-            if number is not None and number < 0:
-                problems.append(
-                    RowProblem(
-                        codes.NEGATIVE_COUNT, file, row, name, str(number), f"a {name} cannot be negative"
-                    )
-                )
-        if count is not None and denominator is not None and 0 <= denominator < count:
-            problems.append(
-                RowProblem(
-                    codes.COUNT_ABOVE_DENOMINATOR,
-                    file,
-                    row,
-                    "count",
-                    str(count),
-                    f"the count {count:g} is larger than its denominator {denominator:g}",
-                )
-            )
+        problems += _count_problems(file, row, count, denominator)
         if area is not None and area[:3] not in entities:
             problems.append(
                 RowProblem(
@@ -166,32 +149,53 @@ def check_observations(columns: dict[str, list[Any]], rows: list[int], file: str
                     f"{area[:3]} is not a kind of area indicators are published for",
                 )
             )
-        if period is not None:
-            known = seen_periods.setdefault(period, period_start(period) is not None)
-            if not known:
-                problems.append(
-                    RowProblem(
-                        codes.BAD_PERIOD,
-                        file,
-                        row,
-                        "period",
-                        period,
-                        "not a period like 2017, 2017/18, 2015 - 17 or 2019/20 Q3",
-                    )
-                )
-        if value is None and count is None and not columns["value_note"][i]:
-            # Fingertips publishes such rows with a note ("Value for Cornwall & Isles of Scilly combined").
+        if period is not None and not known_periods.setdefault(period, period_start(period) is not None):
             problems.append(
                 RowProblem(
-                    codes.MISSING_VALUE,
+                    codes.BAD_PERIOD,
                     file,
                     row,
-                    "value",
-                    "",
-                    "the row has neither a value nor a count, nor a note saying why",
+                    "period",
+                    period,
+                    "not a period like 2017, 2017/18, 2015 - 17 or 2019/20 Q3",
                 )
             )
+        if columns["value"][i] is None and count is None and not columns["value_note"][i]:
+            problems.append(_no_value(file, row))
     return problems
+
+
+def _count_problems(file: str, row: int, count: float | None, denominator: float | None) -> list[RowProblem]:
+    """A count or denominator below zero, or a count above its denominator."""
+    found = [
+        RowProblem(codes.NEGATIVE_COUNT, file, row, name, str(number), f"a {name} cannot be negative")
+        for name, number in (("count", count), ("denominator", denominator))
+        if number is not None and number < 0
+    ]
+    if count is not None and denominator is not None and 0 <= denominator < count:
+        found.append(
+            RowProblem(
+                codes.COUNT_ABOVE_DENOMINATOR,
+                file,
+                row,
+                "count",
+                str(count),
+                f"the count {count:g} is larger than its denominator {denominator:g}",
+            )
+        )
+    return found
+
+
+def _no_value(file: str, row: int) -> RowProblem:
+    # Fingertips publishes such rows with a note ("Value for Cornwall & Isles of Scilly combined").
+    return RowProblem(
+        codes.MISSING_VALUE,
+        file,
+        row,
+        "value",
+        "",
+        "the row has neither a value nor a count, nor a note saying why",
+    )
 
 
 def observations_pass(table: pa.Table) -> bool:

@@ -32,6 +32,7 @@ from totalplace.datasets.fastpath import (
     typed_columns,
 )
 from totalplace.datasets.schema import DatasetSchema
+from totalplace.datasets.stored import arrow_schema
 
 CHUNK: Final = 8 << 20
 HEAD: Final = 1 << 20
@@ -138,8 +139,6 @@ def _write_blocks(
     quoted: bool,
     max_rows: int | None,
 ) -> Streamed:
-    from totalplace.datasets.importer import arrow_schema  # the stored schema lives with the importer
-
     header_row, skipped = header
     stored = arrow_schema(schema)
     totals = {spec.stored_name: 0 for spec in schema.columns if spec.name in schema.total_columns}

@@ -114,25 +114,10 @@ def locate_table(
     """
     header_row, header_cells, skipped = _find_header(rows, schema, file)
     headers = [str(c).strip() for c in header_cells]
-    normalised = [normalise_header(h) for h in headers]
     table = LocatedTable(file, header_row, headers, {}, skipped_above=skipped)
-    for spec in schema.columns:
-        positions = _positions(spec, normalised)
-        if len(positions) > 1:
-            table.problems.append(
-                RowProblem(
-                    codes.DUPLICATE_COLUMN,
-                    file,
-                    header_row,
-                    headers[positions[1]],
-                    "",
-                    f"two columns could be {spec.name}; rename or remove one",
-                )
-            )
-        if positions:
-            table.index[spec.name] = positions[0]
+    layout = _Layout(file, headers, [normalise_header(h) for h in headers])
+    _index_columns(table, schema, layout.normalised)
     last_needed = max(table.index.values(), default=0)
-    width = len(headers)
     for number, cells in rows:
         if len(table.rows) >= limits.max_rows:
             codes.reject(
@@ -140,54 +125,83 @@ def locate_table(
             )
         if _is_blank(cells):
             continue
-        if (
-            len(cells) == width
-            and str(cells[0]).strip().casefold() == headers[0].casefold()
-            and normalise_header(cells[0]) == normalised[0]
-            and [normalise_header(c) for c in cells] == normalised
-        ):
-            table.problems.append(
-                RowProblem(
-                    codes.REPEATED_HEADER,
-                    file,
-                    number,
-                    headers[0],
-                    str(cells[0]),
-                    "the header row appears again inside the data; remove it",
-                )
-            )
-            continue
-        if len(cells) > width and any(str(c).strip() for c in cells[width:]):
-            table.problems.append(
-                RowProblem(
-                    codes.RAGGED_ROW,
-                    file,
-                    number,
-                    f"column {width + 1}",
-                    str(cells[width]),
-                    f"the row has {len(cells)} cells but the header has {width}; "
-                    "is a comma missing its quotes?",
-                )
-            )
-            continue
-        if len(cells) <= last_needed:
-            first_missing = headers[len(cells)] if len(cells) < width else f"column {len(cells) + 1}"
-            table.problems.append(
-                RowProblem(
-                    codes.RAGGED_ROW,
-                    file,
-                    number,
-                    first_missing,
-                    "",
-                    f"the row has {len(cells)} cells but the header has {width}",
-                )
-            )
+        problem = layout.problem(number, cells, last_needed)
+        if problem is not None:
+            table.problems.append(problem)
             continue
         table.rows.append((number, cells))
         if probe is not None and len(table.rows) == PROBE_ROWS:
             probe(table)
     _set_aside_totals(table)
     return table
+
+
+def _index_columns(table: LocatedTable, schema: DatasetSchema, normalised: list[str]) -> None:
+    """Note where each column of the schema is, and a problem for each named by two headers."""
+    for spec in schema.columns:
+        positions = _positions(spec, normalised)
+        if len(positions) > 1:
+            table.problems.append(
+                RowProblem(
+                    codes.DUPLICATE_COLUMN,
+                    table.file,
+                    table.header_row,
+                    table.headers[positions[1]],
+                    "",
+                    f"two columns could be {spec.name}; rename or remove one",
+                )
+            )
+        if positions:
+            table.index[spec.name] = positions[0]
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """The header a data row is checked against: a row must not repeat it, nor have cells beyond it."""
+
+    file: str
+    headers: list[str]
+    normalised: list[str]  # the headers as normalise_header reads them
+
+    def problem(self, number: int, cells: Cells, last_needed: int) -> RowProblem | None:
+        """What is wrong with the layout of data row ``number``, or None for a row to read."""
+        width = len(self.headers)
+        if len(cells) == width and self._repeats_header(cells):
+            return RowProblem(
+                codes.REPEATED_HEADER,
+                self.file,
+                number,
+                self.headers[0],
+                str(cells[0]),
+                "the header row appears again inside the data; remove it",
+            )
+        if len(cells) > width and any(str(c).strip() for c in cells[width:]):
+            return RowProblem(
+                codes.RAGGED_ROW,
+                self.file,
+                number,
+                f"column {width + 1}",
+                str(cells[width]),
+                f"the row has {len(cells)} cells but the header has {width}; is a comma missing its quotes?",
+            )
+        if len(cells) <= last_needed:
+            first_missing = self.headers[len(cells)] if len(cells) < width else f"column {len(cells) + 1}"
+            return RowProblem(
+                codes.RAGGED_ROW,
+                self.file,
+                number,
+                first_missing,
+                "",
+                f"the row has {len(cells)} cells but the header has {width}",
+            )
+        return None
+
+    def _repeats_header(self, cells: Cells) -> bool:
+        # The first cell decides almost every row cheaply; only a likely repeat is normalised whole.
+        return (
+            str(cells[0]).strip().casefold() == self.headers[0].casefold()
+            and [normalise_header(c) for c in cells] == self.normalised
+        )
 
 
 def _set_aside_totals(table: LocatedTable) -> None:

@@ -8,6 +8,8 @@ import re
 from datetime import date, datetime
 from typing import Final
 
+from totalplace.datasets.problems import NUMBER_OUT_OF_RANGE
+
 EARLIEST: Final = date(1900, 1, 1)
 LATEST: Final = date(2100, 12, 31)
 
@@ -44,7 +46,6 @@ class CellError(ValueError):
 # enough that a 64-bit float holds every whole number up to them exactly (2^53 is about 9.007 x 10^15).
 MAX_NUMBER: Final = 1e15
 MAX_INTEGER: Final = 2**53
-NUMBER_OUT_OF_RANGE: Final = "TP553"  # the same as datasets.problems.NUMBER_OUT_OF_RANGE
 
 
 _ISO: Final = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")

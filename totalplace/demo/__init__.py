@@ -132,6 +132,7 @@ def _features(rng: random.Random) -> dict[str, list[dict[str, Any]]]:
     """Wards, LSOAs and OAs as GeoJSON features with codes, names, parents and populations."""
     layers: dict[str, list[dict[str, Any]]] = {"ward": [], "lsoa": [], "oa": []}
     lsoa_no = oa_no = 0
+    oa_height = WARD_SIZE[1] / OAS_PER_LSOA
     for w in range(WARD_GRID[0] * WARD_GRID[1]):
         wx, wy = ORIGIN[0] + (w % WARD_GRID[0]) * WARD_SIZE[0], ORIGIN[1] + (w // WARD_GRID[0]) * WARD_SIZE[1]
         ward_code, lsoas = f"E05{999000 + w + 1:06d}", LSOAS_PER_WARD[w % 2]
@@ -144,47 +145,25 @@ def _features(rng: random.Random) -> dict[str, list[dict[str, Any]]]:
                 oa_no += 1
                 pop = max(110, int(rng.gauss(333, 60)))
                 lsoa_pop += pop
-                box = _rectangle(
-                    wx + s * strip, wy + o * WARD_SIZE[1] / OAS_PER_LSOA, strip, WARD_SIZE[1] / OAS_PER_LSOA
-                )
-                layers["oa"].append(
-                    {
-                        "type": "Feature",
-                        "geometry": box,
-                        "properties": {
-                            "code": f"E00{999000 + oa_no:06d}",
-                            "name": f"Northbridge OA {oa_no:03d}",
-                            "parent_code": lsoa_code,
-                            "population": pop,
-                        },
-                    }
-                )
+                # o * size / count as before, not o * height: the same floats, so the same demo place
+                box = _rectangle(wx + s * strip, wy + o * WARD_SIZE[1] / OAS_PER_LSOA, strip, oa_height)
+                code, name = f"E00{999000 + oa_no:06d}", f"Northbridge OA {oa_no:03d}"
+                layers["oa"].append(_feature(box, code, name, lsoa_code, pop))
             ward_pop += lsoa_pop
-            layers["lsoa"].append(
-                {
-                    "type": "Feature",
-                    "geometry": _rectangle(wx + s * strip, wy, strip, WARD_SIZE[1]),
-                    "properties": {
-                        "code": lsoa_code,
-                        "name": f"Northbridge {lsoa_no:03d}",
-                        "parent_code": ward_code,
-                        "population": lsoa_pop,
-                    },
-                }
-            )
-        layers["ward"].append(
-            {
-                "type": "Feature",
-                "geometry": _rectangle(wx, wy, *WARD_SIZE),
-                "properties": {
-                    "code": ward_code,
-                    "name": _WARD_NAMES[w],
-                    "parent_code": DEMO_CODE,
-                    "population": ward_pop,
-                },
-            }
-        )
+            box = _rectangle(wx + s * strip, wy, strip, WARD_SIZE[1])
+            layers["lsoa"].append(_feature(box, lsoa_code, f"Northbridge {lsoa_no:03d}", ward_code, lsoa_pop))
+        box = _rectangle(wx, wy, *WARD_SIZE)
+        layers["ward"].append(_feature(box, ward_code, _WARD_NAMES[w], DEMO_CODE, ward_pop))
     return layers
+
+
+def _feature(geometry: dict[str, Any], code: str, name: str, parent: str, population: int) -> dict[str, Any]:
+    """One area as a GeoJSON feature, with the properties the geography import reads."""
+    return {
+        "type": "Feature",
+        "geometry": geometry,
+        "properties": {"code": code, "name": name, "parent_code": parent, "population": population},
+    }
 
 
 _WARD_NAMES = (
@@ -313,39 +292,10 @@ def _build(directory: Path, seed: int, progress: Callable[[str], None] | None) -
     with Place.init(directory, name=DEMO_NAME, code=DEMO_CODE, actor="demo") as place:
         say("partners and users")
         with place.begin() as conn:
-            ids = {
-                name: add_partner(conn, name=name, kind=kind, code=None, actor="demo").id
-                for name, kind in PARTNERS
-            }
-            admin = add_user(
-                conn,
-                username=DEMO_USER,
-                display_name="Demo partnership lead",
-                password_hash=hash_password(DEMO_PASSWORD),
-                is_admin=True,
-                actor="demo",
-            )
-            grant_role(
-                conn,
-                user_id=admin.id,
-                role="partnership_lead",
-                partner_id=None,
-                purpose="planning",
-                actor="demo",
-            )
+            ids = _add_partners_and_lead(conn)
         summary.partners = len(ids)
         layers = _features(rng)
-        for level in ("ward", "lsoa", "oa"):
-            say(f"geography: {level}")
-            body = json.dumps({"type": "FeatureCollection", "features": layers[level]}).encode("utf-8")
-            import_file(
-                place,
-                body,
-                ImportRequest("geography", None, "demo", options={"level": level}),
-                source_name=f"northbridge_{level}.geojson",
-            )
-            summary.areas[level] = len(layers[level])
-        summary.residents = sum(f["properties"]["population"] for f in layers["oa"])
+        _add_geography(place, layers, summary, say)
         summary.spending_lines = _import_spending(
             place, rng, [f["properties"]["code"] for f in layers["lsoa"]], say
         )
@@ -364,6 +314,42 @@ def _build(directory: Path, seed: int, progress: Callable[[str], None] | None) -
         with place.begin() as conn:
             _add_demo_users(conn, ids)
     return summary
+
+
+def _add_partners_and_lead(conn: Connection) -> dict[str, int]:
+    """The six partners, and the demo's partnership lead (an administrator); each partner's id by name."""
+    ids = {
+        name: add_partner(conn, name=name, kind=kind, code=None, actor="demo").id for name, kind in PARTNERS
+    }
+    admin = add_user(
+        conn,
+        username=DEMO_USER,
+        display_name="Demo partnership lead",
+        password_hash=hash_password(DEMO_PASSWORD),
+        is_admin=True,
+        actor="demo",
+    )
+    grant_role(
+        conn, user_id=admin.id, role="partnership_lead", partner_id=None, purpose="planning", actor="demo"
+    )
+    return ids
+
+
+def _add_geography(
+    place: Place, layers: dict[str, list[dict[str, Any]]], summary: DemoSummary, say: Callable[[str], None]
+) -> None:
+    """Import the wards, LSOAs and OAs as the geography import reads a GeoJSON file."""
+    for level in ("ward", "lsoa", "oa"):
+        say(f"geography: {level}")
+        body = json.dumps({"type": "FeatureCollection", "features": layers[level]}).encode("utf-8")
+        import_file(
+            place,
+            body,
+            ImportRequest("geography", None, "demo", options={"level": level}),
+            source_name=f"northbridge_{level}.geojson",
+        )
+        summary.areas[level] = len(layers[level])
+    summary.residents = sum(f["properties"]["population"] for f in layers["oa"])
 
 
 def _add_places(

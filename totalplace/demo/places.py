@@ -223,12 +223,30 @@ _SITE_TYPES: tuple[tuple[str, str, int, tuple[int, int]], ...] = (
 )
 
 
+# name, type, longitude, latitude, floor area, running cost
+_SiteRow = tuple[str, str, float, float, int, int]
+
+
 def site_files(
     partners: dict[str, str], bounds: tuple[float, float, float, float], rng: random.Random
 ) -> dict[str, tuple[str, str, bytes]]:
     """Each partner's register: {file name: (partner, layout, bytes)}; police publish grid references."""
+    rows = _site_rows(partners, bounds, rng)
+    files: dict[str, tuple[str, str, bytes]] = {}
+    for key, partner in partners.items():
+        if key == "police":
+            files[f"northbridge_{key}_sites.csv"] = (partner, "bng", _grid_register(rows[key]))
+        else:
+            files[f"northbridge_{key}_sites.csv"] = (partner, "wgs84", _register(key, rows[key], rng))
+    return files
+
+
+def _site_rows(
+    partners: dict[str, str], bounds: tuple[float, float, float, float], rng: random.Random
+) -> dict[str, list[_SiteRow]]:
+    """Each partner's sites, scattered over ``bounds``; a few share a building with another partner's."""
     west, south, east, north = bounds
-    rows: dict[str, list[tuple[str, str, float, float, int, int]]] = {key: [] for key in partners}
+    rows: dict[str, list[_SiteRow]] = {key: [] for key in partners}
     anchors: list[tuple[float, float]] = []
     for key, kind, count, (low, high) in _SITE_TYPES:
         for n in range(count):
@@ -242,48 +260,41 @@ def site_files(
             rows[key].append(
                 (f"{kind[0].upper()}{kind[1:]} {n + 1}", kind, lon, lat, floor, floor * rng.randint(90, 160))
             )
-    files: dict[str, tuple[str, str, bytes]] = {}
-    for key, partner in partners.items():
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        if key == "police":
-            writer.writerow(("SITE_NAME", "CATEGORY", "EASTING", "NORTHING", "GIA_M2", "RUNNING_COST"))
-            for name, kind, lon, lat, floor, cost in rows[key]:
-                east_m, north_m = to_bng().transform(lon, lat)
-                writer.writerow((name, kind, f"{east_m:.0f}", f"{north_m:.0f}", floor, f"£{cost:,}"))
-        else:
-            writer.writerow(
-                (
-                    "Asset Code",
-                    "Property Name",
-                    "Asset Type",
-                    "Longitude",
-                    "Latitude",
-                    "Floor Area",
-                    "Tenure",
-                    "Annual Running Cost",
-                )
-            )
-            for number, (name, kind, lon, lat, floor, cost) in enumerate(rows[key], start=1):
-                tenure = rng.choice(("Freehold", "Freehold", "Leasehold"))
-                writer.writerow(
-                    (
-                        f"{key.upper()}{number:04d}",
-                        name,
-                        kind,
-                        f"{lon:.6f}",
-                        f"{lat:.6f}",
-                        floor,
-                        tenure,
-                        f"{cost}.00",
-                    )
-                )
-        files[f"northbridge_{key}_sites.csv"] = (
-            partner,
-            "bng" if key == "police" else "wgs84",
-            out.getvalue().encode(),
+    return rows
+
+
+def _grid_register(rows: list[_SiteRow]) -> bytes:
+    """A register in the police's layout: British National Grid references, costs in pounds with a sign."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("SITE_NAME", "CATEGORY", "EASTING", "NORTHING", "GIA_M2", "RUNNING_COST"))
+    for name, kind, lon, lat, floor, cost in rows:
+        east_m, north_m = to_bng().transform(lon, lat)
+        writer.writerow((name, kind, f"{east_m:.0f}", f"{north_m:.0f}", floor, f"£{cost:,}"))
+    return out.getvalue().encode()
+
+
+def _register(key: str, rows: list[_SiteRow], rng: random.Random) -> bytes:
+    """A register in the usual layout: longitude and latitude, tenure, asset codes."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(
+        (
+            "Asset Code",
+            "Property Name",
+            "Asset Type",
+            "Longitude",
+            "Latitude",
+            "Floor Area",
+            "Tenure",
+            "Annual Running Cost",
         )
-    return files
+    )
+    for number, (name, kind, lon, lat, floor, cost) in enumerate(rows, start=1):
+        tenure = rng.choice(("Freehold", "Freehold", "Leasehold"))
+        code = f"{key.upper()}{number:04d}"
+        writer.writerow((code, name, kind, f"{lon:.6f}", f"{lat:.6f}", floor, tenure, f"{cost}.00"))
+    return out.getvalue().encode()
 
 
 def add_estate(

@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from totalplace.engines.pool.agreement import year_bounds
-from totalplace.engines.pool.fund import create_fund, open_fund, vary_fund
+from totalplace.engines.pool.fund import Fund, create_fund, open_fund, vary_fund
 from totalplace.engines.pool.movements import Movement, allocated, post_agreed, post_movements
 from totalplace.engines.pool.settle import settle
 from totalplace.place import Place
@@ -66,41 +66,10 @@ def _post_year(place: Place, name: str, year: str, index: int, rng: random.Rando
         fund = open_fund(conn, name)
     movements: list[Movement] = []
     for scheme in fund.agreement_for_year(year).schemes:
-        budget = fund.agreement_for_year(year).scheme(scheme.name).budget_for(year)
-        in_kind = sum(
-            c.in_kind.pence
-            for c in fund.agreement_for_year(year).contributions
-            if c.year == year and c.in_kind and c.in_kind.scheme == scheme.name
-        )
-        cash_budget = budget - in_kind
-        # Allocate the budget in force at the start of the year; a variation's extra when it starts.
-        with place.read() as conn:
-            reinvested = allocated(conn, fund.id, scheme.name, year)
-        opening = fund.agreement_on(first).scheme(scheme.name).budget_for(year) - in_kind - reinvested
-        cash_budget -= reinvested
-        latest = fund.versions[-1].effective_from
-        allocations = [(first, opening), (max(first, latest), cash_budget - opening)]
-        for n, (day, amount) in enumerate(a for a in allocations if a[1] > 0):
-            movements.append(
-                Movement(f"allocate:{year}:{scheme.name}:{n}", "allocation", day, amount, scheme=scheme.name)
-            )
+        cash_budget, allocations = _allocations(place, fund, year, scheme.name)
+        movements += allocations
         target = int(cash_budget * PACE[name][scheme.name][index])
-        monthly = [int(target / 12 * rng.uniform(0.85, 1.15)) for _ in range(11)]
-        monthly.append(target - sum(monthly))
-        for month, amount in enumerate(monthly):
-            day = date(first.year + (month + 3) // 12, (month + 3) % 12 + 1, 28)
-            if day > OPEN_UNTIL:
-                break
-            movements.append(
-                Movement(
-                    f"spend:{year}:{scheme.name}:{month + 1:02d}",
-                    "spend",
-                    day,
-                    amount,
-                    scheme=scheme.name,
-                    memo=f"month {month + 1} actuals",
-                )
-            )
+        movements += _monthly_spend(year, scheme.name, target, rng)
     # A duplicated invoice found and reversed, as happens.
     duplicate = Movement(
         f"spend:{year}:duplicate",
@@ -121,3 +90,49 @@ def _post_year(place: Place, name: str, year: str, index: int, rng: random.Rando
     )
     post_movements(place, name, [reversal], actor="demo")
     return len(movements) + 1
+
+
+def _allocations(place: Place, fund: Fund, year: str, scheme: str) -> tuple[int, list[Movement]]:
+    """A scheme's cash budget for the year, and its allocations: the budget in force at the start of the
+    year, and a variation's extra when the variation starts."""
+    first, _ = year_bounds(year)
+    agreement = fund.agreement_for_year(year)
+    budget = agreement.scheme(scheme).budget_for(year)
+    in_kind = sum(
+        c.in_kind.pence
+        for c in agreement.contributions
+        if c.year == year and c.in_kind and c.in_kind.scheme == scheme
+    )
+    with place.read() as conn:
+        reinvested = allocated(conn, fund.id, scheme, year)
+    opening = fund.agreement_on(first).scheme(scheme).budget_for(year) - in_kind - reinvested
+    cash_budget = budget - in_kind - reinvested
+    latest = fund.versions[-1].effective_from
+    allocations = [(first, opening), (max(first, latest), cash_budget - opening)]
+    return cash_budget, [
+        Movement(f"allocate:{year}:{scheme}:{n}", "allocation", day, amount, scheme=scheme)
+        for n, (day, amount) in enumerate(a for a in allocations if a[1] > 0)
+    ]
+
+
+def _monthly_spend(year: str, scheme: str, target: int, rng: random.Random) -> list[Movement]:
+    """A year's spend of about ``target`` in twelve uneven months, posted to the end of the open period."""
+    first, _ = year_bounds(year)
+    monthly = [int(target / 12 * rng.uniform(0.85, 1.15)) for _ in range(11)]
+    monthly.append(target - sum(monthly))
+    movements = []
+    for month, amount in enumerate(monthly):
+        day = date(first.year + (month + 3) // 12, (month + 3) % 12 + 1, 28)
+        if day > OPEN_UNTIL:
+            break
+        movements.append(
+            Movement(
+                f"spend:{year}:{scheme}:{month + 1:02d}",
+                "spend",
+                day,
+                amount,
+                scheme=scheme,
+                memo=f"month {month + 1} actuals",
+            )
+        )
+    return movements

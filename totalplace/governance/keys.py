@@ -15,6 +15,7 @@ import secrets
 import stat
 from pathlib import Path
 
+from totalplace import durable
 from totalplace.errors import KeyInvalidError, KeyMissingError, KeyPermissionError
 
 KEYS_DIR = "keys"
@@ -75,19 +76,8 @@ def _create(path: Path) -> bytes:
     if path.exists():
         raise FileExistsError(path)
     key = secrets.token_bytes(KEY_BYTES)
-    tmp = folder / f".{path.stem}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        os.write(fd, key.hex().encode("ascii") + b"\n")
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    try:
-        # link() fails if the name exists, so two processes creating the same key cannot overwrite each other.
-        os.link(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    _fsync_dir(folder)
+    # Created exclusively, so two processes creating the same key cannot overwrite each other.
+    durable.create_exclusively(path, key.hex().encode("ascii") + b"\n", mode=0o600)
     return key
 
 
@@ -128,11 +118,3 @@ def key_names(place_dir: Path, prefix: str) -> list[str]:
     if not folder.is_dir():
         return []
     return sorted(p.stem for p in folder.glob(f"{prefix}*.key") if _NAME.match(p.stem))
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from totalplace import durable
 from totalplace.errors import AuditAnchorError, KeyMissingError
 from totalplace.store.clock import utc_now
 
@@ -94,8 +95,7 @@ def write(path: Path, key: bytes, key_id: int, seq: int, digest: str) -> None:
         at = utc_now()
         mac = line_mac(key, seq, digest, at, key_id, prev_mac)
         line = f"{VERSION} {seq} {digest} {at} {key_id} {mac}\n"
-        os.write(fd, (("\n" if needs_newline else "") + line).encode("ascii"))
-        os.fsync(fd)
+        durable.write_all(fd, (("\n" if needs_newline else "") + line).encode("ascii"))
     finally:
         os.close(fd)  # closing releases the lock
 

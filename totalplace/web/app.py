@@ -55,29 +55,9 @@ def create_app(place: Place) -> FastAPI:
     install(app, place)
     app.router.lifespan_context = lifespan
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.include_router(auth_routes.router)
-    app.include_router(upload.router)  # before pages: "/datasets/upload" is not a batch id
-    app.include_router(pages.router)
-    app.include_router(spend_pages.router)
-    app.include_router(pool_pages.router)
-    app.include_router(segment_pages.router)
-    app.include_router(estate_pages.router)
-    app.include_router(map_pages.router)
-    app.include_router(outcome_pages.router)
-    app.include_router(cba_pages.router)
-
-    @app.exception_handler(TotalplaceError)
-    async def handle_error(request: Request, error: TotalplaceError) -> Response:
-        if isinstance(error, LoginRequiredError) and not wants_json(request):
-            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-        response: Response
-        if wants_json(request):
-            response = JSONResponse({"error": error.to_dict()}, status_code=error.http_status)
-        else:
-            response = page(request, "error.html", {"error": error.to_dict()}, status_code=error.http_status)
-        if isinstance(error, LoginThrottledError):
-            response.headers["Retry-After"] = str(error.retry_after)
-        return response
+    for router in ROUTERS:
+        app.include_router(router)
+    _answer_errors(app)
 
     @app.get("/openapi.json", include_in_schema=False)
     def openapi(request: Request) -> dict[str, Any]:
@@ -85,22 +65,55 @@ def create_app(place: Place) -> FastAPI:
         return app.openapi()
 
     # Sessions held in the store (web/session.py); every body bounded before it is read (web/body_limit.py).
-    app.add_middleware(BodyLimitMiddleware, render=handle_error)
+    app.add_middleware(BodyLimitMiddleware, render=answer_error)
     app.add_middleware(SessionMiddleware, place=app.state.place)  # the served place: reads that do not queue
+    app.add_middleware(SecurityHeaders)  # a plain ASGI middleware: see web/headers.py
+    return app
+
+
+# The pages' routers, in the order their routes are matched.
+ROUTERS = (
+    auth_routes.router,
+    upload.router,  # before pages: "/datasets/upload" is not a batch id
+    pages.router,
+    spend_pages.router,
+    pool_pages.router,
+    segment_pages.router,
+    estate_pages.router,
+    map_pages.router,
+    outcome_pages.router,
+    cba_pages.router,
+)
+
+
+async def answer_error(request: Request, error: TotalplaceError) -> Response:
+    """A coded error as a page, or as JSON for a ``.json`` twin or an API client, with its HTTP status
+    (refused input: 422 with its problems). A page that needs a login redirects to the login form."""
+    if isinstance(error, LoginRequiredError) and not wants_json(request):
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+    response: Response
+    if wants_json(request):
+        response = JSONResponse({"error": error.to_dict()}, status_code=error.http_status)
+    else:
+        response = page(request, "error.html", {"error": error.to_dict()}, status_code=error.http_status)
+    if isinstance(error, LoginThrottledError):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def _answer_errors(app: FastAPI) -> None:
+    """Answer every coded error, and the framework's own refusals as coded errors too."""
+    app.exception_handler(TotalplaceError)(answer_error)
 
     @app.exception_handler(RequestValidationError)
     async def handle_invalid_request(request: Request, error: RequestValidationError) -> Response:
-        return await handle_error(request, params.request_invalid(error))  # coded TP108, as page or JSON
+        return await answer_error(request, params.request_invalid(error))  # coded TP108, as page or JSON
 
     @app.exception_handler(StarletteHTTPException)
     async def handle_http(request: Request, error: StarletteHTTPException) -> Response:
         coded = params.http_error(error.status_code)  # no route, or a method it does not take: coded too
-        response = await handle_error(request, coded)
+        response = await answer_error(request, coded)
         response.status_code = error.status_code
         if error.headers:
             response.headers.update(error.headers)
         return response
-
-    app.add_middleware(SecurityHeaders)  # a plain ASGI middleware: see web/headers.py
-
-    return app

@@ -46,38 +46,55 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         limit = limit_for(scope["path"])
-        declared = next((v for k, v in scope["headers"] if k == b"content-length"), None)
-        if declared is not None and declared.strip().isdigit() and int(declared) > limit:
+        if _declared_length(scope) > limit:
             await self._answer(scope, receive, send, limit)
             return
-        received, exceeded, started = 0, False, False
-
-        async def limited_receive() -> Message:
-            nonlocal received, exceeded
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit:
-                    exceeded = True
-                    raise _refusal(limit)
-            return message
-
-        async def guarded_send(message: Message) -> None:
-            nonlocal started
-            if exceeded and not started:
-                return  # the app's answer to the cut-off body is replaced by the 413 below
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
+        metered = _MeteredBody(receive, send, limit)
         try:
-            await self.app(scope, limited_receive, guarded_send)
+            await self.app(scope, metered.receive, metered.send)
         except Exception:
-            if not exceeded:
+            if not metered.exceeded:
                 raise
-        if exceeded and not started:
+        if metered.exceeded and not metered.started:
             await self._answer(scope, receive, send, limit)
 
     async def _answer(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         response = await self.render(Request(scope, receive), _refusal(limit))
         response.headers["Connection"] = "close"  # the rest of the body is never read
         await response(scope, receive, send)
+
+
+def _declared_length(scope: Scope) -> int:
+    """The request's Content-Length, or 0 when it gives none a number (the body is then counted as read)."""
+    declared = next((v for k, v in scope["headers"] if k == b"content-length"), None)
+    return int(declared) if declared is not None and declared.strip().isdigit() else 0
+
+
+class _MeteredBody:
+    """One request's body, counted as the app reads it: past the limit, reading raises the refusal and the
+    app's own answer to the cut-off body is held back, so the 413 is sent instead."""
+
+    def __init__(self, receive: Receive, send: Send, limit: int) -> None:
+        self._receive = receive
+        self._send = send
+        self.limit = limit
+        self.received = 0
+        self.exceeded = False
+        self.started = False
+
+    async def receive(self) -> Message:
+        """The next message of the body, or the refusal once the body passes the limit."""
+        message = await self._receive()
+        if message["type"] == "http.request":
+            self.received += len(message.get("body", b""))
+            if self.received > self.limit:
+                self.exceeded = True
+                raise _refusal(self.limit)
+        return message
+
+    async def send(self, message: Message) -> None:
+        """Pass the app's answer on, unless the body was cut off before the answer started."""
+        if self.exceeded and not self.started:
+            return  # the app's answer to the cut-off body is replaced by the 413
+        self.started = self.started or message["type"] == "http.response.start"
+        await self._send(message)

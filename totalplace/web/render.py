@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
@@ -69,36 +70,16 @@ def twin(
     """
 
     def decorator(func: PageData) -> PageData:
-        name = f"{func.__module__}.{func.__qualname__}"
-
-        def data_of(request: Request, principal: Principal) -> dict[str, Any]:
-            if not cache:
-                return func(request, principal)
-            key = ("page-data", name, *_request_key(request), scope_key(principal))
-            return dict(cached(request, key, lambda: func(request, principal)))  # the copy is this answer's
-
-        def body(request: Request, principal: Principal, kind: Literal["html", "json"]) -> bytes:
-            data = data_of(request, principal)
-            charts = data.pop("_charts", {})
-            data["charts"] = {k: c.to_dict() for k, c in charts.items()}
-            if kind == "json":
-                return bytes(JSONResponse(data).body)
-            rendered = page(request, template, data, principal=principal, charts=charts, csrf=_CSRF_STANDIN)
-            return bytes(rendered.body)
-
-        def answer(request: Request, kind: Literal["html", "json"]) -> bytes:
-            principal = current_principal(request)
-            if not cache:
-                return body(request, principal, kind)
-            key = ("page-body", name, kind, *_request_key(request), principal_key(principal))
-            return cached(request, key, lambda: body(request, principal, kind))
+        # The routes close over ``func`` itself, so what reads a route's code (the injection sweep) finds
+        # the page's data function from its endpoint.
+        served = _Page(template, cache, f"{func.__module__}.{func.__qualname__}")
 
         def html(request: Request) -> Response:
-            content = answer(request, "html").replace(_CSRF_STANDIN.encode(), csrf_token(request).encode())
-            return HTMLResponse(content)
+            content = _answer(request, func, served, "html")
+            return HTMLResponse(content.replace(_CSRF_STANDIN.encode(), csrf_token(request).encode()))
 
         def as_json(request: Request) -> Response:
-            return Response(answer(request, "json"), media_type="application/json")
+            return Response(_answer(request, func, served, "json"), media_type="application/json")
 
         # The twin first: "/x/{id}" would otherwise also match "/x/3.json".
         router.add_api_route(
@@ -108,3 +89,40 @@ def twin(
         return func
 
     return decorator
+
+
+@dataclass(frozen=True)
+class _Page:
+    """How a page and its twin are answered: the template, whether kept, and the key they are kept under."""
+
+    template: str
+    cache: bool
+    name: str
+
+
+def _answer(request: Request, func: PageData, served: _Page, kind: Literal["html", "json"]) -> bytes:
+    """The body of the page or its twin, for this session's principal (kept per user with ``cache``)."""
+    principal = current_principal(request)
+    if not served.cache:
+        return _body(request, principal, func, served, kind)
+    key = ("page-body", served.name, kind, *_request_key(request), principal_key(principal))
+    return cached(request, key, lambda: _body(request, principal, func, served, kind))
+
+
+def _body(
+    request: Request, principal: Principal, func: PageData, served: _Page, kind: Literal["html", "json"]
+) -> bytes:
+    data = _data(request, principal, func, served)
+    charts = data.pop("_charts", {})
+    data["charts"] = {k: c.to_dict() for k, c in charts.items()}
+    if kind == "json":
+        return bytes(JSONResponse(data).body)
+    rendered = page(request, served.template, data, principal=principal, charts=charts, csrf=_CSRF_STANDIN)
+    return bytes(rendered.body)
+
+
+def _data(request: Request, principal: Principal, func: PageData, served: _Page) -> dict[str, Any]:
+    if not served.cache:
+        return func(request, principal)
+    key = ("page-data", served.name, *_request_key(request), scope_key(principal))
+    return dict(cached(request, key, lambda: func(request, principal)))  # the copy is this answer's

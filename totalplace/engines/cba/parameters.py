@@ -42,7 +42,11 @@ def discount_schedules() -> dict[str, tuple[Band, ...]]:
 
 
 def rate_in_year(year: int, schedule: str = "standard") -> Band:
-    """The band that discounts the step into ``year`` (years 1..30 at the first rate, and so on)."""
+    """The band that discounts the step into ``year`` (years 1..30 at the first rate, and so on).
+
+    >>> rate_in_year(30).rate, rate_in_year(31).rate, rate_in_year(1, "health").rate
+    (Decimal('0.035'), Decimal('0.030'), Decimal('0.015'))
+    """
     for band in discount_schedules()[schedule]:
         if band.to_year is None or year <= band.to_year:
             return band
@@ -50,7 +54,18 @@ def rate_in_year(year: int, schedule: str = "standard") -> Band:
 
 
 def discount_factors(years: int, schedule: str = "standard") -> list[Decimal]:
-    """Factors for years 0..years-1: year 0 is 1; each later year divides by 1 + that year's rate."""
+    """Factors for years 0..years-1: year 0 is 1; each later year divides by 1 + that year's rate.
+
+    The Green Book's 3.5% for years 1 to 30, then 3.0%; 1.5% (then 1.286%) for health effects:
+
+    >>> [round(f, 4) for f in discount_factors(4)]
+    [Decimal('1.0000'), Decimal('0.9662'), Decimal('0.9335'), Decimal('0.9019')]
+    >>> [round(f, 4) for f in discount_factors(3, "health")]
+    [Decimal('1.0000'), Decimal('0.9852'), Decimal('0.9707')]
+    >>> factors = discount_factors(32)
+    >>> round(factors[30], 4), round(factors[31], 4), round(factors[30] / factors[31], 3)
+    (Decimal('0.3563'), Decimal('0.3459'), Decimal('1.030'))
+    """
     factors = [Decimal(1)]
     for year in range(1, years):
         factors.append(factors[-1] / (1 + rate_in_year(year, schedule).rate))

@@ -41,14 +41,25 @@ def _array(values: Any) -> FloatArray:
 
 
 def z_value(confidence: float) -> float:
-    """The two-sided standard normal quantile for a confidence level (0.95 gives 1.95996...)."""
+    """The two-sided standard normal quantile for a confidence level (0.95 gives 1.95996...).
+
+    >>> round(z_value(0.95), 4), round(z_value(0.998), 4)
+    (1.96, 3.0902)
+    """
     if not 0 < confidence < 1:
         raise ValueError("confidence is a fraction between 0 and 1, e.g. 0.95")
     return float(_distributions().norm.ppf(0.5 + confidence / 2))
 
 
 def wilson(x: Any, n: Any, confidence: float) -> tuple[FloatArray, FloatArray]:
-    """Wilson score limits of the proportion x/n (as proportions of 1)."""
+    """Wilson score limits of the proportion x/n (as proportions of 1).
+
+    8 of 10 at 95%, and the limits stay inside 0..1 even at none and all:
+
+    >>> lower, upper = wilson([8, 0, 10], [10, 10, 10], 0.95)
+    >>> [round(float(v), 4) for v in lower], [round(float(v), 4) for v in upper]
+    ([0.4902, 0.0, 0.7225], [0.9433, 0.2775, 1.0])
+    """
     x, n = _array(x), _array(n)
     z = z_value(confidence)
     p = x / n
@@ -58,7 +69,12 @@ def wilson(x: Any, n: Any, confidence: float) -> tuple[FloatArray, FloatArray]:
 
 
 def byars(x: Any, confidence: float) -> tuple[FloatArray, FloatArray]:
-    """Byar's approximate Poisson limits of a count; a lower limit below zero is not defined (NaN)."""
+    """Byar's approximate Poisson limits of a count; a lower limit below zero is not defined (NaN).
+
+    >>> lower, upper = byars(10, 0.95)
+    >>> round(float(lower[0]), 3), round(float(upper[0]), 3)
+    (4.787, 18.391)
+    """
     x = _array(x)
     z = z_value(confidence)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -78,7 +94,12 @@ def exact_poisson(x: Any, confidence: float) -> tuple[FloatArray, FloatArray]:
 
 
 def poisson_limits(x: Any, confidence: float) -> tuple[FloatArray, FloatArray, npt.NDArray[np.str_]]:
-    """Limits of a count: exact below 10 events, Byar's from 10; and which method each row used."""
+    """Limits of a count: exact below 10 events, Byar's from 10; and which method each row used.
+
+    >>> lower, upper, method = poisson_limits([3, 25], 0.95)
+    >>> [round(float(v), 3) for v in lower], [round(float(v), 3) for v in upper], method.tolist()
+    ([0.619, 16.174], [8.767, 36.906], ['Exact', 'Byars'])
+    """
     x = _array(x)
     small = x < SMALL_COUNT
     exact_low, exact_high = exact_poisson(np.where(small, x, 0), confidence)

@@ -102,7 +102,24 @@ class Settlement:
 
 
 def settle_year(actuals: YearActuals, clause: RiskShare) -> Settlement:
-    """Apply the risk-share clause to a year's actuals."""
+    """Apply the risk-share clause to a year's actuals.
+
+    £1,000 pooled (Council £600, NHS £400) and £1,100 spent: by default the £100 overspend is shared pro rata
+    to contribution; a clause where the host bears the first £25 and the two split the rest equally:
+
+    >>> from totalplace.engines.pool.agreement import Layer, RiskShare, ShareRule
+    >>> year = YearActuals(
+    ...     "2024-25", "Council", ("Council", "NHS"), {"Council": 60_000, "NHS": 40_000}, {},
+    ...     {"care": 110_000}, {"care": 100_000}, {"care": "NHS"},
+    ... )
+    >>> settled = settle_year(year, RiskShare())
+    >>> settled.variance, [(p.partner, p.overspend) for p in settled.partners]
+    (10000, [('Council', 6000), ('NHS', 4000)])
+    >>> equal = ShareRule(rule="equal")
+    >>> host_first = [Layer(step="host_first", amount="25.00"), Layer(step="rest", share=equal)]
+    >>> [(p.partner, p.overspend) for p in settle_year(year, RiskShare(overspend=host_first)).partners]
+    [('Council', 6250), ('NHS', 3750)]
+    """
     shares = [
         PartnerShare(p, actuals.contributions.get(p, 0), actuals.brought_forward.get(p, 0))
         for p in actuals.partners
@@ -118,7 +135,18 @@ def settle_year(actuals: YearActuals, clause: RiskShare) -> Settlement:
 def split(
     amount: int, rule: ShareRule, actuals: YearActuals, among: tuple[str, ...] | None = None
 ) -> dict[str, int]:
-    """``amount`` split between partners (all, or ``among``) by ``rule``."""
+    """``amount`` split between partners (all, or ``among``) by ``rule``.
+
+    The parts always add up to ``amount``; a penny that cannot be split goes to the larger remainder:
+
+    >>> from totalplace.engines.pool.agreement import ShareRule
+    >>> paid_in = {"Council": 60, "NHS": 40}
+    >>> year = YearActuals("2024-25", "Council", ("Council", "NHS"), paid_in, {}, {}, {}, {})
+    >>> split(1001, ShareRule(), year), split(1001, ShareRule(rule="equal"), year)
+    ({'Council': 601, 'NHS': 400}, {'Council': 501, 'NHS': 500})
+    >>> split(100, ShareRule(rule="fixed", percentages={"Council": "33.3", "NHS": "66.7"}), year)
+    {'Council': 33, 'NHS': 67}
+    """
     names = among if among is not None else actuals.partners
     weights: list[Decimal]
     if rule.rule == "fixed":
