@@ -7,7 +7,7 @@ table and the page show the same words; the CLI only prints them (:func:`totalpl
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 
@@ -41,11 +41,3 @@ class TableView:
         heads = tuple(c if isinstance(c, Column) else Column(c) for c in columns)
         cells = tuple(tuple("" if v is None else str(v) for v in row) for row in rows)
         return cls(title, heads, cells, note)
-
-
-@dataclass(frozen=True, slots=True)
-class TextView:
-    """A view that is a headline and tables: what a CLI command prints."""
-
-    headline: str
-    tables: tuple[TableView, ...] = field(default=())
