@@ -22,7 +22,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from totalplace.engines.pool.agreement import (
     Agreement,
@@ -48,6 +48,12 @@ class SchemeBudget(_Change):
     year: FinancialYear | None = None
     budget: Pence | None = None
 
+    @model_validator(mode="after")
+    def _a_year_has_an_amount(self) -> SchemeBudget:
+        if self.year is not None and self.budget is None:
+            raise ValueError(f"a budget for {self.year} needs an amount")
+        return self
+
 
 class NewPartner(_Change):
     """``add_partner``: a partner joins the pool."""
@@ -72,7 +78,7 @@ class TermExtension(_Change):
 Change = Contribution | SchemeBudget | Scheme | NewPartner | Leaving | RiskShare | TermExtension
 
 #: The changes a variation may make, by the name a file gives them, in the order the help lists them.
-_KINDS: dict[str, type[BaseModel]] = {
+_KINDS: dict[str, type[Change]] = {
     "add_contribution": Contribution,
     "set_scheme_budget": SchemeBudget,
     "add_scheme": Scheme,
@@ -139,7 +145,7 @@ def _typed_changes(written: list[dict[str, object]], file: str, node: yaml.Node 
     for i, change in enumerate(written):
         ((name, args),) = change.items()
         try:
-            changes.append(_KINDS[name].model_validate(args))  # type: ignore[arg-type]
+            changes.append(_KINDS[name].model_validate(args))
         except ValidationError as exc:
             problems += problems_from(exc, file, node, at=("changes", i, name))
     if problems:
@@ -180,15 +186,6 @@ def _with_budget(schemes: list[Scheme], change: SchemeBudget, file: str) -> list
         raise AgreementInvalidError(
             file,
             [RowProblem(AGREEMENT_INVALID, file, 0, "changes", "", f"no scheme called {change.scheme!r}")],
-        )
-    if change.year is not None and change.budget is None:
-        raise AgreementInvalidError(
-            file,
-            [
-                RowProblem(
-                    AGREEMENT_INVALID, file, 0, "changes", "", f"a budget for {change.year} needs an amount"
-                )
-            ],
         )
     out = []
     for s in schemes:
