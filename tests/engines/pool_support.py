@@ -95,20 +95,14 @@ def identity_problems(place: Place, name: str) -> list[str]:
             assert record is not None
             totals = ledger.balances(conn, fund.id)
             in_year = ledger.balances(conn, fund.id, year=year)
-            for p in record["partners"]:
-                left = totals.get(partner_account(p["partner"], year), 0)
+            for p in record.partners:
+                left = totals.get(partner_account(p.partner, year), 0)
                 if left != 0:
-                    problems.append(f"{year} {p['partner']}: account not closed ({left} pence left)")
-                net = (
-                    p["contribution"]
-                    + p["brought_forward"]
-                    + p["settlement"]
-                    - p["share_of_spend"]
-                    - p["carried_forward"]
-                )
+                    problems.append(f"{year} {p.partner}: account not closed ({left} pence left)")
+                net = p.contribution + p.brought_forward + p.settlement - p.share_of_spend - p.carried_forward
                 if net != 0:
-                    problems.append(f"{year} {p['partner']}: statement does not reconcile ({net} pence)")
-            if sum(p["share_of_spend"] for p in record["partners"]) != record["spend_pence"]:
+                    problems.append(f"{year} {p.partner}: statement does not reconcile ({net} pence)")
+            if sum(p.share_of_spend for p in record.partners) != record.spend_pence:
                 problems.append(f"{year}: partners' shares of spend do not add up to the spend")
             open_spend = {a: v for a, v in in_year.items() if a.startswith(("spend:", "scheme:")) and v}
             if open_spend:

@@ -152,3 +152,17 @@ def test_the_agreement_is_edited_in_the_web_app_as_a_new_version(web_place: Plac
         lead.get("/pools/bcf.json?year=2025-26&as_of=2025-06-01").json()["schemes"][1]["budget"] == 30_000_000
     )
     assert client_for("finance").get("/pools/bcf.json").json()["agreement_yaml"] == ""
+
+
+def test_the_fund_twin_shows_when_a_partner_left(web_place: Place, client_for: Login) -> None:
+    from totalplace.engines.pool.fund import create_fund, vary_fund
+
+    create_fund(web_place, yaml.safe_dump(AGREEMENT), "agreement.yaml", actor="t")
+    leaves = "effective: 2025-10-01\nreason: NHS leaves\nchanges:\n  - partner_leaves: {partner: NHS}\n"
+    vary_fund(web_place, "bcf", leaves, "variation.yaml", actor="t")
+    lead = client_for("lead")
+    answer = lead.get("/pools/bcf.json?year=2025-26")
+    assert answer.status_code == 200
+    left = {c["partner"]: c["left_on"] for c in answer.json()["contributions"]}
+    assert left == {"Council": None, "NHS": "2025-10-01"}
+    assert "NHS (left 2025-10-01)" in lead.get("/pools/bcf?year=2025-26").text

@@ -2,36 +2,35 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import click
 
 from totalplace.cli.common import with_place
-from totalplace.cli.output import Output, console, table
+from totalplace.cli.output import Output, print_tables
 from totalplace.engines.pool.agreement import year_bounds
+from totalplace.engines.pool.books import LedgerFilter, ledger_problems, read_balances, read_ledger
 from totalplace.engines.pool.fund import create_fund, list_funds, open_fund, vary_fund
 from totalplace.engines.pool.movement_file import read_movements
 from totalplace.engines.pool.movements import POSTABLE, Movement, post_agreed, post_movements
-from totalplace.engines.pool.report import fund_summary, statements
-from totalplace.engines.pool.settle import preview, settle, settlement_dict
+from totalplace.engines.pool.report import fund_summary, reconciled_statements
+from totalplace.engines.pool.settle import preview, settle, to_record
 from totalplace.engines.pool.spend_import import import_spend
 from totalplace.errors import InvalidInputError, LedgerInconsistentError
 from totalplace.money import Money
 from totalplace.place import Place
+from totalplace.reports import pool as views
 from totalplace.reports.render import to_pdf
-from totalplace.reports.statement import statement_html, summary_html
-from totalplace.store import ledger
 
 _FILE = click.Path(path_type=Path, exists=True, dir_okay=False)
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
 ACTOR = "cli"
 
 
-def _m(pence: int) -> str:
-    return str(Money(int(pence)))
+def _show(out: Output, view: views.CommandView) -> None:
+    """Print the view's JSON document with --json, else its headline and tables."""
+    out.emit(view.data, lambda: print_tables(view.tables, view.headline))
 
 
 @click.group("pool")
@@ -45,21 +44,7 @@ def list_cmd(place: Place, out: Output) -> None:
     """The place's pooled funds."""
     with place.read() as conn:
         funds = list_funds(conn)
-    data = [
-        {
-            "name": f.name,
-            "title": f.pool.title,
-            "budget_type": f.pool.budget_type,
-            "versions": len(f.versions),
-        }
-        for f in funds
-    ]
-    out.emit(
-        data,
-        lambda: table(
-            "Pooled funds", ("name", "title", "type", "versions"), [tuple(d.values()) for d in data]
-        ),
-    )
+    _show(out, views.funds_text(funds))
 
 
 @pool_group.command("create")
@@ -67,16 +52,7 @@ def list_cmd(place: Place, out: Output) -> None:
 @with_place
 def create_cmd(place: Place, out: Output, file: Path) -> None:
     """Create a pool from its agreement YAML (partners must already be partners of the place)."""
-    fund = create_fund(place, file.read_bytes(), file.name, actor=ACTOR)
-    agreement = fund.agreement
-    data = {"name": fund.name, "version": 1, "years": agreement.years, "partners": agreement.partners}
-    out.emit(
-        data,
-        lambda: console.print(
-            f"[green]created[/] pool {fund.name}: {agreement.title}, "
-            f"{agreement.years[0]} to {agreement.years[-1]}"
-        ),
-    )
+    _show(out, views.created_text(create_fund(place, file.read_bytes(), file.name, actor=ACTOR)))
 
 
 @pool_group.command("vary")
@@ -85,21 +61,7 @@ def create_cmd(place: Place, out: Output, file: Path) -> None:
 @with_place
 def vary_cmd(place: Place, out: Output, name: str, file: Path) -> None:
     """Vary a pool's agreement from a dated variation file (a new version; the old ones are kept)."""
-    fund = vary_fund(place, name, file.read_bytes(), file.name, actor=ACTOR)
-    latest = fund.versions[-1]
-    data = {
-        "name": fund.name,
-        "version": latest.version,
-        "effective_from": latest.effective_from,
-        "reason": latest.reason,
-    }
-    out.emit(
-        data,
-        lambda: console.print(
-            f"[green]varied[/] {fund.name}: version {latest.version} "
-            f"in effect from {latest.effective_from} ({latest.reason})"
-        ),
-    )
+    _show(out, views.varied_text(vary_fund(place, name, file.read_bytes(), file.name, actor=ACTOR)))
 
 
 @pool_group.command("show")
@@ -112,57 +74,7 @@ def show_cmd(place: Place, out: Output, name: str, year: str | None, as_of: date
     summary = fund_summary(place, name, year, as_of.date() if as_of else None)
     with place.read() as conn:
         versions = open_fund(conn, name).versions
-    data = summary.to_dict() | {
-        "versions": [
-            {"version": v.version, "effective_from": v.effective_from, "reason": v.reason} for v in versions
-        ]
-    }
-
-    def render() -> None:
-        console.print(
-            f"[bold]{summary.title}[/] ({summary.name}), {summary.budget_type}, host {summary.host}, "
-            f"{summary.year} as at {summary.as_of}"
-        )
-        table(
-            "Contributions",
-            ("partner", "agreed", "received", "brought forward"),
-            [
-                (c["partner"], _m(c["agreed"]), _m(c["received"]), _m(c["brought_forward"]))
-                for c in summary.contributions
-            ],
-        )
-        table(
-            "Schemes",
-            ("scheme", "owner", "budget", "allocated", "spent", "forecast", "variance"),
-            [
-                (
-                    s.scheme,
-                    s.owner,
-                    _m(s.budget),
-                    _m(s.allocated),
-                    _m(s.spent),
-                    _m(s.forecast),
-                    _m(s.forecast_variance),
-                )
-                for s in summary.schemes
-            ],
-        )
-        if summary.preview:
-            table(
-                "Risk share if the year ends as forecast",
-                ("partner", "overspend borne", "returned", "carried forward"),
-                [
-                    (p["partner"], _m(p["overspend"]), _m(p["returned"]), _m(p["carried_forward"]))
-                    for p in summary.preview["partners"]
-                ],
-            )
-        table(
-            "Agreement versions",
-            ("version", "in effect from", "reason"),
-            [(v.version, v.effective_from, v.reason) for v in versions],
-        )
-
-    out.emit(data, render)
+    _show(out, views.fund_text(summary, versions))
 
 
 @pool_group.command("post")
@@ -204,14 +116,7 @@ def post_cmd(
         movements = [Movement(key, kind, day.date(), pence, partner, scheme, memo, reverses)]
     with out.progress(f"posting {len(movements):,} movement(s) to {name}"):
         posted = post_movements(place, name, movements, actor=ACTOR)
-    data = [asdict(p) for p in posted]
-    new = sum(not p.replayed for p in posted)
-    out.emit(
-        data,
-        lambda: console.print(
-            f"[green]posted[/] {new} transaction(s); {len(posted) - new} already posted under the same key"
-        ),
-    )
+    _show(out, views.posted_text(posted))
 
 
 @pool_group.command("contribute")
@@ -222,11 +127,7 @@ def post_cmd(
 def contribute_cmd(place: Place, out: Output, name: str, year: str, day: datetime | None) -> None:
     """Post the contributions the agreement says are due in YEAR and are not yet posted."""
     when = day.date() if day else year_bounds(year)[0]
-    posted = post_agreed(place, name, year, when, actor=ACTOR)
-    out.emit(
-        [asdict(p) for p in posted],
-        lambda: console.print(f"[green]posted[/] {len(posted)} contribution(s) due in {year}"),
-    )
+    _show(out, views.contributed_text(post_agreed(place, name, year, when, actor=ACTOR), year))
 
 
 @pool_group.command("balances")
@@ -235,21 +136,8 @@ def contribute_cmd(place: Place, out: Output, name: str, year: str, day: datetim
 @with_place
 def balances_cmd(place: Place, out: Output, name: str, as_of: datetime | None) -> None:
     """Every account's balance, derived from the postings."""
-    with place.read() as conn:
-        fund = open_fund(conn, name)
-        found = ledger.balances(conn, fund.id, as_of=as_of.date() if as_of else None)
-    data = {
-        "pool": name,
-        "as_of": as_of.date() if as_of else None,
-        "balances": found,
-        "total": sum(found.values()),
-    }
-    out.emit(
-        data,
-        lambda: table(
-            f"Balances of {name}", ("account", "balance"), [(a, _m(v)) for a, v in sorted(found.items())]
-        ),
-    )
+    day = as_of.date() if as_of else None
+    _show(out, views.balances_text(name, read_balances(place, name, day), day))
 
 
 @pool_group.command("ledger")
@@ -263,28 +151,8 @@ def ledger_cmd(
     place: Place, out: Output, name: str, kind: str | None, year: str | None, account: str | None, limit: int
 ) -> None:
     """The ledger's transactions, newest last."""
-    with place.read() as conn:
-        fund = open_fund(conn, name)
-        found = ledger.transactions(conn, fund.id, kind=kind, year=year, account_prefix=account, limit=limit)
-    data = [asdict(t) for t in found]
-    out.emit(
-        data,
-        lambda: table(
-            f"Ledger of {name}",
-            ("id", "date", "kind", "key", "memo", "debits"),
-            [
-                (
-                    t.id,
-                    t.effective_date,
-                    t.kind,
-                    t.key,
-                    t.memo,
-                    _m(sum(e.amount for e in t.entries if e.amount > 0)),
-                )
-                for t in found
-            ],
-        ),
-    )
+    found = read_ledger(place, name, LedgerFilter(kind, year, account), limit=limit)
+    _show(out, views.ledger_text(found))
 
 
 @pool_group.command("settle")
@@ -298,47 +166,14 @@ def settle_cmd(place: Place, out: Output, name: str, year: str, dry_run: bool, y
     result = preview(place, name, year)
     if not dry_run:
         if not yes and not out.as_json:
-            _show_settlement(settlement_dict(result), posted=False)
+            shown = views.settlement_text(to_record(result), posted=False)
+            print_tables(shown.tables, shown.headline)
             click.confirm(f"Post the settlement of {year} for {name}?", abort=True)
         elif not yes:
             raise InvalidInputError("settling with --json needs --yes (or --dry-run)")
         with out.progress(f"settling {year}"):
             result = settle(place, name, year, actor=ACTOR)
-    data = settlement_dict(result) | {"posted": not dry_run}
-    out.emit(data, lambda: _show_settlement(data, posted=not dry_run))
-
-
-def _show_settlement(data: dict[str, Any], *, posted: bool) -> None:
-    console.print(
-        f"[bold]Settlement of {data['year']}[/]: available {_m(data['available_pence'])}, "
-        f"spend {_m(data['spend_pence'])}, "
-        f"variance {_m(data['variance_pence'])}" + (" [green](posted)[/]" if posted else " (not posted)")
-    )
-    rows = [
-        (
-            p["partner"],
-            _m(p["contribution"]),
-            _m(p["brought_forward"]),
-            _m(p["overspend"]),
-            _m(p["returned"]),
-            _m(p["carried_forward"]),
-            _m(p["share_of_spend"]),
-        )
-        for p in data["partners"]
-    ]
-    table(
-        "Partners",
-        (
-            "partner",
-            "contributed",
-            "brought fwd",
-            "overspend borne",
-            "returned",
-            "carried fwd",
-            "share of spend",
-        ),
-        rows,
-    )
+    _show(out, views.settlement_text(to_record(result), posted=not dry_run))
 
 
 @pool_group.command("statement")
@@ -358,52 +193,18 @@ def statement_cmd(
     html_path: Path | None,
 ) -> None:
     """Settlement statements that reconcile to the penny, as a table, JSON, HTML or PDF."""
-    found = statements(place, name, year)
-    if partner:
-        found = [s for s in found if s.partner.lower() == partner.lower()]
-        if not found:
-            raise InvalidInputError(f"{partner!r} is not in the settlement of {year}")
-    bad = [s.partner for s in found if not s.reconciles]
-    if bad:
-        raise LedgerInconsistentError(
-            f"the statements of {', '.join(bad)} do not reconcile", hint=f"run `totalplace pool check {name}`"
+    found = reconciled_statements(place, name, year, partner)
+    if html_path or pdf_path:
+        html = (
+            views.statement_html(found[0], place.config.name)
+            if partner
+            else views.summary_html(fund_summary(place, name, year), found, place.config.name)
         )
-    html = (
-        statement_html(found[0], place.config.name)
-        if partner
-        else summary_html(fund_summary(place, name, year), found, place.config.name)
-    )
-    for path, content in ((html_path, html.encode("utf-8")), (pdf_path, to_pdf(html) if pdf_path else b"")):
-        if path is not None:
-            path.write_bytes(content)
-    data = [s.to_dict() for s in found]
-    out.emit(
-        data,
-        lambda: table(
-            f"Settlement statements, {year}",
-            (
-                "partner",
-                "contributed",
-                "brought fwd",
-                "settlement",
-                "share of spend",
-                "carried fwd",
-                "balance",
-            ),
-            [
-                (
-                    s.partner,
-                    _m(s.contribution),
-                    _m(s.brought_forward),
-                    _m(s.settlement),
-                    _m(s.share_of_spend),
-                    _m(s.carried_forward),
-                    _m(s.difference),
-                )
-                for s in found
-            ],
-        ),
-    )
+        if html_path:
+            html_path.write_bytes(html.encode("utf-8"))
+        if pdf_path:
+            pdf_path.write_bytes(to_pdf(html))
+    _show(out, views.statements_text(found, year))
 
 
 @pool_group.command("check")
@@ -411,13 +212,8 @@ def statement_cmd(
 @with_place
 def check_cmd(place: Place, out: Output, name: str) -> None:
     """Check the pool's ledger: balanced transactions, stored totals, reversals, closed years."""
-    with place.read() as conn:
-        fund = open_fund(conn, name)
-        problems = ledger.check_ledger(conn, fund.id)
-    out.emit(
-        {"pool": name, "ok": not problems, "problems": problems},
-        lambda: console.print("[green]the ledger is sound[/]" if not problems else "\n".join(problems)),
-    )
+    problems = ledger_problems(place, name)
+    _show(out, views.check_text(name, problems))
     if problems:
         raise LedgerInconsistentError(f"{len(problems)} problem(s) in the ledger of {name}")
 
@@ -429,17 +225,4 @@ def import_spend_cmd(place: Place, out: Output, name: str) -> None:
     """Post actual spend from partners' imported spending files, matched to schemes by their `match`."""
     with out.progress(f"matching imported spending to the schemes of {name}"):
         report = import_spend(place, name, actor=ACTOR)
-
-    def render() -> None:
-        console.print(
-            f"[green]posted[/] {report.posted} monthly spend transaction(s), "
-            f"{report.already} already posted, "
-            f"{report.reversed} reversed from superseded batches"
-        )
-        table("Matched spend", ("scheme", "spend"), [(s, _m(v)) for s, v in sorted(report.by_scheme.items())])
-        if report.skipped_settled:
-            console.print(
-                f"[yellow]not posted[/]: lines in settled years {', '.join(report.skipped_settled)}"
-            )
-
-    out.emit(asdict(report), render)
+    _show(out, views.spend_import_text(report))

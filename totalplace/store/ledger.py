@@ -164,8 +164,21 @@ def post(
     keys = [r.key for r in requests]
     if len(set(keys)) != len(keys):
         raise ConflictError("the same idempotency key appears twice in one submission")
-    existing = _existing(conn, pool_id, keys)
-    fresh = [r for r in requests if r.key not in existing]
+    replays = _replays(requests, _existing(conn, pool_id, keys))
+    fresh = [r for r in requests if r.key not in replays]
+    if not allow_settled:
+        _refuse_settled_years(conn, pool_id, fresh)
+    if guard is not None and fresh:
+        guard(conn, fresh)
+    posted = _insert(conn, pool_id, fresh, actor) if fresh else {}
+    if fresh:
+        _audit_posting(conn, pool_id, fresh, posted, actor)
+    return [replays.get(r.key) or posted[r.key] for r in requests]
+
+
+def _replays(requests: Sequence[TxnRequest], existing: dict[str, tuple[int, str, str]]) -> dict[str, Posted]:
+    """The requests already posted, as their first postings; a key reused for a different transaction is
+    refused (TP601)."""
     replays = {}
     for r in requests:
         if r.key in existing:
@@ -176,30 +189,35 @@ def post(
                     hint="a retry must send exactly the same transaction; a new transaction needs a new key",
                 )
             replays[r.key] = Posted(txn_id, r.key, kind, replayed=True)
-    if not allow_settled:
-        closed = settled_years(conn, pool_id) & {r.year for r in fresh}
-        if closed:
-            raise YearSettledError(
-                f"{', '.join(sorted(closed))} is settled; nothing more can be posted into it",
-                hint="post a correcting entry dated in an open year",
-            )
-    if guard is not None and fresh:
-        guard(conn, fresh)
-    posted = _insert(conn, pool_id, fresh, actor) if fresh else {}
-    if fresh:
-        audit.append(
-            conn,
-            actor=actor,
-            action="pool.post",
-            object_type="pool",
-            object_id=pool_id,
-            detail={
-                "transactions": [[posted[r.key].txn_id, r.key, r.kind] for r in fresh],
-                "fingerprint": hashlib.sha256("".join(r.fingerprint for r in fresh).encode()).hexdigest(),
-                "debits_pence": sum(e.amount for r in fresh for e in r.entries if e.amount > 0),
-            },
+    return replays
+
+
+def _refuse_settled_years(conn: Connection, pool_id: int, fresh: Sequence[TxnRequest]) -> None:
+    """Nothing new may be posted into a settled year."""
+    closed = settled_years(conn, pool_id) & {r.year for r in fresh}
+    if closed:
+        raise YearSettledError(
+            f"{', '.join(sorted(closed))} is settled; nothing more can be posted into it",
+            hint="post a correcting entry dated in an open year",
         )
-    return [replays.get(r.key) or posted[r.key] for r in requests]
+
+
+def _audit_posting(
+    conn: Connection, pool_id: int, fresh: Sequence[TxnRequest], posted: dict[str, Posted], actor: str
+) -> None:
+    """One audit record for a submission: its transactions, a fingerprint of them, and the money moved."""
+    audit.append(
+        conn,
+        actor=actor,
+        action="pool.post",
+        object_type="pool",
+        object_id=pool_id,
+        detail={
+            "transactions": [[posted[r.key].txn_id, r.key, r.kind] for r in fresh],
+            "fingerprint": hashlib.sha256("".join(r.fingerprint for r in fresh).encode()).hexdigest(),
+            "debits_pence": sum(e.amount for r in fresh for e in r.entries if e.amount > 0),
+        },
+    )
 
 
 def _existing(conn: Connection, pool_id: int, keys: list[str]) -> dict[str, tuple[int, str, str]]:
@@ -357,7 +375,7 @@ def transactions(
     account_prefix: str | None = None,
     limit: int | None = None,
 ) -> list[StoredTxn]:
-    """Transactions in posting order, filtered, each with its entries."""
+    """Transactions in posting order, filtered (the newest ``limit`` of them), each with its entries."""
     query = select(ledger_txns).where(ledger_txns.c.pool_id == pool_id).order_by(ledger_txns.c.id)
     if ids is not None:
         query = query.where(ledger_txns.c.id.in_(ids))
@@ -373,15 +391,7 @@ def transactions(
     if limit is not None:
         query = query.order_by(None).order_by(ledger_txns.c.id.desc()).limit(limit)
     rows = conn.execute(query).all()
-    wanted = [int(r.id) for r in rows]
-    entries: dict[int, list[Entry]] = defaultdict(list)
-    for start in range(0, len(wanted), 500):
-        for e in conn.execute(
-            select(ledger_entries)
-            .where(ledger_entries.c.txn_id.in_(wanted[start : start + 500]))
-            .order_by(ledger_entries.c.id)
-        ):
-            entries[int(e.txn_id)].append(Entry(e.account, int(e.amount), e.partner, e.scheme))
+    entries = _entries_of(conn, [int(r.id) for r in rows])
     out = [
         StoredTxn(
             int(r.id),
@@ -398,6 +408,32 @@ def transactions(
         for r in rows
     ]
     return sorted(out, key=lambda t: t.id)
+
+
+def _entries_of(conn: Connection, txn_ids: list[int]) -> dict[int, list[Entry]]:
+    """The entries of each of ``txn_ids``, in the order they were posted."""
+    entries: dict[int, list[Entry]] = defaultdict(list)
+    for start in range(0, len(txn_ids), 500):
+        for e in conn.execute(
+            select(ledger_entries)
+            .where(ledger_entries.c.txn_id.in_(txn_ids[start : start + 500]))
+            .order_by(ledger_entries.c.id)
+        ):
+            entries[int(e.txn_id)].append(Entry(e.account, int(e.amount), e.partner, e.scheme))
+    return entries
+
+
+def keys_starting(conn: Connection, pool_id: int, prefix: str) -> list[str]:
+    """The idempotency keys of the pool's transactions that start with ``prefix``, in posting order."""
+    return list(
+        conn.execute(
+            select(ledger_txns.c.idem_key)
+            .where(
+                ledger_txns.c.pool_id == pool_id, ledger_txns.c.idem_key.startswith(prefix, autoescape=True)
+            )
+            .order_by(ledger_txns.c.id)
+        ).scalars()
+    )
 
 
 def balances(

@@ -13,27 +13,24 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from totalplace.engines.pool.agreement import year_of
-from totalplace.engines.pool.fund import (
-    Fund,
-    agreement_yaml,
-    create_fund,
-    list_funds,
-    open_fund,
-    revise_fund,
-    vary_fund,
-)
-from totalplace.engines.pool.movements import POSTABLE, Movement, post_movements
+from totalplace.engines.pool.books import LedgerFilter, read_ledger, year_settlement
+from totalplace.engines.pool.fund import Fund, create_fund, list_funds, open_fund, revise_fund, vary_fund
+from totalplace.engines.pool.movements import LEDGER_KINDS, Movement, post_movements
 from totalplace.engines.pool.report import fund_summary, statements
-from totalplace.engines.pool.settle import preview, settle, settlement_dict
+from totalplace.engines.pool.settle import settle
 from totalplace.errors import AgreementInvalidError, InvalidInputError, NotFoundError, TotalplaceError
 from totalplace.governance.roles import Principal
 from totalplace.money import Money
 from totalplace.place import Place
-from totalplace.reports.charts import bar_chart
-from totalplace.reports.render import to_pdf
-from totalplace.reports.statement import statement_html, summary_html
-from totalplace.store import ledger
+from totalplace.reports.pool import (
+    Document,
+    fund_view,
+    ledger_view,
+    pools_view,
+    settlement_view,
+    statement_document,
+    summary_document,
+)
 from totalplace.store.partners import list_partners
 from totalplace.web import params
 from totalplace.web.render import page, twin
@@ -84,18 +81,8 @@ def pools_page(request: Request, principal: Principal) -> dict[str, Any]:
             _visible(place, principal, fund)
         except TotalplaceError:
             continue
-        a = fund.agreement
-        shown.append(
-            {
-                "name": fund.name,
-                "title": a.title,
-                "budget_type": a.budget_type,
-                "host": a.host,
-                "partners": a.partners,
-                "years": a.years,
-            }
-        )
-    return {"pools": shown, "can_manage": principal.can("pool.manage")}
+        shown.append(fund)
+    return pools_view(shown, can_manage=principal.can("pool.manage")).to_dict()
 
 
 @twin(router, "/pools/{name}", "pool.html", cache=True)
@@ -106,118 +93,41 @@ def pool_page(request: Request, principal: Principal) -> dict[str, Any]:
     year = params.financial_year(request)
     as_of = params.text(request, "as_of", longest=10)
     summary = fund_summary(_place(request), name, year, _form_date(as_of, "as_of") if as_of else None)
-    data = summary.to_dict()
-    data["versions"] = [
-        {
-            "version": v.version,
-            "effective_from": v.effective_from.isoformat(),
-            "reason": v.reason,
-            "by": v.created_by,
-        }
-        for v in fund.versions
-    ]
-    data["years"] = fund.agreement.years
-    data["schemes_list"] = [s.name for s in fund.agreement.schemes]
-    data["partners_list"] = fund.agreement.partners
-    data["kinds"] = POSTABLE
-    data["can_manage"] = principal.can("pool.manage")
-    data["can_post"] = principal.can("pool.post")
-    data["agreement_yaml"] = agreement_yaml(fund) if principal.can("pool.manage") else ""
-    data["_charts"] = {
-        "variance": bar_chart(
-            [{"scheme": s.title, "pounds": s.forecast_variance // 100} for s in summary.schemes],
-            category="scheme",
-            value="pounds",
-            title="Forecast outturn against budget (over +, under -)",
-            value_title="£",
-        ),
-        "contributions": bar_chart(
-            [{"partner": c["partner"], "pounds": c["received"] // 100} for c in summary.contributions],
-            category="partner",
-            value="pounds",
-            title=f"Contributions received in {summary.year}",
-            value_title="£",
-        ),
-    }
-    return data
+    view = fund_view(
+        summary, fund, can_manage=principal.can("pool.manage"), can_post=principal.can("pool.post")
+    )
+    return {**view.to_dict(), "_charts": view.charts()}
 
 
 @twin(router, "/pools/{name}/ledger", "pool_ledger.html")
 def pool_ledger(request: Request, principal: Principal) -> dict[str, Any]:
     """The ledger's transactions with their entries, filtered by kind, year or account."""
     name = params.path_name(request, "name", "pool name")
-    fund, _ = _fund(request, principal, name)
-    filters = {
-        "kind": params.choice(request, "kind", [*POSTABLE, "settlement"]),
-        "year": params.financial_year(request),
-        "account": params.text(request, "account"),
-    }
+    _fund(request, principal, name)
+    filters = LedgerFilter(
+        kind=params.choice(request, "kind", LEDGER_KINDS),
+        year=params.financial_year(request),
+        account=params.text(request, "account"),
+    )
     limit = params.whole(request, "limit", 500, 1, 10_000)
-    with _place(request).read() as conn:
-        found = ledger.transactions(
-            conn,
-            fund.id,
-            kind=filters["kind"],
-            year=filters["year"],
-            account_prefix=filters["account"],
-            limit=limit,
-        )
-        totals = ledger.balances(conn, fund.id)
-    rows = [
-        {
-            "id": t.id,
-            "key": t.key,
-            "kind": t.kind,
-            "date": t.effective_date.isoformat(),
-            "year": t.year,
-            "memo": t.memo,
-            "reverses": t.reverses_id,
-            "posted_by": t.posted_by,
-            "entries": [
-                {"account": e.account, "amount": e.amount, "partner": e.partner, "scheme": e.scheme}
-                for e in t.entries
-            ],
-        }
-        for t in found
-    ]
-    return {
-        "name": name,
-        "title": fund.agreement.title,
-        "filters": filters,
-        "transactions": rows,
-        "balances": totals,
-        "years": fund.agreement.years,
-        "kinds": [*POSTABLE, "settlement"],
-    }
+    return ledger_view(read_ledger(_place(request), name, filters, limit=limit, with_balances=True)).to_dict()
 
 
 @twin(router, "/pools/{name}/settlement", "pool_settlement.html", cache=True)
 def pool_settlement(request: Request, principal: Principal) -> dict[str, Any]:
     """A year's settlement: posted (with the statements this user may see) or previewed from actuals."""
     name = params.path_name(request, "name", "pool name")
-    fund, visible = _fund(request, principal, name)
-    place = _place(request)
-    years = fund.agreement.years
-    year = params.financial_year(request) or (
-        year_of(date.today()) if year_of(date.today()) in years else years[0]
+    _, visible = _fund(request, principal, name)
+    found = year_settlement(_place(request), name, params.financial_year(request))
+    return settlement_view(found, visible, can_manage=principal.can("pool.manage")).to_dict()
+
+
+def _pdf(document: Document) -> Response:
+    return Response(
+        document.pdf(),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{document.filename}"'},
     )
-    with place.read() as conn:
-        settled = year in ledger.settled_years(conn, fund.id)
-    data: dict[str, Any] = {
-        "name": name,
-        "title": fund.agreement.title,
-        "year": year,
-        "years": years,
-        "settled": settled,
-    }
-    if settled:
-        data["statements"] = [s.to_dict() for s in statements(place, name, year) if s.partner in visible]
-    else:
-        result = settlement_dict(preview(place, name, year))
-        result["partners"] = [p for p in result["partners"] if p["partner"] in visible]
-        data["preview"] = result
-    data["can_settle"] = principal.can("pool.manage") and not settled
-    return data
 
 
 @router.get("/pools/{name}/statements/{partner}.{fmt}")
@@ -233,15 +143,8 @@ def statement_file(request: Request, name: str, partner: str, fmt: str) -> Respo
         raise NotFoundError(
             f"no {fmt[:10]} statement for {partner} in {year}", hint="use .html or .pdf and ?year=2025-26"
         )
-    html = statement_html(found[0], _place(request).config.name)
-    if fmt == "html":
-        return Response(html, media_type="text/html")
-    filename = f"{name}-{year}-{partner}.pdf".replace(" ", "_")
-    return Response(
-        to_pdf(html),
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    document = statement_document(found[0], _place(request).config.name)
+    return Response(document.html, media_type="text/html") if fmt == "html" else _pdf(document)
 
 
 @router.get("/pools/{name}/summary.pdf")
@@ -251,15 +154,10 @@ def summary_pdf(request: Request, name: str) -> Response:
     _, visible = _fund(request, principal, name)
     place = _place(request)
     summary = fund_summary(place, name, params.financial_year(request))
-    with place.read() as conn:
-        settled = summary.year in ledger.settled_years(conn, open_fund(conn, name).id)
-    shown = [s for s in statements(place, name, summary.year) if s.partner in visible] if settled else []
-    filename = f"{name}-{summary.year}-summary.pdf"
-    return Response(
-        to_pdf(summary_html(summary, shown, place.config.name)),
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    shown = (
+        [s for s in statements(place, name, summary.year) if s.partner in visible] if summary.settled else []
     )
+    return _pdf(summary_document(summary, shown, place.config.name))
 
 
 # -- changes -------------------------------------------------------------------------------------------------

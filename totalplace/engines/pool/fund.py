@@ -10,7 +10,7 @@ from sqlalchemy import Connection
 
 from totalplace.datasets.safe_yaml import decode
 from totalplace.engines.pool.agreement import Agreement, year_bounds
-from totalplace.engines.pool.files import load_agreement, validate_agreement
+from totalplace.engines.pool.files import AGREEMENT_INVALID, agreement_json, load_agreement, stored_agreement
 from totalplace.engines.pool.variation import apply_variation, load_variation
 from totalplace.errors import AgreementInvalidError, InvalidInputError, RowProblem
 from totalplace.place import Place
@@ -52,6 +52,18 @@ class Fund:
         """The agreement in force at the end of a financial year: the one its settlement applies."""
         return self.agreement_on(year_bounds(year)[1])
 
+    def version_on(self, day: date) -> int:
+        """The number of the version in force on ``day`` (1 for days before the first)."""
+        return max((v.version for v in self.versions if v.effective_from <= day), default=1)
+
+    def require_year(self, year: str) -> None:
+        """Refuse a financial year outside the pool's term (InvalidInputError naming the term)."""
+        years = self.agreement.years
+        if year not in years:
+            raise InvalidInputError(
+                f"{year!r} is not in the pool's term", hint=f"years are {years[0]} to {years[-1]}"
+            )
+
 
 _VALIDATED: dict[str, Agreement] = {}
 
@@ -61,7 +73,7 @@ def _validated(version: store.VersionRow, name: str) -> Agreement:
     if version.sha256 not in _VALIDATED:
         if len(_VALIDATED) > 256:
             _VALIDATED.clear()
-        _VALIDATED[version.sha256] = validate_agreement(version.agreement, name)
+        _VALIDATED[version.sha256] = stored_agreement(version.agreement_json, name)
     return _VALIDATED[version.sha256]
 
 
@@ -84,7 +96,10 @@ def create_fund(place: Place, source: str | bytes, file: str, *, actor: str) -> 
         _check_partners(conn, agreement, file)
         store.create_pool(
             conn,
-            fields=agreement.model_dump(mode="json"),
+            name=agreement.name,
+            title=agreement.title,
+            budget_type=agreement.budget_type,
+            agreement_json=agreement_json(agreement),
             source_yaml=text,
             effective_from=year_bounds(agreement.start_year)[0],
             actor=actor,
@@ -102,13 +117,17 @@ def vary_fund(place: Place, name: str, source: str | bytes, file: str, *, actor:
         if varied.name != fund.name:
             raise AgreementInvalidError(
                 file,
-                [RowProblem("TP600", file, 0, "name", varied.name, "a variation cannot rename the pool")],
+                [
+                    RowProblem(
+                        AGREEMENT_INVALID, file, 0, "name", varied.name, "a variation cannot rename the pool"
+                    )
+                ],
             )
         _check_partners(conn, varied, file)
         store.add_version(
             conn,
             fund.pool,
-            fields=varied.model_dump(mode="json"),
+            agreement_json=agreement_json(varied),
             source_yaml=text,
             effective_from=variation.effective,
             reason=variation.reason,
@@ -128,14 +147,19 @@ def revise_fund(place: Place, name: str, text: str, *, effective: date, reason: 
         fund = open_fund(conn, name)
         if agreement.name != fund.name:
             problem = RowProblem(
-                "TP600", "agreement.yaml", 1, "name", agreement.name, "a revision cannot rename the pool"
+                AGREEMENT_INVALID,
+                "agreement.yaml",
+                1,
+                "name",
+                agreement.name,
+                "a revision cannot rename the pool",
             )
             raise AgreementInvalidError("agreement.yaml", [problem])
         _check_partners(conn, agreement, "agreement.yaml")
         store.add_version(
             conn,
             fund.pool,
-            fields=agreement.model_dump(mode="json"),
+            agreement_json=agreement_json(agreement),
             source_yaml=text,
             effective_from=effective,
             reason=reason.strip(),
@@ -159,7 +183,7 @@ def _check_partners(conn: Connection, agreement: Agreement, file: str) -> None:
             file,
             [
                 RowProblem(
-                    "TP600",
+                    AGREEMENT_INVALID,
                     file,
                     0,
                     "partners",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from typing import Any
 
 import yaml
@@ -23,6 +24,9 @@ from totalplace.money import Money, MoneyOutOfRangeError, MoneyParseError
 COLUMNS = ("key", "kind", "date", "amount", "partner", "scheme", "memo", "reverses")
 MAX_MOVEMENTS = 100_000  # one submission is posted in one transaction; more belongs in several files
 
+#: A row as read: CSV cells by heading (cells past the header under None), or a YAML mapping.
+_Row = dict[Any, Any]
+
 
 def read_movements(data: str | bytes, file: str) -> list[Movement]:
     """Movements from CSV (by header) or YAML (a list of mappings); every bad cell is reported."""
@@ -34,58 +38,10 @@ def read_movements(data: str | bytes, file: str) -> list[Movement]:
     out: list[Movement] = []
     problems: list[RowProblem] = []
     for line, row in rows:
-        unknown = [str(c) if c is not None else "" for c in row if c not in COLUMNS]
-        problems += [
-            RowProblem(codes.MISSING_COLUMN, file, line, c, "", f"unknown column; use {', '.join(COLUMNS)}")
-            if c
-            else RowProblem(codes.RAGGED_ROW, file, line, "", "", "the row has more cells than the header")
-            for c in unknown
-        ]
-        cell = {c: str(row.get(c) or "").strip() for c in COLUMNS}
-        for column in ("key", "kind", "date"):
-            if not cell[column]:
-                problems.append(
-                    RowProblem(codes.MISSING_VALUE, file, line, column, "", f"a {column} is required")
-                )
-        if cell["kind"] and cell["kind"] not in POSTABLE:
-            problems.append(
-                RowProblem(
-                    codes.BAD_CODE, file, line, "kind", cell["kind"], f"kinds are: {', '.join(POSTABLE)}"
-                )
-            )
-        amount = 0
-        if cell["kind"] != "reversal":
-            try:
-                amount = Money.parse(cell["amount"]).pence
-            except MoneyParseError as exc:
-                code = (
-                    codes.AMOUNT_OUT_OF_RANGE if isinstance(exc, MoneyOutOfRangeError) else codes.BAD_AMOUNT
-                )
-                problems.append(RowProblem(code, file, line, "amount", cell["amount"][:200], exc.message))
-        elif not cell["reverses"]:
-            problems.append(
-                RowProblem(
-                    codes.MISSING_VALUE, file, line, "reverses", "", "a reversal names the key it reverses"
-                )
-            )
-        try:
-            day = parse_date(cell["date"]) if cell["date"] else None
-        except CellError as exc:
-            problems.append(RowProblem(codes.BAD_DATE, file, line, "date", cell["date"], str(exc)))
-            day = None
-        if day is not None and not problems:
-            out.append(
-                Movement(
-                    cell["key"],
-                    cell["kind"],
-                    day,
-                    amount,
-                    cell["partner"] or None,
-                    cell["scheme"] or None,
-                    cell["memo"],
-                    cell["reverses"] or None,
-                )
-            )
+        movement, wrong = _movement(row, line, file)
+        problems += wrong
+        if movement is not None:
+            out.append(movement)
     if problems:
         raise ImportRejectedError(file, problems)
     if not out:
@@ -95,9 +51,81 @@ def read_movements(data: str | bytes, file: str) -> list[Movement]:
     return out
 
 
-def _csv_rows(text: str, file: str) -> list[tuple[int, dict[str, Any]]]:
+def _movement(row: _Row, line: int, file: str) -> tuple[Movement | None, list[RowProblem]]:
+    """The movement on one row, or None and every problem with the row."""
+    problems = _unknown_columns(row, line, file)
+    cell = {c: str(row.get(c) or "").strip() for c in COLUMNS}
+    problems += [
+        RowProblem(codes.MISSING_VALUE, file, line, column, "", f"a {column} is required")
+        for column in ("key", "kind", "date")
+        if not cell[column]
+    ]
+    if cell["kind"] and cell["kind"] not in POSTABLE:
+        problems.append(
+            RowProblem(codes.BAD_CODE, file, line, "kind", cell["kind"], f"kinds are: {', '.join(POSTABLE)}")
+        )
+    amount = _amount(cell, line, file, problems)
+    day = _day(cell, line, file, problems)
+    if day is None or problems:
+        return None, problems
+    return (
+        Movement(
+            cell["key"],
+            cell["kind"],
+            day,
+            amount,
+            cell["partner"] or None,
+            cell["scheme"] or None,
+            cell["memo"],
+            cell["reverses"] or None,
+        ),
+        [],
+    )
+
+
+def _unknown_columns(row: _Row, line: int, file: str) -> list[RowProblem]:
+    """A problem for each column the file should not have (a cell past the header has no column name)."""
+    unknown = [str(c) if c is not None else "" for c in row if c not in COLUMNS]
+    return [
+        RowProblem(codes.MISSING_COLUMN, file, line, c, "", f"unknown column; use {', '.join(COLUMNS)}")
+        if c
+        else RowProblem(codes.RAGGED_ROW, file, line, "", "", "the row has more cells than the header")
+        for c in unknown
+    ]
+
+
+def _amount(cell: dict[str, str], line: int, file: str, problems: list[RowProblem]) -> int:
+    """The row's amount in pence (none for a reversal, which names the key it reverses instead)."""
+    if cell["kind"] == "reversal":
+        if not cell["reverses"]:
+            problems.append(
+                RowProblem(
+                    codes.MISSING_VALUE, file, line, "reverses", "", "a reversal names the key it reverses"
+                )
+            )
+        return 0
+    try:
+        return Money.parse(cell["amount"]).pence
+    except MoneyParseError as exc:
+        code = codes.AMOUNT_OUT_OF_RANGE if isinstance(exc, MoneyOutOfRangeError) else codes.BAD_AMOUNT
+        problems.append(RowProblem(code, file, line, "amount", cell["amount"][:200], exc.message))
+        return 0
+
+
+def _day(cell: dict[str, str], line: int, file: str, problems: list[RowProblem]) -> date | None:
+    """The row's date, or None (with a problem for one that is written but not a date)."""
+    if not cell["date"]:
+        return None
+    try:
+        return parse_date(cell["date"])
+    except CellError as exc:
+        problems.append(RowProblem(codes.BAD_DATE, file, line, "date", cell["date"], str(exc)))
+        return None
+
+
+def _csv_rows(text: str, file: str) -> list[tuple[int, _Row]]:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    rows: list[tuple[int, dict[str, Any]]] = []
+    rows: list[tuple[int, _Row]] = []
     try:
         if reader.fieldnames:
             reader.fieldnames = [f.strip().lower() for f in reader.fieldnames]
@@ -111,7 +139,7 @@ def _csv_rows(text: str, file: str) -> list[tuple[int, dict[str, Any]]]:
     return rows
 
 
-def _yaml_rows(text: str, file: str) -> list[tuple[int, dict[str, Any]]]:
+def _yaml_rows(text: str, file: str) -> list[tuple[int, _Row]]:
     try:
         document = load_yaml(text, file)
     except DocumentRefusedError as refused:

@@ -21,7 +21,7 @@ from datetime import date
 
 from sqlalchemy import Connection, func, select
 
-from totalplace.engines.pool.agreement import year_of
+from totalplace.engines.pool.agreement import Agreement, year_of
 from totalplace.engines.pool.fund import Fund, open_fund
 from totalplace.errors import BudgetExceededError, InvalidInputError, LedgerLimitError, NotFoundError
 from totalplace.money import MAX_AMOUNT_PENCE, Money
@@ -30,6 +30,8 @@ from totalplace.store import ledger
 from totalplace.store.schema import ledger_entries, ledger_txns
 
 POSTABLE = ("contribution", "variation", "in_kind", "allocation", "spend", "reversal")
+#: Every kind of transaction in a ledger: what a user posts, and the year-end settlement.
+LEDGER_KINDS = (*POSTABLE, "settlement")
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,14 @@ def to_request(conn: Connection, fund: Fund, m: Movement) -> ledger.TxnRequest:
     if m.kind == "reversal":
         original = _txn_id_by_key(conn, fund.id, m.reverses or "")
         return ledger.reversal_of(conn, fund.id, original, key=m.key, day=m.day, year=year, memo=m.memo)
+    _check_amount(m)
+    memo = m.memo or f"{m.kind.replace('_', ' ')} {Money(m.amount)}"
+    return ledger.TxnRequest(m.key, m.kind, m.day, year, memo, _entries(agreement, m, year))
+
+
+def _check_amount(m: Movement) -> None:
+    """Refuse an amount that is not whole pence, is beyond the largest movement, or is zero (or negative
+    for anything but spend, where it is a refund)."""
     if isinstance(m.amount, bool) or not isinstance(m.amount, int) or abs(m.amount) > MAX_AMOUNT_PENCE:
         raise LedgerLimitError(
             f"{m.key}: {m.amount!r} pence is beyond the largest movement accepted, {Money(MAX_AMOUNT_PENCE)}",
@@ -92,34 +102,41 @@ def to_request(conn: Connection, fund: Fund, m: Movement) -> ledger.TxnRequest:
             f"{m.key}: a {m.kind} needs an amount above zero",
             hint="to undo a posting, post a reversal of it; a negative spend is a refund received",
         )
-    if m.kind in ("contribution", "variation", "in_kind"):
-        partner = _member(agreement.partners, m.partner, m)
-        if not agreement.is_member_on(partner, m.day):
-            raise InvalidInputError(f"{m.key}: {partner} left the pool on {agreement.exit_date(partner)}")
-    if m.kind in ("in_kind", "allocation", "spend"):
-        scheme = _scheme(agreement.schemes, m.scheme, m)
-    memo = m.memo or f"{m.kind.replace('_', ' ')} {Money(m.amount)}"
+
+
+def _entries(agreement: Agreement, m: Movement, year: str) -> tuple[ledger.Entry, ...]:
+    """The two sides of a contribution, variation, in-kind time, allocation or spend (accounts: above)."""
     if m.kind in ("contribution", "variation"):
-        entries = (
+        partner = _paying_member(agreement, m)
+        return (
             ledger.Entry(cash(), m.amount, partner),
             ledger.Entry(partner_account(partner, year), -m.amount, partner),
         )
-    elif m.kind == "in_kind":
-        entries = (
+    if m.kind == "in_kind":
+        partner = _paying_member(agreement, m)
+        scheme = _scheme(agreement.schemes, m.scheme, m)
+        return (
             ledger.Entry(spend_account(scheme), m.amount, partner, scheme),
             ledger.Entry(partner_account(partner, year), -m.amount, partner, scheme),
         )
-    elif m.kind == "allocation":
-        entries = (
+    scheme = _scheme(agreement.schemes, m.scheme, m)
+    if m.kind == "allocation":
+        return (
             ledger.Entry(scheme_account(scheme), m.amount, None, scheme),
             ledger.Entry(cash(), -m.amount, None, scheme),
         )
-    else:
-        entries = (
-            ledger.Entry(spend_account(scheme), m.amount, None, scheme),
-            ledger.Entry(scheme_account(scheme), -m.amount, None, scheme),
-        )
-    return ledger.TxnRequest(m.key, m.kind, m.day, year, memo, entries)
+    return (
+        ledger.Entry(spend_account(scheme), m.amount, None, scheme),
+        ledger.Entry(scheme_account(scheme), -m.amount, None, scheme),
+    )
+
+
+def _paying_member(agreement: Agreement, m: Movement) -> str:
+    """The partner named by the movement, which must be in the pool on the movement's day."""
+    partner = _member(agreement.partners, m.partner, m)
+    if not agreement.is_member_on(partner, m.day):
+        raise InvalidInputError(f"{m.key}: {partner} left the pool on {agreement.exit_date(partner)}")
+    return partner
 
 
 def post_movements(
@@ -218,7 +235,7 @@ def agreed_movements(conn: Connection, fund: Fund, year: str, day: date) -> list
     variation that adds money yields exactly the difference.
     """
     agreement = fund.agreement_on(day)
-    version = max(v.version for v in fund.versions if v.effective_from <= day) if fund.versions else 1
+    version = fund.version_on(day)
     due: list[Movement] = []
     for partner in agreement.partners:
         if not agreement.is_member_on(partner, day):

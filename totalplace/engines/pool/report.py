@@ -9,25 +9,27 @@ year ended as forecast.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from totalplace.engines.pool.agreement import year_bounds, year_of
+from totalplace.engines.pool.agreement import Agreement, Cadence, year_bounds, year_of
 from totalplace.engines.pool.fund import Fund, open_fund
 from totalplace.engines.pool.movements import allocated, spend_account
 from totalplace.engines.pool.riskshare import YearActuals, settle_year
-from totalplace.engines.pool.settle import settlement_dict, year_actuals
-from totalplace.errors import InvalidInputError, NotFoundError
+from totalplace.engines.pool.settle import to_record, year_actuals
+from totalplace.errors import InvalidInputError, LedgerInconsistentError, NotFoundError
 from totalplace.place import Place
 from totalplace.store import ledger
 from totalplace.store import pools as store
+from totalplace.store.pools import SettledShare, SettlementRecord
 from totalplace.store.schema import ledger_txns
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SchemeLine:
     """One scheme's budget against actual, in pence."""
 
@@ -44,10 +46,33 @@ class SchemeLine:
         """Forecast outturn minus budget: positive is a forecast overspend."""
         return self.forecast - self.budget
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, pence as integers."""
+        return {**asdict(self), "forecast_variance": self.forecast_variance}
 
-@dataclass
+
+@dataclass(frozen=True, slots=True)
+class ContributionLine:
+    """One partner's money in the year: agreed, received, and brought forward from the year before (pence)."""
+
+    partner: str
+    agreed: int
+    received: int
+    brought_forward: int
+    left_on: date | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, pence as integers, the leaving date as ISO text."""
+        return {**asdict(self), "left_on": self.left_on.isoformat() if self.left_on else None}
+
+
+@dataclass(frozen=True, slots=True)
 class FundSummary:
-    """The fund in one year for the board."""
+    """The fund in one year for the board.
+
+    ``preview`` is the risk share applied to the forecast outturn (only while the year is open);
+    ``settlement`` is the posted settlement (once the year is settled).
+    """
 
     name: str
     title: str
@@ -58,11 +83,11 @@ class FundSummary:
     as_of: date
     version: int
     settled: bool
-    contributions: list[dict[str, Any]] = field(default_factory=list)
-    schemes: list[SchemeLine] = field(default_factory=list)
-    preview: dict[str, Any] = field(default_factory=dict)
-    settlement: dict[str, Any] | None = None
-    cadence: dict[str, str] = field(default_factory=dict)
+    cadence: Cadence
+    contributions: tuple[ContributionLine, ...]
+    schemes: tuple[SchemeLine, ...]
+    preview: SettlementRecord | None
+    settlement: SettlementRecord | None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready, pence as integers."""
@@ -76,12 +101,20 @@ class FundSummary:
             "as_of": self.as_of.isoformat(),
             "agreement_version": self.version,
             "settled": self.settled,
-            "cadence": self.cadence,
-            "contributions": self.contributions,
-            "schemes": [{**s.__dict__, "forecast_variance": s.forecast_variance} for s in self.schemes],
-            "forecast_settlement": self.preview,
-            "settlement": self.settlement,
+            "cadence": self.cadence.model_dump(),
+            "contributions": [c.to_dict() for c in self.contributions],
+            "schemes": [s.to_dict() for s in self.schemes],
+            "forecast_settlement": self.preview.to_dict() if self.preview else {},
+            "settlement": _as_stored(self.settlement),
         }
+
+
+def _as_stored(record: SettlementRecord | None) -> dict[str, Any] | None:
+    """A posted settlement as the store keeps it (every key sorted), which is how the fund has shown it."""
+    if record is None:
+        return None
+    stored: dict[str, Any] = json.loads(json.dumps(record.to_dict(), sort_keys=True))
+    return stored
 
 
 def forecast(spent: int, year: str, as_of: date) -> int:
@@ -100,84 +133,102 @@ def fund_summary(place: Place, name: str, year: str | None = None, as_of: date |
     """The fund summary of ``year`` (default: the year of ``as_of`` or today, kept within the term)."""
     with place.read() as conn:
         fund = open_fund(conn, name)
-        years = fund.agreement.years
         today = as_of or date.today()
-        year = year or (
-            year_of(today)
-            if year_of(today) in years
-            else (years[0] if today < year_bounds(years[0])[0] else years[-1])
-        )
-        if year not in years:
-            raise InvalidInputError(
-                f"{year!r} is not in the pool's term", hint=f"years are {years[0]} to {years[-1]}"
-            )
-        day = min(max(today, year_bounds(year)[0]), year_bounds(year)[1])
+        year = year or _year_shown(fund.agreement.years, today)
+        fund.require_year(year)
+        first, last = year_bounds(year)
+        day = min(max(today, first), last)
         if as_of is None:
             # Actuals run to the last spend posted, not to today: a month not yet posted is not a month of
             # no spending, and scaling by today's date would forecast an underspend that is not there.
             day = min(day, _last_spend_day(conn, fund.id, year) or day)
-        agreement = fund.agreement_on(day)
-        actuals = year_actuals(conn, fund, year)
-        settled = year in ledger.settled_years(conn, fund.id)
-        record = store.settlement_record(conn, fund.id, year)
-        spend = ledger.balances(conn, fund.id, year=year)
-        agreed = agreement.agreed_contributions(year)
-        schemes = []
-        for s in agreement.schemes:
-            spent = record_spend(record, s.name) if settled else spend.get(spend_account(s.name), 0)
-            schemes.append(
-                SchemeLine(
-                    s.name,
-                    s.title or s.name,
-                    s.owner,
-                    s.budget_for(year),
-                    allocated(conn, fund.id, s.name, year),
-                    spent,
-                    forecast(spent, year, day),
-                )
+        return _summary(conn, fund, year, day)
+
+
+def _year_shown(years: list[str], today: date) -> str:
+    """Today's financial year if it is in the term, else the term's first or last year."""
+    if year_of(today) in years:
+        return year_of(today)
+    return years[0] if today < year_bounds(years[0])[0] else years[-1]
+
+
+def _summary(conn: Connection, fund: Fund, year: str, day: date) -> FundSummary:
+    """The summary of ``year`` with actuals to ``day``."""
+    agreement = fund.agreement_on(day)
+    actuals = year_actuals(conn, fund, year)
+    settled = year in ledger.settled_years(conn, fund.id)
+    record = store.settlement_record(conn, fund.id, year)
+    schemes = _scheme_lines(conn, fund, agreement, year, day, record if settled else None)
+    return FundSummary(
+        fund.name,
+        agreement.title,
+        agreement.budget_type,
+        agreement.host,
+        agreement.fund_manager,
+        year,
+        day,
+        fund.version_on(day),
+        settled,
+        cadence=agreement.cadence,
+        contributions=_contribution_lines(agreement, actuals),
+        schemes=schemes,
+        preview=None if settled else _forecast_settlement(agreement, actuals, schemes),
+        settlement=record,
+    )
+
+
+def _scheme_lines(
+    conn: Connection, fund: Fund, agreement: Agreement, year: str, day: date, record: SettlementRecord | None
+) -> tuple[SchemeLine, ...]:
+    """Each scheme's budget, allocation, spend and forecast (a settled year's spend is the settled one)."""
+    spend = ledger.balances(conn, fund.id, year=year)
+    lines = []
+    for s in agreement.schemes:
+        spent = record.scheme_spend.get(s.name, 0) if record else spend.get(spend_account(s.name), 0)
+        lines.append(
+            SchemeLine(
+                s.name,
+                s.title or s.name,
+                s.owner,
+                s.budget_for(year),
+                allocated(conn, fund.id, s.name, year),
+                spent,
+                forecast(spent, year, day),
             )
-        summary = FundSummary(
-            fund.name,
-            agreement.title,
-            agreement.budget_type,
-            agreement.host,
-            agreement.fund_manager,
-            year,
-            day,
-            _version_on(fund, day),
-            settled,
-            cadence=agreement.cadence.model_dump(),
-            settlement=record,
-            schemes=schemes,
         )
-        summary.contributions = [
-            {
-                "partner": p,
-                "agreed": agreed.get(p, 0),
-                "received": actuals.contributions.get(p, 0),
-                "brought_forward": actuals.brought_forward.get(p, 0),
-                "left_on": agreement.exit_date(p),
-            }
-            for p in dict.fromkeys([*agreement.partners, *actuals.partners])
-        ]
-        if not settled:
-            projected = YearActuals(
-                year,
-                actuals.host,
-                actuals.partners,
-                actuals.contributions,
-                actuals.brought_forward,
-                {s.scheme: s.forecast for s in schemes},
-                actuals.scheme_budgets,
-                actuals.scheme_owners,
-            )
-            summary.preview = settlement_dict(settle_year(projected, agreement.risk_share))
-        return summary
+    return tuple(lines)
 
 
-def record_spend(record: dict[str, Any] | None, scheme: str) -> int:
-    """A settled year's spend on a scheme, from its settlement record."""
-    return int((record or {}).get("scheme_spend", {}).get(scheme, 0))
+def _contribution_lines(agreement: Agreement, actuals: YearActuals) -> tuple[ContributionLine, ...]:
+    """Every partner's agreed and received money, members first, then anyone else with money in the year."""
+    agreed = agreement.agreed_contributions(actuals.year)
+    return tuple(
+        ContributionLine(
+            p,
+            agreed.get(p, 0),
+            actuals.contributions.get(p, 0),
+            actuals.brought_forward.get(p, 0),
+            agreement.exit_date(p),
+        )
+        for p in dict.fromkeys([*agreement.partners, *actuals.partners])
+    )
+
+
+def _forecast_settlement(
+    agreement: Agreement, actuals: YearActuals, schemes: tuple[SchemeLine, ...]
+) -> SettlementRecord:
+    """The risk share applied as if each scheme's spend came in at its forecast outturn."""
+    projected = YearActuals(
+        actuals.year,
+        actuals.host,
+        actuals.partners,
+        actuals.contributions,
+        actuals.brought_forward,
+        {s.scheme: s.forecast for s in schemes},
+        actuals.scheme_budgets,
+        actuals.scheme_owners,
+    )
+    return to_record(settle_year(projected, agreement.risk_share))
 
 
 def _last_spend_day(conn: Connection, pool_id: int, year: str) -> date | None:
@@ -189,11 +240,41 @@ def _last_spend_day(conn: Connection, pool_id: int, year: str) -> date | None:
     return date.fromisoformat(last) if last else None
 
 
-def _version_on(fund: Fund, day: date) -> int:
-    return max((v.version for v in fund.versions if v.effective_from <= day), default=1)
+@dataclass(frozen=True, slots=True)
+class StatementStep:
+    """What one step of the risk-share clause charged (or gave) one partner, in pence."""
+
+    step: str
+    amount: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
+class PoolTotals:
+    """The statement's lines added up over every partner, in pence."""
+
+    contribution: int
+    brought_forward: int
+    settlement: int
+    share_of_spend: int
+    carried_forward: int
+    overspend: int
+    returned: int
+
+    @classmethod
+    def of(cls, shares: tuple[SettledShare, ...]) -> PoolTotals:
+        """The totals of a settlement's partner lines."""
+        return cls(
+            sum(p.contribution for p in shares),
+            sum(p.brought_forward for p in shares),
+            sum(p.settlement for p in shares),
+            sum(p.share_of_spend for p in shares),
+            sum(p.carried_forward for p in shares),
+            sum(p.overspend for p in shares),
+            sum(p.returned for p in shares),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Statement:
     """One partner's settlement statement for a year, reconciled to the penny."""
 
@@ -209,8 +290,8 @@ class Statement:
     carried_forward: int
     overspend: int
     returned: int
-    steps: list[dict[str, Any]]
-    pool_totals: dict[str, int]
+    steps: tuple[StatementStep, ...]
+    pool_totals: PoolTotals
 
     @property
     def reconciles(self) -> bool:
@@ -230,7 +311,9 @@ class Statement:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready, pence as integers."""
-        return {**self.__dict__, "reconciles": self.reconciles, "difference": self.difference}
+        data = asdict(self)
+        data["steps"] = list(data["steps"])
+        return {**data, "reconciles": self.reconciles, "difference": self.difference}
 
 
 def statements(place: Place, name: str, year: str) -> list[Statement]:
@@ -243,39 +326,46 @@ def statements(place: Place, name: str, year: str) -> list[Statement]:
             f"{year} is not settled for {name}",
             hint=f"preview it with `totalplace pool settle {name} --year {year} --dry-run`",
         )
-    totals = {
-        key: sum(int(p[key]) for p in record["partners"])
-        for key in (
-            "contribution",
-            "brought_forward",
-            "settlement",
-            "share_of_spend",
-            "carried_forward",
-            "overspend",
-            "returned",
-        )
-    }
     agreement = fund.agreement_for_year(year)
-    return [
-        Statement(
-            fund.name,
-            agreement.title,
-            year,
-            p["partner"],
-            agreement.budget_type,
-            p["contribution"],
-            p["brought_forward"],
-            p["settlement"],
-            p["share_of_spend"],
-            p["carried_forward"],
-            p["overspend"],
-            p["returned"],
-            [
-                {"step": s["step"], "amount": s["shares"].get(p["partner"], 0)}
-                for s in record["steps"]
-                if s["shares"].get(p["partner"])
-            ],
-            totals,
+    totals = PoolTotals.of(record.partners)
+    return [_statement(fund.name, agreement, record, p, totals) for p in record.partners]
+
+
+def _statement(
+    pool: str, agreement: Agreement, record: SettlementRecord, p: SettledShare, totals: PoolTotals
+) -> Statement:
+    """One partner's statement from the posted settlement."""
+    return Statement(
+        pool,
+        agreement.title,
+        record.year,
+        p.partner,
+        agreement.budget_type,
+        p.contribution,
+        p.brought_forward,
+        p.settlement,
+        p.share_of_spend,
+        p.carried_forward,
+        p.overspend,
+        p.returned,
+        tuple(
+            StatementStep(s.step, s.shares.get(p.partner, 0)) for s in record.steps if s.shares.get(p.partner)
+        ),
+        totals,
+    )
+
+
+def reconciled_statements(place: Place, name: str, year: str, partner: str | None = None) -> list[Statement]:
+    """The statements of a settled year (one partner's, named in any case, when ``partner`` is given),
+    refused as an inconsistent ledger if any of them does not reconcile to the penny."""
+    found = statements(place, name, year)
+    if partner:
+        found = [s for s in found if s.partner.lower() == partner.lower()]
+        if not found:
+            raise InvalidInputError(f"{partner!r} is not in the settlement of {year}")
+    bad = [s.partner for s in found if not s.reconciles]
+    if bad:
+        raise LedgerInconsistentError(
+            f"the statements of {', '.join(bad)} do not reconcile", hint=f"run `totalplace pool check {name}`"
         )
-        for p in record["partners"]
-    ]
+    return found

@@ -11,9 +11,7 @@ day of the next year, in the same database transaction.
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import timedelta
-from typing import Any
 
 from sqlalchemy import Connection, select
 
@@ -21,7 +19,7 @@ from totalplace.engines.pool.agreement import year_bounds, year_label, year_star
 from totalplace.engines.pool.fund import Fund, open_fund
 from totalplace.engines.pool.movements import cash, partner_account, scheme_account, spend_account
 from totalplace.engines.pool.riskshare import Settlement, YearActuals, settle_year
-from totalplace.errors import ConflictError, InvalidInputError
+from totalplace.errors import ConflictError
 from totalplace.place import Place
 from totalplace.store import ledger
 from totalplace.store import pools as store
@@ -69,7 +67,7 @@ def preview(place: Place, name: str, year: str) -> Settlement:
     """The settlement of ``year`` as it would be posted now, without posting it."""
     with place.read() as conn:
         fund = open_fund(conn, name)
-        _check_year(fund, year)
+        fund.require_year(year)
         return settle_year(year_actuals(conn, fund, year), fund.agreement_for_year(year).risk_share)
 
 
@@ -77,7 +75,7 @@ def settle(place: Place, name: str, year: str, *, actor: str) -> Settlement:
     """Compute and post the settlement of ``year`` as one atomic batch; a year settles once."""
     with place.begin() as conn:
         fund = open_fund(conn, name)
-        _check_year(fund, year)
+        fund.require_year(year)
         ledger.lock_pool(conn, fund.id)
         if year in ledger.settled_years(conn, fund.id):
             raise ConflictError(
@@ -99,7 +97,7 @@ def settle(place: Place, name: str, year: str, *, actor: str) -> Settlement:
             fund.id,
             year,
             posted[0].txn_id if posted else None,
-            settlement_dict(result, actuals.scheme_spend),
+            to_record(result, actuals.scheme_spend),
             actor,
         )
         return result
@@ -112,28 +110,10 @@ def settlement_requests(
     year = actuals.year
     next_year = year_label(year_start(year) + 1)
     last_day = year_bounds(year)[1]
-    entries: list[ledger.Entry] = []
-    for scheme, spent in actuals.scheme_spend.items():
-        entries.append(ledger.Entry(spend_account(scheme), -spent, None, scheme))
-    left = ledger.balances(conn, fund.id, year=year)
-    for scheme in actuals.scheme_spend:
-        unspent = left.get(scheme_account(scheme), 0)
-        entries += [
-            ledger.Entry(scheme_account(scheme), -unspent, None, scheme),
-            ledger.Entry(cash(), unspent, None, scheme),
-        ]
-    for share in result.partners:
-        account = partner_account(share.partner, year)
-        p = share.partner
-        entries += [
-            ledger.Entry(account, share.share_of_spend, p),
-            ledger.Entry(cash(), share.overspend, p),
-            ledger.Entry(account, -share.overspend, p),
-            ledger.Entry(account, share.returned, p),
-            ledger.Entry(cash(), -share.returned, p),
-            ledger.Entry(account, share.carried_forward, p),
-            ledger.Entry(partner_account(p, next_year), -share.carried_forward, p),
-        ]
+    entries = [
+        *_scheme_closing(ledger.balances(conn, fund.id, year=year), actuals.scheme_spend),
+        *_partner_charges(result, year, next_year),
+    ]
     requests = [
         ledger.TxnRequest(
             f"settlement:{year}",
@@ -162,27 +142,60 @@ def settlement_requests(
     return requests
 
 
-def settlement_dict(result: Settlement, scheme_spend: dict[str, int] | None = None) -> dict[str, Any]:
-    """The settlement as JSON-ready data (pence as integers)."""
-    return {
-        "year": result.year,
-        "available_pence": result.available,
-        "spend_pence": result.spend,
-        "variance_pence": result.variance,
-        "scheme_spend": scheme_spend or {},
-        "partners": [
-            {**asdict(p), "settlement": p.settlement, "share_of_spend": p.share_of_spend}
+def _scheme_closing(left: dict[str, int], scheme_spend: dict[str, int]) -> list[ledger.Entry]:
+    """Each scheme's spend closed out, and what is left unspent on it swept back to cash."""
+    entries = [ledger.Entry(spend_account(s), -spent, None, s) for s, spent in scheme_spend.items()]
+    for scheme in scheme_spend:
+        unspent = left.get(scheme_account(scheme), 0)
+        entries += [
+            ledger.Entry(scheme_account(scheme), -unspent, None, scheme),
+            ledger.Entry(cash(), unspent, None, scheme),
+        ]
+    return entries
+
+
+def _partner_charges(result: Settlement, year: str, next_year: str) -> list[ledger.Entry]:
+    """Each partner charged its share of spend, its overspend top-up taken, its refund paid, and its
+    carry-forward moved into next year's account."""
+    entries: list[ledger.Entry] = []
+    for share in result.partners:
+        p = share.partner
+        account = partner_account(p, year)
+        entries += [
+            ledger.Entry(account, share.share_of_spend, p),
+            ledger.Entry(cash(), share.overspend, p),
+            ledger.Entry(account, -share.overspend, p),
+            ledger.Entry(account, share.returned, p),
+            ledger.Entry(cash(), -share.returned, p),
+            ledger.Entry(account, share.carried_forward, p),
+            ledger.Entry(partner_account(p, next_year), -share.carried_forward, p),
+        ]
+    return entries
+
+
+def to_record(result: Settlement, scheme_spend: dict[str, int] | None = None) -> store.SettlementRecord:
+    """The settlement as the store keeps it and ``--json`` shows it (pence as integers)."""
+    return store.SettlementRecord(
+        year=result.year,
+        available_pence=result.available,
+        spend_pence=result.spend,
+        variance_pence=result.variance,
+        scheme_spend=dict(scheme_spend or {}),
+        partners=tuple(
+            store.SettledShare(
+                p.partner,
+                p.contribution,
+                p.brought_forward,
+                p.overspend,
+                p.underspend,
+                p.returned,
+                p.carried_forward,
+                p.settlement,
+                p.share_of_spend,
+            )
             for p in result.partners
-        ],
-        "steps": [asdict(s) for s in result.steps],
-        "notes": result.notes,
-        "reinvest_into": result.reinvest_into,
-    }
-
-
-def _check_year(fund: Fund, year: str) -> None:
-    if year not in fund.agreement.years:
-        years = fund.agreement.years
-        raise InvalidInputError(
-            f"{year!r} is not in the pool's term", hint=f"years are {years[0]} to {years[-1]}"
-        )
+        ),
+        steps=tuple(store.SettledStep(s.step, s.amount, dict(s.shares)) for s in result.steps),
+        notes=tuple(result.notes),
+        reinvest_into=result.reinvest_into,
+    )

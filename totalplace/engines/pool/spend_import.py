@@ -10,31 +10,60 @@ batch that replaced it are posted.
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
-
-from sqlalchemy import select
+from typing import Any
 
 from totalplace.backends.safe_sql import SqlValue, identifier
-from totalplace.engines.pool.agreement import MATCH_COLUMNS, Scheme, year_bounds, year_of
+from totalplace.engines.pool.agreement import MATCH_COLUMNS, Agreement, Scheme, year_bounds, year_of
 from totalplace.engines.pool.fund import open_fund
 from totalplace.engines.pool.movements import Movement, post_movements
 from totalplace.place import Place
 from totalplace.store import ledger
 from totalplace.store.catalog import list_batches
-from totalplace.store.schema import ledger_txns
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class SpendImport:
-    """What importing spend did."""
+    """What importing spend did: transactions posted and already posted, reversals of superseded batches,
+    the pence matched to each scheme, and the settled years whose lines could not be posted."""
 
     posted: int = 0
     already: int = 0
     reversed: int = 0
     pence: int = 0
-    skipped_settled: list[str] = field(default_factory=list)
+    skipped_settled: tuple[str, ...] = ()
     by_scheme: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, pence as integers."""
+        return {**asdict(self), "skipped_settled": list(self.skipped_settled)}
+
+
+@dataclass(frozen=True, slots=True)
+class MatchedSpend:
+    """Spend lines of one batch matched to one scheme in one month (``YYYY-MM``), in pence."""
+
+    batch_id: int
+    scheme: str
+    month: str
+    pence: int
+
+    @property
+    def day(self) -> date:
+        """The last day of the month: the day the month's spend is posted on."""
+        return month_end(self.month)
+
+    @property
+    def key(self) -> str:
+        """The idempotency key of its posting."""
+        return f"import:{self.batch_id}:{self.scheme}:{self.month}"
+
+
+def month_end(month: str) -> date:
+    """The last day of ``YYYY-MM``."""
+    year, number = (int(x) for x in month.split("-"))
+    return date(year, number, calendar.monthrange(year, number)[1])
 
 
 def _condition(number: int, scheme: Scheme, params: dict[str, SqlValue]) -> str:
@@ -72,64 +101,53 @@ def import_spend(place: Place, name: str, *, actor: str) -> SpendImport:
     with place.read() as conn:
         fund = open_fund(conn, name)
         settled = ledger.settled_years(conn, fund.id)
-        imported = list(
-            conn.execute(
-                select(ledger_txns.c.idem_key).where(
-                    ledger_txns.c.pool_id == fund.id, ledger_txns.c.idem_key.startswith("import:")
-                )
-            ).scalars()
-        )
-        reversed_keys = set(
-            conn.execute(
-                select(ledger_txns.c.idem_key).where(
-                    ledger_txns.c.pool_id == fund.id, ledger_txns.c.idem_key.startswith("unimport:")
-                )
-            ).scalars()
-        )
+        imported = ledger.keys_starting(conn, fund.id, "import:")
+        reversed_keys = set(ledger.keys_starting(conn, fund.id, "unimport:"))
         active = {b.id for b in list_batches(conn, active_only=True) if b.kind == "spend"}
-    agreement = fund.agreement
+    matched = _matched_spend(place, fund.agreement, active)
+    open_lines = [m for m in matched if year_of(m.day) not in settled and m.pence]
+    skipped = tuple(dict.fromkeys(year_of(m.day) for m in matched if year_of(m.day) in settled))
+    by_scheme: dict[str, int] = {}
+    for m in open_lines:
+        by_scheme[m.scheme] = by_scheme.get(m.scheme, 0) + m.pence
+    undo = _reversals(imported, active, reversed_keys, settled)
+    movements = [*(_spend_movement(m) for m in open_lines), *undo]
+    posted = post_movements(place, name, movements, actor=actor) if movements else []
+    return SpendImport(
+        posted=sum(not p.replayed and p.kind == "spend" for p in posted),
+        already=sum(p.replayed for p in posted),
+        reversed=len(undo),
+        pence=sum(by_scheme.values()),
+        skipped_settled=skipped,
+        by_scheme=by_scheme,
+    )
+
+
+def _matched_spend(place: Place, agreement: Agreement, active: set[int]) -> list[MatchedSpend]:
+    """The active batches' spend in the pool's term, by batch, scheme and month (typed from the query)."""
     schemes = [s for s in agreement.schemes if s.match]
+    if not schemes or not active:
+        return []
     first, last = year_bounds(agreement.years[0])[0], year_bounds(agreement.years[-1])[1]
-    report = SpendImport()
-    movements: list[Movement] = []
-    if schemes and active:
-        sql, params = _matched_sql(schemes, first, last)
-        with place.analytics() as engine:
-            rows = engine.query(sql, params).to_pylist()
-        for row in rows:
-            year_, month = (int(x) for x in str(row["month"]).split("-"))
-            day = date(year_, month, calendar.monthrange(year_, month)[1])
-            if year_of(day) in settled or not int(row["pence"]):
-                if year_of(day) in settled and year_of(day) not in report.skipped_settled:
-                    report.skipped_settled.append(year_of(day))
-                continue
-            key = f"import:{row['batch_id']}:{row['scheme']}:{row['month']}"
-            movements.append(
-                Movement(
-                    key,
-                    "spend",
-                    day,
-                    int(row["pence"]),
-                    scheme=row["scheme"],
-                    memo=f"spend from batch {row['batch_id']}",
-                )
-            )
-            report.by_scheme[row["scheme"]] = report.by_scheme.get(row["scheme"], 0) + int(row["pence"])
+    sql, params = _matched_sql(schemes, first, last)
+    with place.analytics() as engine:
+        rows = engine.query(sql, params).to_pylist()
+    return [
+        MatchedSpend(int(r["batch_id"]), str(r["scheme"]), str(r["month"]), int(r["pence"])) for r in rows
+    ]
+
+
+def _spend_movement(m: MatchedSpend) -> Movement:
+    return Movement(m.key, "spend", m.day, m.pence, scheme=m.scheme, memo=f"spend from batch {m.batch_id}")
+
+
+def _reversals(imported: list[str], active: set[int], done: set[str], settled: set[str]) -> list[Movement]:
+    """Reversals of the postings from batches no longer active (in open years, and not reversed already)."""
+    out = []
     for key in imported:
         batch = int(key.split(":")[1])
         undo = "un" + key
-        y, m = (int(x) for x in key.rsplit(":", 1)[1].split("-"))
-        day = date(y, m, calendar.monthrange(y, m)[1])  # dated as the posting it undoes, in its own year
-        if batch not in active and undo not in reversed_keys and year_of(day) not in settled:
-            movements.append(
-                Movement(undo, "reversal", day, reverses=key, memo=f"batch {batch} was superseded")
-            )
-            report.reversed += 1
-    if movements:
-        for posted in post_movements(place, name, movements, actor=actor):
-            if posted.replayed:
-                report.already += 1
-            elif posted.kind == "spend":
-                report.posted += 1
-    report.pence = sum(report.by_scheme.values())
-    return report
+        day = month_end(key.rsplit(":", 1)[1])  # dated as the posting it undoes, in its own year
+        if batch not in active and undo not in done and year_of(day) not in settled:
+            out.append(Movement(undo, "reversal", day, reverses=key, memo=f"batch {batch} was superseded"))
+    return out
