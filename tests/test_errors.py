@@ -95,7 +95,6 @@ def test_the_cli_exits_2_with_a_table_for_any_refused_input(capsys: pytest.Captu
 
 
 # Modules whose codes other work moves to named constants (issue 14); drop them from here once it has.
-_NOT_YET_NAMED = ("engines/pool/",)
 
 
 def _names(node: ast.Assign | ast.AnnAssign) -> set[str]:
@@ -129,7 +128,7 @@ def test_codes_are_named_constants_not_literals() -> None:
     found = {
         str(path.relative_to(package)): lines
         for path in sorted(package.rglob("*.py"))
-        if path not in named_once and not any(part in path.as_posix() for part in _NOT_YET_NAMED)
+        if path not in named_once
         if (lines := _literal_codes(path))
     }
     assert found == {}, "use the named constants of totalplace.datasets.problems or an error class's code"
