@@ -94,9 +94,6 @@ def test_the_cli_exits_2_with_a_table_for_any_refused_input(capsys: pytest.Captu
     assert report_error(errors.CbaError("no costs"), as_json=True) == 1
 
 
-# Modules whose codes other work moves to named constants (issue 14); drop them from here once it has.
-
-
 def _names(node: ast.Assign | ast.AnnAssign) -> set[str]:
     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
     return {t.id for t in targets if isinstance(t, ast.Name)}
