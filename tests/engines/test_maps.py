@@ -12,7 +12,7 @@ from totalplace.engines.maps import available, import_measures, measure
 from totalplace.engines.segment.run import BuildRequest, build_segmentation
 from totalplace.errors import ImportRejectedError, InvalidInputError, NotFoundError
 from totalplace.place import Place
-from totalplace.reports.area_map import area_map
+from totalplace.reports.maps import area_map
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ from totalplace.engines.segment.run import (
 from totalplace.engines.segment.spec import load_spec
 from totalplace.errors import ImportRejectedError, InvalidInputError
 from totalplace.place import Place
-from totalplace.reports.area_map import area_map
+from totalplace.reports.maps import area_map
 from totalplace.store.areas import centres
 from totalplace.store.partners import add_partner
 from totalplace.store.segments import clusters_of, members_of
