@@ -80,7 +80,7 @@ def ours_map(path: Path, work: Path, ruleset: RuleSet) -> dict[str | None, int]:
     import_file(place, path, ImportRequest("spend", "Council", "bench"))
     with place.analytics() as engine:
         spend = build_spend_map(engine, ruleset)
-    return {r["theme"]: r["pence"] for r in spend.by_theme}
+    return {r.theme: r.pence for r in spend.by_theme}
 
 
 def generate(path: Path, rows: int, seed: int = 7) -> None:
@@ -124,10 +124,10 @@ def spark_check(work: Path) -> dict[str, Any]:
     with Place.open(work / "place") as place:
         ruleset = load_rules()
         with place.analytics("duckdb") as duck:
-            expected = {r["theme"]: r["pence"] for r in build_spend_map(duck, ruleset).by_theme}
+            expected = {r.theme: r.pence for r in build_spend_map(duck, ruleset).by_theme}
         started = time.perf_counter()
         with place.analytics("spark") as spark:
-            got = {r["theme"]: r["pence"] for r in build_spend_map(spark, ruleset).by_theme}
+            got = {r.theme: r.pence for r in build_spend_map(spark, ruleset).by_theme}
     return {"spark_seconds": round(time.perf_counter() - started, 2), "spark_identical": got == expected}
 
 
