@@ -258,7 +258,7 @@ def _years_by_theme(engine: AnalyticsBackend) -> tuple[YearTheme, ...]:
         "SELECT fy_start, theme, sum(amount_pence) AS pence FROM classified_spend "
         "WHERE fy_start IS NOT NULL GROUP BY fy_start, theme ORDER BY fy_start, theme",
     )
-    return tuple(YearTheme(r["theme"], r["pence"], _year_label(r["fy_start"])) for r in rows)
+    return tuple(YearTheme(r["theme"], r["pence"], _year_label(r["fy_start"]), r["fy_start"]) for r in rows)
 
 
 def _per_head(pence: int, population: int | None) -> int | None:

@@ -157,15 +157,17 @@ class PartnerStage:
 
 @dataclass(frozen=True, slots=True)
 class YearTheme:
-    """One theme's cash spending in one financial year ("2024-25")."""
+    """One theme's cash spending in one financial year (``year`` "2024-25", which starts in ``fy_start``)."""
 
     theme: str | None
     pence: int
     year: str
+    fy_start: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready."""
-        return {"theme": self.theme, "pence": self.pence, "year": self.year}
+        """JSON-ready (the map's twin has always carried the year's first calendar year too)."""
+        row: dict[str, Any] = {} if self.fy_start is None else {"fy_start": self.fy_start}
+        return {**row, "theme": self.theme, "pence": self.pence, "year": self.year}
 
 
 @dataclass(frozen=True, slots=True)
