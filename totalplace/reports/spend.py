@@ -129,10 +129,6 @@ class SpendMapView:
             *_unclassified_tables(spend),
         )
 
-    def text(self) -> TextView:
-        """What the CLI prints."""
-        return TextView(self.headline, self.tables)
-
 
 def spend_map_view(
     spend: SpendMap,
