@@ -32,6 +32,7 @@ from harness import run_child
 from totalplace.datasets.importer import ImportRequest, import_file
 from totalplace.engines.spendmap import build_spend_map, load_rules
 from totalplace.engines.spendmap.rules import RuleSet
+from totalplace.money import MAX_ROWS_FOR_64_BITS
 from totalplace.place import Place
 from totalplace.store.partners import add_partner
 
@@ -139,9 +140,10 @@ def main() -> None:
     )
     parser.add_argument("--spark", action="store_true")
     args = parser.parse_args()
-    # A 10-million-line file is past the default import limits, which exist for uploads; raise them here.
+    # A file of millions of lines is past the default import limits, which exist for uploads; raise them here
+    # (rows only as far as a batch's total is sure to fit 64 bits, the most the setting accepts).
     os.environ.setdefault("TOTALPLACE_MAX_IMPORT_BYTES", str(8 << 30))
-    os.environ.setdefault("TOTALPLACE_MAX_IMPORT_ROWS", str(50_000_000))
+    os.environ.setdefault("TOTALPLACE_MAX_IMPORT_ROWS", str(MAX_ROWS_FOR_64_BITS))
     ruleset = load_rules()
     figures: dict[str, Any] = {"benchmark": "spend_map"}
     with tempfile.TemporaryDirectory() as tmp:
