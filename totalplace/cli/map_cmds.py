@@ -44,8 +44,8 @@ def measures_import(
     result, info = import_measures(
         place, file, name=name, columns=list(columns), level=level, code_column=code_column, actor="cli"
     )
-    document, view = measures_imported(result, info, name)
-    out.emit(document, lambda: print_tables(view.tables, view.headline))
+    view = measures_imported(result, info, name)
+    out.emit(view.to_dict(), lambda: print_tables(view.tables, view.headline))
 
 
 @measures_group.command("list")
@@ -53,11 +53,10 @@ def measures_import(
 def measures_list(place: Place, out: Output) -> None:
     """Every measure the place can map."""
     from totalplace.engines.maps import available
-    from totalplace.reports.maps import measures_view
+    from totalplace.reports.maps import measures_command
 
-    found = available(place)
-    view = measures_view(found)
-    out.emit({"measures": [m.to_dict() for m in found]}, lambda: print_tables(view.tables))
+    view = measures_command(available(place))
+    out.emit(view.to_dict(), lambda: print_tables(view.tables))
 
 
 @click.command("map")
@@ -70,7 +69,7 @@ def measures_list(place: Place, out: Output) -> None:
 def map_cmd(place: Place, out: Output, key: str, level: str, svg_out: Path | None) -> None:
     """A measure by area (see `totalplace measures list`); --svg writes it as a choropleth."""
     from totalplace.engines.maps import measure
-    from totalplace.reports.maps import area_map, measure_view
+    from totalplace.reports.maps import area_map, measure_command
 
     found = measure(place, key, level=level)
     if svg_out is not None:
@@ -78,5 +77,5 @@ def map_cmd(place: Place, out: Output, key: str, level: str, svg_out: Path | Non
         if chart is None:
             raise click.ClickException(f"the place has no {found.level} boundaries to draw")
         svg_out.write_text(chart.svg, encoding="utf-8")
-    view = measure_view(found)
-    out.emit(found.to_dict(), lambda: print_tables(view.tables))
+    view = measure_command(found)
+    out.emit(view.to_dict(), lambda: print_tables(view.tables))

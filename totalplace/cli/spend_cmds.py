@@ -27,13 +27,13 @@ def spend_group() -> None:
 def spend_map(place: Place, out: Output, year: str | None, level: str, top: int) -> None:
     """Build the place spending map from every partner's imported spending."""
     from totalplace.engines.spendmap import build_spend_map, load_rules
-    from totalplace.reports.spend import spend_map_view
+    from totalplace.reports.spend import spend_map_command
 
     with out.progress("classifying and mapping spending") as say, place.analytics() as engine:
         say("classifying")
         spend = build_spend_map(engine, load_rules(place.dir), year=year, area_level=level, top=top)
-    view = spend_map_view(spend)
-    out.emit(spend.to_dict(), lambda: print_tables(view.tables, view.headline))
+    view = spend_map_command(spend)
+    out.emit(view.to_dict(), lambda: print_tables(view.tables, view.headline))
 
 
 @spend_group.command("lines")
@@ -59,13 +59,13 @@ def spend_lines(
     """Drill down from any cell of the map to its lines, each with the rule that classified it."""
     from totalplace.engines.spendmap import load_rules
     from totalplace.engines.spendmap.lines import LineFilters, lines_matching
-    from totalplace.reports.spend import lines_view
+    from totalplace.reports.spend import lines_command
 
     filters = LineFilters(partner, theme, rule_id, unclassified, supplier, year)
     with place.analytics() as engine:
         found = lines_matching(engine, load_rules(place.dir), filters, limit=limit)
-    view = lines_view(found, filters)
-    out.emit(found.to_dict(), lambda: print_tables(view.tables))
+    view = lines_command(found)
+    out.emit(view.to_dict(), lambda: print_tables(view.tables))
 
 
 @spend_group.group("rules")
@@ -87,15 +87,15 @@ def rules_test(place: Place, out: Output, file: Path, fmt: str, extra: tuple[Pat
     from totalplace.datasets.source import read_path
     from totalplace.engines.spendmap import load_rules
     from totalplace.engines.spendmap.preview import preview_map
-    from totalplace.reports.spend import spend_map_view
+    from totalplace.reports.spend import spend_map_command
 
     limits = ImportLimits.from_settings()
     parsed = parse_file(
         read_path(file, limits), file.name, ImportRequest("spend", None, "cli", format=fmt), limits
     )
     spend = preview_map(parsed, load_rules(place.dir, list(extra)), file.name)
-    view = spend_map_view(spend)
-    out.emit(spend.to_dict(), lambda: print_tables(view.tables, view.headline))
+    view = spend_map_command(spend)
+    out.emit(view.to_dict(), lambda: print_tables(view.tables, view.headline))
 
 
 @rules_group.command("list")
@@ -103,11 +103,10 @@ def rules_test(place: Place, out: Output, file: Path, fmt: str, extra: tuple[Pat
 def rules_list(place: Place, out: Output) -> None:
     """List the rules in the order they are tried."""
     from totalplace.engines.spendmap import load_rules
-    from totalplace.reports.spend import rules_json, rules_view
+    from totalplace.reports.spend import rules_json, rules_tables
 
     ruleset = load_rules(place.dir)
-    view = rules_view(ruleset)
-    out.emit(rules_json(ruleset), lambda: print_tables(view.tables))
+    out.emit(rules_json(ruleset), lambda: print_tables(rules_tables(ruleset)))
 
 
 @spend_group.group("deflators")
@@ -125,8 +124,8 @@ def deflators_import(place: Place, out: Output, file: Path) -> None:
 
     deflators, base = read_hmt_deflators(file)
     path = save_deflators(place.dir, deflators)
-    document, view = deflators_saved(deflators, base, str(path.relative_to(place.dir)))
-    out.emit(document, lambda: print_tables(view.tables, view.headline))
+    view = deflators_saved(deflators, base, str(path.relative_to(place.dir)))
+    out.emit(view.to_dict(), lambda: print_tables(view.tables, view.headline))
 
 
 @spend_group.command("real-terms")
@@ -139,12 +138,12 @@ def spend_real_terms(place: Place, out: Output, base: str | None, level: str) ->
     """Each theme's spending year by year in one year's prices, by the GDP deflator."""
     from totalplace.engines.spendmap import build_spend_map, load_rules
     from totalplace.engines.spendmap.deflators import load_deflators, real_terms
-    from totalplace.reports.spend import real_terms_view
+    from totalplace.reports.spend import real_terms_command
 
     with out.progress("building the spending map"), place.analytics() as engine:
         spend = build_spend_map(engine, load_rules(place.dir), year=None, area_level=level)
     found = real_terms(spend.by_year_theme, load_deflators(place.dir), base, spend.theme_labels())
     if not found.available:
         raise click.ClickException(found.reason or "no real terms")
-    view = real_terms_view(found, spend.years)
-    out.emit(found.to_dict(), lambda: print_tables(view.tables))
+    view = real_terms_command(found, spend.years)
+    out.emit(view.to_dict(), lambda: print_tables(view.tables))

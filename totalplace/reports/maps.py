@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
-from totalplace.reports.table import TableView, TextView
+from totalplace.reports.command import CommandView
+from totalplace.reports.table import TableView
 from totalplace.store.areas import boundaries
 
 if TYPE_CHECKING:
@@ -104,24 +105,25 @@ def map_view(
     return MapView(found, tuple(measures), sites is not None, {"map": chart} if chart else {})
 
 
-def measure_view(found: AreaMeasure, shown: int = AREAS_SHOWN) -> TextView:
-    """The ``map`` command's table: the areas, largest value first (classes in order), the first few."""
+def measure_command(found: AreaMeasure, shown: int = AREAS_SHOWN) -> CommandView:
+    """What ``map`` shows: the measure, and a table of its areas, largest value first (classes in order)."""
     rows = sorted(found.values.items(), key=lambda kv: (str(kv[1]), kv[0]), reverse=not found.categorical)
     more = f"… {len(rows) - shown} more (use --json for all)" if len(rows) > shown else None
     table = TableView.of(f"{found.title} by {found.level}", ("area", "value"), rows[:shown], note=more)
-    return TextView("", (table,))
+    return CommandView(found.to_dict(), "", (table,))
 
 
-def measures_view(measures: Sequence[MeasureChoice]) -> TextView:
-    """The measures the place can map, by key."""
-    return TextView("", (TableView.of("Measures", ("key", "what"), [(m.key, m.title) for m in measures]),))
+def measures_command(measures: Sequence[MeasureChoice]) -> CommandView:
+    """What ``measures list`` shows: the measures the place can map, by key."""
+    table = TableView.of("Measures", ("key", "what"), [(m.key, m.title) for m in measures])
+    return CommandView({"measures": [m.to_dict() for m in measures]}, "", (table,))
 
 
-def measures_imported(result: ImportResult, info: CensusFile, name: str) -> tuple[dict[str, Any], TextView]:
-    """What ``measures import`` shows: its ``--json`` document, and the line a person reads."""
+def measures_imported(result: ImportResult, info: CensusFile, name: str) -> CommandView:
+    """What ``measures import`` shows: the import and its areas, and the line a person reads."""
     document = {**result.to_dict(), "measures": info.to_dict()}
     headline = (
         f"[green]{result.status}[/] {name}: {len(info.categories)} measures for {info.areas} areas "
         f"(batch {result.batch.id}); {info.other_areas_ignored:,} areas outside the place skipped"
     )
-    return document, TextView(headline)
+    return CommandView(document, headline)

@@ -1,9 +1,9 @@
 """What a person reads of the place spending map: the map, its coverage, its lines, rules and real terms.
 
 Each web page has a view here whose ``to_dict()`` is the page's JSON twin (and what its template draws);
-each ``spend`` command has a :class:`~totalplace.reports.table.TextView` (its headline and tables, already
-formatted) while ``--json`` prints the engine's own result. Money in tables is pounds and pence
-(``£1,234.50``); the JSON keeps integer pence.
+each ``spend`` command has a :class:`~totalplace.reports.command.CommandView`: its ``--json`` document (the
+engine's own result) and the headline and tables a person reads, already formatted. Money in tables is
+pounds and pence (``£1,234.50``); the JSON keeps integer pence.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from totalplace.engines.spendmap.lines import LineFilters, SpendLines
 from totalplace.engines.spendmap.results import SpendMap
 from totalplace.engines.spendmap.rules import RuleSet
 from totalplace.money import Money
-from totalplace.reports.table import Column, TableView, TextView
+from totalplace.reports.command import CommandView
+from totalplace.reports.table import Column, TableView
 
 if TYPE_CHECKING:
     from totalplace.place import Place
@@ -138,6 +139,12 @@ def spend_map_view(
 ) -> SpendMapView:
     """The map's view (the page passes its years in real terms and its charts; the CLI neither)."""
     return SpendMapView(spend, real_terms, dict(charts or {}))
+
+
+def spend_map_command(spend: SpendMap) -> CommandView:
+    """What ``spend map`` and ``spend rules test`` show: the map's JSON, its headline and its tables."""
+    view = SpendMapView(spend)
+    return CommandView(spend.to_dict(), view.headline, view.tables)
 
 
 def _themes_table(spend: SpendMap) -> TableView:
@@ -310,29 +317,6 @@ class LinesView:
         """The drill-down page's data (``query`` repeats the filters for the export links)."""
         return {**self.found.to_dict(), "filters": self.filters.to_dict(), "query": self.query}
 
-    @property
-    def tables(self) -> tuple[TableView, ...]:
-        """The lines, biggest first, each with its theme and rule."""
-        found = self.found
-        return (
-            TableView.of(
-                f"{found.count:,} lines, {pounds(found.pence)} (showing {len(found.lines)})",
-                ("date", "partner", "supplier", _figure("amount"), "theme", "rule", "description"),
-                [
-                    (
-                        r.date,
-                        r.partner,
-                        r.supplier,
-                        pounds(r.amount_pence),
-                        r.theme or "",
-                        r.rule_id or "",
-                        (r.description or "")[:40],
-                    )
-                    for r in found.lines
-                ],
-            ),
-        )
-
     def export_rows(self) -> list[list[object]]:
         """The lines as the rows of a CSV or XLSX export (columns :data:`EXPORT_COLUMNS`)."""
         rows = (line.to_dict() for line in self.found.lines)
@@ -344,23 +328,46 @@ def lines_view(found: SpendLines, filters: LineFilters, query: str = "") -> Line
     return LinesView(found, filters, query)
 
 
+def lines_command(found: SpendLines) -> CommandView:
+    """What ``spend lines`` shows: the lines, biggest first, each with its theme and rule."""
+    table = TableView.of(
+        f"{found.count:,} lines, {pounds(found.pence)} (showing {len(found.lines)})",
+        ("date", "partner", "supplier", _figure("amount"), "theme", "rule", "description"),
+        [
+            (
+                r.date,
+                r.partner,
+                r.supplier,
+                pounds(r.amount_pence),
+                r.theme or "",
+                r.rule_id or "",
+                (r.description or "")[:40],
+            )
+            for r in found.lines
+        ],
+    )
+    return CommandView(found.to_dict(), "", (table,))
+
+
 def rules_json(ruleset: RuleSet) -> list[dict[str, Any]]:
-    """The rules in the order they are tried (``totalplace spend rules list --json``)."""
+    """The rules in the order they are tried (``totalplace spend rules list --json``: a list, not a document
+    a :class:`CommandView` holds)."""
     return [rule.to_dict() for rule in ruleset.rules]
 
 
-def rules_view(ruleset: RuleSet) -> TextView:
+def rules_tables(ruleset: RuleSet) -> tuple[TableView, ...]:
     """The rules in the order they are tried, each with its conditions and what it assigns."""
     rows = [
         (r.id, "; ".join(c.describe() for c in r.conditions), r.theme, r.stage, r.source)
         for r in ruleset.rules
     ]
-    return TextView("", (TableView.of(f"{len(rows)} rules", ("id", "when", "theme", "stage", "from"), rows),))
+    return (TableView.of(f"{len(rows)} rules", ("id", "when", "theme", "stage", "from"), rows),)
 
 
-def real_terms_view(found: RealTerms, years: Sequence[str]) -> TextView:
+def real_terms_command(found: RealTerms, years: Sequence[str]) -> CommandView:
     """Each theme's spending in the base year's prices, one column per year of ``years``."""
-    return TextView(
+    return CommandView(
+        found.to_dict(),
         "",
         (
             TableView.of(
@@ -372,7 +379,7 @@ def real_terms_view(found: RealTerms, years: Sequence[str]) -> TextView:
     )
 
 
-def deflators_saved(deflators: Deflators, base: str, saved: str) -> tuple[dict[str, Any], TextView]:
-    """What ``spend deflators import`` shows: its ``--json`` document, and the line a person reads."""
+def deflators_saved(deflators: Deflators, base: str, saved: str) -> CommandView:
+    """What ``spend deflators import`` shows: where the series was kept, and its years."""
     document = {"saved": saved, "base": base, **deflators.to_dict()}
-    return document, TextView(f"kept {len(deflators.index)} years ({deflators.vintage}) in {saved}")
+    return CommandView(document, f"kept {len(deflators.index)} years ({deflators.vintage}) in {saved}")
