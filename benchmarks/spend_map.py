@@ -32,6 +32,7 @@ from harness import run_child
 from totalplace.datasets.importer import ImportRequest, import_file
 from totalplace.engines.spendmap import build_spend_map, load_rules
 from totalplace.engines.spendmap.rules import RuleSet
+from totalplace.money import MAX_ROWS_FOR_64_BITS
 from totalplace.place import Place
 from totalplace.store.partners import add_partner
 
@@ -80,7 +81,7 @@ def ours_map(path: Path, work: Path, ruleset: RuleSet) -> dict[str | None, int]:
     import_file(place, path, ImportRequest("spend", "Council", "bench"))
     with place.analytics() as engine:
         spend = build_spend_map(engine, ruleset)
-    return {r["theme"]: r["pence"] for r in spend.by_theme}
+    return {r.theme: r.pence for r in spend.by_theme}
 
 
 def generate(path: Path, rows: int, seed: int = 7) -> None:
@@ -124,10 +125,10 @@ def spark_check(work: Path) -> dict[str, Any]:
     with Place.open(work / "place") as place:
         ruleset = load_rules()
         with place.analytics("duckdb") as duck:
-            expected = {r["theme"]: r["pence"] for r in build_spend_map(duck, ruleset).by_theme}
+            expected = {r.theme: r.pence for r in build_spend_map(duck, ruleset).by_theme}
         started = time.perf_counter()
         with place.analytics("spark") as spark:
-            got = {r["theme"]: r["pence"] for r in build_spend_map(spark, ruleset).by_theme}
+            got = {r.theme: r.pence for r in build_spend_map(spark, ruleset).by_theme}
     return {"spark_seconds": round(time.perf_counter() - started, 2), "spark_identical": got == expected}
 
 
@@ -139,9 +140,10 @@ def main() -> None:
     )
     parser.add_argument("--spark", action="store_true")
     args = parser.parse_args()
-    # A 10-million-line file is past the default import limits, which exist for uploads; raise them here.
+    # A file of millions of lines is past the default import limits, which exist for uploads; raise them here
+    # (rows only as far as a batch's total is sure to fit 64 bits, the most the setting accepts).
     os.environ.setdefault("TOTALPLACE_MAX_IMPORT_BYTES", str(8 << 30))
-    os.environ.setdefault("TOTALPLACE_MAX_IMPORT_ROWS", str(50_000_000))
+    os.environ.setdefault("TOTALPLACE_MAX_IMPORT_ROWS", str(MAX_ROWS_FOR_64_BITS))
     ruleset = load_rules()
     figures: dict[str, Any] = {"benchmark": "spend_map"}
     with tempfile.TemporaryDirectory() as tmp:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.conftest import Invoke
 from tests.datasets.files import HEADER
 from totalplace.engines.spendmap.deflators import Deflators, load_deflators, read_hmt_deflators, real_terms
+from totalplace.engines.spendmap.results import YearTheme
 from totalplace.errors import InvalidInputError
 
 # The layout of HM Treasury's release ("GDP deflators at market prices, and money GDP"): title lines, a
@@ -50,20 +50,31 @@ def test_the_release_is_read_as_published(tmp_path: Path) -> None:
 
 def test_real_terms_by_theme() -> None:
     deflators = Deflators({"2023-24": Decimal("96"), "2024-25": Decimal("100")}, "HM Treasury", "test")
-    rows: list[dict[str, Any]] = [
-        {"year": "2023-24", "theme": "adult_social_care", "label": "Adult social care", "pence": 960_000},
-        {"year": "2024-25", "theme": "adult_social_care", "label": "Adult social care", "pence": 1_000_000},
-        {"year": "2022-23", "theme": None, "pence": 5},
+    rows = [
+        YearTheme("adult_social_care", 960_000, "2023-24"),
+        YearTheme("adult_social_care", 1_000_000, "2024-25"),
+        YearTheme(None, 5, "2022-23"),
     ]
-    found = real_terms(rows, deflators, None)
-    assert found["base"] == "2024-25" and found["rows"]["Adult social care"] == {
+    labels: dict[str | None, str | None] = {"adult_social_care": "Adult social care"}
+    found = real_terms(rows, deflators, None, labels)
+    assert found.base == "2024-25" and found.rows["Adult social care"] == {
         "2023-24": 1_000_000,
         "2024-25": 1_000_000,
     }
-    assert found["years_without_deflator"] == ["2022-23"] and found["rows"]["Not classified"] == {
+    assert list(found.years_without_deflator) == ["2022-23"] and found.rows["Not classified"] == {
         "2022-23": None
     }
-    assert real_terms(rows, None, None)["available"] is False
+    assert found.to_dict()["years_without_deflator"] == ["2022-23"]
+    assert real_terms(rows, None, None).available is False
+    assert real_terms(rows, None, None).to_dict() == {
+        "available": False,
+        "reason": "no GDP deflator series: totalplace spend deflators import FILE",
+    }
+    assert real_terms(rows, deflators, "2019-20").to_dict() == {
+        "available": False,
+        "reason": "the deflator series has no 2019-20",
+        "series": "test",
+    }
 
 
 def test_from_the_command_line(run: Invoke, tmp_path: Path) -> None:

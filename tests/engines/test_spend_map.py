@@ -1,16 +1,14 @@
-"""The spending map on a small place whose answers can be worked out by hand."""
+"""The spending map on a small place whose answers can be worked out by hand, on DuckDB and on Spark."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import shutil
 
 import pytest
 
-from tests.conftest import skip_or_fail
+from tests.engines.conftest import require_spark
 from totalplace.datasets.importer import ImportRequest, import_file
-from totalplace.engines.spendmap import build_spend_map, load_rules
+from totalplace.engines.spendmap import SpendMap, build_spend_map, load_rules
 from totalplace.engines.spendmap.lines import find_lines
 from totalplace.errors import InvalidInputError
 from totalplace.place import Place
@@ -39,6 +37,12 @@ AREAS = {
 }
 
 
+@pytest.fixture(scope="module")
+def spend_place(module_place: Place) -> Place:
+    """The council's and the NHS's spending over two small areas (built once; the tests only read it)."""
+    return _place(module_place)
+
+
 def _place(place: Place) -> Place:
     with place.begin() as conn:
         add_partner(conn, name="NHS", kind="nhs", code=None, actor="t")
@@ -53,18 +57,30 @@ def _place(place: Place) -> Place:
     return place
 
 
-def test_map_by_hand(sqlite_place: Place) -> None:
-    place = _place(sqlite_place)
-    with place.analytics() as engine:
-        spend = build_spend_map(engine, load_rules(), year="2024-25")
-    assert spend.years == ["2023-24", "2024-25"]
-    by_year = {(r["year"], r["theme"]): r["pence"] for r in spend.by_year_theme}
+@pytest.fixture(scope="module")
+def maps_built() -> dict[str, SpendMap]:
+    """The 2024-25 map on each backend, built once (Spark takes tens of seconds over it)."""
+    return {}
+
+
+def _map_on(place: Place, backend: str, built: dict[str, SpendMap]) -> SpendMap:
+    if backend not in built:
+        with place.analytics(backend) as engine:
+            assert engine.name == backend
+            built[backend] = build_spend_map(engine, load_rules(), year="2024-25")
+    return built[backend]
+
+
+def test_map_by_hand(spend_place: Place, backend_name: str, maps_built: dict[str, SpendMap]) -> None:
+    spend = _map_on(spend_place, backend_name, maps_built)
+    assert list(spend.years) == ["2023-24", "2024-25"]
+    by_year = {(r.year, r.theme): r.pence for r in spend.by_year_theme}
     assert by_year[("2023-24", "culture_leisure")] == 5000  # every year side by side, whatever year is mapped
     assert by_year[("2024-25", "culture_leisure")] == 30000
     assert spend.total_pence == 240000 and spend.lines == 5
     assert spend.coverage == 220000 / 240000  # only "Mystery" is unclassified
     assert spend.population == 3 and spend.per_head_pence == 80000
-    themes = {r["theme"]: r["pence"] for r in spend.by_theme}
+    themes = {r.theme: r.pence for r in spend.by_theme}
     assert themes == {
         "adult_social_care": 140000,
         "workforce_costs": 50000,
@@ -74,40 +90,39 @@ def test_map_by_hand(sqlite_place: Place) -> None:
     # Prevention share: universal libraries £300 against £300 + targeted/acute care £1,400.
     assert spend.prevention_share == 30000 / 170000
     (overlap,) = spend.overlaps
-    assert overlap["theme"] == "adult_social_care" and {p["partner"] for p in overlap["partners"]} == {
+    assert overlap.theme == "adult_social_care" and {p.partner for p in overlap.partners} == {
         "Council",
         "NHS",
     }
-    assert spend.unclassified["pence"] == 20000
-    rows = spend.areas["rows"]
-    assert [r["pence"] for r in rows] == [80000, 160000]  # apportioned 1:2 by population, to the penny
-    assert sum(r["pence"] for r in rows) == spend.total_pence
-    assert spend.areas["apportioned_pence"] == spend.total_pence
+    assert spend.unclassified.pence == 20000
+    rows = spend.areas.rows
+    assert [r.pence for r in rows] == [80000, 160000]  # apportioned 1:2 by population, to the penny
+    assert sum(r.pence for r in rows) == spend.total_pence
+    assert spend.areas.apportioned_pence == spend.total_pence
 
 
-def test_drill_down_names_the_rule(sqlite_place: Place) -> None:
-    place = _place(sqlite_place)
-    with place.analytics() as engine:
+def test_drill_down_names_the_rule(spend_place: Place, backend_name: str) -> None:
+    with spend_place.analytics() as engine:
+        assert engine.name == backend_name
         found = find_lines(engine, load_rules(), theme="adult_social_care", year="2024-25")
-        assert found["count"] == 2 and found["pence"] == 140000
-        assert {r["rule_id"] for r in found["lines"]} == {"kw.asc-older-band"}
-        assert find_lines(engine, load_rules(), unclassified=True)["lines"][0]["supplier"] == "Someone"
+        assert found.count == 2 and found.pence == 140000
+        assert {r.rule_id for r in found.lines} == {"kw.asc-older-band"}
+        assert find_lines(engine, load_rules(), unclassified=True).lines[0].supplier == "Someone"
+        # A supplier's name matches literally (its own % and _ are not wildcards), a partner in any case.
+        care = find_lines(engine, load_rules(), supplier="CARE home", partner="nhs")
+        assert [(r.partner, r.amount_pence, r.date) for r in care.lines] == [("NHS", 40000, "2024-05-01")]
+        assert find_lines(engine, load_rules(), supplier="care_home").count == 0
 
 
 @pytest.mark.spark
-def test_the_map_is_the_same_on_spark(sqlite_place: Place) -> None:
-    if importlib.util.find_spec("pyspark") is None or shutil.which("java") is None:
-        skip_or_fail("spark", "pyspark or Java is not installed")
-    place = _place(sqlite_place)
-    with place.analytics("duckdb") as duck:
-        expected = build_spend_map(duck, load_rules(), year="2024-25").to_dict()
-    with place.analytics("spark") as spark:
-        assert build_spend_map(spark, load_rules(), year="2024-25").to_dict() == expected
+def test_the_map_is_the_same_on_spark(spend_place: Place, maps_built: dict[str, SpendMap]) -> None:
+    require_spark()
+    expected = _map_on(spend_place, "duckdb", maps_built)
+    assert _map_on(spend_place, "spark", maps_built).to_dict() == expected.to_dict()
 
 
-def test_a_year_that_is_not_a_financial_year_is_refused(sqlite_place: Place) -> None:
-    place = _place(sqlite_place)
-    with place.analytics() as engine:
+def test_a_year_that_is_not_a_financial_year_is_refused(spend_place: Place) -> None:
+    with spend_place.analytics() as engine:
         for bad in ("abc", "2024", "2024-26", "24-25"):
             with pytest.raises(InvalidInputError):
                 build_spend_map(engine, load_rules(), year=bad)

@@ -29,7 +29,7 @@ from totalplace.engines.segment.run import (
 from totalplace.engines.segment.spec import load_spec
 from totalplace.errors import ImportRejectedError, InvalidInputError
 from totalplace.place import Place
-from totalplace.reports.area_map import area_map
+from totalplace.reports.maps import area_map
 from totalplace.store.areas import centres
 from totalplace.store.partners import add_partner
 from totalplace.store.segments import clusters_of, members_of
@@ -267,9 +267,9 @@ def test_deprivation_deciles_by_lsoa_on_the_map(trafford: Place) -> None:
         level="lsoa",
     )
     # 137 of Trafford's 139 LSOAs kept their 2011 codes in 2021; two were split and have new codes.
-    assert info["areas"] == 137 and info["other_areas_ignored"] == 32_844 - 137
+    assert info.areas == 137 and info.other_areas_ignored == 32_844 - 137
     deciles = measure(trafford, "measure:imd2019:Index of Multiple Deprivation (IMD) Decile")
-    assert set(deciles.values.values()) <= set(range(1, 11)) and min(deciles.values.values()) == 1
+    assert set(deciles.values.values()) <= set(range(1, 11)) and min(deciles.amounts()) == 1
     chart = area_map(trafford, deciles)
     assert chart is not None and chart.svg.count("<path") >= 137
 

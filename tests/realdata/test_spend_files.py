@@ -163,7 +163,7 @@ def test_cra_apportions_the_region_to_the_place(place: Place, shared_data: Path,
     with place.analytics() as engine:
         spend = build_spend_map(engine, load_rules(), year="2017-18")
     assert spend.coverage == 1.0
-    themes = {r["theme"] for r in spend.by_theme}
+    themes = {r.theme for r in spend.by_theme}
     assert {"welfare_support", "health_care", "education"} <= themes
 
 

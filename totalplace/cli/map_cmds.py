@@ -7,8 +7,7 @@ from pathlib import Path
 import click
 
 from totalplace.cli.common import with_place
-from totalplace.cli.output import Output, console, table
-from totalplace.engines.maps import available, import_measures, measure
+from totalplace.cli.output import Output, print_tables
 from totalplace.place import Place
 from totalplace.store.areas import AREA_LEVELS
 
@@ -39,27 +38,25 @@ def measures_import(
     code_column: str | None,
 ) -> None:
     """Import columns of figures by area code; rows for areas outside the place are skipped and counted."""
+    from totalplace.engines.maps import import_measures
+    from totalplace.reports.maps import measures_imported
+
     result, info = import_measures(
         place, file, name=name, columns=list(columns), level=level, code_column=code_column, actor="cli"
     )
-    out.emit(
-        {**result.to_dict(), "measures": info},
-        lambda: console.print(
-            f"[green]{result.status}[/] {name}: {info['categories']} measures for {info['areas']} areas "
-            f"(batch {result.batch.id}); {info['other_areas_ignored']:,} areas outside the place skipped"
-        ),
-    )
+    view = measures_imported(result, info, name)
+    out.emit(view.to_dict(), lambda: print_tables(view.tables, view.headline))
 
 
 @measures_group.command("list")
 @with_place
 def measures_list(place: Place, out: Output) -> None:
     """Every measure the place can map."""
-    found = available(place)
-    out.emit(
-        {"measures": found},
-        lambda: table("Measures", ("key", "what"), [(m["key"], m["title"]) for m in found]),
-    )
+    from totalplace.engines.maps import available
+    from totalplace.reports.maps import measures_command
+
+    view = measures_command(available(place))
+    out.emit(view.to_dict(), lambda: print_tables(view.tables))
 
 
 @click.command("map")
@@ -71,19 +68,14 @@ def measures_list(place: Place, out: Output) -> None:
 @with_place
 def map_cmd(place: Place, out: Output, key: str, level: str, svg_out: Path | None) -> None:
     """A measure by area (see `totalplace measures list`); --svg writes it as a choropleth."""
+    from totalplace.engines.maps import measure
+    from totalplace.reports.maps import area_map, measure_command
+
     found = measure(place, key, level=level)
     if svg_out is not None:
-        from totalplace.reports.area_map import area_map
-
         chart = area_map(place, found)
         if chart is None:
             raise click.ClickException(f"the place has no {found.level} boundaries to draw")
         svg_out.write_text(chart.svg, encoding="utf-8")
-
-    def render() -> None:
-        rows = sorted(found.values.items(), key=lambda kv: (str(kv[1]), kv[0]), reverse=not found.categorical)
-        table(f"{found.title} by {found.level}", ("area", "value"), rows[:40])
-        if len(rows) > 40:
-            console.print(f"… {len(rows) - 40} more (use --json for all)")
-
-    out.emit(found.to_dict(), render)
+    view = measure_command(found)
+    out.emit(view.to_dict(), lambda: print_tables(view.tables))

@@ -14,11 +14,12 @@ A measure is named by a key:
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
-from totalplace.datasets.census import CensusTableSpec, census_to_csv
+from totalplace.datasets.census import CensusFile, CensusTableSpec, census_to_csv
 from totalplace.datasets.importer import ImportRequest, ImportResult, import_file
 from totalplace.datasets.limits import ImportLimits
 from totalplace.datasets.source import read_path
@@ -29,21 +30,34 @@ from totalplace.engines.segment.spec import PACKAGED, load_spec
 from totalplace.engines.spendmap.map import check_level
 from totalplace.errors import InvalidInputError, NotFoundError
 from totalplace.store.areas import list_areas
-from totalplace.store.segments import clusters_of, get_segmentation, list_segmentations, members_of
+from totalplace.store.segments import (
+    ClusterRow,
+    clusters_of,
+    get_segmentation,
+    list_segmentations,
+    members_of,
+)
 
 if TYPE_CHECKING:
     from totalplace.place import Place
 
+#: An area's value: an amount (a count, a rate, metres) or, for a categorical measure, a class's name.
+AreaValue = int | float | str
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, slots=True)
 class AreaMeasure:
     """One value per area code, what it is, and whether it is a class rather than an amount."""
 
     key: str
     title: str
     level: str
-    values: dict[str, Any]
+    values: Mapping[str, AreaValue]
     categorical: bool = False
+
+    def amounts(self) -> list[int | float]:
+        """The values that are amounts (none for a categorical measure's classes)."""
+        return [v for v in self.values.values() if isinstance(v, int | float)]
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
@@ -52,8 +66,20 @@ class AreaMeasure:
             "title": self.title,
             "level": self.level,
             "categorical": self.categorical,
-            "values": self.values,
+            "values": dict(self.values),
         }
+
+
+@dataclass(frozen=True, slots=True)
+class MeasureChoice:
+    """A measure the place can map now: its key and what a person calls it."""
+
+    key: str
+    title: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {"key": self.key, "title": self.title}
 
 
 def import_measures(
@@ -65,8 +91,9 @@ def import_measures(
     level: str,
     code_column: str | None = None,
     actor: str = "system",
-) -> tuple[ImportResult, dict[str, object]]:
-    """Import columns of figures by area code (e.g. IMD deciles); rows for other areas are skipped."""
+) -> tuple[ImportResult, CensusFile]:
+    """Import columns of figures by area code (e.g. IMD deciles); rows for other areas are skipped (the
+    :class:`CensusFile` says how many areas were read and how many were outside the place)."""
     if not columns:
         raise InvalidInputError("name the columns to import with --column", hint='e.g. --column "IMD Decile"')
     with place.read() as conn:
@@ -90,36 +117,33 @@ def import_measures(
     result = import_file(
         place, body, ImportRequest("census", None, actor), source_name=f"{path.name} [{name}]", limits=limits
     )
-    return result, info.to_dict()
+    return result, info
 
 
-def available(place: Place) -> list[dict[str, str]]:
-    """The measures the place can map now, as {key, title}."""
-    out = [{"key": "population", "title": "Population"}]
+def available(place: Place) -> list[MeasureChoice]:
+    """The measures the place can map now."""
+    out = [MeasureChoice("population", "Population")]
     with place.analytics() as engine:
         pairs = engine.query('select distinct "table", category from census order by 1, 2').to_pylist()
     spec_tables = {t for name in PACKAGED for t in load_spec(name).tables}
     out += [
-        {"key": f"measure:{p['table']}:{p['category']}", "title": f"{p['category']} ({p['table']})"}
+        MeasureChoice(f"measure:{p['table']}:{p['category']}", f"{p['category']} ({p['table']})")
         for p in pairs
         if p["table"] not in spec_tables
     ]
     if any(p["table"] in load_spec("oac2021").tables for p in pairs):
         matrix = variables_for(place, load_spec("oac2021"))
         out += [
-            {"key": f"variable:oac2021:{v.code}", "title": f"{v.name} ({v.measure})"}
-            for v in matrix.variables
+            MeasureChoice(f"variable:oac2021:{v.code}", f"{v.name} ({v.measure})") for v in matrix.variables
         ]
     with place.read() as conn:
-        out += [
-            {"key": f"segment:{s.name}", "title": f"Segments: {s.title}"} for s in list_segmentations(conn)
-        ]
+        out += [MeasureChoice(f"segment:{s.name}", f"Segments: {s.title}") for s in list_segmentations(conn)]
     with place.analytics() as engine:
         kinds = sorted({s.type for s in load_sites(engine)})
     for kind in kinds:
         out += [
-            {"key": f"access:{kind}", "title": f"Distance to the nearest {kind}"},
-            {"key": f"catchment:{kind}", "title": f"Catchments of each {kind}"},
+            MeasureChoice(f"access:{kind}", f"Distance to the nearest {kind}"),
+            MeasureChoice(f"catchment:{kind}", f"Catchments of each {kind}"),
         ]
     return out
 
@@ -128,74 +152,98 @@ def measure(place: Place, key: str, *, level: str = "lsoa") -> AreaMeasure:
     """The values of the measure named by ``key`` (see the module's docstring)."""
     check_level(level)
     kind, _, rest = key.partition(":")
-    if kind == "population":
-        with place.read() as conn:
-            values = {a.code: a.population for a in list_areas(conn, level) if a.population is not None}
-        return AreaMeasure(key, "Population", level, values)
-    if kind == "measure":
-        table, _, column = rest.partition(":")
-        with place.analytics() as engine:
-            rows = engine.query(
-                "select c.area_code, c.value from census c "
-                'join (select "table", max(batch_id) as b from census group by 1) latest '
-                'on latest."table" = c."table" and latest.b = c.batch_id '
-                'where c."table" = $table and c.category = $category',
-                {"table": table, "category": column},
-            ).to_pylist()
-        if not rows:
-            raise NotFoundError(f"no measure {rest!r}", hint="see the list on /map, or import one")
-        with place.read() as conn:
-            levels = {a.code: a.level for a in list_areas(conn)}
-        return AreaMeasure(
-            key,
-            f"{column} ({table})",
-            levels.get(rows[0]["area_code"], level),
-            {r["area_code"]: r["value"] for r in rows},
+    reader = _READERS.get(kind)
+    if reader is None:
+        raise InvalidInputError(
+            f"unknown measure {key!r}",
+            hint="measures look like population, measure:SET:COLUMN, variable:oac2021:v42, "
+            "segment:NAME, access:SERVICE or catchment:SERVICE",
         )
-    if kind == "variable":
-        spec_name, _, code = rest.partition(":")
-        if spec_name not in PACKAGED:  # never a specification read from a path a request names
-            raise NotFoundError(f"no packaged specification {spec_name[:40]!r}", hint="use oac2021")
-        spec = load_spec(spec_name)
-        matrix = variables_for(place, spec)
-        if code not in matrix.codes:
-            raise NotFoundError(
-                f"{spec_name} has no derived variable {code!r}", hint=f"variables: {', '.join(matrix.codes)}"
-            )
-        variable = next(v for v in matrix.variables if v.code == code)
-        return AreaMeasure(
-            key,
-            variable.name,
-            spec.level,
-            dict(zip(matrix.areas, matrix.column(code).round(2).tolist(), strict=True)),
-        )
-    if kind == "segment":
-        with place.read() as conn:
-            seg = get_segmentation(conn, rest)
-            clusters = {c.code: c for c in clusters_of(conn, seg.id)}
-            members = members_of(conn, seg.id)
-        top = {m.area_code: clusters[_top(m.code, clusters)].label for m in members}
-        return AreaMeasure(key, seg.title, seg.level, top, categorical=True)
-    if kind == "access":
-        access = service_access(place, rest, level=level)
-        return AreaMeasure(key, f"Metres to the nearest {rest}", level, access.distances())
-    if kind == "catchment":
-        access = service_access(place, rest, level=level)
-        return AreaMeasure(
-            key,
-            f"Catchments of each {rest}",
-            level,
-            {a.code: a.nearest for a in access.areas},
-            categorical=True,
-        )
-    raise InvalidInputError(
-        f"unknown measure {key!r}",
-        hint="measures look like population, measure:SET:COLUMN, variable:oac2021:v42, "
-        "segment:NAME, access:SERVICE or catchment:SERVICE",
+    return reader(place, key, rest, level)
+
+
+def _population(place: Place, key: str, _rest: str, level: str) -> AreaMeasure:
+    with place.read() as conn:
+        values = {a.code: a.population for a in list_areas(conn, level) if a.population is not None}
+    return AreaMeasure(key, "Population", level, values)
+
+
+def _imported(place: Place, key: str, rest: str, level: str) -> AreaMeasure:
+    """A column of an imported set of measures, from its latest batch; its level is that of its areas."""
+    table, _, column = rest.partition(":")
+    with place.analytics() as engine:
+        rows = engine.query(
+            "select c.area_code, c.value from census c "
+            'join (select "table", max(batch_id) as b from census group by 1) latest '
+            'on latest."table" = c."table" and latest.b = c.batch_id '
+            'where c."table" = $table and c.category = $category',
+            {"table": table, "category": column},
+        ).to_pylist()
+    if not rows:
+        raise NotFoundError(f"no measure {rest!r}", hint="see the list on /map, or import one")
+    with place.read() as conn:
+        levels = {a.code: a.level for a in list_areas(conn)}
+    return AreaMeasure(
+        key,
+        f"{column} ({table})",
+        levels.get(rows[0]["area_code"], level),
+        {r["area_code"]: r["value"] for r in rows},
     )
 
 
-def _top(code: str, clusters: dict[str, Any]) -> str:
+def _variable(place: Place, key: str, rest: str, _level: str) -> AreaMeasure:
+    """A variable derived from the census tables by a packaged classification's specification."""
+    spec_name, _, code = rest.partition(":")
+    if spec_name not in PACKAGED:  # never a specification read from a path a request names
+        raise NotFoundError(f"no packaged specification {spec_name[:40]!r}", hint="use oac2021")
+    spec = load_spec(spec_name)
+    matrix = variables_for(place, spec)
+    if code not in matrix.codes:
+        raise NotFoundError(
+            f"{spec_name} has no derived variable {code!r}", hint=f"variables: {', '.join(matrix.codes)}"
+        )
+    variable = next(v for v in matrix.variables if v.code == code)
+    return AreaMeasure(
+        key,
+        variable.name,
+        spec.level,
+        dict(zip(matrix.areas, matrix.column(code).round(2).tolist(), strict=True)),
+    )
+
+
+def _segment(place: Place, key: str, rest: str, _level: str) -> AreaMeasure:
+    """Each area's top-level cluster of a stored segmentation, as a class."""
+    with place.read() as conn:
+        seg = get_segmentation(conn, rest)
+        clusters = {c.code: c for c in clusters_of(conn, seg.id)}
+        members = members_of(conn, seg.id)
+    top = {m.area_code: clusters[_top(m.code, clusters)].label for m in members}
+    return AreaMeasure(key, seg.title, seg.level, top, categorical=True)
+
+
+def _access(place: Place, key: str, rest: str, level: str) -> AreaMeasure:
+    access = service_access(place, rest, level=level)
+    return AreaMeasure(key, f"Metres to the nearest {rest}", level, access.distances())
+
+
+def _catchment(place: Place, key: str, rest: str, level: str) -> AreaMeasure:
+    access = service_access(place, rest, level=level)
+    nearest = {a.code: a.nearest for a in access.areas}
+    return AreaMeasure(key, f"Catchments of each {rest}", level, nearest, categorical=True)
+
+
+_READERS: Final[dict[str, Callable[[Place, str, str, str], AreaMeasure]]] = {
+    "population": _population,
+    "measure": _imported,
+    "variable": _variable,
+    "segment": _segment,
+    "access": _access,
+    "catchment": _catchment,
+}
+
+
+def _top(code: str, clusters: Mapping[str, ClusterRow]) -> str:
+    """The top-level cluster above ``code``."""
     while clusters.get(code) is not None and clusters[code].parent_code:
-        code = clusters[code].parent_code
+        code = str(clusters[code].parent_code)
     return code

@@ -11,7 +11,7 @@ from totalplace.engines.estate.sites import load_sites
 from totalplace.engines.maps import AreaMeasure, available, measure
 from totalplace.governance.roles import Principal
 from totalplace.place import Place
-from totalplace.reports.area_map import area_features, area_map
+from totalplace.reports.maps import feature_collection, map_view
 from totalplace.web import params
 from totalplace.web.render import twin
 from totalplace.web.session import current_principal
@@ -33,9 +33,8 @@ def _measure(request: Request) -> AreaMeasure:
 def map_geojson(request: Request) -> Response:
     """The measure's areas as GeoJSON, each with its ``value``."""
     current_principal(request).require("datasets.read")
-    features = area_features(_place(request), _measure(request))
     return JSONResponse(
-        {"type": "FeatureCollection", "features": features}, media_type="application/geo+json"
+        feature_collection(_place(request), _measure(request)), media_type="application/geo+json"
     )
 
 
@@ -45,23 +44,9 @@ def area_measure_map(request: Request, principal: Principal) -> dict[str, Any]:
     principal.require("datasets.read")
     place = _place(request)
     found = _measure(request)
-    points = None
+    sites = None
     if params.choice(request, "sites", ("0", "1"), "0") == "1":
         with place.analytics() as engine:
-            points = [
-                {"lon": s.lon, "lat": s.lat, "name": f"{s.name} ({s.type})", "partner": s.partner}
-                for s in load_sites(engine)
-            ]
-    chart = area_map(place, found, points)
-    values = [v for v in found.values.values() if isinstance(v, int | float)]
-    return {
-        "measure": {k: v for k, v in found.to_dict().items() if k != "values"},
-        "areas": len(found.values),
-        "summary": None
-        if found.categorical or not values
-        else {"min": min(values), "max": max(values), "mean": sum(values) / len(values)},
-        "values": found.values,
-        "measures": available(place),
-        "sites": points is not None,
-        "_charts": {"map": chart} if chart else {},
-    }
+            sites = load_sites(engine)
+    view = map_view(place, found, available(place), sites)
+    return {**view.to_dict(), "_charts": view.charts}

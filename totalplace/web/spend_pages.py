@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import urlencode
 
@@ -12,14 +11,19 @@ from fastapi.responses import Response
 from totalplace.datasets.export import ExportFormat, rows_to_csv, rows_to_xlsx
 from totalplace.engines.spendmap import SpendMap, build_spend_map, load_rules
 from totalplace.engines.spendmap.deflators import load_deflators, real_terms
-from totalplace.engines.spendmap.lines import find_lines
+from totalplace.engines.spendmap.lines import LineFilters, lines_matching
 from totalplace.engines.spendmap.map import spend_years, year_start
 from totalplace.engines.spendmap.rules import PLACE_RULES_DIR, RuleSet
 from totalplace.errors import NotFoundError
 from totalplace.governance.roles import Principal
 from totalplace.place import Place
-from totalplace.reports.charts import RenderedChart, bar_chart, choropleth, stacked_bar
-from totalplace.store import areas as area_store
+from totalplace.reports.spend import (
+    EXPORT_COLUMNS,
+    coverage_view,
+    lines_view,
+    spend_charts,
+    spend_map_view,
+)
 from totalplace.web import params
 from totalplace.web.cache import PageCache, catalog_at, catalog_version, page_cache, version_of
 from totalplace.web.render import twin
@@ -28,7 +32,6 @@ from totalplace.web.session import current_principal
 router = APIRouter()
 
 
-STAGE_ORDER = ["universal", "early_help", "targeted", "acute", "not_applicable"]
 DEFAULT_LEVEL = "lsoa"
 LINE_FILTERS = ("partner", "theme", "rule", "unclassified", "supplier", "year", "area")
 
@@ -86,7 +89,7 @@ def warm(place: Place, cache: PageCache) -> None:
     """Build the map the spending page opens on (the latest year by small area) and its charts."""
     catalog = catalog_at(place, cache, version_of(place).seq)
     spend = _map(place, cache, catalog, _latest(place, cache, catalog), DEFAULT_LEVEL)
-    _charts(place, spend)
+    spend_charts(place, spend)
 
 
 def _year(request: Request) -> str | None:
@@ -96,56 +99,6 @@ def _year(request: Request) -> str | None:
     return year
 
 
-def _charts(place: Place, spend: SpendMap) -> dict[str, RenderedChart]:
-    charts: dict[str, RenderedChart] = {}
-    by_stage = [
-        {"partner": r["partner"], "stage": r["stage"] or "unclassified", "pounds": r["pence"] // 100}
-        for r in spend.by_partner_stage
-        if r["pence"] > 0
-    ]
-    if by_stage:
-        charts["stages"] = stacked_bar(
-            by_stage,
-            category="partner",
-            stack="stage",
-            value="pounds",
-            title="Spending by partner and prevention stage",
-            value_title="£",
-            order=[*STAGE_ORDER, "unclassified"],
-        )
-    themes = [
-        {"theme": r.get("label") or "unclassified", "pounds": r["pence"] // 100}
-        for r in spend.by_theme
-        if r["pence"] > 0
-    ]
-    if themes:
-        charts["themes"] = bar_chart(
-            themes, category="theme", value="pounds", title="Spending by theme", value_title="£"
-        )
-    per_head = {
-        r["code"]: r["per_head_pence"] for r in spend.areas.get("rows", []) if r["per_head_pence"] is not None
-    }
-    with place.read() as conn:
-        outlines = area_store.boundaries(conn, spend.areas.get("level", "lsoa"))
-    features = [
-        {
-            "type": "Feature",
-            "geometry": json.loads(g),
-            "properties": {"name": name, "per_head": per_head[code] / 100},
-        }
-        for code, name, _, g in outlines
-        if code in per_head
-    ]
-    if features:
-        charts["map"] = choropleth(
-            features,
-            value="per_head",
-            title="Spending per resident by small area",
-            value_title="£ per resident",
-        )
-    return charts
-
-
 @twin(router, "/spend", "spend.html", cache=True)
 def spend_map(request: Request, principal: Principal) -> dict[str, Any]:
     """The place spending map for a financial year (default: the latest)."""
@@ -153,34 +106,23 @@ def spend_map(request: Request, principal: Principal) -> dict[str, Any]:
     level = params.level(request)
     year = _year(request)
     base = params.financial_year(request, "base")
+    place = _place(request)
     spend = _cached_map(request, year or _latest_year(request), level)
-    data = spend.to_dict()
-    matrix: dict[str, dict[str, int]] = {}
-    for row in spend.by_partner_theme:
-        matrix.setdefault(row["theme"] or "unclassified", {})[row["partner"]] = row["pence"]
-    data["matrix"] = {"partners": [r["partner"] for r in spend.by_partner], "rows": matrix}
-    labels = {r["theme"]: r.get("label") for r in spend.by_theme}
-    years_by_theme: dict[str, dict[str, int]] = {}
-    for row in spend.by_year_theme:
-        label = labels.get(row["theme"]) or (row["theme"] or "Not classified")
-        years_by_theme.setdefault(label, {})[row["year"]] = row["pence"]
-    data["years_by_theme"] = years_by_theme
-    labelled = [{**row, "label": labels.get(row["theme"])} for row in spend.by_year_theme]
-    data["real_terms"] = real_terms(labelled, load_deflators(_place(request).dir), base)
-    data["_charts"] = _charts(_place(request), spend)
-    return data
+    real = real_terms(spend.by_year_theme, load_deflators(place.dir), base, spend.theme_labels())
+    view = spend_map_view(spend, real_terms=real, charts=spend_charts(place, spend))
+    return {**view.to_dict(), "_charts": dict(view.charts)}
 
 
-def _line_filters(request: Request) -> dict[str, Any]:
-    return {
-        "partner": params.text(request, "partner"),
-        "theme": params.text(request, "theme"),
-        "rule_id": params.text(request, "rule"),
-        "unclassified": params.choice(request, "unclassified", ("0", "1"), "0") == "1",
-        "supplier": params.text(request, "supplier"),
-        "year": _year(request),
-        "area": params.text(request, "area"),
-    }
+def _line_filters(request: Request) -> LineFilters:
+    return LineFilters(
+        partner=params.text(request, "partner"),
+        theme=params.text(request, "theme"),
+        rule_id=params.text(request, "rule"),
+        unclassified=params.choice(request, "unclassified", ("0", "1"), "0") == "1",
+        supplier=params.text(request, "supplier"),
+        year=_year(request),
+        area=params.text(request, "area"),
+    )
 
 
 @twin(router, "/spend/lines", "spend_lines.html")
@@ -189,11 +131,10 @@ def spend_lines(request: Request, principal: Principal) -> dict[str, Any]:
     principal.require("datasets.read")
     filters = _line_filters(request)
     limit = params.whole(request, "limit", 200, 1, 5000)
-    place = _place(request)
-    with place.analytics() as engine:
-        found = find_lines(engine, _rules(request), limit=limit, **filters)
+    with _place(request).analytics() as engine:
+        found = lines_matching(engine, _rules(request), filters, limit=limit)
     query = urlencode([(k, v) for k, v in request.query_params.items() if k in LINE_FILTERS])
-    return {**found, "filters": filters, "query": query}
+    return lines_view(found, filters, query).to_dict()
 
 
 @router.get("/spend/lines.{fmt}")
@@ -203,31 +144,12 @@ def export_lines(request: Request, fmt: str) -> Response:
     principal.require("datasets.read")
     if fmt not in ("csv", "xlsx"):
         raise NotFoundError(f"no export format {fmt[:20]!r}", hint="use .csv or .xlsx")
-    place = _place(request)
     filters = _line_filters(request)
-    with place.analytics() as engine:
-        found = find_lines(engine, _rules(request), limit=100_000, **filters)
-    columns = [
-        "date",
-        "partner",
-        "supplier",
-        "amount_pence",
-        "description",
-        "cost_centre",
-        "expense_type",
-        "proclass_label",
-        "area_code",
-        "theme",
-        "cohort",
-        "stage",
-        "rule_id",
-        "batch_id",
-        "source_row",
-    ]
+    with _place(request).analytics() as engine:
+        found = lines_matching(engine, _rules(request), filters, limit=100_000)
     chosen: ExportFormat = "xlsx" if fmt == "xlsx" else "csv"
-    body = (rows_to_xlsx if chosen == "xlsx" else rows_to_csv)(
-        columns, [[r[c] for c in columns] for r in found["lines"]]
-    )
+    rows = lines_view(found, filters).export_rows()
+    body = (rows_to_xlsx if chosen == "xlsx" else rows_to_csv)(list(EXPORT_COLUMNS), rows)
     media = (
         "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
@@ -241,13 +163,4 @@ def spend_coverage(request: Request, principal: Principal) -> dict[str, Any]:
     """How much of the spending the rules classify, and the biggest pounds they do not."""
     principal.require("datasets.read")
     spend = _cached_map(request, _year(request), params.level(request))
-    ruleset = _rules(request)
-    return {
-        "year": spend.year,
-        "coverage": spend.coverage,
-        "total_pence": spend.total_pence,
-        "classified_pence": spend.classified_pence,
-        "unclassified": spend.unclassified,
-        "rule_sources": spend.rule_sources,
-        "rules": len(ruleset.rules),
-    }
+    return coverage_view(spend, _rules(request)).to_dict()

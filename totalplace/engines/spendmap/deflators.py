@@ -11,7 +11,8 @@ the release's own title lines are its citation. A year's pounds in the prices of
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Final
@@ -20,6 +21,7 @@ import yaml
 
 from totalplace.datasets.limits import ImportLimits
 from totalplace.datasets.source import read_path, read_source
+from totalplace.engines.spendmap.results import YearTheme
 from totalplace.errors import InvalidInputError
 from totalplace.parameters import parse_parameter_text
 from totalplace.place import write_atomically
@@ -113,33 +115,61 @@ def load_deflators(place_dir: Path) -> Deflators | None:
     return Deflators(index, parameter.source, parameter.vintage)
 
 
-def real_terms(
-    by_year_theme: list[dict[str, Any]], deflators: Deflators | None, base: str | None
-) -> dict[str, Any]:
-    """Each theme's pence by year in ``base``-year prices (the latest year with spending by default)."""
-    if deflators is None:
+@dataclass(frozen=True, slots=True)
+class RealTerms:
+    """Each theme's spending by year in one year's prices, or why it cannot be shown."""
+
+    available: bool
+    reason: str | None = None
+    series: str | None = None
+    base: str | None = None
+    source: str | None = None
+    vintage: str | None = None
+    years_without_deflator: tuple[str, ...] = ()
+    rows: dict[str, dict[str, int | None]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the figures, or the reason (and the series, when it lacks the base year)."""
+        if not self.available:
+            reason: dict[str, Any] = {"available": False, "reason": self.reason}
+            return reason if self.series is None else {**reason, "series": self.series}
         return {
-            "available": False,
-            "reason": "no GDP deflator series: totalplace spend deflators import FILE",
+            "available": True,
+            "base": self.base,
+            "source": self.source,
+            "vintage": self.vintage,
+            "years_without_deflator": list(self.years_without_deflator),
+            "rows": self.rows,
         }
-    years = sorted({row["year"] for row in by_year_theme})
+
+
+def real_terms(
+    by_year_theme: Iterable[YearTheme],
+    deflators: Deflators | None,
+    base: str | None,
+    labels: Mapping[str | None, str | None] | None = None,
+) -> RealTerms:
+    """Each theme's pence by year in ``base``-year prices (the latest year with spending by default).
+
+    Themes are named by ``labels`` (a theme id's label, e.g. from :meth:`SpendMap.label_of`), else by id.
+    """
+    if deflators is None:
+        return RealTerms(False, "no GDP deflator series: totalplace spend deflators import FILE")
+    cells = list(by_year_theme)
+    years = sorted({row.year for row in cells})
     base = base or (years[-1] if years else None)
     if base is None or base not in deflators.index:
-        return {
-            "available": False,
-            "reason": f"the deflator series has no {base}",
-            "series": deflators.vintage,
-        }
+        return RealTerms(False, f"the deflator series has no {base}", series=deflators.vintage)
+    names = labels or {}
     rows: dict[str, dict[str, int | None]] = {}
-    for row in by_year_theme:
-        theme = row.get("label") or row.get("theme") or "Not classified"
-        rows.setdefault(str(theme), {})[row["year"]] = deflators.real(int(row["pence"]), row["year"], base)
-    missing = [y for y in years if y not in deflators.index]
-    return {
-        "available": True,
-        "base": base,
-        "source": deflators.source,
-        "vintage": deflators.vintage,
-        "years_without_deflator": missing,
-        "rows": rows,
-    }
+    for row in cells:
+        theme = names.get(row.theme) or row.theme or "Not classified"
+        rows.setdefault(theme, {})[row.year] = deflators.real(row.pence, row.year, base)
+    return RealTerms(
+        True,
+        base=base,
+        source=deflators.source,
+        vintage=deflators.vintage,
+        years_without_deflator=tuple(y for y in years if y not in deflators.index),
+        rows=rows,
+    )

@@ -5,13 +5,14 @@ Spending without a location is apportioned to small areas by population, by larg
 areas add up to the place total to the penny; the map says how much was apportioned.
 
 The year and the area level come from requests: they reach the SQL only as bound parameters, and the level
-must be one of the known area levels.
+must be one of the known area levels. Rows read from the backend become the typed rows of
+:mod:`totalplace.engines.spendmap.results` here, at the engine's edge.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
@@ -20,46 +21,35 @@ import pyarrow as pa
 from totalplace.backends.base import AnalyticsBackend
 from totalplace.backends.safe_sql import Params, SqlValue, identifier
 from totalplace.engines.spendmap.classify import classify_combinations
+from totalplace.engines.spendmap.results import (
+    AreaBreakdown,
+    AreaSpend,
+    CofogSpend,
+    CohortSpend,
+    Overlap,
+    PartnerPence,
+    PartnerSpend,
+    PartnerStage,
+    PartnerTheme,
+    SpendMap,
+    StageSpend,
+    SupplierSpend,
+    ThemeSpend,
+    Unclassified,
+    UnclassifiedCategory,
+    UnclassifiedSupplier,
+    YearTheme,
+)
 from totalplace.engines.spendmap.rules import MATCH_FIELDS, RuleSet
 from totalplace.errors import InvalidInputError
 from totalplace.money import Money
 from totalplace.store.areas import AREA_LEVELS
 
+__all__ = ["SpendMap", "build_spend_map", "check_level", "classify_view", "spend_years", "year_start"]
+
 PREVENTIVE = ("universal", "early_help")
 SERVICE_STAGES = ("universal", "early_help", "targeted", "acute")
 FINANCIAL_YEAR = "CASE WHEN month(s.date) >= 4 THEN year(s.date) ELSE year(s.date) - 1 END"
-
-
-@dataclass
-class SpendMap:
-    """The map for one financial year (or all years), ready for the CLI, the web page and the JSON twin."""
-
-    year: str | None
-    years: list[str]
-    total_pence: int
-    lines: int
-    coverage: float
-    classified_pence: int
-    population: int | None
-    per_head_pence: int | None
-    prevention_share: float | None
-    by_partner: list[dict[str, Any]] = field(default_factory=list)
-    by_theme: list[dict[str, Any]] = field(default_factory=list)
-    by_partner_theme: list[dict[str, Any]] = field(default_factory=list)
-    by_partner_stage: list[dict[str, Any]] = field(default_factory=list)
-    by_year_theme: list[dict[str, Any]] = field(default_factory=list)
-    by_cofog: list[dict[str, Any]] = field(default_factory=list)
-    by_stage: list[dict[str, Any]] = field(default_factory=list)
-    by_cohort: list[dict[str, Any]] = field(default_factory=list)
-    top_suppliers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    overlaps: list[dict[str, Any]] = field(default_factory=list)
-    unclassified: dict[str, Any] = field(default_factory=dict)
-    areas: dict[str, Any] = field(default_factory=dict)
-    rule_sources: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready (money in pence)."""
-        return asdict(self)
 
 
 def classify_view(engine: AnalyticsBackend, ruleset: RuleSet) -> None:
@@ -148,80 +138,127 @@ def build_spend_map(
     starts = [
         r["fy_start"] for r in _rows(engine, "SELECT DISTINCT fy_start FROM classified_spend ORDER BY 1")
     ]
-    filter_ = _Filter("FROM classified_spend WHERE true", {})
-    if year is not None:
-        filter_ = _Filter("FROM classified_spend WHERE fy_start = $fy", {"fy": year_start(year)})
-    base, params = filter_.sql, filter_.params
-    totals = _rows(
+    filter_ = _map_filter(year)
+    totals = _totals(engine, filter_)
+    population = _population(engine, area_level)
+    figures = _Figures(totals["total_pence"], population)
+    by = {dim: _by(engine, filter_, dim) for dim in ("partner", "theme", "cofog", "stage", "cohort")}
+    by_stage = tuple(StageSpend(r["stage"], *figures.of(r)) for r in by["stage"])
+    by_partner_theme = _partner_themes(engine, filter_)
+    return SpendMap(
+        year=year,
+        years=tuple(_year_label(s) for s in starts if s is not None),
+        total_pence=totals["total_pence"],
+        lines=totals["lines"],
+        coverage=totals["classified_gross_pence"] / (totals["gross_pence"] or 1),
+        classified_pence=totals["classified_pence"],
+        population=population,
+        per_head_pence=_per_head(totals["total_pence"], population),
+        prevention_share=_prevention_share(by_stage),
+        by_partner=tuple(PartnerSpend(r["partner"], *figures.of(r)) for r in by["partner"]),
+        by_theme=tuple(_theme_row(r, figures, ruleset) for r in by["theme"]),
+        by_partner_theme=by_partner_theme,
+        by_partner_stage=_partner_stages(engine, filter_),
+        by_year_theme=_years_by_theme(engine),
+        by_cofog=tuple(_cofog_row(r, figures, ruleset) for r in by["cofog"]),
+        by_stage=by_stage,
+        by_cohort=tuple(CohortSpend(r["cohort"], *figures.of(r)) for r in by["cohort"]),
+        top_suppliers=_top_suppliers(engine, filter_, top),
+        overlaps=_overlaps(by_partner_theme, ruleset),
+        unclassified=_unclassified(engine, filter_, top),
+        areas=_areas(engine, filter_, area_level, population),
+        rule_sources=tuple(ruleset.sources),
+    )
+
+
+def _map_filter(year: str | None) -> _Filter:
+    """Every classified line, or those of one financial year."""
+    if year is None:
+        return _Filter("FROM classified_spend WHERE true", {})
+    return _Filter("FROM classified_spend WHERE fy_start = $fy", {"fy": year_start(year)})
+
+
+def _totals(engine: AnalyticsBackend, filter_: _Filter) -> dict[str, int]:
+    """Lines, net and gross pence, and the classified pence (net and gross) the map counts."""
+    row = _rows(
         engine,
         f"""SELECT count(*) AS lines, coalesce(sum(amount_pence), 0) AS total_pence,
         coalesce(sum(abs(amount_pence)), 0) AS gross_pence,
         coalesce(sum(CASE WHEN rule_id IS NOT NULL THEN abs(amount_pence) ELSE 0 END), 0)
             AS classified_gross_pence,
         coalesce(sum(CASE WHEN rule_id IS NOT NULL THEN amount_pence ELSE 0 END), 0)
-            AS classified_pence {base}""",
-        params,
+            AS classified_pence {filter_.sql}""",
+        filter_.params,
     )[0]
-    by = {
-        dim: _rows(
-            engine,
-            f"SELECT {dim}, sum(amount_pence) AS pence, count(*) AS lines {base} "
-            f"GROUP BY {dim} ORDER BY pence DESC",
-            params,
-        )
-        for dim in ("partner", "theme", "cofog", "stage", "cohort")
-    }
-    population = _population(engine, area_level)
-    gross = totals["gross_pence"] or 1
-    result = SpendMap(
-        year=year,
-        years=[_year_label(s) for s in starts if s is not None],
-        total_pence=totals["total_pence"],
-        lines=totals["lines"],
-        coverage=totals["classified_gross_pence"] / gross,
-        classified_pence=totals["classified_pence"],
-        population=population,
-        per_head_pence=_per_head(totals["total_pence"], population),
-        prevention_share=_prevention_share(by["stage"]),
-        rule_sources=list(ruleset.sources),
+    return {k: int(v) for k, v in row.items()}
+
+
+def _by(engine: AnalyticsBackend, filter_: _Filter, dim: str) -> list[dict[str, Any]]:
+    """Pence and lines by one column of the classified lines (a fixed name, never a request's), largest
+    first."""
+    column = identifier(dim, ("partner", "theme", "cofog", "stage", "cohort"))
+    return _rows(
+        engine,
+        f"SELECT {column}, sum(amount_pence) AS pence, count(*) AS lines {filter_.sql} "
+        f"GROUP BY {column} ORDER BY pence DESC",
+        filter_.params,
     )
-    for dim, rows in by.items():
-        for row in rows:
-            row["share"] = row["pence"] / totals["total_pence"] if totals["total_pence"] else 0.0
-            row["per_head_pence"] = _per_head(row["pence"], population)
-            if dim == "theme" and row["theme"] is not None:
-                theme = ruleset.themes[row["theme"]]
-                row.update(label=theme.label, cofog=theme.cofog, pass_through=theme.pass_through)
-            if dim == "cofog" and row["cofog"] is not None:
-                row["label"] = ruleset.cofog.get(row["cofog"])
-    result.by_partner, result.by_theme, result.by_cofog = by["partner"], by["theme"], by["cofog"]
-    result.by_stage, result.by_cohort = by["stage"], by["cohort"]
-    result.by_partner_theme = _rows(
+
+
+@dataclass(frozen=True)
+class _Figures:
+    """A breakdown row's figures: its pence and lines, share of the total, and pence per resident."""
+
+    total_pence: int
+    population: int | None
+
+    def of(self, row: dict[str, Any]) -> tuple[int, int, float, int | None]:
+        pence = int(row["pence"])
+        share = pence / self.total_pence if self.total_pence else 0.0
+        return pence, int(row["lines"]), share, _per_head(pence, self.population)
+
+
+def _theme_row(row: dict[str, Any], figures: _Figures, ruleset: RuleSet) -> ThemeSpend:
+    if row["theme"] is None:
+        return ThemeSpend(None, *figures.of(row))
+    theme = ruleset.themes[row["theme"]]
+    return ThemeSpend(theme.id, *figures.of(row), theme.label, theme.cofog, theme.pass_through)
+
+
+def _cofog_row(row: dict[str, Any], figures: _Figures, ruleset: RuleSet) -> CofogSpend:
+    label = ruleset.cofog.get(row["cofog"]) if row["cofog"] is not None else None
+    return CofogSpend(row["cofog"], *figures.of(row), label)
+
+
+def _partner_themes(engine: AnalyticsBackend, filter_: _Filter) -> tuple[PartnerTheme, ...]:
+    rows = _rows(
         engine,
         f"SELECT partner, theme, sum(amount_pence) AS pence, count(*) AS lines "
-        f"{base} GROUP BY partner, theme ORDER BY partner, pence DESC",
-        params,
+        f"{filter_.sql} GROUP BY partner, theme ORDER BY partner, pence DESC",
+        filter_.params,
     )
-    result.by_partner_stage = _rows(
+    return tuple(PartnerTheme(r["partner"], r["theme"], r["pence"], int(r["lines"])) for r in rows)
+
+
+def _partner_stages(engine: AnalyticsBackend, filter_: _Filter) -> tuple[PartnerStage, ...]:
+    rows = _rows(
         engine,
-        f"SELECT partner, stage, sum(amount_pence) AS pence, count(*) AS lines {base} "
+        f"SELECT partner, stage, sum(amount_pence) AS pence, count(*) AS lines {filter_.sql} "
         "GROUP BY partner, stage ORDER BY partner, stage",
-        params,
+        filter_.params,
     )
-    # Every year side by side (whatever ``year`` is), in cash: real terms need a cited GDP deflator series.
-    result.by_year_theme = [
-        {**row, "year": _year_label(row.pop("fy_start"))}
-        for row in _rows(
-            engine,
-            "SELECT fy_start, theme, sum(amount_pence) AS pence FROM classified_spend "
-            "WHERE fy_start IS NOT NULL GROUP BY fy_start, theme ORDER BY fy_start, theme",
-        )
-    ]
-    result.top_suppliers = _top_suppliers(engine, filter_, top)
-    result.overlaps = _overlaps(result.by_partner_theme, ruleset)
-    result.unclassified = _unclassified(engine, filter_, top)
-    result.areas = _areas(engine, filter_, area_level, population)
-    return result
+    return tuple(PartnerStage(r["partner"], r["stage"], r["pence"], int(r["lines"])) for r in rows)
+
+
+def _years_by_theme(engine: AnalyticsBackend) -> tuple[YearTheme, ...]:
+    """Every year side by side (whatever year is mapped), in cash: real terms need a cited GDP deflator
+    series (:mod:`totalplace.engines.spendmap.deflators`)."""
+    rows = _rows(
+        engine,
+        "SELECT fy_start, theme, sum(amount_pence) AS pence FROM classified_spend "
+        "WHERE fy_start IS NOT NULL GROUP BY fy_start, theme ORDER BY fy_start, theme",
+    )
+    return tuple(YearTheme(r["theme"], r["pence"], _year_label(r["fy_start"]), r["fy_start"]) for r in rows)
 
 
 def _per_head(pence: int, population: int | None) -> int | None:
@@ -231,8 +268,8 @@ def _per_head(pence: int, population: int | None) -> int | None:
     return round(Fraction(pence, population))
 
 
-def _prevention_share(stages: list[dict[str, Any]]) -> float | None:
-    pounds = {r["stage"]: r["pence"] for r in stages}
+def _prevention_share(stages: tuple[StageSpend, ...]) -> float | None:
+    pounds = {r.stage: r.pence for r in stages}
     service = sum(pounds.get(s, 0) for s in SERVICE_STAGES)
     return sum(pounds.get(s, 0) for s in PREVENTIVE) / service if service else None
 
@@ -243,7 +280,9 @@ def _population(engine: AnalyticsBackend, level: str) -> int | None:
     return int(people) if people else None
 
 
-def _top_suppliers(engine: AnalyticsBackend, filter_: _Filter, top: int) -> dict[str, list[dict[str, Any]]]:
+def _top_suppliers(
+    engine: AnalyticsBackend, filter_: _Filter, top: int
+) -> dict[str, tuple[SupplierSpend, ...]]:
     rows = _rows(
         engine,
         f"""SELECT theme, supplier, pence FROM (
@@ -253,26 +292,26 @@ def _top_suppliers(engine: AnalyticsBackend, filter_: _Filter, top: int) -> dict
         ORDER BY theme, pence DESC""",
         {**filter_.params, "top": int(top)},
     )
-    out: dict[str, list[dict[str, Any]]] = {}
+    out: dict[str, list[SupplierSpend]] = {}
     for row in rows:
-        out.setdefault(row["theme"], []).append({"supplier": row["supplier"], "pence": row["pence"]})
-    return out
+        out.setdefault(row["theme"], []).append(SupplierSpend(row["supplier"], row["pence"]))
+    return {theme: tuple(suppliers) for theme, suppliers in out.items()}
 
 
-def _overlaps(partner_theme: list[dict[str, Any]], ruleset: RuleSet) -> list[dict[str, Any]]:
+def _overlaps(partner_theme: tuple[PartnerTheme, ...], ruleset: RuleSet) -> tuple[Overlap, ...]:
     """Themes several partners spend on: where pooling or alignment could start."""
-    by_theme: dict[str, list[dict[str, Any]]] = {}
+    by_theme: dict[str, list[PartnerPence]] = {}
     for row in partner_theme:
-        if row["theme"] and not ruleset.themes[row["theme"]].pass_through and row["pence"] > 0:
-            by_theme.setdefault(row["theme"], []).append({"partner": row["partner"], "pence": row["pence"]})
-    return [
-        {"theme": t, "label": ruleset.themes[t].label, "partners": p, "pence": sum(x["pence"] for x in p)}
-        for t, p in sorted(by_theme.items(), key=lambda kv: -sum(x["pence"] for x in kv[1]))
+        if row.theme and not ruleset.themes[row.theme].pass_through and row.pence > 0:
+            by_theme.setdefault(row.theme, []).append(PartnerPence(row.partner, row.pence))
+    return tuple(
+        Overlap(t, ruleset.themes[t].label, tuple(p), sum(x.pence for x in p))
+        for t, p in sorted(by_theme.items(), key=lambda kv: -sum(x.pence for x in kv[1]))
         if len(p) > 1
-    ]
+    )
 
 
-def _unclassified(engine: AnalyticsBackend, filter_: _Filter, top: int) -> dict[str, Any]:
+def _unclassified(engine: AnalyticsBackend, filter_: _Filter, top: int) -> Unclassified:
     where = f"{filter_.sql} AND rule_id IS NULL"
     params = {**filter_.params, "most": int(top) * 2}
     total = _rows(
@@ -291,10 +330,15 @@ def _unclassified(engine: AnalyticsBackend, filter_: _Filter, top: int) -> dict[
         LIMIT $most""",
         params,
     )
-    return {**total, "top_suppliers": suppliers, "top_categories": categories}
+    return Unclassified(
+        total["pence"],
+        int(total["lines"]),
+        tuple(UnclassifiedSupplier(r["supplier"], r["pence"], int(r["lines"])) for r in suppliers),
+        tuple(UnclassifiedCategory(r["category"], r["pence"], int(r["lines"])) for r in categories),
+    )
 
 
-def _areas(engine: AnalyticsBackend, filter_: _Filter, level: str, population: int | None) -> dict[str, Any]:
+def _areas(engine: AnalyticsBackend, filter_: _Filter, level: str, population: int | None) -> AreaBreakdown:
     """Spending by small area: located lines where they are, the rest apportioned by population."""
     areas = _rows(
         engine,
@@ -318,21 +362,22 @@ def _areas(engine: AnalyticsBackend, filter_: _Filter, level: str, population: i
     shares = Money(unlocated).allocate(weights) if areas and sum(weights) else []
     rows = []
     for area, share in zip(areas, shares, strict=False):
-        pence = located.get(area["code"], 0) + share.pence
+        here = located.get(area["code"], 0)
+        pence = here + share.pence
         rows.append(
-            {
-                "code": area["code"],
-                "name": area["name"],
-                "population": area["population"],
-                "located_pence": located.get(area["code"], 0),
-                "apportioned_pence": share.pence,
-                "pence": pence,
-                "per_head_pence": _per_head(pence, area["population"]),
-            }
+            AreaSpend(
+                area["code"],
+                area["name"],
+                area["population"],
+                here,
+                share.pence,
+                pence,
+                _per_head(pence, area["population"]),
+            )
         )
-    return {
-        "level": level,
-        "apportioned_pence": unlocated if shares else 0,
-        "method": "located lines by their area code; the rest by share of population",
-        "rows": rows,
-    }
+    return AreaBreakdown(
+        level,
+        unlocated if shares else 0,
+        "located lines by their area code; the rest by share of population",
+        tuple(rows),
+    )

@@ -57,6 +57,10 @@ class Condition:
             return self.pattern.search(text) is not None
         return False
 
+    def describe(self) -> str:
+        """The test as a person reads it, e.g. ``supplier contains care``."""
+        return f"{self.field} {self.op} {self.value}"
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -69,6 +73,18 @@ class Rule:
     stage: str
     priority: int
     source: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the rule with its conditions as text (``totalplace spend rules list --json``)."""
+        return {
+            "id": self.id,
+            "source": self.source,
+            "priority": self.priority,
+            "theme": self.theme,
+            "cohort": self.cohort,
+            "stage": self.stage,
+            "when": [c.describe() for c in self.conditions],
+        }
 
 
 @dataclass(frozen=True)
