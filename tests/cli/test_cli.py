@@ -108,7 +108,7 @@ def test_errors_say_what_to_do(run: Invoke, tmp_path: Path, monkeypatch: pytest.
 
 def test_settings_doc_is_current() -> None:
     result = CliRunner().invoke(cli, ["settings", "--markdown"])
-    doc = Path(__file__).parents[1] / "docs" / "settings.md"
+    doc = Path(__file__).parents[2] / "docs" / "settings.md"
     assert result.stdout == doc.read_text(encoding="utf-8"), "run `make docs` to regenerate docs/settings.md"
 
 
