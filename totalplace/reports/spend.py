@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 from totalplace.engines.spendmap.deflators import Deflators, RealTerms
-from totalplace.engines.spendmap.lines import LineFilters, SpendLines
+from totalplace.engines.spendmap.lines import LINE_COLUMNS, LineFilters, SpendLines
 from totalplace.engines.spendmap.results import SpendMap
 from totalplace.engines.spendmap.rules import RuleSet
 from totalplace.money import Money
@@ -27,24 +27,9 @@ if TYPE_CHECKING:
 
 #: Prevention stages in the order the charts stack them.
 STAGE_ORDER: Final = ("universal", "early_help", "targeted", "acute", "not_applicable")
-#: The columns of the drill-down's CSV and XLSX exports, in order.
-EXPORT_COLUMNS: Final = (
-    "date",
-    "partner",
-    "supplier",
-    "amount_pence",
-    "description",
-    "cost_centre",
-    "expense_type",
-    "proclass_label",
-    "area_code",
-    "theme",
-    "cohort",
-    "stage",
-    "rule_id",
-    "batch_id",
-    "source_row",
-)
+#: The columns of the drill-down's CSV and XLSX exports: a line's columns, with where it came from (batch and
+#: source row) last, where a person reading the file needs it least.
+EXPORT_COLUMNS: Final = (*LINE_COLUMNS[2:], *LINE_COLUMNS[:2])
 #: How many years the CLI sets side by side (a terminal fits a few; --json and the page have every year).
 YEARS_SHOWN: Final = 5
 
