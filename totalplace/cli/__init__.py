@@ -2,36 +2,150 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from totalplace import settings
-from totalplace.cli.audit_cmds import audit_group
-from totalplace.cli.cba_cmds import cba_group
 from totalplace.cli.common import with_output, with_place
-from totalplace.cli.data_cmds import datasets_group, geography_group, import_group, query_cmd
-from totalplace.cli.estate_cmds import estate_group
-from totalplace.cli.map_cmds import map_cmd, measures_group
-from totalplace.cli.operator_cmds import operator_group
-from totalplace.cli.outcome_cmds import outcomes_group
 from totalplace.cli.output import Output, console, report_error
-from totalplace.cli.place_cmds import (
-    check_cmd,
-    init_cmd,
-    partner_group,
-    settings_cmd,
-    user_group,
-)
-from totalplace.cli.pool_cmds import pool_group
-from totalplace.cli.segment_cmds import census_group, segment_group
-from totalplace.cli.spend_cmds import spend_group
 from totalplace.errors import TotalplaceError
-from totalplace.place import Place
+
+if TYPE_CHECKING:
+    from totalplace.place import Place
+
+#: Every command but ``serve`` and ``demo``: the module that defines it, its name there, and the first
+#: paragraph of its help. ``totalplace --help`` lists them from here and a command's module is imported only
+#: when it runs, so the command line starts without loading pandas, Arrow, SQLAlchemy or DuckDB.
+#: tests/cli/test_startup.py holds this table to the commands themselves.
+LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
+    "init": (
+        "place_cmds",
+        "init_cmd",
+        "Create a new place in DIRECTORY (its store, its data folder and place.toml).",
+    ),
+    "partner": ("place_cmds", "partner_group", "The agencies taking part in the place."),
+    "user": ("place_cmds", "user_group", "People who can log in to the web app, and their roles."),
+    "import": (
+        "data_cmds",
+        "import_group",
+        "Import a partner's data file (refused whole, with every problem listed, if any row is bad).",
+    ),
+    "geography": (
+        "data_cmds",
+        "geography_group",
+        "The place's small areas: codes, names, parents, populations, boundaries.",
+    ),
+    "datasets": ("data_cmds", "datasets_group", "Import batches and their provenance."),
+    "query": (
+        "data_cmds",
+        "query_cmd",
+        "Run ONE read-only SELECT over the place's views: one per kind of data (spend, geography, ...), "
+        "catalog and areas.",
+    ),
+    "spend": (
+        "spend_cmds",
+        "spend_group",
+        "The place spending map: who spends what, on what, where, per head, and on prevention.",
+    ),
+    "pool": (
+        "pool_cmds",
+        "pool_group",
+        "Pooled funds: agreements, the ledger, the risk share and the year-end settlement.",
+    ),
+    "cba": (
+        "cba_cmds",
+        "cba_group",
+        "Cost-benefit analysis by agency (the HM Treasury-endorsed GMCA method), with uncertainty and the "
+        "wrong-pocket settlement.",
+    ),
+    "census": (
+        "segment_cmds",
+        "census_group",
+        "Census topic tables by output area: import them and derive classification variables.",
+    ),
+    "segment": (
+        "segment_cmds",
+        "segment_group",
+        "Geodemographic segmentation: build a classification, assign to a published one, name clusters.",
+    ),
+    "estate": (
+        "estate_cmds",
+        "estate_group",
+        "The public estate: partners' buildings and service points, access to services, candidates to share.",
+    ),
+    "measures": (
+        "map_cmds",
+        "measures_group",
+        "Figures by small area from any file with area codes (deprivation deciles, an indicator...).",
+    ),
+    "map": (
+        "map_cmds",
+        "map_cmd",
+        "A measure by area (see `totalplace measures list`); --svg writes it as a choropleth.",
+    ),
+    "outcomes": (
+        "outcome_cmds",
+        "outcomes_group",
+        "Shared outcomes: the framework, indicator observations, benchmarking with confidence intervals.",
+    ),
+    "audit": (
+        "audit_cmds",
+        "audit_group",
+        "The append-only audit trail: keyed (HMAC), hash-chained and anchored beside the place.",
+    ),
+    "check": (
+        "place_cmds",
+        "check_cmd",
+        "Check the place whole: database integrity, the audit chain, the catalog against its files.",
+    ),
+    "settings": (
+        "place_cmds",
+        "settings_cmd",
+        "List the TOTALPLACE_* settings, their values and what they do.",
+    ),
+    "operator": (
+        "operator_cmds",
+        "operator_group",
+        "Deliberate actions for the place's operator; each is recorded in the audit log before it runs.",
+    ),
+}
+
+
+def load_command(name: str) -> click.Command:
+    """The command ``name`` of :data:`LAZY_COMMANDS`, importing the module that defines it."""
+    module, attr, _ = LAZY_COMMANDS[name]
+    command = getattr(importlib.import_module(f"totalplace.cli.{module}"), attr)
+    assert isinstance(command, click.Command)
+    return command
 
 
 class _Commands(click.Group):
-    """The command group: a library error becomes a coded message and exit code 1 (2 for a refused import)."""
+    """The command group: a library error becomes a coded message and exit code 1 (2 for a refused import).
+
+    Commands load when they run (:data:`LAZY_COMMANDS`); the list in ``--help`` needs none of them.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in LAZY_COMMANDS:
+            self.add_command(load_command(cmd_name), cmd_name)
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows: list[tuple[str, str]] = []
+        for name in names:
+            # A command not loaded yet is summarised by a stand-in with its help, shortened as click would.
+            command = self.commands.get(name) or click.Command(name, help=LAZY_COMMANDS[name][2])
+            rows.append((name, command.get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -88,31 +202,6 @@ def demo_cmd(out: Output, directory: Path, seed: int, force: bool) -> None:
     with out.progress("building the demo place") as say:
         summary = build_demo(directory, seed=seed, force=force, progress=say)
     out.emit(summary.to_dict(), lambda: console.print(summary.describe()))
-
-
-for command in (
-    init_cmd,
-    partner_group,
-    user_group,
-    import_group,
-    geography_group,
-    datasets_group,
-    query_cmd,
-    spend_group,
-    pool_group,
-    cba_group,
-    census_group,
-    segment_group,
-    estate_group,
-    measures_group,
-    map_cmd,
-    outcomes_group,
-    audit_group,
-    check_cmd,
-    settings_cmd,
-    operator_group,
-):
-    cli.add_command(command)
 
 
 def main() -> None:

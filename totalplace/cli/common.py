@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from totalplace.cli.output import Output
-from totalplace.place import Place
+
+if TYPE_CHECKING:
+    pass
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -47,6 +49,8 @@ def with_place(func: F) -> F:
     @click.pass_context
     def wrapper(ctx: click.Context, /, place_dir: Path | None, as_json: bool, **kwargs: Any) -> Any:
         ctx.meta["as_json"] = as_json
+        from totalplace.place import Place  # here, not at start-up: opening a place loads the data stack
+
         with Place.open(place_dir) as place:
             return ctx.invoke(func, place=place, out=Output(as_json), **kwargs)
 
