@@ -249,6 +249,13 @@ class PermissionDeniedError(TotalplaceError):
     http_status = 403
 
 
+class PartnerRequiredError(TotalplaceError):
+    """An action on something that belongs to a partner (a posting, a batch, a statement) named no partner."""
+
+    code = "TP207"
+    http_status = 422
+
+
 class CsrfError(TotalplaceError):
     """A form was posted without the token of the session that served it."""
 

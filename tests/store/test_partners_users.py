@@ -4,6 +4,7 @@ import pytest
 
 from totalplace.errors import ConflictError, InvalidInputError, NotFoundError
 from totalplace.governance.passwords import hash_password, verify_password
+from totalplace.governance.policy import Resource
 from totalplace.governance.roles import Principal
 from totalplace.place import Place
 from totalplace.store.partners import add_partner, list_partners, partner_by_name
@@ -51,8 +52,9 @@ def test_users_roles_and_permissions(place: Place) -> None:
     assert not verify_password(stored.password_hash, "wrong password")
     assert stored.password_hash.startswith("$argon2id$")
     jo = Principal(stored.username, False, tuple(grants))
-    assert jo.can("datasets.import", council.id)
-    assert not jo.can("datasets.import", nhs.id)
+    assert jo.can("batch.import", Resource("batch", owner=council.id))
+    assert not jo.can("batch.import", Resource("batch", owner=nhs.id))
+    assert not jo.can("batch.import", Resource("batch"))  # naming no partner is never every partner
     assert not jo.can("audit.read")
     with pytest.raises(InvalidInputError):
         hash_password("short")

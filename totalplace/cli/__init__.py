@@ -26,6 +26,11 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
         "init_cmd",
         "Create a new place in DIRECTORY (its store, its data folder and place.toml).",
     ),
+    "access": (
+        "access_cmds",
+        "access_cmd",
+        "Who may do what: each action, and how far each role reaches (deny by default).",
+    ),
     "partner": ("place_cmds", "partner_group", "The agencies taking part in the place."),
     "user": ("place_cmds", "user_group", "People who can log in to the web app, and their roles."),
     "import": (

@@ -45,6 +45,20 @@ PARTNERS: tuple[tuple[str, str], ...] = (
     ("Northbridge Jobcentre Plus", "dwp"),
     ("Northbridge Community Action", "vcs"),
 )
+# The demo's users besides its partnership lead: (user name, shown as, role, partner or None, purpose).
+DEMO_USERS: tuple[tuple[str, str, str, str | None, str], ...] = (
+    ("council-finance", "Council finance officer", "partner_finance", "Northbridge Council", "finance"),
+    ("nhs-finance", "NHS finance officer", "partner_finance", "Northbridge NHS", "finance"),
+    ("police-finance", "Police finance officer", "partner_finance", "Northbridge Police", "finance"),
+    ("fire-finance", "Fire finance officer", "partner_finance", "Northbridge Fire and Rescue", "finance"),
+    ("dwp-finance", "Jobcentre finance officer", "partner_finance", "Northbridge Jobcentre Plus", "finance"),
+    ("vcs-finance", "Community Action finance officer", "partner_finance", "Northbridge Community Action",
+     "finance"),
+    ("council-fund-manager", "Council fund manager", "fund_manager", "Northbridge Council", "finance"),
+    ("analyst", "Place analyst", "analyst", None, "analysis"),
+    ("case-worker", "Council family worker", "case_worker", "Northbridge Council", "direct_care"),
+    ("auditor", "Scrutiny auditor", "auditor", None, "audit"),
+)  # fmt: skip
 WARD_GRID = (5, 4)  # 20 wards
 LSOAS_PER_WARD = (8, 7)  # alternate, 150 LSOAs in all
 OAS_PER_LSOA = 5
@@ -396,16 +410,16 @@ def _add_places(
 
 
 def _add_demo_users(conn: Connection, ids: dict[str, int]) -> None:
-    """A partner finance officer (sees only the NHS's statements) and an auditor (reads everything)."""
-    for username, display, role, partner, purpose in (
-        ("nhs-finance", "NHS finance officer", "partner_finance", "Northbridge NHS", "finance"),
-        ("auditor", "Scrutiny auditor", "auditor", None, "audit"),
-    ):
+    """A finance officer for each partner (``nhs-finance`` sees only the NHS's lines and statements), the
+    Council's fund manager (it hosts both pools), an analyst, a case worker and an auditor (reads everything).
+    Every demo user's password is the demo password."""
+    hashed = hash_password(DEMO_PASSWORD)  # one Argon2 hash for all: hashing is slow by design
+    for username, display, role, partner, purpose in DEMO_USERS:
         user = add_user(
             conn,
             username=username,
             display_name=display,
-            password_hash=hash_password(DEMO_PASSWORD),
+            password_hash=hashed,
             is_admin=False,
             actor="demo",
         )

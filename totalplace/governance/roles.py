@@ -1,7 +1,7 @@
-"""Roles, purposes and the permissions they carry.
+"""Roles, purposes and the principal who acts.
 
-A role is held for a partner (or the whole place) and a purpose. The table below is the whole access model
-of this release; person-level permissions arrive with the linkage and cases engines.
+A role is held for a partner (or the whole place) and a purpose; each role is held for the purposes listed
+in :data:`ROLE_PURPOSES`. What each role may do is the access policy (:mod:`totalplace.governance.policy`).
 """
 
 from __future__ import annotations
@@ -9,12 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from totalplace.errors import InvalidInputError, PermissionDeniedError
+from totalplace.errors import InvalidInputError
+from totalplace.governance import policy
+from totalplace.governance.policy import PLACE, Resource
 from totalplace.store.users import RoleGrant
 
 ROLES: Final[dict[str, str]] = {
     "partnership_lead": "sets up the place, partners, outcomes, plan and deal; reads the whole picture",
-    "partner_finance": "uploads its partner's spending and contributions; sees its own ledger",
+    "partner_finance": "uploads its partner's spending and contributions; sees its own lines and statement",
+    "fund_manager": "manages the pooled funds its partner hosts: forecasts, variations and settlement",
     "analyst": "runs analyses on pseudonymised data",
     "case_worker": "sees profiles of families it has a legitimate relationship with",
     "auditor": "reads totals, settlements and the audit trail; changes nothing",
@@ -28,16 +31,15 @@ PURPOSES: Final[dict[str, str]] = {
     "audit": "audit and scrutiny",
 }
 
-# Which roles may take each action. Admins may take every action.
-PERMISSIONS: Final[dict[str, frozenset[str]]] = {
-    "place.manage": frozenset({"partnership_lead"}),
-    "datasets.import": frozenset({"partnership_lead", "partner_finance", "analyst"}),
-    "datasets.read": frozenset(ROLES),
-    "audit.read": frozenset({"partnership_lead", "auditor"}),
-    "pool.read": frozenset({"partnership_lead", "partner_finance", "auditor"}),
-    "pool.manage": frozenset({"partnership_lead"}),
-    "pool.post": frozenset({"partnership_lead", "partner_finance"}),
-    "segment.manage": frozenset({"partnership_lead", "analyst"}),
+# The purposes each role may be held for: the purpose limits what the role's data may be used for (UK GDPR
+# Art. 5(1)(b), purpose limitation), so a role is never granted for a purpose its work does not serve.
+ROLE_PURPOSES: Final[dict[str, frozenset[str]]] = {
+    "partnership_lead": frozenset({"planning", "finance"}),
+    "partner_finance": frozenset({"finance"}),
+    "fund_manager": frozenset({"finance"}),
+    "analyst": frozenset({"analysis", "planning"}),
+    "case_worker": frozenset({"direct_care"}),
+    "auditor": frozenset({"audit"}),
 }
 
 
@@ -49,54 +51,39 @@ class Principal:
     is_admin: bool
     grants: tuple[RoleGrant, ...]
 
-    def can(self, action: str, partner_id: int | None = None) -> bool:
-        """True when some role allows ``action`` (for ``partner_id``, when the action is about a partner)."""
-        if self.is_admin:
-            return True
-        allowed = PERMISSIONS.get(action, frozenset())
-        return any(
-            g.role in allowed and (g.partner_id is None or partner_id is None or g.partner_id == partner_id)
-            for g in self.grants
-        )
+    def can(self, action: str, resource: Resource = PLACE) -> bool:
+        """True when the access policy allows ``action`` on ``resource``."""
+        return policy.allowed(self, action, resource)
 
-    def require(self, action: str, partner_id: int | None = None) -> None:
-        """Raise PermissionDeniedError unless allowed."""
-        if not self.can(action, partner_id):
-            raise PermissionDeniedError(
-                f"{self.username} may not {action.replace('.', ' ')}",
-                hint="ask a partnership lead to grant you a role that allows it",
-            )
+    def require(self, action: str, resource: Resource = PLACE) -> None:
+        """Raise PermissionDeniedError (or PartnerRequiredError) unless the policy allows."""
+        policy.authorize(self, action, resource)
 
-    def pool_statements(self, members: dict[str, int]) -> set[str]:
-        """Whose statements in a pool this user may read (``members``: partner name to id).
+    def may(self, action: str) -> bool:
+        """Whether some role may take ``action`` on something: enough to show a link, never to allow."""
+        return policy.holds_any(self, action)
 
-        Only the pool's partners and the auditor see a pool (DESIGN.md §7). Admins, auditors and place-wide
-        partnership leads see every statement; a partner's own roles see only that partner's statement.
-        """
-        if self.is_admin:
-            return set(members)
-        whole = {
-            g
-            for g in self.grants
-            if g.role == "auditor" or (g.role == "partnership_lead" and g.partner_id is None)
-        }
-        if whole:
-            return set(members)
-        own = {name for name, pid in members.items() if any(g.partner_id == pid for g in self.grants)}
-        if not own or not self.can("pool.read"):
-            raise PermissionDeniedError(
-                f"{self.username} is not in this pool",
-                hint="only the pool's partners and the auditor can see it",
-            )
-        return own
+    def require_any(self, action: str) -> None:
+        """Refuse early, before the resource is known, an action no role of the principal could take."""
+        policy.require_any(self, action)
+
+    @property
+    def partner_ids(self) -> frozenset[int]:
+        """The partners this principal holds a role for (a grant for the whole place adds none)."""
+        return frozenset(g.partner_id for g in self.grants if g.partner_id is not None)
 
 
 OPERATOR = Principal("cli", True, ())
 
 
 def check_role(role: str, purpose: str) -> None:
-    """Refuse an unknown role or purpose, listing the known ones."""
+    """Refuse an unknown role or purpose, or a purpose the role is not held for, listing the known ones."""
     if role not in ROLES:
         raise InvalidInputError(f"unknown role {role!r}", hint=f"roles are: {', '.join(ROLES)}")
     if purpose not in PURPOSES:
         raise InvalidInputError(f"unknown purpose {purpose!r}", hint=f"purposes are: {', '.join(PURPOSES)}")
+    if purpose not in ROLE_PURPOSES[role]:
+        raise InvalidInputError(
+            f"the role {role} is not held for {purpose}",
+            hint=f"{role} is held for: {', '.join(sorted(ROLE_PURPOSES[role]))}",
+        )

@@ -53,8 +53,8 @@ METHODS = ("shapley", "proportional")
 @twin(router, "/cba", "cba.html")
 def interventions(request: Request, principal: Principal) -> dict[str, Any]:
     """Every intervention the place has modelled, on one framework, best NPV first."""
-    principal.require("datasets.read")
-    view = interventions_view(kept_appraisals(_place(request)), can_add=principal.can("datasets.import"))
+    principal.require("figures.read")
+    view = interventions_view(kept_appraisals(_place(request)), can_add=principal.may("batch.import"))
     return {**view.to_dict(), "_charts": view.charts()}
 
 
@@ -62,19 +62,19 @@ def interventions(request: Request, principal: Principal) -> dict[str, Any]:
 def unit_costs(request: Request, principal: Principal) -> dict[str, Any]:
     """The unit-cost library: the packaged starter set and the place's imports, each with its provenance;
     ``?price_year=YYYY-YY`` uprates every value by the place's GDP deflator."""
-    principal.require("datasets.read")
+    principal.require("figures.read")
     place = _place(request)
     price_year = params.financial_year(request, "price_year")
     deflators = load_deflators(place.dir)
     years = () if deflators is None else deflators.index
     entries = library_in_place(place, price_year)
-    return library_page(entries, price_year, years, can_import=principal.can("datasets.import")).to_dict()
+    return library_page(entries, price_year, years, can_import=principal.may("batch.import")).to_dict()
 
 
 @upload_route(router, "/cba-unit-costs")
 async def import_unit_costs(request: Request) -> Response:
     """Add a GMCA-layout CSV or XLSX to the place's library (every problem located; nothing half-added)."""
-    async with receive_upload(request, "datasets.import") as form:
+    async with receive_upload(request, "batch.import") as form:
         principal, upload = form.principal, form.file("file")
         name = upload.filename or "unit_costs.csv"
         entries = await run_in_threadpool(read_unit_cost_file, upload.path)
@@ -86,7 +86,7 @@ async def import_unit_costs(request: Request) -> Response:
 @twin(router, "/cba/{name}", "cba_model.html")
 def intervention(request: Request, principal: Principal) -> dict[str, Any]:
     """One intervention's appraisal: ``?draws=`` (default 2,000), ``?seed=`` (1), ``?method=`` (shapley)."""
-    principal.require("datasets.read")
+    principal.require("figures.read")
     name = params.path_name(request, "name", "model name")
     method = params.choice(request, "method", METHODS, "shapley")
     place = _place(request)
@@ -98,7 +98,7 @@ def intervention(request: Request, principal: Principal) -> dict[str, Any]:
         method=cast(Method, method),
     )
     funds = []
-    if principal.can("pool.manage"):
+    if principal.may("pool.manage"):
         with place.read() as conn:
             funds = list_funds(conn)
     view = appraisal_view(assessment, funds)
@@ -107,7 +107,7 @@ def intervention(request: Request, principal: Principal) -> dict[str, Any]:
 
 def _report_html(request: Request, name: str) -> str:
     """The appraisal's report for the board, as HTML (``name`` checked to be one a model could have)."""
-    current_principal(request).require("datasets.read")
+    current_principal(request).require("figures.read")
     place = _place(request)
     view = appraisal_view(assess(place, params.safe_name(name, "model name")))
     return view.report_html(place.config.name)
@@ -134,7 +134,7 @@ def intervention_report(request: Request, name: str) -> Response:
 def new_form(request: Request) -> Response:
     """The form to add (or replace) a model."""
     principal = current_principal(request)
-    principal.require("datasets.import")
+    principal.require_any("batch.import")
     return page(request, "cba_new.html", {"yaml": ""}, principal=principal)
 
 
@@ -143,7 +143,7 @@ def new_model(
     request: Request, model: Annotated[str, Form()], csrf_token: Annotated[str, Form()]
 ) -> Response:
     """Check a model (every problem shown with its line) and keep it in the place."""
-    acting_user(request, csrf_token, "datasets.import")
+    acting_user(request, csrf_token, "batch.import")
     place = _place(request)
     saved = save_model(place, model, "model.yaml")
     return RedirectResponse(f"/cba/{saved.name}", status_code=303)

@@ -27,7 +27,7 @@ def _place(request: Request) -> Place:
 @twin(router, "/estate", "estate.html")
 def estate(request: Request, principal: Principal) -> dict[str, Any]:
     """Sites by partner and type; with ``?service=`` the access to it from every area; the candidates."""
-    principal.require("datasets.read")
+    principal.require("figures.read")
     place = _place(request)
     found = estate_overview(place, level=params.level(request), service=params.text(request, "service"))
     view = estate_page(place, found)
@@ -37,7 +37,7 @@ def estate(request: Request, principal: Principal) -> dict[str, Any]:
 @router.get("/estate/sites.geojson")
 def sites_geojson(request: Request) -> Response:
     """Every site as a GeoJSON point with its partner, type and attributes."""
-    current_principal(request).require("datasets.read")
+    current_principal(request).require("figures.read")
     with _place(request).analytics() as engine:
         sites = load_sites(engine)
     return JSONResponse(sites_collection(sites), media_type="application/geo+json")

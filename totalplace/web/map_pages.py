@@ -32,7 +32,7 @@ def _measure(request: Request) -> AreaMeasure:
 @router.get("/map.geojson")
 def map_geojson(request: Request) -> Response:
     """The measure's areas as GeoJSON, each with its ``value``."""
-    current_principal(request).require("datasets.read")
+    current_principal(request).require("figures.read")
     return JSONResponse(
         feature_collection(_place(request), _measure(request)), media_type="application/geo+json"
     )
@@ -41,7 +41,7 @@ def map_geojson(request: Request) -> Response:
 @twin(router, "/map", "map.html")
 def area_measure_map(request: Request, principal: Principal) -> dict[str, Any]:
     """A choropleth of ``?measure=KEY`` (default population) at ``?level=``; ``?sites=1`` adds the sites."""
-    principal.require("datasets.read")
+    principal.require("figures.read")
     place = _place(request)
     found = _measure(request)
     sites = None

@@ -78,18 +78,18 @@ def _framework(request: Request) -> Framework | None:
 @twin(router, "/outcomes", "outcomes.html", cache=True)
 def outcomes(request: Request, principal: Principal) -> dict[str, Any]:
     """The framework as a tree: outcomes, their indicators, each with its latest value and RAG status."""
-    principal.require("datasets.read")
+    principal.require("figures.read")
     framework = _framework(request)
     with _place(request).read() as conn:
         letters = list_letters(conn)
     tree = framework_status(framework, _latest_headlines(request) if framework else {})
-    return outcomes_view(framework, tree, letters, can_edit=principal.can("place.manage")).to_dict()
+    return outcomes_view(framework, tree, letters, can_edit=principal.may("place.manage")).to_dict()
 
 
 @twin(router, "/outcomes/indicators/{indicator_id}", "outcome_indicator.html", cache=True)
 def indicator_page(request: Request, principal: Principal) -> dict[str, Any]:
     """One indicator for the place: every period and breakdown with intervals, comparison and trend."""
-    principal.require("datasets.read")
+    principal.require("figures.read")
     indicator_id = params.path_name(request, "indicator_id", "indicator")
     against = cast(Against, params.choice(request, "against", ("england", "region", "target"), "england"))
     view = indicator_view(indicator_report(_place(request), indicator_id, against=against))
@@ -100,7 +100,7 @@ def indicator_page(request: Request, principal: Principal) -> dict[str, Any]:
 def spine(request: Request, principal: Principal) -> dict[str, Any]:
     """The framework's basket of indicators against the comparator set: where the place's latest value sits
     between the comparators' worst and best, with England, each on a 0 (worst) to 1 (best) scale."""
-    principal.require("datasets.read")
+    principal.require("figures.read")
     view = spine_view(basket.spine(_place(request), _latest_headlines(request)))
     return {**view.to_dict(), "_charts": view.charts()}
 
@@ -109,7 +109,7 @@ def spine(request: Request, principal: Principal) -> dict[str, Any]:
 def published(request: Request, principal: Principal) -> dict[str, Any]:
     """Counts of an indicator by area and period as they may be published: small counts suppressed, the rest
     rounded, and enough other cells withheld that no suppressed count can be worked out from the totals."""
-    principal.require("datasets.read")
+    principal.require("figures.read")
     indicator_id = params.path_name(request, "indicator_id", "indicator")
     return published_view(published_counts(_place(request), indicator_id)).to_dict()
 
@@ -117,10 +117,10 @@ def published(request: Request, principal: Principal) -> dict[str, Any]:
 @twin(router, "/outcomes/letters", "outcome_letters.html", cache=True)
 def letters_page(request: Request, principal: Principal) -> dict[str, Any]:
     """Exception letters, open ones first."""
-    principal.require("datasets.read")
+    principal.require("figures.read")
     with _place(request).read() as conn:
         letters = list_letters(conn)
-    return letters_view(letters, can_draft=principal.can("place.manage")).to_dict()
+    return letters_view(letters, can_draft=principal.may("place.manage")).to_dict()
 
 
 @router.post("/outcomes/letters/draft")
@@ -134,7 +134,7 @@ def draft(request: Request, csrf_token: Annotated[str, Form()]) -> Response:
 @router.get("/outcomes/letters/{letter_id}.pdf")
 def letter_pdf(request: Request, letter_id: LetterId) -> Response:
     """The letter as PDF."""
-    current_principal(request).require("datasets.read")
+    current_principal(request).require("figures.read")
     place = _place(request)
     with place.read() as conn:
         letter = get_letter(conn, letter_id)
@@ -145,11 +145,11 @@ def letter_pdf(request: Request, letter_id: LetterId) -> Response:
 def letter_page(request: Request, letter_id: LetterId) -> Response:
     """The letter, with the form to record its answer."""
     principal = current_principal(request)
-    principal.require("datasets.read")
+    principal.require("figures.read")
     place = _place(request)
     with place.read() as conn:
         letter = get_letter(conn, letter_id)
-    view = letter_view(letter, place.config.name, can_answer=principal.can("place.manage"))
+    view = letter_view(letter, place.config.name, can_answer=principal.may("place.manage"))
     return page(request, "outcome_letter.html", view.to_dict(), principal=principal)
 
 
@@ -193,7 +193,7 @@ def framework_form(request: Request) -> Response:
 def cohort_form(request: Request) -> Response:
     """The form to analyse a cohort file (people referred and others, outcomes before and after)."""
     principal = current_principal(request)
-    principal.require("datasets.import")
+    principal.require_any("batch.import")
     return page(request, "outcome_cohort.html", {"report": None}, principal=principal)
 
 
@@ -214,7 +214,7 @@ def _cohort(form: UploadForm) -> dict[str, Any]:
 @upload_route(router, "/outcomes/cohort")
 async def cohort_page(request: Request) -> Response:
     """The cohort's report: before and after, and against a matched comparison group (nothing is stored)."""
-    async with receive_upload(request, "datasets.import") as form:
+    async with receive_upload(request, "batch.import") as form:
         report = _cohort(form)
     return page(request, "outcome_cohort.html", {"report": report}, principal=form.principal)
 
@@ -222,7 +222,7 @@ async def cohort_page(request: Request) -> Response:
 @upload_route(router, "/outcomes/cohort.json")
 async def cohort_json(request: Request) -> Response:
     """The cohort's report as JSON (the session's token in X-CSRF-Token)."""
-    async with receive_upload(request, "datasets.import", csrf="header") as form:
+    async with receive_upload(request, "batch.import", csrf="header") as form:
         return JSONResponse(_cohort(form))
 
 
@@ -230,7 +230,7 @@ async def cohort_json(request: Request) -> Response:
 def aggregate_form(request: Request) -> Response:
     """The form to count the place's own records by area into observations of an indicator."""
     principal = current_principal(request)
-    principal.require("datasets.import")
+    principal.require_any("batch.import")
     with _place(request).read() as conn:
         framework = current_framework(conn)
     indicators = (
@@ -249,7 +249,7 @@ async def aggregate_post(request: Request) -> Response:
     """Count the uploaded records by area over the areas' populations and import them as observations;
     then show the indicator (fields: file, indicator, period, area_column, level, title, count_column,
     where, per)."""
-    async with receive_upload(request, "datasets.import") as form:
+    async with receive_upload(request, "batch.import") as form:
         indicator, where = form.required("indicator").strip(), form.text("where")
         condition = None
         if where.strip():

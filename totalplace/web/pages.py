@@ -37,14 +37,14 @@ def home(request: Request, principal: Principal) -> dict[str, Any]:
 @twin(router, "/datasets", "datasets.html")
 def datasets(request: Request, principal: Principal) -> dict[str, Any]:
     """Every import batch with its provenance, newest first."""
-    principal.require("datasets.read")
+    principal.require("figures.read")
     with _place(request).read() as conn:
         batches = list_batches(conn)
-    return {"batches": [b.to_dict() for b in batches], "can_import": principal.can("datasets.import")}
+    return {"batches": [b.to_dict() for b in batches], "can_import": principal.may("batch.import")}
 
 
 def _batch_page(request: Request, principal: Principal) -> dict[str, Any]:
-    principal.require("datasets.read")
+    principal.require("figures.read")
     batch_id = params.path_id(request, "batch_id")
     with _place(request).read() as conn:
         batch = get_batch(conn, batch_id)
@@ -58,7 +58,7 @@ twin(router, "/datasets/{batch_id}", "dataset.html")(_batch_page)
 def export(request: Request, batch_id: Annotated[int, Path(ge=1, le=params.MAX_ID)], fmt: str) -> Response:
     """The batch's rows as CSV or XLSX, formulas neutralised; the download is audited."""
     principal = current_principal(request)
-    principal.require("datasets.read")
+    principal.require("figures.read")
     if fmt not in ("csv", "xlsx"):
         raise NotFoundError(f"no export format {fmt[:20]!r}", hint="use .csv or .xlsx")
     _, body = export_batch(

@@ -19,6 +19,7 @@ from totalplace.engines.pool.movements import LEDGER_KINDS, Movement, post_movem
 from totalplace.engines.pool.report import fund_summary, statements
 from totalplace.engines.pool.settle import settle
 from totalplace.errors import AgreementInvalidError, InvalidInputError, NotFoundError, TotalplaceError
+from totalplace.governance.policy import Resource, partners_shown
 from totalplace.governance.roles import Principal
 from totalplace.money import Money
 from totalplace.place import Place
@@ -54,10 +55,12 @@ def _form_date(text: str, field: str) -> date:
 
 def _visible(place: Place, principal: Principal, fund: Fund) -> set[str]:
     """The partners whose statements this user may see in ``fund`` (raises 403 if none)."""
-    principal.require("pool.read")
     with place.read() as conn:
         ids = {p.name: p.id for p in list_partners(conn)}
-    return principal.pool_statements({p: ids[p] for p in fund.agreement.partners if p in ids})
+    members = {p: ids[p] for p in fund.agreement.partners if p in ids}
+    pool = Resource("pool", fund.name, members=frozenset(members.values()), host=ids.get(fund.agreement.host))
+    shown = partners_shown(principal, pool)
+    return {p for p, pid in members.items() if shown is None or pid in shown}
 
 
 def _fund(request: Request, principal: Principal, name: str) -> tuple[Fund, set[str]]:
@@ -82,7 +85,7 @@ def pools_page(request: Request, principal: Principal) -> dict[str, Any]:
         except TotalplaceError:
             continue
         shown.append(fund)
-    return pools_view(shown, can_manage=principal.can("pool.manage")).to_dict()
+    return pools_view(shown, can_manage=principal.may("pool.manage")).to_dict()
 
 
 @twin(router, "/pools/{name}", "pool.html", cache=True)
@@ -94,7 +97,7 @@ def pool_page(request: Request, principal: Principal) -> dict[str, Any]:
     as_of = params.text(request, "as_of", longest=10)
     summary = fund_summary(_place(request), name, year, _form_date(as_of, "as_of") if as_of else None)
     view = fund_view(
-        summary, fund, can_manage=principal.can("pool.manage"), can_post=principal.can("pool.post")
+        summary, fund, can_manage=principal.may("pool.manage"), can_post=principal.may("pool.post")
     )
     return {**view.to_dict(), "_charts": view.charts()}
 
@@ -119,7 +122,7 @@ def pool_settlement(request: Request, principal: Principal) -> dict[str, Any]:
     name = params.path_name(request, "name", "pool name")
     _, visible = _fund(request, principal, name)
     found = year_settlement(_place(request), name, params.financial_year(request))
-    return settlement_view(found, visible, can_manage=principal.can("pool.manage")).to_dict()
+    return settlement_view(found, visible, can_manage=principal.may("pool.manage")).to_dict()
 
 
 def _pdf(document: Document) -> Response:
@@ -165,7 +168,7 @@ def summary_pdf(request: Request, name: str) -> Response:
 def new_pool_form(request: Request) -> Response:
     """The form to create a pool from agreement YAML."""
     principal = current_principal(request)
-    principal.require("pool.manage")
+    principal.require("pool.create")
     return page(request, "pool_new.html", {"yaml": ""}, principal=principal)
 
 
@@ -174,7 +177,7 @@ def create_pool(
     request: Request, agreement: Annotated[str, Form()], csrf_token: Annotated[str, Form()]
 ) -> Response:
     """Create a pool; a refused agreement comes back with every problem by line and field (HTTP 422)."""
-    principal = acting_user(request, csrf_token, "pool.manage")
+    principal = acting_user(request, csrf_token, "pool.create")
     try:
         fund = create_fund(_place(request), agreement, "agreement.yaml", actor=principal.username)
     except AgreementInvalidError as error:

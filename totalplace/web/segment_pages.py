@@ -45,10 +45,10 @@ def _place(request: Request) -> Place:
 @twin(router, "/segments", "segments.html")
 def segments(request: Request, principal: Principal) -> dict[str, Any]:
     """The place's segmentations."""
-    principal.require("datasets.read")
+    principal.require("figures.read")
     with _place(request).read() as conn:
         rows = list_segmentations(conn)
-    return segments_page(rows, PACKAGED, can_build=principal.can("segment.manage")).to_dict()
+    return segments_page(rows, PACKAGED, can_build=principal.may("segmentation.change")).to_dict()
 
 
 def _level(request: Request, seg: SegmentationRow) -> int:
@@ -59,7 +59,7 @@ def _level(request: Request, seg: SegmentationRow) -> int:
 @twin(router, "/segments-diagnose", "segment_diagnose.html")
 def segment_diagnose(request: Request, principal: Principal) -> dict[str, Any]:
     """Help choosing k: ``?spec=oac2021&k=2-10&starts=10``, within-cluster SS, silhouette and sizes per k."""
-    principal.require("datasets.read")
+    principal.require("figures.read")
     # the web never reads a specification from a path it is given: only a packaged one, by name
     spec_name = params.choice(request, "spec", sorted(PACKAGED), "oac2021") or "oac2021"
     found = re.fullmatch(r"(\d{1,3})(?:-(\d{1,3}))?", params.text(request, "k", longest=7) or "2-10")
@@ -78,7 +78,7 @@ def segment_diagnose(request: Request, principal: Principal) -> dict[str, Any]:
 @router.get("/segments/{name}.pdf")
 def segment_pdf(request: Request, name: str) -> Response:
     """The segmentation as a report for partners: method, maps and profiles of each level, clusters."""
-    current_principal(request).require("datasets.read")
+    current_principal(request).require("figures.read")
     place = _place(request)
     html = segment_report_html(place, params.safe_name(name, "segmentation name"))
     return Response(
@@ -91,7 +91,7 @@ def segment_pdf(request: Request, name: str) -> Response:
 @router.get("/segments/{name}.geojson")
 def segment_geojson(request: Request, name: str) -> Response:
     """The areas as a GeoJSON FeatureCollection (``?level=`` picks the level); before the page's route."""
-    current_principal(request).require("datasets.read")
+    current_principal(request).require("figures.read")
     place = _place(request)
     with place.read() as conn:
         seg = get_segmentation(conn, params.safe_name(name, "segmentation name"))
@@ -103,14 +103,14 @@ def segment_geojson(request: Request, name: str) -> Response:
 @twin(router, "/segments/{name}", "segment.html")
 def segment(request: Request, principal: Principal) -> dict[str, Any]:
     """One segmentation: its map, clusters with descriptions and names, profiles and (if assigned) doubts."""
-    principal.require("datasets.read")
+    principal.require("figures.read")
     name = params.path_name(request, "name", "segmentation name")
     place = _place(request)
     with place.read() as conn:
         seg = get_segmentation(conn, name)
         clusters = clusters_of(conn, seg.id)
     view = segment_page(
-        place, seg, clusters, _level(request, seg), can_rename=principal.can("segment.manage")
+        place, seg, clusters, _level(request, seg), can_rename=principal.may("segmentation.change")
     )
     return {**view.to_dict(), "_charts": view.charts}
 
@@ -124,7 +124,7 @@ def rename(
     csrf_token: Annotated[str, Form()],
 ) -> Response:
     """Give a cluster a name people will use."""
-    principal = acting_user(request, csrf_token, "segment.manage")
+    principal = acting_user(request, csrf_token, "segmentation.change")
     with _place(request).begin() as conn:
         rename_cluster(conn, name, code, new_name.strip()[:200], actor=principal.username)
     return RedirectResponse(f"/segments/{name}", status_code=303)
@@ -141,7 +141,7 @@ def build(
     starts: Annotated[int, Form()] = 100,
 ) -> Response:
     """Build a classification of the place's areas from a packaged specification."""
-    principal = acting_user(request, csrf_token, "segment.manage")
+    principal = acting_user(request, csrf_token, "segmentation.change")
     if spec not in PACKAGED:  # the web never reads a specification from a path it is given
         raise InvalidInputError(f"no packaged specification {spec!r}", hint=f"use {', '.join(PACKAGED)}")
     try:
@@ -156,7 +156,7 @@ def build(
 @upload_route(router, "/segments-assign")
 async def assign(request: Request) -> Response:
     """Assign the place's areas to an uploaded classification's centroids (and its ranges, if given)."""
-    async with receive_upload(request, "segment.manage") as form:
+    async with receive_upload(request, "segmentation.change") as form:
         principal, spec = form.principal, form.text("spec", "oac2021")
         if spec not in PACKAGED:  # the web never reads a specification from a path it is given
             raise InvalidInputError(f"no packaged specification {spec!r}", hint=f"use {', '.join(PACKAGED)}")

@@ -102,7 +102,7 @@ def _year(request: Request) -> str | None:
 @twin(router, "/spend", "spend.html", cache=True)
 def spend_map(request: Request, principal: Principal) -> dict[str, Any]:
     """The place spending map for a financial year (default: the latest)."""
-    principal.require("datasets.read")
+    principal.require("figures.read")
     level = params.level(request)
     year = _year(request)
     base = params.financial_year(request, "base")
@@ -128,7 +128,7 @@ def _line_filters(request: Request) -> LineFilters:
 @twin(router, "/spend/lines", "spend_lines.html")
 def spend_lines(request: Request, principal: Principal) -> dict[str, Any]:
     """The lines behind a cell of the map, biggest first, each with its rule."""
-    principal.require("datasets.read")
+    principal.require("figures.read")
     filters = _line_filters(request)
     limit = params.whole(request, "limit", 200, 1, 5000)
     with _place(request).analytics() as engine:
@@ -141,7 +141,7 @@ def spend_lines(request: Request, principal: Principal) -> dict[str, Any]:
 def export_lines(request: Request, fmt: str) -> Response:
     """The drill-down's lines as CSV or XLSX (up to 100,000), formulas neutralised."""
     principal = current_principal(request)
-    principal.require("datasets.read")
+    principal.require("figures.read")
     if fmt not in ("csv", "xlsx"):
         raise NotFoundError(f"no export format {fmt[:20]!r}", hint="use .csv or .xlsx")
     filters = _line_filters(request)
@@ -161,6 +161,6 @@ def export_lines(request: Request, fmt: str) -> Response:
 @twin(router, "/spend/coverage", "spend_coverage.html", cache=True)
 def spend_coverage(request: Request, principal: Principal) -> dict[str, Any]:
     """How much of the spending the rules classify, and the biggest pounds they do not."""
-    principal.require("datasets.read")
+    principal.require("figures.read")
     spend = _cached_map(request, _year(request), params.level(request))
     return coverage_view(spend, _rules(request)).to_dict()

@@ -18,6 +18,7 @@ from totalplace.engines.estate.sites import import_sites
 from totalplace.engines.segment.census import import_census
 from totalplace.engines.segment.spec import load_spec
 from totalplace.errors import ImportRejectedError
+from totalplace.governance.policy import Resource
 from totalplace.place import Place
 from totalplace.store.areas import AREA_LEVELS
 from totalplace.store.partners import list_partners, partner_by_name
@@ -43,7 +44,7 @@ def _form_data(request: Request) -> dict[str, Any]:
 def upload_form(request: Request) -> Response:
     """The upload form."""
     principal = current_principal(request)
-    principal.require("datasets.import")
+    principal.require_any("batch.import")
     return page(request, "upload.html", _form_data(request), principal=principal)
 
 
@@ -55,7 +56,10 @@ def _run_upload(place: Place, form: UploadForm) -> ImportResult:
     if partner:
         with place.read() as conn:
             partner_id = partner_by_name(conn, partner).id
-    form.principal.require("datasets.import", partner_id)
+    if partner_id is None:
+        form.principal.require("geography.change")
+    else:
+        form.principal.require("batch.import", Resource("batch", owner=partner_id))
     actor = form.principal.username
     if kind == "census":
         return import_census(place, upload.path, load_spec("oac2021"), actor=actor)[0]
@@ -71,7 +75,7 @@ def _run_upload(place: Place, form: UploadForm) -> ImportResult:
 async def upload(request: Request) -> Response:
     """Import an uploaded file; on refusal show every problem on the form again."""
     place: Place = request.app.state.place
-    async with receive_upload(request, "datasets.import") as form:
+    async with receive_upload(request, "batch.import") as form:
         try:
             result = await run_in_threadpool(_run_upload, place, form)
         except ImportRejectedError as error:
@@ -92,6 +96,6 @@ async def upload_json(request: Request) -> Response:
     Answers 201 when imported, 200 when unchanged, 422 with every problem when refused.
     """
     place: Place = request.app.state.place
-    async with receive_upload(request, "datasets.import", csrf="header") as form:
+    async with receive_upload(request, "batch.import", csrf="header") as form:
         result = await run_in_threadpool(_run_upload, place, form)
     return JSONResponse(result.to_dict(), status_code=201 if result.status == "imported" else 200)
