@@ -14,6 +14,7 @@ from totalplace.engines.estate.sites import import_sites
 from totalplace.engines.maps import available, import_measures, measure
 from totalplace.engines.segment.run import BuildRequest, build_segmentation
 from totalplace.errors import ImportRejectedError, InvalidInputError, NotFoundError
+from totalplace.governance.roles import trusted
 from totalplace.place import Place
 from totalplace.reports.maps import area_map
 
@@ -23,7 +24,9 @@ def mapped(module_place: Place, tmp_path_factory: pytest.TempPathFactory) -> Pla
     sqlite_place, tmp_path = module_place, tmp_path_factory.mktemp("maps")
     codes = add_oas(sqlite_place, tmp_path, 20)
     spec = import_tiny_census(sqlite_place, tmp_path, codes)
-    build_segmentation(sqlite_place, spec, BuildRequest("tiny", [2], seed=1, starts=3), actor="t")
+    build_segmentation(
+        sqlite_place, spec, BuildRequest("tiny", [2], seed=1, starts=3), principal=trusted("t")
+    )
     deprivation = tmp_path / "imd.csv"
     deprivation.write_text(
         "LSOA code (2011),Name,IMD Decile,Change\n"

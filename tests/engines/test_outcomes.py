@@ -23,6 +23,7 @@ from totalplace.engines.outcomes.framework import (
 from totalplace.engines.outcomes.letters import answer_letter, area_movements, draft_letters, list_letters
 from totalplace.engines.outcomes.spine import rag_status, scale
 from totalplace.errors import ConflictError, ImportRejectedError, InvalidInputError
+from totalplace.governance.roles import trusted
 from totalplace.place import Place
 from totalplace.reports.outcomes import letter_html
 
@@ -202,8 +203,10 @@ def test_a_letter_when_an_indicator_leaves_its_band(sqlite_place: Place, tmp_pat
             FRAMEWORK.replace("tolerance: {lower: 70}", "tolerance: {lower: 70}, owner: Screening board"),
             actor="t",
         )
-    drafted = draft_letters(sqlite_place, actor="t")
-    assert len(drafted) == 1 and draft_letters(sqlite_place, actor="t") == []  # once per indicator and period
+    drafted = draft_letters(sqlite_place, principal=trusted("t"))
+    assert (
+        len(drafted) == 1 and draft_letters(sqlite_place, principal=trusted("t")) == []
+    )  # once per indicator and period
     letter = drafted[0]
     assert (
         letter.addressee == "Screening board" and letter.period == "2017" and letter.content.side == "below"
@@ -215,9 +218,11 @@ def test_a_letter_when_an_indicator_leaves_its_band(sqlite_place: Place, tmp_pat
     html = letter_html(letter, "Testshire")
     assert "below its tolerance band" in html and "64.0" in html
     with sqlite_place.begin() as conn:
-        answered = answer_letter(conn, letter.id, plan="Evening clinics", remedy_by="2026-03-31", actor="t")
+        answered = answer_letter(
+            conn, letter.id, plan="Evening clinics", remedy_by="2026-03-31", principal=trusted("t")
+        )
         with pytest.raises(ConflictError):
-            answer_letter(conn, letter.id, plan="again", remedy_by="2026-03-31", actor="t")
+            answer_letter(conn, letter.id, plan="again", remedy_by="2026-03-31", principal=trusted("t"))
     assert answered.status == "answered" and "Evening clinics" in letter_html(answered, "Testshire")
     with sqlite_place.read() as conn:
         assert [x.status for x in list_letters(conn)] == ["answered"]

@@ -34,6 +34,7 @@ from totalplace.errors import (
     SegmentationError,
     SpecInvalidError,
 )
+from totalplace.governance.roles import trusted
 from totalplace.place import Place
 from totalplace.store.segments import clusters_of, members_of, rename_cluster
 
@@ -173,7 +174,9 @@ def test_hierarchy_is_stable_for_a_seed_and_has_the_levels_asked() -> None:
 
 
 def test_build_profiles_and_names(census_place: Place, spec: SegmentSpec) -> None:
-    seg = build_segmentation(census_place, spec, BuildRequest("tiny", [2, 4], seed=1, starts=5), actor="t")
+    seg = build_segmentation(
+        census_place, spec, BuildRequest("tiny", [2, 4], seed=1, starts=5), principal=trusted("t")
+    )
     with census_place.read() as conn:
         clusters = clusters_of(conn, seg.id)
         members = members_of(conn, seg.id)
@@ -188,13 +191,17 @@ def test_build_profiles_and_names(census_place: Place, spec: SegmentSpec) -> Non
     with census_place.read() as conn:
         assert {c.name for c in clusters_of(conn, seg.id) if c.code == social.code} == {"Estates"}
     with pytest.raises(ConflictError):
-        build_segmentation(census_place, spec, BuildRequest("tiny", [2], seed=1, starts=5), actor="t")
+        build_segmentation(
+            census_place, spec, BuildRequest("tiny", [2], seed=1, starts=5), principal=trusted("t")
+        )
 
 
 def test_assignment_to_own_centroids_reproduces_the_clusters(
     census_place: Place, spec: SegmentSpec, tmp_path: Path
 ) -> None:
-    seg = build_segmentation(census_place, spec, BuildRequest("own", [2], seed=1, starts=5), actor="t")
+    seg = build_segmentation(
+        census_place, spec, BuildRequest("own", [2], seed=1, starts=5), principal=trusted("t")
+    )
     with census_place.read() as conn:
         clusters = clusters_of(conn, seg.id)
         members = {m.area_code: m.code for m in members_of(conn, seg.id)}
@@ -203,7 +210,7 @@ def test_assignment_to_own_centroids_reproduces_the_clusters(
         centroids_csv([c.code for c in clusters], seg.variables, [c.centroid or [] for c in clusters])
     )
     assigned = assign_segmentation(
-        census_place, spec, read_centroids(path), name="assigned", ranges=None, actor="t"
+        census_place, spec, read_centroids(path), name="assigned", ranges=None, principal=trusted("t")
     )
     with census_place.read() as conn:
         got = {m.area_code: (m.code, m.distance, m.runner_up) for m in members_of(conn, assigned.id)}
@@ -234,7 +241,9 @@ def test_a_bad_centroids_file_names_row_and_column(tmp_path: Path) -> None:
 def test_a_kept_segmentation_reads_back_typed_with_the_same_json(
     census_place: Place, spec: SegmentSpec, tmp_path: Path
 ) -> None:
-    built = build_segmentation(census_place, spec, BuildRequest("kept", [2, 3], seed=1, starts=3), actor="t")
+    built = build_segmentation(
+        census_place, spec, BuildRequest("kept", [2, 3], seed=1, starts=3), principal=trusted("t")
+    )
     assert list(built.detail.to_dict()) == ["wcss", "variables", "ranges_from"]
     assert built.detail.wcss is not None and len(built.detail.wcss) == 2
     assert [v.code for v in built.detail.variables.variables] == [
@@ -252,7 +261,7 @@ def test_a_kept_segmentation_reads_back_typed_with_the_same_json(
     top = [c for c in clusters if c.level == 0]
     path.write_text(centroids_csv([c.code for c in top], built.variables, [c.centroid or [] for c in top]))
     assigned = assign_segmentation(
-        census_place, spec, read_centroids(path), name="back", ranges=None, actor="t"
+        census_place, spec, read_centroids(path), name="back", ranges=None, principal=trusted("t")
     )
     detail = assigned.detail.to_dict()
     assert list(detail) == ["variables_missing", "variables", "ranges_from", "doubtful"]

@@ -28,6 +28,7 @@ from totalplace.engines.segment.run import (
 )
 from totalplace.engines.segment.spec import load_spec
 from totalplace.errors import ImportRejectedError, InvalidInputError
+from totalplace.governance.roles import trusted
 from totalplace.place import Place
 from totalplace.reports.maps import area_map
 from totalplace.store.areas import centres
@@ -137,8 +138,12 @@ def test_each_complete_trafford_table_sums_to_its_total(trafford: Place) -> None
 
 def test_a_trafford_segmentation_is_stable_for_a_seed(trafford: Place) -> None:
     spec = load_spec("oac2021")
-    first = build_segmentation(trafford, spec, BuildRequest("t-a", [4, 18], seed=42, starts=25), actor="t")
-    second = build_segmentation(trafford, spec, BuildRequest("t-b", [4, 18], seed=42, starts=25), actor="t")
+    first = build_segmentation(
+        trafford, spec, BuildRequest("t-a", [4, 18], seed=42, starts=25), principal=trusted("t")
+    )
+    second = build_segmentation(
+        trafford, spec, BuildRequest("t-b", [4, 18], seed=42, starts=25), principal=trusted("t")
+    )
     with trafford.read() as conn:
         a = [(m.area_code, m.code) for m in members_of(conn, first.id)]
         b = [(m.area_code, m.code) for m in members_of(conn, second.id)]
@@ -154,7 +159,9 @@ def test_a_trafford_segmentation_is_stable_for_a_seed(trafford: Place) -> None:
 def test_assignment_to_published_centroids_reproduces_their_labels(trafford: Place, tmp_path: Path) -> None:
     """A classification's centroids, written out as a published one would be, give back its own labels."""
     spec = load_spec("oac2021")
-    built = build_segmentation(trafford, spec, BuildRequest("t-publish", [6], seed=9, starts=25), actor="t")
+    built = build_segmentation(
+        trafford, spec, BuildRequest("t-publish", [6], seed=9, starts=25), principal=trusted("t")
+    )
     with trafford.read() as conn:
         clusters = clusters_of(conn, built.id)
         labels = {m.area_code: m.code for m in members_of(conn, built.id)}
@@ -163,7 +170,7 @@ def test_assignment_to_published_centroids_reproduces_their_labels(trafford: Pla
         centroids_csv([c.code for c in clusters], built.variables, [c.centroid or [] for c in clusters])
     )
     assigned = assign_segmentation(
-        trafford, spec, read_centroids(path), name="t-assigned", ranges=None, actor="t"
+        trafford, spec, read_centroids(path), name="t-assigned", ranges=None, principal=trusted("t")
     )
     with trafford.read() as conn:
         got = {m.area_code: m.code for m in members_of(conn, assigned.id)}
@@ -186,7 +193,9 @@ def test_leicester_2011_inputs_segment_stably(tmp_path: Path) -> None:
     males, females = matrix.column("u001"), matrix.column("u002")
     assert np.allclose(males + females, 100)
     runs = [
-        build_segmentation(place, spec, BuildRequest(f"l{i}", [4, 12], seed=2011, starts=20), actor="t")
+        build_segmentation(
+            place, spec, BuildRequest(f"l{i}", [4, 12], seed=2011, starts=20), principal=trusted("t")
+        )
         for i in (1, 2)
     ]
     with place.read() as conn:

@@ -25,6 +25,7 @@ from totalplace.engines.outcomes.letters import draft_letters
 from totalplace.engines.pool.fund import create_fund
 from totalplace.engines.segment.run import BuildRequest, build_segmentation
 from totalplace.governance.passwords import hash_password
+from totalplace.governance.roles import trusted
 from totalplace.place import Place
 from totalplace.store.partners import add_partner, partner_by_name
 from totalplace.store.users import add_user, grant_role
@@ -65,7 +66,7 @@ def _outcomes(place: Place, work: Path) -> None:
     import_file(place, work / "obs.csv", ImportRequest("observations", None, "t"))
     with place.begin() as conn:
         save_framework(conn, FRAMEWORK, actor="t")
-    draft_letters(place, actor="t")
+    draft_letters(place, principal=trusted("t"))
 
 
 def build_swept_place(root: Path) -> SweptPlace:
@@ -82,7 +83,7 @@ def build_swept_place(root: Path) -> SweptPlace:
     )
     codes = add_oas(place, work, 30)
     spec = import_tiny_census(place, work, codes)
-    build_segmentation(place, spec, BuildRequest("tiny", [2, 4], seed=3, starts=5), actor="t")
+    build_segmentation(place, spec, BuildRequest("tiny", [2, 4], seed=3, starts=5), principal=trusted("t"))
     (work / "sites.csv").write_text(
         "name,type,lon,lat\nLibrary,library,-2.395,53.401\nHub,library,-2.385,53.403\n", encoding="utf-8"
     )

@@ -104,11 +104,11 @@ def test_create_post_settle_and_read_statements(web_place: Place, client_for: Lo
     }
     assert all(s["reconciles"] for s in settled["statements"])
 
-    finance = client_for("finance")  # the Council's finance officer
+    finance = client_for("finance")  # the Council's finance officer: the Council hosts the pool, so sees all
     assert [
         s["partner"] for s in finance.get("/pools/bcf/settlement.json?year=2025-26").json()["statements"]
-    ] == ["Council"]
-    assert finance.get("/pools/bcf/statements/NHS.pdf?year=2025-26").status_code == 404
+    ] == ["Council", "NHS"]
+    assert finance.get("/pools/bcf/statements/NHS.pdf?year=2025-26").status_code == 200
     pdf = finance.get("/pools/bcf/statements/Council.pdf?year=2025-26")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     board = lead.get("/pools/bcf/summary.pdf?year=2025-26")

@@ -14,6 +14,7 @@ from totalplace.engines.estate.sites import import_sites
 from totalplace.engines.segment.census import import_census
 from totalplace.engines.segment.run import BuildRequest, build_segmentation
 from totalplace.engines.segment.spec import load_spec
+from totalplace.governance.roles import trusted
 from totalplace.place import Place
 
 Client = Callable[[str], TestClient]
@@ -23,7 +24,9 @@ Client = Callable[[str], TestClient]
 def mapped(web_place: Place, tmp_path: Path) -> Place:
     codes = add_oas(web_place, tmp_path, 30)
     spec = import_tiny_census(web_place, tmp_path, codes)
-    build_segmentation(web_place, spec, BuildRequest("tiny", [2, 4], seed=3, starts=5), actor="t")
+    build_segmentation(
+        web_place, spec, BuildRequest("tiny", [2, 4], seed=3, starts=5), principal=trusted("t")
+    )
     sites = tmp_path / "sites.csv"
     sites.write_text(
         "name,type,lon,lat\nLibrary,library,-2.395,53.401\nHub,library,-2.385,53.403\n", encoding="utf-8"

@@ -21,6 +21,7 @@ from totalplace.engines.outcomes.framework import current_framework, save_framew
 from totalplace.engines.outcomes.inequality import inequality
 from totalplace.engines.outcomes.letters import answer_letter, draft_letters, get_letter, list_letters
 from totalplace.errors import NotFoundError
+from totalplace.governance.roles import trusted
 from totalplace.place import Place
 
 _FILE = click.Path(path_type=Path, exists=True, dir_okay=False)
@@ -141,7 +142,7 @@ def outcomes_letters(place: Place, out: Output, no_draft: bool) -> None:
     """Draft an exception letter for every indicator outside its tolerance band, and list all letters."""
     from totalplace.reports.outcomes import letters_view
 
-    drafted = [] if no_draft else draft_letters(place, actor="cli")
+    drafted = [] if no_draft else draft_letters(place, principal=trusted("cli"))
     with place.read() as conn:
         letters = list_letters(conn)
     view = letters_view(letters, drafted=drafted)
@@ -172,7 +173,7 @@ def outcomes_letter(
         if remedy_by is None:
             raise click.BadParameter("an answer needs --by DATE", param_hint="--by")
         with place.begin() as conn:
-            letter = answer_letter(conn, letter_id, plan=plan, remedy_by=remedy_by, actor="cli")
+            letter = answer_letter(conn, letter_id, plan=plan, remedy_by=remedy_by, principal=trusted("cli"))
     else:
         with place.read() as conn:
             letter = get_letter(conn, letter_id)

@@ -21,6 +21,7 @@ from totalplace.engines.segment.run import (
     variables_for,
 )
 from totalplace.engines.segment.spec import load_spec
+from totalplace.governance.roles import trusted
 from totalplace.place import Place
 from totalplace.store.segments import (
     SegmentationRow,
@@ -148,7 +149,7 @@ def segment_build(
         replace=replace,
     )
     with out.progress("segmenting") as say:
-        seg = build_segmentation(place, spec, request, actor="cli", progress=say)
+        seg = build_segmentation(place, spec, request, principal=trusted("cli"), progress=say)
     _show(place, out, seg)
 
 
@@ -200,7 +201,7 @@ def segment_assign(
         read_centroids(centroids),
         name=name or centroids.stem.split(".")[0].lower().replace(" ", "-")[:60],
         ranges=read_ranges(ranges_file) if ranges_file else None,
-        actor="cli",
+        principal=trusted("cli"),
         replace=replace,
     )
     _show(place, out, seg)

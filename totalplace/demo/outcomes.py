@@ -21,6 +21,7 @@ from totalplace.datasets.observations import FINGERTIPS_HEADER
 from totalplace.engines.outcomes.comparators import DOMAINS, Neighbour, Profiles, nearest, save_set
 from totalplace.engines.outcomes.framework import parse_framework, save_framework
 from totalplace.engines.outcomes.letters import draft_letters
+from totalplace.governance.roles import trusted
 from totalplace.place import Place
 
 YEARS = [f"{y}/{(y + 1) % 100:02d}" for y in range(2016, 2024)]
@@ -209,7 +210,7 @@ def add_outcomes(
     with place.begin() as conn:
         save_framework(conn, text, actor="demo")
         save_set(conn, name="northbridge-neighbours", area=place_code, members=neighbours, actor="demo")
-    letters = draft_letters(place, actor="demo")
+    letters = draft_letters(place, principal=trusted("demo"))
     return {
         "indicators": len(framework.indicators()),
         "observations": count,

@@ -22,6 +22,7 @@ from totalplace.engines.estate.sites import import_sites
 from totalplace.engines.segment.census import import_census
 from totalplace.engines.segment.run import BuildRequest, build_segmentation
 from totalplace.engines.segment.spec import SegmentSpec, load_spec
+from totalplace.governance.roles import trusted
 from totalplace.place import Place
 
 KINDS = ("centre", "terraces", "estates", "suburbs", "edge")
@@ -196,7 +197,7 @@ def add_census_and_segments(
         BuildRequest(
             "northbridge", [4, 12], DEMO_SEGMENT_SEED, starts=50, title="Northbridge neighbourhoods"
         ),
-        actor="demo",
+        principal=trusted("demo"),
     )
     return {"census_tables": len(files), "segments": len(seg.levels)}
 

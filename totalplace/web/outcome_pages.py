@@ -127,7 +127,7 @@ def letters_page(request: Request, principal: Principal) -> dict[str, Any]:
 def draft(request: Request, csrf_token: Annotated[str, Form()]) -> Response:
     """Draft letters for indicators that have left their bands."""
     principal = acting_user(request, csrf_token, "place.manage")
-    draft_letters(_place(request), actor=principal.username)
+    draft_letters(_place(request), principal=principal)
     return RedirectResponse("/outcomes/letters", status_code=303)
 
 
@@ -164,7 +164,7 @@ def answer(
     """Record the remedial plan and its date."""
     principal = acting_user(request, csrf_token, "place.manage")
     with _place(request).begin() as conn:
-        answer_letter(conn, letter_id, plan=plan, remedy_by=remedy_by, actor=principal.username)
+        answer_letter(conn, letter_id, plan=plan, remedy_by=remedy_by, principal=principal)
     return RedirectResponse(f"/outcomes/letters/{letter_id}", status_code=303)
 
 

@@ -149,7 +149,7 @@ def build(
     except ValueError:
         raise InvalidInputError(f"levels {levels!r} should be numbers like 4,18") from None
     request_ = BuildRequest(name.strip(), level_list, seed, max(1, min(starts, 1000)))
-    build_segmentation(_place(request), load_spec(spec), request_, actor=principal.username)
+    build_segmentation(_place(request), load_spec(spec), request_, principal=principal)
     return RedirectResponse(f"/segments/{request_.name}", status_code=303)
 
 
@@ -170,7 +170,7 @@ async def assign(request: Request) -> Response:
         published,
         name=name.strip(),
         ranges=scale,
-        actor=principal.username,
+        principal=principal,
         replace=replace == "yes",
     )
     return RedirectResponse(f"/segments/{seg.name}", status_code=303)

@@ -18,6 +18,8 @@ from sqlalchemy import Connection
 from totalplace.engines.outcomes.benchmark import BenchmarkRow, RowTrend, benchmark, by_period, headline
 from totalplace.engines.outcomes.framework import Framework, Indicator, Outcome, current_framework
 from totalplace.errors import ConflictError, InvalidInputError, NotFoundError
+from totalplace.governance.policy import Resource
+from totalplace.governance.roles import Principal
 from totalplace.store import outcomes as store
 from totalplace.store.areas import list_areas
 
@@ -353,8 +355,9 @@ def _exception(
     )
 
 
-def draft_letters(place: Place, *, actor: str) -> list[Letter]:
+def draft_letters(place: Place, *, principal: Principal) -> list[Letter]:
     """Draft a letter for every exception that has none yet; return the new letters."""
+    principal.require("framework.change", Resource("framework", "letters"))
     found = exceptions(place)
     new: list[int] = []
     with place.begin() as conn:
@@ -372,7 +375,7 @@ def draft_letters(place: Place, *, actor: str) -> list[Letter]:
                     addressee=item.indicator.owner or "the accountable body",
                     content=item.to_dict(),
                     side=item.side,
-                    actor=actor,
+                    actor=principal.username,
                 )
             )
         return [get_letter(conn, letter_id) for letter_id in new]
@@ -410,8 +413,11 @@ def get_letter(conn: Connection, letter_id: int) -> Letter:
     return _letter(row)
 
 
-def answer_letter(conn: Connection, letter_id: int, *, plan: str, remedy_by: str, actor: str) -> Letter:
+def answer_letter(
+    conn: Connection, letter_id: int, *, plan: str, remedy_by: str, principal: Principal
+) -> Letter:
     """Record the accountable body's remedial plan and the date it will have worked by."""
+    principal.require("framework.change", Resource("framework", "letters"))
     letter = get_letter(conn, letter_id)
     if letter.status == "answered":
         raise ConflictError(f"letter {letter_id} was answered on {letter.answered_at}")
@@ -421,5 +427,5 @@ def answer_letter(conn: Connection, letter_id: int, *, plan: str, remedy_by: str
         date.fromisoformat(remedy_by)
     except ValueError:
         raise InvalidInputError(f"{remedy_by!r} is not a date", hint="write it as YYYY-MM-DD") from None
-    store.answer_letter(conn, letter_id, plan=plan.strip(), remedy_by=remedy_by, actor=actor)
+    store.answer_letter(conn, letter_id, plan=plan.strip(), remedy_by=remedy_by, actor=principal.username)
     return get_letter(conn, letter_id)

@@ -23,6 +23,8 @@ from totalplace.engines.segment.profile import ClusterProfile, empty_profile, pr
 from totalplace.engines.segment.spec import SegmentSpec
 from totalplace.engines.segment.variables import VariableMatrix, place_variables
 from totalplace.errors import InvalidInputError
+from totalplace.governance.policy import Resource
+from totalplace.governance.roles import Principal
 from totalplace.store.segments import (
     ClusterRow,
     MemberRow,
@@ -70,9 +72,15 @@ def variables_for(place: Place, spec: SegmentSpec) -> VariableMatrix:
 
 
 def build_segmentation(
-    place: Place, spec: SegmentSpec, request: BuildRequest, *, actor: str, progress: Progress | None = None
+    place: Place,
+    spec: SegmentSpec,
+    request: BuildRequest,
+    *,
+    principal: Principal,
+    progress: Progress | None = None,
 ) -> SegmentationRow:
     """Derive the variables, cluster them level by level, profile every cluster and store the result."""
+    principal.require("segmentation.change", Resource("segmentation", request.name))
     _check_name(request.name)
     say = progress or (lambda _stage: None)
     say("deriving variables")
@@ -100,7 +108,7 @@ def build_segmentation(
             matrix.describe(), _ranges_from(request.ranges), wcss=tuple(hierarchy.wcss)
         ),
     )
-    return _keep(place, record, clusters, members, replace=request.replace, actor=actor)
+    return _keep(place, record, clusters, members, replace=request.replace, actor=principal.username)
 
 
 def _keep(
@@ -154,10 +162,11 @@ def assign_segmentation(
     *,
     name: str,
     ranges: Ranges | None,
-    actor: str,
+    principal: Principal,
     replace: bool = False,
 ) -> SegmentationRow:
     """Assign the place's areas to published centroids, profile each cluster and store the result."""
+    principal.require("segmentation.change", Resource("segmentation", name))
     _check_name(name)
     matrix = variables_for(place, spec)
     result = assign(matrix, centroids, ranges)
@@ -180,7 +189,7 @@ def assign_segmentation(
         ),
     )
     clusters = _assigned_clusters(matrix, centroids, result)
-    return _keep(place, record, clusters, result.members(), replace=replace, actor=actor)
+    return _keep(place, record, clusters, result.members(), replace=replace, actor=principal.username)
 
 
 def _assigned_clusters(matrix: VariableMatrix, centroids: Centroids, result: Assignment) -> list[ClusterRow]:
