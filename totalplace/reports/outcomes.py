@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from totalplace.engines.outcomes import stats
 from totalplace.engines.outcomes.aggregate import Aggregated
 from totalplace.engines.outcomes.benchmark import BenchmarkResult, BenchmarkRow
 from totalplace.engines.outcomes.cohorts import CohortReport
@@ -153,20 +154,21 @@ class FrameworkView:
 
     @property
     def tables(self) -> tuple[TableView, ...]:
-        """Every indicator with its outcome, polarity, type, band and owner."""
+        """Every indicator with its outcome, polarity, type, interval method, band and owner."""
         rows = [
             (
                 o.title,
                 f"{i.id} {i.title}",
                 i.polarity,
                 i.value_type,
+                i.interval_method().name,
                 "" if i.tolerance is None else f"{i.tolerance.lower} to {i.tolerance.upper}",
                 i.owner or "",
             )
             for o in self.framework.outcomes
             for i in o.indicators
         ]
-        columns = ("outcome", "indicator", "polarity", "type", "tolerance", "owner")
+        columns = ("outcome", "indicator", "polarity", "type", "intervals", "tolerance", "owner")
         return (TableView.of(self.framework.title, columns, rows),)
 
     def to_dict(self) -> dict[str, Any]:
@@ -208,11 +210,31 @@ def inequality_chart(found: InequalityResult) -> RenderedChart:
     )
 
 
+def interval_method_of(rows: Sequence[BenchmarkRow]) -> dict[str, Any] | None:
+    """How the intervals of an indicator's rows are calculated: its method as Fingertips' metadata names it,
+    what the method does, and whether it is the profiles' default for the value type or named in the
+    framework (None without rows)."""
+    if not rows or not rows[0].ci_method:
+        return None
+    method = stats.interval_method(rows[0].ci_method)
+    value_type = rows[0].value_type
+    return {
+        **method.to_dict(),
+        "value_type": value_type,
+        "default": stats.default_interval_method(value_type).key == method.key,
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class IndicatorView:
     """One indicator's page: its rows, gradient, comparators and funnel, and their charts."""
 
     report: IndicatorReport
+
+    @property
+    def interval_method(self) -> dict[str, Any] | None:
+        """The indicator's interval method (the page's method line)."""
+        return interval_method_of(self.report.rows)
 
     def charts(self) -> dict[str, RenderedChart]:
         """The trend with intervals, the gradient across deciles and the funnel, where each can be drawn."""
@@ -230,8 +252,8 @@ class IndicatorView:
         return charts
 
     def to_dict(self) -> dict[str, Any]:
-        """The indicator page's data."""
-        return self.report.to_dict()
+        """The indicator page's data, with its interval method."""
+        return {**self.report.to_dict(), "interval_method": self.interval_method}
 
 
 def indicator_view(report: IndicatorReport) -> IndicatorView:
@@ -431,8 +453,10 @@ class BenchmarkView:
 
     @property
     def headline(self) -> str:
-        """Nothing above the table."""
-        return ""
+        """The interval method of each indicator shown, as Fingertips' metadata names it."""
+        shown = self.result.table.slice(0, self.limit).select(["indicator", "ci_method"]).to_pylist()
+        methods = sorted({(r["indicator"], r["ci_method"]) for r in shown if r["ci_method"]})
+        return "; ".join(f"{indicator}: intervals by {method}" for indicator, method in methods)
 
     @property
     def tables(self) -> tuple[TableView, ...]:

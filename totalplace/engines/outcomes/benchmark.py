@@ -75,8 +75,26 @@ def infer_indicator(
     )
 
 
+def _estimate(
+    indicator: Indicator, counts: FloatArray, base: FloatArray, level: float
+) -> stats.Estimate | None:
+    """Rows' values and limits at one level by the indicator's interval method (None when the method cannot
+    be calculated from a count and denominator: standardised rates and means need age bands or records)."""
+    method = indicator.interval_method()
+    if method.key == "wilson" and indicator.value_type == "proportion":
+        return stats.proportion(counts, base, level, indicator.multiplier)
+    if method.key in _COUNT_METHODS and indicator.value_type in ("crude_rate", "count"):
+        multiplier = 1.0 if indicator.value_type == "count" else indicator.multiplier
+        return stats.crude_rate(counts, base, level, multiplier, method.key)
+    return None
+
+
+_COUNT_METHODS: Final = ("byars", "byars_no_small_number_correction", "exact_poisson")
+
+
 def limits_for(indicator: Indicator, columns: dict[str, FloatArray]) -> Limits:
-    """Limits of rows of one indicator: published ones where given, else by the indicator's value type."""
+    """Limits of rows of one indicator: published ones where given, else by the indicator's interval method
+    (the one it names, else its value type's)."""
     count, denominator, value = columns["count"], columns["denominator"], columns["value"]
     size = len(value)
     out = {name: columns[name].copy() for name in ("value", "lower95", "upper95", "lower998", "upper998")}
@@ -88,13 +106,9 @@ def limits_for(indicator: Indicator, columns: dict[str, FloatArray]) -> Limits:
         base = np.where(usable, denominator, 1.0)
     counts = np.where(usable, count, 0.0)
     for level, suffix in ((0.95, "95"), (0.998, "998")):
-        if indicator.value_type == "proportion":
-            est = stats.proportion(counts, base, level, indicator.multiplier)
-        elif indicator.value_type in ("crude_rate", "count"):
-            multiplier = 1.0 if indicator.value_type == "count" else indicator.multiplier
-            est = stats.crude_rate(counts, base, level, multiplier)
-        else:
-            continue  # standardised rates and means need age bands or records: only published limits
+        est = _estimate(indicator, counts, base, level)
+        if est is None:
+            continue
         calculated = usable & np.isnan(columns[f"lower{suffix}"])
         out[f"lower{suffix}"] = np.where(calculated, est.lower, out[f"lower{suffix}"])
         out[f"upper{suffix}"] = np.where(calculated, est.upper, out[f"upper{suffix}"])
@@ -121,7 +135,9 @@ class RowTrend:
 class BenchmarkRow:
     """One benchmarked observation: the value with its limits and how they were found, the benchmark it is
     compared with, the comparison at 95% and 99.8%, and its series' trend. ``breakdown`` holds the parts
-    of sex, age, category type and category that the row gives."""
+    of sex, age, category type and category that the row gives. ``method`` is how the row's limits were
+    found (Byars, Exact, Wilson or published); ``ci_method`` is its indicator's interval method as
+    Fingertips' metadata names it."""
 
     area_code: str
     period: str
@@ -138,6 +154,7 @@ class BenchmarkRow:
     lower998: float | None = None
     upper998: float | None = None
     method: str = ""
+    ci_method: str = ""
     benchmark: float | None = None
     comparison95: str = "not compared"
     comparison998: str = "not compared"
@@ -163,6 +180,7 @@ class BenchmarkRow:
             "lower998": self.lower998,
             "upper998": self.upper998,
             "method": self.method,
+            "ci_method": self.ci_method,
             "benchmark": self.benchmark,
             "comparison95": self.comparison95,
             "comparison998": self.comparison998,
@@ -190,6 +208,7 @@ def _row(found: dict[str, Any]) -> BenchmarkRow:
         lower998=found["lower998"],
         upper998=found["upper998"],
         method=found["method"],
+        ci_method=found["ci_method"],
         benchmark=found["benchmark"],
         comparison95=found["comparison95"],
         comparison998=found["comparison998"],
@@ -354,6 +373,7 @@ def _benchmarked(
     pick = np.flatnonzero(chosen)
     titles = np.array([meta[i].title for i in unique], dtype=object)[which]
     types = np.array([meta[i].value_type for i in unique], dtype=object)[which]
+    ci_methods = np.array([meta[i].interval_method().name for i in unique], dtype=object)[which]
     return pa.table(
         {
             "indicator": ids.take(pick),
@@ -368,6 +388,7 @@ def _benchmarked(
             "denominator": table["denominator"].take(pick),
             **{name: _rounded(limits[name][pick]) for name in limits},
             "method": pa.array(method[pick].tolist(), pa.string()),
+            "ci_method": pa.array(ci_methods[pick].tolist(), pa.string()),
             "benchmark": _rounded(bench[pick]),
             "comparison95": pa.array(vs95[pick].tolist(), pa.string()),
             "comparison998": pa.array(vs998[pick].tolist(), pa.string()),

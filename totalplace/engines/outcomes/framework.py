@@ -15,6 +15,7 @@ Written as YAML a partnership can read::
             polarity: low_is_good          # high_is_good | low_is_good | no_judgement
             value_type: crude_rate         # proportion | crude_rate | dsr | isr | count | mean
             multiplier: 100000
+            ci_method: Byar's method       # as Fingertips' metadata names it; default: by value type
             tolerance: {lower: 40, upper: 80}   # or target: 50
             owner: Director of Public Health
             definition: Laboratory reports of Campylobacter per 100,000 residents
@@ -28,10 +29,11 @@ from __future__ import annotations
 import json
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from sqlalchemy import Connection
 
 from totalplace.datasets.safe_yaml import decode, load_yaml
+from totalplace.engines.outcomes import stats
 from totalplace.errors import InvalidInputError
 from totalplace.store import outcomes as store
 
@@ -63,6 +65,29 @@ class Indicator(BaseModel):
     tolerance: Tolerance | None = None
     owner: str | None = None
     definition: str | None = None
+    ci_method: str | None = None
+
+    @field_validator("ci_method")
+    @classmethod
+    def _known_method(cls, name: str | None) -> str | None:
+        """The confidence-interval method under the name Fingertips' metadata gives it, whatever its case."""
+        return None if name is None else stats.interval_method(name).name
+
+    @model_validator(mode="after")
+    def _method_fits(self) -> Indicator:
+        method = self.interval_method()
+        if self.value_type not in method.value_types:
+            raise ValueError(
+                f"{method.name} is not a method for a {self.value_type} "
+                f"(it is for {', '.join(method.value_types)})"
+            )
+        return self
+
+    def interval_method(self) -> stats.IntervalMethod:
+        """The method the indicator names, else the one the profiles' methods give its value type."""
+        if self.ci_method is None:
+            return stats.default_interval_method(self.value_type)
+        return stats.interval_method(self.ci_method)
 
 
 class Outcome(BaseModel):

@@ -10,6 +10,10 @@ in ``tests/realdata/test_outcome_methods.py``.
 - indirectly standardised ratios and rates: Byar's on the observed count (exact below 10), over the expected;
 - means: Student's t.
 
+Those are the defaults. An indicator may name another method for its counts, as Fingertips' metadata names
+them (``parameters/outcomes/confidence_interval_methods.yaml``): "Byar's method (no small number
+correction)" (Byar's at every count, as Fingertips published some indicators) or "Exact Poisson method".
+
 Confidence is a fraction: 0.95 or 0.998 (the profiles' 95% and 99.8%, about 2 and 3 standard deviations).
 """
 
@@ -93,6 +97,18 @@ def exact_poisson(x: Any, confidence: float) -> tuple[FloatArray, FloatArray]:
     return lower, upper
 
 
+def byars_every_count(x: Any, confidence: float) -> tuple[FloatArray, FloatArray]:
+    """Byar's limits at every count, small ones too; a lower limit Byar's leaves undefined (no events, or a
+    high confidence on a few) is 0, the least a count can be.
+
+    >>> lower, upper = byars_every_count([0, 3], 0.95)
+    >>> [round(float(v), 3) for v in lower], [round(float(v), 3) for v in upper]
+    ([0.0, 0.603], [3.668, 8.765])
+    """
+    lower, upper = byars(x, confidence)
+    return np.nan_to_num(lower, nan=0.0), upper
+
+
 def poisson_limits(x: Any, confidence: float) -> tuple[FloatArray, FloatArray, npt.NDArray[np.str_]]:
     """Limits of a count: exact below 10 events, Byar's from 10; and which method each row used.
 
@@ -106,6 +122,101 @@ def poisson_limits(x: Any, confidence: float) -> tuple[FloatArray, FloatArray, n
     byars_low, byars_high = byars(np.where(small, SMALL_COUNT, x), confidence)
     method = np.where(small, "Exact", "Byars")
     return np.where(small, exact_low, byars_low), np.where(small, exact_high, byars_high), method
+
+
+def count_limits(
+    x: Any, confidence: float, method: str = "byars"
+) -> tuple[FloatArray, FloatArray, npt.NDArray[np.str_]]:
+    """Limits of a count by an interval method's key (``byars``: exact below 10, Byar's from 10;
+    ``byars_no_small_number_correction``: Byar's at every count; ``exact_poisson``), and each row's method.
+
+    >>> [round(float(v), 3) for v in count_limits([3, 25], 0.95, "byars_no_small_number_correction")[0]]
+    [0.603, 16.174]
+    >>> count_limits([3, 25], 0.95, "exact_poisson")[2].tolist()
+    ['Exact', 'Exact']
+    """
+    x = _array(x)
+    if method == "byars":
+        return poisson_limits(x, confidence)
+    if method == "byars_no_small_number_correction":
+        lower, upper = byars_every_count(x, confidence)
+        return lower, upper, np.full(x.shape, "Byars")
+    if method == "exact_poisson":
+        lower, upper = exact_poisson(x, confidence)
+        return lower, upper, np.full(x.shape, "Exact")
+    raise ValueError(f"{method!r} is not a method for the limits of a count")
+
+
+@dataclass(frozen=True)
+class IntervalMethod:
+    """A confidence-interval method as Fingertips' indicator metadata names it, what it calculates and the
+    value types it applies to."""
+
+    key: str
+    name: str
+    value_types: tuple[str, ...]
+    description: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {
+            "key": self.key,
+            "name": self.name,
+            "value_types": list(self.value_types),
+            "description": self.description,
+        }
+
+
+def _spelling(name: str) -> str:
+    """A method's name as compared: case, curly apostrophes and spacing do not matter."""
+    return " ".join(name.replace("\u2019", "'").casefold().split())
+
+
+@functools.cache
+def _methods() -> tuple[dict[str, IntervalMethod], dict[str, str]]:
+    """The methods by key (from the cited parameter file), and each value type's default method key."""
+    from totalplace.parameters import load_parameter
+
+    body = load_parameter("outcomes/confidence_interval_methods.yaml").body
+    methods = {
+        str(m["key"]): IntervalMethod(
+            str(m["key"]),
+            str(m["name"]),
+            tuple(map(str, m["value_types"])),
+            " ".join(str(m["description"]).split()),
+        )
+        for m in body["methods"]
+    }
+    return methods, {str(k): str(v) for k, v in body["defaults"].items()}
+
+
+def interval_methods() -> list[IntervalMethod]:
+    """Every method an indicator can name, in the parameter file's order."""
+    return list(_methods()[0].values())
+
+
+def interval_method(name: str) -> IntervalMethod:
+    """The method Fingertips' metadata calls ``name`` (or its key); ValueError naming the choices if none.
+
+    >>> interval_method("BYAR'S METHOD  (no small number correction)").key
+    'byars_no_small_number_correction'
+    """
+    wanted = _spelling(name)
+    for method in interval_methods():
+        if wanted in (_spelling(method.name), method.key):
+            return method
+    choices = "; ".join(m.name for m in interval_methods())
+    raise ValueError(f"{name!r} is not a confidence-interval method Fingertips names (one of: {choices})")
+
+
+def default_interval_method(value_type: str) -> IntervalMethod:
+    """The method the profiles' methods documentation gives a value type.
+
+    >>> default_interval_method("crude_rate").name, default_interval_method("proportion").name
+    ("Byar's method", 'Wilson Score method')
+    """
+    methods, defaults = _methods()
+    return methods[defaults[value_type]]
 
 
 @dataclass(frozen=True)
@@ -125,11 +236,14 @@ def proportion(x: Any, n: Any, confidence: float, multiplier: float = 1.0) -> Es
     return Estimate(x / n * multiplier, lower * multiplier, upper * multiplier, np.full(x.shape, "Wilson"))
 
 
-def crude_rate(x: Any, n: Any, confidence: float, multiplier: float = 100_000) -> Estimate:
-    """A crude rate per ``multiplier`` with Byar's limits (exact below 10 events)."""
+def crude_rate(
+    x: Any, n: Any, confidence: float, multiplier: float = 100_000, method: str = "byars"
+) -> Estimate:
+    """A crude rate per ``multiplier`` with Byar's limits (exact below 10 events), or by another method for
+    counts (:func:`count_limits`)."""
     x, n = _array(x), _array(n)
-    lower, upper, method = poisson_limits(x, confidence)
-    return Estimate(x / n * multiplier, lower / n * multiplier, upper / n * multiplier, method)
+    lower, upper, method_used = count_limits(x, confidence, method)
+    return Estimate(x / n * multiplier, lower / n * multiplier, upper / n * multiplier, method_used)
 
 
 def directly_standardised_rate(
@@ -158,14 +272,18 @@ def directly_standardised_rate(
 
 
 def indirectly_standardised(
-    observed: Any, expected: Any, confidence: float, reference_rate: float | None = None
+    observed: Any,
+    expected: Any,
+    confidence: float,
+    reference_rate: float | None = None,
+    method: str = "byars",
 ) -> Estimate:
     """The standardised ratio O/E (or, given the reference rate, the indirectly standardised rate) with
-    Byar's limits on the observed count (exact below 10)."""
+    Byar's limits on the observed count (exact below 10), or another method for counts."""
     o, e = _array(observed), _array(expected)
-    lower, upper, method = poisson_limits(o, confidence)
+    lower, upper, method_used = count_limits(o, confidence, method)
     scale = 1.0 if reference_rate is None else reference_rate
-    return Estimate(o / e * scale, lower / e * scale, upper / e * scale, method)
+    return Estimate(o / e * scale, lower / e * scale, upper / e * scale, method_used)
 
 
 def mean(values: Any, confidence: float) -> Estimate:
