@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from pathlib import Path
+from statistics import NormalDist
 
 import pytest
 
@@ -27,6 +29,13 @@ outcomes:
     indicators:
       - {id: "93356", title: Campylobacter incidence, polarity: low_is_good, value_type: crude_rate, multiplier: 100000}
 """
+
+# What Fingertips published for this indicator: Byar's limits at every count, the 20 county/UA counts below 10
+# included (the publisher's interval columns are held out of the shared file; the issue measured them).
+PUBLISHED_METHOD = "Byar's method (no small number correction)"
+FRAMEWORK_AS_PUBLISHED = FRAMEWORK.replace(
+    "multiplier: 100000}", f'multiplier: 100000, ci_method: "{PUBLISHED_METHOD}"}}'
+)
 
 
 @pytest.fixture
@@ -204,3 +213,78 @@ def test_the_download_takes_the_vectorised_path_and_reads_the_same() -> None:
         parse_file("\n".join(lines).encode(), FILE.name, request, limits)
     (problem,) = refused.value.problems
     assert (problem.row, problem.column, problem.code) == (6, "count", "TP543")
+
+
+def _byars_95(count: float) -> tuple[float, float]:
+    """Byar's 95% limits of a count as the Technical Guide writes them (Appendix 1), at every count: written
+    here apart from the engine, and checked against the PHEindicatormethods fixture below."""
+    z = NormalDist().inv_cdf(0.975)
+    lower = count * (1 - 1 / (9 * count) - z / (3 * math.sqrt(count))) ** 3
+    upper = (count + 1) * (1 - 1 / (9 * (count + 1)) + z / (3 * math.sqrt(count + 1))) ** 3
+    return lower, upper
+
+
+def _byars_formula_holds_on_the_fixture() -> None:
+    import openpyxl
+
+    path = SHARED_DATA / "public_health" / "phe_indicator_methods_testdata" / "testdata_Byars_Wilson.xlsx"
+    if not path.exists():
+        skip_or_fail("shared", f"{path} is absent")
+    sheet = openpyxl.load_workbook(path, read_only=True, data_only=True).worksheets[0]
+    header, *body = list(sheet.iter_rows(values_only=True))
+    rows = [dict(zip(map(str, header), r, strict=False)) for r in body if any(v is not None for v in r)]
+    checked = [r for r in rows if r["method"] == "Byars" and r["confidence"] == "95%" and r["lowercl"]]
+    assert checked
+    for r in checked:
+        lower, upper = _byars_95(float(r["x"]))
+        assert (lower, upper) == pytest.approx((float(r["lowercl"]), float(r["uppercl"])), rel=1e-9)
+
+
+def test_every_interval_and_flag_as_fingertips_published_them_small_counts_too(trafford: Place) -> None:
+    """All 760 county/UA rows: with the indicator's metadata naming the method Fingertips published it with,
+    every 95% interval is Byar's to 0.01 (the 20 counts below 10 too) and every flag against England is the
+    one that interval gives; under the methods documentation's default (exact below 10) exactly those 20
+    intervals differ by more than 0.01, and no flag changes."""
+    _byars_formula_holds_on_the_fixture()
+    with FILE.open(encoding="utf-8") as handle:
+        published = list(csv.DictReader(handle))
+    counties = {
+        (r["Area Code"], r["Time period"], r["Age"]): r for r in published if r["Area Type"] == "County & UA"
+    }
+    england = {
+        (r["Time period"], r["Age"]): float(r["Value"])
+        for r in published
+        if r["Area Code"] == "E92000001" and not r["Category"]
+    }
+    codes = sorted({code for code, _, _ in counties})
+    default = {
+        (r.area_code, r.period, r.breakdown["age"]): r for r in benchmark(trafford, areas=codes).rows()
+    }
+    with trafford.begin() as conn:
+        save_framework(conn, FRAMEWORK_AS_PUBLISHED, actor="t")
+    rows = benchmark(trafford, areas=codes).rows()
+    assert len(rows) == len(counties) == 760
+    assert {r.ci_method for r in rows} == {PUBLISHED_METHOD}
+    assert {r.ci_method for r in default.values()} == {"Byar's method"}  # the documentation's default
+    intervals = flags = small = moved = 0
+    for row in rows:
+        key = (row.area_code, row.period, row.breakdown["age"])
+        source, before = counties[key], default[key]
+        if not source["Count"]:  # combined areas: no count, no interval, not compared (the note says why)
+            intervals += row.lower95 is None and row.upper95 is None
+            flags += row.comparison95 == before.comparison95 == "not compared"
+            continue
+        count, per = float(source["Count"]), 100_000 / float(source["Denominator"])
+        lower, upper = (limit * per for limit in _byars_95(count))
+        assert row.lower95 is not None and row.upper95 is not None
+        intervals += abs(row.lower95 - lower) <= 0.01 and abs(row.upper95 - upper) <= 0.01
+        bench = england[key[1:]]
+        expected = "similar" if lower <= bench <= upper else ("better" if upper < bench else "worse")
+        flags += row.comparison95 == expected
+        small += count < 10
+        assert before.lower95 is not None and before.upper95 is not None
+        moved += abs(before.lower95 - lower) > 0.01 or abs(before.upper95 - upper) > 0.01
+        assert before.comparison95 == {"better": "lower", "worse": "higher"}.get(expected, expected)
+        assert row.method == "Byars" and before.method == ("Exact" if count < 10 else "Byars")
+    assert (intervals, flags) == (760, 760)
+    assert (small, moved) == (20, 20)
