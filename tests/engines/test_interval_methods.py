@@ -140,3 +140,22 @@ def test_the_indicator_page_says_which_method_and_whether_it_is_the_default() ->
     )
     assert interval_method_of([default])["default"] is True  # type: ignore[index]
     assert interval_method_of([]) is None
+
+
+def test_the_command_line_prints_each_indicators_method() -> None:
+    import pyarrow as pa
+
+    from totalplace.engines.outcomes.benchmark import BenchmarkResult
+    from totalplace.reports.outcomes import BenchmarkView, FrameworkView
+
+    framework = parse_framework(_framework(f'value_type: crude_rate, ci_method: "{NO_CORRECTION}"'))
+    (table,) = FrameworkView(framework).tables
+    heads = [c.header for c in table.columns]
+    assert table.rows[0][heads.index("intervals")] == NO_CORRECTION
+    rows = pa.table(
+        {"indicator": ["1", "1", "2"], "ci_method": [NO_CORRECTION, NO_CORRECTION, "Wilson Score method"]}
+    )
+    view = BenchmarkView(BenchmarkResult("england", "f", rows), 2)
+    assert view.headline == f"1: intervals by {NO_CORRECTION}"  # only the indicators of the rows printed
+    every = BenchmarkView(BenchmarkResult("england", "f", rows), 10)
+    assert every.headline == f"1: intervals by {NO_CORRECTION}; 2: intervals by Wilson Score method"
