@@ -209,7 +209,9 @@ def _refused(
     error: TotalplaceError,
 ) -> Response:
     """A refused form again, inside its page, with what was typed and the problem beside ``field``."""
-    message = f"{error.message} ({error.hint})" if error.hint else error.message
+    message = (
+        f"{error.message} ({error.hint}) [{error.code}]" if error.hint else f"{error.message} [{error.code}]"
+    )
     shown = {
         **data,
         "typed": {name: form.text(name) for name in (*COHORT_FIELDS, *AGGREGATE_FIELDS)},

@@ -98,7 +98,9 @@ def refused_upload(request: Request, form: UploadForm, error: TotalplaceError) -
     """The form again, inside the page, with what was typed and the problem beside its field."""
     kind = form.text("kind")
     access = KINDS[kind].access if kind in KINDS else "partner"
-    message = f"{error.message} ({error.hint})" if error.hint else error.message
+    message = (
+        f"{error.message} ({error.hint}) [{error.code}]" if error.hint else f"{error.message} [{error.code}]"
+    )
     data = {
         **upload_choices(request.app.state.place, form.principal),
         "typed": {name: form.text(name) for name in TYPED_FIELDS},
