@@ -282,3 +282,22 @@ def test_the_store_itself_never_keeps_a_negative_population(partnered: Place) ->
     row = AreaRow("E05000009", "X", "ward", None, -5, None, None, None)
     with partnered.begin() as conn, pytest.raises(InvalidInputError, match="E05000009"):
         upsert_areas(conn, [row], batch_id=1, actor="t")
+
+
+def test_the_guide_shows_the_kind_to_action_table_of_the_code() -> None:
+    from totalplace.datasets.access import kinds_markdown
+
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "guide.md").read_text(encoding="utf-8")
+    assert kinds_markdown() in guide
+
+
+def test_only_who_could_import_a_batch_may_supersede_it(partnered: Place) -> None:
+    from totalplace.datasets.importer import supersede_batch
+
+    old = _spend(partnered, "Council", OPERATOR, "old.csv")
+    new = _spend(partnered, "Council", OPERATOR, "new.csv")
+    with pytest.raises(PermissionDeniedError):
+        supersede_batch(partnered, old, new, principal=_as(partnered, "partner_finance", "NHS"))
+    supersede_batch(partnered, old, new, principal=_as(partnered, "partner_finance", "Council"))
+    with partnered.read() as conn:
+        assert {b.id: b.status for b in list_batches(conn)}[old] == "superseded"

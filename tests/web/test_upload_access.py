@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -68,14 +69,15 @@ def partners(web_place: Place) -> Place:
     return web_place
 
 
-def _upload(client: TestClient, fields: dict[str, str], name: str, body: bytes) -> object:
+def _upload(client: TestClient, fields: dict[str, str], name: str, body: bytes) -> httpx.Response:
     token = csrf_of(client.get("/datasets/upload").text)
-    return client.post(
+    response: httpx.Response = client.post(
         "/datasets/upload",
         data={"csrf_token": token, **fields},
         files={"file": (name, body, "text/csv")},
         follow_redirects=False,
     )
+    return response
 
 
 def _options(html: str, select: str) -> list[str]:

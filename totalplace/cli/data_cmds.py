@@ -11,7 +11,7 @@ from totalplace.cli.common import parse_pairs, with_place
 from totalplace.cli.output import Output, console, table
 from totalplace.datasets.cra import CraShare, cra_to_spend_csv
 from totalplace.datasets.export import export_batch
-from totalplace.datasets.importer import ImportRequest, ImportResult, import_file
+from totalplace.datasets.importer import ImportRequest, ImportResult, import_file, supersede_batch
 from totalplace.datasets.limits import ImportLimits
 from totalplace.datasets.mapping import load_column_mapping
 from totalplace.datasets.source import read_path
@@ -20,7 +20,7 @@ from totalplace.governance.roles import OPERATOR
 from totalplace.money import Money
 from totalplace.place import Place
 from totalplace.store.areas import AREA_LEVELS, list_areas, summary
-from totalplace.store.catalog import get_batch, list_batches, supersede
+from totalplace.store.catalog import get_batch, list_batches
 
 _FILE = click.Path(path_type=Path, exists=True, dir_okay=False)
 
@@ -280,8 +280,7 @@ def datasets_show(place: Place, out: Output, batch_id: int) -> None:
 @with_place
 def datasets_supersede(place: Place, out: Output, old_id: int, new_id: int) -> None:
     """Mark a batch as replaced by a newer one. Its file and provenance are kept."""
-    with place.begin() as conn:
-        supersede(conn, old_id=old_id, new_id=new_id, actor="cli")
+    supersede_batch(place, old_id, new_id, principal=OPERATOR)
     out.emit(
         {"superseded": old_id, "by": new_id},
         lambda: console.print(f"Batch {old_id} is superseded by batch {new_id}."),

@@ -43,6 +43,12 @@ def kind_actions() -> list[tuple[str, str, str]]:
     return [(name, whose[kind.access], kind.action) for name, kind in KINDS.items()]
 
 
+def kinds_markdown() -> str:
+    """The kind -> action table as docs/guide.md shows it (a test keeps the guide so)."""
+    rows = [f"| `{kind}` | {whose} | `{action}` |" for kind, whose, action in kind_actions()]
+    return "\n".join(["| kind of data | whose it is | action it takes |", "|---|---|---|", *rows])
+
+
 def check_import(principal: Principal, kind: DatasetKind, partner_id: int | None) -> None:
     """Refuse, before anything is read, an import of ``kind`` for ``partner_id`` the policy does not allow.
 
@@ -69,6 +75,20 @@ def check_indicators(principal: Principal, conn: Connection, ids: list[str]) -> 
     from totalplace.engines.outcomes.owners import authorize_count
 
     return authorize_count(principal, conn, ids)
+
+
+def check_change(principal: Principal, batch: Batch) -> None:
+    """Refuse a change to a recorded batch (superseding it) unless the principal could have imported it: a
+    partner's batch by that partner's importers, the place's by those who may change the place's data."""
+    kind = KINDS.get(batch.kind)
+    if batch.partner_id is not None:
+        principal.require("batch.import", Resource("batch", str(batch.id), owner=batch.partner_id))
+    elif kind is not None and kind.access == "indicator":
+        principal.require("indicator.count", Resource("indicator", str(batch.id)))
+    elif kind is not None and kind.access == "partner":
+        principal.require("batch.import", Resource("batch", str(batch.id)))  # names no partner: TP207
+    else:
+        principal.require("geography.change")
 
 
 def batch_resource(batch: Batch) -> Resource:

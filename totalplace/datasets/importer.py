@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from totalplace import durable
-from totalplace.datasets.access import check_import, check_indicators
+from totalplace.datasets.access import check_change, check_import, check_indicators
 from totalplace.datasets.fastpath import all_in_pounds, head_rows, parse_clean_spend
 from totalplace.datasets.kinds import DatasetKind, check_options, get_kind
 from totalplace.datasets.limits import ImportLimits
@@ -41,7 +41,15 @@ from totalplace.datasets.validate import TypedTable, total_problems, validate_ta
 from totalplace.errors import ImportRejectedError, InvalidInputError
 from totalplace.governance.roles import Principal
 from totalplace.store import audit
-from totalplace.store.catalog import Batch, NewBatch, find_by_sha, insert_batch, next_batch_id
+from totalplace.store.catalog import (
+    Batch,
+    NewBatch,
+    find_by_sha,
+    get_batch,
+    insert_batch,
+    next_batch_id,
+    supersede,
+)
 from totalplace.store.clock import utc_now
 from totalplace.store.partners import partner_by_name
 
@@ -472,3 +480,12 @@ def _commit(
             final.unlink(missing_ok=True)
             raise
     return ImportResult("imported", batch, parsed.skipped_above, parsed.totals_rows_checked, effect)
+
+
+def supersede_batch(place: Place, old_id: int, new_id: int, *, principal: Principal) -> None:
+    """Mark batch ``old_id`` as replaced by ``new_id`` (its file and provenance are kept), for a principal
+    who could have imported both (:func:`totalplace.datasets.access.check_change`); audited."""
+    with place.begin() as conn:
+        for batch_id in (old_id, new_id):
+            check_change(principal, get_batch(conn, batch_id))
+        supersede(conn, old_id=old_id, new_id=new_id, actor=principal.username)
