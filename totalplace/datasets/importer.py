@@ -102,21 +102,14 @@ def import_file(
     limits: ImportLimits | None = None,
     progress: Progress | None = None,
 ) -> ImportResult:
-    """Import a file (a path, or bytes from an upload) as a batch of ``request.kind``, by ``principal``.
-
-    The access policy is asked first, before the file is read: a partner's data needs ``batch.import`` for
-    the partner named (none named: TP207), the whole place's data ``geography.change``, and observations
-    ``indicator.count`` on each indicator they count into (:mod:`totalplace.datasets.access`). The batch
-    records ``principal.username`` as its importer.
-    """
+    """Import a file (a path, or bytes from an upload) as a batch of ``request.kind``, by ``principal``,
+    whom the access policy is asked about first, before the file is read (:mod:`.access`, kind by kind);
+    the batch records ``principal.username`` as its importer."""
     say = progress or (lambda _stage: None)
     limits = limits or ImportLimits.from_settings()
     kind = get_kind(request.kind)
     check_options(kind, request.options)
-    with place.read() as conn:
-        partner_id = partner_by_name(conn, request.partner).id if request.partner else None
-    check_import(principal, kind, partner_id)
-    who = _Who(principal, partner_id)
+    who = _authorized(place, kind, request, principal)
     if request.mapping:
         kind.schema.with_mapping(request.mapping)  # refuse unknown fields before anything else
     if isinstance(source, Path):
@@ -155,6 +148,14 @@ class _Who:
 
     principal: Principal
     partner_id: int | None
+
+
+def _authorized(place: Place, kind: DatasetKind, request: ImportRequest, principal: Principal) -> _Who:
+    """Who imports for whom, once the policy has allowed it (refused before anything is read)."""
+    with place.read() as conn:
+        partner_id = partner_by_name(conn, request.partner).id if request.partner else None
+    check_import(principal, kind, partner_id)
+    return _Who(principal, partner_id)
 
 
 @dataclass(frozen=True)

@@ -269,11 +269,11 @@ def _aggregate_choices(place: Place, principal: Principal) -> dict[str, Any]:
     with place.read() as conn:
         framework = current_framework(conn)
         listed = {} if framework is None else framework.indicators()
-        resources = indicator_resources(conn, listed)
+        resources = indicator_resources(conn, listed, strict=False)
     indicators = [
         (i, ind.title, ind.partner or "the whole place")
         for i, (_o, ind) in listed.items()
-        if principal.can("indicator.count", resources[i])
+        if i in resources and principal.can("indicator.count", resources[i])
     ]
     return {"levels": AREA_LEVELS, "indicators": indicators}
 

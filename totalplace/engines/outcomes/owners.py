@@ -35,10 +35,10 @@ def check_partners(conn: Connection, framework: Framework) -> None:
             )
 
 
-def indicator_resources(conn: Connection, ids: Iterable[str]) -> dict[str, Resource]:
+def indicator_resources(conn: Connection, ids: Iterable[str], *, strict: bool = True) -> dict[str, Resource]:
     """Each indicator id as a resource owned by the partner the framework in force names for it (None: the
-    whole place's). An indicator naming a partner the place does not have is refused, never taken as the
-    place's: that would let anyone with a place-wide role be the only one who could count into it."""
+    whole place's). An indicator naming a partner the place does not have is refused (with ``strict``; else
+    left out, for a form that lists what may be counted into), never taken as the place's."""
     framework = current_framework(conn)
     listed = framework.indicators() if framework is not None else {}
     partners = _partner_ids(conn)
@@ -49,6 +49,8 @@ def indicator_resources(conn: Connection, ids: Iterable[str]) -> dict[str, Resou
         owner = None
         if name is not None:
             owner = partners.get(name.strip().lower())
+            if owner is None and not strict:
+                continue
             if owner is None:
                 raise NotFoundError(
                     f"the framework gives indicator {indicator_id} to {name!r}, which is not a partner "
