@@ -49,14 +49,17 @@ def kinds_markdown() -> str:
     return "\n".join(["| kind of data | whose it is | action it takes |", "|---|---|---|", *rows])
 
 
-def check_import(principal: Principal, kind: DatasetKind, partner_id: int | None) -> None:
+def check_import(
+    principal: Principal, kind: DatasetKind, partner_id: int | None, partner: str | None = None
+) -> None:
     """Refuse, before anything is read, an import of ``kind`` for ``partner_id`` the policy does not allow.
 
     Observations are checked here only as far as they can be (some indicator the principal may count into);
     :func:`check_indicators` decides once the file's indicators are known.
     """
     if kind.access == "partner":
-        principal.require("batch.import", Resource("batch", kind.schema.kind, owner=partner_id))
+        name = f"of {kind.schema.kind} for {partner}" if partner else f"of {kind.schema.kind}"
+        principal.require("batch.import", Resource("batch", name, owner=partner_id))
         return
     if partner_id is not None:
         raise InvalidInputError(

@@ -154,7 +154,7 @@ def _authorized(place: Place, kind: DatasetKind, request: ImportRequest, princip
     """Who imports for whom, once the policy has allowed it (refused before anything is read)."""
     with place.read() as conn:
         partner_id = partner_by_name(conn, request.partner).id if request.partner else None
-    check_import(principal, kind, partner_id)
+    check_import(principal, kind, partner_id, request.partner)
     return _Who(principal, partner_id)
 
 

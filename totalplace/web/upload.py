@@ -103,7 +103,7 @@ def refused_upload(request: Request, form: UploadForm, error: TotalplaceError) -
     )
     data = {
         **upload_choices(request.app.state.place, form.principal),
-        "typed": {name: form.text(name) for name in TYPED_FIELDS},
+        "typed": {**{name: form.text(name) for name in TYPED_FIELDS}, "level": form.text("level") or "lsoa"},
         "problems": {_field_of(error, access): message},
         "rejected": error.to_dict() if isinstance(error, ImportRejectedError) else None,
     }

@@ -137,7 +137,7 @@ def import_sites(
     importer) before the file is read."""
     with place.read() as conn:
         partner_id = partner_by_name(conn, partner).id if partner else None
-    principal.require("batch.import", Resource("batch", "assets", owner=partner_id))
+    principal.require("batch.import", Resource("batch", f"of assets for {partner}", owner=partner_id))
     limits = ImportLimits.from_settings()
     level = finest_level_with_boundaries(place)
     shapes = None
