@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.datasets.hostile import BENCHMARK_ONLY, BIG_BUILDERS
+from totalplace.governance.roles import OPERATOR
 
 CASES = {
     "xlsx_400k": ("spend", ".xlsx"),
@@ -54,7 +55,8 @@ def _child(folder: str, kind: str, file: str, queue: Any) -> None:
         result = import_file(
             place,
             Path(file),
-            ImportRequest(kind, "Council" if kind == "spend" else None, "bench", options=options),
+            ImportRequest(kind, "Council" if kind == "spend" else None, options=options),
+            principal=OPERATOR,
         )
         outcome = f"{result.status}: {result.batch.row_count:,} rows"
     except TotalplaceError as error:

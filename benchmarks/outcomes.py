@@ -28,6 +28,7 @@ from scipy.stats import chi2, norm
 from totalplace.datasets.importer import ImportRequest, import_file
 from totalplace.engines.outcomes.benchmark import benchmark
 from totalplace.engines.outcomes.framework import save_framework
+from totalplace.governance.roles import OPERATOR
 from totalplace.place import Place
 
 YEARS = list(range(2014, 2024))
@@ -94,7 +95,7 @@ def ours(path: str, indicators: int, codes: list[str]) -> dict[str, Any]:
     """Import and benchmark with totalplace."""
     with tempfile.TemporaryDirectory() as tmp:
         place = Place.init(Path(tmp) / "place", name="Bench")
-        import_file(place, Path(path), ImportRequest("observations", None, "bench"))
+        import_file(place, Path(path), ImportRequest("observations", None), principal=OPERATOR)
         with place.begin() as conn:
             save_framework(conn, framework(indicators), actor="bench")
         started = time.perf_counter()

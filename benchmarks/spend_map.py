@@ -32,6 +32,7 @@ from harness import run_child
 from totalplace.datasets.importer import ImportRequest, import_file
 from totalplace.engines.spendmap import build_spend_map, load_rules
 from totalplace.engines.spendmap.rules import RuleSet
+from totalplace.governance.roles import OPERATOR
 from totalplace.money import MAX_ROWS_FOR_64_BITS
 from totalplace.place import Place
 from totalplace.store.partners import add_partner
@@ -78,7 +79,7 @@ def ours_map(path: Path, work: Path, ruleset: RuleSet) -> dict[str | None, int]:
     place = Place.init(work / "place", name="Bench")
     with place.begin() as conn:
         add_partner(conn, name="Council", kind="local_authority", code=None, actor="bench")
-    import_file(place, path, ImportRequest("spend", "Council", "bench"))
+    import_file(place, path, ImportRequest("spend", "Council"), principal=OPERATOR)
     with place.analytics() as engine:
         spend = build_spend_map(engine, ruleset)
     return {r.theme: r.pence for r in spend.by_theme}

@@ -6,9 +6,10 @@ without knowing which module holds what::
     from pathlib import Path
 
     from totalplace import ImportRequest, Place, import_file
+    from totalplace.governance.roles import OPERATOR
 
     with Place.open("my-place") as place:
-        import_file(place, Path("spend.csv"), ImportRequest("spend", partner="Council"))
+        import_file(place, Path("spend.csv"), ImportRequest("spend", partner="Council"), principal=OPERATOR)
 
 Each name is imported on first use (a module ``__getattr__``, PEP 562), so ``import totalplace`` stays cheap
 and the CLI starts as fast as before: the engines pull in pyarrow, DuckDB and SQLAlchemy only when asked for.

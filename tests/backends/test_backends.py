@@ -13,6 +13,7 @@ from tests.datasets.files import GOOD_ROWS, HEADER, csv_bytes
 from totalplace.backends.safe_sql import SqlValue
 from totalplace.datasets.importer import ImportRequest, import_file
 from totalplace.errors import BackendError, QueryRefusedError
+from totalplace.governance.roles import OPERATOR
 from totalplace.place import Place
 
 QUERY = """
@@ -28,13 +29,15 @@ def _fill(place: Place) -> None:
     import_file(
         place,
         csv_bytes(HEADER + "\n" + GOOD_ROWS),
-        ImportRequest("spend", "Council", "t"),
+        ImportRequest("spend", "Council"),
+        principal=OPERATOR,
         source_name="a.csv",
     )
     import_file(
         place,
         csv_bytes(HEADER + "\n" + GOOD_ROWS + "01/05/2024,Acme Care Ltd,5.00,More\n"),
-        ImportRequest("spend", "Council", "t"),
+        ImportRequest("spend", "Council"),
+        principal=OPERATOR,
         source_name="b.csv",
     )
 

@@ -20,6 +20,7 @@ from totalplace.errors import (
     QueryRefusedError,
     SandboxRefusedError,
 )
+from totalplace.governance.roles import OPERATOR
 from totalplace.place import Place
 
 LEAK = "lsoa' AND CAST((SELECT content FROM read_text('{secret}')) AS INTEGER)=1 AND '1'='1"
@@ -30,7 +31,8 @@ def filled(sqlite_place: Place) -> Place:
     import_file(
         sqlite_place,
         csv_bytes(HEADER + "\n" + GOOD_ROWS),
-        ImportRequest("spend", "Council", "t"),
+        ImportRequest("spend", "Council"),
+        principal=OPERATOR,
         source_name="a.csv",
     )
     return sqlite_place

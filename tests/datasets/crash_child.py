@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from totalplace.datasets.importer import ImportRequest, import_file
+from totalplace.governance.roles import OPERATOR
 from totalplace.place import Place
 
 # Warm the imports a first parquet write pulls in lazily, so the forkserver's children start hot.
@@ -29,7 +30,7 @@ def import_until_killed(place_dir: str, ack_file: str, seed: int, ready: Event) 
         )
         data = ("Payment Date,Supplier Name,Amount,Description\n" + rows).encode()
         result = import_file(
-            place, data, ImportRequest("spend", "Council", "crash"), source_name=f"f{seed}-{n}.csv"
+            place, data, ImportRequest("spend", "Council"), principal=OPERATOR, source_name=f"f{seed}-{n}.csv"
         )
         line = f"{result.batch.id} {result.batch.row_count} {result.batch.totals['amount_pence']}\n".encode()
         fd = os.open(Path(ack_file), os.O_WRONLY | os.O_APPEND | os.O_CREAT)

@@ -12,6 +12,8 @@ import zlib
 from collections.abc import Iterable
 from pathlib import Path
 
+from totalplace.governance.roles import OPERATOR
+
 
 def zip_bomb(path: Path) -> None:
     """A ZIP whose one CSV unpacks to 2 GiB of zeros (written in chunks, a few MB on disk)."""
@@ -277,10 +279,9 @@ def run_child(place_dir: str, file: str) -> None:
         request = ImportRequest(
             kind,
             None if kind == "geography" else "Council",
-            "t",
             options={"level": "lsoa"} if kind == "geography" else {},
         )
-        import_file(place, Path(file), request)
+        import_file(place, Path(file), request, principal=OPERATOR)
     except ImportRejectedError as error:
         codes = [p.code for p in error.problems]
     elapsed = time.monotonic() - started

@@ -23,6 +23,7 @@ from totalplace.engines.segment.assign import read_centroids
 from totalplace.engines.segment.census import table_spec
 from totalplace.engines.segment.spec import load_spec
 from totalplace.engines.spendmap.rules import load_rules
+from totalplace.governance.roles import OPERATOR
 from totalplace.place import Place
 from totalplace.store import audit
 from totalplace.store.areas import list_areas
@@ -45,7 +46,8 @@ def _import(kind: str, **extra: object) -> Callable[[Place, Path], object]:
     def run(place: Place, path: Path) -> object:
         options = {"level": "lsoa"} if kind == "geography" else {}
         partner = "Council" if kind in ("spend", "assets") else None
-        return import_file(place, path, ImportRequest(kind, partner, "t", options=options, **extra))  # type: ignore[arg-type]
+        request = ImportRequest(kind, partner, options=options, **extra)  # type: ignore[arg-type]
+        return import_file(place, path, request, principal=OPERATOR)
 
     return run
 
@@ -61,7 +63,9 @@ def _census(place: Place, path: Path) -> object:
         limits=limits,
         table="accommodation_type",
     )
-    return import_file(place, body, ImportRequest("census", None, "t"), source_name=path.name, limits=limits)
+    return import_file(
+        place, body, ImportRequest("census", None), principal=OPERATOR, source_name=path.name, limits=limits
+    )
 
 
 def _assets(place: Place, path: Path) -> object:
@@ -69,7 +73,9 @@ def _assets(place: Place, path: Path) -> object:
     body, _ = assets_to_csv(
         read_path(path, limits), path.name, limits=limits, areas=None, asset_type="library"
     )
-    return import_file(place, body, ImportRequest("assets", "Council", "t"), source_name=path.name)
+    return import_file(
+        place, body, ImportRequest("assets", "Council"), principal=OPERATOR, source_name=path.name
+    )
 
 
 def _movements(place: Place, path: Path) -> object:

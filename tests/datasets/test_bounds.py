@@ -15,6 +15,7 @@ from totalplace.datasets.source import LineGuard
 from totalplace.datasets.validate import total_problems
 from totalplace.datasets.values import CellError, parse_integer, parse_number
 from totalplace.errors import ConfigurationError, DocumentRefusedError, ImportRejectedError
+from totalplace.governance.roles import OPERATOR
 from totalplace.money import (
     MAX_AMOUNT_PENCE,
     MAX_ROWS_FOR_64_BITS,
@@ -148,7 +149,13 @@ def test_a_file_of_garbage_is_refused_from_its_first_rows(sqlite_place: Place) -
 
     body = "Payment Date,Supplier Name,Amount\n" + "01/04/2024,A,1.00\n" + "01/04/2024,B,lots\n" * 60_000
     with pytest.raises(ImportRejectedError) as refused:
-        import_file(sqlite_place, body.encode(), ImportRequest("spend", "Council", "t"), source_name="g.csv")
+        import_file(
+            sqlite_place,
+            body.encode(),
+            ImportRequest("spend", "Council"),
+            principal=OPERATOR,
+            source_name="g.csv",
+        )
     problems = refused.value.problems
     assert len(problems) == ImportLimits.from_settings().max_problems
     assert [p.row for p in problems[:2]] == [3, 4] and {p.code for p in problems} == {"TP531"}
@@ -159,12 +166,14 @@ def test_money_at_and_past_the_limit_on_both_stores(place: Place) -> None:
     from totalplace.store.catalog import list_batches
 
     header = "Payment Date,Supplier Name,Amount\n"
-    request = ImportRequest("spend", "Council", "t")
+    request = ImportRequest("spend", "Council")
     with pytest.raises(ImportRejectedError) as refused:
-        import_file(place, (header + "01/04/2024,A,99999999999999999999.99\n").encode(), request)
+        import_file(
+            place, (header + "01/04/2024,A,99999999999999999999.99\n").encode(), request, principal=OPERATOR
+        )
     assert refused.value.problems[0].code == "TP551"
     at_limit = (header + "01/04/2024,A,10000000000.00\n" * 3 + "01/04/2024,B,(10000000000.00)\n").encode()
-    result = import_file(place, at_limit, request, source_name="limit.csv")
+    result = import_file(place, at_limit, request, principal=OPERATOR, source_name="limit.csv")
     assert result.batch.totals["amount_pence"] == 2 * MAX_AMOUNT_PENCE
     with place.read() as conn:
         assert [b.totals["amount_pence"] for b in list_batches(conn)] == [2 * MAX_AMOUNT_PENCE]

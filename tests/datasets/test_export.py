@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 from tests.datasets.files import GOOD_ROWS, HEADER, csv_bytes
 from totalplace.datasets.export import export_batch, neutralise
 from totalplace.datasets.importer import ImportRequest, import_file
+from totalplace.governance.roles import OPERATOR
 from totalplace.place import Place
 from totalplace.store import audit
 
@@ -26,14 +27,17 @@ def test_exports_neutralise_formulas_and_keep_numbers(sqlite_place: Place) -> No
     batch = import_file(
         sqlite_place,
         csv_bytes(HEADER + "\n" + GOOD_ROWS),
-        ImportRequest("spend", "Council", "t"),
+        ImportRequest("spend", "Council"),
+        principal=OPERATOR,
         source_name="p.csv",
     ).batch
-    _, body = export_batch(sqlite_place, batch.id, "csv", actor="t")
+    _, body = export_batch(sqlite_place, batch.id, "csv", principal=OPERATOR)
     rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
     assert [r["amount"] for r in rows] == ["1234.50", "-25.00", "99.99"]
     assert rows[2]["supplier"] == "'=cmd|' /C calc'!A0"
-    sheet = load_workbook(io.BytesIO(export_batch(sqlite_place, batch.id, "xlsx", actor="t")[1])).active
+    sheet = load_workbook(
+        io.BytesIO(export_batch(sqlite_place, batch.id, "xlsx", principal=OPERATOR)[1])
+    ).active
     header = [c.value for c in sheet[1]]
     amount, supplier = header.index("amount") + 1, header.index("supplier") + 1
     assert sheet.cell(2, amount).data_type == "n"

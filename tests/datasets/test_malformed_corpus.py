@@ -11,6 +11,7 @@ import pytest
 from tests.datasets.files import HEADER, csv_bytes, xlsx_of, zip_of
 from totalplace.datasets.importer import ImportRequest, import_file
 from totalplace.errors import ImportRejectedError
+from totalplace.governance.roles import OPERATOR
 from totalplace.place import Place
 from totalplace.store import audit
 from totalplace.store.areas import list_areas
@@ -169,11 +170,10 @@ def test_each_malformed_file_is_refused_with_located_codes(sqlite_place: Place, 
     request = ImportRequest(
         case.kind,
         "Council" if case.kind == "spend" else None,
-        "t",
         options={"level": "lsoa"} if case.kind == "geography" else {},
     )
     with pytest.raises(ImportRejectedError) as refused:
-        import_file(sqlite_place, case.data, request, source_name=f"{case.name}.csv")
+        import_file(sqlite_place, case.data, request, principal=OPERATOR, source_name=f"{case.name}.csv")
     problems = refused.value.problems
     assert problems, "a refusal must list at least one problem"
     assert case.code in {p.code for p in problems}, [p.to_dict() for p in problems[:3]]

@@ -11,6 +11,7 @@ from totalplace.datasets.cra import CraShare, cra_to_spend_csv
 from totalplace.datasets.importer import ImportRequest, import_file
 from totalplace.datasets.limits import ImportLimits
 from totalplace.errors import ImportRejectedError, InvalidInputError
+from totalplace.governance.roles import OPERATOR
 from totalplace.place import Place
 from totalplace.store.catalog import list_batches
 
@@ -46,11 +47,15 @@ BAD = [
 
 @pytest.mark.parametrize("fmt", sorted(GOOD))
 def test_each_format_is_detected_and_a_second_import_is_unchanged(sqlite_place: Place, fmt: str) -> None:
-    request = ImportRequest("spend", "Council", "t")
-    first = import_file(sqlite_place, csv_bytes(GOOD[fmt]), request, source_name=f"{fmt}.csv")
+    request = ImportRequest("spend", "Council")
+    first = import_file(
+        sqlite_place, csv_bytes(GOOD[fmt]), request, principal=OPERATOR, source_name=f"{fmt}.csv"
+    )
     assert first.effect["format"] == fmt
     assert (
-        import_file(sqlite_place, csv_bytes(GOOD[fmt]), request, source_name="again.csv").status
+        import_file(
+            sqlite_place, csv_bytes(GOOD[fmt]), request, principal=OPERATOR, source_name="again.csv"
+        ).status
         == "unchanged"
     )
 
@@ -61,7 +66,11 @@ def test_each_format_refuses_bad_rows_and_imports_nothing(
 ) -> None:
     with pytest.raises(ImportRejectedError) as refused:
         import_file(
-            sqlite_place, csv_bytes(text), ImportRequest("spend", "Council", "t"), source_name="bad.csv"
+            sqlite_place,
+            csv_bytes(text),
+            ImportRequest("spend", "Council"),
+            principal=OPERATOR,
+            source_name="bad.csv",
         )
     assert (code, column) in {(p.code, p.column) for p in refused.value.problems}
     with sqlite_place.read() as conn:
@@ -74,7 +83,8 @@ def test_mapped_format_names_its_headers(sqlite_place: Place, tmp_path: Path) ->
     result = import_file(
         sqlite_place,
         csv_bytes(text),
-        ImportRequest("spend", "Council", "t", format="mapped", mapping=mapping),
+        ImportRequest("spend", "Council", format="mapped", mapping=mapping),
+        principal=OPERATOR,
         source_name="m.csv",
     )
     assert result.batch.totals == {"amount_pence": 1000}
@@ -82,7 +92,8 @@ def test_mapped_format_names_its_headers(sqlite_place: Place, tmp_path: Path) ->
         import_file(
             sqlite_place,
             csv_bytes("Posting Date,Supplier,Amount\n01/05/2024,A,1\n"),
-            ImportRequest("spend", "Council", "t", format="mapped", mapping=mapping),
+            ImportRequest("spend", "Council", format="mapped", mapping=mapping),
+            principal=OPERATOR,
             source_name="n.csv",
         )
     assert {p.code for p in refused.value.problems} == {"TP520"}

@@ -14,6 +14,7 @@ from totalplace.datasets import importer, streaming
 from totalplace.datasets.importer import ImportRequest, import_file, parse_file
 from totalplace.datasets.limits import ImportLimits
 from totalplace.errors import ImportRejectedError
+from totalplace.governance.roles import OPERATOR
 from totalplace.place import Place
 from totalplace.store.catalog import list_batches
 
@@ -59,11 +60,15 @@ def test_streamed_import_stores_what_the_exact_path_would(
     expected = _exact(path.read_bytes())
     if isinstance(expected, list):  # the exact path refuses it: so must the streamed import, the same way
         with pytest.raises(ImportRejectedError) as caught:
-            import_file(sqlite_place, path, ImportRequest("spend", "Council", "t"), limits=STREAM)
+            import_file(
+                sqlite_place, path, ImportRequest("spend", "Council"), principal=OPERATOR, limits=STREAM
+            )
         assert [p.to_dict() for p in caught.value.problems] == expected
         assert list(sqlite_place.batches_dir.iterdir()) == []  # nothing half-written is left
         return
-    result = import_file(sqlite_place, path, ImportRequest("spend", "Council", "t"), limits=STREAM)
+    result = import_file(
+        sqlite_place, path, ImportRequest("spend", "Council"), principal=OPERATOR, limits=STREAM
+    )
     stored = pq.read_table(sqlite_place.batches_dir / result.batch.parquet_path)
     assert stored.equals(expected)
     assert result.batch.row_count == stored.num_rows
@@ -71,7 +76,9 @@ def test_streamed_import_stores_what_the_exact_path_would(
     assert streamed == [
         name in CLEAN
     ]  # clean files stream to the end; tricky ones fall back to the exact path
-    again = import_file(sqlite_place, path, ImportRequest("spend", "Council", "t"), limits=STREAM)
+    again = import_file(
+        sqlite_place, path, ImportRequest("spend", "Council"), principal=OPERATOR, limits=STREAM
+    )
     assert again.status == "unchanged"
 
 
@@ -79,7 +86,7 @@ def test_a_bad_cell_in_a_late_block_is_reported_with_its_row(sqlite_place: Place
     path = tmp_path / "late.csv"
     path.write_text(HEADER + FILL * 500 + "01/04/2024,Acme,twelve,x\n" + FILL * 10)
     with pytest.raises(ImportRejectedError) as caught:
-        import_file(sqlite_place, path, ImportRequest("spend", "Council", "t"), limits=STREAM)
+        import_file(sqlite_place, path, ImportRequest("spend", "Council"), principal=OPERATOR, limits=STREAM)
     problem = caught.value.problems[0]
     assert (problem.row, problem.column, problem.value) == (502, "Amount", "twelve")
     assert list(sqlite_place.batches_dir.iterdir()) == []
@@ -103,6 +110,6 @@ def test_the_row_limit_holds_on_every_path(stream_from: int, sqlite_place: Place
     path.write_text(HEADER + FILL * 50)
     limits = replace(STREAM, stream_from_bytes=stream_from, max_rows=10)
     with pytest.raises(ImportRejectedError) as caught:
-        import_file(sqlite_place, path, ImportRequest("spend", "Council", "t"), limits=limits)
+        import_file(sqlite_place, path, ImportRequest("spend", "Council"), principal=OPERATOR, limits=limits)
     assert caught.value.problems[0].code == "TP517"
     assert list(sqlite_place.batches_dir.iterdir()) == []

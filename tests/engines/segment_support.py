@@ -8,6 +8,7 @@ from pathlib import Path
 from totalplace.datasets.importer import ImportRequest, import_file
 from totalplace.engines.segment.census import import_census
 from totalplace.engines.segment.spec import SegmentSpec, load_spec
+from totalplace.governance.roles import OPERATOR
 from totalplace.place import Place
 
 SPEC_YAML = """
@@ -55,7 +56,7 @@ def add_oas(place: Place, tmp: Path, count: int, *, west: float = -2.40, south: 
         )
     path = tmp / "oas.geojson"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
-    import_file(place, path, ImportRequest("geography", None, "test", options={"level": "oa"}))
+    import_file(place, path, ImportRequest("geography", None, options={"level": "oa"}), principal=OPERATOR)
     return [oa_code(i) for i in range(count)]
 
 
@@ -103,5 +104,5 @@ def import_tiny_census(place: Place, tmp: Path, codes: list[str]) -> SegmentSpec
         ("density.csv", density_long_csv(codes)),
     ):
         (tmp / name).write_text(text, encoding="utf-8")
-        import_census(place, tmp / name, spec)
+        import_census(place, tmp / name, spec, principal=OPERATOR)
     return spec

@@ -10,6 +10,7 @@ from tests.engines.segment_support import add_oas, oa_code
 from totalplace.engines.outcomes.aggregate import aggregate_records
 from totalplace.engines.outcomes.benchmark import benchmark
 from totalplace.errors import ImportRejectedError, InvalidInputError
+from totalplace.governance.roles import OPERATOR
 from totalplace.place import Place
 
 
@@ -31,6 +32,7 @@ def test_records_become_observations_period_by_period(sqlite_place: Place, tmp_p
     result, info = aggregate_records(
         sqlite_place,
         first,
+        principal=OPERATOR,
         indicator="CR1",
         title="Burglaries",
         period="2023/24",
@@ -43,6 +45,7 @@ def test_records_become_observations_period_by_period(sqlite_place: Place, tmp_p
     aggregate_records(
         sqlite_place,
         second,
+        principal=OPERATOR,
         indicator="CR1",
         title="Burglaries",
         period="2024/25",
@@ -59,6 +62,7 @@ def test_records_become_observations_period_by_period(sqlite_place: Place, tmp_p
     summed = aggregate_records(
         sqlite_place,
         first,
+        principal=OPERATOR,
         indicator="PE1",
         title="People",
         period="2023/24",
@@ -77,6 +81,7 @@ def test_unknown_areas_and_bad_counts_are_refused(sqlite_place: Place, tmp_path:
         aggregate_records(
             sqlite_place,
             bad,
+            principal=OPERATOR,
             indicator="A",
             title="A",
             period="2024",
@@ -87,9 +92,23 @@ def test_unknown_areas_and_bad_counts_are_refused(sqlite_place: Place, tmp_path:
     assert {(p.code, p.row) for p in refused.value.problems} == {("TP540", 2), ("TP541", 3)}
     with pytest.raises(InvalidInputError):
         aggregate_records(
-            sqlite_place, bad, indicator="A", title="A", period="soon", level="oa", area_column="oa"
+            sqlite_place,
+            bad,
+            principal=OPERATOR,
+            indicator="A",
+            title="A",
+            period="soon",
+            level="oa",
+            area_column="oa",
         )
     with pytest.raises(ImportRejectedError):
         aggregate_records(
-            sqlite_place, bad, indicator="A", title="A", period="2024", level="oa", area_column="lsoa"
+            sqlite_place,
+            bad,
+            principal=OPERATOR,
+            indicator="A",
+            title="A",
+            period="2024",
+            level="oa",
+            area_column="lsoa",
         )

@@ -18,6 +18,7 @@ from totalplace.engines.estate.access import default_bands, service_access
 from totalplace.engines.estate.candidates import CandidateRules, candidates
 from totalplace.engines.estate.sites import import_sites
 from totalplace.errors import ConfigurationError, EstateError, ImportRejectedError, InvalidInputError
+from totalplace.governance.roles import OPERATOR
 from totalplace.parameters import ParameterFile, load_parameter
 from totalplace.place import Place
 from totalplace.store.partners import add_partner
@@ -151,8 +152,8 @@ def estate_place(sqlite_place: Place, tmp_path: Path) -> Place:
     )
     nhs = tmp_path / "nhs.csv"
     nhs.write_text("name,lon,lat\nSurgery,-2.3991,53.4011\n", encoding="utf-8")
-    import_sites(sqlite_place, council, partner="Council")
-    import_sites(sqlite_place, nhs, partner="NHS", asset_type="GP practice")
+    import_sites(sqlite_place, council, principal=OPERATOR, partner="Council")
+    import_sites(sqlite_place, nhs, principal=OPERATOR, partner="NHS", asset_type="GP practice")
     return sqlite_place
 
 
@@ -170,7 +171,8 @@ def test_access_matches_a_brute_force_distance(estate_place: Place, tmp_path: Pa
     import_file(
         estate_place,
         path,
-        ImportRequest("geography", None, "t", options={"level": "oa", "update_only": "yes"}),
+        ImportRequest("geography", None, options={"level": "oa", "update_only": "yes"}),
+        principal=OPERATOR,
     )
     access = service_access(estate_place, "library", level="oa", bands=(500, 3000))
     sites = np.array(

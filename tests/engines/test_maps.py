@@ -14,7 +14,7 @@ from totalplace.engines.estate.sites import import_sites
 from totalplace.engines.maps import available, import_measures, measure
 from totalplace.engines.segment.run import BuildRequest, build_segmentation
 from totalplace.errors import ImportRejectedError, InvalidInputError, NotFoundError
-from totalplace.governance.roles import trusted
+from totalplace.governance.roles import OPERATOR, trusted
 from totalplace.place import Place
 from totalplace.reports.maps import area_map
 
@@ -35,12 +35,17 @@ def mapped(module_place: Place, tmp_path_factory: pytest.TempPathFactory) -> Pla
         encoding="utf-8",
     )
     result, info = import_measures(
-        sqlite_place, deprivation, name="imd", columns=["IMD Decile", "Change"], level="oa"
+        sqlite_place,
+        deprivation,
+        principal=OPERATOR,
+        name="imd",
+        columns=["IMD Decile", "Change"],
+        level="oa",
     )
     assert result.status == "imported" and info.areas == 20 and info.other_areas_ignored == 2
     sites = tmp_path / "sites.csv"
     sites.write_text("name,type,lon,lat\nLibrary,library,-2.395,53.401\n", encoding="utf-8")
-    import_sites(sqlite_place, sites, partner="Council")
+    import_sites(sqlite_place, sites, principal=OPERATOR, partner="Council")
     return sqlite_place
 
 
@@ -56,9 +61,9 @@ def test_a_measures_file_with_no_area_of_the_place_is_refused(mapped: Place, tmp
     path = tmp_path / "elsewhere.csv"
     path.write_text("code,score\nE01999999,3\n", encoding="utf-8")
     with pytest.raises(ImportRejectedError, match="none of the file's 1 areas"):
-        import_measures(mapped, path, name="x", columns=["score"], level="oa")
+        import_measures(mapped, path, principal=OPERATOR, name="x", columns=["score"], level="oa")
     with pytest.raises(InvalidInputError):
-        import_measures(mapped, path, name="x", columns=[], level="oa")
+        import_measures(mapped, path, principal=OPERATOR, name="x", columns=[], level="oa")
 
 
 def test_variables_segments_population_and_access(mapped: Place, backend_name: str) -> None:

@@ -23,7 +23,7 @@ from totalplace.engines.outcomes.framework import (
 from totalplace.engines.outcomes.letters import answer_letter, area_movements, draft_letters, list_letters
 from totalplace.engines.outcomes.spine import rag_status, scale
 from totalplace.errors import ConflictError, ImportRejectedError, InvalidInputError
-from totalplace.governance.roles import trusted
+from totalplace.governance.roles import OPERATOR, trusted
 from totalplace.place import Place
 from totalplace.reports.outcomes import letter_html
 
@@ -119,7 +119,7 @@ def test_bad_observations_are_refused_row_by_row(sqlite_place: Place, tmp_path: 
         ],
     )
     with pytest.raises(ImportRejectedError) as refused:
-        import_file(sqlite_place, path, ImportRequest("observations", None, "t"))
+        import_file(sqlite_place, path, ImportRequest("observations", None), principal=OPERATOR)
     found = {(p.code, p.row, p.column) for p in refused.value.problems}
     assert found == {
         ("TP543", 2, "denominator"),
@@ -141,7 +141,7 @@ def test_framework_polarity_target_and_inference(sqlite_place: Place, tmp_path: 
             strict=True,
         )
     ]
-    import_file(sqlite_place, _file(tmp_path, rows), ImportRequest("observations", None, "t"))
+    import_file(sqlite_place, _file(tmp_path, rows), ImportRequest("observations", None), principal=OPERATOR)
     inferred = benchmark(sqlite_place, period="2017").rows()[0]
     assert inferred.value_type == "proportion" and inferred.comparison95 == "lower"
     with sqlite_place.begin() as conn:
@@ -196,7 +196,7 @@ def test_a_letter_when_an_indicator_leaves_its_band(sqlite_place: Place, tmp_pat
             (2017, "60-64 yrs", 370),
         )
     ]
-    import_file(sqlite_place, _file(tmp_path, rows), ImportRequest("observations", None, "t"))
+    import_file(sqlite_place, _file(tmp_path, rows), ImportRequest("observations", None), principal=OPERATOR)
     with sqlite_place.begin() as conn:
         save_framework(
             conn,

@@ -8,6 +8,7 @@ from tests.engines.pool_support import add_pool_partners, identity_problems
 from totalplace.datasets.importer import ImportRequest, import_file
 from totalplace.engines.pool.fund import create_fund, open_fund
 from totalplace.engines.pool.spend_import import import_spend
+from totalplace.governance.roles import OPERATOR
 from totalplace.place import Place
 from totalplace.store import ledger
 from totalplace.store.catalog import supersede
@@ -48,7 +49,11 @@ AGREEMENT = {
 def test_spend_is_matched_posted_once_and_replaced(sqlite_place: Place) -> None:
     add_pool_partners(sqlite_place)
     first = import_file(
-        sqlite_place, (HEADER + FIRST).encode(), ImportRequest("spend", "Council", "t"), source_name="may.csv"
+        sqlite_place,
+        (HEADER + FIRST).encode(),
+        ImportRequest("spend", "Council"),
+        principal=OPERATOR,
+        source_name="may.csv",
     )
     create_fund(sqlite_place, yaml.safe_dump(AGREEMENT), "bcf.yaml", actor="t")
     report = import_spend(sqlite_place, "bcf", actor="t")
@@ -61,7 +66,8 @@ def test_spend_is_matched_posted_once_and_replaced(sqlite_place: Place) -> None:
     second = import_file(
         sqlite_place,
         (HEADER + corrected).encode(),
-        ImportRequest("spend", "Council", "t"),
+        ImportRequest("spend", "Council"),
+        principal=OPERATOR,
         source_name="may-v2.csv",
     )
     with sqlite_place.begin() as conn:

@@ -34,7 +34,7 @@ from totalplace.errors import (
     SegmentationError,
     SpecInvalidError,
 )
-from totalplace.governance.roles import trusted
+from totalplace.governance.roles import OPERATOR, trusted
 from totalplace.place import Place
 from totalplace.store.segments import clusters_of, members_of, rename_cluster
 
@@ -97,7 +97,7 @@ def test_a_table_imported_again_replaces_the_earlier_one(
     codes = [oa_code(i) for i in range(AREAS)]
     path = tmp_path / "density2.csv"
     path.write_text(density_long_csv(codes).replace(",1000", ",2000"), encoding="utf-8")
-    import_census(census_place, path, spec)
+    import_census(census_place, path, spec, principal=OPERATOR)
     assert variables_for(census_place, spec).column("density")[0] == 2000
 
 
@@ -113,7 +113,7 @@ def test_census_problems_are_located_and_coded(
     path = tmp_path / "bad.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(ImportRejectedError) as refused:
-        import_census(sqlite_place, path, spec)
+        import_census(sqlite_place, path, spec, principal=OPERATOR)
     found = {(p.code, p.row, p.column) for p in refused.value.problems}
     assert ("TP541", 3, "area_code") in found
     assert ("TP540", 4, "value") in found
@@ -127,7 +127,7 @@ def test_a_category_the_specification_needs_must_be_there(
     path = tmp_path / "cut.csv"
     path.write_text(tenure_long_csv(codes, skip="Private rented"), encoding="utf-8")
     with pytest.raises(ImportRejectedError) as refused:
-        import_census(sqlite_place, path, spec, table="tenure")
+        import_census(sqlite_place, path, spec, principal=OPERATOR, table="tenure")
     assert any(p.code == "TP542" and p.value == "Private rented" for p in refused.value.problems)
 
 
@@ -136,7 +136,7 @@ def test_an_unrecognised_table_must_be_named(sqlite_place: Place, tmp_path: Path
     path = tmp_path / "other.csv"
     path.write_text("area_code,colour,value\n" + "".join(f"{c},Blue,3\n" for c in codes), encoding="utf-8")
     with pytest.raises(InvalidInputError, match="which census table"):
-        import_census(sqlite_place, path, spec)
+        import_census(sqlite_place, path, spec, principal=OPERATOR)
 
 
 def test_transform_is_asinh_then_range_scaled() -> None:

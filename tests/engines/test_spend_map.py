@@ -11,6 +11,7 @@ from totalplace.datasets.importer import ImportRequest, import_file
 from totalplace.engines.spendmap import SpendMap, build_spend_map, load_rules
 from totalplace.engines.spendmap.lines import find_lines
 from totalplace.errors import InvalidInputError
+from totalplace.governance.roles import OPERATOR
 from totalplace.place import Place
 from totalplace.store.partners import add_partner
 
@@ -50,10 +51,17 @@ def _place(place: Place) -> Place:
         place,
         json.dumps(AREAS).encode(),
         ImportRequest("geography", options={"level": "lsoa"}),
+        principal=OPERATOR,
         source_name="a.geojson",
     )
-    import_file(place, COUNCIL.encode(), ImportRequest("spend", "Council"), source_name="council.csv")
-    import_file(place, NHS.encode(), ImportRequest("spend", "NHS"), source_name="nhs.csv")
+    import_file(
+        place,
+        COUNCIL.encode(),
+        ImportRequest("spend", "Council"),
+        principal=OPERATOR,
+        source_name="council.csv",
+    )
+    import_file(place, NHS.encode(), ImportRequest("spend", "NHS"), principal=OPERATOR, source_name="nhs.csv")
     return place
 
 

@@ -17,6 +17,7 @@ from totalplace.engines.outcomes.benchmark import benchmark
 from totalplace.engines.outcomes.comparators import la_profiles, nearest, save_set
 from totalplace.engines.outcomes.framework import save_framework
 from totalplace.engines.outcomes.inequality import decile_rank, inequality
+from totalplace.governance.roles import OPERATOR
 from totalplace.place import Place
 
 FILE = SHARED_DATA / "public_health" / "fingertips_campylobacter_93356_countyua_inputs.csv"
@@ -43,7 +44,7 @@ def trafford(tmp_path: Path) -> Place:
     if not FILE.exists():
         skip_or_fail("shared", f"{FILE} is absent")
     place = Place.init(tmp_path / "place", name="Trafford", code="E08000009")
-    result = import_file(place, FILE, ImportRequest("observations", None, "t"))
+    result = import_file(place, FILE, ImportRequest("observations", None), principal=OPERATOR)
     assert result.batch.row_count == 852
     return place
 
@@ -200,7 +201,7 @@ def test_the_download_takes_the_vectorised_path_and_reads_the_same() -> None:
         skip_or_fail("shared", f"{FILE} is absent")
     data = FILE.read_bytes()
     limits = ImportLimits.from_settings()
-    request = ImportRequest("observations", None, "t")
+    request = ImportRequest("observations", None)
     fast = parse_file(data, FILE.name, request, limits)
     exact = parse_file(data, FILE.name, request, limits, fast=False)
     assert fast.vectorised and not exact.vectorised

@@ -28,7 +28,7 @@ from totalplace.engines.segment.run import (
 )
 from totalplace.engines.segment.spec import load_spec
 from totalplace.errors import ImportRejectedError, InvalidInputError
-from totalplace.governance.roles import trusted
+from totalplace.governance.roles import OPERATOR, trusted
 from totalplace.place import Place
 from totalplace.reports.maps import area_map
 from totalplace.store.areas import centres
@@ -57,25 +57,29 @@ def trafford(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Place]:
     result = import_file(
         place,
         need("boundaries/trafford/oa.geojson.gz"),
-        ImportRequest("geography", None, "t", options={"level": "oa"}),
+        ImportRequest("geography", None, options={"level": "oa"}),
+        principal=OPERATOR,
     )
     assert result.effect == {"added": TRAFFORD_OAS, "updated": 0, "repeated_rows_dropped": 317}
     import_file(
         place,
         need(lookups + "trafford_mid2022_population_estimates_all_geographies.csv.gz"),
         ImportRequest(
-            "geography", None, "t", options={"level": "lsoa"}, where={"geography": "LSOA", "sex": "Persons"}
+            "geography", None, options={"level": "lsoa"}, where={"geography": "LSOA", "sex": "Persons"}
         ),
+        principal=OPERATOR,
     )
     import_file(
         place,
         need("boundaries/trafford/lsoa.geojson.gz"),
-        ImportRequest("geography", None, "t", options={"level": "lsoa"}),
+        ImportRequest("geography", None, options={"level": "lsoa"}),
+        principal=OPERATOR,
     )
     centred = import_file(
         place,
         need(lookups + "ons_lsoa21_population_weighted_centroids_ew.csv.gz"),
-        ImportRequest("geography", None, "t", options={"level": "lsoa", "update_only": "yes"}),
+        ImportRequest("geography", None, options={"level": "lsoa", "update_only": "yes"}),
+        principal=OPERATOR,
     )
     assert centred.effect["updated"] == TRAFFORD_LSOAS and centred.effect["ignored"] > 35_000
     spec = load_spec("oac2021")
@@ -83,12 +87,14 @@ def trafford(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Place]:
     for path in sorted(glob.glob(str(need("oac2021") / "trafford_census2021_oa_2021_*.csv.gz"))):
         topic = Path(path).name.removeprefix("trafford_census2021_oa_2021_").split(".")[0].replace("-", "_")
         if topic in spec.tables:
-            _, info = import_census(place, Path(path), spec)  # the table is recognised by its categories
+            _, info = import_census(
+                place, Path(path), spec, principal=OPERATOR
+            )  # the table is recognised by its categories
             assert info.table == topic and info.areas == TRAFFORD_OAS
             imported.append(topic)
         else:
             with pytest.raises(InvalidInputError, match="which census table"):
-                import_census(place, Path(path), spec)
+                import_census(place, Path(path), spec, principal=OPERATOR)
     assert len(imported) == 17
     yield place
     place.close()
@@ -183,10 +189,13 @@ def test_leicester_2011_inputs_segment_stably(tmp_path: Path) -> None:
     import_file(
         place,
         need("boundaries/leics/oa_E06000016.geojson.gz"),
-        ImportRequest("geography", None, "t", options={"level": "oa"}),
+        ImportRequest("geography", None, options={"level": "oa"}),
+        principal=OPERATOR,
     )
     spec = load_spec("oac2011_initial")
-    _, info = import_census(place, need("oac2011/leicester_2011_oac_raw_uvariables.csv.gz"), spec)
+    _, info = import_census(
+        place, need("oac2011/leicester_2011_oac_raw_uvariables.csv.gz"), spec, principal=OPERATOR
+    )
     assert info.layout == "wide" and info.areas == 969
     matrix = variables_for(place, spec)
     assert len(matrix.areas) == 969 and len(matrix.codes) == 166 and not matrix.missing
@@ -213,6 +222,7 @@ def estate(trafford: Place) -> Place:
     result, info = import_sites(
         trafford,
         need(assets + "trafford_council_land_and_building_assets.csv"),
+        principal=OPERATOR,
         partner="Trafford Council",
         postcodes=need("geo_lookups_population/onspd_postcode_centroids_leics_trafford_lambeth.csv.gz"),
         skip_unlocated=True,
@@ -225,6 +235,7 @@ def estate(trafford: Place) -> Place:
     gps, gp_info = import_sites(
         trafford,
         need(assets + "trafford_general_practices.csv"),
+        principal=OPERATOR,
         partner="NHS Trafford",
         asset_type="GP practice",
     )
@@ -232,6 +243,7 @@ def estate(trafford: Place) -> Place:
     import_sites(
         trafford,
         need(assets + "trafford_council_libraries.geojson"),
+        principal=OPERATOR,
         partner="Trafford Council",
         asset_type="library",
     )
@@ -271,6 +283,7 @@ def test_deprivation_deciles_by_lsoa_on_the_map(trafford: Place) -> None:
     _, info = import_measures(
         trafford,
         need("imd2019/iod2019_file1_imd_rank_decile_lsoa.csv.gz"),
+        principal=OPERATOR,
         name="imd2019",
         columns=["Index of Multiple Deprivation (IMD) Decile"],
         level="lsoa",
@@ -292,14 +305,21 @@ def test_registers_in_every_published_form(tmp_path: Path) -> None:
         add_partner(conn, name="GM NHS", kind="nhs", code=None, actor="t")
     assets = "public_assets/"
     police, info = import_sites(
-        place, need(assets + "lambeth_police-stations.csv"), partner="Met Police", asset_type="police station"
+        place,
+        need(assets + "lambeth_police-stations.csv"),
+        principal=OPERATOR,
+        partner="Met Police",
+        asset_type="police station",
     )
     assert police.batch.row_count == 6 and info.located_by == {"bng": 6} and info.area_level is None
-    schools, info = import_sites(place, need(assets + "lambeth_schools.csv"), partner="Lambeth Council")
+    schools, info = import_sites(
+        place, need(assets + "lambeth_schools.csv"), principal=OPERATOR, partner="Lambeth Council"
+    )
     assert schools.batch.row_count == 87 and info.crs == "bng"
     work, info = import_sites(
         place,
         need(assets + "lambeth_work-ready-locations.csv"),
+        principal=OPERATOR,
         partner="Lambeth Council",
         asset_type="work-ready provision",
         postcodes=need("geo_lookups_population/onspd_postcode_centroids_uk_all.parquet"),
@@ -311,7 +331,11 @@ def test_registers_in_every_published_form(tmp_path: Path) -> None:
     assert work.batch.row_count + len(info.set_aside_unlocated) == 106
     assert work.batch.row_count == 83
     hospitals, info = import_sites(
-        place, need(assets + "gm_hospitals.geojson"), partner="GM NHS", asset_type="hospital"
+        place,
+        need(assets + "gm_hospitals.geojson"),
+        principal=OPERATOR,
+        partner="GM NHS",
+        asset_type="hospital",
     )
     assert hospitals.batch.row_count == 449 and info.located_by == {"polygon centroid": 449}
     with place.analytics() as engine:
@@ -321,6 +345,12 @@ def test_registers_in_every_published_form(tmp_path: Path) -> None:
         51.4636, abs=0.002
     )
     with pytest.raises(ImportRejectedError) as refused:
-        import_sites(place, need(assets + "lambeth_cycle-stands.csv"), partner="Lambeth Council", crs="wgs84")
+        import_sites(
+            place,
+            need(assets + "lambeth_cycle-stands.csv"),
+            principal=OPERATOR,
+            partner="Lambeth Council",
+            crs="wgs84",
+        )
     assert {p.code for p in refused.value.problems} == {"TP545"}
     place.close()

@@ -18,6 +18,7 @@ from totalplace.datasets.limits import ImportLimits
 from totalplace.datasets.source import read_path
 from totalplace.engines.spendmap import build_spend_map, load_rules
 from totalplace.engines.spendmap.preview import preview_map
+from totalplace.governance.roles import OPERATOR
 from totalplace.place import Place
 from totalplace.store.partners import add_partner
 
@@ -47,7 +48,8 @@ def test_trafford_supplier_spend_reconciles_to_the_penny(place: Place, finance: 
     result = import_file(
         place,
         finance / "trafford-supplier-spend-2024-25.zip",
-        ImportRequest("spend", "Trafford Council", "t"),
+        ImportRequest("spend", "Trafford Council"),
+        principal=OPERATOR,
     )
     assert result.effect["format"] == "transparency"
     assert result.batch.row_count == TRAFFORD_ROWS
@@ -74,14 +76,16 @@ def test_grants_and_card_files_import(place: Place, finance: Path) -> None:
     grants = import_file(
         place,
         finance / "trafford_council_voluntary_sector_grants.csv",
-        ImportRequest("spend", "Trafford Council", "t"),
+        ImportRequest("spend", "Trafford Council"),
+        principal=OPERATOR,
     )
     assert grants.effect["format"] == "360giving"
     assert grants.batch.row_count == 555
     card = import_file(
         place,
         finance / "government_procurement_card_transactions_2024-25.csv.gz",
-        ImportRequest("spend", "Trafford Council", "t"),
+        ImportRequest("spend", "Trafford Council"),
+        principal=OPERATOR,
     )
     assert card.effect["format"] == "card"
     assert card.batch.row_count == 8_134
@@ -96,7 +100,8 @@ def test_lambeth_header_variant_with_lost_delimiters(place: Place, finance: Path
     result = import_file(
         place,
         finance / "lambeth_invoices_over_500_2012-06.csv.gz",
-        ImportRequest("spend", "Lambeth Council", "t"),
+        ImportRequest("spend", "Lambeth Council"),
+        principal=OPERATOR,
     )
     assert result.batch.row_count == LAMBETH_ROWS
     assert result.batch.totals == {"amount_pence": LAMBETH_PENCE}
@@ -110,7 +115,8 @@ def test_trafford_map_is_identical_on_spark(place: Place, finance: Path) -> None
     import_file(
         place,
         finance / "trafford-supplier-spend-2024-25.zip",
-        ImportRequest("spend", "Trafford Council", "t"),
+        ImportRequest("spend", "Trafford Council"),
+        principal=OPERATOR,
     )
     with place.analytics("duckdb") as duck:
         expected = build_spend_map(duck, load_rules(), year="2024-25")
@@ -152,7 +158,8 @@ def test_cra_apportions_the_region_to_the_place(place: Place, shared_data: Path,
     result = import_file(
         place,
         body,
-        ImportRequest("spend", "Trafford Council", "t", format="transparency"),
+        ImportRequest("spend", "Trafford Council", format="transparency"),
+        principal=OPERATOR,
         source_name=f"cra [{share.describe()}]",
     )
     assert result.batch.row_count == used > 500

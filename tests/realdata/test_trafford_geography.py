@@ -8,6 +8,7 @@ from pathlib import Path
 from shapely.geometry import shape
 
 from totalplace.datasets.importer import ImportRequest, import_file
+from totalplace.governance.roles import OPERATOR
 from totalplace.place import Place
 from totalplace.store.areas import boundaries, list_areas
 
@@ -26,12 +27,15 @@ def test_trafford_lsoas_with_populations_and_boundaries(shared_data: Path, tmp_p
         place,
         populations,
         ImportRequest(
-            "geography", None, "t", options={"level": "lsoa"}, where={"geography": "LSOA", "sex": "Persons"}
+            "geography", None, options={"level": "lsoa"}, where={"geography": "LSOA", "sex": "Persons"}
         ),
+        principal=OPERATOR,
     )
     assert result.effect == {"added": TRAFFORD_LSOAS, "updated": 0}
     shapes = shared_data / "boundaries" / "trafford" / "lsoa.geojson.gz"
-    result = import_file(place, shapes, ImportRequest("geography", None, "t", options={"level": "lsoa"}))
+    result = import_file(
+        place, shapes, ImportRequest("geography", None, options={"level": "lsoa"}), principal=OPERATOR
+    )
     assert result.effect == {"added": 0, "updated": TRAFFORD_LSOAS}, "every boundary names a known LSOA"
 
     with place.read() as conn:

@@ -13,6 +13,7 @@ from tests.datasets.files import GOOD_ROWS, HEADER, csv_bytes
 from totalplace.datasets.importer import ImportRequest, import_file
 from totalplace.governance import passwords
 from totalplace.governance.passwords import hash_password
+from totalplace.governance.roles import OPERATOR
 from totalplace.place import Place
 from totalplace.store.partners import add_partner, partner_by_name
 from totalplace.store.users import add_user, grant_role
@@ -57,7 +58,8 @@ def web_place(sqlite_place: Place) -> Place:
     import_file(
         sqlite_place,
         csv_bytes(HEADER + "\n" + GOOD_ROWS),
-        ImportRequest("spend", "Council", "t"),
+        ImportRequest("spend", "Council"),
+        principal=OPERATOR,
         source_name="first.csv",
     )
     return sqlite_place

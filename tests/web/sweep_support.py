@@ -25,7 +25,7 @@ from totalplace.engines.outcomes.letters import draft_letters
 from totalplace.engines.pool.fund import create_fund
 from totalplace.engines.segment.run import BuildRequest, build_segmentation
 from totalplace.governance.passwords import hash_password
-from totalplace.governance.roles import trusted
+from totalplace.governance.roles import OPERATOR, trusted
 from totalplace.place import Place
 from totalplace.store.partners import add_partner, partner_by_name
 from totalplace.store.users import add_user, grant_role
@@ -63,7 +63,7 @@ def _outcomes(place: Place, work: Path) -> None:
         rows.append(f"100,E06000001,Testshire,Persons,All ages,{year},{count},1000,{count / 10}")
         rows.append(f"100,E92000001,England,Persons,All ages,{year},{england},1000,{england / 10}")
     (work / "obs.csv").write_text(header + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
-    import_file(place, work / "obs.csv", ImportRequest("observations", None, "t"))
+    import_file(place, work / "obs.csv", ImportRequest("observations", None), principal=OPERATOR)
     with place.begin() as conn:
         save_framework(conn, FRAMEWORK, actor="t")
     draft_letters(place, principal=trusted("t"))
@@ -78,7 +78,8 @@ def build_swept_place(root: Path) -> SweptPlace:
     import_file(
         place,
         csv_bytes(HEADER + "\n" + GOOD_ROWS),
-        ImportRequest("spend", "Council", "t"),
+        ImportRequest("spend", "Council"),
+        principal=OPERATOR,
         source_name="a.csv",
     )
     codes = add_oas(place, work, 30)
@@ -87,7 +88,7 @@ def build_swept_place(root: Path) -> SweptPlace:
     (work / "sites.csv").write_text(
         "name,type,lon,lat\nLibrary,library,-2.395,53.401\nHub,library,-2.385,53.403\n", encoding="utf-8"
     )
-    import_sites(place, work / "sites.csv", partner="Council")
+    import_sites(place, work / "sites.csv", principal=OPERATOR, partner="Council")
     create_fund(place, yaml.safe_dump(AGREEMENT), "agreement.yaml", actor="t")
     save_model(place, _model(), "model.yaml")
     _outcomes(place, work)

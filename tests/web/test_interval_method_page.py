@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from totalplace.datasets.importer import ImportRequest, import_file
 from totalplace.engines.outcomes.framework import save_framework
+from totalplace.governance.roles import OPERATOR
 from totalplace.place import Place
 
 FRAMEWORK = """
@@ -33,7 +34,7 @@ def test_the_page_and_its_twin_name_the_interval_method(
         "7,E92000001,England,Persons,All ages,2017,52000,55000000,",
     ]
     (tmp_path / "obs.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    import_file(web_place, tmp_path / "obs.csv", ImportRequest("observations", None, "t"))
+    import_file(web_place, tmp_path / "obs.csv", ImportRequest("observations", None), principal=OPERATOR)
     client = client_for("auditor")
     before = client.get("/outcomes/indicators/7.json").json()
     assert before["interval_method"]["name"] == "Byar's method" and before["interval_method"]["default"]

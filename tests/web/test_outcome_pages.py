@@ -14,6 +14,7 @@ from tests.web.conftest import csrf_of
 from totalplace.datasets.importer import ImportRequest, import_file
 from totalplace.engines.outcomes.comparators import Neighbour, save_set
 from totalplace.engines.outcomes.framework import save_framework
+from totalplace.governance.roles import OPERATOR
 from totalplace.place import Place
 
 Client = Callable[[str], TestClient]
@@ -42,10 +43,13 @@ def observed(web_place: Place, tmp_path: Path) -> Place:
             rows.append(f"100,{ward},Ward,Persons,All ages,{year},{count + year % 3},200,")
     path = tmp_path / "obs.csv"
     path.write_text(header + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
-    import_file(web_place, path, ImportRequest("observations", None, "t"))
+    import_file(web_place, path, ImportRequest("observations", None), principal=OPERATOR)
     (tmp_path / "wards.csv").write_text("code,name\nE05000001,North\nE05000002,South\nE05000003,East\n")
     import_file(
-        web_place, tmp_path / "wards.csv", ImportRequest("geography", None, "t", options={"level": "ward"})
+        web_place,
+        tmp_path / "wards.csv",
+        ImportRequest("geography", None, options={"level": "ward"}),
+        principal=OPERATOR,
     )
     with web_place.begin() as conn:
         save_framework(conn, FRAMEWORK, actor="t")

@@ -14,7 +14,7 @@ from totalplace.engines.estate.sites import import_sites
 from totalplace.engines.segment.census import import_census
 from totalplace.engines.segment.run import BuildRequest, build_segmentation
 from totalplace.engines.segment.spec import load_spec
-from totalplace.governance.roles import trusted
+from totalplace.governance.roles import OPERATOR, trusted
 from totalplace.place import Place
 
 Client = Callable[[str], TestClient]
@@ -31,10 +31,10 @@ def mapped(web_place: Place, tmp_path: Path) -> Place:
     sites.write_text(
         "name,type,lon,lat\nLibrary,library,-2.395,53.401\nHub,library,-2.385,53.403\n", encoding="utf-8"
     )
-    import_sites(web_place, sites, partner="Council")
+    import_sites(web_place, sites, principal=OPERATOR, partner="Council")
     gps = tmp_path / "gps.csv"
     gps.write_text("name,lon,lat\nSurgery,-2.3951,53.4011\n", encoding="utf-8")
-    import_sites(web_place, gps, partner="NHS", asset_type="GP practice")
+    import_sites(web_place, gps, principal=OPERATOR, partner="NHS", asset_type="GP practice")
     return web_place
 
 
@@ -164,7 +164,7 @@ def test_a_segmentation_is_built_from_the_page(mapped: Place, client_for: Client
             for j, t in enumerate(categories)
         )
     )
-    import_census(mapped, path, spec)
+    import_census(mapped, path, spec, principal=OPERATOR)
     built = lead.post("/segments-build", data={**form, "name": "web-built"}, follow_redirects=False)
     assert built.status_code == 303 and built.headers["location"] == "/segments/web-built"
     made = lead.get("/segments/web-built.json").json()

@@ -18,6 +18,7 @@ from tests.web.test_pool_pages import AGREEMENT
 from totalplace.datasets.importer import ImportRequest, import_file
 from totalplace.engines.spendmap import build_spend_map, load_rules
 from totalplace.engines.spendmap.rules import PLACE_RULES_DIR
+from totalplace.governance.roles import OPERATOR
 from totalplace.place import Place
 from totalplace.store.partners import add_partner
 from totalplace.web.analytics import ServedPlace
@@ -45,7 +46,9 @@ def _served(client: TestClient) -> ServedPlace:
 
 
 def _import_nhs(place: Place) -> None:
-    import_file(place, csv_bytes(NHS), ImportRequest("spend", "NHS", "t"), source_name="nhs.csv")
+    import_file(
+        place, csv_bytes(NHS), ImportRequest("spend", "NHS"), principal=OPERATOR, source_name="nhs.csv"
+    )
 
 
 def _form(client: TestClient, page: str, action: str, **fields: str) -> int:

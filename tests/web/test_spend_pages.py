@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from tests.datasets.files import csv_bytes
 from totalplace.datasets.importer import ImportRequest, import_file
+from totalplace.governance.roles import OPERATOR
 from totalplace.place import Place
 
 Login = Callable[[str], TestClient]
@@ -17,7 +18,9 @@ NHS = "Payment Date,Supplier Name,Amount,Cost Centre,Description\n02/05/2024,Car
 
 
 def test_map_page_matrix_and_twin(web_place: Place, client_for: Login) -> None:
-    import_file(web_place, csv_bytes(NHS), ImportRequest("spend", "NHS", "t"), source_name="nhs.csv")
+    import_file(
+        web_place, csv_bytes(NHS), ImportRequest("spend", "NHS"), principal=OPERATOR, source_name="nhs.csv"
+    )
     client = client_for("lead")
     data = client.get("/spend.json").json()
     assert data["year"] == "2024-25"

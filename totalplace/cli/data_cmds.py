@@ -11,15 +11,16 @@ from totalplace.cli.common import parse_pairs, with_place
 from totalplace.cli.output import Output, console, table
 from totalplace.datasets.cra import CraShare, cra_to_spend_csv
 from totalplace.datasets.export import export_batch
-from totalplace.datasets.importer import ImportRequest, ImportResult, import_file
+from totalplace.datasets.importer import ImportRequest, ImportResult, import_file, supersede_batch
 from totalplace.datasets.limits import ImportLimits
 from totalplace.datasets.mapping import load_column_mapping
 from totalplace.datasets.source import read_path
 from totalplace.datasets.spend_formats import FORMATS
+from totalplace.governance.roles import OPERATOR
 from totalplace.money import Money
 from totalplace.place import Place
 from totalplace.store.areas import AREA_LEVELS, list_areas, summary
-from totalplace.store.catalog import get_batch, list_batches, supersede
+from totalplace.store.catalog import get_batch, list_batches
 
 _FILE = click.Path(path_type=Path, exists=True, dir_okay=False)
 
@@ -59,7 +60,7 @@ def _show_import(out: Output, result: ImportResult) -> None:
 
 def run_import(place: Place, out: Output, file: Path, request: ImportRequest) -> None:
     with out.progress(f"importing {file.name}") as say:
-        result = import_file(place, file, request, progress=say)
+        result = import_file(place, file, request, principal=OPERATOR, progress=say)
     _show_import(out, result)
 
 
@@ -116,7 +117,7 @@ def import_spend(
     if fmt == "mapped" and not columns:
         raise click.BadParameter("the mapped format needs --mapping FILE.yaml", param_hint="--format")
     if fmt != "cra":
-        run_import(place, out, file, ImportRequest("spend", partner, "cli", format=fmt, mapping=columns))
+        run_import(place, out, file, ImportRequest("spend", partner, format=fmt, mapping=columns))
         return
     if not (region and year and region_population):
         raise click.BadParameter(
@@ -134,7 +135,8 @@ def import_spend(
         result = import_file(
             place,
             body,
-            ImportRequest("spend", partner, "cli", format="transparency"),
+            ImportRequest("spend", partner, format="transparency"),
+            principal=OPERATOR,
             source_name=f"{file.name} [{share.describe()}]",
             progress=say,
         )
@@ -190,7 +192,6 @@ def geography_import(
     request = ImportRequest(
         "geography",
         None,
-        "cli",
         options={"level": level, **({"update_only": "yes"} if update_only else {})},
         mapping=mapping,
         where=parse_pairs(where, "--where"),
@@ -279,8 +280,7 @@ def datasets_show(place: Place, out: Output, batch_id: int) -> None:
 @with_place
 def datasets_supersede(place: Place, out: Output, old_id: int, new_id: int) -> None:
     """Mark a batch as replaced by a newer one. Its file and provenance are kept."""
-    with place.begin() as conn:
-        supersede(conn, old_id=old_id, new_id=new_id, actor="cli")
+    supersede_batch(place, old_id, new_id, principal=OPERATOR)
     out.emit(
         {"superseded": old_id, "by": new_id},
         lambda: console.print(f"Batch {old_id} is superseded by batch {new_id}."),
@@ -294,7 +294,7 @@ def datasets_supersede(place: Place, out: Output, old_id: int, new_id: int) -> N
 @with_place
 def datasets_export(place: Place, out: Output, batch_id: int, fmt: str, output: Path) -> None:
     """Export a batch's rows to CSV or XLSX (formulas neutralised, numbers kept numeric)."""
-    batch, body = export_batch(place, batch_id, "xlsx" if fmt == "xlsx" else "csv", actor="cli")
+    batch, body = export_batch(place, batch_id, "xlsx" if fmt == "xlsx" else "csv", principal=OPERATOR)
     output.write_bytes(body)
     out.emit(
         {"batch": batch_id, "output": str(output), "rows": batch.row_count},

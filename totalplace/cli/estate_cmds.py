@@ -13,6 +13,7 @@ from totalplace.datasets.assets import Crs
 from totalplace.engines.estate.access import service_access
 from totalplace.engines.estate.candidates import CandidateRules, candidates
 from totalplace.engines.estate.sites import import_sites, load_sites
+from totalplace.governance.roles import OPERATOR
 from totalplace.place import Place
 from totalplace.store.areas import AREA_LEVELS
 
@@ -75,7 +76,7 @@ def estate_import(
             asset_type=asset_type,
             postcodes=postcodes,
             skip_unlocated=skip_unlocated,
-            actor="cli",
+            principal=OPERATOR,
             progress=say,
         )
     _print(out, import_view(partner, result, info))

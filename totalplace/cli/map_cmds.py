@@ -39,10 +39,17 @@ def measures_import(
 ) -> None:
     """Import columns of figures by area code; rows for areas outside the place are skipped and counted."""
     from totalplace.engines.maps import import_measures
+    from totalplace.governance.roles import OPERATOR
     from totalplace.reports.maps import measures_imported
 
     result, info = import_measures(
-        place, file, name=name, columns=list(columns), level=level, code_column=code_column, actor="cli"
+        place,
+        file,
+        name=name,
+        columns=list(columns),
+        level=level,
+        code_column=code_column,
+        principal=OPERATOR,
     )
     view = measures_imported(result, info, name)
     out.emit(view.to_dict(), lambda: print_tables(view.tables, view.headline))

@@ -21,7 +21,7 @@ from totalplace.engines.outcomes.framework import current_framework, save_framew
 from totalplace.engines.outcomes.inequality import inequality
 from totalplace.engines.outcomes.letters import answer_letter, draft_letters, get_letter, list_letters
 from totalplace.errors import NotFoundError
-from totalplace.governance.roles import trusted
+from totalplace.governance.roles import OPERATOR, trusted
 from totalplace.place import Place
 
 _FILE = click.Path(path_type=Path, exists=True, dir_okay=False)
@@ -57,7 +57,7 @@ def outcomes_import(place: Place, out: Output, file: Path, fmt: str, columns: tu
     mapping = parse_pairs(columns, "--column")
     if mapping and fmt == "fingertips":
         raise click.BadParameter("--column is for --format csv; a Fingertips download has its own headers")
-    request = ImportRequest("observations", None, "cli", format="csv" if mapping else fmt, mapping=mapping)
+    request = ImportRequest("observations", None, format="csv" if mapping else fmt, mapping=mapping)
     run_import(place, out, file, request)
 
 
@@ -322,6 +322,7 @@ def outcomes_cohort(
         group=group,
         referred_value=referred_value,
         covariates=[c.strip() for c in covariates.split(",") if c.strip()],
+        principal=OPERATOR,
     )
     view = cohorts_view(file.name, reports)
     out.emit({"cohorts": [c.to_dict() for c in reports]}, lambda: print_tables(view.tables, view.headline))
@@ -375,7 +376,7 @@ def outcomes_aggregate(
         count_column=count_column,
         where=condition,
         multiplier=multiplier,
-        actor="cli",
+        principal=OPERATOR,
     )
     out.emit(
         {**result.to_dict(), "aggregated": info.to_dict()},

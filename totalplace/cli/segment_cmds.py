@@ -21,7 +21,7 @@ from totalplace.engines.segment.run import (
     variables_for,
 )
 from totalplace.engines.segment.spec import load_spec
-from totalplace.governance.roles import trusted
+from totalplace.governance.roles import OPERATOR, trusted
 from totalplace.place import Place
 from totalplace.store.segments import (
     SegmentationRow,
@@ -84,7 +84,7 @@ def census_import(
         for number, file in enumerate(files, start=1):
             say(f"{file.name} ({number} of {len(files)})")
             result, info = import_census(
-                place, file, spec, table=table_name, layout=cast(Layout, layout), actor="cli"
+                place, file, spec, table=table_name, layout=cast(Layout, layout), principal=OPERATOR
             )
             imported.append((file.name, result, info))
     _print(out, census_import_view(spec.name, imported))

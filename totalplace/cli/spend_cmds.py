@@ -90,9 +90,7 @@ def rules_test(place: Place, out: Output, file: Path, fmt: str, extra: tuple[Pat
     from totalplace.reports.spend import spend_map_command
 
     limits = ImportLimits.from_settings()
-    parsed = parse_file(
-        read_path(file, limits), file.name, ImportRequest("spend", None, "cli", format=fmt), limits
-    )
+    parsed = parse_file(read_path(file, limits), file.name, ImportRequest("spend", None, format=fmt), limits)
     spend = preview_map(parsed, load_rules(place.dir, list(extra)), file.name)
     view = spend_map_command(spend)
     out.emit(view.to_dict(), lambda: print_tables(view.tables, view.headline))

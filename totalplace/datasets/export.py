@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING, Literal
 
 import pyarrow.parquet as pq
 
+from totalplace.datasets.access import batch_resource
 from totalplace.money import Money
-from totalplace.store import audit
-from totalplace.store.catalog import Batch, get_batch
+from totalplace.store.catalog import Batch, get_batch, record_download
 
 if TYPE_CHECKING:
+    from totalplace.governance.roles import Principal
     from totalplace.place import Place
 
 ExportFormat = Literal["csv", "xlsx"]
@@ -91,17 +92,15 @@ def _batch_rows(path: Path) -> tuple[list[str], Iterator[Sequence[object]]]:
     return list(table.column_names), rows()
 
 
-def export_batch(place: Place, batch_id: int, fmt: ExportFormat, *, actor: str) -> tuple[Batch, bytes]:
-    """A batch's rows in ``fmt``; the export is recorded in the audit trail, as every read of rows is."""
+def export_batch(
+    place: Place, batch_id: int, fmt: ExportFormat, *, principal: Principal
+) -> tuple[Batch, bytes]:
+    """A batch's rows in ``fmt``, for a principal the policy allows (batch.download: the importing
+    partner's roles, place-wide leads and auditors; a batch of the whole place's data, place-wide leads and
+    auditors). The download is a read of restricted data, recorded in the audit trail before it is made."""
     with place.begin() as conn:
         batch = get_batch(conn, batch_id)
-        audit.append(
-            conn,
-            actor=actor,
-            action="batch.export",
-            object_type="batch",
-            object_id=batch_id,
-            detail={"format": fmt},
-        )
+        principal.require("batch.download", batch_resource(batch))
+        record_download(conn, batch, actor=principal.username, fmt=fmt)
     names, rows = _batch_rows(place.batches_dir / batch.parquet_path)
     return batch, rows_to_xlsx(names, rows) if fmt == "xlsx" else rows_to_csv(names, rows)

@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from totalplace import durable
+from totalplace.datasets.access import check_change, check_import, check_indicators
 from totalplace.datasets.fastpath import all_in_pounds, head_rows, parse_clean_spend
 from totalplace.datasets.kinds import DatasetKind, check_options, get_kind
 from totalplace.datasets.limits import ImportLimits
@@ -38,8 +39,17 @@ from totalplace.datasets.streaming import scan, stream_clean_spend
 from totalplace.datasets.table import HEADER_SEARCH_ROWS, LocatedTable, locate_table
 from totalplace.datasets.validate import TypedTable, total_problems, validate_table
 from totalplace.errors import ImportRejectedError, InvalidInputError
+from totalplace.governance.roles import Principal
 from totalplace.store import audit
-from totalplace.store.catalog import Batch, NewBatch, find_by_sha, insert_batch, next_batch_id
+from totalplace.store.catalog import (
+    Batch,
+    NewBatch,
+    find_by_sha,
+    get_batch,
+    insert_batch,
+    next_batch_id,
+    supersede,
+)
 from totalplace.store.clock import utc_now
 from totalplace.store.partners import partner_by_name
 
@@ -72,11 +82,10 @@ class ImportResult:
 
 @dataclass(frozen=True)
 class ImportRequest:
-    """Everything an import needs besides the bytes."""
+    """Everything an import needs besides the bytes and who is importing them."""
 
     kind: str
     partner: str | None = None
-    actor: str = "system"
     format: str = "auto"
     options: dict[str, str] = field(default_factory=dict)
     mapping: dict[str, str] = field(default_factory=dict)
@@ -88,28 +97,32 @@ def import_file(
     source: Path | bytes,
     request: ImportRequest,
     *,
+    principal: Principal,
     source_name: str | None = None,
     limits: ImportLimits | None = None,
     progress: Progress | None = None,
 ) -> ImportResult:
-    """Import a file (a path, or bytes from an upload) as a batch of ``request.kind``."""
+    """Import a file (a path, or bytes from an upload) as a batch of ``request.kind``, by ``principal``,
+    whom the access policy is asked about first, before the file is read (:mod:`.access`, kind by kind);
+    the batch records ``principal.username`` as its importer."""
     say = progress or (lambda _stage: None)
     limits = limits or ImportLimits.from_settings()
     kind = get_kind(request.kind)
     check_options(kind, request.options)
+    who = _authorized(place, kind, request, principal)
     if request.mapping:
         kind.schema.with_mapping(request.mapping)  # refuse unknown fields before anything else
     if isinstance(source, Path):
         name = source_name or source.name
-        streamed = _import_streaming(place, source, name, request, kind, limits, say)
+        streamed = _import_streaming(place, source, name, request, kind, limits, say, who)
         if streamed is not None:
             return streamed
         data = read_path(source, limits)
     else:
         name, data = source_name or "upload", source
     sha = hashlib.sha256(data).hexdigest()
+    incoming = _Incoming(name, sha, len(data), who)
     with place.read() as conn:
-        incoming = _Incoming(name, sha, len(data), _partner_id(conn, kind, request.partner))
         existing = find_by_sha(conn, request.kind, sha)
     if existing is not None:
         return ImportResult("unchanged", existing)
@@ -130,13 +143,29 @@ def import_file(
 
 
 @dataclass(frozen=True)
+class _Who:
+    """Who is importing, and for which partner (None: the whole place), as the policy allowed."""
+
+    principal: Principal
+    partner_id: int | None
+
+
+def _authorized(place: Place, kind: DatasetKind, request: ImportRequest, principal: Principal) -> _Who:
+    """Who imports for whom, once the policy has allowed it (refused before anything is read)."""
+    with place.read() as conn:
+        partner_id = partner_by_name(conn, request.partner).id if request.partner else None
+    check_import(principal, kind, partner_id, request.partner)
+    return _Who(principal, partner_id)
+
+
+@dataclass(frozen=True)
 class _Incoming:
-    """The bytes being imported, as the catalog records them, and the partner they are from."""
+    """The bytes being imported, as the catalog records them, and who imports them for whom."""
 
     name: str
     sha256: str
     size: int
-    partner_id: int | None
+    who: _Who
 
 
 def _record(
@@ -148,14 +177,23 @@ def _record(
     incoming: _Incoming,
     rows: int,
 ) -> ImportResult:
-    """Record the parquet file written under ``tmp`` (``rows`` rows) as a batch; the caller removes it."""
+    """Record the parquet file written under ``tmp`` (``rows`` rows) as a batch; the caller removes it.
+
+    Observations are checked here, once their indicators are known and before anything is stored: the
+    principal must be allowed to count into every one (the batch is then the indicators' partner's).
+    """
+    partner_id = incoming.who.partner_id
+    if kind.access == "indicator":
+        ids = pc.unique(pq.read_table(tmp, columns=["indicator_id"]).column("indicator_id")).to_pylist()
+        with place.read() as conn:
+            partner_id = check_indicators(incoming.who.principal, conn, [str(i) for i in ids])
     new = NewBatch(
         kind=request.kind,
-        partner_id=incoming.partner_id,
+        partner_id=partner_id,
         source_name=incoming.name,
         sha256=incoming.sha256,
         size_bytes=incoming.size,
-        importer=request.actor,
+        importer=incoming.who.principal.username,
         imported_at=utc_now(),
         row_count=rows,
         totals=parsed.totals,
@@ -173,6 +211,7 @@ def _import_streaming(
     kind: DatasetKind,
     limits: ImportLimits,
     say: Progress,
+    who: _Who,
 ) -> ImportResult | None:
     """Import a large clean CSV block by block; None when the file should be read whole instead."""
     size = path.stat().st_size
@@ -181,8 +220,8 @@ def _import_streaming(
         return None
     say("scanning")
     found = scan(path)
+    incoming = _Incoming(name, found.sha256, found.size, who)
     with place.read() as conn:
-        incoming = _Incoming(name, found.sha256, found.size, _partner_id(conn, kind, request.partner))
         existing = find_by_sha(conn, request.kind, found.sha256)
     if existing is not None:
         return ImportResult("unchanged", existing)
@@ -383,16 +422,6 @@ def _drop_repeated_rows(table: LocatedTable) -> list[int]:
     return dropped
 
 
-def _partner_id(conn: Any, kind: DatasetKind, partner: str | None) -> int | None:
-    if partner:
-        return partner_by_name(conn, partner).id
-    if kind.needs_partner:
-        raise InvalidInputError(
-            f"{kind.schema.kind} data belongs to a partner", hint="name it with --partner"
-        )
-    return None
-
-
 def _apply_where(table: LocatedTable, where: dict[str, str]) -> None:
     """Keep only rows whose named columns hold the given values (e.g. geography=LSOA, sex=Persons)."""
     normalised = [normalise_header(h) for h in table.headers]
@@ -444,7 +473,7 @@ def _commit(
             durable.fsync_dir(place.batches_dir)
             batch = insert_batch(conn, batch_id, NewBatch(**{**new.__dict__, "parquet_path": final.name}))
             effect = (
-                kind.apply(conn, batch_id, parsed.arrow.to_pydict(), request.options, request.actor)
+                kind.apply(conn, batch_id, parsed.arrow.to_pydict(), request.options, new.importer)
                 if kind.apply
                 else {}
             )
@@ -452,3 +481,12 @@ def _commit(
             final.unlink(missing_ok=True)
             raise
     return ImportResult("imported", batch, parsed.skipped_above, parsed.totals_rows_checked, effect)
+
+
+def supersede_batch(place: Place, old_id: int, new_id: int, *, principal: Principal) -> None:
+    """Mark batch ``old_id`` as replaced by ``new_id`` (its file and provenance are kept), for a principal
+    who could have imported both (:func:`totalplace.datasets.access.check_change`); audited."""
+    with place.begin() as conn:
+        for batch_id in (old_id, new_id):
+            check_change(principal, get_batch(conn, batch_id))
+        supersede(conn, old_id=old_id, new_id=new_id, actor=principal.username)

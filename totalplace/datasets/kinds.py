@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final, Literal
 
 import pyarrow as pa
 from sqlalchemy import Connection
@@ -25,6 +25,20 @@ from totalplace.datasets.spend_formats import FORMATS, TRANSPARENCY, detect_form
 from totalplace.errors import InvalidInputError, RowProblem
 from totalplace.store.areas import AREA_LEVELS, AreaRow, upsert_areas
 
+# Whose data a kind is, and so which action of the access policy importing it takes (docs/guide.md):
+# - "partner": a partner's own data (its spending, its sites): batch.import on the batch of the partner the
+#   import names; an import that names no partner is refused (TP207), never taken as the whole place's;
+# - "place": data of the whole place that every page reads (areas and populations, census tables, area
+#   measures): geography.change, held place-wide (a partnership lead or an analyst);
+# - "indicator": observations of indicators: indicator.count on each indicator the file counts into, owned
+#   by the partner the framework names for it (an indicator the framework gives no partner is the place's).
+Access = Literal["partner", "place", "indicator"]
+ACCESS_ACTIONS: Final[dict[str, str]] = {
+    "partner": "batch.import",
+    "place": "geography.change",
+    "indicator": "indicator.count",
+}
+
 ApplyHook = Callable[[Connection, int, dict[str, list[Any]], dict[str, str], str], dict[str, Any]]
 CheckHook = Callable[[dict[str, list[Any]], list[int], str], list[RowProblem]]
 
@@ -34,7 +48,7 @@ class DatasetKind:
     """A kind of data partners import, with its schema and (optionally) an effect on the store."""
 
     schema: DatasetSchema
-    needs_partner: bool
+    access: Access
     apply: ApplyHook | None = None
     required_options: tuple[str, ...] = ()
     formats: dict[str, DatasetSchema] | None = None
@@ -43,6 +57,16 @@ class DatasetKind:
     # The same checks as ``check`` over a whole Arrow table: True when the file passes them all, so a clean
     # CSV can take the vectorised path; False sends it to the exact path, which names each problem.
     table_check: Callable[[pa.Table], bool] | None = None
+
+    @property
+    def needs_partner(self) -> bool:
+        """Whether the kind's data belongs to one partner (the import must name it)."""
+        return self.access == "partner"
+
+    @property
+    def action(self) -> str:
+        """The action of the access policy an import of this kind takes."""
+        return ACCESS_ACTIONS[self.access]
 
     def schema_for(self, fmt: str, first_rows: list[list[object]]) -> tuple[str, DatasetSchema]:
         """The format to read a file in (detected from its first rows when "auto") and its schema."""
@@ -197,15 +221,13 @@ def _apply_geography(
 
 
 KINDS: dict[str, DatasetKind] = {
-    "spend": DatasetKind(TRANSPARENCY, needs_partner=True, formats=FORMATS, detect=detect_format),
-    "geography": DatasetKind(
-        GEOGRAPHY, needs_partner=False, apply=_apply_geography, required_options=("level",)
-    ),
-    "census": DatasetKind(CENSUS, needs_partner=False),
-    "assets": DatasetKind(ASSETS, needs_partner=True),
+    "spend": DatasetKind(TRANSPARENCY, access="partner", formats=FORMATS, detect=detect_format),
+    "geography": DatasetKind(GEOGRAPHY, access="place", apply=_apply_geography, required_options=("level",)),
+    "census": DatasetKind(CENSUS, access="place"),
+    "assets": DatasetKind(ASSETS, access="partner"),
     "observations": DatasetKind(
         OBSERVATIONS,
-        needs_partner=False,
+        access="indicator",
         formats={"fingertips": FINGERTIPS, "csv": OBSERVATIONS},
         detect=detect_observations,
         check=check_observations,

@@ -27,6 +27,7 @@ from totalplace.demo import places, spending
 from totalplace.demo.cba_models import add_cba
 from totalplace.demo.outcomes import add_outcomes, write_cohort
 from totalplace.demo.pools import build_pools
+from totalplace.demo.principal import DEMO
 from totalplace.errors import PlaceExistsError
 from totalplace.governance.passwords import hash_password
 from totalplace.place import PLACE_FILE, Place, refuse_used_database
@@ -259,7 +260,7 @@ def _import_spending(
     counts: dict[str, int] = {}
     for partner, (name, body) in files.items():
         say(f"spending: {partner}")
-        result = import_file(place, body, ImportRequest("spend", partner, "demo"), source_name=name)
+        result = import_file(place, body, ImportRequest("spend", partner), principal=DEMO, source_name=name)
         counts[partner] = result.batch.row_count
     return counts
 
@@ -359,7 +360,8 @@ def _add_geography(
         import_file(
             place,
             body,
-            ImportRequest("geography", None, "demo", options={"level": level}),
+            ImportRequest("geography", None, options={"level": level}),
+            principal=DEMO,
             source_name=f"northbridge_{level}.geojson",
         )
         summary.areas[level] = len(layers[level])
@@ -393,7 +395,8 @@ def _add_places(
     import_file(
         place,
         places.lsoa_centres(oas),
-        ImportRequest("geography", None, "demo", options={"level": "lsoa", "update_only": "yes"}),
+        ImportRequest("geography", None, options={"level": "lsoa", "update_only": "yes"}),
+        principal=DEMO,
         source_name="northbridge_lsoa_population_weighted_centres.csv",
     )
     with tempfile.TemporaryDirectory() as work:

@@ -18,6 +18,7 @@ import numpy as np
 
 from totalplace.datasets.importer import ImportRequest, import_file
 from totalplace.datasets.observations import FINGERTIPS_HEADER
+from totalplace.demo.principal import DEMO
 from totalplace.engines.outcomes.comparators import DOMAINS, Neighbour, Profiles, nearest, save_set
 from totalplace.engines.outcomes.framework import parse_framework, save_framework
 from totalplace.engines.outcomes.letters import draft_letters
@@ -204,7 +205,8 @@ def add_outcomes(
     import_file(
         place,
         out.getvalue().encode(),
-        ImportRequest("observations", None, "demo"),
+        ImportRequest("observations"),
+        principal=DEMO,
         source_name="northbridge_outcomes.csv",
     )
     with place.begin() as conn:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from totalplace.datasets.assets import to_bng
+from totalplace.demo.principal import DEMO
 from totalplace.engines.estate.sites import import_sites
 from totalplace.engines.segment.census import import_census
 from totalplace.engines.segment.run import BuildRequest, build_segmentation
@@ -188,7 +189,7 @@ def add_census_and_segments(
         say(f"census: table {number} of {len(files)}")
         path = workdir / name
         path.write_bytes(body)
-        import_census(place, path, spec, actor="demo")
+        import_census(place, path, spec, principal=DEMO)
         path.unlink()
     say("segments: clustering output areas")
     seg = build_segmentation(
@@ -312,7 +313,7 @@ def add_estate(
         say(f"estate: {partner}")
         path = workdir / name
         path.write_bytes(body)
-        result, _ = import_sites(place, path, partner=partner, actor="demo")
+        result, _ = import_sites(place, path, partner=partner, principal=DEMO)
         path.unlink()
         total += result.batch.row_count
     return total

@@ -39,6 +39,7 @@ from totalplace.store.segments import (
 )
 
 if TYPE_CHECKING:
+    from totalplace.governance.roles import Principal
     from totalplace.place import Place
 
 #: An area's value: an amount (a count, a rate, metres) or, for a categorical measure, a class's name.
@@ -90,10 +91,14 @@ def import_measures(
     columns: list[str],
     level: str,
     code_column: str | None = None,
-    actor: str = "system",
+    principal: Principal,
 ) -> tuple[ImportResult, CensusFile]:
     """Import columns of figures by area code (e.g. IMD deciles); rows for other areas are skipped (the
-    :class:`CensusFile` says how many areas were read and how many were outside the place)."""
+    :class:`CensusFile` says how many areas were read and how many were outside the place).
+
+    Area measures are the whole place's data: ``principal`` needs geography.change, asked before the file
+    is read."""
+    principal.require("geography.change")
     if not columns:
         raise InvalidInputError("name the columns to import with --column", hint='e.g. --column "IMD Decile"')
     with place.read() as conn:
@@ -115,7 +120,12 @@ def import_measures(
         area_column=code_column,
     )
     result = import_file(
-        place, body, ImportRequest("census", None, actor), source_name=f"{path.name} [{name}]", limits=limits
+        place,
+        body,
+        ImportRequest("census"),
+        principal=principal,
+        source_name=f"{path.name} [{name}]",
+        limits=limits,
     )
     return result, info
 

@@ -95,7 +95,7 @@ RULES: Final[tuple[Rule, ...]] = (
          ((_L, "any"), (_F, "any"), (_M, "any"), (_A, "any"), (_C, "any"), (_U, "any"))),
     Rule("audit.read", "place", "read the audit trail and objects' histories", ((_L, "place"), (_U, "any"))),
     # Data that belongs to the whole place
-    Rule("geography.change", "place", "import geography, census tables, observations and aggregations",
+    Rule("geography.change", "place", "import geography, census tables and area measures",
          ((_L, "place"), (_A, "place"))),
     Rule("library.change", "library", "change the unit-cost library, deflators or classification rules",
          ((_L, "place"), (_A, "place"))),
@@ -107,7 +107,7 @@ RULES: Final[tuple[Rule, ...]] = (
     Rule("batch.import", "batch", "import a partner's spending or other batch",
          ((_L, "own"), (_F, "own"), (_A, "own"))),
     Rule("batch.download", "batch", "download a batch's raw lines", ((_L, "own"), (_F, "own"), (_U, "any"))),
-    Rule("indicator.count", "indicator", "count a file into an indicator the partner owns",
+    Rule("indicator.count", "indicator", "count observations or records into an indicator the partner owns",
          ((_L, "own"), (_F, "own"), (_A, "own"))),
     Rule("model.change", "model", "create, change or restore a cost-benefit model",
          ((_L, "own"), (_F, "own"), (_A, "own"))),

@@ -7,6 +7,7 @@ from typing import Final
 
 from sqlalchemy import Connection, func, select, update
 
+from totalplace.errors import InvalidInputError
 from totalplace.store import audit
 from totalplace.store.schema import areas
 
@@ -47,6 +48,13 @@ def upsert_areas(
     With ``update_only`` rows for areas the place does not have are ignored (and counted): a national file
     of centres or populations updates the place's own areas without adding the rest of the country.
     """
+    # The import refuses these row by row (TP543); this guard keeps any other path from storing a population
+    # that would break every per-head figure of the area and its parents, on every page, for everyone.
+    negative = [r.code for r in rows if r.population is not None and r.population < 0]
+    if negative:
+        raise InvalidInputError(
+            f"an area's population cannot be negative ({', '.join(negative[:5])})", hint="correct the file"
+        )
     known = {r.code for r in conn.execute(select(areas.c.code))}
     added = updated = ignored = 0
     for row in rows:

@@ -110,6 +110,18 @@ def list_batches(conn: Connection, *, kind: str | None = None, active_only: bool
     return [_batch(r) for r in conn.execute(query)]
 
 
+def record_download(conn: Connection, batch: Batch, *, actor: str, fmt: str) -> None:
+    """Audit a download of a batch's raw rows, a read of restricted data, inside the caller's transaction."""
+    audit.append(
+        conn,
+        actor=actor,
+        action="batch.export",
+        object_type="batch",
+        object_id=batch.id,
+        detail={"format": fmt, "rows": batch.row_count, "partner": batch.partner_name, "read": "restricted"},
+    )
+
+
 def supersede(conn: Connection, *, old_id: int, new_id: int, actor: str) -> None:
     """Mark ``old_id`` as replaced by ``new_id`` (same kind). Its file and row stay for the record."""
     old, new = get_batch(conn, old_id), get_batch(conn, new_id)

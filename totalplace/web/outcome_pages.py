@@ -21,9 +21,16 @@ from totalplace.engines.outcomes.framework import (
 )
 from totalplace.engines.outcomes.indicator import indicator_report
 from totalplace.engines.outcomes.letters import answer_letter, draft_letters, get_letter, list_letters
+from totalplace.engines.outcomes.owners import indicator_resources
 from totalplace.engines.outcomes.published import published_counts
 from totalplace.engines.outcomes.spine import framework_status, latest_headlines
-from totalplace.errors import InvalidInputError
+from totalplace.errors import (
+    ImportRejectedError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+    TotalplaceError,
+)
 from totalplace.governance.roles import Principal
 from totalplace.place import Place
 from totalplace.reports.outcomes import (
@@ -189,12 +196,36 @@ def framework_form(request: Request) -> Response:
     return page(request, "outcome_framework.html", {"yaml": text}, principal=principal)
 
 
-@router.get("/outcomes/cohort")
-def cohort_form(request: Request) -> Response:
+COHORT_FIELDS = ("outcomes", "group", "referred", "covariates")
+AGGREGATE_FIELDS = ("indicator", "title", "period", "level", "area_column", "count_column", "where", "per")
+
+
+def _refused(
+    request: Request,
+    template: str,
+    data: dict[str, Any],
+    form: UploadForm,
+    field: str,
+    error: TotalplaceError,
+) -> Response:
+    """A refused form again, inside its page, with what was typed and the problem beside ``field``."""
+    message = (
+        f"{error.message} ({error.hint}) [{error.code}]" if error.hint else f"{error.message} [{error.code}]"
+    )
+    shown = {
+        **data,
+        "typed": {name: form.text(name) for name in (*COHORT_FIELDS, *AGGREGATE_FIELDS)},
+        "problems": {field: message},
+        "rejected": error.to_dict() if isinstance(error, ImportRejectedError) else None,
+    }
+    return page(request, template, shown, status_code=error.http_status, principal=form.principal)
+
+
+@twin(router, "/outcomes/cohort", "outcome_cohort.html")
+def cohort_form(request: Request, principal: Principal) -> dict[str, Any]:
     """The form to analyse a cohort file (people referred and others, outcomes before and after)."""
-    principal = current_principal(request)
-    principal.require_any("batch.import")
-    return page(request, "outcome_cohort.html", {"report": None}, principal=principal)
+    principal.require_any("indicator.count")
+    return {"report": None, "typed": {"group": "group", "referred": "referred"}, "problems": {}}
 
 
 def _cohort(form: UploadForm) -> dict[str, Any]:
@@ -207,77 +238,118 @@ def _cohort(form: UploadForm) -> dict[str, Any]:
         group=form.text("group", "group"),
         referred_value=form.text("referred", "referred"),
         covariates=[c.strip() for c in form.text("covariates").split(",") if c.strip()],
+        principal=form.principal,
     )
     return cohorts_view(name, reports).to_dict()
 
 
 @upload_route(router, "/outcomes/cohort")
 async def cohort_page(request: Request) -> Response:
-    """The cohort's report: before and after, and against a matched comparison group (nothing is stored)."""
-    async with receive_upload(request, "batch.import") as form:
-        report = _cohort(form)
-    return page(request, "outcome_cohort.html", {"report": report}, principal=form.principal)
+    """The cohort's report: before and after, and against a matched comparison group (nothing is stored);
+    a refused file or field is shown beside its field in the form."""
+    async with receive_upload(request, "indicator.count") as form:
+        try:
+            report = _cohort(form)
+        except TotalplaceError as error:
+            field = "outcomes" if isinstance(error, InvalidInputError) else "file"
+            return _refused(request, "outcome_cohort.html", {"report": None}, form, field, error)
+    data = {"report": report, "typed": {n: form.text(n) for n in COHORT_FIELDS}, "problems": {}}
+    return page(request, "outcome_cohort.html", data, principal=form.principal)
 
 
 @upload_route(router, "/outcomes/cohort.json")
 async def cohort_json(request: Request) -> Response:
     """The cohort's report as JSON (the session's token in X-CSRF-Token)."""
-    async with receive_upload(request, "batch.import", csrf="header") as form:
+    async with receive_upload(request, "indicator.count", csrf="header") as form:
         return JSONResponse(_cohort(form))
 
 
-@router.get("/outcomes/aggregate")
-def aggregate_form(request: Request) -> Response:
-    """The form to count the place's own records by area into observations of an indicator."""
-    principal = current_principal(request)
-    principal.require_any("batch.import")
-    with _place(request).read() as conn:
+def _aggregate_choices(place: Place, principal: Principal) -> dict[str, Any]:
+    """The levels, and the framework's indicators this principal may count records into."""
+    with place.read() as conn:
         framework = current_framework(conn)
-    indicators = (
-        [] if framework is None else [(i, ind.title) for i, (_o, ind) in framework.indicators().items()]
+        listed = {} if framework is None else framework.indicators()
+        resources = indicator_resources(conn, listed, strict=False)
+    indicators = [
+        (i, ind.title, ind.partner or "the whole place")
+        for i, (_o, ind) in listed.items()
+        if i in resources and principal.can("indicator.count", resources[i])
+    ]
+    return {"levels": AREA_LEVELS, "indicators": indicators}
+
+
+@twin(router, "/outcomes/aggregate", "outcome_aggregate.html")
+def aggregate_form(request: Request, principal: Principal) -> dict[str, Any]:
+    """The form to count the place's own records by area into observations of an indicator."""
+    principal.require_any("indicator.count")
+    choices = _aggregate_choices(_place(request), principal)
+    return {**choices, "typed": {"level": "lsoa", "per": "1000"}, "problems": {}}
+
+
+_BAD_CONDITION, _BAD_RATE = "cannot read the condition", "rate per"
+
+
+def _condition_and_rate(form: UploadForm) -> tuple[tuple[str, str] | None, float]:
+    """The form's condition (COLUMN=VALUE, or none) and rate per, or the field that cannot be read."""
+    where, condition = form.text("where"), None
+    if where.strip():
+        column, sep, value = where.partition("=")
+        if not sep:
+            raise InvalidInputError(f"{_BAD_CONDITION} {where!r}", hint="write it as COLUMN=VALUE")
+        condition = (column.strip(), value.strip())
+    try:
+        per = float(form.text("per", "1000"))
+    except ValueError:
+        per = math.nan
+    if not math.isfinite(per) or per <= 0:
+        raise InvalidInputError(f"{_BAD_RATE} {form.text('per')!r} is not a positive number")
+    return condition, per
+
+
+def _aggregate(place: Place, form: UploadForm) -> str:
+    """Count the form's records into its indicator (the engine asks the policy); the indicator's id."""
+    indicator = form.required("indicator").strip()
+    condition, per = _condition_and_rate(form)
+    upload = form.file("file")
+    aggregate_records(
+        place,
+        upload.path,
+        name=upload.filename or "records.csv",
+        indicator=indicator,
+        title=form.text("title").strip() or indicator,
+        period=form.required("period").strip(),
+        level=form.text("level", "lsoa"),
+        area_column=form.required("area_column").strip(),
+        count_column=form.text("count_column").strip() or None,
+        where=condition,
+        multiplier=per,
+        principal=form.principal,
     )
-    return page(
-        request,
-        "outcome_aggregate.html",
-        {"levels": AREA_LEVELS, "indicators": indicators},
-        principal=principal,
-    )
+    return indicator
+
+
+def _aggregate_field(error: TotalplaceError) -> str:
+    """The field of the aggregate form a refusal is about."""
+    if isinstance(error, PermissionDeniedError | NotFoundError):
+        return "indicator"
+    if not isinstance(error, InvalidInputError):
+        return "file"
+    for start, field in ((_BAD_CONDITION, "where"), (_BAD_RATE, "per")):
+        if error.message.startswith(start):
+            return field
+    return "period" if "period" in error.message else "level"
 
 
 @upload_route(router, "/outcomes/aggregate")
 async def aggregate_post(request: Request) -> Response:
     """Count the uploaded records by area over the areas' populations and import them as observations;
     then show the indicator (fields: file, indicator, period, area_column, level, title, count_column,
-    where, per)."""
-    async with receive_upload(request, "batch.import") as form:
-        indicator, where = form.required("indicator").strip(), form.text("where")
-        condition = None
-        if where.strip():
-            column, sep, value = where.partition("=")
-            if not sep:
-                raise InvalidInputError(
-                    f"cannot read the condition {where!r}", hint="write it as COLUMN=VALUE"
-                )
-            condition = (column.strip(), value.strip())
+    where, per). A refusal is shown in the form, beside its field."""
+    place = _place(request)
+    async with receive_upload(request, "indicator.count") as form:
         try:
-            per = float(form.text("per", "1000"))
-        except ValueError:
-            per = math.nan
-        if not math.isfinite(per) or per <= 0:
-            raise InvalidInputError(f"rate per {form.text('per')!r} is not a positive number")
-        upload = form.file("file")
-        aggregate_records(
-            _place(request),
-            upload.path,
-            name=upload.filename or "records.csv",
-            indicator=indicator,
-            title=form.text("title").strip() or indicator,
-            period=form.required("period").strip(),
-            level=form.text("level", "lsoa"),
-            area_column=form.required("area_column").strip(),
-            count_column=form.text("count_column").strip() or None,
-            where=condition,
-            multiplier=per,
-            actor=form.principal.username,
-        )
+            indicator = _aggregate(place, form)
+        except TotalplaceError as error:
+            choices = _aggregate_choices(place, form.principal)
+            return _refused(request, "outcome_aggregate.html", choices, form, _aggregate_field(error), error)
     return RedirectResponse(f"/outcomes/indicators/{indicator}", status_code=303)

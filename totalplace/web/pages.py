@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
+from totalplace.datasets.access import may_download
 from totalplace.datasets.export import export_batch
 from totalplace.errors import NotFoundError
 from totalplace.governance.roles import Principal
@@ -40,7 +41,10 @@ def datasets(request: Request, principal: Principal) -> dict[str, Any]:
     principal.require("figures.read")
     with _place(request).read() as conn:
         batches = list_batches(conn)
-    return {"batches": [b.to_dict() for b in batches], "can_import": principal.may("batch.import")}
+    return {
+        "batches": [{**b.to_dict(), "may_download": may_download(principal, b)} for b in batches],
+        "can_import": principal.may("batch.import") or principal.may("geography.change"),
+    }
 
 
 def _batch_page(request: Request, principal: Principal) -> dict[str, Any]:
@@ -48,7 +52,7 @@ def _batch_page(request: Request, principal: Principal) -> dict[str, Any]:
     batch_id = params.path_id(request, "batch_id")
     with _place(request).read() as conn:
         batch = get_batch(conn, batch_id)
-    return {"batch": batch.to_dict()}
+    return {"batch": batch.to_dict(), "may_download": may_download(principal, batch)}
 
 
 twin(router, "/datasets/{batch_id}", "dataset.html")(_batch_page)
@@ -56,14 +60,12 @@ twin(router, "/datasets/{batch_id}", "dataset.html")(_batch_page)
 
 @router.get("/datasets/{batch_id}/export.{fmt}")
 def export(request: Request, batch_id: Annotated[int, Path(ge=1, le=params.MAX_ID)], fmt: str) -> Response:
-    """The batch's rows as CSV or XLSX, formulas neutralised; the download is audited."""
+    """The batch's rows as CSV or XLSX, formulas neutralised, for those the policy allows (batch.download,
+    asked by the export); the download is audited."""
     principal = current_principal(request)
-    principal.require("figures.read")
     if fmt not in ("csv", "xlsx"):
         raise NotFoundError(f"no export format {fmt[:20]!r}", hint="use .csv or .xlsx")
-    _, body = export_batch(
-        _place(request), batch_id, "xlsx" if fmt == "xlsx" else "csv", actor=principal.username
-    )
+    _, body = export_batch(_place(request), batch_id, "xlsx" if fmt == "xlsx" else "csv", principal=principal)
     media = (
         "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )

@@ -17,9 +17,12 @@ from totalplace.datasets.importer import ImportRequest, ImportResult, Progress, 
 from totalplace.datasets.limits import ImportLimits
 from totalplace.datasets.source import read_path
 from totalplace.errors import EstateError, RowProblem
+from totalplace.governance.policy import Resource
 from totalplace.store.areas import boundaries, centres, summary
+from totalplace.store.partners import partner_by_name
 
 if TYPE_CHECKING:
+    from totalplace.governance.roles import Principal
     from totalplace.place import Place
 
 FloatArray = npt.NDArray[np.float64]
@@ -125,10 +128,16 @@ def import_sites(
     asset_type: str | None = None,
     postcodes: Path | None = None,
     skip_unlocated: bool = False,
-    actor: str = "system",
+    principal: Principal,
     progress: Progress | None = None,
 ) -> tuple[ImportResult, SitesRead]:
-    """Import a partner's asset register or service points as an ``assets`` batch."""
+    """Import a partner's asset register or service points as an ``assets`` batch.
+
+    Sites are the partner's own data: ``principal`` needs batch.import for ``partner``, asked (by the
+    importer) before the file is read."""
+    with place.read() as conn:
+        partner_id = partner_by_name(conn, partner).id if partner else None
+    principal.require("batch.import", Resource("batch", f"of assets for {partner}", owner=partner_id))
     limits = ImportLimits.from_settings()
     level = finest_level_with_boundaries(place)
     shapes = None
@@ -148,7 +157,8 @@ def import_sites(
     result = import_file(
         place,
         body,
-        ImportRequest("assets", partner, actor),
+        ImportRequest("assets", partner),
+        principal=principal,
         source_name=path.name,
         limits=limits,
         progress=progress,

@@ -23,10 +23,12 @@ from totalplace.datasets.limits import ImportLimits
 from totalplace.datasets.observations import FINGERTIPS_HEADER, period_start
 from totalplace.datasets.source import read_path, read_source
 from totalplace.datasets.values import CellError, parse_number
+from totalplace.engines.outcomes.owners import authorize_count
 from totalplace.errors import ImportRejectedError, InvalidInputError, RowProblem
 from totalplace.store.areas import Area, list_areas
 
 if TYPE_CHECKING:
+    from totalplace.governance.roles import Principal
     from totalplace.place import Place
 
 
@@ -75,14 +77,18 @@ def aggregate_records(
     count_column: str | None = None,
     where: tuple[str, str] | None = None,
     multiplier: float = 1000.0,
-    actor: str = "system",
+    principal: Principal,
 ) -> tuple[ImportResult, Aggregated]:
     """Count the records per area (summing ``count_column`` if given, else one per row) and import the counts
     over the areas' populations as observations of ``indicator`` for ``period``. ``source`` is a file or its
-    bytes (then ``name`` is the file's name, for errors)."""
+    bytes (then ``name`` is the file's name, for errors).
+
+    ``principal`` must be allowed to count into the indicator (indicator.count on the indicator, owned by
+    the partner the framework names for it), asked before the records are read."""
     if period_start(period) is None:
         raise InvalidInputError(f"{period!r} is not a period", hint="write it like 2024/25 or 2024")
     with place.read() as conn:
+        authorize_count(principal, conn, [indicator])
         areas = {a.code: a for a in list_areas(conn, level)}
     if not areas:
         raise InvalidInputError(f"the place has no {level} areas", hint="import its geography first")
@@ -101,7 +107,8 @@ def aggregate_records(
     result = import_file(
         place,
         body,
-        ImportRequest("observations", None, actor),
+        ImportRequest("observations"),
+        principal=principal,
         source_name=f"{file_name} [{indicator} {period}]",
         limits=limits,
     )

@@ -17,13 +17,16 @@ programme compared police occurrences and arrests in the year before and after r
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
 from totalplace.engines.outcomes.stats import z_value
 from totalplace.errors import InvalidInputError
+
+if TYPE_CHECKING:
+    from totalplace.governance.roles import Principal
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
@@ -309,9 +312,22 @@ def cohort_report(people: People, outcome: str, confidence: float = 0.95) -> Coh
 
 
 def cohort_file_reports(
-    data: bytes, name: str, *, outcomes: list[str], group: str, referred_value: str, covariates: list[str]
+    data: bytes,
+    name: str,
+    *,
+    outcomes: list[str],
+    group: str,
+    referred_value: str,
+    covariates: list[str],
+    principal: Principal,
 ) -> list[CohortReport]:
-    """The report of each outcome from a cohort file's bytes (CSV, XLSX or zipped, read as any import is)."""
+    """The report of each outcome from a cohort file's bytes (CSV, XLSX or zipped, read as any import is).
+
+    Nothing is stored and nobody else's data is read: the file is the principal's own records. It is an
+    analysis of what counts into outcomes, so it is for those who may count records into some indicator
+    (indicator.count), asked before the file is read.
+    """
+    principal.require_any("indicator.count")
     from totalplace.datasets.limits import ImportLimits
     from totalplace.datasets.source import read_source
 

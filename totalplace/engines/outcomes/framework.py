@@ -18,6 +18,7 @@ Written as YAML a partnership can read::
             ci_method: Byar's method       # as Fingertips' metadata names it; default: by value type
             tolerance: {lower: 40, upper: 80}   # or target: 50
             owner: Director of Public Health
+            partner: Northbridge NHS           # whose data counts into it; none: the whole place's
             definition: Laboratory reports of Campylobacter per 100,000 residents
 
 An indicator not in the framework is still shown, with what its observations imply (a count over a
@@ -64,6 +65,9 @@ class Indicator(BaseModel):
     target: float | None = None
     tolerance: Tolerance | None = None
     owner: str | None = None
+    # The partner whose data counts into the indicator (observations, aggregated records): only its roles,
+    # and place-wide ones, may count a file into it (indicator.count). None: the whole place's indicator.
+    partner: str | None = Field(default=None, min_length=1, max_length=200, pattern=r"\S")
     definition: str | None = None
     ci_method: str | None = None
 

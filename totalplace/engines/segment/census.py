@@ -14,6 +14,7 @@ from totalplace.errors import SegmentationError
 from totalplace.store.areas import list_areas
 
 if TYPE_CHECKING:
+    from totalplace.governance.roles import Principal
     from totalplace.place import Place
 
 
@@ -29,13 +30,15 @@ def import_census(
     *,
     table: str | None = None,
     layout: Layout = "auto",
-    actor: str = "system",
+    principal: Principal,
     progress: Progress | None = None,
 ) -> tuple[ImportResult, CensusFile]:
     """Import one census file (long or wide) as a ``census`` batch; refused whole if any row is bad.
 
-    Returns the import's result and what was read (the table, its layout, areas and counts).
+    Census tables are the whole place's data: ``principal`` needs geography.change, asked before the file
+    is read. Returns the import's result and what was read (the table, its layout, areas and counts).
     """
+    principal.require("geography.change")
     with place.read() as conn:
         known = {a.code for a in list_areas(conn, spec.level)}
     if not known:
@@ -56,7 +59,8 @@ def import_census(
     result = import_file(
         place,
         body,
-        ImportRequest("census", None, actor),
+        ImportRequest("census"),
+        principal=principal,
         source_name=f"{path.name} [{info.table}]",
         limits=limits,
         progress=progress,
