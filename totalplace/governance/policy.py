@@ -11,7 +11,8 @@ a role's partner reaches:
 - ``member``: a grant for one of the pool's partners (or the whole place);
 - ``host``: a grant for the pool's host partner (or the whole place);
 - ``books``: as ``member`` when the agreement opens the books, else as ``host``;
-- ``own_books``: as ``own``, and as ``member`` when the agreement opens the books;
+- ``own_books``: as ``own``, and as ``books`` too (a partner's own statement, and every partner's where the
+  role sees every partner's lines);
 - ``any``: any grant of the role.
 
 Nothing else is allowed: an action missing from the table, a role missing from an action's rule, or a scope
@@ -133,9 +134,11 @@ def _reaches(scope: Scope, grant: RoleGrant, resource: Resource) -> bool:
     """Whether a grant with ``scope`` reaches ``resource``: a grant for the whole place reaches everything."""
     if grant.partner_id is None or scope == "any":
         return True
-    if scope == "own" or (scope == "own_books" and not resource.open_books):
+    if scope == "own_books":
+        return _reaches("own", grant, resource) or _reaches("books", grant, resource)
+    if scope == "own":
         return resource.owner is not None and grant.partner_id == resource.owner
-    if scope == "member" or (scope in ("books", "own_books") and resource.open_books):
+    if scope == "member" or (scope == "books" and resource.open_books):
         return grant.partner_id in resource.members
     if scope in ("host", "books"):
         return resource.host is not None and grant.partner_id == resource.host
