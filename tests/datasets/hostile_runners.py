@@ -23,6 +23,7 @@ from totalplace.engines.segment.assign import read_centroids
 from totalplace.engines.segment.census import table_spec
 from totalplace.engines.segment.spec import load_spec
 from totalplace.engines.spendmap.rules import load_rules
+from totalplace.governance.roles import OPERATOR
 from totalplace.place import Place
 from totalplace.store import audit
 from totalplace.store.areas import list_areas
@@ -76,8 +77,8 @@ def _movements(place: Place, path: Path) -> object:
     with place.read() as conn:
         exists = conn.execute(select(func.count()).select_from(pools)).scalar_one() > 0
     if not exists:
-        create_fund(place, POOL_YAML, "fund.yaml", actor="t")
-    return post_movements(place, "fund", read_movements(path.read_bytes(), path.name), actor="t")
+        create_fund(place, POOL_YAML, "fund.yaml", principal=OPERATOR)
+    return post_movements(place, "fund", read_movements(path.read_bytes(), path.name), principal=OPERATOR)
 
 
 def _rules(place: Place, path: Path) -> object:
@@ -102,7 +103,7 @@ RUNNERS: dict[str, Callable[[Place, Path], object]] = {
     "observations": _import("observations"),
     "census": _census,
     "assets": _assets,
-    "agreement": lambda place, path: create_fund(place, path.read_bytes(), path.name, actor="t"),
+    "agreement": lambda place, path: create_fund(place, path.read_bytes(), path.name, principal=OPERATOR),
     "movements": _movements,
     "movements-yaml": _movements,
     "model": lambda place, path: save_model(place, path.read_bytes(), path.name),

@@ -8,6 +8,7 @@ from tests.engines.pool_support import add_pool_partners, identity_problems
 from totalplace.datasets.importer import ImportRequest, import_file
 from totalplace.engines.pool.fund import create_fund, open_fund
 from totalplace.engines.pool.spend_import import import_spend
+from totalplace.governance.roles import OPERATOR
 from totalplace.place import Place
 from totalplace.store import ledger
 from totalplace.store.catalog import supersede
@@ -50,12 +51,12 @@ def test_spend_is_matched_posted_once_and_replaced(sqlite_place: Place) -> None:
     first = import_file(
         sqlite_place, (HEADER + FIRST).encode(), ImportRequest("spend", "Council", "t"), source_name="may.csv"
     )
-    create_fund(sqlite_place, yaml.safe_dump(AGREEMENT), "bcf.yaml", actor="t")
-    report = import_spend(sqlite_place, "bcf", actor="t")
+    create_fund(sqlite_place, yaml.safe_dump(AGREEMENT), "bcf.yaml", principal=OPERATOR)
+    report = import_spend(sqlite_place, "bcf", principal=OPERATOR)
     # Reablement lines go to discharge (the first scheme that matches), not also to care; 2024 is outside the term.
     assert report.by_scheme == {"discharge": 150_000, "care": 25_000}
     assert report.posted == 2
-    assert import_spend(sqlite_place, "bcf", actor="t").already == 2
+    assert import_spend(sqlite_place, "bcf", principal=OPERATOR).already == 2
 
     corrected = FIRST.replace("500.00,REABLEMENT", "400.00,REABLEMENT")
     second = import_file(
@@ -66,7 +67,7 @@ def test_spend_is_matched_posted_once_and_replaced(sqlite_place: Place) -> None:
     )
     with sqlite_place.begin() as conn:
         supersede(conn, old_id=first.batch.id, new_id=second.batch.id, actor="t")
-    again = import_spend(sqlite_place, "bcf", actor="t")
+    again = import_spend(sqlite_place, "bcf", principal=OPERATOR)
     assert again.reversed == 2 and again.posted == 2
     with sqlite_place.read() as conn:
         fund = open_fund(conn, "bcf")

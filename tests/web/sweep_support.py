@@ -25,6 +25,7 @@ from totalplace.engines.outcomes.letters import draft_letters
 from totalplace.engines.pool.fund import create_fund
 from totalplace.engines.segment.run import BuildRequest, build_segmentation
 from totalplace.governance.passwords import hash_password
+from totalplace.governance.roles import OPERATOR
 from totalplace.place import Place
 from totalplace.store.partners import add_partner, partner_by_name
 from totalplace.store.users import add_user, grant_role
@@ -87,7 +88,7 @@ def build_swept_place(root: Path) -> SweptPlace:
         "name,type,lon,lat\nLibrary,library,-2.395,53.401\nHub,library,-2.385,53.403\n", encoding="utf-8"
     )
     import_sites(place, work / "sites.csv", partner="Council")
-    create_fund(place, yaml.safe_dump(AGREEMENT), "agreement.yaml", actor="t")
+    create_fund(place, yaml.safe_dump(AGREEMENT), "agreement.yaml", principal=OPERATOR)
     save_model(place, _model(), "model.yaml")
     _outcomes(place, work)
     canary = place.dir / "canary.txt"
