@@ -182,7 +182,7 @@ def new_pool_form(request: Request, principal: Principal) -> dict[str, Any]:
 
 @router.post("/pools-new")
 def create_pool(
-    request: Request, agreement: Annotated[str, Form()], csrf_token: Annotated[str, Form()]
+    request: Request, csrf_token: Annotated[str, Form()], agreement: Annotated[str, Form()] = ""
 ) -> Response:
     """Create a pool; a refused agreement comes back with every problem by line and field (HTTP 422)."""
     principal = acting_user(request, csrf_token, "pool.create")
@@ -206,7 +206,7 @@ def _refused_page(
 
 @router.post("/pools/{name}/vary")
 def vary_pool(
-    request: Request, name: str, variation: Annotated[str, Form()], csrf_token: Annotated[str, Form()]
+    request: Request, name: str, csrf_token: Annotated[str, Form()], variation: Annotated[str, Form()] = ""
 ) -> Response:
     """Add a version of the agreement from variation YAML; a refused one comes back beside the field."""
     principal = acting_user(request, csrf_token, "pool.manage")
@@ -222,10 +222,10 @@ def vary_pool(
 def revise_pool(
     request: Request,
     name: str,
-    agreement: Annotated[str, Form()],
-    effective: Annotated[str, Form()],
-    reason: Annotated[str, Form()],
     csrf_token: Annotated[str, Form()],
+    agreement: Annotated[str, Form()] = "",
+    effective: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
 ) -> Response:
     """Add a version from the edited agreement; refused edits come back with every problem (HTTP 4xx)."""
     principal = acting_user(request, csrf_token, "pool.manage")
@@ -250,10 +250,10 @@ def revise_pool(
 def post_movement(
     request: Request,
     name: str,
-    key: Annotated[str, Form()],
-    kind: Annotated[str, Form()],
-    day: Annotated[str, Form()],
     csrf_token: Annotated[str, Form()],
+    key: Annotated[str, Form()] = "",
+    kind: Annotated[str, Form()] = "",
+    day: Annotated[str, Form()] = "",
     amount: Annotated[str, Form()] = "",
     partner: Annotated[str, Form()] = "",
     scheme: Annotated[str, Form()] = "",
@@ -268,6 +268,10 @@ def post_movement(
         "scheme": scheme, "memo": memo, "reverses": reverses,
     }  # fmt: skip
     problems: dict[str, TotalplaceError] = {}
+    if not key.strip():
+        problems["key"] = InvalidInputError(
+            "give the movement a key", hint="any text unique to this movement"
+        )
     try:
         when = _form_date(day, "day")
     except InvalidInputError as error:
