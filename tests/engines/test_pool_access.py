@@ -260,3 +260,22 @@ def test_open_books_must_be_true_or_false(fresh: Place) -> None:
             fresh, BCF, yaml.safe_dump(opened), effective=date(2026, 11, 1), reason="r", principal=OPERATOR
         )
     assert "open_books" in str(refused.value.to_dict())
+
+
+def test_the_command_line_reads_statements_as_the_operator_and_the_read_is_audited(
+    fresh: Place, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from totalplace.cli import cli
+
+    monkeypatch.setenv("TOTALPLACE_PLACE", str(fresh.dir))
+    result = CliRunner().invoke(
+        cli, ["pool", "statement", BCF, "--year", "2024-25", "--partner", "northbridge nhs", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    with fresh.read() as conn:
+        reads = [r for r in audit.records(conn) if r.action == "statement.read"]
+    assert (
+        [r.actor for r in reads] == ["cli"] and '"via": "cli"' in reads[0].detail and NHS in reads[0].detail
+    )
