@@ -51,9 +51,10 @@ def pool_resource(conn: Connection, fund: Fund) -> Resource:
     )
 
 
-def owned(conn: Connection, pool: Resource, kind: str, partner: str | None) -> Resource:
-    """A posting or statement of ``pool`` that belongs to ``partner`` (None: it names no partner)."""
-    owner = partner_ids(conn).get(partner) if partner else None
+def owned(ids: dict[str, int], pool: Resource, kind: str, partner: str | None) -> Resource:
+    """A posting or statement of ``pool`` that belongs to ``partner`` (None: it names no partner); ``ids``
+    are the place's partners' ids by name (:func:`partner_ids`)."""
+    owner = ids.get(partner) if partner else None
     label = f"{pool.name}: {partner or 'no partner'}"
     return Resource(kind, label, owner, pool.members, pool.host, pool.open_books)
 
@@ -123,7 +124,7 @@ def can(conn: Connection, fund: Fund, principal: Principal, action: str) -> bool
 
 def postable_partners(conn: Connection, fund: Fund, principal: Principal) -> list[str]:
     """The pool's partners ``principal`` may post for (pool.post): to offer them in the post form."""
-    pool = pool_resource(conn, fund)
+    pool, ids = pool_resource(conn, fund), partner_ids(conn)
     return [
-        p for p in fund.agreement.partners if allowed(principal, "pool.post", owned(conn, pool, "posting", p))
+        p for p in fund.agreement.partners if allowed(principal, "pool.post", owned(ids, pool, "posting", p))
     ]

@@ -25,7 +25,7 @@ from totalplace.engines.pool import access
 from totalplace.engines.pool.agreement import Agreement, year_of
 from totalplace.engines.pool.fund import Fund, open_fund
 from totalplace.errors import BudgetExceededError, InvalidInputError, LedgerLimitError, NotFoundError
-from totalplace.governance.policy import Resource, authorize
+from totalplace.governance.policy import authorize
 from totalplace.governance.roles import Principal
 from totalplace.money import MAX_AMOUNT_PENCE, Money
 from totalplace.place import Place
@@ -163,9 +163,10 @@ def post_in(
 ) -> list[ledger.Posted]:
     """Post movements inside the caller's transaction, each authorized as :func:`post_movements` says."""
     fund = open_fund(conn, name)
-    pool = access.pool_resource(conn, fund)
-    for m in movements:
-        authorize(principal, "pool.post", posting_resource(conn, fund, pool, m))
+    pool, ids = access.pool_resource(conn, fund), access.partner_ids(conn)
+    # Each partner's postings are authorized once: a batch is usually thousands of one partner's movements.
+    for owner in dict.fromkeys(movement_owner(conn, fund, m) for m in movements):
+        authorize(principal, "pool.post", access.owned(ids, pool, "posting", owner))
     ledger.lock_pool(conn, fund.id)
     requests = [to_request(conn, fund, m) for m in movements]
     return ledger.post(
@@ -175,12 +176,6 @@ def post_in(
         actor=principal.username,
         guard=lambda c, fresh: _within_budgets(c, fund, fresh),
     )
-
-
-def posting_resource(conn: Connection, fund: Fund, pool: Resource, m: Movement) -> Resource:
-    """The posting ``m`` as the access policy sees it: owned by the partner it belongs to (None when it names
-    none, which the policy refuses)."""
-    return access.owned(conn, pool, "posting", movement_owner(conn, fund, m))
 
 
 def movement_owner(conn: Connection, fund: Fund, m: Movement) -> str | None:

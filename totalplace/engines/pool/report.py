@@ -409,8 +409,9 @@ def statements(
                 hint=f"preview it with `totalplace pool settle {name} --year {year} --dry-run`",
             )
         shown = [p for p in record.partners if seen.sees(p.partner)]
+        ids = access.partner_ids(conn)
         for p in shown:
-            authorize(principal, "statement.read", access.owned(conn, seen.pool, "statement", p.partner))
+            authorize(principal, "statement.read", access.owned(ids, seen.pool, "statement", p.partner))
     _audit_read(place, fund.id, year, [p.partner for p in shown], principal, via)
     agreement = fund.agreement_for_year(year)
     totals = PoolTotals.of(record.partners)
@@ -490,4 +491,6 @@ def _require_statement(place: Place, name: str, partner: str, principal: Princip
                 hint=f"partners are: {', '.join(fund.agreement.partners)}",
             )
         pool = access.pool_resource(conn, fund)
-        authorize(principal, "statement.read", access.owned(conn, pool, "statement", named))
+        authorize(
+            principal, "statement.read", access.owned(access.partner_ids(conn), pool, "statement", named)
+        )
