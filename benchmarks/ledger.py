@@ -33,6 +33,7 @@ from sqlalchemy import create_engine, text
 from totalplace.engines.pool.fund import create_fund, open_fund
 from totalplace.engines.pool.movements import Movement, post_movements, to_request
 from totalplace.engines.pool.settle import settle
+from totalplace.governance.roles import OPERATOR
 from totalplace.place import Place
 from totalplace.store import ledger
 from totalplace.store.partners import add_partner
@@ -99,11 +100,11 @@ def throughput(url: str | None, work: Path, n: int, batch: int) -> dict[str, Any
         os.environ.pop("TOTALPLACE_DATABASE_URL", None)
     partners = ["Council", "NHS", "Police"]
     place = _place(work, partners)
-    fund = create_fund(place, _agreement("bench", partners, 20), "bench.yaml", actor="bench")
+    fund = create_fund(place, _agreement("bench", partners, 20), "bench.yaml", principal=OPERATOR)
     moves = _movements(random.Random(1), n, partners, 20, "m")
     began = time.perf_counter()
     for i in range(0, n, batch):
-        post_movements(place, fund.name, moves[i : i + batch], actor="bench")
+        post_movements(place, fund.name, moves[i : i + batch], principal=OPERATOR)
     ours = time.perf_counter() - began
     # The bare baseline: the same transaction and entry rows, inserted with SQLAlchemy Core executemany.
     with place.read() as conn:
@@ -170,11 +171,11 @@ def settlement(work: Path, n_partners: int, n_schemes: int, postings: int) -> di
     os.environ.pop("TOTALPLACE_DATABASE_URL", None)
     partners = [f"Partner {i:02d}" for i in range(n_partners)]
     place = _place(work, partners)
-    fund = create_fund(place, _agreement("big", partners, n_schemes), "big.yaml", actor="bench")
+    fund = create_fund(place, _agreement("big", partners, n_schemes), "big.yaml", principal=OPERATOR)
     moves = _movements(random.Random(2), postings // 2, partners, n_schemes, "p")  # two entries each
     began = time.perf_counter()
     for i in range(0, len(moves), 5_000):
-        post_movements(place, fund.name, moves[i : i + 5_000], actor="bench")
+        post_movements(place, fund.name, moves[i : i + 5_000], principal=OPERATOR)
     loading = time.perf_counter() - began
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     began = time.perf_counter()

@@ -9,6 +9,7 @@ import pytest
 
 from totalplace.demo import DEMO_PASSWORD, DEMO_USER, build_demo
 from totalplace.errors import PlaceExistsError
+from totalplace.governance.roles import OPERATOR
 from totalplace.integrity import check_place
 from totalplace.place import Place
 from totalplace.store.areas import list_areas, summary
@@ -87,7 +88,7 @@ def test_demo_pools_have_history_settled_years_and_an_open_year(
         assert settled == {name: {"2024-25", "2025-26"} for name in funds}
         for name in funds:
             assert identity_problems(place, name) == []
-            assert all(s.reconciles for s in statements(place, name, "2024-25"))
+            assert all(s.reconciles for s in statements(place, name, "2024-25", principal=OPERATOR))
         # Census counts, a classification of every output area, and a public estate of a few hundred sites.
         assert built.census_tables == 17 and 250 <= built.sites <= 400
         with place.read() as conn:
@@ -139,5 +140,5 @@ def test_demo_pools_have_history_settled_years_and_an_open_year(
             assert spine["comparator_set"] == "northbridge-neighbours" and len(spine["rows"]) == 26
             assert all(r["comparators"] == 12 for r in spine["rows"])
         draft = place.dir / str(built.cba["draft"])
-        varied = vary_fund(place, "family-support", draft.read_text("utf-8"), draft.name, actor="test")
+        varied = vary_fund(place, "family-support", draft.read_text("utf-8"), draft.name, principal=OPERATOR)
         assert len(varied.versions) == len(funds["family-support"].versions) + 1

@@ -82,8 +82,8 @@ def _movements(place: Place, path: Path) -> object:
     with place.read() as conn:
         exists = conn.execute(select(func.count()).select_from(pools)).scalar_one() > 0
     if not exists:
-        create_fund(place, POOL_YAML, "fund.yaml", actor="t")
-    return post_movements(place, "fund", read_movements(path.read_bytes(), path.name), actor="t")
+        create_fund(place, POOL_YAML, "fund.yaml", principal=OPERATOR)
+    return post_movements(place, "fund", read_movements(path.read_bytes(), path.name), principal=OPERATOR)
 
 
 def _rules(place: Place, path: Path) -> object:
@@ -108,7 +108,7 @@ RUNNERS: dict[str, Callable[[Place, Path], object]] = {
     "observations": _import("observations"),
     "census": _census,
     "assets": _assets,
-    "agreement": lambda place, path: create_fund(place, path.read_bytes(), path.name, actor="t"),
+    "agreement": lambda place, path: create_fund(place, path.read_bytes(), path.name, principal=OPERATOR),
     "movements": _movements,
     "movements-yaml": _movements,
     "model": lambda place, path: save_model(place, path.read_bytes(), path.name),

@@ -12,6 +12,7 @@ from totalplace.engines.pool.fund import create_fund, open_fund, vary_fund
 from totalplace.engines.pool.movements import Movement, partner_account, post_agreed, post_movements
 from totalplace.engines.pool.settle import settle
 from totalplace.errors import TotalplaceError
+from totalplace.governance.roles import OPERATOR
 from totalplace.money import Money
 from totalplace.place import Place
 from totalplace.store import ledger
@@ -44,19 +45,19 @@ def movement(step: dict[str, Any], key: str) -> Movement:
 def run_case(place: Place, case: dict[str, Any]) -> list[str]:
     """Run a case's steps; return a line per expectation that did not hold."""
     failures: list[str] = []
-    fund = create_fund(place, yaml.safe_dump(case["agreement"]), "case.yaml", actor="test")
+    fund = create_fund(place, yaml.safe_dump(case["agreement"]), "case.yaml", principal=OPERATOR)
     for i, step in enumerate(case["steps"]):
         if "contribute" in step:
             year = str(step["contribute"])
             day = date.fromisoformat(str(step["date"])) if "date" in step else year_bounds(year)[0]
-            post_agreed(place, fund.name, year, day, actor="test")
+            post_agreed(place, fund.name, year, day, principal=OPERATOR)
         elif "vary" in step:
             vary_fund(
                 place,
                 fund.name,
                 yaml.safe_dump(step["vary"], default_flow_style=False),
                 "vary.yaml",
-                actor="test",
+                principal=OPERATOR,
             )
         elif "settle" in step:
             year = str(step["settle"])
@@ -74,7 +75,7 @@ def run_case(place: Place, case: dict[str, Any]) -> list[str]:
                     failures.append(f"{account}: expected {amount}, got {Money(totals.get(account, 0))}")
         else:
             try:
-                post_movements(place, fund.name, [movement(step, f"step-{i}")], actor="test")
+                post_movements(place, fund.name, [movement(step, f"step-{i}")], principal=OPERATOR)
             except TotalplaceError as exc:
                 if step.get("expect_error") != exc.code:
                     raise

@@ -16,6 +16,7 @@ from tests.engines.pool_support import add_pool_partners
 from totalplace.engines.pool.fund import create_fund
 from totalplace.engines.pool.movements import Movement, post_movements
 from totalplace.errors import LedgerInconsistentError, LedgerLimitError
+from totalplace.governance.roles import OPERATOR
 from totalplace.integrity import check_place
 from totalplace.money import MAX_AMOUNT_PENCE
 from totalplace.place import Place
@@ -37,7 +38,7 @@ AGREEMENT = {
 
 def _pool(place: Place) -> int:
     add_pool_partners(place)
-    return create_fund(place, yaml.safe_dump(AGREEMENT), "bcf.yaml", actor="t").id
+    return create_fund(place, yaml.safe_dump(AGREEMENT), "bcf.yaml", principal=OPERATOR).id
 
 
 def _contribution(key: str, pence: int) -> Movement:
@@ -53,9 +54,9 @@ def test_a_movement_past_ten_billion_pounds_is_refused_on_both_stores(place: Pla
     pool_id = _pool(place)
     for pence in (MAX, MAX_AMOUNT_PENCE + 1, -MAX):
         with pytest.raises(LedgerLimitError):
-            post_movements(place, "bcf", [_contribution(f"k{pence}", pence)], actor="t")
+            post_movements(place, "bcf", [_contribution(f"k{pence}", pence)], principal=OPERATOR)
     assert _txns(place) == 0
-    post_movements(place, "bcf", [_contribution("ok", MAX_AMOUNT_PENCE)], actor="t")
+    post_movements(place, "bcf", [_contribution("ok", MAX_AMOUNT_PENCE)], principal=OPERATOR)
     with place.read() as conn:
         assert ledger.stored_balances(conn, pool_id)["cash"] == MAX_AMOUNT_PENCE
         assert ledger.check_ledger(conn, pool_id) == []
@@ -65,9 +66,9 @@ def test_a_balance_is_held_within_the_ledger_limit(place: Place) -> None:
     pool_id = _pool(place)
     steps = ledger.MAX_LEDGER_PENCE // MAX_AMOUNT_PENCE
     batch = [_contribution(f"k{i}", MAX_AMOUNT_PENCE) for i in range(steps)]
-    post_movements(place, "bcf", batch, actor="t")
+    post_movements(place, "bcf", batch, principal=OPERATOR)
     with pytest.raises(LedgerLimitError, match="beyond the ledger's limit"):
-        post_movements(place, "bcf", [_contribution("one-more", 1)], actor="t")
+        post_movements(place, "bcf", [_contribution("one-more", 1)], principal=OPERATOR)
     with place.read() as conn:
         assert ledger.stored_balances(conn, pool_id)["cash"] == ledger.MAX_LEDGER_PENCE
         assert ledger.check_ledger(conn, pool_id) == []
@@ -90,7 +91,7 @@ def test_an_entry_past_the_ledger_limit_is_refused_by_the_store_itself(place: Pl
 
 def test_check_finds_a_stored_balance_that_is_not_whole_pence(sqlite_place: Place) -> None:
     pool_id = _pool(sqlite_place)
-    post_movements(sqlite_place, "bcf", [_contribution("k", 100)], actor="t")
+    post_movements(sqlite_place, "bcf", [_contribution("k", 100)], principal=OPERATOR)
     assert check_place(sqlite_place, verify_hashes=False).ok
     with sqlite_place.begin() as conn:
         # what SQLite stored when an integer sum passed 64 bits, before the ledger had its bounds

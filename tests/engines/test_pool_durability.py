@@ -24,6 +24,7 @@ from totalplace.engines.pool.fund import create_fund, open_fund, vary_fund
 from totalplace.engines.pool.movements import Movement, post_agreed, post_movements
 from totalplace.engines.pool.settle import settle
 from totalplace.errors import BudgetExceededError, StoreError, TotalplaceError
+from totalplace.governance.roles import OPERATOR, Principal
 from totalplace.place import Place
 from totalplace.store import ledger
 from totalplace.store.schema import (
@@ -57,7 +58,7 @@ AGREEMENT = {
 def _new_pool(place: Place, **overrides: Any) -> str:
     add_pool_partners(place)
     fields = {**AGREEMENT, **overrides}
-    return create_fund(place, yaml.safe_dump(fields), "durable.yaml", actor="test").name
+    return create_fund(place, yaml.safe_dump(fields), "durable.yaml", principal=OPERATOR).name
 
 
 def _random_movement(rng: random.Random, key: str, year_start: date) -> Movement:
@@ -100,7 +101,7 @@ def _child(place_dir: Path, name: str, seed: int, acks: int) -> None:
         ]
         n += 1
         try:
-            post_movements(place, name, batch, actor="child")
+            post_movements(place, name, batch, principal=OPERATOR)
         except BudgetExceededError:
             continue
         os.write(acks, ("ack " + " ".join(m.key for m in batch) + "\n").encode())
@@ -213,14 +214,17 @@ def _operations(place: Place) -> list[tuple[str, Callable[[], object]]]:
         Movement("f-kind", "in_kind", date(2025, 6, 2), 7_000, "Police", "discharge"),
     ]
     return [
-        ("create", lambda: create_fund(place, yaml.safe_dump(AGREEMENT), "durable.yaml", actor="t")),
-        ("contribute", lambda: post_agreed(place, name, y, date(2025, 4, 1), actor="t")),
-        ("post", lambda: post_movements(place, name, batch, actor="t")),
-        ("vary", lambda: vary_fund(place, name, variation, "vary.yaml", actor="t")),
+        ("create", lambda: create_fund(place, yaml.safe_dump(AGREEMENT), "durable.yaml", principal=OPERATOR)),
+        ("contribute", lambda: post_agreed(place, name, y, date(2025, 4, 1), principal=OPERATOR)),
+        ("post", lambda: post_movements(place, name, batch, principal=OPERATOR)),
+        ("vary", lambda: vary_fund(place, name, variation, "vary.yaml", principal=OPERATOR)),
         (
             "reverse",
             lambda: post_movements(
-                place, name, [Movement("f-rev", "reversal", date(2025, 7, 1), reverses="f-kind")], actor="t"
+                place,
+                name,
+                [Movement("f-rev", "reversal", date(2025, 7, 1), reverses="f-kind")],
+                principal=OPERATOR,
             ),
         ),
         ("settle", lambda: settle(place, name, y, actor="t")),
@@ -276,7 +280,7 @@ def test_ten_thousand_retried_submissions_post_each_key_once(place: Place) -> No
     def client(share: list[str]) -> None:
         for start in range(0, len(share), 10):
             chunk = list(dict.fromkeys(share[start : start + 10]))
-            posted = post_movements(place, name, [movements[k] for k in chunk], actor="client")
+            posted = post_movements(place, name, [movements[k] for k in chunk], principal=OPERATOR)
             with lock:
                 results.extend((p.key, p.txn_id, p.replayed) for p in posted)
 
@@ -301,12 +305,15 @@ def test_ten_thousand_retried_submissions_post_each_key_once(place: Place) -> No
 
 def test_two_clients_racing_for_the_last_pounds_of_a_scheme(place: Place) -> None:
     name = _new_pool(place)
-    post_agreed(place, name, "2025-26", date(2025, 4, 1), actor="t")
+    post_agreed(place, name, "2025-26", date(2025, 4, 1), principal=OPERATOR)
     post_movements(
-        place, name, [Movement("big", "contribution", date(2025, 4, 1), 10**9, "Council")], actor="t"
+        place, name, [Movement("big", "contribution", date(2025, 4, 1), 10**9, "Council")], principal=OPERATOR
     )
     post_movements(
-        place, name, [Movement("most", "allocation", date(2025, 4, 2), 499_990_000, scheme="care")], actor="t"
+        place,
+        name,
+        [Movement("most", "allocation", date(2025, 4, 2), 499_990_000, scheme="care")],
+        principal=OPERATOR,
     )
     for round_ in range(20):
         barrier = threading.Barrier(2)
@@ -320,7 +327,7 @@ def test_two_clients_racing_for_the_last_pounds_of_a_scheme(place: Place) -> Non
                     place,
                     name,
                     [Movement(f"last-{round_}-{who}", "allocation", date(2025, 4, 3), 10_000, scheme="care")],
-                    actor=who,
+                    principal=Principal(who, True, ()),
                 )
                 outcomes.append("won")
             except TotalplaceError as exc:

@@ -20,6 +20,7 @@ from totalplace.engines.pool.movements import Movement, post_movements
 from totalplace.engines.pool.report import statements
 from totalplace.engines.pool.settle import settle
 from totalplace.errors import BudgetExceededError, ConflictError, InvalidInputError
+from totalplace.governance.roles import OPERATOR
 from totalplace.place import Place
 from totalplace.store import ledger
 
@@ -110,7 +111,7 @@ class PoolHistory(RuleBasedStateMachine):
 
     def post(self, m: Movement) -> None:
         try:
-            result = post_movements(self.place, self.name, [m], actor="prop")
+            result = post_movements(self.place, self.name, [m], principal=OPERATOR)
         except BudgetExceededError:
             assert m.kind == "allocation"
             return
@@ -121,7 +122,7 @@ class PoolHistory(RuleBasedStateMachine):
     @precondition(lambda self: not self.created)
     @rule(risk_share=clause)
     def create(self, risk_share: dict[str, object]) -> None:
-        create_fund(self.place, agreement(self.name, risk_share), "prop.yaml", actor="prop")
+        create_fund(self.place, agreement(self.name, risk_share), "prop.yaml", principal=OPERATOR)
         self.created = True
 
     @precondition(lambda self: self.created and not self.done)
@@ -178,7 +179,7 @@ class PoolHistory(RuleBasedStateMachine):
             }
         )
         try:
-            vary_fund(self.place, self.name, text, "vary.yaml", actor="prop")
+            vary_fund(self.place, self.name, text, "vary.yaml", principal=OPERATOR)
         except ConflictError:  # a variation dated before an earlier one is refused, which is right
             return
         self.post(Movement(self.key(), "variation", self.day(180), amount, partner))
@@ -204,7 +205,7 @@ class PoolHistory(RuleBasedStateMachine):
         with self.place.read() as conn:
             before = ledger.balances(conn, ledger_pool_id(self))
         try:
-            result = post_movements(self.place, self.name, [m], actor="prop")
+            result = post_movements(self.place, self.name, [m], principal=OPERATOR)
         except InvalidInputError:
             return  # e.g. a reversal whose original was since reversed differently; never a duplicate
         assert result[0].replayed and result[0].txn_id == txn
@@ -229,7 +230,7 @@ class PoolHistory(RuleBasedStateMachine):
     @rule()
     def read_statements(self) -> None:
         for year in YEARS:
-            assert all(s.reconciles for s in statements(self.place, self.name, year))
+            assert all(s.reconciles for s in statements(self.place, self.name, year, principal=OPERATOR))
 
     @invariant()
     def identities_hold(self) -> None:

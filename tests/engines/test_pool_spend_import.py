@@ -55,12 +55,12 @@ def test_spend_is_matched_posted_once_and_replaced(sqlite_place: Place) -> None:
         principal=OPERATOR,
         source_name="may.csv",
     )
-    create_fund(sqlite_place, yaml.safe_dump(AGREEMENT), "bcf.yaml", actor="t")
-    report = import_spend(sqlite_place, "bcf", actor="t")
+    create_fund(sqlite_place, yaml.safe_dump(AGREEMENT), "bcf.yaml", principal=OPERATOR)
+    report = import_spend(sqlite_place, "bcf", principal=OPERATOR)
     # Reablement lines go to discharge (the first scheme that matches), not also to care; 2024 is outside the term.
     assert report.by_scheme == {"discharge": 150_000, "care": 25_000}
     assert report.posted == 2
-    assert import_spend(sqlite_place, "bcf", actor="t").already == 2
+    assert import_spend(sqlite_place, "bcf", principal=OPERATOR).already == 2
 
     corrected = FIRST.replace("500.00,REABLEMENT", "400.00,REABLEMENT")
     second = import_file(
@@ -72,7 +72,7 @@ def test_spend_is_matched_posted_once_and_replaced(sqlite_place: Place) -> None:
     )
     with sqlite_place.begin() as conn:
         supersede(conn, old_id=first.batch.id, new_id=second.batch.id, actor="t")
-    again = import_spend(sqlite_place, "bcf", actor="t")
+    again = import_spend(sqlite_place, "bcf", principal=OPERATOR)
     assert again.reversed == 2 and again.posted == 2
     with sqlite_place.read() as conn:
         fund = open_fund(conn, "bcf")

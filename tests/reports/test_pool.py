@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
+from totalplace.engines.pool.access import Sight
 from totalplace.engines.pool.agreement import Cadence
 from totalplace.engines.pool.books import YearSettlement
 from totalplace.engines.pool.report import (
@@ -14,8 +15,10 @@ from totalplace.engines.pool.report import (
     SchemeLine,
     Statement,
     StatementStep,
+    restrict_record,
 )
 from totalplace.engines.pool.spend_import import SpendImport
+from totalplace.governance.policy import Resource
 from totalplace.reports.pool import (
     balances_text,
     fund_text,
@@ -109,11 +112,12 @@ def test_the_fund_command_shows_money_as_pounds_and_the_preview_while_the_year_i
 
 
 def test_the_settlement_page_shows_only_the_partners_the_user_may_see() -> None:
-    found = YearSettlement(
-        "bcf", "Better Care Fund", "2025-26", ("2025-26",), False, (), _record(COUNCIL, NHS)
-    )
-    data = settlement_view(found, {"NHS"}, can_manage=True).to_dict()
+    seen = Sight(Resource("pool", "bcf"), frozenset({"NHS"}), {})
+    preview = restrict_record(_record(COUNCIL, NHS), seen)
+    found = YearSettlement("bcf", "Better Care Fund", "2025-26", ("2025-26",), False, (), preview, ("NHS",))
+    data = settlement_view(found, can_manage=True).to_dict()
     assert [p["partner"] for p in data["preview"]["partners"]] == ["NHS"]
+    assert data["partners_shown"] == ["NHS"]
     assert data["preview"]["variance_pence"] == 10_000_00 and data["can_settle"] is True
     assert "statements" not in data
 

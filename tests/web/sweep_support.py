@@ -89,7 +89,7 @@ def build_swept_place(root: Path) -> SweptPlace:
         "name,type,lon,lat\nLibrary,library,-2.395,53.401\nHub,library,-2.385,53.403\n", encoding="utf-8"
     )
     import_sites(place, work / "sites.csv", principal=OPERATOR, partner="Council")
-    create_fund(place, yaml.safe_dump(AGREEMENT), "agreement.yaml", actor="t")
+    create_fund(place, yaml.safe_dump(AGREEMENT), "agreement.yaml", principal=OPERATOR)
     save_model(place, _model(), "model.yaml")
     _outcomes(place, work)
     canary = place.dir / "canary.txt"

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from tests.web.conftest import csrf_of
 from totalplace.engines.spendmap.deflators import Deflators, save_deflators
+from totalplace.governance.roles import OPERATOR
 from totalplace.place import Place
 
 Client = Callable[[str], TestClient]
@@ -68,7 +69,7 @@ def test_a_settlement_drafted_into_a_pool_and_applied_from_the_web(
     agreement = yaml.safe_load(
         (CASE.parents[0] / ".." / "pool_cases" / "01_underspend_returned.yaml").read_text()
     )
-    create_fund(web_place, yaml.safe_dump(agreement["agreement"]), "pool.yaml", actor="t")
+    create_fund(web_place, yaml.safe_dump(agreement["agreement"]), "pool.yaml", principal=OPERATOR)
     document = yaml.safe_load(_model())
     document["unit_costs"][0]["fiscal"] = {"NHS": "600", "Council": "400"}
     lead = client_for("lead")

@@ -11,13 +11,14 @@ from totalplace.cli.common import with_place
 from totalplace.cli.output import Output, print_tables
 from totalplace.engines.pool.agreement import year_bounds
 from totalplace.engines.pool.books import LedgerFilter, ledger_problems, read_balances, read_ledger
-from totalplace.engines.pool.fund import create_fund, list_funds, open_fund, vary_fund
+from totalplace.engines.pool.fund import create_fund, open_fund, readable_funds, vary_fund
 from totalplace.engines.pool.movement_file import read_movements
 from totalplace.engines.pool.movements import POSTABLE, Movement, post_agreed, post_movements
 from totalplace.engines.pool.report import fund_summary, reconciled_statements
 from totalplace.engines.pool.settle import preview, settle, to_record
 from totalplace.engines.pool.spend_import import import_spend
 from totalplace.errors import InvalidInputError, LedgerInconsistentError
+from totalplace.governance.roles import OPERATOR
 from totalplace.money import Money
 from totalplace.place import Place
 from totalplace.reports import pool as views
@@ -26,6 +27,9 @@ from totalplace.reports.render import to_pdf
 _FILE = click.Path(path_type=Path, exists=True, dir_okay=False)
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
 ACTOR = "cli"
+# The command line acts as the trusted local operator; the pool engine still asks the policy (it refuses,
+# for example, a posting that names no partner).
+PRINCIPAL = OPERATOR
 
 
 def _show(out: Output, view: views.CommandView) -> None:
@@ -43,7 +47,7 @@ def pool_group() -> None:
 def list_cmd(place: Place, out: Output) -> None:
     """The place's pooled funds."""
     with place.read() as conn:
-        funds = list_funds(conn)
+        funds = readable_funds(conn, PRINCIPAL)
     _show(out, views.funds_text(funds))
 
 
@@ -52,7 +56,7 @@ def list_cmd(place: Place, out: Output) -> None:
 @with_place
 def create_cmd(place: Place, out: Output, file: Path) -> None:
     """Create a pool from its agreement YAML (partners must already be partners of the place)."""
-    _show(out, views.created_text(create_fund(place, file.read_bytes(), file.name, actor=ACTOR)))
+    _show(out, views.created_text(create_fund(place, file.read_bytes(), file.name, principal=PRINCIPAL)))
 
 
 @pool_group.command("vary")
@@ -61,7 +65,7 @@ def create_cmd(place: Place, out: Output, file: Path) -> None:
 @with_place
 def vary_cmd(place: Place, out: Output, name: str, file: Path) -> None:
     """Vary a pool's agreement from a dated variation file (a new version; the old ones are kept)."""
-    _show(out, views.varied_text(vary_fund(place, name, file.read_bytes(), file.name, actor=ACTOR)))
+    _show(out, views.varied_text(vary_fund(place, name, file.read_bytes(), file.name, principal=PRINCIPAL)))
 
 
 @pool_group.command("show")
@@ -71,7 +75,7 @@ def vary_cmd(place: Place, out: Output, name: str, file: Path) -> None:
 @with_place
 def show_cmd(place: Place, out: Output, name: str, year: str | None, as_of: datetime | None) -> None:
     """The fund: contributions, schemes' budget against actual with forecast outturn, and the risk share."""
-    summary = fund_summary(place, name, year, as_of.date() if as_of else None)
+    summary = fund_summary(place, name, year, as_of.date() if as_of else None, principal=PRINCIPAL)
     with place.read() as conn:
         versions = open_fund(conn, name).versions
     _show(out, views.fund_text(summary, versions))
@@ -115,7 +119,7 @@ def post_cmd(
         pence = Money.parse(amount).pence if amount else 0
         movements = [Movement(key, kind, day.date(), pence, partner, scheme, memo, reverses)]
     with out.progress(f"posting {len(movements):,} movement(s) to {name}"):
-        posted = post_movements(place, name, movements, actor=ACTOR)
+        posted = post_movements(place, name, movements, principal=PRINCIPAL)
     _show(out, views.posted_text(posted))
 
 
@@ -127,7 +131,7 @@ def post_cmd(
 def contribute_cmd(place: Place, out: Output, name: str, year: str, day: datetime | None) -> None:
     """Post the contributions the agreement says are due in YEAR and are not yet posted."""
     when = day.date() if day else year_bounds(year)[0]
-    _show(out, views.contributed_text(post_agreed(place, name, year, when, actor=ACTOR), year))
+    _show(out, views.contributed_text(post_agreed(place, name, year, when, principal=PRINCIPAL), year))
 
 
 @pool_group.command("balances")
@@ -137,7 +141,7 @@ def contribute_cmd(place: Place, out: Output, name: str, year: str, day: datetim
 def balances_cmd(place: Place, out: Output, name: str, as_of: datetime | None) -> None:
     """Every account's balance, derived from the postings."""
     day = as_of.date() if as_of else None
-    _show(out, views.balances_text(name, read_balances(place, name, day), day))
+    _show(out, views.balances_text(name, read_balances(place, name, day, principal=PRINCIPAL), day))
 
 
 @pool_group.command("ledger")
@@ -151,7 +155,7 @@ def ledger_cmd(
     place: Place, out: Output, name: str, kind: str | None, year: str | None, account: str | None, limit: int
 ) -> None:
     """The ledger's transactions, newest last."""
-    found = read_ledger(place, name, LedgerFilter(kind, year, account), limit=limit)
+    found = read_ledger(place, name, LedgerFilter(kind, year, account), principal=PRINCIPAL, limit=limit)
     _show(out, views.ledger_text(found))
 
 
@@ -193,12 +197,14 @@ def statement_cmd(
     html_path: Path | None,
 ) -> None:
     """Settlement statements that reconcile to the penny, as a table, JSON, HTML or PDF."""
-    found = reconciled_statements(place, name, year, partner)
+    found = reconciled_statements(place, name, year, partner, principal=PRINCIPAL, via="cli")
     if html_path or pdf_path:
         html = (
             views.statement_html(found[0], place.config.name)
             if partner
-            else views.summary_html(fund_summary(place, name, year), found, place.config.name)
+            else views.summary_html(
+                fund_summary(place, name, year, principal=PRINCIPAL), found, place.config.name
+            )
         )
         if html_path:
             html_path.write_bytes(html.encode("utf-8"))
@@ -212,7 +218,7 @@ def statement_cmd(
 @with_place
 def check_cmd(place: Place, out: Output, name: str) -> None:
     """Check the pool's ledger: balanced transactions, stored totals, reversals, closed years."""
-    problems = ledger_problems(place, name)
+    problems = ledger_problems(place, name, principal=PRINCIPAL)
     _show(out, views.check_text(name, problems))
     if problems:
         raise LedgerInconsistentError(f"{len(problems)} problem(s) in the ledger of {name}")
@@ -224,5 +230,5 @@ def check_cmd(place: Place, out: Output, name: str) -> None:
 def import_spend_cmd(place: Place, out: Output, name: str) -> None:
     """Post actual spend from partners' imported spending files, matched to schemes by their `match`."""
     with out.progress(f"matching imported spending to the schemes of {name}"):
-        report = import_spend(place, name, actor=ACTOR)
+        report = import_spend(place, name, principal=PRINCIPAL)
     _show(out, views.spend_import_text(report))

@@ -14,9 +14,12 @@ from totalplace.engines.pool.agreement import year_bounds
 from totalplace.engines.pool.fund import Fund, create_fund, open_fund, vary_fund
 from totalplace.engines.pool.movements import Movement, allocated, post_agreed, post_movements
 from totalplace.engines.pool.settle import settle
+from totalplace.governance.roles import Principal
 from totalplace.place import Place
 
 AGREEMENTS = Path(__file__).parent / "agreements"
+# The demo's pools are set up by its partnership lead, who is an administrator (audited as "demo").
+DEMO = Principal("demo", True, ())
 OPEN_UNTIL = date(2026, 10, 31)
 # How far each scheme's spend runs from its budget in each year (1.0 = on budget), chosen so the demo shows
 # an overspend that its causer bears, an underspend carried forward, and a year in progress.
@@ -41,18 +44,18 @@ def build_pools(place: Place, rng: random.Random) -> dict[str, int]:
     """Create both pools and post their history; returns transactions posted per pool."""
     posted: dict[str, int] = {}
     for path in sorted(AGREEMENTS.glob("*.yaml")):
-        fund = create_fund(place, path.read_text("utf-8"), path.name, actor="demo")
+        fund = create_fund(place, path.read_text("utf-8"), path.name, principal=DEMO)
         count = 0
         with place.read() as conn:
             years = open_fund(conn, fund.name).agreement.years
         for index, year in enumerate(years):
             first, last = year_bounds(year)
             if fund.name == "better-care-fund" and year == "2025-26":
-                count += len(post_agreed(place, fund.name, year, first, actor="demo"))
-                vary_fund(place, fund.name, WINTER_MONEY, "winter-money.yaml", actor="demo")
-                count += len(post_agreed(place, fund.name, year, date(2025, 11, 1), actor="demo"))
+                count += len(post_agreed(place, fund.name, year, first, principal=DEMO))
+                vary_fund(place, fund.name, WINTER_MONEY, "winter-money.yaml", principal=DEMO)
+                count += len(post_agreed(place, fund.name, year, date(2025, 11, 1), principal=DEMO))
             else:
-                count += len(post_agreed(place, fund.name, year, first, actor="demo"))
+                count += len(post_agreed(place, fund.name, year, first, principal=DEMO))
             count += _post_year(place, fund.name, year, index, rng)
             if last < OPEN_UNTIL:
                 settle(place, fund.name, year, actor="demo")
@@ -80,7 +83,7 @@ def _post_year(place: Place, name: str, year: str, index: int, rng: random.Rando
         memo="invoice 4471 (entered twice)",
     )
     movements.append(duplicate)
-    post_movements(place, name, movements, actor="demo")
+    post_movements(place, name, movements, principal=DEMO)
     reversal = Movement(
         f"reverse:{year}:duplicate",
         "reversal",
@@ -88,7 +91,7 @@ def _post_year(place: Place, name: str, year: str, index: int, rng: random.Rando
         reverses=duplicate.key,
         memo="entered twice",
     )
-    post_movements(place, name, [reversal], actor="demo")
+    post_movements(place, name, [reversal], principal=DEMO)
     return len(movements) + 1
 
 

@@ -11,6 +11,8 @@ a role's partner reaches:
 - ``member``: a grant for one of the pool's partners (or the whole place);
 - ``host``: a grant for the pool's host partner (or the whole place);
 - ``books``: as ``member`` when the agreement opens the books, else as ``host``;
+- ``own_books``: as ``own``, and as ``books`` too (a partner's own statement, and every partner's where the
+  role sees every partner's lines);
 - ``any``: any grant of the role.
 
 Nothing else is allowed: an action missing from the table, a role missing from an action's rule, or a scope
@@ -35,7 +37,7 @@ if TYPE_CHECKING:
     from totalplace.governance.roles import Principal
     from totalplace.store.users import RoleGrant
 
-Scope = Literal["place", "own", "member", "host", "books", "any"]
+Scope = Literal["place", "own", "member", "host", "books", "own_books", "any"]
 
 # Kinds whose every resource belongs to one partner: an action on one that names no partner is refused.
 OWNED_KINDS: Final[frozenset[str]] = frozenset({"batch", "posting", "statement"})
@@ -122,7 +124,7 @@ RULES: Final[tuple[Rule, ...]] = (
     Rule("pool.post", "posting", "post a partner's contributions or spend to a pool",
          ((_L, "own"), (_F, "own"), (_M, "host"))),
     Rule("statement.read", "statement", "read a partner's statement of a pool",
-         ((_L, "own"), (_F, "own"), (_M, "host"), (_U, "any"))),
+         ((_L, "own_books"), (_F, "own_books"), (_M, "host"), (_U, "any"))),
 )  # fmt: skip
 
 BY_ACTION: Final[dict[str, Rule]] = {rule.action: rule for rule in RULES}
@@ -132,6 +134,8 @@ def _reaches(scope: Scope, grant: RoleGrant, resource: Resource) -> bool:
     """Whether a grant with ``scope`` reaches ``resource``: a grant for the whole place reaches everything."""
     if grant.partner_id is None or scope == "any":
         return True
+    if scope == "own_books":
+        return _reaches("own", grant, resource) or _reaches("books", grant, resource)
     if scope == "own":
         return resource.owner is not None and grant.partner_id == resource.owner
     if scope == "member" or (scope == "books" and resource.open_books):

@@ -16,6 +16,7 @@ SCOPE_WORDS: dict[Scope, str] = {
     "member": "pools it is a partner of",
     "host": "pools its partner hosts",
     "books": "hosted pools, or all its pools when the agreement opens the books",
+    "own_books": "own partner's, and every partner's in hosted pools or when the agreement opens the books",
     "any": "all",
 }
 

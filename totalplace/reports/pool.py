@@ -10,8 +10,8 @@ Money is shown as pounds and pence (``£1,234.50``); the JSON keeps integer penc
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +20,18 @@ from totalplace.engines.pool.fund import Fund, agreement_yaml
 from totalplace.engines.pool.movements import LEDGER_KINDS, POSTABLE
 from totalplace.engines.pool.report import FundSummary, Statement
 from totalplace.engines.pool.spend_import import SpendImport
+from totalplace.errors import (
+    BudgetExceededError,
+    IdempotencyKeyReusedError,
+    InputRefusedError,
+    InvalidInputError,
+    LedgerLimitError,
+    NotFoundError,
+    PartnerRequiredError,
+    PermissionDeniedError,
+    TotalplaceError,
+    YearSettledError,
+)
 from totalplace.money import Money
 from totalplace.reports.render import render_html, to_pdf
 from totalplace.reports.table import TableView
@@ -72,13 +84,108 @@ def pools_view(funds: Sequence[Fund], *, can_manage: bool) -> PoolsView:
 
 
 @dataclass(frozen=True, slots=True)
+class FormState:
+    """A refused form shown again: which form, what was typed, and each problem beside its field ("" for the
+    form as a whole)."""
+
+    form: str
+    values: dict[str, str]
+    problems: dict[str, tuple[str, ...]]
+    code: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The form's state as the page draws it."""
+        return {
+            "form": self.form,
+            "typed": dict(self.values),
+            "problems": {k: list(v) for k, v in self.problems.items()},
+            "code": self.code,
+        }
+
+
+def form_state(
+    form: str, values: dict[str, str], problems: dict[str, list[str]], code: str = ""
+) -> FormState:
+    """A refused form's state (problems keyed by field)."""
+    return FormState(form, dict(values), {k: tuple(v) for k, v in problems.items() if v}, code)
+
+
+def _sentences(error: TotalplaceError) -> list[str]:
+    """A refusal as the sentences shown beside a field: each located problem of refused input, else the
+    message with its hint."""
+    if isinstance(error, InputRefusedError) and error.problems:
+        return [
+            (f"line {p.row}, " if p.row else "") + (f"{p.column}: " if p.column else "") + p.message
+            for p in error.problems
+        ]
+    return [f"{error.message} ({error.hint})" if error.hint else error.message]
+
+
+def refused(form: str, values: dict[str, str], error: TotalplaceError, field: str) -> tuple[FormState, int]:
+    """A form refused by ``error``, its problems beside ``field``, and the page's HTTP status."""
+    return form_state(form, values, {field: _sentences(error)}, error.code), _status(error)
+
+
+def _status(error: TotalplaceError) -> int:
+    """The HTTP status of a refused form: the error's own when it is a client's (4xx), else 400."""
+    return error.http_status if 400 <= error.http_status < 500 else 400
+
+
+# Which field of the post form an engine's refusal is about, by its kind of error; an InvalidInputError by
+# what its message names.
+_POST_FIELD_OF: dict[type[TotalplaceError], str] = {
+    PartnerRequiredError: "partner",
+    IdempotencyKeyReusedError: "key",
+    BudgetExceededError: "amount",
+    LedgerLimitError: "amount",
+    YearSettledError: "day",
+    NotFoundError: "reverses",
+}
+_POST_WORDS = (("scheme", "scheme"), ("partner", "partner"), ("amount", "amount"), ("term", "day"))
+
+
+def _post_field(error: TotalplaceError, values: dict[str, str]) -> str:
+    """The post form's field a refusal is about ("" for the form as a whole)."""
+    for kind, field in _POST_FIELD_OF.items():
+        if isinstance(error, kind):
+            return field
+    if isinstance(error, PermissionDeniedError):
+        # A posting belongs to the partner it names, or to the owner of the scheme spend goes to.
+        return "scheme" if values.get("kind") in ("spend", "allocation") else "partner"
+    if isinstance(error, InvalidInputError):
+        if "cannot be posted by hand" in error.message:
+            return "kind"
+        return next((f for word, f in _POST_WORDS if word in error.message), "")
+    return ""
+
+
+def post_problems(values: dict[str, str], errors: dict[str, TotalplaceError]) -> tuple[FormState, int]:
+    """The post form refused: each error beside its field ("" keys: placed by what the error is about)."""
+    problems: dict[str, list[str]] = {}
+    for field, error in errors.items():
+        problems.setdefault(field or _post_field(error, values), []).extend(_sentences(error))
+    first = next(iter(errors.values()))
+    return form_state("post", values, problems, first.code), _status(first)
+
+
+@dataclass(frozen=True, slots=True)
 class FundView:
-    """The fund page: the summary of a year, the agreement's versions, and the forms the user may use."""
+    """The fund page: the summary of a year, the agreement's versions, and the forms the user may use.
+
+    ``postable`` are the partners the user may post for (the post form is shown when there is one);
+    ``form`` is a refused form to show again with its problems.
+    """
 
     summary: FundSummary
     fund: Fund
     can_manage: bool
-    can_post: bool
+    postable: tuple[str, ...]
+    form: FormState | None = None
+
+    @property
+    def can_post(self) -> bool:
+        """Whether the user may post for some partner of the pool."""
+        return bool(self.postable)
 
     def to_dict(self) -> dict[str, Any]:
         """The page's data: the summary, the versions, and what the forms offer."""
@@ -95,11 +202,12 @@ class FundView:
             ],
             "years": agreement.years,
             "schemes_list": [s.name for s in agreement.schemes],
-            "partners_list": agreement.partners,
+            "partners_list": list(self.postable),
             "kinds": list(POSTABLE),
             "can_manage": self.can_manage,
             "can_post": self.can_post,
             "agreement_yaml": agreement_yaml(self.fund) if self.can_manage else "",
+            "form": self.form.to_dict() if self.form else None,
         }
 
     def charts(self) -> dict[str, RenderedChart]:
@@ -125,9 +233,16 @@ class FundView:
         }
 
 
-def fund_view(summary: FundSummary, fund: Fund, *, can_manage: bool, can_post: bool) -> FundView:
+def fund_view(
+    summary: FundSummary,
+    fund: Fund,
+    *,
+    can_manage: bool,
+    postable: Sequence[str] = (),
+    form: FormState | None = None,
+) -> FundView:
     """The fund page of ``summary``'s year (the agreement's YAML only for those who may edit it)."""
-    return FundView(summary, fund, can_manage, can_post)
+    return FundView(summary, fund, can_manage, tuple(postable), form)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +276,8 @@ class LedgerView:
                 for t in found.transactions
             ],
             "balances": found.balances,
+            "totals": found.totals,
+            "partners_shown": list(found.shown) if found.shown is not None else None,
             "years": list(found.years),
             "kinds": list(LEDGER_KINDS),
         }
@@ -173,14 +290,14 @@ def ledger_view(extract: LedgerExtract) -> LedgerView:
 
 @dataclass(frozen=True, slots=True)
 class SettlementView:
-    """The settlement page: the statements a user may see once the year is posted, or the preview before."""
+    """The settlement page: the statements a user may see once the year is posted, or the preview before
+    (the engine has kept only the lines the user may see)."""
 
     settlement: YearSettlement
-    visible: frozenset[str]
     can_manage: bool
 
     def to_dict(self) -> dict[str, Any]:
-        """The page's data; only the partners in ``visible`` are shown."""
+        """The page's data."""
         s = self.settlement
         data: dict[str, Any] = {
             "name": s.pool,
@@ -188,21 +305,19 @@ class SettlementView:
             "year": s.year,
             "years": list(s.years),
             "settled": s.settled,
+            "partners_shown": list(s.shown) if s.shown is not None else None,
         }
         if s.settled:
-            data["statements"] = [st.to_dict() for st in s.statements if st.partner in self.visible]
+            data["statements"] = [st.to_dict() for st in s.statements]
         elif s.preview is not None:
-            shown = tuple(p for p in s.preview.partners if p.partner in self.visible)
-            data["preview"] = replace(s.preview, partners=shown).to_dict()
+            data["preview"] = s.preview.to_dict()
         data["can_settle"] = self.can_manage and not s.settled
         return data
 
 
-def settlement_view(
-    settlement: YearSettlement, visible: Collection[str], *, can_manage: bool
-) -> SettlementView:
-    """The settlement page, showing the statements (or preview lines) of the partners in ``visible``."""
-    return SettlementView(settlement, frozenset(visible), can_manage)
+def settlement_view(settlement: YearSettlement, *, can_manage: bool) -> SettlementView:
+    """The settlement page of what the user may see."""
+    return SettlementView(settlement, can_manage)
 
 
 # -- documents -----------------------------------------------------------------------------------------------

@@ -301,3 +301,18 @@ def settlement_record(conn: Connection, pool_id: int, year: str) -> SettlementRe
         )
     ).first()
     return None if row is None else SettlementRecord.from_json(row.result)
+
+
+def record_statement_read(
+    conn: Connection, pool_id: int, *, year: str, partners: list[str], via: str, actor: str
+) -> None:
+    """Write to the audit log that ``actor`` read the statements of ``partners`` (restricted data), and how
+    (``via``: the page, its JSON, a PDF, the command line)."""
+    audit.append(
+        conn,
+        actor=actor,
+        action="statement.read",
+        object_type="pool",
+        object_id=pool_id,
+        detail={"year": year, "partners": sorted(partners), "via": via},
+    )

@@ -1,8 +1,8 @@
 """The pooled-fund pages: the fund, its ledger, the settlement with statements, and forms that change them.
 
-Only the pool's partners and the auditor see a pool; each partner's finance role sees its own statement
-(``Principal.pool_statements``). Changes (create, vary, post, settle) go through the same engine functions as
-the CLI, each behind a CSRF-checked POST.
+What each user sees of a pool, and what each may change, the pool engine decides through the access policy
+(:mod:`totalplace.engines.pool.access`): these handlers pass the session's principal and show what comes back.
+A refused form is shown again inside its page, with what was typed and each problem beside its field.
 """
 
 from __future__ import annotations
@@ -11,28 +11,36 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
+from totalplace.engines.pool import access
 from totalplace.engines.pool.books import LedgerFilter, read_ledger, year_settlement
-from totalplace.engines.pool.fund import Fund, create_fund, list_funds, open_fund, revise_fund, vary_fund
+from totalplace.engines.pool.fund import create_fund, open_fund, readable_funds, revise_fund, vary_fund
 from totalplace.engines.pool.movements import LEDGER_KINDS, Movement, post_movements
-from totalplace.engines.pool.report import fund_summary, statements
+from totalplace.engines.pool.report import fund_summary, reconciled_statements
 from totalplace.engines.pool.settle import settle
-from totalplace.errors import AgreementInvalidError, InvalidInputError, NotFoundError, TotalplaceError
-from totalplace.governance.policy import Resource, partners_shown
+from totalplace.errors import (
+    ConflictError,
+    InputRefusedError,
+    InvalidInputError,
+    NotFoundError,
+    TotalplaceError,
+)
 from totalplace.governance.roles import Principal
 from totalplace.money import Money
 from totalplace.place import Place
 from totalplace.reports.pool import (
     Document,
+    FormState,
     fund_view,
     ledger_view,
     pools_view,
+    post_problems,
+    refused,
     settlement_view,
     statement_document,
     summary_document,
 )
-from totalplace.store.partners import list_partners
 from totalplace.web import params
 from totalplace.web.render import page, twin
 from totalplace.web.session import acting_user, current_principal
@@ -53,76 +61,66 @@ def _form_date(text: str, field: str) -> date:
         raise InvalidInputError(f"{field} {text!r} is not a date", hint="write it as YYYY-MM-DD") from None
 
 
-def _visible(place: Place, principal: Principal, fund: Fund) -> set[str]:
-    """The partners whose statements this user may see in ``fund`` (raises 403 if none)."""
-    with place.read() as conn:
-        ids = {p.name: p.id for p in list_partners(conn)}
-    members = {p: ids[p] for p in fund.agreement.partners if p in ids}
-    pool = Resource("pool", fund.name, members=frozenset(members.values()), host=ids.get(fund.agreement.host))
-    shown = partners_shown(principal, pool)
-    return {p for p, pid in members.items() if shown is None or pid in shown}
-
-
-def _fund(request: Request, principal: Principal, name: str) -> tuple[Fund, set[str]]:
-    params.safe_name(name, "pool name")
-    place = _place(request)
-    with place.read() as conn:
-        fund = open_fund(conn, name)
-    return fund, _visible(place, principal, fund)
-
-
 @twin(router, "/pools", "pools.html", cache=True)
 def pools_page(request: Request, principal: Principal) -> dict[str, Any]:
     """The pools this user can see."""
-    principal.require("pool.read")
+    principal.require_any("pool.read")
+    with _place(request).read() as conn:
+        funds = readable_funds(conn, principal)
+    return pools_view(funds, can_manage=principal.can("pool.create")).to_dict()
+
+
+def _pool_data(
+    request: Request, principal: Principal, name: str, form: FormState | None = None
+) -> dict[str, Any]:
+    """The fund page's data as ``principal`` may see it, with a refused form to show again."""
+    params.safe_name(name, "pool name")
+    year = params.financial_year(request)
+    as_of = params.text(request, "as_of", longest=10)
     place = _place(request)
+    summary = fund_summary(
+        place, name, year, _form_date(as_of, "as_of") if as_of else None, principal=principal
+    )
     with place.read() as conn:
-        funds = list_funds(conn)
-    shown = []
-    for fund in funds:
-        try:
-            _visible(place, principal, fund)
-        except TotalplaceError:
-            continue
-        shown.append(fund)
-    return pools_view(shown, can_manage=principal.may("pool.manage")).to_dict()
+        fund = open_fund(conn, name)
+        can_manage = access.can(conn, fund, principal, "pool.manage")
+        postable = access.postable_partners(conn, fund, principal)
+    view = fund_view(summary, fund, can_manage=can_manage, postable=postable, form=form)
+    return {**view.to_dict(), "_charts": view.charts()}
 
 
 @twin(router, "/pools/{name}", "pool.html", cache=True)
 def pool_page(request: Request, principal: Principal) -> dict[str, Any]:
     """The fund: contributions, schemes' budget against actual and forecast, the risk-share preview."""
-    name = params.path_name(request, "name", "pool name")
-    fund, _ = _fund(request, principal, name)
-    year = params.financial_year(request)
-    as_of = params.text(request, "as_of", longest=10)
-    summary = fund_summary(_place(request), name, year, _form_date(as_of, "as_of") if as_of else None)
-    view = fund_view(
-        summary, fund, can_manage=principal.may("pool.manage"), can_post=principal.may("pool.post")
-    )
-    return {**view.to_dict(), "_charts": view.charts()}
+    return _pool_data(request, principal, params.path_name(request, "name", "pool name"))
 
 
 @twin(router, "/pools/{name}/ledger", "pool_ledger.html")
 def pool_ledger(request: Request, principal: Principal) -> dict[str, Any]:
-    """The ledger's transactions with their entries, filtered by kind, year or account."""
+    """The ledger's transactions with their entries (the lines the user may see), filtered by kind, year or
+    account."""
     name = params.path_name(request, "name", "pool name")
-    _fund(request, principal, name)
     filters = LedgerFilter(
         kind=params.choice(request, "kind", LEDGER_KINDS),
         year=params.financial_year(request),
         account=params.text(request, "account"),
     )
     limit = params.whole(request, "limit", 500, 1, 10_000)
-    return ledger_view(read_ledger(_place(request), name, filters, limit=limit, with_balances=True)).to_dict()
+    found = read_ledger(_place(request), name, filters, principal=principal, limit=limit, with_balances=True)
+    return ledger_view(found).to_dict()
 
 
-@twin(router, "/pools/{name}/settlement", "pool_settlement.html", cache=True)
+# Not kept in the page cache: every read of a settled year's statements is written to the audit log.
+@twin(router, "/pools/{name}/settlement", "pool_settlement.html")
 def pool_settlement(request: Request, principal: Principal) -> dict[str, Any]:
     """A year's settlement: posted (with the statements this user may see) or previewed from actuals."""
     name = params.path_name(request, "name", "pool name")
-    _, visible = _fund(request, principal, name)
-    found = year_settlement(_place(request), name, params.financial_year(request))
-    return settlement_view(found, visible, can_manage=principal.may("pool.manage")).to_dict()
+    place = _place(request)
+    via = "web json" if request.url.path.endswith(".json") else "web page"
+    found = year_settlement(place, name, params.financial_year(request), principal=principal, via=via)
+    with place.read() as conn:
+        can_manage = access.can(conn, open_fund(conn, name), principal, "pool.manage")
+    return settlement_view(found, can_manage=can_manage).to_dict()
 
 
 def _pdf(document: Document) -> Response:
@@ -135,69 +133,88 @@ def _pdf(document: Document) -> Response:
 
 @router.get("/pools/{name}/statements/{partner}.{fmt}")
 def statement_file(request: Request, name: str, partner: str, fmt: str) -> Response:
-    """One partner's settlement statement as HTML or PDF."""
+    """One partner's settlement statement as HTML, PDF or JSON (each read audited)."""
     principal = current_principal(request)
-    _, visible = _fund(request, principal, name)
+    params.safe_name(name, "pool name")
     year = params.financial_year(request) or ""
-    if partner not in visible:
-        raise NotFoundError(f"no statement for {params.safe_name(partner, 'partner')!r} that you may see")
-    found = [s for s in statements(_place(request), name, year) if s.partner == partner]
-    if not found or fmt not in ("html", "pdf"):
+    if fmt not in ("html", "pdf", "json"):
         raise NotFoundError(
-            f"no {fmt[:10]} statement for {partner} in {year}", hint="use .html or .pdf and ?year=2025-26"
+            f"no {fmt[:10]} statement for {params.safe_name(partner, 'partner')}",
+            hint="use .html, .pdf or .json and ?year=2025-26",
         )
+    found = reconciled_statements(_place(request), name, year, partner, principal=principal, via=f"web {fmt}")
+    if fmt == "json":
+        return Response(JSONResponse(found[0].to_dict()).body, media_type="application/json")
     document = statement_document(found[0], _place(request).config.name)
     return Response(document.html, media_type="text/html") if fmt == "html" else _pdf(document)
 
 
 @router.get("/pools/{name}/summary.pdf")
 def summary_pdf(request: Request, name: str) -> Response:
-    """The board's fund summary as PDF, with the statements the user may see once the year is settled."""
+    """The board's fund summary as PDF: the lines the user may see, with the statements it may read once the
+    year is settled."""
     principal = current_principal(request)
-    _, visible = _fund(request, principal, name)
+    params.safe_name(name, "pool name")
     place = _place(request)
-    summary = fund_summary(place, name, params.financial_year(request))
+    summary = fund_summary(place, name, params.financial_year(request), principal=principal)
     shown = (
-        [s for s in statements(place, name, summary.year) if s.partner in visible] if summary.settled else []
+        reconciled_statements(place, name, summary.year, principal=principal, via="web summary pdf")
+        if summary.settled
+        else []
     )
     return _pdf(summary_document(summary, shown, place.config.name))
 
 
 # -- changes -------------------------------------------------------------------------------------------------
-@router.get("/pools-new")
-def new_pool_form(request: Request) -> Response:
-    """The form to create a pool from agreement YAML."""
-    principal = current_principal(request)
+def _new_pool_data(
+    principal: Principal, text: str = "", error: TotalplaceError | None = None
+) -> dict[str, Any]:
+    """The create form's data: what was typed, and the refusal with each problem by line and field."""
     principal.require("pool.create")
-    return page(request, "pool_new.html", {"yaml": ""}, principal=principal)
+    return {"yaml": text, "rejected": error.to_dict() if error else None}
+
+
+@twin(router, "/pools-new", "pool_new.html")
+def new_pool_form(request: Request, principal: Principal) -> dict[str, Any]:
+    """The form to create a pool from agreement YAML."""
+    return _new_pool_data(principal)
 
 
 @router.post("/pools-new")
 def create_pool(
-    request: Request, agreement: Annotated[str, Form()], csrf_token: Annotated[str, Form()]
+    request: Request, csrf_token: Annotated[str, Form()], agreement: Annotated[str, Form()] = ""
 ) -> Response:
     """Create a pool; a refused agreement comes back with every problem by line and field (HTTP 422)."""
     principal = acting_user(request, csrf_token, "pool.create")
     try:
-        fund = create_fund(_place(request), agreement, "agreement.yaml", actor=principal.username)
-    except AgreementInvalidError as error:
-        return page(
-            request,
-            "pool_new.html",
-            {"yaml": agreement, "rejected": error.to_dict()},
-            status_code=422,
-            principal=principal,
-        )
+        fund = create_fund(_place(request), agreement, "agreement.yaml", principal=principal)
+    except (InputRefusedError, InvalidInputError, ConflictError) as error:
+        data = _new_pool_data(principal, agreement, error)
+        return page(request, "pool_new.html", data, status_code=error.http_status, principal=principal)
     return RedirectResponse(f"/pools/{fund.name}", status_code=303)
+
+
+def _refused_page(
+    request: Request, principal: Principal, name: str, form: FormState, status: int
+) -> Response:
+    """The fund page again, with the refused form's values and problems."""
+    data = _pool_data(request, principal, name, form)
+    charts = data.pop("_charts", {})
+    data["charts"] = {k: c.to_dict() for k, c in charts.items()}
+    return page(request, "pool.html", data, status_code=status, principal=principal, charts=charts)
 
 
 @router.post("/pools/{name}/vary")
 def vary_pool(
-    request: Request, name: str, variation: Annotated[str, Form()], csrf_token: Annotated[str, Form()]
+    request: Request, name: str, csrf_token: Annotated[str, Form()], variation: Annotated[str, Form()] = ""
 ) -> Response:
-    """Add a version of the agreement from variation YAML."""
+    """Add a version of the agreement from variation YAML; a refused one comes back beside the field."""
     principal = acting_user(request, csrf_token, "pool.manage")
-    vary_fund(_place(request), name, variation, "variation.yaml", actor=principal.username)
+    try:
+        vary_fund(_place(request), name, variation, "variation.yaml", principal=principal)
+    except TotalplaceError as error:
+        form, status = refused("vary", {"variation": variation}, error, "variation")
+        return _refused_page(request, principal, name, form, status)
     return RedirectResponse(f"/pools/{name}", status_code=303)
 
 
@@ -205,25 +222,27 @@ def vary_pool(
 def revise_pool(
     request: Request,
     name: str,
-    agreement: Annotated[str, Form()],
-    effective: Annotated[str, Form()],
-    reason: Annotated[str, Form()],
     csrf_token: Annotated[str, Form()],
+    agreement: Annotated[str, Form()] = "",
+    effective: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
 ) -> Response:
-    """Add a version from the edited agreement; refused edits come back with every problem (HTTP 422)."""
+    """Add a version from the edited agreement; refused edits come back with every problem (HTTP 4xx)."""
     principal = acting_user(request, csrf_token, "pool.manage")
-    day = _form_date(effective, "effective")
+    values = {"agreement": agreement, "effective": effective, "reason": reason}
     try:
-        revise_fund(_place(request), name, agreement, effective=day, reason=reason, actor=principal.username)
-    except AgreementInvalidError as error:
-        data = {
-            "yaml": agreement,
-            "rejected": error.to_dict(),
-            "name": name,
-            "effective": effective,
-            "reason": reason,
-        }
-        return page(request, "pool_new.html", data, status_code=422, principal=principal)
+        day = _form_date(effective, "effective")
+    except InvalidInputError as error:
+        form, status = refused("revise", values, error, "effective")
+        return _refused_page(request, principal, name, form, status)
+    try:
+        revise_fund(_place(request), name, agreement, effective=day, reason=reason, principal=principal)
+    except TotalplaceError as error:
+        field = (
+            "reason" if isinstance(error, InvalidInputError) and "reason" in error.message else "agreement"
+        )
+        form, status = refused("revise", values, error, field)
+        return _refused_page(request, principal, name, form, status)
     return RedirectResponse(f"/pools/{name}", status_code=303)
 
 
@@ -231,29 +250,45 @@ def revise_pool(
 def post_movement(
     request: Request,
     name: str,
-    key: Annotated[str, Form()],
-    kind: Annotated[str, Form()],
-    day: Annotated[str, Form()],
     csrf_token: Annotated[str, Form()],
+    key: Annotated[str, Form()] = "",
+    kind: Annotated[str, Form()] = "",
+    day: Annotated[str, Form()] = "",
     amount: Annotated[str, Form()] = "",
     partner: Annotated[str, Form()] = "",
     scheme: Annotated[str, Form()] = "",
     memo: Annotated[str, Form()] = "",
     reverses: Annotated[str, Form()] = "",
 ) -> Response:
-    """Post one movement; the form's key makes a double submission harmless."""
+    """Post one movement; the form's key makes a double submission harmless. The pool engine decides who may
+    post what; a refused movement comes back in the page with each problem beside its field."""
     principal = acting_user(request, csrf_token, "pool.post")
-    _, visible = _fund(request, principal, name)
-    if partner and partner not in visible:
-        raise InvalidInputError(f"you may post only for {', '.join(sorted(visible))}")
-    when = _form_date(day, "day")
-    pence = Money.parse(amount).pence if amount else 0
-    post_movements(
-        _place(request),
-        name,
-        [Movement(key, kind, when, pence, partner or None, scheme or None, memo, reverses or None)],
-        actor=principal.username,
-    )
+    values = {
+        "key": key, "kind": kind, "day": day, "amount": amount, "partner": partner,
+        "scheme": scheme, "memo": memo, "reverses": reverses,
+    }  # fmt: skip
+    problems: dict[str, TotalplaceError] = {}
+    if not key.strip():
+        problems["key"] = InvalidInputError(
+            "give the movement a key", hint="any text unique to this movement"
+        )
+    try:
+        when = _form_date(day, "day")
+    except InvalidInputError as error:
+        problems["day"] = error
+    try:
+        pence = Money.parse(amount).pence if amount else 0
+    except InvalidInputError as error:
+        problems["amount"] = error
+    if not problems:
+        movement = Movement(key, kind, when, pence, partner or None, scheme or None, memo, reverses or None)
+        try:
+            post_movements(_place(request), name, [movement], principal=principal)
+        except TotalplaceError as error:
+            problems[""] = error
+    if problems:
+        form, status = post_problems(values, problems)
+        return _refused_page(request, principal, name, form, status)
     return RedirectResponse(f"/pools/{name}/ledger", status_code=303)
 
 

@@ -2,8 +2,9 @@
 
 An agreement names its partners (as the place knows them), the host partner and fund manager, the budget type,
 the term, each partner's contribution per year (cash, or in-kind staff time valued as FTE x cost), the schemes
-with their budgets and owning partner, the review cadences, and the risk-share clause. Money is written as
-text ("£1,200,000.00") or whole pounds; a YAML decimal such as ``1200.5`` is refused (a float loses pence).
+with their budgets and owning partner, the review cadences, the risk-share clause, and whether the books are
+open to every partner. Money is written as text ("£1,200,000.00") or whole pounds; a YAML decimal such as
+``1200.5`` is refused (a float loses pence).
 """
 
 from __future__ import annotations
@@ -14,7 +15,15 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StrictBool,
+    model_validator,
+)
 
 from totalplace.money import MAX_AMOUNT_PENCE, Money, MoneyParseError, check_amount
 
@@ -261,6 +270,9 @@ class Agreement(_Strict):
     schemes: list[Scheme] = Field(min_length=1)
     risk_share: RiskShare = Field(default_factory=RiskShare)
     exits: list[PartnerExit] = Field(default_factory=list)
+    # Whether every partner sees every partner's figures (lines, statements); by default a partner sees the
+    # pool's totals and its own lines, and only the host, its fund manager and the auditor see all.
+    open_books: StrictBool = False
 
     @model_validator(mode="after")
     def _names_agree(self) -> Agreement:

@@ -9,10 +9,12 @@ import yaml
 from sqlalchemy import Connection
 
 from totalplace.datasets.safe_yaml import decode
+from totalplace.engines.pool import access
 from totalplace.engines.pool.agreement import Agreement, year_bounds
 from totalplace.engines.pool.files import AGREEMENT_INVALID, agreement_json, load_agreement, stored_agreement
 from totalplace.engines.pool.variation import apply_variation, load_variation
-from totalplace.errors import AgreementInvalidError, InvalidInputError, RowProblem
+from totalplace.errors import AgreementInvalidError, InvalidInputError, RowProblem, TotalplaceError
+from totalplace.governance.roles import Principal
 from totalplace.place import Place
 from totalplace.store import pools as store
 from totalplace.store.partners import list_partners
@@ -88,8 +90,22 @@ def list_funds(conn: Connection) -> list[Fund]:
     return [Fund(p, tuple(store.versions(conn, p.id))) for p in store.list_pools(conn)]
 
 
-def create_fund(place: Place, source: str | bytes, file: str, *, actor: str) -> Fund:
-    """Create a pool from agreement YAML; every partner it names must be a partner of the place."""
+def readable_funds(conn: Connection, principal: Principal) -> list[Fund]:
+    """The pools ``principal`` may read (pool.read): those of its partners, or all for a place-wide role."""
+    shown = []
+    for fund in list_funds(conn):
+        try:
+            access.sight(conn, fund, principal)
+        except TotalplaceError:
+            continue
+        shown.append(fund)
+    return shown
+
+
+def create_fund(place: Place, source: str | bytes, file: str, *, principal: Principal) -> Fund:
+    """Create a pool from agreement YAML (pool.create); every partner it names must be a partner of the
+    place."""
+    principal.require("pool.create")
     agreement = load_agreement(source, file)  # refuses undecodable bytes too, as an invalid agreement
     text = decode(source, file)
     with place.begin() as conn:
@@ -102,17 +118,19 @@ def create_fund(place: Place, source: str | bytes, file: str, *, actor: str) -> 
             agreement_json=agreement_json(agreement),
             source_yaml=text,
             effective_from=year_bounds(agreement.start_year)[0],
-            actor=actor,
+            actor=principal.username,
         )
         return open_fund(conn, agreement.name)
 
 
-def vary_fund(place: Place, name: str, source: str | bytes, file: str, *, actor: str) -> Fund:
-    """Add a version of the pool's agreement from a variation file; earlier versions stay as they were."""
-    variation = load_variation(source, file)
-    text = decode(source, file)
+def vary_fund(place: Place, name: str, source: str | bytes, file: str, *, principal: Principal) -> Fund:
+    """Add a version of the pool's agreement from a variation file (pool.manage); earlier versions stay as
+    they were."""
     with place.begin() as conn:
         fund = open_fund(conn, name)
+        access.require(conn, fund, principal, "pool.manage")
+        variation = load_variation(source, file)
+        text = decode(source, file)
         varied = apply_variation(fund.agreement, variation, file)
         if varied.name != fund.name:
             raise AgreementInvalidError(
@@ -131,20 +149,26 @@ def vary_fund(place: Place, name: str, source: str | bytes, file: str, *, actor:
             source_yaml=text,
             effective_from=variation.effective,
             reason=variation.reason,
-            actor=actor,
+            actor=principal.username,
         )
         return open_fund(conn, name)
 
 
-def revise_fund(place: Place, name: str, text: str, *, effective: date, reason: str, actor: str) -> Fund:
+def revise_fund(
+    place: Place, name: str, text: str, *, effective: date, reason: str, principal: Principal
+) -> Fund:
     """Add a version from a whole edited agreement (as the web app's editor sends it), in force from
-    ``effective``; like any variation it is dated, gives its reason, and leaves earlier versions as they were.
+    ``effective`` (pool.manage); like any variation it is dated, gives its reason, and leaves earlier versions
+    as they were.
     """
+    with place.read() as conn:
+        access.require(conn, open_fund(conn, name), principal, "pool.manage")
     agreement = load_agreement(text, "agreement.yaml")
     if not reason.strip():
         raise InvalidInputError("a revision needs a reason", hint="say why the agreement changes")
     with place.begin() as conn:
         fund = open_fund(conn, name)
+        access.require(conn, fund, principal, "pool.manage")
         if agreement.name != fund.name:
             problem = RowProblem(
                 AGREEMENT_INVALID,
@@ -163,7 +187,7 @@ def revise_fund(place: Place, name: str, text: str, *, effective: date, reason: 
             source_yaml=text,
             effective_from=effective,
             reason=reason.strip(),
-            actor=actor,
+            actor=principal.username,
         )
         return open_fund(conn, name)
 

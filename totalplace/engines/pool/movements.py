@@ -21,9 +21,12 @@ from datetime import date
 
 from sqlalchemy import Connection, func, select
 
+from totalplace.engines.pool import access
 from totalplace.engines.pool.agreement import Agreement, year_of
 from totalplace.engines.pool.fund import Fund, open_fund
 from totalplace.errors import BudgetExceededError, InvalidInputError, LedgerLimitError, NotFoundError
+from totalplace.governance.policy import authorize
+from totalplace.governance.roles import Principal
 from totalplace.money import MAX_AMOUNT_PENCE, Money
 from totalplace.place import Place
 from totalplace.store import ledger
@@ -68,12 +71,16 @@ def partner_account(partner: str, year: str) -> str:
     return f"partner:{partner}:{year}"
 
 
-def to_request(conn: Connection, fund: Fund, m: Movement) -> ledger.TxnRequest:
-    """The balanced transaction for a movement, checked against the agreement in force on its day."""
+def _check_kind(m: Movement) -> None:
     if m.kind not in POSTABLE:
         raise InvalidInputError(
             f"{m.kind!r} cannot be posted by hand", hint=f"kinds are: {', '.join(POSTABLE)}"
         )
+
+
+def to_request(conn: Connection, fund: Fund, m: Movement) -> ledger.TxnRequest:
+    """The balanced transaction for a movement, checked against the agreement in force on its day."""
+    _check_kind(m)
     agreement = fund.agreement_on(m.day)
     year = year_of(m.day)
     if year not in agreement.years:
@@ -140,21 +147,53 @@ def _paying_member(agreement: Agreement, m: Movement) -> str:
 
 
 def post_movements(
-    place: Place, name: str, movements: Sequence[Movement], *, actor: str
+    place: Place, name: str, movements: Sequence[Movement], *, principal: Principal
 ) -> list[ledger.Posted]:
-    """Post movements as one atomic submission, all or none; retried keys return their first result."""
+    """Post movements as one atomic submission, all or none; retried keys return their first result.
+
+    Each movement must be one ``principal`` may post (pool.post on the partner it belongs to): a batch with
+    one that is not is refused whole, before anything is posted.
+    """
     with place.begin() as conn:
-        return post_in(conn, name, movements, actor=actor)
+        return post_in(conn, name, movements, principal=principal)
 
 
-def post_in(conn: Connection, name: str, movements: Sequence[Movement], *, actor: str) -> list[ledger.Posted]:
-    """Post movements inside the caller's transaction."""
+def post_in(
+    conn: Connection, name: str, movements: Sequence[Movement], *, principal: Principal
+) -> list[ledger.Posted]:
+    """Post movements inside the caller's transaction, each authorized as :func:`post_movements` says."""
     fund = open_fund(conn, name)
+    pool, ids = access.pool_resource(conn, fund), access.partner_ids(conn)
+    # Each partner's postings are authorized once: a batch is usually thousands of one partner's movements.
+    for owner in dict.fromkeys(movement_owner(conn, fund, m) for m in movements):
+        authorize(principal, "pool.post", access.owned(ids, pool, "posting", owner))
     ledger.lock_pool(conn, fund.id)
     requests = [to_request(conn, fund, m) for m in movements]
     return ledger.post(
-        conn, fund.id, requests, actor=actor, guard=lambda c, fresh: _within_budgets(c, fund, fresh)
+        conn,
+        fund.id,
+        requests,
+        actor=principal.username,
+        guard=lambda c, fresh: _within_budgets(c, fund, fresh),
     )
+
+
+def movement_owner(conn: Connection, fund: Fund, m: Movement) -> str | None:
+    """The partner a movement belongs to: the partner paying a contribution or giving in-kind time; the owner
+    of the scheme an allocation or spend is against (whatever partner the movement names); for a reversal,
+    the partner the reversed transaction belonged to. None when it names none."""
+    _check_kind(m)
+    agreement = fund.agreement_on(m.day)
+    if m.kind in ("contribution", "variation", "in_kind"):
+        return _member(agreement.partners, m.partner, m) if m.partner and m.partner.strip() else None
+    if m.kind in ("allocation", "spend"):
+        return agreement.scheme(_scheme(agreement.schemes, m.scheme, m)).owner
+    if m.kind == "reversal":
+        original = ledger.transaction(conn, fund.id, _txn_id_by_key(conn, fund.id, m.reverses or ""))
+        owners = access.scheme_owners(fund)
+        found = {e.partner or owners.get(e.scheme or "") for e in original.entries}
+        return found.pop() if len(found) == 1 else None
+    return None
 
 
 def allocated(conn: Connection, pool_id: int, scheme: str, year: str) -> int:
@@ -277,8 +316,10 @@ def _posted_under(conn: Connection, pool_id: int, prefix: str, account: str) -> 
     return -int(total)
 
 
-def post_agreed(place: Place, name: str, year: str, day: date, *, actor: str) -> list[ledger.Posted]:
+def post_agreed(
+    place: Place, name: str, year: str, day: date, *, principal: Principal
+) -> list[ledger.Posted]:
     """Post every contribution the agreement says is due in ``year`` and has not been posted."""
     with place.begin() as conn:
         fund = open_fund(conn, name)
-        return post_in(conn, name, agreed_movements(conn, fund, year, day), actor=actor)
+        return post_in(conn, name, agreed_movements(conn, fund, year, day), principal=principal)

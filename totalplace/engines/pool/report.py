@@ -10,18 +10,22 @@ year ended as forecast.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, func, select
 
+from totalplace.engines.pool import access
+from totalplace.engines.pool.access import Sight
 from totalplace.engines.pool.agreement import Agreement, Cadence, year_bounds, year_of
 from totalplace.engines.pool.fund import Fund, open_fund
 from totalplace.engines.pool.movements import allocated, spend_account
 from totalplace.engines.pool.riskshare import YearActuals, settle_year
 from totalplace.engines.pool.settle import to_record, year_actuals
 from totalplace.errors import InvalidInputError, LedgerInconsistentError, NotFoundError
+from totalplace.governance.policy import authorize
+from totalplace.governance.roles import Principal
 from totalplace.place import Place
 from totalplace.store import ledger
 from totalplace.store import pools as store
@@ -67,11 +71,43 @@ class ContributionLine:
 
 
 @dataclass(frozen=True, slots=True)
+class FundTotals:
+    """The pool's own figures for the year, added up over every partner and scheme (pence): what every
+    partner of the pool sees, whoever's lines it may see."""
+
+    agreed: int
+    received: int
+    brought_forward: int
+    budget: int
+    allocated: int
+    spent: int
+    forecast: int
+
+    @classmethod
+    def of(cls, contributions: tuple[ContributionLine, ...], schemes: tuple[SchemeLine, ...]) -> FundTotals:
+        """The totals of every partner's and every scheme's lines."""
+        return cls(
+            sum(c.agreed for c in contributions),
+            sum(c.received for c in contributions),
+            sum(c.brought_forward for c in contributions),
+            sum(s.budget for s in schemes),
+            sum(s.allocated for s in schemes),
+            sum(s.spent for s in schemes),
+            sum(s.forecast for s in schemes),
+        )
+
+    def to_dict(self) -> dict[str, int]:
+        """JSON-ready, pence as integers."""
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
 class FundSummary:
     """The fund in one year for the board.
 
     ``preview`` is the risk share applied to the forecast outturn (only while the year is open);
-    ``settlement`` is the posted settlement (once the year is settled).
+    ``settlement`` is the posted settlement (once the year is settled). ``shown`` names the partners whose
+    lines are included (None: every partner's); ``totals`` are the pool's, whoever reads it.
     """
 
     name: str
@@ -88,9 +124,12 @@ class FundSummary:
     schemes: tuple[SchemeLine, ...]
     preview: SettlementRecord | None
     settlement: SettlementRecord | None
+    totals: FundTotals | None = None
+    shown: tuple[str, ...] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready, pence as integers."""
+        totals = self.totals or FundTotals.of(self.contributions, self.schemes)
         return {
             "name": self.name,
             "title": self.title,
@@ -106,6 +145,8 @@ class FundSummary:
             "schemes": [s.to_dict() for s in self.schemes],
             "forecast_settlement": self.preview.to_dict() if self.preview else {},
             "settlement": _as_stored(self.settlement),
+            "totals": totals.to_dict(),
+            "partners_shown": list(self.shown) if self.shown is not None else None,
         }
 
 
@@ -129,10 +170,14 @@ def forecast(spent: int, year: str, as_of: date) -> int:
     return spent * total // elapsed
 
 
-def fund_summary(place: Place, name: str, year: str | None = None, as_of: date | None = None) -> FundSummary:
-    """The fund summary of ``year`` (default: the year of ``as_of`` or today, kept within the term)."""
+def fund_summary(
+    place: Place, name: str, year: str | None = None, as_of: date | None = None, *, principal: Principal
+) -> FundSummary:
+    """The fund summary of ``year`` (default: the year of ``as_of`` or today, kept within the term), as
+    ``principal`` may see it (pool.read): the pool's totals, and the lines of the partners it may see."""
     with place.read() as conn:
         fund = open_fund(conn, name)
+        seen = access.sight(conn, fund, principal)
         today = as_of or date.today()
         year = year or _year_shown(fund.agreement.years, today)
         fund.require_year(year)
@@ -142,7 +187,40 @@ def fund_summary(place: Place, name: str, year: str | None = None, as_of: date |
             # Actuals run to the last spend posted, not to today: a month not yet posted is not a month of
             # no spending, and scaling by today's date would forecast an underspend that is not there.
             day = min(day, _last_spend_day(conn, fund.id, year) or day)
-        return _summary(conn, fund, year, day)
+        return restrict_summary(_summary(conn, fund, year, day), seen)
+
+
+def restrict_summary(summary: FundSummary, seen: Sight) -> FundSummary:
+    """The summary with only the lines ``seen`` shows, and the pool's totals over every line."""
+    totals = FundTotals.of(summary.contributions, summary.schemes)
+    if seen.everything:
+        return replace(summary, totals=totals)
+    return replace(
+        summary,
+        contributions=tuple(c for c in summary.contributions if seen.sees(c.partner)),
+        schemes=tuple(s for s in summary.schemes if seen.sees(s.owner)),
+        preview=restrict_record(summary.preview, seen),
+        settlement=restrict_record(summary.settlement, seen),
+        totals=totals,
+        shown=tuple(sorted(seen.shown or ())),
+    )
+
+
+def restrict_record(record: SettlementRecord | None, seen: Sight) -> SettlementRecord | None:
+    """A settlement (or its preview) with only the partners' lines and schemes ``seen`` shows; the pool's
+    available money, spend and variance stay, and a note naming a partner not shown is left out."""
+    if record is None or seen.everything:
+        return record
+    hidden = [p.partner for p in record.partners if not seen.sees(p.partner)]
+    return replace(
+        record,
+        partners=tuple(p for p in record.partners if seen.sees(p.partner)),
+        steps=tuple(
+            replace(s, shares={p: v for p, v in s.shares.items() if seen.sees(p)}) for s in record.steps
+        ),
+        scheme_spend={k: v for k, v in record.scheme_spend.items() if seen.sees_scheme(k)},
+        notes=tuple(n for n in record.notes if not any(h in n for h in hidden)),
+    )
 
 
 def _year_shown(years: list[str], today: date) -> str:
@@ -316,19 +394,39 @@ class Statement:
         return {**data, "reconciles": self.reconciles, "difference": self.difference}
 
 
-def statements(place: Place, name: str, year: str) -> list[Statement]:
-    """Every partner's statement for a settled year (NotFoundError before settlement)."""
+def statements(
+    place: Place, name: str, year: str, *, principal: Principal, via: str = "library"
+) -> list[Statement]:
+    """The statements of a settled year that ``principal`` may read (statement.read; NotFoundError before
+    settlement), the read written to the audit log (``via``: how they are shown)."""
     with place.read() as conn:
         fund = open_fund(conn, name)
+        seen = access.sight(conn, fund, principal)
         record = store.settlement_record(conn, fund.id, year)
-    if record is None:
-        raise NotFoundError(
-            f"{year} is not settled for {name}",
-            hint=f"preview it with `totalplace pool settle {name} --year {year} --dry-run`",
-        )
+        if record is None:
+            raise NotFoundError(
+                f"{year} is not settled for {name}",
+                hint=f"preview it with `totalplace pool settle {name} --year {year} --dry-run`",
+            )
+        shown = [p for p in record.partners if seen.sees(p.partner)]
+        ids = access.partner_ids(conn)
+        for p in shown:
+            authorize(principal, "statement.read", access.owned(ids, seen.pool, "statement", p.partner))
+    _audit_read(place, fund.id, year, [p.partner for p in shown], principal, via)
     agreement = fund.agreement_for_year(year)
     totals = PoolTotals.of(record.partners)
-    return [_statement(fund.name, agreement, record, p, totals) for p in record.partners]
+    return [_statement(fund.name, agreement, record, p, totals) for p in shown]
+
+
+def _audit_read(
+    place: Place, pool_id: int, year: str, partners: list[str], principal: Principal, via: str
+) -> None:
+    """Write the read of statements to the audit log (nothing to record when none was shown)."""
+    if partners:
+        with place.begin() as conn:
+            store.record_statement_read(
+                conn, pool_id, year=year, partners=partners, via=via, actor=principal.username
+            )
 
 
 def _statement(
@@ -355,10 +453,21 @@ def _statement(
     )
 
 
-def reconciled_statements(place: Place, name: str, year: str, partner: str | None = None) -> list[Statement]:
-    """The statements of a settled year (one partner's, named in any case, when ``partner`` is given),
-    refused as an inconsistent ledger if any of them does not reconcile to the penny."""
-    found = statements(place, name, year)
+def reconciled_statements(
+    place: Place,
+    name: str,
+    year: str,
+    partner: str | None = None,
+    *,
+    principal: Principal,
+    via: str = "library",
+) -> list[Statement]:
+    """The statements of a settled year ``principal`` may read (one partner's, named in any case, when
+    ``partner`` is given: refused when it may not read it), refused as an inconsistent ledger if any of them
+    does not reconcile to the penny."""
+    if partner:
+        _require_statement(place, name, partner, principal)
+    found = statements(place, name, year, principal=principal, via=via)
     if partner:
         found = [s for s in found if s.partner.lower() == partner.lower()]
         if not found:
@@ -369,3 +478,19 @@ def reconciled_statements(place: Place, name: str, year: str, partner: str | Non
             f"the statements of {', '.join(bad)} do not reconcile", hint=f"run `totalplace pool check {name}`"
         )
     return found
+
+
+def _require_statement(place: Place, name: str, partner: str, principal: Principal) -> None:
+    """Refuse (TP201) a statement of ``partner`` that ``principal`` may not read."""
+    with place.read() as conn:
+        fund = open_fund(conn, name)
+        named = next((p for p in fund.agreement.partners if p.lower() == partner.strip().lower()), None)
+        if named is None:
+            raise InvalidInputError(
+                f"{partner!r} is not a partner of {name}",
+                hint=f"partners are: {', '.join(fund.agreement.partners)}",
+            )
+        pool = access.pool_resource(conn, fund)
+        authorize(
+            principal, "statement.read", access.owned(access.partner_ids(conn), pool, "statement", named)
+        )

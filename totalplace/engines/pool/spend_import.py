@@ -18,6 +18,7 @@ from totalplace.backends.safe_sql import SqlValue, identifier
 from totalplace.engines.pool.agreement import MATCH_COLUMNS, Agreement, Scheme, year_bounds, year_of
 from totalplace.engines.pool.fund import open_fund
 from totalplace.engines.pool.movements import Movement, post_movements
+from totalplace.governance.roles import Principal
 from totalplace.place import Place
 from totalplace.store import ledger
 from totalplace.store.catalog import list_batches
@@ -96,7 +97,7 @@ def _matched_sql(schemes: list[Scheme], first: date, last: date) -> tuple[str, d
     return sql, params
 
 
-def import_spend(place: Place, name: str, *, actor: str) -> SpendImport:
+def import_spend(place: Place, name: str, *, principal: Principal) -> SpendImport:
     """Match the active spending batches to the pool's schemes and post what is new."""
     with place.read() as conn:
         fund = open_fund(conn, name)
@@ -112,7 +113,7 @@ def import_spend(place: Place, name: str, *, actor: str) -> SpendImport:
         by_scheme[m.scheme] = by_scheme.get(m.scheme, 0) + m.pence
     undo = _reversals(imported, active, reversed_keys, settled)
     movements = [*(_spend_movement(m) for m in open_lines), *undo]
-    posted = post_movements(place, name, movements, actor=actor) if movements else []
+    posted = post_movements(place, name, movements, principal=principal) if movements else []
     return SpendImport(
         posted=sum(not p.replayed and p.kind == "spend" for p in posted),
         already=sum(p.replayed for p in posted),
