@@ -40,6 +40,7 @@ from totalplace.reports.render import to_pdf
 from totalplace.store.areas import AREA_LEVELS
 from totalplace.web import params
 from totalplace.web.cache import PageCache, cached, version_of
+from totalplace.web.forms import form_page
 from totalplace.web.render import page, twin
 from totalplace.web.session import acting_user, current_principal
 from totalplace.web.upload_stream import UploadForm, receive_upload, upload_route
@@ -168,25 +169,32 @@ def answer(
     return RedirectResponse(f"/outcomes/letters/{letter_id}", status_code=303)
 
 
+@form_page(router, "/outcomes/framework", "outcome_framework.html")
+def framework_form(request: Request, principal: Principal) -> dict[str, Any]:
+    """The framework's YAML in an editor."""
+    principal.require("framework.change")
+    with _place(request).read() as conn:
+        text = current_framework_yaml(conn)
+    return {"yaml": text}
+
+
 @router.post("/outcomes/framework")
 def edit_framework(
     request: Request, framework: Annotated[str, Form()], csrf_token: Annotated[str, Form()]
 ) -> Response:
-    """Put a new version of the framework in force (YAML edited in the page)."""
-    principal = acting_user(request, csrf_token, "place.manage")
-    with _place(request).begin() as conn:
-        save_framework(conn, framework, actor=principal.username)
-    return RedirectResponse("/outcomes", status_code=303)
+    """Put a new version of the framework in force (YAML edited in the page); a refused one is shown
+    again in the editor, each problem with its line."""
+    principal = acting_user(request, csrf_token, "framework.change")
+
+    def save() -> Response:
+        with _place(request).begin() as conn:
+            save_framework(conn, framework, actor=principal.username)
+        return RedirectResponse("/outcomes", status_code=303)
+
+    return framework_form.submit(request, principal, {"framework": framework}, save, main="framework")
 
 
-@router.get("/outcomes/framework")
-def framework_form(request: Request) -> Response:
-    """The framework's YAML in an editor."""
-    principal = current_principal(request)
-    principal.require("place.manage")
-    with _place(request).read() as conn:
-        text = current_framework_yaml(conn)
-    return page(request, "outcome_framework.html", {"yaml": text}, principal=principal)
+framework_form.receives("/outcomes/framework", main="framework")
 
 
 @router.get("/outcomes/cohort")

@@ -25,6 +25,11 @@ PageData = Callable[[Request, Principal], dict[str, Any]]
 _CSRF_STANDIN = "csrf-" + secrets.token_urlsafe(24)
 
 
+def wants_json(request: Request) -> bool:
+    """True for .json twins and API clients that ask for JSON."""
+    return request.url.path.endswith(".json") or "application/json" in request.headers.get("accept", "")
+
+
 def page(
     request: Request,
     template: str,
