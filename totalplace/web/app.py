@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from totalplace.errors import LoginThrottledError, TotalplaceError
 from totalplace.governance import passwords
+from totalplace.governance.roles import Principal
 from totalplace.place import Place
 from totalplace.web import (
     auth_routes,
@@ -93,10 +94,21 @@ async def answer_error(request: Request, error: TotalplaceError) -> Response:
     else:
         # A hint written for the command line (a flag, a command) means nothing in a browser.
         shown = {**error.to_dict(), "hint": web_hint(error, PAGE_HINT)}
-        response = page(request, "error.html", {"error": shown}, status_code=error.http_status)
+        response = page(
+            request, "error.html", {"error": shown}, status_code=error.http_status, principal=_viewer(request)
+        )
     if isinstance(error, LoginThrottledError):
         response.headers["Retry-After"] = str(error.retry_after)
     return response
+
+
+def _viewer(request: Request) -> Principal | None:
+    """Who is logged in, for the navigation of an error page (None when no one is, or it cannot be told:
+    an error page never fails for want of its navigation)."""
+    try:
+        return current_principal(request)
+    except TotalplaceError:
+        return None
 
 
 def _answer_errors(app: FastAPI) -> None:
