@@ -299,7 +299,7 @@ FORMATS = {
 
 def _routes(app: FastAPI) -> list[tuple[str, str]]:
     """Every (method, path) the app answers (its static files aside)."""
-    return sorted((method, route.path) for route in api_routes(app.routes) for method in route.methods)
+    return sorted((method, route.path) for route in api_routes(app.routes) for method in route.methods or ())
 
 
 def _html_of(path: str) -> str:
@@ -418,8 +418,10 @@ def _url(path: str, case: Case, query: str) -> str:
 
 def _ask(s: Session, method: str, path: str, access: Access, case: Case, *, with_csrf: bool) -> Response:
     url = _url(path, case, access.query)
+    answer: Response
     if method == "GET":
-        return s.client.get(url, follow_redirects=False)
+        answer = s.client.get(url, follow_redirects=False)
+        return answer
     form = {**access.form, **case.form}
     headers = {}
     if with_csrf and access.csrf_header:
@@ -428,8 +430,10 @@ def _ask(s: Session, method: str, path: str, access: Access, case: Case, *, with
         form["csrf_token"] = s.csrf
     if access.upload:
         files = {"file": ("matrix.csv", b"not,a,valid\nfile\n", "text/csv")}
-        return s.client.post(url, data=form, files=files, headers=headers, follow_redirects=False)
-    return s.client.post(url, data=form, headers=headers, follow_redirects=False)
+        answer = s.client.post(url, data=form, files=files, headers=headers, follow_redirects=False)
+    else:
+        answer = s.client.post(url, data=form, headers=headers, follow_redirects=False)
+    return answer
 
 
 def _order(route: tuple[str, str]) -> tuple[int, str]:

@@ -44,7 +44,7 @@ def app(sqlite_place: Place) -> FastAPI:
 
 
 def _get_paths(app: FastAPI) -> set[str]:
-    return {r.path for r in api_routes(app.routes) if "GET" in r.methods}
+    return {r.path for r in api_routes(app.routes) if "GET" in (r.methods or ())}
 
 
 def _pages(app: FastAPI) -> list[str]:
