@@ -185,3 +185,31 @@ def test_no_refused_form_hints_at_the_command_line(web_place: Place, client_for:
 @pytest.mark.parametrize("path", ["/outcomes/letters/1", "/outcomes/letters/1.json"])
 def test_a_letter_page_that_does_not_exist_is_a_404(client_for: Login, path: str) -> None:
     assert client_for("lead").get(path).status_code == 404
+
+
+# -- what each role is shown -----------------------------------------------------------------------------------
+
+
+def _nav(html: str) -> str:
+    return html.split("<nav>", 1)[1].split("</nav>", 1)[0]
+
+
+def test_the_navigation_shows_only_what_the_role_can_use(client_for: Login) -> None:
+    lead, finance, auditor, analyst = (client_for(u) for u in ("lead", "finance", "auditor", "analyst"))
+    assert all(f'href="{p}"' in _nav(lead.get("/").text) for p in ("/audit", "/datasets/upload", "/pools"))
+    finance_nav = _nav(finance.get("/").text)
+    assert 'href="/audit"' not in finance_nav and 'href="/datasets/upload"' in finance_nav
+    auditor_nav = _nav(auditor.get("/").text)
+    assert 'href="/audit"' in auditor_nav and 'href="/datasets/upload"' not in auditor_nav
+    assert 'href="/pools"' not in _nav(analyst.get("/").text)  # an analyst reads no pool
+
+
+def test_an_error_page_keeps_the_navigation(client_for: Login) -> None:
+    denied = client_for("finance").get("/audit")
+    assert denied.status_code == 403 and "<nav>" in denied.text and 'href="/spend"' in denied.text
+
+
+def test_only_the_lead_is_offered_the_framework_and_letters(client_for: Login) -> None:
+    assert 'href="/outcomes/framework"' not in client_for("analyst").get("/outcomes").text
+    assert "/outcomes/letters/draft" not in client_for("analyst").get("/outcomes/letters").text
+    assert "/outcomes/letters/draft" in client_for("lead").get("/outcomes/letters").text
