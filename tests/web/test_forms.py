@@ -213,3 +213,14 @@ def test_only_the_lead_is_offered_the_framework_and_letters(client_for: Login) -
     assert 'href="/outcomes/framework"' not in client_for("analyst").get("/outcomes").text
     assert "/outcomes/letters/draft" not in client_for("analyst").get("/outcomes/letters").text
     assert "/outcomes/letters/draft" in client_for("lead").get("/outcomes/letters").text
+
+
+def test_a_form_missing_its_fields_is_not_drawn_for_someone_who_may_not_see_it(
+    web_place: Place, client_for: Login
+) -> None:
+    nobody = TestClient(create_app(web_place))
+    assert nobody.post("/outcomes/framework", data={}, follow_redirects=False).status_code == 422
+    analyst = client_for("analyst")
+    token = csrf_of(analyst.get("/account").text)
+    refused = analyst.post("/outcomes/framework", data={"csrf_token": token})
+    assert refused.status_code == 422 and "<textarea" not in refused.text  # the error page, not the editor

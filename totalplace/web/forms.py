@@ -231,17 +231,19 @@ def refused_request(request: Request, error: RequestInvalidError, body: Any) -> 
     if found is None or wants_json(request):
         return None
     form_page_, reading = found
-    principal = current_principal(request)
     values = {k: v for k, v in _items(body) if isinstance(v, str) and k != "csrf_token"}
-    return form_page_.refused(
-        request,
-        principal,
-        error,
-        values,
-        aliases=reading.aliases,
-        main=reading.main,
-        secret=reading.secret,
-    )
+    try:  # only for someone who may see the form: anyone else gets the plain coded error
+        return form_page_.refused(
+            request,
+            current_principal(request),
+            error,
+            values,
+            aliases=reading.aliases,
+            main=reading.main,
+            secret=reading.secret,
+        )
+    except TotalplaceError:
+        return None
 
 
 def _items(body: Any) -> list[tuple[str, Any]]:
