@@ -206,18 +206,19 @@ class FormPage:
 
 
 def form_page(
-    router: APIRouter, path: str, template: str, json_path: str | None = None
+    router: APIRouter, path: str, template: str, json_path: str | None = None, *, cache: bool = False
 ) -> Callable[[PageData], FormPage]:
     """Register GET ``path`` (HTML) and its ``.json`` twin over one data function, for a page with a form.
 
     The decorated name becomes a :class:`FormPage`: the POST route that receives the form passes its change
     through ``.submit(...)`` so a refusal is shown in the page, and calls ``.receives(post_path)`` so a
     missing or mistyped field is too. The data function must not depend on the form's values: the form's
-    state is added to its data as ``form`` when the page is drawn again.
+    state is added to its data as ``form`` when the page is drawn again. ``cache`` is :func:`twin`'s (the
+    page drawn again after a refusal is never kept).
     """
 
     def decorator(func: PageData) -> FormPage:
-        twin(router, path, template, json_path)(func)
+        twin(router, path, template, json_path, cache=cache)(func)
         return FormPage(func, template)
 
     return decorator
