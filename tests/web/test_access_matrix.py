@@ -405,10 +405,10 @@ class Session:
 
 def _login(app: FastAPI, role: str | None) -> Session:
     client = TestClient(app, headers={"accept": "application/json"}, raise_server_exceptions=False)
-    if role is None:
-        return Session("nobody", client, None, "")
     page = client.get("/login", headers={"accept": "text/html"}).text
     token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    if role is None:  # nobody holds the login form's token, the only one there is before a login
+        return Session("nobody", client, None, token)
     answer = client.post(
         "/login",
         data={"username": role, "password": DEMO_PASSWORD, "csrf_token": token},
