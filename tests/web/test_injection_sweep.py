@@ -300,8 +300,9 @@ def test_framework_refusals_are_coded_too(swept: tuple[SweptPlace, TestClient, P
     missing = client.post("/cba-new", headers={"accept": "application/json"})
     _coded(missing, 422, "TP108")
     assert {p["parameter"] for p in missing.json()["error"]["problems"]} == {"model", "csrf_token"}
-    page = client.get("/outcomes/letters/abc")
+    page = client.get("/outcomes/letters/abc.pdf")
     _coded(page, 422, "TP108")
     assert "<td>letter_id</td>" in page.text
+    _coded(client.get("/outcomes/letters/abc"), 404, "TP104")  # a page's id as the twins read it
     _coded(client.get("/no/such/page"), 404, "TP104")
     _coded(client.get("/no/such/page.json"), 404, "TP104")

@@ -150,7 +150,8 @@ def test_a_segmentation_is_built_from_the_page(mapped: Place, client_for: Client
     refused = lead.post("/segments-build", data={**form, "name": "web-built"})
     assert refused.status_code == 422 and "TP701" in refused.text
     assert lead.post("/segments-build", data={**form, "name": "Not a name"}).status_code == 400
-    assert lead.post("/segments-build", data={**form, "spec": "/etc/passwd", "name": "x"}).status_code == 400
+    outside = lead.post("/segments-build", data={**form, "spec": "/etc/passwd", "name": "x"})
+    assert outside.status_code == 422 and 'id="problem-spec"' in outside.text  # beside its field, in the page
     assert client_for("auditor").post("/segments-build", data={**form, "name": "x"}).status_code == 403
     spec = load_spec("oac2021")
     categories = spec.tables["household_tenure"].categories

@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from totalplace.errors import LoginThrottledError, TotalplaceError
 from totalplace.governance import passwords
+from totalplace.governance.roles import Principal
 from totalplace.place import Place
 from totalplace.web import (
     auth_routes,
@@ -29,18 +30,14 @@ from totalplace.web import (
 )
 from totalplace.web.analytics import install
 from totalplace.web.body_limit import BodyLimitMiddleware
+from totalplace.web.forms import PAGE_HINT, refused_request, web_hint
 from totalplace.web.headers import SecurityHeaders
-from totalplace.web.render import page
+from totalplace.web.render import page, wants_json
 from totalplace.web.session import LoginRequiredError, SessionMiddleware, current_principal
 from totalplace.web.upload_stream import sweep_stale_uploads
 from totalplace.web.warmup import lifespan
 
 STATIC_DIR = Path(__file__).parent / "static"
-
-
-def wants_json(request: Request) -> bool:
-    """True for .json twins and API clients that ask for JSON."""
-    return request.url.path.endswith(".json") or "application/json" in request.headers.get("accept", "")
 
 
 def create_app(place: Place) -> FastAPI:
@@ -95,10 +92,23 @@ async def answer_error(request: Request, error: TotalplaceError) -> Response:
     if wants_json(request):
         response = JSONResponse({"error": error.to_dict()}, status_code=error.http_status)
     else:
-        response = page(request, "error.html", {"error": error.to_dict()}, status_code=error.http_status)
+        # A hint written for the command line (a flag, a command) means nothing in a browser.
+        shown = {**error.to_dict(), "hint": web_hint(error, PAGE_HINT)}
+        response = page(
+            request, "error.html", {"error": shown}, status_code=error.http_status, principal=_viewer(request)
+        )
     if isinstance(error, LoginThrottledError):
         response.headers["Retry-After"] = str(error.retry_after)
     return response
+
+
+def _viewer(request: Request) -> Principal | None:
+    """Who is logged in, for the navigation of an error page (None when no one is, or it cannot be told:
+    an error page never fails for want of its navigation)."""
+    try:
+        return current_principal(request)
+    except TotalplaceError:
+        return None
 
 
 def _answer_errors(app: FastAPI) -> None:
@@ -107,7 +117,10 @@ def _answer_errors(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def handle_invalid_request(request: Request, error: RequestValidationError) -> Response:
-        return await answer_error(request, params.request_invalid(error))  # coded TP108, as page or JSON
+        coded = params.request_invalid(error)  # coded TP108
+        # A form's fields refused: the form again, in its page, with the problems beside its fields.
+        shown = refused_request(request, coded, error.body)
+        return shown if shown is not None else await answer_error(request, coded)
 
     @app.exception_handler(StarletteHTTPException)
     async def handle_http(request: Request, error: StarletteHTTPException) -> Response:

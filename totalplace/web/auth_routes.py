@@ -13,14 +13,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from totalplace.errors import AuthenticationError, InvalidInputError, LoginThrottledError, NotFoundError
-from totalplace.governance.passwords import MIN_LENGTH, hash_password, verify_password
+from totalplace.errors import AuthenticationError, LoginThrottledError, NotFoundError, RequestInvalidError
+from totalplace.governance.passwords import MAX_LENGTH, MIN_LENGTH, hash_password, verify_password
 from totalplace.governance.roles import Principal
 from totalplace.place import Place
 from totalplace.store import audit, clock, login_throttle, sessions
 from totalplace.store.login_throttle import Refusal, ThrottleKey, ThrottlePolicy
 from totalplace.store.users import User, set_password, user_by_name
-from totalplace.web.render import page, twin
+from totalplace.web.forms import form_page
+from totalplace.web.render import page, wants_json
 from totalplace.web.session import check_csrf, csrf_token, current_session, session_state
 
 router = APIRouter()
@@ -186,7 +187,7 @@ def session_json(request: Request) -> Response:
     )
 
 
-@twin(router, "/account", "account.html")
+@form_page(router, "/account", "account.html")
 def account(request: Request, principal: Principal) -> dict[str, Any]:
     """The user's own sessions (where and when), the form for a new password, and "log out everywhere"."""
     active = current_session(request)
@@ -210,6 +211,19 @@ def account(request: Request, principal: Principal) -> dict[str, Any]:
     }
 
 
+def _new_password_problems(new_password: str, confirm_password: str) -> list[dict[str, str]]:
+    """What is wrong with a new password, beside its field (the password itself is never echoed)."""
+    if not MIN_LENGTH <= len(new_password) <= MAX_LENGTH:
+        message = f"a password has from {MIN_LENGTH} to {MAX_LENGTH} characters"
+        return [{"parameter": "new_password", "message": message}]
+    if new_password != confirm_password:
+        return [{"parameter": "confirm_password", "message": "type the same new password twice"}]
+    return []
+
+
+_PASSWORDS = ("current_password", "new_password", "confirm_password")
+
+
 @router.post("/account/password")
 def change_password(
     request: Request,
@@ -218,18 +232,38 @@ def change_password(
     confirm_password: Annotated[str, Form()],
     csrf_token: Annotated[str, Form()],
 ) -> Response:
-    """A new password: every session of the user ends, and this browser gets a fresh one."""
+    """A new password: every session of the user ends, and this browser gets a fresh one. A refusal is
+    shown again in the account page, beside the field it is about."""
     active = current_session(request)
     check_csrf(request, csrf_token)
-    if new_password != confirm_password:
-        raise InvalidInputError("the new password and its confirmation differ", hint="type the same twice")
-    new_hash = hash_password(new_password)
-    if check_password(request, active.username, current_password, purpose="password-change") is None:
-        raise AuthenticationError("the current password is wrong", hint="type the password you log in with")
-    with _place(request).begin() as conn:
-        ended = set_password(conn, username=active.username, password_hash=new_hash, actor=active.username)
-    _start_session(request, active.user_id)
-    return RedirectResponse(f"/account?changed={max(0, ended - 1)}", status_code=303)
+    principal = Principal(active.username, active.is_admin, active.grants)
+    blank = dict.fromkeys(_PASSWORDS, "")
+
+    def change() -> Response:
+        problems = _new_password_problems(new_password, confirm_password)
+        if problems:
+            raise RequestInvalidError(problems)
+        new_hash = hash_password(new_password)
+        if check_password(request, active.username, current_password, purpose="password-change") is None:
+            wrong = AuthenticationError(
+                "the current password is wrong", hint="type the password you log in with"
+            )
+            if wants_json(request):
+                raise wrong
+            return account.refused(
+                request, principal, wrong, blank, main="current_password", secret=_PASSWORDS
+            )
+        with _place(request).begin() as conn:
+            ended = set_password(
+                conn, username=active.username, password_hash=new_hash, actor=active.username
+            )
+        _start_session(request, active.user_id)
+        return RedirectResponse(f"/account?changed={max(0, ended - 1)}", status_code=303)
+
+    return account.submit(request, principal, blank, change, secret=_PASSWORDS)
+
+
+account.receives("/account/password", secret=_PASSWORDS)
 
 
 @router.post("/account/logout-others")

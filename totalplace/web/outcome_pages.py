@@ -4,6 +4,7 @@ and a published view of counts that passes disclosure control."""
 from __future__ import annotations
 
 import math
+from datetime import date
 from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Form, Path, Request
@@ -29,6 +30,7 @@ from totalplace.errors import (
     InvalidInputError,
     NotFoundError,
     PermissionDeniedError,
+    RequestInvalidError,
     TotalplaceError,
 )
 from totalplace.governance.roles import Principal
@@ -47,6 +49,7 @@ from totalplace.reports.render import to_pdf
 from totalplace.store.areas import AREA_LEVELS
 from totalplace.web import params
 from totalplace.web.cache import PageCache, cached, version_of
+from totalplace.web.forms import form_page
 from totalplace.web.render import page, twin
 from totalplace.web.session import acting_user, current_principal
 from totalplace.web.upload_stream import UploadForm, receive_upload, upload_route
@@ -90,7 +93,7 @@ def outcomes(request: Request, principal: Principal) -> dict[str, Any]:
     with _place(request).read() as conn:
         letters = list_letters(conn)
     tree = framework_status(framework, _latest_headlines(request) if framework else {})
-    return outcomes_view(framework, tree, letters, can_edit=principal.may("place.manage")).to_dict()
+    return outcomes_view(framework, tree, letters, can_edit=principal.may("framework.change")).to_dict()
 
 
 @twin(router, "/outcomes/indicators/{indicator_id}", "outcome_indicator.html", cache=True)
@@ -127,13 +130,13 @@ def letters_page(request: Request, principal: Principal) -> dict[str, Any]:
     principal.require("figures.read")
     with _place(request).read() as conn:
         letters = list_letters(conn)
-    return letters_view(letters, can_draft=principal.may("place.manage")).to_dict()
+    return letters_view(letters, can_draft=principal.may("framework.change")).to_dict()
 
 
 @router.post("/outcomes/letters/draft")
 def draft(request: Request, csrf_token: Annotated[str, Form()]) -> Response:
     """Draft letters for indicators that have left their bands."""
-    principal = acting_user(request, csrf_token, "place.manage")
+    principal = acting_user(request, csrf_token, "framework.change")
     draft_letters(_place(request), principal=principal)
     return RedirectResponse("/outcomes/letters", status_code=303)
 
@@ -148,16 +151,27 @@ def letter_pdf(request: Request, letter_id: LetterId) -> Response:
     return Response(to_pdf(letter_html(letter, place.config.name)), media_type="application/pdf")
 
 
-@router.get("/outcomes/letters/{letter_id}")
-def letter_page(request: Request, letter_id: LetterId) -> Response:
+@form_page(router, "/outcomes/letters/{letter_id}", "outcome_letter.html")
+def letter_page(request: Request, principal: Principal) -> dict[str, Any]:
     """The letter, with the form to record its answer."""
-    principal = current_principal(request)
     principal.require("figures.read")
+    letter_id = params.path_id(request, "letter_id")
     place = _place(request)
     with place.read() as conn:
         letter = get_letter(conn, letter_id)
-    view = letter_view(letter, place.config.name, can_answer=principal.may("place.manage"))
-    return page(request, "outcome_letter.html", view.to_dict(), principal=principal)
+    return letter_view(letter, place.config.name, can_answer=principal.may("framework.change")).to_dict()
+
+
+def _answer_problems(plan: str, remedy_by: str) -> list[dict[str, str]]:
+    """What is wrong with an answer's fields, each named, so the page can show it beside its field."""
+    problems = []
+    if not plan.strip():
+        problems.append({"parameter": "plan", "message": "write the remedial plan"})
+    try:
+        date.fromisoformat(remedy_by)
+    except ValueError:
+        problems.append({"parameter": "remedy_by", "message": "give the date as day, month and year"})
+    return problems
 
 
 @router.post("/outcomes/letters/{letter_id}/answer")
@@ -168,32 +182,49 @@ def answer(
     remedy_by: Annotated[str, Form()],
     csrf_token: Annotated[str, Form()],
 ) -> Response:
-    """Record the remedial plan and its date."""
-    principal = acting_user(request, csrf_token, "place.manage")
-    with _place(request).begin() as conn:
-        answer_letter(conn, letter_id, plan=plan, remedy_by=remedy_by, principal=principal)
-    return RedirectResponse(f"/outcomes/letters/{letter_id}", status_code=303)
+    """Record the remedial plan and its date; a refused answer is shown again beside its fields."""
+    principal = acting_user(request, csrf_token, "framework.change")
+
+    def record() -> Response:
+        problems = _answer_problems(plan, remedy_by)
+        if problems:
+            raise RequestInvalidError(problems)
+        with _place(request).begin() as conn:
+            answer_letter(conn, letter_id, plan=plan, remedy_by=remedy_by, principal=principal)
+        return RedirectResponse(f"/outcomes/letters/{letter_id}", status_code=303)
+
+    return letter_page.submit(request, principal, {"plan": plan, "remedy_by": remedy_by}, record)
+
+
+letter_page.receives("/outcomes/letters/{letter_id}/answer")
+
+
+@form_page(router, "/outcomes/framework", "outcome_framework.html")
+def framework_form(request: Request, principal: Principal) -> dict[str, Any]:
+    """The framework's YAML in an editor."""
+    principal.require("framework.change")
+    with _place(request).read() as conn:
+        text = current_framework_yaml(conn)
+    return {"yaml": text}
 
 
 @router.post("/outcomes/framework")
 def edit_framework(
     request: Request, framework: Annotated[str, Form()], csrf_token: Annotated[str, Form()]
 ) -> Response:
-    """Put a new version of the framework in force (YAML edited in the page)."""
-    principal = acting_user(request, csrf_token, "place.manage")
-    with _place(request).begin() as conn:
-        save_framework(conn, framework, actor=principal.username)
-    return RedirectResponse("/outcomes", status_code=303)
+    """Put a new version of the framework in force (YAML edited in the page); a refused one is shown
+    again in the editor, each problem with its line."""
+    principal = acting_user(request, csrf_token, "framework.change")
+
+    def save() -> Response:
+        with _place(request).begin() as conn:
+            save_framework(conn, framework, actor=principal.username)
+        return RedirectResponse("/outcomes", status_code=303)
+
+    return framework_form.submit(request, principal, {"framework": framework}, save, main="framework")
 
 
-@router.get("/outcomes/framework")
-def framework_form(request: Request) -> Response:
-    """The framework's YAML in an editor."""
-    principal = current_principal(request)
-    principal.require("place.manage")
-    with _place(request).read() as conn:
-        text = current_framework_yaml(conn)
-    return page(request, "outcome_framework.html", {"yaml": text}, principal=principal)
+framework_form.receives("/outcomes/framework", main="framework")
 
 
 COHORT_FIELDS = ("outcomes", "group", "referred", "covariates")

@@ -27,7 +27,7 @@ def _place(request: Request) -> Place:
     return place
 
 
-@twin(router, "/", "home.html", json_path="/index.json")
+@twin(router, "/", "home.html", json_path="/index.json", also_json=("/.json",))
 def home(request: Request, principal: Principal) -> dict[str, Any]:
     """The place at a glance: partners, data imported, geography, what each engine has produced."""
     place = _place(request)

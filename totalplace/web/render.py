@@ -25,6 +25,11 @@ PageData = Callable[[Request, Principal], dict[str, Any]]
 _CSRF_STANDIN = "csrf-" + secrets.token_urlsafe(24)
 
 
+def wants_json(request: Request) -> bool:
+    """True for .json twins and API clients that ask for JSON."""
+    return request.url.path.endswith(".json") or "application/json" in request.headers.get("accept", "")
+
+
 def page(
     request: Request,
     template: str,
@@ -55,9 +60,16 @@ def _request_key(request: Request) -> tuple[Any, ...]:
 
 
 def twin(
-    router: APIRouter, path: str, template: str, json_path: str | None = None, *, cache: bool = False
+    router: APIRouter,
+    path: str,
+    template: str,
+    json_path: str | None = None,
+    *,
+    cache: bool = False,
+    also_json: tuple[str, ...] = (),
 ) -> Callable[[PageData], PageData]:
-    """Register GET ``path`` (HTML) and its ``.json`` twin over one data function.
+    """Register GET ``path`` (HTML) and its ``.json`` twin over one data function (``also_json``: further
+    addresses of the twin, such as ``/.json`` beside ``/index.json`` for the home page).
 
     The data function returns a dict; a ``_charts`` entry (RenderedChart objects) is drawn on the page as
     SVG and shown in JSON as Vega-Lite specs.
@@ -82,9 +94,8 @@ def twin(
             return Response(_answer(request, func, served, "json"), media_type="application/json")
 
         # The twin first: "/x/{id}" would otherwise also match "/x/3.json".
-        router.add_api_route(
-            json_path or f"{path}.json", as_json, methods=["GET"], name=f"{func.__name__}_json"
-        )
+        for at in (json_path or f"{path}.json", *also_json):
+            router.add_api_route(at, as_json, methods=["GET"], name=f"{func.__name__}_json")
         router.add_api_route(path, html, methods=["GET"], response_class=HTMLResponse, name=func.__name__)
         return func
 

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from totalplace.engines.segment.assign import read_centroids, read_ranges
 from totalplace.engines.segment.run import BuildRequest, assign_segmentation, build_segmentation, diagnose
 from totalplace.engines.segment.spec import PACKAGED, load_spec
-from totalplace.errors import InvalidInputError
+from totalplace.errors import InvalidInputError, RequestInvalidError
 from totalplace.governance.roles import Principal
 from totalplace.place import Place
 from totalplace.reports.render import to_pdf
@@ -30,6 +30,7 @@ from totalplace.store.segments import (
     rename_cluster,
 )
 from totalplace.web import params
+from totalplace.web.forms import form_page
 from totalplace.web.render import twin
 from totalplace.web.session import acting_user, current_principal
 from totalplace.web.upload_stream import receive_upload, upload_route
@@ -42,7 +43,7 @@ def _place(request: Request) -> Place:
     return place
 
 
-@twin(router, "/segments", "segments.html")
+@form_page(router, "/segments", "segments.html")
 def segments(request: Request, principal: Principal) -> dict[str, Any]:
     """The place's segmentations."""
     principal.require("figures.read")
@@ -100,7 +101,7 @@ def segment_geojson(request: Request, name: str) -> Response:
     )
 
 
-@twin(router, "/segments/{name}", "segment.html")
+@form_page(router, "/segments/{name}", "segment.html")
 def segment(request: Request, principal: Principal) -> dict[str, Any]:
     """One segmentation: its map, clusters with descriptions and names, profiles and (if assigned) doubts."""
     principal.require("figures.read")
@@ -123,11 +124,30 @@ def rename(
     new_name: Annotated[str, Form()],
     csrf_token: Annotated[str, Form()],
 ) -> Response:
-    """Give a cluster a name people will use."""
+    """Give a cluster a name people will use; a refused name is shown again beside its cluster."""
     principal = acting_user(request, csrf_token, "segmentation.change")
-    with _place(request).begin() as conn:
-        rename_cluster(conn, name, code, new_name.strip()[:200], actor=principal.username)
-    return RedirectResponse(f"/segments/{name}", status_code=303)
+
+    def save() -> Response:
+        if not new_name.strip():
+            raise RequestInvalidError([{"parameter": "new_name", "message": "give the cluster a name"}])
+        with _place(request).begin() as conn:
+            rename_cluster(conn, name, code, new_name.strip()[:200], actor=principal.username)
+        return RedirectResponse(f"/segments/{name}", status_code=303)
+
+    values = {"code": code, "new_name": new_name}
+    return segment.submit(request, principal, values, save, main="new_name")
+
+
+segment.receives("/segments/{name}/rename", main="new_name")
+
+
+def _levels(levels: str) -> list[int]:
+    """The numbers of clusters at each level, as typed ("4,18"); refused beside the field otherwise."""
+    try:
+        return [int(p) for p in levels.split(",") if p.strip()]
+    except ValueError:
+        message = "write the number of clusters at each level, like 4,18"
+        raise RequestInvalidError([{"parameter": "levels", "message": message}]) from None
 
 
 @router.post("/segments-build")
@@ -140,17 +160,23 @@ def build(
     spec: Annotated[str, Form()] = "oac2021",
     starts: Annotated[int, Form()] = 100,
 ) -> Response:
-    """Build a classification of the place's areas from a packaged specification."""
+    """Build a classification of the place's areas from a packaged specification; a refused one is shown
+    again in the page with what was typed."""
     principal = acting_user(request, csrf_token, "segmentation.change")
-    if spec not in PACKAGED:  # the web never reads a specification from a path it is given
-        raise InvalidInputError(f"no packaged specification {spec!r}", hint=f"use {', '.join(PACKAGED)}")
-    try:
-        level_list = [int(p) for p in levels.split(",") if p.strip()]
-    except ValueError:
-        raise InvalidInputError(f"levels {levels!r} should be numbers like 4,18") from None
-    request_ = BuildRequest(name.strip(), level_list, seed, max(1, min(starts, 1000)))
-    build_segmentation(_place(request), load_spec(spec), request_, principal=principal)
-    return RedirectResponse(f"/segments/{request_.name}", status_code=303)
+
+    def run() -> Response:
+        if spec not in PACKAGED:  # the web never reads a specification from a path it is given
+            message = f"choose one of {', '.join(PACKAGED)}"
+            raise RequestInvalidError([{"parameter": "spec", "message": message}])
+        request_ = BuildRequest(name.strip(), _levels(levels), seed, max(1, min(starts, 1000)))
+        build_segmentation(_place(request), load_spec(spec), request_, principal=principal)
+        return RedirectResponse(f"/segments/{request_.name}", status_code=303)
+
+    values = {"name": name, "levels": levels, "seed": str(seed), "spec": spec, "starts": str(starts)}
+    return segments.submit(request, principal, values, run)
+
+
+segments.receives("/segments-build")
 
 
 @upload_route(router, "/segments-assign")
