@@ -105,6 +105,9 @@ def test_policy_property(
         assert not decided
     elif scope == "own":
         assert decided == (owner == partner)
+    elif scope == "own_books":
+        sees_all = (partner in members) if open_books else (host == partner)
+        assert decided == (owner == partner or sees_all)
     elif scope == "host" or (scope == "books" and not open_books):
         assert decided == (host == partner)
     else:
