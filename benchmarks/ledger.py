@@ -33,6 +33,7 @@ from sqlalchemy import create_engine, text
 from totalplace.engines.pool.fund import create_fund, open_fund
 from totalplace.engines.pool.movements import Movement, post_movements, to_request
 from totalplace.engines.pool.settle import settle
+from totalplace.governance.roles import OPERATOR
 from totalplace.place import Place
 from totalplace.store import ledger
 from totalplace.store.partners import add_partner
@@ -178,7 +179,7 @@ def settlement(work: Path, n_partners: int, n_schemes: int, postings: int) -> di
     loading = time.perf_counter() - began
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     began = time.perf_counter()
-    result = settle(place, fund.name, "2025-26", actor="bench")
+    result = settle(place, fund.name, "2025-26", principal=OPERATOR)
     seconds = time.perf_counter() - began
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with place.read() as conn:

@@ -12,6 +12,7 @@ from totalplace.engines.pool.fund import create_fund, open_fund, vary_fund
 from totalplace.engines.pool.movements import Movement, partner_account, post_agreed, post_movements
 from totalplace.engines.pool.settle import settle
 from totalplace.errors import TotalplaceError
+from totalplace.governance.roles import OPERATOR
 from totalplace.money import Money
 from totalplace.place import Place
 from totalplace.store import ledger
@@ -49,7 +50,7 @@ def run_case(place: Place, case: dict[str, Any]) -> list[str]:
         if "contribute" in step:
             year = str(step["contribute"])
             day = date.fromisoformat(str(step["date"])) if "date" in step else year_bounds(year)[0]
-            post_agreed(place, fund.name, year, day, actor="test")
+            post_agreed(place, fund.name, year, day, principal=OPERATOR)
         elif "vary" in step:
             vary_fund(
                 place,
@@ -60,7 +61,7 @@ def run_case(place: Place, case: dict[str, Any]) -> list[str]:
             )
         elif "settle" in step:
             year = str(step["settle"])
-            result = settle(place, fund.name, year, actor="test")
+            result = settle(place, fund.name, year, principal=OPERATOR, on=year_bounds(year)[1])
             for partner, wanted in step.get("expect", {}).items():
                 share = result.partner(partner)
                 for field, amount in wanted.items():

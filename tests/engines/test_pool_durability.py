@@ -24,6 +24,7 @@ from totalplace.engines.pool.fund import create_fund, open_fund, vary_fund
 from totalplace.engines.pool.movements import Movement, post_agreed, post_movements
 from totalplace.engines.pool.settle import settle
 from totalplace.errors import BudgetExceededError, StoreError, TotalplaceError
+from totalplace.governance.roles import OPERATOR
 from totalplace.place import Place
 from totalplace.store import ledger
 from totalplace.store.schema import (
@@ -92,7 +93,7 @@ def _child(place_dir: Path, name: str, seed: int, acks: int) -> None:
     while True:
         year = _open_year(place, name)
         if rng.random() < 0.04 and year != f"{2025 + TERM - 1}-{(2025 + TERM) % 100:02d}":
-            settle(place, name, year, actor="child")
+            settle(place, name, year, principal=OPERATOR, on=year_bounds(year)[1])
             os.write(acks, f"settled {year}\n".encode())
             continue
         batch = [
@@ -214,7 +215,7 @@ def _operations(place: Place) -> list[tuple[str, Callable[[], object]]]:
     ]
     return [
         ("create", lambda: create_fund(place, yaml.safe_dump(AGREEMENT), "durable.yaml", actor="t")),
-        ("contribute", lambda: post_agreed(place, name, y, date(2025, 4, 1), actor="t")),
+        ("contribute", lambda: post_agreed(place, name, y, date(2025, 4, 1), principal=OPERATOR)),
         ("post", lambda: post_movements(place, name, batch, actor="t")),
         ("vary", lambda: vary_fund(place, name, variation, "vary.yaml", actor="t")),
         (
@@ -223,7 +224,7 @@ def _operations(place: Place) -> list[tuple[str, Callable[[], object]]]:
                 place, name, [Movement("f-rev", "reversal", date(2025, 7, 1), reverses="f-kind")], actor="t"
             ),
         ),
-        ("settle", lambda: settle(place, name, y, actor="t")),
+        ("settle", lambda: settle(place, name, y, principal=OPERATOR, on=year_bounds(y)[1])),
     ]
 
 
@@ -301,7 +302,7 @@ def test_ten_thousand_retried_submissions_post_each_key_once(place: Place) -> No
 
 def test_two_clients_racing_for_the_last_pounds_of_a_scheme(place: Place) -> None:
     name = _new_pool(place)
-    post_agreed(place, name, "2025-26", date(2025, 4, 1), actor="t")
+    post_agreed(place, name, "2025-26", date(2025, 4, 1), principal=OPERATOR)
     post_movements(
         place, name, [Movement("big", "contribution", date(2025, 4, 1), 10**9, "Council")], actor="t"
     )

@@ -20,6 +20,7 @@ from totalplace.engines.pool.movements import Movement, post_movements
 from totalplace.engines.pool.report import statements
 from totalplace.engines.pool.settle import settle
 from totalplace.errors import BudgetExceededError, ConflictError, InvalidInputError
+from totalplace.governance.roles import OPERATOR
 from totalplace.place import Place
 from totalplace.store import ledger
 
@@ -215,7 +216,7 @@ class PoolHistory(RuleBasedStateMachine):
     @precondition(lambda self: self.created and not self.done)
     @rule()
     def settle_year(self) -> None:
-        result = settle(self.place, self.name, self.year, actor="prop")
+        result = settle(self.place, self.name, self.year, principal=OPERATOR, on=year_bounds(self.year)[1])
         self.seen["settlement" if result.spend or result.available else "nil settlement"] += 1
         if result.variance:
             self.seen["overspend" if result.variance > 0 else "underspend"] += 1

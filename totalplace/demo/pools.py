@@ -14,10 +14,13 @@ from totalplace.engines.pool.agreement import year_bounds
 from totalplace.engines.pool.fund import Fund, create_fund, open_fund, vary_fund
 from totalplace.engines.pool.movements import Movement, allocated, post_agreed, post_movements
 from totalplace.engines.pool.settle import settle
+from totalplace.governance.roles import Principal
 from totalplace.place import Place
 
 AGREEMENTS = Path(__file__).parent / "agreements"
 OPEN_UNTIL = date(2026, 10, 31)
+# The demo builds its history as a trusted local operator, recorded in the audit trail as "demo".
+DEMO = Principal("demo", True, ())
 # How far each scheme's spend runs from its budget in each year (1.0 = on budget), chosen so the demo shows
 # an overspend that its causer bears, an underspend carried forward, and a year in progress.
 PACE = {
@@ -48,14 +51,14 @@ def build_pools(place: Place, rng: random.Random) -> dict[str, int]:
         for index, year in enumerate(years):
             first, last = year_bounds(year)
             if fund.name == "better-care-fund" and year == "2025-26":
-                count += len(post_agreed(place, fund.name, year, first, actor="demo"))
+                count += len(post_agreed(place, fund.name, year, first, principal=DEMO).posted)
                 vary_fund(place, fund.name, WINTER_MONEY, "winter-money.yaml", actor="demo")
-                count += len(post_agreed(place, fund.name, year, date(2025, 11, 1), actor="demo"))
+                count += len(post_agreed(place, fund.name, year, date(2025, 11, 1), principal=DEMO).posted)
             else:
-                count += len(post_agreed(place, fund.name, year, first, actor="demo"))
+                count += len(post_agreed(place, fund.name, year, first, principal=DEMO).posted)
             count += _post_year(place, fund.name, year, index, rng)
             if last < OPEN_UNTIL:
-                settle(place, fund.name, year, actor="demo")
+                settle(place, fund.name, year, principal=DEMO)
         posted[fund.name] = count
     return posted
 
