@@ -13,15 +13,25 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from totalplace.engines.pool.agreement import year_bounds
 from totalplace.engines.pool.books import LedgerFilter, read_ledger, year_settlement
+from totalplace.engines.pool.forecast import METHODS, choose_method, enter_forecast
 from totalplace.engines.pool.fund import Fund, create_fund, list_funds, open_fund, revise_fund, vary_fund
 from totalplace.engines.pool.movements import LEDGER_KINDS, Movement, post_movements
 from totalplace.engines.pool.report import fund_summary, statements
-from totalplace.engines.pool.settle import settle
-from totalplace.errors import AgreementInvalidError, InvalidInputError, NotFoundError, TotalplaceError
+from totalplace.engines.pool.settle import reopen, settle
+from totalplace.errors import (
+    AgreementInvalidError,
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    ReasonRequiredError,
+    SettlementTooEarlyError,
+    TotalplaceError,
+)
 from totalplace.governance.policy import Resource, partners_shown
 from totalplace.governance.roles import Principal
-from totalplace.money import Money
+from totalplace.money import Money, MoneyParseError
 from totalplace.place import Place
 from totalplace.reports.pool import (
     Document,
@@ -122,7 +132,8 @@ def pool_settlement(request: Request, principal: Principal) -> dict[str, Any]:
     name = params.path_name(request, "name", "pool name")
     _, visible = _fund(request, principal, name)
     found = year_settlement(_place(request), name, params.financial_year(request))
-    return settlement_view(found, visible, can_manage=principal.may("pool.manage")).to_dict()
+    view = settlement_view(found, visible, can_manage=principal.may("pool.manage")).to_dict()
+    return view | _settle_forms(principal, found.year, found.settled)
 
 
 def _pdf(document: Document) -> Response:
@@ -257,17 +268,118 @@ def post_movement(
     return RedirectResponse(f"/pools/{name}/ledger", status_code=303)
 
 
+# -- money: settling and reopening a year, the forecast method and partners' forecasts ----------------------
+def _settle_forms(principal: Principal, year: str, settled: bool) -> dict[str, Any]:
+    """What the settlement page's forms need: whether the year may still settle only early (with a reason),
+    and whether the user may reopen it."""
+    last_day = year_bounds(year)[1]
+    return {
+        "last_day": last_day.isoformat(),
+        "early": date.today() < last_day,
+        "can_reopen": settled and principal.may("pool.manage"),
+    }
+
+
+def _settlement_refused(
+    request: Request, principal: Principal, name: str, year: str, typed: dict[str, str], problem: str
+) -> Response:
+    """The settlement page again, with what the user typed and the problem beside the reason (HTTP 409)."""
+    _, visible = _fund(request, principal, name)
+    found = year_settlement(_place(request), name, year)
+    data = settlement_view(found, visible, can_manage=principal.may("pool.manage")).to_dict()
+    data |= _settle_forms(principal, found.year, found.settled)
+    data |= {"form": typed, "problems": {"reason": problem}}
+    return page(request, "pool_settlement.html", data, status_code=409, principal=principal)
+
+
 @router.post("/pools/{name}/settle")
 def settle_pool(
     request: Request,
     name: str,
     year: Annotated[str, Form()],
-    confirm: Annotated[str, Form()],
     csrf_token: Annotated[str, Form()],
+    reason: Annotated[str, Form()] = "",
 ) -> Response:
-    """Post the settlement of a year, once the user has ticked the confirmation."""
+    """Post the settlement of a year; before the year's last day only with a reason (an early settlement)."""
     principal = acting_user(request, csrf_token, "pool.manage")
-    if confirm != "yes":
-        raise InvalidInputError("tick the box to confirm the settlement")
-    settle(_place(request), name, year, actor=principal.username)
+    year = params.safe_name(year, "year")
+    try:
+        settle(_place(request), name, year, principal=principal, early_reason=reason.strip() or None)
+    except (SettlementTooEarlyError, ReasonRequiredError) as error:
+        problem = f"{error.message}: give the reason to settle early"
+        return _settlement_refused(request, principal, name, year, {"reason": reason}, problem)
     return RedirectResponse(f"/pools/{name}/settlement?year={year}", status_code=303)
+
+
+@router.post("/pools/{name}/reopen")
+def reopen_pool(
+    request: Request,
+    name: str,
+    year: Annotated[str, Form()],
+    csrf_token: Annotated[str, Form()],
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    """Reopen a settled year with a reason: its settlement is reversed so it can be corrected and settled."""
+    principal = acting_user(request, csrf_token, "pool.manage")
+    year = params.safe_name(year, "year")
+    try:
+        reopen(_place(request), name, year, principal=principal, reason=reason)
+    except (ReasonRequiredError, ConflictError) as error:
+        return _settlement_refused(request, principal, name, year, {"reason": reason}, error.message)
+    return RedirectResponse(f"/pools/{name}/settlement?year={year}", status_code=303)
+
+
+def _pool_refused(
+    request: Request, principal: Principal, form: str, typed: dict[str, str], problems: dict[str, str]
+) -> Response:
+    """The fund page again with the form's typed values and each problem beside its field (HTTP 422)."""
+    data = pool_page(request, principal)
+    charts = data.pop("_charts", {})
+    data |= {f"{form}_form": typed, f"{form}_problems": problems}
+    return page(request, "pool.html", data, status_code=422, principal=principal, charts=charts)
+
+
+@router.post("/pools/{name}/forecast-method")
+def choose_forecast_method(
+    request: Request,
+    name: str,
+    method: Annotated[str, Form()],
+    csrf_token: Annotated[str, Form()],
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    """Choose the pool's forecast method (a new version, with its reason)."""
+    principal = acting_user(request, csrf_token, "pool.manage")
+    typed = {"method": method, "reason": reason}
+    problems = {}
+    if method not in METHODS:
+        problems["method"] = "choose one of the methods listed"
+    if not reason.strip():
+        problems["reason"] = "say why this method"
+    if problems:
+        return _pool_refused(request, principal, "method", typed, problems)
+    choose_method(_place(request), name, method, principal=principal, reason=reason)
+    return RedirectResponse(f"/pools/{name}", status_code=303)
+
+
+@router.post("/pools/{name}/forecasts")
+def enter_partner_forecast(
+    request: Request,
+    name: str,
+    scheme: Annotated[str, Form()],
+    month: Annotated[str, Form()],
+    csrf_token: Annotated[str, Form()],
+    amount: Annotated[str, Form()] = "",
+) -> Response:
+    """Record a scheme owner's forecast of the scheme's spend in a month."""
+    principal = acting_user(request, csrf_token, "pool.post")
+    typed = {"scheme": scheme, "month": month, "amount": amount}
+    try:
+        pence = Money.parse(amount).pence
+    except MoneyParseError as error:
+        return _pool_refused(request, principal, "entry", typed, {"amount": error.message})
+    try:
+        enter_forecast(_place(request), name, scheme, month, pence, principal=principal)
+    except InvalidInputError as error:
+        field = "month" if "month" in error.message else "scheme"
+        return _pool_refused(request, principal, "entry", typed, {field: error.message})
+    return RedirectResponse(f"/pools/{name}", status_code=303)

@@ -112,6 +112,7 @@ class ForecastBasis:
             "months_elapsed": self.months_elapsed,
             "actuals_to": self.actuals_to.isoformat() if self.actuals_to else None,
             "rounding": ROUNDING,
+            "methods": dict(METHODS),
             "statement": self.statement,
             "schemes": [s.to_dict() for s in self.schemes],
         }
