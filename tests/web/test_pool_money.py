@@ -4,13 +4,15 @@ the forecast method, and entering a partner's forecast; a refused form comes bac
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
 import yaml
 from fastapi.testclient import TestClient
 
 from tests.web.conftest import csrf_of
-from totalplace.engines.pool.agreement import year_of, year_start
+from totalplace.engines.pool.adjust import Adjustment, adjust
+from totalplace.engines.pool.agreement import year_bounds, year_label, year_of, year_start
+from totalplace.governance.roles import OPERATOR
 from totalplace.place import Place
 from totalplace.store import audit
 
@@ -133,3 +135,19 @@ def test_a_partner_enters_forecasts_for_its_own_schemes_only(web_place: Place, c
         finance, "/pools/bcf", "/pools/bcf/forecasts", scheme="discharge", month=month, amount="5.00"
     )
     assert refused[0] == 403
+
+
+def test_the_last_years_settlement_page_shows_post_term_adjustments(
+    web_place: Place, client_for: Login
+) -> None:
+    lead = _pool(client_for)
+    years = [THIS_YEAR, year_label(year_start(THIS_YEAR) + 1)]
+    for year in years:
+        page = f"/pools/bcf/settlement?year={year}"
+        assert _form(lead, page, "/pools/bcf/settle", year=year, reason="wound up early")[0] == 303
+    after = year_bounds(years[-1])[1] + timedelta(days=1)
+    adjust(web_place, "bcf", Adjustment("late", "NHS", 12_345, after, "late invoice"), principal=OPERATOR)
+    data = lead.get(f"/pools/bcf/settlement.json?year={years[-1]}").json()
+    assert data["post_term"]["net"] == {"NHS": 12_345}
+    assert "late invoice" in lead.get(f"/pools/bcf/settlement?year={years[-1]}").text
+    assert "post_term" not in lead.get(f"/pools/bcf/settlement.json?year={years[0]}").json()

@@ -13,8 +13,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from totalplace.engines.pool.adjust import adjustments
 from totalplace.engines.pool.agreement import year_bounds
-from totalplace.engines.pool.books import LedgerFilter, read_ledger, year_settlement
+from totalplace.engines.pool.books import LedgerFilter, YearSettlement, read_ledger, year_settlement
 from totalplace.engines.pool.forecast import METHODS, choose_method, enter_forecast
 from totalplace.engines.pool.fund import Fund, create_fund, list_funds, open_fund, revise_fund, vary_fund
 from totalplace.engines.pool.movements import LEDGER_KINDS, Movement, post_movements
@@ -133,7 +134,11 @@ def pool_settlement(request: Request, principal: Principal) -> dict[str, Any]:
     _, visible = _fund(request, principal, name)
     found = year_settlement(_place(request), name, params.financial_year(request))
     view = settlement_view(found, visible, can_manage=principal.may("pool.manage")).to_dict()
-    return view | _settle_forms(principal, found.year, found.settled)
+    return (
+        view
+        | _settle_forms(principal, found.year, found.settled)
+        | _post_term(request, principal, name, found)
+    )
 
 
 def _pdf(document: Document) -> Response:
@@ -280,6 +285,14 @@ def _settle_forms(principal: Principal, year: str, settled: bool) -> dict[str, A
     }
 
 
+def _post_term(request: Request, principal: Principal, name: str, found: YearSettlement) -> dict[str, Any]:
+    """On the settlement page of the pool's last year, once settled: the post-term adjustments the user may
+    see (corrections after the term; docs/pools.md)."""
+    if not found.settled or found.year != found.years[-1]:
+        return {}
+    return {"post_term": adjustments(_place(request), name, principal=principal).to_dict()}
+
+
 def _settlement_refused(
     request: Request, principal: Principal, name: str, year: str, typed: dict[str, str], problem: str
 ) -> Response:
@@ -287,7 +300,7 @@ def _settlement_refused(
     _, visible = _fund(request, principal, name)
     found = year_settlement(_place(request), name, year)
     data = settlement_view(found, visible, can_manage=principal.may("pool.manage")).to_dict()
-    data |= _settle_forms(principal, found.year, found.settled)
+    data |= _settle_forms(principal, found.year, found.settled) | _post_term(request, principal, name, found)
     data |= {"form": typed, "problems": {"reason": problem}}
     return page(request, "pool_settlement.html", data, status_code=409, principal=principal)
 
