@@ -151,3 +151,37 @@ def test_the_last_years_settlement_page_shows_post_term_adjustments(
     assert data["post_term"]["net"] == {"NHS": 12_345}
     assert "late invoice" in lead.get(f"/pools/bcf/settlement?year={years[-1]}").text
     assert "post_term" not in lead.get(f"/pools/bcf/settlement.json?year={years[0]}").json()
+
+
+def test_contribute_in_the_page_shows_what_is_agreed_but_not_yet_due(
+    web_place: Place, client_for: Login
+) -> None:
+    lead = _pool(client_for)
+    variation = (
+        f"effective: {year_start(THIS_YEAR)}-11-01\n"
+        "reason: NHS adds winter money\n"
+        f'changes:\n  - add_contribution: {{partner: NHS, year: {THIS_YEAR}, cash: "250,000.00"}}\n'
+    )
+    assert _form(lead, "/pools/bcf", "/pools/bcf/vary", variation=variation)[0] == 303
+    status, text = _form(lead, "/pools/bcf", "/pools/bcf/contribute", year=THIS_YEAR)
+    assert status == 200 and 'id="contributed"' in text
+    assert (
+        "Posted 1 contribution(s)" in text
+        and f"{year_start(THIS_YEAR)}-11-01" in text
+        and "£250,000.00" in text
+    )
+    status, text = _form(lead, "/pools/bcf", "/pools/bcf/contribute", year="1999-00", day="x")
+    assert status == 422 and "choose a year of the pool" in text
+    status, text = _form(lead, "/pools/bcf", "/pools/bcf/contribute", year=THIS_YEAR, day="soon")
+    assert status == 422 and 'value="soon"' in text
+    finance = client_for("finance")  # the Council's officer may not post the NHS's money
+    assert (
+        _form(
+            finance,
+            "/pools/bcf",
+            "/pools/bcf/contribute",
+            year=THIS_YEAR,
+            day=f"{year_start(THIS_YEAR)}-11-01",
+        )[0]
+        == 403
+    )

@@ -18,7 +18,7 @@ from totalplace.engines.pool.agreement import year_bounds
 from totalplace.engines.pool.books import LedgerFilter, YearSettlement, read_ledger, year_settlement
 from totalplace.engines.pool.forecast import METHODS, choose_method, enter_forecast
 from totalplace.engines.pool.fund import Fund, create_fund, list_funds, open_fund, revise_fund, vary_fund
-from totalplace.engines.pool.movements import LEDGER_KINDS, Movement, post_movements
+from totalplace.engines.pool.movements import LEDGER_KINDS, Movement, post_agreed, post_movements
 from totalplace.engines.pool.report import fund_summary, statements
 from totalplace.engines.pool.settle import reopen, settle
 from totalplace.errors import (
@@ -396,3 +396,31 @@ def enter_partner_forecast(
         field = "month" if "month" in error.message else "scheme"
         return _pool_refused(request, principal, "entry", typed, {field: error.message})
     return RedirectResponse(f"/pools/{name}", status_code=303)
+
+
+@router.post("/pools/{name}/contribute")
+def contribute_pool(
+    request: Request,
+    name: str,
+    year: Annotated[str, Form()],
+    csrf_token: Annotated[str, Form()],
+    day: Annotated[str, Form()] = "",
+) -> Response:
+    """Post the contributions the version in force on the date says are due, and show what was posted and
+    what later versions agree for the year that is not yet due on that date."""
+    principal = acting_user(request, csrf_token, "pool.post")
+    fund, _ = _fund(request, principal, name)
+    typed = {"year": year, "day": day}
+    if year not in fund.agreement.years:
+        return _pool_refused(
+            request, principal, "contribute", typed, {"year": "choose a year of the pool's term"}
+        )
+    try:
+        when = _form_date(day, "day") if day else year_bounds(year)[0]
+    except InvalidInputError as error:
+        return _pool_refused(request, principal, "contribute", typed, {"day": error.message})
+    result = post_agreed(_place(request), name, year, when, principal=principal)
+    data = pool_page(request, principal)
+    charts = data.pop("_charts", {})
+    data["contributed"] = result.to_dict()
+    return page(request, "pool.html", data, principal=principal, charts=charts)
