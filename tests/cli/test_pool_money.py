@@ -103,6 +103,9 @@ def test_the_forecast_method_is_chosen_stated_and_partners_forecasts_entered(
     # April's actuals (none), June's forecast, and ten months of the budget (£25,000 a month).
     assert discharge["forecast"] == 3_000_000 + 10 * 2_500_000
     assert shown["versions"][0]["reason"] == "ask"
+    assert shown["partner_forecasts"] == [
+        {"scheme": "discharge", "month": "2025-06", "amount": 3_000_000, "partner": "NHS", "by": "cli"}
+    ]
     fund = _json(run("pool", "show", "bcf", "--year", "2025-26", "--as-of", "2025-05-15", "--json"))
     assert fund["forecast"]["method"] == "partner_forecasts"
     assert "Forecast outturn by partner_forecasts" in run("pool", "show", "bcf", "--year", "2025-26").stdout

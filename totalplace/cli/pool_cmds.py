@@ -264,11 +264,14 @@ def forecast_group() -> None:
 @with_place
 def forecast_show_cmd(place: Place, out: Output, name: str, year: str | None, as_of: datetime | None) -> None:
     """The method in force, each scheme's forecast outturn and what it read, and the method's versions."""
-    from totalplace.engines.pool.forecast import method_history
+    from totalplace.engines.pool.forecast import forecast_entries, method_history
+    from totalplace.governance.roles import OPERATOR
     from totalplace.reports.pool_money import forecast_text
 
     summary = fund_summary(place, name, year, as_of.date() if as_of else None)
-    _show(out, forecast_text(summary.forecast, method_history(place, name), summary.year))
+    history = method_history(place, name, principal=OPERATOR)
+    entries = forecast_entries(place, name, summary.year, principal=OPERATOR)
+    _show(out, forecast_text(summary.forecast, history, summary.year, entries))
 
 
 @forecast_group.command("method")

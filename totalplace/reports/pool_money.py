@@ -53,8 +53,14 @@ def reopened_text(name: str, year: str, reason: str, posted: Sequence[Posted]) -
     return CommandView(headline, (), data)
 
 
-def forecast_text(basis: ForecastBasis | None, history: Sequence[MethodVersion], year: str) -> CommandView:
-    """``pool forecast show``: the method in force, each scheme's forecast, and the method's versions."""
+def forecast_text(
+    basis: ForecastBasis | None,
+    history: Sequence[MethodVersion],
+    year: str,
+    entries: Sequence[ForecastEntry] = (),
+) -> CommandView:
+    """``pool forecast show``: the method in force, each scheme's forecast, the method's versions, and the
+    partners' forecasts in force for the year."""
     tables = []
     if basis is not None:
         tables.append(
@@ -71,6 +77,14 @@ def forecast_text(basis: ForecastBasis | None, history: Sequence[MethodVersion],
             [(v.version, v.method, v.reason, v.set_by, v.set_at) for v in history],
         )
     )
+    if entries:
+        tables.append(
+            TableView.of(
+                f"Partners' forecasts, {year} (the newest entry for each month)",
+                ("scheme", "month", "forecast", "partner", "by", "at"),
+                [(e.scheme, e.month, _m(e.amount), e.partner, e.entered_by, e.entered_at) for e in entries],
+            )
+        )
     headline = basis.statement if basis else f"{year} is settled: its outturn is the settled spend"
     data = {
         "year": year,
@@ -78,6 +92,16 @@ def forecast_text(basis: ForecastBasis | None, history: Sequence[MethodVersion],
         "versions": [
             {"version": v.version, "method": v.method, "reason": v.reason, "by": v.set_by, "at": v.set_at}
             for v in history
+        ],
+        "partner_forecasts": [
+            {
+                "scheme": e.scheme,
+                "month": e.month,
+                "amount": e.amount,
+                "partner": e.partner,
+                "by": e.entered_by,
+            }
+            for e in entries
         ],
     }
     return CommandView(headline, tuple(tables), data)

@@ -255,10 +255,12 @@ def choose_method(
         return store.set_method(conn, fund.id, method, reason.strip(), principal.username)
 
 
-def method_history(place: Place, name: str) -> list[store.MethodVersion]:
-    """Every version of the pool's forecast method, oldest first."""
+def method_history(place: Place, name: str, *, principal: Principal) -> list[store.MethodVersion]:
+    """Every version of the pool's forecast method, oldest first (pool.read)."""
     with place.read() as conn:
-        return store.method_versions(conn, open_fund(conn, name).id)
+        fund = open_fund(conn, name)
+        principal.require("pool.read", pool_resource(conn, fund))
+        return store.method_versions(conn, fund.id)
 
 
 def enter_forecast(
@@ -299,8 +301,12 @@ def _scheme_month(fund: Fund, scheme: str, month: str) -> tuple[str, Scheme]:
     return year, found
 
 
-def forecast_entries(place: Place, name: str, year: str) -> list[store.ForecastEntry]:
-    """The partners' forecasts in force for ``year``, by scheme and month."""
+def forecast_entries(
+    place: Place, name: str, year: str, *, principal: Principal
+) -> list[store.ForecastEntry]:
+    """The partners' forecasts in force for ``year``, by scheme and month (pool.read: they are the pool's
+    forecast, read by whoever reads its totals)."""
     with place.read() as conn:
         fund = open_fund(conn, name)
+        principal.require("pool.read", pool_resource(conn, fund))
         return sorted(store.entries(conn, fund.id, year).values(), key=lambda e: (e.scheme, e.month))
