@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from totalplace.engines.pool.adjust import Adjustment, adjust, adjustments
-from totalplace.engines.pool.agreement import year_bounds
+from totalplace.engines.pool.agreement import year_bounds, year_of
 from totalplace.engines.pool.forecast import (
     _forecast,
     _Inputs,
@@ -20,6 +20,7 @@ from totalplace.engines.pool.forecast import (
     choose_method,
     enter_forecast,
     forecast_outturn,
+    month_end,
     month_labels,
     months_elapsed,
     scaled,
@@ -394,3 +395,23 @@ def test_a_file_reversing_a_movement_twice_or_a_reversal_is_refused(pool: Place)
 
 def test_year_bounds_used_here_are_the_financial_year() -> None:
     assert year_bounds("2025-26") == (date(2025, 4, 1), date(2026, 3, 31))
+
+
+def test_the_issue_hole_a_posting_dated_today_no_longer_moves_the_fund_page(sqlite_place: Place) -> None:
+    """The fund page once scaled spend by the date of the latest posting, so £500 posted today moved the
+    forecast by millions; now the as-of date is today and only complete months count."""
+    this_year = year_of(date.today())
+    first = year_bounds(this_year)[0]
+    with sqlite_place.begin() as conn:
+        add_partner(conn, name="NHS", kind="nhs", code=None, actor="test")
+    current = dict(AGREEMENT, start_year=this_year, contributions=[], term_years=1)
+    create_fund(sqlite_place, yaml.safe_dump(current), "bcf.yaml", actor="test")
+    post_movements(
+        sqlite_place, "bcf", [Movement("a", "allocation", first, 120_000_000, scheme="care")], actor="t"
+    )
+    _spend(sqlite_place, "first-day", first, 10_000_000)
+    before = fund_summary(sqlite_place, "bcf", this_year).schemes[0].forecast
+    _spend(sqlite_place, "today", date.today(), 50_000)
+    after = fund_summary(sqlite_place, "bcf", this_year).schemes[0].forecast
+    closed_today = month_end(date.today().strftime("%Y-%m")) == date.today()
+    assert after - before == (50_000 if closed_today else 0)
