@@ -54,7 +54,7 @@ def test_settling_before_the_year_ends_asks_for_the_reason_in_the_page(
     assert 'name="reason"' in page and 'type="checkbox"' not in page
     status, text = _form(lead, f"/pools/bcf/settlement?year={THIS_YEAR}", "/pools/bcf/settle", year=THIS_YEAR)
     assert status == 409
-    assert 'id="reason-problem"' in text and "settle early" in text and "<nav" in text
+    assert 'id="reason-problem"' in text and "settled early with a reason" in text and "<nav" in text
     assert "--early" not in text
     status, _ = _form(
         lead,

@@ -319,8 +319,7 @@ def settle_pool(
     try:
         settle(_place(request), name, year, principal=principal, early_reason=reason.strip() or None)
     except (SettlementTooEarlyError, ReasonRequiredError) as error:
-        problem = f"{error.message}: give the reason to settle early"
-        return _settlement_refused(request, principal, name, year, {"reason": reason}, problem)
+        return _settlement_refused(request, principal, name, year, {"reason": reason}, error.message)
     return RedirectResponse(f"/pools/{name}/settlement?year={year}", status_code=303)
 
 
