@@ -179,7 +179,7 @@ def settlement(work: Path, n_partners: int, n_schemes: int, postings: int) -> di
     loading = time.perf_counter() - began
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     began = time.perf_counter()
-    result = settle(place, fund.name, "2025-26", actor="bench")
+    result = settle(place, fund.name, "2025-26", principal=OPERATOR)
     seconds = time.perf_counter() - began
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with place.read() as conn:

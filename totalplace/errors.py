@@ -431,6 +431,28 @@ class LedgerLimitError(TotalplaceError):
     http_status = 422
 
 
+class SettlementTooEarlyError(TotalplaceError):
+    """A year is settled before its last day without saying it is early and why."""
+
+    code = "TP607"
+    http_status = 409
+
+
+class ReasonRequiredError(TotalplaceError):
+    """A change to money that must say why (an early settlement, a reopening, a post-term adjustment) has no
+    reason."""
+
+    code = "TP608"
+    http_status = 422
+
+
+class PostTermAdjustmentError(TotalplaceError):
+    """A post-term adjustment before the pool's last year is settled, or dated inside the term."""
+
+    code = "TP609"
+    http_status = 409
+
+
 class SpecInvalidError(TotalplaceError):
     """A segmentation variable specification or a centroids file that cannot be used."""
 

@@ -47,8 +47,10 @@ def test_pool_from_agreement_to_statement(run: Invoke, tmp_path: Path) -> None:
         "2025-26",
         "2026-27",
     ]
-    assert len(_json(run("pool", "contribute", "bcf", "--year", "2025-26", "--json"))) == 2
-    assert _json(run("pool", "contribute", "bcf", "--year", "2025-26", "--json")) == []  # nothing more is due
+    assert len(_json(run("pool", "contribute", "bcf", "--year", "2025-26", "--json"))["posted"]) == 2
+    # Nothing more is due, and nothing is agreed for later in the year.
+    again = _json(run("pool", "contribute", "bcf", "--year", "2025-26", "--json"))
+    assert again["posted"] == [] and again["not_yet_due"] == []
     (tmp_path / "moves.csv").write_text(
         'key,kind,date,amount,scheme\nq1,spend,30/06/2025,"£520,000.00",social-care\nq2,spend,2025-12-31,"500,000.00",discharge\n'
     )

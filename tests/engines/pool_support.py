@@ -61,7 +61,7 @@ def run_case(place: Place, case: dict[str, Any]) -> list[str]:
             )
         elif "settle" in step:
             year = str(step["settle"])
-            result = settle(place, fund.name, year, actor="test")
+            result = settle(place, fund.name, year, principal=OPERATOR, on=year_bounds(year)[1])
             for partner, wanted in step.get("expect", {}).items():
                 share = result.partner(partner)
                 for field, amount in wanted.items():

@@ -93,7 +93,7 @@ def _child(place_dir: Path, name: str, seed: int, acks: int) -> None:
     while True:
         year = _open_year(place, name)
         if rng.random() < 0.04 and year != f"{2025 + TERM - 1}-{(2025 + TERM) % 100:02d}":
-            settle(place, name, year, actor="child")
+            settle(place, name, year, principal=OPERATOR, on=year_bounds(year)[1])
             os.write(acks, f"settled {year}\n".encode())
             continue
         batch = [
@@ -227,7 +227,7 @@ def _operations(place: Place) -> list[tuple[str, Callable[[], object]]]:
                 principal=OPERATOR,
             ),
         ),
-        ("settle", lambda: settle(place, name, y, actor="t")),
+        ("settle", lambda: settle(place, name, y, principal=OPERATOR, on=year_bounds(y)[1])),
     ]
 
 

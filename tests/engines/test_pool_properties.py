@@ -216,7 +216,7 @@ class PoolHistory(RuleBasedStateMachine):
     @precondition(lambda self: self.created and not self.done)
     @rule()
     def settle_year(self) -> None:
-        result = settle(self.place, self.name, self.year, actor="prop")
+        result = settle(self.place, self.name, self.year, principal=OPERATOR, on=year_bounds(self.year)[1])
         self.seen["settlement" if result.spend or result.available else "nil settlement"] += 1
         if result.variance:
             self.seen["overspend" if result.variance > 0 else "underspend"] += 1

@@ -129,9 +129,13 @@ def post_cmd(
 @click.option("--date", "day", type=_DATE, help="Date of the postings (default: the first day of the year).")
 @with_place
 def contribute_cmd(place: Place, out: Output, name: str, year: str, day: datetime | None) -> None:
-    """Post the contributions the agreement says are due in YEAR and are not yet posted."""
+    """Post the contributions the agreement in force on the date says are due in YEAR and are not yet posted,
+    and list what later versions agree for the year that is not yet due on that date."""
+    from totalplace.governance.roles import OPERATOR
+    from totalplace.reports.pool_money import contributed_text
+
     when = day.date() if day else year_bounds(year)[0]
-    _show(out, views.contributed_text(post_agreed(place, name, year, when, principal=PRINCIPAL), year))
+    _show(out, contributed_text(post_agreed(place, name, year, when, principal=OPERATOR)))
 
 
 @pool_group.command("balances")
@@ -164,9 +168,27 @@ def ledger_cmd(
 @click.option("--year", required=True)
 @click.option("--dry-run", is_flag=True, help="Show the settlement without posting it.")
 @click.option("--yes", is_flag=True, help="Post without asking for confirmation.")
+@click.option("--early", is_flag=True, help="Settle before the year's last day (needs --reason).")
+@click.option("--reason", help="Why the year is settled early (kept in the audit trail).")
 @with_place
-def settle_cmd(place: Place, out: Output, name: str, year: str, dry_run: bool, yes: bool) -> None:
-    """Apply the risk share to YEAR and, on confirmation, post the settlement as one atomic batch."""
+def settle_cmd(
+    place: Place, out: Output, name: str, year: str, dry_run: bool, yes: bool, early: bool, reason: str | None
+) -> None:
+    """Apply the risk share to YEAR and, on confirmation, post the settlement as one atomic batch.
+
+    Before the year's last day it is refused unless --early with a --reason.
+    """
+    from totalplace.errors import ReasonRequiredError
+    from totalplace.governance.roles import OPERATOR
+
+    if reason is not None and not early:
+        raise InvalidInputError(
+            "--reason is for an early settlement", hint="add --early, or leave out --reason"
+        )
+    if early and not (reason or "").strip():
+        raise ReasonRequiredError(
+            "--early needs --reason TEXT: say why the year is settled before its last day"
+        )
     result = preview(place, name, year)
     if not dry_run:
         if not yes and not out.as_json:
@@ -176,8 +198,117 @@ def settle_cmd(place: Place, out: Output, name: str, year: str, dry_run: bool, y
         elif not yes:
             raise InvalidInputError("settling with --json needs --yes (or --dry-run)")
         with out.progress(f"settling {year}"):
-            result = settle(place, name, year, actor=ACTOR)
+            result = settle(place, name, year, principal=OPERATOR, early_reason=reason if early else None)
     _show(out, views.settlement_text(to_record(result), posted=not dry_run))
+
+
+@pool_group.command("reopen")
+@click.argument("name")
+@click.option("--year", required=True)
+@click.option("--reason", required=True, help="Why the settled year is reopened (kept in the audit trail).")
+@click.option("--yes", is_flag=True, help="Reopen without asking for confirmation.")
+@with_place
+def reopen_cmd(place: Place, out: Output, name: str, year: str, reason: str, yes: bool) -> None:
+    """Reopen a settled YEAR: reverse its settlement so it can be corrected and settled again."""
+    from totalplace.engines.pool.settle import reopen
+    from totalplace.governance.roles import OPERATOR
+    from totalplace.reports.pool_money import reopened_text
+
+    if not yes and not out.as_json:
+        click.confirm(f"Reverse the settlement of {year} for {name}?", abort=True)
+    elif not yes:
+        raise InvalidInputError("reopening with --json needs --yes")
+    posted = reopen(place, name, year, principal=OPERATOR, reason=reason)
+    _show(out, reopened_text(name, year, reason, posted))
+
+
+@pool_group.command("adjust")
+@click.argument("name")
+@click.option(
+    "--key", required=True, help="Idempotency key: a retry with the same key is never posted twice."
+)
+@click.option("--partner", required=True)
+@click.option("--amount", required=True, help='Money the partner pays in ("1,000.00"); negative: paid back.')
+@click.option("--date", "day", type=_DATE, required=True, help="A date after the pool's term.")
+@click.option("--reason", required=True)
+@with_place
+def adjust_cmd(
+    place: Place, out: Output, name: str, key: str, partner: str, amount: str, day: datetime, reason: str
+) -> None:
+    """Post a post-term adjustment: a correction after the pool's last year is settled."""
+    from totalplace.engines.pool.adjust import Adjustment, adjust
+    from totalplace.governance.roles import OPERATOR
+    from totalplace.reports.pool_money import adjusted_text
+
+    wanted = Adjustment(key, partner, Money.parse(amount).pence, day.date(), reason)
+    _show(out, adjusted_text(name, adjust(place, name, wanted, principal=OPERATOR)))
+
+
+@pool_group.command("adjustments")
+@click.argument("name")
+@with_place
+def adjustments_cmd(place: Place, out: Output, name: str) -> None:
+    """The pool's post-term adjustments, and each partner's net."""
+    from totalplace.engines.pool.adjust import adjustments
+    from totalplace.governance.roles import OPERATOR
+    from totalplace.reports.pool_money import adjustments_text
+
+    _show(out, adjustments_text(adjustments(place, name, principal=OPERATOR)))
+
+
+@pool_group.group("forecast")
+def forecast_group() -> None:
+    """The forecast outturn: the method the fund manager chose, and partners' own monthly forecasts."""
+
+
+@forecast_group.command("show")
+@click.argument("name")
+@click.option("--year", help='Financial year, like "2025-26" (default: the current one).')
+@click.option("--as-of", "as_of", type=_DATE, help="Forecast as at this date (default: today).")
+@with_place
+def forecast_show_cmd(place: Place, out: Output, name: str, year: str | None, as_of: datetime | None) -> None:
+    """The method in force, each scheme's forecast outturn and what it read, and the method's versions."""
+    from totalplace.engines.pool.forecast import forecast_entries, method_history
+    from totalplace.governance.roles import OPERATOR
+    from totalplace.reports.pool_money import forecast_text
+
+    summary = fund_summary(place, name, year, as_of.date() if as_of else None, principal=OPERATOR)
+    history = method_history(place, name, principal=OPERATOR)
+    entries = forecast_entries(place, name, summary.year, principal=OPERATOR)
+    _show(out, forecast_text(summary.forecast, history, summary.year, entries))
+
+
+@forecast_group.command("method")
+@click.argument("name")
+@click.argument("method")
+@click.option(
+    "--reason", required=True, help="Why this method (kept with the version and in the audit trail)."
+)
+@with_place
+def forecast_method_cmd(place: Place, out: Output, name: str, method: str, reason: str) -> None:
+    """Choose the forecast METHOD (to_last_complete_month, straight_line, last_year_profile or
+    partner_forecasts)."""
+    from totalplace.engines.pool.forecast import choose_method
+    from totalplace.governance.roles import OPERATOR
+    from totalplace.reports.pool_money import method_text
+
+    _show(out, method_text(name, choose_method(place, name, method, principal=OPERATOR, reason=reason)))
+
+
+@forecast_group.command("enter")
+@click.argument("name")
+@click.option("--scheme", required=True)
+@click.option("--month", required=True, help="The month forecast, as YYYY-MM.")
+@click.option("--amount", required=True, help='The spend forecast in that month, like "120,000.00".')
+@with_place
+def forecast_enter_cmd(place: Place, out: Output, name: str, scheme: str, month: str, amount: str) -> None:
+    """Enter the scheme owner's forecast of a scheme's spend in a month (the newest entry counts)."""
+    from totalplace.engines.pool.forecast import enter_forecast
+    from totalplace.governance.roles import OPERATOR
+    from totalplace.reports.pool_money import entry_text
+
+    entry = enter_forecast(place, name, scheme, month, Money.parse(amount).pence, principal=OPERATOR)
+    _show(out, entry_text(name, entry))
 
 
 @pool_group.command("statement")

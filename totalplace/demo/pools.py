@@ -18,9 +18,9 @@ from totalplace.governance.roles import Principal
 from totalplace.place import Place
 
 AGREEMENTS = Path(__file__).parent / "agreements"
-# The demo's pools are set up by its partnership lead, who is an administrator (audited as "demo").
-DEMO = Principal("demo", True, ())
 OPEN_UNTIL = date(2026, 10, 31)
+# The demo builds its history as a trusted local operator, recorded in the audit trail as "demo".
+DEMO = Principal("demo", True, ())
 # How far each scheme's spend runs from its budget in each year (1.0 = on budget), chosen so the demo shows
 # an overspend that its causer bears, an underspend carried forward, and a year in progress.
 PACE = {
@@ -51,14 +51,14 @@ def build_pools(place: Place, rng: random.Random) -> dict[str, int]:
         for index, year in enumerate(years):
             first, last = year_bounds(year)
             if fund.name == "better-care-fund" and year == "2025-26":
-                count += len(post_agreed(place, fund.name, year, first, principal=DEMO))
+                count += len(post_agreed(place, fund.name, year, first, principal=DEMO).posted)
                 vary_fund(place, fund.name, WINTER_MONEY, "winter-money.yaml", principal=DEMO)
-                count += len(post_agreed(place, fund.name, year, date(2025, 11, 1), principal=DEMO))
+                count += len(post_agreed(place, fund.name, year, date(2025, 11, 1), principal=DEMO).posted)
             else:
-                count += len(post_agreed(place, fund.name, year, first, principal=DEMO))
+                count += len(post_agreed(place, fund.name, year, first, principal=DEMO).posted)
             count += _post_year(place, fund.name, year, index, rng)
             if last < OPEN_UNTIL:
-                settle(place, fund.name, year, actor="demo")
+                settle(place, fund.name, year, principal=DEMO)
         posted[fund.name] = count
     return posted
 

@@ -413,6 +413,8 @@ def fund_text(summary: FundSummary, versions: Sequence[VersionRow]) -> CommandVi
         f"[bold]{summary.title}[/] ({summary.name}), {summary.budget_type}, host {summary.host}, "
         f"{summary.year} as at {summary.as_of}"
     )
+    if summary.forecast:
+        headline += f"\n{summary.forecast.statement}"
     tables = [
         TableView.of(
             "Contributions",

@@ -65,15 +65,19 @@ class TxnRequest:
     memo: str
     entries: tuple[Entry, ...]
     reverses_id: int | None = None
+    #: A reversal of a transaction earlier in the same submission names it by key (it has no id yet).
+    reverses_key: str | None = None
 
     @cached_property
     def fingerprint(self) -> str:
         """SHA-256 of everything that makes this transaction what it is (not the key).
 
         The repr of a tuple of strings, integers and None is exact and stable, so it serves as the encoding.
+        A reversal by key adds the key it reverses (and nothing else changes, so every fingerprint made before
+        reversals by key existed is the same).
         """
         entries = sorted((e.account, e.amount, e.partner or "", e.scheme or "") for e in self.entries)
-        body = (
+        body: tuple[object, ...] = (
             self.kind,
             self.effective_date.isoformat(),
             self.year,
@@ -81,6 +85,8 @@ class TxnRequest:
             self.reverses_id,
             tuple(entries),
         )
+        if self.reverses_key is not None:
+            body = (*body, ("reverses_key", self.reverses_key))
         return hashlib.sha256(repr(body).encode("utf-8")).hexdigest()
 
 
@@ -166,6 +172,7 @@ def post(
         raise ConflictError("the same idempotency key appears twice in one submission")
     replays = _replays(requests, _existing(conn, pool_id, keys))
     fresh = [r for r in requests if r.key not in replays]
+    _check_reversals_by_key(requests)
     if not allow_settled:
         _refuse_settled_years(conn, pool_id, fresh)
     if guard is not None and fresh:
@@ -244,28 +251,48 @@ def _existing(conn: Connection, pool_id: int, keys: list[str]) -> dict[str, tupl
     return found
 
 
+def _check_reversals_by_key(requests: Sequence[TxnRequest]) -> None:
+    """A reversal by key must follow the transaction it reverses in the same submission, reverse no reversal,
+    and be the only reversal of it."""
+    seen: dict[str, TxnRequest] = {}
+    reversed_keys: set[str] = set()
+    for r in requests:
+        if r.reverses_key is not None:
+            original = seen.get(r.reverses_key)
+            if original is None:
+                raise ConflictError(
+                    f"{r.key!r} reverses {r.reverses_key!r}, which is not earlier in the submission"
+                )
+            if original.reverses_id is not None or original.reverses_key is not None:
+                raise ConflictError(
+                    f"{r.reverses_key!r} is itself a reversal", hint="post the original again under a new key"
+                )
+            if r.reverses_key in reversed_keys:
+                raise ConflictError(f"{r.reverses_key!r} is reversed twice in one submission")
+            reversed_keys.add(r.reverses_key)
+        seen[r.key] = r
+
+
+def _segments(fresh: list[TxnRequest]) -> list[list[TxnRequest]]:
+    """The new requests in order, cut before each reversal of a transaction in the same uninserted run, so
+    every original is inserted (and has its id) before the reversal that names it by key."""
+    segments: list[list[TxnRequest]] = [[]]
+    keys: set[str] = set()
+    for r in fresh:
+        if r.reverses_key is not None and r.reverses_key in keys:
+            segments.append([])
+            keys = set()
+        segments[-1].append(r)
+        keys.add(r.key)
+    return [s for s in segments if s]
+
+
 def _insert(conn: Connection, pool_id: int, fresh: list[TxnRequest], actor: str) -> dict[str, Posted]:
+    """Insert the new requests in order (in runs; see :func:`_segments`), their entries and balances."""
     now = utc_now()
-    rows = [
-        {
-            "pool_id": pool_id,
-            "idem_key": r.key,
-            "request_sha256": r.fingerprint,
-            "kind": r.kind,
-            "effective_date": r.effective_date.isoformat(),
-            "year": r.year,
-            "memo": r.memo,
-            "reverses_id": r.reverses_id,
-            "posted_at": now,
-            "posted_by": actor,
-        }
-        for r in fresh
-    ]
-    # One executemany, then one lookup of the new ids by key: returning ids would make SQLite insert row by
-    # row, and makes psycopg rewrite a statement with thousands of parameters for every submission.
-    conn.execute(ledger_txns.insert(), rows)
-    ids = [(key, txn_id) for key, (txn_id, _, _) in _existing(conn, pool_id, [r.key for r in fresh]).items()]
-    by_key = dict(ids)
+    by_key: dict[str, int] = {}
+    for segment in _segments(fresh):
+        by_key.update(_insert_run(conn, pool_id, segment, actor, now, by_key))
     conn.execute(
         ledger_entries.insert(),
         [
@@ -283,6 +310,34 @@ def _insert(conn: Connection, pool_id: int, fresh: list[TxnRequest], actor: str)
     )
     _add_to_balances(conn, pool_id, (e for r in fresh for e in r.entries))
     return {r.key: Posted(by_key[r.key], r.key, r.kind, replayed=False) for r in fresh}
+
+
+def _insert_run(
+    conn: Connection, pool_id: int, run: list[TxnRequest], actor: str, now: str, known: dict[str, int]
+) -> dict[str, int]:
+    """Insert one run of transactions; the ids of the new ones by key."""
+    targets = [r.reverses_key for r in run if r.reverses_key and r.reverses_key not in known]
+    if targets:
+        known = {**known, **{k: v[0] for k, v in _existing(conn, pool_id, targets).items()}}
+    rows = [
+        {
+            "pool_id": pool_id,
+            "idem_key": r.key,
+            "request_sha256": r.fingerprint,
+            "kind": r.kind,
+            "effective_date": r.effective_date.isoformat(),
+            "year": r.year,
+            "memo": r.memo,
+            "reverses_id": known[r.reverses_key] if r.reverses_key else r.reverses_id,
+            "posted_at": now,
+            "posted_by": actor,
+        }
+        for r in run
+    ]
+    # One executemany, then one lookup of the new ids by key: returning ids would make SQLite insert row by
+    # row, and makes psycopg rewrite a statement with thousands of parameters for every submission.
+    conn.execute(ledger_txns.insert(), rows)
+    return {key: txn_id for key, (txn_id, _, _) in _existing(conn, pool_id, [r.key for r in run]).items()}
 
 
 def _add_to_balances(conn: Connection, pool_id: int, entries: Iterable[Entry]) -> None:
@@ -423,6 +478,14 @@ def _entries_of(conn: Connection, txn_ids: list[int]) -> dict[int, list[Entry]]:
     return entries
 
 
+def txn_id_by_key(conn: Connection, pool_id: int, key: str) -> int | None:
+    """The id of the pool's transaction posted under ``key``, if there is one."""
+    found = conn.execute(
+        select(ledger_txns.c.id).where(ledger_txns.c.pool_id == pool_id, ledger_txns.c.idem_key == key)
+    ).scalar_one_or_none()
+    return None if found is None else int(found)
+
+
 def keys_starting(conn: Connection, pool_id: int, prefix: str) -> list[str]:
     """The idempotency keys of the pool's transactions that start with ``prefix``, in posting order."""
     return list(
@@ -548,3 +611,27 @@ def _signature(conn: Connection, txn_id: int) -> list[tuple[str, int]]:
         .order_by(ledger_entries.c.account)
     )
     return [(a, int(s)) for a, s in rows]
+
+
+def monthly_spend(conn: Connection, pool_id: int, year: str) -> dict[str, dict[str, int]]:
+    """Each ``spend:`` account's spend in ``year`` by month of its date (``YYYY-MM``), in pence.
+
+    Settlement transactions (and the reversal that reopens one, which is also of kind ``settlement``) are left
+    out: they close a year's spend to the partners, they are not spending.
+    """
+    month = func.substr(ledger_txns.c.effective_date, 1, 7)
+    rows = conn.execute(
+        select(ledger_entries.c.account, month, func.sum(ledger_entries.c.amount))
+        .join(ledger_txns, ledger_txns.c.id == ledger_entries.c.txn_id)
+        .where(
+            ledger_entries.c.pool_id == pool_id,
+            ledger_txns.c.year == year,
+            ledger_txns.c.kind != "settlement",
+            ledger_entries.c.account.startswith("spend:", autoescape=True),
+        )
+        .group_by(ledger_entries.c.account, month)
+    )
+    out: dict[str, dict[str, int]] = defaultdict(dict)
+    for account, when, total in rows:
+        out[account][str(when)] = _whole(account, total)
+    return dict(out)

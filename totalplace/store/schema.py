@@ -238,6 +238,51 @@ pool_settlements = Table(
     Column("settled_by", String(80), nullable=False),
 )
 
+# The forecast outturn method a pool's fund manager chose: one row per version, the newest in force.
+pool_forecast_methods = Table(
+    "pool_forecast_methods",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("pool_id", Integer, ForeignKey("pools.id"), nullable=False, index=True),
+    Column("version", Integer, nullable=False),
+    Column("method", String(40), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("set_at", String(40), nullable=False),
+    Column("set_by", String(80), nullable=False),
+    UniqueConstraint("pool_id", "version", name="uq_pool_forecast_methods_pool_version"),
+)
+
+# Partners' own forecasts of a scheme's spend in a month; append-only, the newest entry for a month counts.
+pool_forecast_entries = Table(
+    "pool_forecast_entries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("pool_id", Integer, ForeignKey("pools.id"), nullable=False, index=True),
+    Column("year", String(7), nullable=False),
+    Column("scheme", String(60), nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("partner", String(200), nullable=False),
+    Column("entered_at", String(40), nullable=False),
+    Column("entered_by", String(80), nullable=False),
+)
+
+# Settlements that were reopened: kept as they were posted, with who reopened them, when and why.
+pool_reopened = Table(
+    "pool_reopened",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("pool_id", Integer, ForeignKey("pools.id"), nullable=False, index=True),
+    Column("year", String(7), nullable=False),
+    Column("txn_id", Integer, ForeignKey("ledger_txns.id"), nullable=True),
+    Column("result", Text, nullable=False),
+    Column("settled_at", String(40), nullable=False),
+    Column("settled_by", String(80), nullable=False),
+    Column("reopened_at", String(40), nullable=False),
+    Column("reopened_by", String(80), nullable=False),
+    Column("reason", Text, nullable=False),
+)
+
 segmentations = Table(
     "segmentations",
     metadata,

@@ -14,20 +14,31 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from totalplace.engines.pool import access
-from totalplace.engines.pool.books import LedgerFilter, read_ledger, year_settlement
-from totalplace.engines.pool.fund import create_fund, open_fund, readable_funds, revise_fund, vary_fund
-from totalplace.engines.pool.movements import LEDGER_KINDS, Movement, post_movements
+from totalplace.engines.pool.adjust import adjustments
+from totalplace.engines.pool.agreement import year_bounds
+from totalplace.engines.pool.books import LedgerFilter, YearSettlement, read_ledger, year_settlement
+from totalplace.engines.pool.forecast import METHODS, choose_method, enter_forecast
+from totalplace.engines.pool.fund import (
+    create_fund,
+    open_fund,
+    readable_funds,
+    revise_fund,
+    vary_fund,
+)
+from totalplace.engines.pool.movements import LEDGER_KINDS, Movement, post_agreed, post_movements
 from totalplace.engines.pool.report import fund_summary, reconciled_statements
-from totalplace.engines.pool.settle import settle
+from totalplace.engines.pool.settle import reopen, settle
 from totalplace.errors import (
     ConflictError,
     InputRefusedError,
     InvalidInputError,
     NotFoundError,
+    ReasonRequiredError,
+    SettlementTooEarlyError,
     TotalplaceError,
 )
 from totalplace.governance.roles import Principal
-from totalplace.money import Money
+from totalplace.money import Money, MoneyParseError
 from totalplace.place import Place
 from totalplace.reports.pool import (
     Document,
@@ -115,12 +126,24 @@ def pool_ledger(request: Request, principal: Principal) -> dict[str, Any]:
 def pool_settlement(request: Request, principal: Principal) -> dict[str, Any]:
     """A year's settlement: posted (with the statements this user may see) or previewed from actuals."""
     name = params.path_name(request, "name", "pool name")
-    place = _place(request)
     via = "web json" if request.url.path.endswith(".json") else "web page"
-    found = year_settlement(place, name, params.financial_year(request), principal=principal, via=via)
+    return _settlement_data(request, principal, name, params.financial_year(request), via)
+
+
+def _settlement_data(
+    request: Request, principal: Principal, name: str, year: str | None, via: str
+) -> dict[str, Any]:
+    """The settlement page's data, with its forms (settle or reopen) and the post-term adjustments."""
+    place = _place(request)
+    found = year_settlement(place, name, year, principal=principal, via=via)
     with place.read() as conn:
         can_manage = access.can(conn, open_fund(conn, name), principal, "pool.manage")
-    return settlement_view(found, can_manage=can_manage).to_dict()
+    view = settlement_view(found, can_manage=can_manage).to_dict()
+    return (
+        view
+        | _settle_forms(can_manage, found.year, found.settled)
+        | _post_term(request, principal, name, found)
+    )
 
 
 def _pdf(document: Document) -> Response:
@@ -292,17 +315,151 @@ def post_movement(
     return RedirectResponse(f"/pools/{name}/ledger", status_code=303)
 
 
+# -- money: settling and reopening a year, the forecast method and partners' forecasts ----------------------
+def _settle_forms(can_manage: bool, year: str, settled: bool) -> dict[str, Any]:
+    """What the settlement page's forms need: whether the year may still settle only early (with a reason),
+    and whether the user may reopen it."""
+    last_day = year_bounds(year)[1]
+    return {
+        "last_day": last_day.isoformat(),
+        "early": date.today() < last_day,
+        "can_reopen": settled and can_manage,
+    }
+
+
+def _post_term(request: Request, principal: Principal, name: str, found: YearSettlement) -> dict[str, Any]:
+    """On the settlement page of the pool's last year, once settled: the post-term adjustments the user may
+    see (corrections after the term; docs/pools.md)."""
+    if not found.settled or found.year != found.years[-1]:
+        return {}
+    return {"post_term": adjustments(_place(request), name, principal=principal).to_dict()}
+
+
+def _settlement_refused(
+    request: Request, principal: Principal, name: str, year: str, typed: dict[str, str], problem: str
+) -> Response:
+    """The settlement page again, with what the user typed and the problem beside the reason (HTTP 409)."""
+    data = _settlement_data(request, principal, name, year, "web page")
+    data |= {"form": typed, "problems": {"reason": problem}}
+    return page(request, "pool_settlement.html", data, status_code=409, principal=principal)
+
+
 @router.post("/pools/{name}/settle")
 def settle_pool(
     request: Request,
     name: str,
     year: Annotated[str, Form()],
-    confirm: Annotated[str, Form()],
     csrf_token: Annotated[str, Form()],
+    reason: Annotated[str, Form()] = "",
 ) -> Response:
-    """Post the settlement of a year, once the user has ticked the confirmation."""
+    """Post the settlement of a year; before the year's last day only with a reason (an early settlement)."""
     principal = acting_user(request, csrf_token, "pool.manage")
-    if confirm != "yes":
-        raise InvalidInputError("tick the box to confirm the settlement")
-    settle(_place(request), name, year, actor=principal.username)
+    year = params.safe_name(year, "year")
+    try:
+        settle(_place(request), name, year, principal=principal, early_reason=reason.strip() or None)
+    except (SettlementTooEarlyError, ReasonRequiredError) as error:
+        return _settlement_refused(request, principal, name, year, {"reason": reason}, error.message)
     return RedirectResponse(f"/pools/{name}/settlement?year={year}", status_code=303)
+
+
+@router.post("/pools/{name}/reopen")
+def reopen_pool(
+    request: Request,
+    name: str,
+    year: Annotated[str, Form()],
+    csrf_token: Annotated[str, Form()],
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    """Reopen a settled year with a reason: its settlement is reversed so it can be corrected and settled."""
+    principal = acting_user(request, csrf_token, "pool.manage")
+    year = params.safe_name(year, "year")
+    try:
+        reopen(_place(request), name, year, principal=principal, reason=reason)
+    except (ReasonRequiredError, ConflictError) as error:
+        return _settlement_refused(request, principal, name, year, {"reason": reason}, error.message)
+    return RedirectResponse(f"/pools/{name}/settlement?year={year}", status_code=303)
+
+
+def _pool_refused(
+    request: Request, principal: Principal, form: str, typed: dict[str, str], problems: dict[str, str]
+) -> Response:
+    """The fund page again with the form's typed values and each problem beside its field (HTTP 422)."""
+    data = pool_page(request, principal)
+    charts = data.pop("_charts", {})
+    data |= {f"{form}_form": typed, f"{form}_problems": problems}
+    return page(request, "pool.html", data, status_code=422, principal=principal, charts=charts)
+
+
+@router.post("/pools/{name}/forecast-method")
+def choose_forecast_method(
+    request: Request,
+    name: str,
+    method: Annotated[str, Form()],
+    csrf_token: Annotated[str, Form()],
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    """Choose the pool's forecast method (a new version, with its reason)."""
+    principal = acting_user(request, csrf_token, "pool.manage")
+    typed = {"method": method, "reason": reason}
+    problems = {}
+    if method not in METHODS:
+        problems["method"] = "choose one of the methods listed"
+    if not reason.strip():
+        problems["reason"] = "say why this method"
+    if problems:
+        return _pool_refused(request, principal, "method", typed, problems)
+    choose_method(_place(request), name, method, principal=principal, reason=reason)
+    return RedirectResponse(f"/pools/{name}", status_code=303)
+
+
+@router.post("/pools/{name}/forecasts")
+def enter_partner_forecast(
+    request: Request,
+    name: str,
+    scheme: Annotated[str, Form()],
+    month: Annotated[str, Form()],
+    csrf_token: Annotated[str, Form()],
+    amount: Annotated[str, Form()] = "",
+) -> Response:
+    """Record a scheme owner's forecast of the scheme's spend in a month."""
+    principal = acting_user(request, csrf_token, "pool.post")
+    typed = {"scheme": scheme, "month": month, "amount": amount}
+    try:
+        pence = Money.parse(amount).pence
+    except MoneyParseError as error:
+        return _pool_refused(request, principal, "entry", typed, {"amount": error.message})
+    try:
+        enter_forecast(_place(request), name, scheme, month, pence, principal=principal)
+    except InvalidInputError as error:
+        field = "month" if "month" in error.message else "scheme"
+        return _pool_refused(request, principal, "entry", typed, {field: error.message})
+    return RedirectResponse(f"/pools/{name}", status_code=303)
+
+
+@router.post("/pools/{name}/contribute")
+def contribute_pool(
+    request: Request,
+    name: str,
+    year: Annotated[str, Form()],
+    csrf_token: Annotated[str, Form()],
+    day: Annotated[str, Form()] = "",
+) -> Response:
+    """Post the contributions the version in force on the date says are due, and show what was posted and
+    what later versions agree for the year that is not yet due on that date."""
+    principal = acting_user(request, csrf_token, "pool.post")
+    with _place(request).read() as conn:
+        fund = open_fund(conn, name)
+    typed = {"year": year, "day": day}
+    if year not in fund.agreement.years:
+        return _pool_refused(
+            request, principal, "contribute", typed, {"year": "choose a year of the pool's term"}
+        )
+    try:
+        when = _form_date(day, "day") if day else year_bounds(year)[0]
+    except InvalidInputError as error:
+        return _pool_refused(request, principal, "contribute", typed, {"day": error.message})
+    result = post_agreed(_place(request), name, year, when, principal=principal)
+    data = pool_page(request, principal)
+    charts = data.pop("_charts", {})
+    data["contributed"] = result.to_dict()
+    return page(request, "pool.html", data, principal=principal, charts=charts)

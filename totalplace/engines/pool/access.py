@@ -128,3 +128,17 @@ def postable_partners(conn: Connection, fund: Fund, principal: Principal) -> lis
     return [
         p for p in fund.agreement.partners if allowed(principal, "pool.post", owned(ids, pool, "posting", p))
     ]
+
+
+def posting_resource(conn: Connection, fund: Fund, partner: str | None) -> Resource:
+    """A posting (or a partner's forecast) of ``fund`` that belongs to ``partner``."""
+    return owned(partner_ids(conn), pool_resource(conn, fund), "posting", partner)
+
+
+def visible_partners(conn: Connection, fund: Fund, principal: Principal) -> set[str] | None:
+    """The partners (by name) whose lines ``principal`` sees in ``fund``: None for all of them.
+
+    Refuses a principal who may not read the pool at all.
+    """
+    shown = sight(conn, fund, principal).shown
+    return None if shown is None else set(shown)

@@ -2,7 +2,8 @@
 
 Columns (CSV header or YAML keys): ``key`` (the idempotency key), ``kind`` (contribution, variation, in_kind,
 allocation, spend, reversal), ``date``, ``amount`` (money text), ``partner``, ``scheme``, ``memo`` and
-``reverses`` (the key of the transaction a reversal undoes).
+``reverses`` (the key of the transaction a reversal undoes: one already posted, or a movement earlier in the
+same file, which is posted first in the same all-or-nothing submission).
 """
 
 from __future__ import annotations

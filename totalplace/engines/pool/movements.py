@@ -15,14 +15,14 @@ given); an allocation moves cash to a scheme; spend moves the scheme's money to 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
 from datetime import date
 
 from sqlalchemy import Connection, func, select
 
 from totalplace.engines.pool import access
-from totalplace.engines.pool.agreement import Agreement, year_of
+from totalplace.engines.pool.agreement import Agreement, year_bounds, year_of
 from totalplace.engines.pool.fund import Fund, open_fund
 from totalplace.errors import BudgetExceededError, InvalidInputError, LedgerLimitError, NotFoundError
 from totalplace.governance.policy import authorize
@@ -33,8 +33,11 @@ from totalplace.store import ledger
 from totalplace.store.schema import ledger_entries, ledger_txns
 
 POSTABLE = ("contribution", "variation", "in_kind", "allocation", "spend", "reversal")
-#: Every kind of transaction in a ledger: what a user posts, and the year-end settlement.
-LEDGER_KINDS = (*POSTABLE, "settlement")
+#: A correction after the pool's last year is settled (engines/pool/adjust.py).
+POST_TERM = "post_term_adjustment"
+#: Every kind of transaction in a ledger: what a user posts, the year-end settlement (and the reversal that
+#: reopens one), and post-term adjustments.
+LEDGER_KINDS = (*POSTABLE, "settlement", POST_TERM)
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,38 @@ def to_request(conn: Connection, fund: Fund, m: Movement) -> ledger.TxnRequest:
     _check_amount(m)
     memo = m.memo or f"{m.kind.replace('_', ' ')} {Money(m.amount)}"
     return ledger.TxnRequest(m.key, m.kind, m.day, year, memo, _entries(agreement, m, year))
+
+
+def to_requests(conn: Connection, fund: Fund, movements: Sequence[Movement]) -> list[ledger.TxnRequest]:
+    """The transactions for a submission, in order: a reversal of a movement earlier in the same submission
+    mirrors that movement's request and names it by key (it has no id until the submission is posted)."""
+    requests: list[ledger.TxnRequest] = []
+    by_key: dict[str, ledger.TxnRequest] = {}
+    for m in movements:
+        original = by_key.get(m.reverses or "") if m.kind == "reversal" else None
+        request = _reversal_in_batch(fund, m, original) if original else to_request(conn, fund, m)
+        by_key[m.key] = request
+        requests.append(request)
+    return requests
+
+
+def _reversal_in_batch(fund: Fund, m: Movement, original: ledger.TxnRequest) -> ledger.TxnRequest:
+    """The reversal of ``original``, a request earlier in the same submission, dated ``m.day``."""
+    agreement = fund.agreement_on(m.day)
+    year = year_of(m.day)
+    if year not in agreement.years:
+        raise InvalidInputError(
+            f"{m.key}: {m.day} is outside the pool's term ({agreement.years[0]} to {agreement.years[-1]})"
+        )
+    return ledger.TxnRequest(
+        key=m.key,
+        kind="reversal",
+        effective_date=m.day,
+        year=year,
+        memo=m.memo or f"reverses {original.key}: {original.memo}",
+        entries=tuple(ledger.Entry(e.account, -e.amount, e.partner, e.scheme) for e in original.entries),
+        reverses_key=original.key,
+    )
 
 
 def _check_amount(m: Movement) -> None:
@@ -168,7 +203,7 @@ def post_in(
     for owner in dict.fromkeys(movement_owner(conn, fund, m) for m in movements):
         authorize(principal, "pool.post", access.owned(ids, pool, "posting", owner))
     ledger.lock_pool(conn, fund.id)
-    requests = [to_request(conn, fund, m) for m in movements]
+    requests = to_requests(conn, fund, movements)
     return ledger.post(
         conn,
         fund.id,
@@ -267,40 +302,129 @@ def _txn_id_by_key(conn: Connection, pool_id: int, key: str) -> int:
     return int(found)
 
 
+#: One line of what an agreement asks of a partner in a year: (partner, kind, scheme or "").
+_Slot = tuple[str, str, str]
+
+
+def _agreed(agreement: Agreement, year: str, day: date) -> dict[_Slot, int]:
+    """What ``agreement`` says each partner that is a member on ``day`` gives in ``year``, by kind (pence)."""
+    agreed: dict[_Slot, int] = {}
+    for c in agreement.contributions:
+        if c.year != year or not agreement.is_member_on(c.partner, day):
+            continue
+        cash_slot = (c.partner, "contribution", "")
+        agreed[cash_slot] = agreed.get(cash_slot, 0) + c.cash
+        if c.in_kind is not None:
+            slot = (c.partner, "in_kind", c.in_kind.scheme)
+            agreed[slot] = agreed.get(slot, 0) + c.in_kind.pence
+    return agreed
+
+
+def _posted_slot(conn: Connection, fund: Fund, year: str, slot: _Slot) -> int:
+    partner, kind, scheme = slot
+    prefix = f"agreed:{year}:{partner}:{kind}:{scheme}:"
+    return _posted_under(conn, fund.id, prefix, partner_account(partner, year))
+
+
 def agreed_movements(conn: Connection, fund: Fund, year: str, day: date) -> list[Movement]:
     """The contributions still due under the agreement in force on ``day``: agreed minus already posted.
 
     Keys name the year, partner, kind and agreement version, so running this twice posts nothing new, and a
     variation that adds money yields exactly the difference.
     """
-    agreement = fund.agreement_on(day)
     version = fund.version_on(day)
+    agreement = fund.agreement_on(day)
     due: list[Movement] = []
-    for partner in agreement.partners:
-        if not agreement.is_member_on(partner, day):
+    for slot, amount in sorted(_agreed(agreement, year, day).items(), key=_slot_order(agreement)):
+        partner, kind, scheme = slot
+        owing = amount - _posted_slot(conn, fund, year, slot)
+        if owing > 0:
+            due.append(
+                Movement(
+                    f"agreed:{year}:{partner}:{kind}:{scheme}:v{version}",
+                    kind,
+                    day,
+                    owing,
+                    partner,
+                    scheme or None,
+                    f"agreed {kind.replace('_', ' ')} {year}",
+                )
+            )
+    return due
+
+
+def _slot_order(agreement: Agreement) -> Callable[[tuple[_Slot, int]], tuple[int, bool, str]]:
+    """Partners in the agreement's order, each one's cash before its in-kind time, schemes by name."""
+
+    def order(item: tuple[_Slot, int]) -> tuple[int, bool, str]:
+        partner, kind, scheme = item[0]
+        return agreement.partners.index(partner), kind != "contribution", scheme
+
+    return order
+
+
+@dataclass(frozen=True, slots=True)
+class NotYetDue:
+    """Money a later version of the agreement adds in the year, not due on the date posted (pence)."""
+
+    partner: str
+    kind: str
+    scheme: str | None
+    amount: int
+    due_from: date
+    version: int
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready, pence as integers, the date as ISO text."""
+        return {**asdict(self), "due_from": self.due_from.isoformat()}
+
+
+@dataclass(frozen=True, slots=True)
+class Contributed:
+    """What ``pool contribute`` did: the postings, the version in force, what is agreed but not yet due."""
+
+    year: str
+    day: date
+    version: int
+    posted: tuple[ledger.Posted, ...]
+    not_yet_due: tuple[NotYetDue, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready."""
+        return {
+            "year": self.year,
+            "date": self.day.isoformat(),
+            "agreement_version": self.version,
+            "posted": [asdict(p) for p in self.posted],
+            "not_yet_due": [n.to_dict() for n in self.not_yet_due],
+        }
+
+
+def not_yet_due(conn: Connection, fund: Fund, year: str, day: date) -> list[NotYetDue]:
+    """What versions in force later in ``year`` than ``day`` add, beyond what is agreed on ``day`` and what is
+    already posted: each line with the date it falls due and the version that adds it."""
+    covered = {
+        slot: max(amount, _posted_slot(conn, fund, year, slot))
+        for slot, amount in _agreed(fund.agreement_on(day), year, day).items()
+    }
+    last_day = year_bounds(year)[1]
+    out: list[NotYetDue] = []
+    for v in fund.versions:
+        if not day < v.effective_from <= last_day:
             continue
-        cash_due = sum(c.cash for c in agreement.contributions if c.partner == partner and c.year == year)
-        in_kind: dict[str, int] = {}
-        for c in agreement.contributions:
-            if c.partner == partner and c.year == year and c.in_kind is not None:
-                in_kind[c.in_kind.scheme] = in_kind.get(c.in_kind.scheme, 0) + c.in_kind.pence
-        wanted = [("contribution", None, cash_due), *[("in_kind", s, v) for s, v in sorted(in_kind.items())]]
-        for kind, scheme, amount in wanted:
-            prefix = f"agreed:{year}:{partner}:{kind}:{scheme or ''}:"
-            owing = amount - _posted_under(conn, fund.id, prefix, partner_account(partner, year))
-            if owing > 0:
-                due.append(
-                    Movement(
-                        f"{prefix}v{version}",
-                        kind,
-                        day,
-                        owing,
-                        partner,
-                        scheme,
-                        f"agreed {kind.replace('_', ' ')} {year}",
+        later = fund.agreement_on(v.effective_from)
+        for slot, amount in sorted(_agreed(later, year, v.effective_from).items(), key=_slot_order(later)):
+            already = covered.get(slot)
+            if already is None:
+                already = covered[slot] = _posted_slot(conn, fund, year, slot)
+            if amount > already:
+                out.append(
+                    NotYetDue(
+                        slot[0], slot[1], slot[2] or None, amount - already, v.effective_from, v.version
                     )
                 )
-    return due
+                covered[slot] = amount
+    return out
 
 
 def _posted_under(conn: Connection, pool_id: int, prefix: str, account: str) -> int:
@@ -316,10 +440,18 @@ def _posted_under(conn: Connection, pool_id: int, prefix: str, account: str) -> 
     return -int(total)
 
 
-def post_agreed(
-    place: Place, name: str, year: str, day: date, *, principal: Principal
-) -> list[ledger.Posted]:
-    """Post every contribution the agreement says is due in ``year`` and has not been posted."""
+def post_agreed(place: Place, name: str, year: str, day: date, *, principal: Principal) -> Contributed:
+    """Post every contribution the agreement in force on ``day`` says is due in ``year`` and is not posted,
+    and say what later versions agree for the year that is not yet due on ``day``.
+
+    Each partner's postings are its own: posting them is pool.post for that partner (all or none).
+    """
     with place.begin() as conn:
         fund = open_fund(conn, name)
-        return post_in(conn, name, agreed_movements(conn, fund, year, day), principal=principal)
+        fund.require_year(year)
+        access.require(conn, fund, principal, "pool.read")
+        due = agreed_movements(conn, fund, year, day)
+        posted = post_in(conn, name, due, principal=principal)  # each partner's postings: pool.post
+        return Contributed(
+            year, day, fund.version_on(day), tuple(posted), tuple(not_yet_due(conn, fund, year, day))
+        )

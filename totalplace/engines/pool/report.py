@@ -1,10 +1,9 @@
 """What the board and each partner read: the fund summary with forecast outturn, and settlement statements.
 
-Forecast outturn is straight-line: spend to date scaled to the whole year by the share of the year elapsed
-(the method most pooled-fund monitoring returns use before month 6; a scheme that has spent nothing forecasts
-nothing). Unless a date is given, spend to date means spend to the day of the last spend posted in the year.
-The risk-share preview applies the clause to that forecast, so the board sees who would pay if the
-year ended as forecast.
+Forecast outturn is made by the method the fund manager chose (:mod:`totalplace.engines.pool.forecast`), from
+actuals to the last complete month on the as-of date (today unless a date is given), never from the date of
+the latest posting; the summary states the method. The risk-share preview applies the clause to that
+forecast, so the board sees who would pay if the year ended as forecast.
 """
 
 from __future__ import annotations
@@ -14,11 +13,12 @@ from dataclasses import asdict, dataclass, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection
 
 from totalplace.engines.pool import access
 from totalplace.engines.pool.access import Sight
 from totalplace.engines.pool.agreement import Agreement, Cadence, year_bounds, year_of
+from totalplace.engines.pool.forecast import ForecastBasis, forecast_outturn
 from totalplace.engines.pool.fund import Fund, open_fund
 from totalplace.engines.pool.movements import allocated, spend_account
 from totalplace.engines.pool.riskshare import YearActuals, settle_year
@@ -30,7 +30,6 @@ from totalplace.place import Place
 from totalplace.store import ledger
 from totalplace.store import pools as store
 from totalplace.store.pools import SettledShare, SettlementRecord
-from totalplace.store.schema import ledger_txns
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +125,7 @@ class FundSummary:
     settlement: SettlementRecord | None
     totals: FundTotals | None = None
     shown: tuple[str, ...] | None = None
+    forecast: ForecastBasis | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready, pence as integers."""
@@ -147,6 +147,7 @@ class FundSummary:
             "settlement": _as_stored(self.settlement),
             "totals": totals.to_dict(),
             "partners_shown": list(self.shown) if self.shown is not None else None,
+            "forecast": self.forecast.to_dict() if self.forecast else None,
         }
 
 
@@ -156,18 +157,6 @@ def _as_stored(record: SettlementRecord | None) -> dict[str, Any] | None:
         return None
     stored: dict[str, Any] = json.loads(json.dumps(record.to_dict(), sort_keys=True))
     return stored
-
-
-def forecast(spent: int, year: str, as_of: date) -> int:
-    """Straight-line forecast outturn of ``spent`` to date for the whole of ``year``."""
-    first, last = year_bounds(year)
-    if as_of >= last:
-        return spent
-    if as_of < first:
-        return 0
-    elapsed = (as_of - first).days + 1
-    total = (last - first).days + 1
-    return spent * total // elapsed
 
 
 def fund_summary(
@@ -182,11 +171,9 @@ def fund_summary(
         year = year or _year_shown(fund.agreement.years, today)
         fund.require_year(year)
         first, last = year_bounds(year)
+        # Actuals to the as-of date (today unless given), never to the date of the latest posting: the
+        # forecast reads only months complete on that date (engines/pool/forecast.py).
         day = min(max(today, first), last)
-        if as_of is None:
-            # Actuals run to the last spend posted, not to today: a month not yet posted is not a month of
-            # no spending, and scaling by today's date would forecast an underspend that is not there.
-            day = min(day, _last_spend_day(conn, fund.id, year) or day)
         return restrict_summary(_summary(conn, fund, year, day), seen)
 
 
@@ -236,7 +223,8 @@ def _summary(conn: Connection, fund: Fund, year: str, day: date) -> FundSummary:
     actuals = year_actuals(conn, fund, year)
     settled = year in ledger.settled_years(conn, fund.id)
     record = store.settlement_record(conn, fund.id, year)
-    schemes = _scheme_lines(conn, fund, agreement, year, day, record if settled else None)
+    basis = None if settled else forecast_outturn(conn, fund, agreement, year, day)
+    schemes = _scheme_lines(conn, fund, agreement, year, record if settled else None, basis)
     return FundSummary(
         fund.name,
         agreement.title,
@@ -252,11 +240,17 @@ def _summary(conn: Connection, fund: Fund, year: str, day: date) -> FundSummary:
         schemes=schemes,
         preview=None if settled else _forecast_settlement(agreement, actuals, schemes),
         settlement=record,
+        forecast=basis,
     )
 
 
 def _scheme_lines(
-    conn: Connection, fund: Fund, agreement: Agreement, year: str, day: date, record: SettlementRecord | None
+    conn: Connection,
+    fund: Fund,
+    agreement: Agreement,
+    year: str,
+    record: SettlementRecord | None,
+    basis: ForecastBasis | None,
 ) -> tuple[SchemeLine, ...]:
     """Each scheme's budget, allocation, spend and forecast (a settled year's spend is the settled one)."""
     spend = ledger.balances(conn, fund.id, year=year)
@@ -271,7 +265,7 @@ def _scheme_lines(
                 s.budget_for(year),
                 allocated(conn, fund.id, s.name, year),
                 spent,
-                forecast(spent, year, day),
+                basis.of(s.name) if basis else spent,
             )
         )
     return tuple(lines)
@@ -307,15 +301,6 @@ def _forecast_settlement(
         actuals.scheme_owners,
     )
     return to_record(settle_year(projected, agreement.risk_share))
-
-
-def _last_spend_day(conn: Connection, pool_id: int, year: str) -> date | None:
-    last = conn.execute(
-        select(func.max(ledger_txns.c.effective_date)).where(
-            ledger_txns.c.pool_id == pool_id, ledger_txns.c.year == year, ledger_txns.c.kind == "spend"
-        )
-    ).scalar_one()
-    return date.fromisoformat(last) if last else None
 
 
 @dataclass(frozen=True, slots=True)
