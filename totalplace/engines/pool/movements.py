@@ -15,7 +15,7 @@ given); an allocation moves cash to a scheme; spend moves the scheme's money to 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 
@@ -200,7 +200,7 @@ def post_in(
     fund = open_fund(conn, name)
     pool, ids = access.pool_resource(conn, fund), access.partner_ids(conn)
     # Each partner's postings are authorized once: a batch is usually thousands of one partner's movements.
-    for owner in dict.fromkeys(movement_owner(conn, fund, m) for m in movements):
+    for owner in dict.fromkeys(_owners(conn, fund, movements)):
         authorize(principal, "pool.post", access.owned(ids, pool, "posting", owner))
     ledger.lock_pool(conn, fund.id)
     requests = to_requests(conn, fund, movements)
@@ -211,6 +211,18 @@ def post_in(
         actor=principal.username,
         guard=lambda c, fresh: _within_budgets(c, fund, fresh),
     )
+
+
+def _owners(conn: Connection, fund: Fund, movements: Sequence[Movement]) -> Iterator[str | None]:
+    """Each movement's owner; reversing a movement earlier in the same batch belongs to that one's owner."""
+    earlier: dict[str, str | None] = {}
+    for m in movements:
+        if m.kind == "reversal" and m.reverses in earlier:
+            owner = earlier[m.reverses]
+        else:
+            owner = movement_owner(conn, fund, m)
+        earlier[m.key] = owner
+        yield owner
 
 
 def movement_owner(conn: Connection, fund: Fund, m: Movement) -> str | None:
