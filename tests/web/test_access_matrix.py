@@ -337,7 +337,8 @@ def outcome(response: Response, *, logout: bool = False) -> Got:
     code = str(error.get("code", ""))
     if code == "TP203" or (response.headers.get("location", "").startswith("/login") and not logout):
         return "login"
-    if code in ("TP201", "TP207"):
+    # A form shown again to say "not allowed" (HTML at 403, its problem beside the field) is a denial too.
+    if code in ("TP201", "TP207") or (not code and response.status_code == 403):
         return "denied"
     # No token, or an empty one (FastAPI reads an empty field as missing): refused before anything ran.
     if code == "TP202" or (code == "TP108" and _names_csrf(error)):
