@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from totalplace.datasets.census import CensusFile
-from totalplace.datasets.importer import ImportResult
+from totalplace.engines.segment.census import CensusImport
 from totalplace.engines.segment.cluster import Diagnostic
+from totalplace.engines.segment.coverage import VariableShare, stored_share
 from totalplace.engines.segment.variables import VariableMatrix
 from totalplace.reports.charts import RenderedChart, choropleth, diagnostics_chart, index_heatmap
 from totalplace.reports.command import CommandView
@@ -170,10 +170,16 @@ class SegmentPage:
     can_rename: bool
     charts: dict[str, RenderedChart] = field(default_factory=dict)
 
+    @property
+    def variable_share(self) -> VariableShare:
+        """The share of its variables the segmentation rests on (shown on the page)."""
+        return stored_share(self.segmentation)
+
     def to_dict(self) -> dict[str, Any]:
         """The page's JSON twin."""
         return {
             "segmentation": self.segmentation.to_dict(),
+            "variable_share": self.variable_share.to_dict(),
             "level": self.level,
             "levels": list(range(len(self.segmentation.levels))),
             "clusters": [c.to_dict() for c in self.clusters],
@@ -215,21 +221,34 @@ def diagnose_page(spec: str, starts: int, rows: Sequence[Diagnostic]) -> Diagnos
 # ---- what the commands print -----------------------------------------------------------------------------
 
 
-def census_import_view(spec: str, imported: Sequence[tuple[str, ImportResult, CensusFile]]) -> CommandView:
-    """The census files imported (file name, the import's result, what was read), one row each."""
-    rows = [
-        {"file": file, "status": result.status, "batch": result.batch.id, **info.to_dict()}
-        for file, result, info in imported
+def census_import_view(run: CensusImport) -> CommandView:
+    """The census tables imported (one row each), the files skipped, and the tables none of the files held."""
+    rows = [t.to_dict() for t in run.imported]
+    tables = [
+        TableView.of(
+            f"Census tables for {run.spec}",
+            ("file", "table", "layout", _right("areas"), _right("counts"), "status", _right("batch")),
+            [
+                (r["file"], r["table"], r["layout"], r["areas"], f"{r['counts']:,}", r["status"], r["batch"])
+                for r in rows
+            ],
+        )
     ]
-    table = TableView.of(
-        f"Census tables for {spec}",
-        ("file", "table", "layout", _right("areas"), _right("counts"), "status", _right("batch")),
-        [
-            (r["file"], r["table"], r["layout"], r["areas"], f"{r['counts']:,}", r["status"], r["batch"])
-            for r in rows
-        ],
-    )
-    return CommandView({"imported": rows}, tables=(table,))
+    if run.skipped:
+        tables.append(
+            TableView.of(
+                f"Skipped: {len(run.skipped)} file(s) holding tables {run.spec} does not read",
+                ("file", "why"),
+                [(s.file, s.reason) for s in run.skipped],
+            )
+        )
+    headline = f"imported {len(run.imported)} table(s), skipped {len(run.skipped)} file(s)"
+    if run.tables_not_given:
+        headline += (
+            f"; not in these files: {', '.join(run.tables_not_given)} "
+            f"({len(run.variables_needing_them)} variable(s) need them)"
+        )
+    return CommandView(run.to_dict(), headline, tuple(tables))
 
 
 def _two(value: float | None) -> str:
@@ -295,10 +314,22 @@ def segmentation_list_view(rows: Sequence[SegmentationRow]) -> CommandView:
     """The place's segmentations, newest first."""
     table = TableView.of(
         "Segmentations",
-        ("name", "method", "spec", "levels", _right("seed"), "created"),
-        [(r.name, r.method, r.spec, "/".join(map(str, r.levels)), r.seed, r.created_at[:19]) for r in rows],
+        ("name", "method", "spec", "levels", "variables", _right("seed"), "created"),
+        [
+            (
+                r.name,
+                r.method,
+                r.spec,
+                "/".join(map(str, r.levels)),
+                stored_share(r).sentence(),
+                r.seed,
+                r.created_at[:19],
+            )
+            for r in rows
+        ],
     )
-    return CommandView({"segmentations": [r.to_dict() for r in rows]}, tables=(table,))
+    document = [{**r.to_dict(), "variable_share": stored_share(r).to_dict()} for r in rows]
+    return CommandView({"segmentations": document}, tables=(table,))
 
 
 def _doubtful_table(seg: SegmentationRow) -> TableView:
@@ -325,12 +356,18 @@ def segmentation_view(
     seg: SegmentationRow, clusters: Sequence[ClusterRow], members: Sequence[MemberRow] | None = None
 ) -> CommandView:
     """A segmentation's clusters with sizes and descriptions (and each area's cluster, when ``members``)."""
-    document: dict[str, Any] = {**seg.to_dict(), "clusters": [c.to_dict() for c in clusters]}
+    share = stored_share(seg)
+    document: dict[str, Any] = {
+        **seg.to_dict(),
+        "variable_share": share.to_dict(),
+        "clusters": [c.to_dict() for c in clusters],
+    }
     if members is not None:
         document["areas"] = [m.to_dict() for m in members]
+    said = share.sentence()
     headline = (
         f"[bold]{seg.title}[/] ({seg.name}): {sum(c.size for c in clusters if c.level == 0):,} areas, "
-        f"{len(seg.variables)} variables"
+        + (f"[yellow]{said} (partial, as asked)[/]" if share.partial else said)
         + (f", seed {seg.seed}, {seg.starts} starts" if seg.seed is not None else "")
     )
     tables = [
