@@ -220,6 +220,24 @@ def segment_assign(
     _show(place, out, seg)
 
 
+@segment_group.command("compare")
+@click.argument("name")
+@click.option("--labels", "labels_file", type=_FILE, required=True, help="CSV of area code, label.")
+@click.option(
+    "--level", type=int, default=0, show_default=True, help="Which level to compare (0 the coarsest)."
+)
+@click.option("--column", default=None, help="The label column, when the file has several.")
+@with_place
+def segment_compare(
+    place: Place, out: Output, name: str, labels_file: Path, level: int, column: str | None
+) -> None:
+    """Compare a classification with a published one's labels: agreement, ARI, NMI and the cross-table."""
+    from totalplace.engines.segment.compare import compare_segmentation
+    from totalplace.reports.segment import comparison_view
+
+    _print(out, comparison_view(compare_segmentation(place, name, labels_file, level=level, column=column)))
+
+
 @segment_group.command("list")
 @with_place
 def segment_list(place: Place, out: Output) -> None:

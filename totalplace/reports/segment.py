@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from totalplace.engines.segment.census import CensusImport
 from totalplace.engines.segment.cluster import Diagnostic
+from totalplace.engines.segment.compare import Comparison
 from totalplace.engines.segment.coverage import VariableShare, stored_share
 from totalplace.engines.segment.variables import VariableMatrix
 from totalplace.reports.charts import RenderedChart, choropleth, diagnostics_chart, index_heatmap
@@ -406,3 +407,36 @@ def written_view(paths: Sequence[Path]) -> CommandView:
     """Documents written (a report as PDF, HTML or both)."""
     written = [str(p) for p in paths]
     return CommandView({"written": written}, f"wrote {', '.join(written)}")
+
+
+def comparison_view(result: Comparison) -> CommandView:
+    """A classification against published labels: the three measures, the matching and the cross-table."""
+    headline = (
+        f"[bold]{result.segmentation}[/] level {result.level} against the labels, over {result.areas:,} "
+        f"areas: agreement {result.agreement:.1%} (best one-to-one matching), adjusted Rand index "
+        f"{result.adjusted_rand:.3f}, normalised mutual information "
+        f"{result.normalised_mutual_information:.3f}"
+    )
+    if result.only_ours or result.only_theirs:
+        headline += (
+            f"; {result.only_ours:,} of our areas have no label, {result.only_theirs:,} labelled areas are "
+            "not ours"
+        )
+    matched = {m.cluster: m.label for m in result.matches}
+    matches = TableView.of(
+        "Best matching (each of our clusters to one label)",
+        ("cluster", "label", _right("areas in both"), _right("of the cluster's")),
+        [
+            (m.cluster, m.label, f"{m.areas:,}", f"{sum(result.table[result.clusters.index(m.cluster)]):,}")
+            for m in result.matches
+        ],
+    )
+    cross = TableView.of(
+        "Cross-table: our clusters (rows) by the published labels (columns)",
+        ("cluster", *(_right(label) for label in result.labels), "matched to"),
+        [
+            (cluster, *(f"{n:,}" for n in row), matched.get(cluster, ""))
+            for cluster, row in zip(result.clusters, result.table, strict=True)
+        ],
+    )
+    return CommandView(result.to_dict(), headline, (matches, cross))
