@@ -139,6 +139,7 @@ def build(
     csrf_token: Annotated[str, Form()],
     spec: Annotated[str, Form()] = "oac2021",
     starts: Annotated[int, Form()] = 100,
+    allow_partial: Annotated[str, Form()] = "",
 ) -> Response:
     """Build a classification of the place's areas from a packaged specification."""
     principal = acting_user(request, csrf_token, "segmentation.change")
@@ -148,7 +149,9 @@ def build(
         level_list = [int(p) for p in levels.split(",") if p.strip()]
     except ValueError:
         raise InvalidInputError(f"levels {levels!r} should be numbers like 4,18") from None
-    request_ = BuildRequest(name.strip(), level_list, seed, max(1, min(starts, 1000)))
+    request_ = BuildRequest(
+        name.strip(), level_list, seed, max(1, min(starts, 1000)), allow_partial=allow_partial == "yes"
+    )
     build_segmentation(_place(request), load_spec(spec), request_, principal=principal)
     return RedirectResponse(f"/segments/{request_.name}", status_code=303)
 
@@ -164,6 +167,7 @@ async def assign(request: Request) -> Response:
         ranges = form.optional_file("ranges")
         scale = None if ranges is None else read_ranges(ranges.path)
         name, replace = form.required("name"), form.text("replace")
+        allow_partial = form.text("allow_partial") == "yes"
     seg = assign_segmentation(
         _place(request),
         load_spec(spec),
@@ -172,5 +176,6 @@ async def assign(request: Request) -> Response:
         ranges=scale,
         principal=principal,
         replace=replace == "yes",
+        allow_partial=allow_partial,
     )
     return RedirectResponse(f"/segments/{seg.name}", status_code=303)
