@@ -134,6 +134,9 @@ def test_a_classification_on_too_few_variables_is_refused_unless_asked(
     share = stored_share(seg)
     assert (share.used, share.of, share.partial) == (3, 5, True)
     assert "below the 90%" in share.sentence()
+    from totalplace.reports.segment import segment_report_html
+
+    assert "3 of 5 variables (60%), below the 90%" in " ".join(segment_report_html(sqlite_place, "p").split())
 
     centres = Centroids(
         ["A", "B"], ["own", "social", "private", "old", "density"], np.array([[0.9, 0.1, 0.2, 0.5, 0.5]] * 2)

@@ -133,7 +133,13 @@ def segment_report_html(place: Place, name: str) -> str:
         }
         for level in range(len(seg.levels))
     ]
-    return render_html("segments_report.html", seg=seg, levels=levels, place_name=place.config.name)
+    return render_html(
+        "segments_report.html",
+        seg=seg,
+        share=stored_share(seg),
+        levels=levels,
+        place_name=place.config.name,
+    )
 
 
 # ---- the pages ------------------------------------------------------------------------------------------
