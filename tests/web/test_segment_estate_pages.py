@@ -175,6 +175,8 @@ def test_a_segmentation_is_built_from_the_page(mapped: Place, client_for: Client
     made = lead.get("/segments/web-built.json").json()
     assert made["variable_share"]["partial"] is True and made["variable_share"]["of"] == 60
     assert "a partial classification" in lead.get("/segments/web-built").text
+    listed = lead.get("/segments.json").json()["segmentations"]
+    assert {s["name"]: s["variable_share"]["partial"] for s in listed}["web-built"] is True
     assert made["segmentation"]["seed"] == 4 and sum(c["size"] for c in made["clusters"]) == 30
     # The same areas assigned from the page to the centroids (and ranges) the build exported: every area
     # lands in the cluster it was built into.

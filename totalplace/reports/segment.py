@@ -156,7 +156,9 @@ class SegmentsPage:
     def to_dict(self) -> dict[str, Any]:
         """The page's JSON twin."""
         return {
-            "segmentations": [s.to_dict() for s in self.segmentations],
+            "segmentations": [
+                {**s.to_dict(), "variable_share": stored_share(s).to_dict()} for s in self.segmentations
+            ],
             "specs": list(self.specs),
             "can_build": self.can_build,
         }
