@@ -8,6 +8,7 @@ holds its ``--json`` document (``to_dict()``) and the headline and tables a pers
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -233,14 +234,28 @@ def diagnose_page(spec: str, starts: int, rows: Sequence[Diagnostic]) -> Diagnos
 def census_import_view(run: CensusImport) -> CommandView:
     """The census tables imported (one row each), the files skipped, and the tables none of the files held."""
     rows = [t.to_dict() for t in run.imported]
+    # Published extracts share a long prefix (trafford_census2021_oa_2021_...): print it once, in the note.
+    names = [t.file for t in run.imported] + [s.file for s in run.skipped]
+    prefix = os.path.commonprefix(names) if len(names) > 1 else ""  # noqa: RUF071 (names, not paths)
+    note = f"file names shortened: each begins {prefix}" if len(prefix) > 8 else None
+    cut = len(prefix) if note else 0
     tables = [
         TableView.of(
             f"Census tables for {run.spec}",
             ("file", "table", "layout", _right("areas"), _right("counts"), "status", _right("batch")),
             [
-                (r["file"], r["table"], r["layout"], r["areas"], f"{r['counts']:,}", r["status"], r["batch"])
+                (
+                    "…" * bool(cut) + r["file"][cut:],
+                    r["table"],
+                    r["layout"],
+                    r["areas"],
+                    f"{r['counts']:,}",
+                    r["status"],
+                    r["batch"],
+                )
                 for r in rows
             ],
+            note=note,
         )
     ]
     if run.skipped:
@@ -248,7 +263,7 @@ def census_import_view(run: CensusImport) -> CommandView:
             TableView.of(
                 f"Skipped: {len(run.skipped)} file(s) holding tables {run.spec} does not read",
                 ("file", "why"),
-                [(s.file, s.reason) for s in run.skipped],
+                [("…" * bool(cut) + s.file[cut:], s.reason) for s in run.skipped],
             )
         )
     headline = f"imported {len(run.imported)} table(s), skipped {len(run.skipped)} file(s)"
