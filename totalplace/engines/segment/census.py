@@ -48,9 +48,23 @@ def import_census(
 
     Returns the import's result and what was read (the table, its layout, areas and counts).
     """
-    known = _known_areas(place, spec)
+    with place.read() as conn:
+        known = {a.code for a in list_areas(conn, spec.level)}
+    if not known:
+        raise SegmentationError(
+            f"the place has no areas of level {spec.level!r} to hold census counts",
+            hint=f"import them first: totalplace geography import FILE --level {spec.level}",
+        )
     limits = ImportLimits.from_settings()
-    body, info = _convert(path, spec, known, limits, table, layout)
+    body, info = census_to_csv(
+        read_path(path, limits),
+        path.name,
+        specs=table_spec(spec),
+        known_areas=known,
+        limits=limits,
+        table=table,
+        layout=layout,
+    )
     result = import_file(
         place,
         body,
@@ -62,6 +76,8 @@ def import_census(
     return result, info
 
 
+# _known_areas and _convert repeat the first half of import_census (kept as it is, for the merge with the
+# change that makes it take the acting principal); import_census can be written over them afterwards.
 def _known_areas(place: Place, spec: SegmentSpec) -> set[str]:
     """The codes of the place's areas at the specification's level (refused when it has none)."""
     with place.read() as conn:
