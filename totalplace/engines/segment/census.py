@@ -175,7 +175,13 @@ def _check_file(
 
 
 def check_census_files(
-    place: Place, paths: list[Path], spec: SegmentSpec, *, table: str | None = None, layout: Layout = "auto"
+    place: Place,
+    paths: list[Path],
+    spec: SegmentSpec,
+    *,
+    table: str | None = None,
+    layout: Layout = "auto",
+    progress: Progress | None = None,
 ) -> tuple[list[tuple[Path, CensusFile]], list[SkippedFile]]:
     """Read and check every file before any is kept: the tables to import, and the files to skip.
 
@@ -187,7 +193,9 @@ def check_census_files(
     wanted: list[tuple[Path, CensusFile]] = []
     skipped: list[SkippedFile] = []
     refused: list[ImportRejectedError] = []
-    for path in paths:
+    say = progress or (lambda _stage: None)
+    for number, path in enumerate(paths, start=1):
+        say(f"checking {path.name} ({number} of {len(paths)})")
         try:
             found = _check_file(path, spec, known, limits, table, layout)
         except ImportRejectedError as exc:
@@ -234,9 +242,11 @@ def import_census_files(
 
     All files are checked first (:func:`check_census_files`): a refused table stores nothing of any file.
     """
-    wanted, skipped = check_census_files(place, paths, spec, table=table, layout=layout)
+    wanted, skipped = check_census_files(place, paths, spec, table=table, layout=layout, progress=progress)
     imported = []
-    for path, checked in wanted:
+    for number, (path, checked) in enumerate(wanted, start=1):
+        if progress is not None:
+            progress(f"importing {path.name} ({number} of {len(wanted)})")
         result, info = import_census(
             place, path, spec, table=checked.table, layout=layout, actor=actor, progress=progress
         )
