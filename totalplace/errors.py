@@ -467,6 +467,33 @@ class SegmentationError(TotalplaceError):
     http_status = 422
 
 
+class CensusTableNotInSpecError(InvalidInputError):
+    """A census file holds none of the tables a specification reads (``closest``: the table sharing most of
+    its categories, ``overlap``: the share of that table's needed categories the file holds)."""
+
+    code = "TP702"
+    http_status = 422
+
+    def __init__(
+        self, message: str, *, hint: str | None = None, closest: str | None = None, overlap: float = 0.0
+    ):
+        super().__init__(message, hint=hint)
+        self.closest = closest
+        self.overlap = overlap
+
+
+class PartialVariablesError(SegmentationError):
+    """A classification or assignment would rest on less than the stated share of its variables."""
+
+    code = "TP703"
+
+
+class LabelsInvalidError(SpecInvalidError):
+    """A published classification's labels file (area code, label) cannot be compared."""
+
+    code = "TP704"
+
+
 class EstateError(TotalplaceError):
     """An estate question that cannot be answered (no assets of a type, no area centres)."""
 

@@ -161,3 +161,52 @@ def test_estate_measures_and_map(run: Invoke, tmp_path: Path) -> None:
     assert any(
         m["key"] == "measure:imd:Score" for m in _json(invoke("measures", "list", "--json"))["measures"]
     )
+
+
+def test_many_census_files_partial_classifications_and_comparison(run: Invoke, tmp_path: Path) -> None:
+    """The README's steps: import every file (those of other tables skipped and listed, exit 0); a
+    classification on too few variables refused (TP703) unless --allow-partial; its share shown; compared."""
+    invoke = run
+    codes = _place(invoke, tmp_path)
+    spec = tmp_path / "tiny.yaml"
+    spec.write_text(SPEC_YAML)
+    (tmp_path / "t.csv").write_text(tenure_long_csv(codes))
+    (tmp_path / "colour.csv").write_text("area_code,colour,value\n" + "".join(f"{c},Blue,3\n" for c in codes))
+    result = invoke(
+        "census", "import", str(tmp_path / "t.csv"), str(tmp_path / "colour.csv"), "--spec", str(spec)
+    )
+    assert result.exit_code == 0, result.output
+    assert "colour.csv" in result.output and "Skipped" in result.output
+    imported = _json(
+        invoke(
+            "census",
+            "import",
+            str(tmp_path / "t.csv"),
+            str(tmp_path / "colour.csv"),
+            "--spec",
+            str(spec),
+            "--json",
+        )
+    )
+    assert [s["file"] for s in imported["skipped"]] == ["colour.csv"]
+    assert imported["tables_not_given"] == ["age", "density"]
+
+    refused = invoke("segment", "build", str(spec), "--levels", "2", "--seed", "1", "--json")
+    assert refused.exit_code == 1 and _json(refused)["error"]["code"] == "TP703"
+    built = _json(
+        invoke("segment", "build", str(spec), "--levels", "2", "--seed", "1", "--allow-partial", "--json")
+    )
+    assert built["variable_share"] == {"used": 3, "of": 5, "share": 0.6, "minimum": 0.9, "partial": True}
+    shown = invoke("segment", "show", "tiny-2")
+    assert "3 of 5 variables (60%), below the 90%" in " ".join(shown.output.split())
+    listed = _json(invoke("segment", "list", "--json"))
+    assert listed["segmentations"][0]["variable_share"]["partial"] is True
+
+    members = _json(invoke("segment", "show", "tiny-2", "--areas", "--json"))["areas"]
+    labels = tmp_path / "labels.csv"
+    labels.write_text("OA21CD,supergroup\n" + "".join(f"{m['area_code']},S{m['code']}\n" for m in members))
+    compared = _json(invoke("segment", "compare", "tiny-2", "--labels", str(labels), "--json"))
+    assert compared["agreement"] == 1 and compared["adjusted_rand"] == 1 and compared["areas"] == AREAS
+    assert sum(map(sum, compared["cross_table"]["counts"])) == AREAS
+    text = invoke("segment", "compare", "tiny-2", "--labels", str(labels))
+    assert text.exit_code == 0 and "Cross-table" in text.output

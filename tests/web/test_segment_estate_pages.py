@@ -166,9 +166,18 @@ def test_a_segmentation_is_built_from_the_page(mapped: Place, client_for: Client
         )
     )
     import_census(mapped, path, spec, principal=OPERATOR)
-    built = lead.post("/segments-build", data={**form, "name": "web-built"}, follow_redirects=False)
+    # Tenure gives a few of the 60 variables: refused unless a partial classification is asked for.
+    partial = lead.post("/segments-build", data={**form, "name": "web-built"}, follow_redirects=False)
+    assert partial.status_code == 422 and "TP703" in partial.text
+    built = lead.post(
+        "/segments-build", data={**form, "name": "web-built", "allow_partial": "yes"}, follow_redirects=False
+    )
     assert built.status_code == 303 and built.headers["location"] == "/segments/web-built"
     made = lead.get("/segments/web-built.json").json()
+    assert made["variable_share"]["partial"] is True and made["variable_share"]["of"] == 60
+    assert "a partial classification" in lead.get("/segments/web-built").text
+    listed = lead.get("/segments.json").json()["segmentations"]
+    assert {s["name"]: s["variable_share"]["partial"] for s in listed}["web-built"] is True
     assert made["segmentation"]["seed"] == 4 and sum(c["size"] for c in made["clusters"]) == 30
     # The same areas assigned from the page to the centroids (and ranges) the build exported: every area
     # lands in the cluster it was built into.

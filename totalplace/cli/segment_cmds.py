@@ -11,7 +11,7 @@ from totalplace.cli.common import with_place
 from totalplace.cli.output import Output, print_tables
 from totalplace.datasets.census import Layout
 from totalplace.engines.segment.assign import read_centroids, read_ranges
-from totalplace.engines.segment.census import import_census
+from totalplace.engines.segment.census import import_census_files
 from totalplace.engines.segment.run import (
     BuildRequest,
     assign_segmentation,
@@ -75,19 +75,24 @@ def census_group() -> None:
 def census_import(
     place: Place, out: Output, files: tuple[Path, ...], spec_name: str, table_name: str | None, layout: str
 ) -> None:
-    """Import census tables (long or wide), each refused whole with every problem listed if any row is bad."""
+    """Import the census tables the specification reads (long or wide); list and skip files holding others.
+
+    Every file is checked before any is kept: a bad row in any table refuses them all, every problem listed.
+    """
     from totalplace.reports.segment import census_import_view
 
     spec = load_spec(spec_name)
-    imported = []
     with out.progress("importing census tables") as say:
-        for number, file in enumerate(files, start=1):
-            say(f"{file.name} ({number} of {len(files)})")
-            result, info = import_census(
-                place, file, spec, table=table_name, layout=cast(Layout, layout), principal=OPERATOR
-            )
-            imported.append((file.name, result, info))
-    _print(out, census_import_view(spec.name, imported))
+        run = import_census_files(
+            place,
+            list(files),
+            spec,
+            table=table_name,
+            layout=cast(Layout, layout),
+            principal=OPERATOR,
+            progress=say,
+        )
+    _print(out, census_import_view(run))
 
 
 @census_group.command("variables")
@@ -125,6 +130,11 @@ def segment_group() -> None:
     help="Standardise with these ranges (variable,min,max).",
 )
 @click.option("--replace", is_flag=True, help="Replace a segmentation of the same name.")
+@click.option(
+    "--allow-partial",
+    is_flag=True,
+    help="Keep it even on fewer than 90% of the variables (the share is shown on it).",
+)
 @with_place
 def segment_build(
     place: Place,
@@ -136,6 +146,7 @@ def segment_build(
     name: str | None,
     ranges_file: Path | None,
     replace: bool,
+    allow_partial: bool,
 ) -> None:
     """Build a classification of the place's areas in the manner of the Output Area Classification."""
     spec = load_spec(spec_name)
@@ -147,6 +158,7 @@ def segment_build(
         starts,
         ranges=read_ranges(ranges_file) if ranges_file else None,
         replace=replace,
+        allow_partial=allow_partial,
     )
     with out.progress("segmenting") as say:
         seg = build_segmentation(place, spec, request, principal=trusted("cli"), progress=say)
@@ -184,6 +196,11 @@ def segment_diagnose(place: Place, out: Output, spec_name: str, ks: str, starts:
 @click.option("--spec", "spec_name", default="oac2021", show_default=True, help=_SPEC_HELP)
 @click.option("--name", default=None, help="Name to keep it under (default: the centroids file's name).")
 @click.option("--replace", is_flag=True, help="Replace a segmentation of the same name.")
+@click.option(
+    "--allow-partial",
+    is_flag=True,
+    help="Keep it even on fewer than 90% of the variables (the share is shown on it).",
+)
 @with_place
 def segment_assign(
     place: Place,
@@ -193,6 +210,7 @@ def segment_assign(
     spec_name: str,
     name: str | None,
     replace: bool,
+    allow_partial: bool,
 ) -> None:
     """Assign each area to the nearest centroid of a published classification, with the runner-up."""
     seg = assign_segmentation(
@@ -203,8 +221,27 @@ def segment_assign(
         ranges=read_ranges(ranges_file) if ranges_file else None,
         principal=trusted("cli"),
         replace=replace,
+        allow_partial=allow_partial,
     )
     _show(place, out, seg)
+
+
+@segment_group.command("compare")
+@click.argument("name")
+@click.option("--labels", "labels_file", type=_FILE, required=True, help="CSV of area code, label.")
+@click.option(
+    "--level", type=int, default=0, show_default=True, help="Which level to compare (0 the coarsest)."
+)
+@click.option("--column", default=None, help="The label column, when the file has several.")
+@with_place
+def segment_compare(
+    place: Place, out: Output, name: str, labels_file: Path, level: int, column: str | None
+) -> None:
+    """Compare a classification with a published one's labels: agreement, ARI, NMI and the cross-table."""
+    from totalplace.engines.segment.compare import compare_segmentation
+    from totalplace.reports.segment import comparison_view
+
+    _print(out, comparison_view(compare_segmentation(place, name, labels_file, level=level, column=column)))
 
 
 @segment_group.command("list")

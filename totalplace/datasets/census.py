@@ -28,7 +28,7 @@ from totalplace.datasets.limits import ImportLimits
 from totalplace.datasets.schema import normalise_header
 from totalplace.datasets.source import read_source
 from totalplace.datasets.values import CellError, parse_number
-from totalplace.errors import ImportRejectedError, InvalidInputError, RowProblem
+from totalplace.errors import CensusTableNotInSpecError, ImportRejectedError, InvalidInputError, RowProblem
 
 GSS_CODE: Final = re.compile(r"[EWSNK]\d{8}")
 AREA_HEADERS: Final = (
@@ -255,10 +255,20 @@ class _Reader(ABC):
             return matches[0]
         best = sorted(self.specs.categories, key=lambda n: -len(self.specs.categories[n] & categories))
         hint = f"the closest is {best[0]!r}" if best and self.specs.categories[best[0]] & categories else ""
-        raise InvalidInputError(
-            f"cannot tell which census table {self.name} holds"
-            + (f" ({len(matches)} tables match)" if matches else ""),
+        message = f"cannot tell which census table {self.name} holds"
+        if matches:
+            raise InvalidInputError(
+                f"{message} ({len(matches)} tables match)", hint=f"name it with --table; {hint}".rstrip("; ")
+            )
+        # No table matches: the file may be a table the specification does not read (a caller importing many
+        # files skips it), or a needed table cut short (most of the closest table's categories are there).
+        needed = self.specs.required[best[0]] if best else frozenset()
+        overlap = len(needed & categories) / len(needed) if needed else 0.0
+        raise CensusTableNotInSpecError(
+            message,
             hint=f"name it with --table; {hint}".rstrip("; "),
+            closest=best[0] if hint else None,
+            overlap=overlap,
         )
 
     def finish(self, table: str, categories: list[str]) -> tuple[bytes, CensusFile]:

@@ -195,8 +195,14 @@ def add_census_and_segments(
     seg = build_segmentation(
         place,
         spec,
+        # Like Trafford, the demo's tables give 50 of the 60 variables: a partial classification, asked for.
         BuildRequest(
-            "northbridge", [4, 12], DEMO_SEGMENT_SEED, starts=50, title="Northbridge neighbourhoods"
+            "northbridge",
+            [4, 12],
+            DEMO_SEGMENT_SEED,
+            starts=50,
+            title="Northbridge neighbourhoods",
+            allow_partial=True,
         ),
         principal=trusted("demo"),
     )

@@ -8,14 +8,16 @@ holds its ``--json`` document (``to_dict()``) and the headline and tables a pers
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from totalplace.datasets.census import CensusFile
-from totalplace.datasets.importer import ImportResult
+from totalplace.engines.segment.census import CensusImport
 from totalplace.engines.segment.cluster import Diagnostic
+from totalplace.engines.segment.compare import Comparison
+from totalplace.engines.segment.coverage import VariableShare, stored_share
 from totalplace.engines.segment.variables import VariableMatrix
 from totalplace.reports.charts import RenderedChart, choropleth, diagnostics_chart, index_heatmap
 from totalplace.reports.command import CommandView
@@ -132,7 +134,13 @@ def segment_report_html(place: Place, name: str) -> str:
         }
         for level in range(len(seg.levels))
     ]
-    return render_html("segments_report.html", seg=seg, levels=levels, place_name=place.config.name)
+    return render_html(
+        "segments_report.html",
+        seg=seg,
+        share=stored_share(seg),
+        levels=levels,
+        place_name=place.config.name,
+    )
 
 
 # ---- the pages ------------------------------------------------------------------------------------------
@@ -149,7 +157,9 @@ class SegmentsPage:
     def to_dict(self) -> dict[str, Any]:
         """The page's JSON twin."""
         return {
-            "segmentations": [s.to_dict() for s in self.segmentations],
+            "segmentations": [
+                {**s.to_dict(), "variable_share": stored_share(s).to_dict()} for s in self.segmentations
+            ],
             "specs": list(self.specs),
             "can_build": self.can_build,
         }
@@ -170,10 +180,16 @@ class SegmentPage:
     can_rename: bool
     charts: dict[str, RenderedChart] = field(default_factory=dict)
 
+    @property
+    def variable_share(self) -> VariableShare:
+        """The share of its variables the segmentation rests on (shown on the page)."""
+        return stored_share(self.segmentation)
+
     def to_dict(self) -> dict[str, Any]:
         """The page's JSON twin."""
         return {
             "segmentation": self.segmentation.to_dict(),
+            "variable_share": self.variable_share.to_dict(),
             "level": self.level,
             "levels": list(range(len(self.segmentation.levels))),
             "clusters": [c.to_dict() for c in self.clusters],
@@ -215,21 +231,48 @@ def diagnose_page(spec: str, starts: int, rows: Sequence[Diagnostic]) -> Diagnos
 # ---- what the commands print -----------------------------------------------------------------------------
 
 
-def census_import_view(spec: str, imported: Sequence[tuple[str, ImportResult, CensusFile]]) -> CommandView:
-    """The census files imported (file name, the import's result, what was read), one row each."""
-    rows = [
-        {"file": file, "status": result.status, "batch": result.batch.id, **info.to_dict()}
-        for file, result, info in imported
+def census_import_view(run: CensusImport) -> CommandView:
+    """The census tables imported (one row each), the files skipped, and the tables none of the files held."""
+    rows = [t.to_dict() for t in run.imported]
+    # Published extracts share a long prefix (trafford_census2021_oa_2021_...): print it once, in the note.
+    names = [t.file for t in run.imported] + [s.file for s in run.skipped]
+    prefix = os.path.commonprefix(names) if len(names) > 1 else ""  # noqa: RUF071 (names, not paths)
+    note = f"file names shortened: each begins {prefix}" if len(prefix) > 8 else None
+    cut = len(prefix) if note else 0
+    tables = [
+        TableView.of(
+            f"Census tables for {run.spec}",
+            ("file", "table", "layout", _right("areas"), _right("counts"), "status", _right("batch")),
+            [
+                (
+                    "…" * bool(cut) + r["file"][cut:],
+                    r["table"],
+                    r["layout"],
+                    r["areas"],
+                    f"{r['counts']:,}",
+                    r["status"],
+                    r["batch"],
+                )
+                for r in rows
+            ],
+            note=note,
+        )
     ]
-    table = TableView.of(
-        f"Census tables for {spec}",
-        ("file", "table", "layout", _right("areas"), _right("counts"), "status", _right("batch")),
-        [
-            (r["file"], r["table"], r["layout"], r["areas"], f"{r['counts']:,}", r["status"], r["batch"])
-            for r in rows
-        ],
-    )
-    return CommandView({"imported": rows}, tables=(table,))
+    if run.skipped:
+        tables.append(
+            TableView.of(
+                f"Skipped: {len(run.skipped)} file(s) holding tables {run.spec} does not read",
+                ("file", "why"),
+                [("…" * bool(cut) + s.file[cut:], s.reason) for s in run.skipped],
+            )
+        )
+    headline = f"imported {len(run.imported)} table(s), skipped {len(run.skipped)} file(s)"
+    if run.tables_not_given:
+        headline += (
+            f"; not in these files: {', '.join(run.tables_not_given)} "
+            f"({len(run.variables_needing_them)} variable(s) need them)"
+        )
+    return CommandView(run.to_dict(), headline, tuple(tables))
 
 
 def _two(value: float | None) -> str:
@@ -295,10 +338,22 @@ def segmentation_list_view(rows: Sequence[SegmentationRow]) -> CommandView:
     """The place's segmentations, newest first."""
     table = TableView.of(
         "Segmentations",
-        ("name", "method", "spec", "levels", _right("seed"), "created"),
-        [(r.name, r.method, r.spec, "/".join(map(str, r.levels)), r.seed, r.created_at[:19]) for r in rows],
+        ("name", "method", "spec", "levels", "variables", _right("seed"), "created"),
+        [
+            (
+                r.name,
+                r.method,
+                r.spec,
+                "/".join(map(str, r.levels)),
+                stored_share(r).sentence(),
+                r.seed,
+                r.created_at[:19],
+            )
+            for r in rows
+        ],
     )
-    return CommandView({"segmentations": [r.to_dict() for r in rows]}, tables=(table,))
+    document = [{**r.to_dict(), "variable_share": stored_share(r).to_dict()} for r in rows]
+    return CommandView({"segmentations": document}, tables=(table,))
 
 
 def _doubtful_table(seg: SegmentationRow) -> TableView:
@@ -325,12 +380,18 @@ def segmentation_view(
     seg: SegmentationRow, clusters: Sequence[ClusterRow], members: Sequence[MemberRow] | None = None
 ) -> CommandView:
     """A segmentation's clusters with sizes and descriptions (and each area's cluster, when ``members``)."""
-    document: dict[str, Any] = {**seg.to_dict(), "clusters": [c.to_dict() for c in clusters]}
+    share = stored_share(seg)
+    document: dict[str, Any] = {
+        **seg.to_dict(),
+        "variable_share": share.to_dict(),
+        "clusters": [c.to_dict() for c in clusters],
+    }
     if members is not None:
         document["areas"] = [m.to_dict() for m in members]
+    said = share.sentence()
     headline = (
         f"[bold]{seg.title}[/] ({seg.name}): {sum(c.size for c in clusters if c.level == 0):,} areas, "
-        f"{len(seg.variables)} variables"
+        + (f"[yellow]{said} (partial, as asked)[/]" if share.partial else said)
         + (f", seed {seg.seed}, {seg.starts} starts" if seg.seed is not None else "")
     )
     tables = [
@@ -369,3 +430,36 @@ def written_view(paths: Sequence[Path]) -> CommandView:
     """Documents written (a report as PDF, HTML or both)."""
     written = [str(p) for p in paths]
     return CommandView({"written": written}, f"wrote {', '.join(written)}")
+
+
+def comparison_view(result: Comparison) -> CommandView:
+    """A classification against published labels: the three measures, the matching and the cross-table."""
+    headline = (
+        f"[bold]{result.segmentation}[/] level {result.level} against the labels, over {result.areas:,} "
+        f"areas: agreement {result.agreement:.1%} (best one-to-one matching), adjusted Rand index "
+        f"{result.adjusted_rand:.3f}, normalised mutual information "
+        f"{result.normalised_mutual_information:.3f}"
+    )
+    if result.only_ours or result.only_theirs:
+        headline += (
+            f"; {result.only_ours:,} of our areas have no label, {result.only_theirs:,} labelled areas are "
+            "not ours"
+        )
+    matched = {m.cluster: m.label for m in result.matches}
+    matches = TableView.of(
+        "Best matching (each of our clusters to one label)",
+        ("cluster", "label", _right("areas in both"), _right("of the cluster's")),
+        [
+            (m.cluster, m.label, f"{m.areas:,}", f"{sum(result.table[result.clusters.index(m.cluster)]):,}")
+            for m in result.matches
+        ],
+    )
+    cross = TableView.of(
+        "Cross-table: our clusters (rows) by the published labels (columns)",
+        ("cluster", *(_right(label) for label in result.labels), "matched to"),
+        [
+            (cluster, *(f"{n:,}" for n in row), matched.get(cluster, ""))
+            for cluster, row in zip(result.clusters, result.table, strict=True)
+        ],
+    )
+    return CommandView(result.to_dict(), headline, (matches, cross))

@@ -159,6 +159,7 @@ def build(
     csrf_token: Annotated[str, Form()],
     spec: Annotated[str, Form()] = "oac2021",
     starts: Annotated[int, Form()] = 100,
+    allow_partial: Annotated[str, Form()] = "",
 ) -> Response:
     """Build a classification of the place's areas from a packaged specification; a refused one is shown
     again in the page with what was typed."""
@@ -168,11 +169,18 @@ def build(
         if spec not in PACKAGED:  # the web never reads a specification from a path it is given
             message = f"choose one of {', '.join(PACKAGED)}"
             raise RequestInvalidError([{"parameter": "spec", "message": message}])
-        request_ = BuildRequest(name.strip(), _levels(levels), seed, max(1, min(starts, 1000)))
+        request_ = BuildRequest(
+            name.strip(),
+            _levels(levels),
+            seed,
+            max(1, min(starts, 1000)),
+            allow_partial=allow_partial == "yes",
+        )
         build_segmentation(_place(request), load_spec(spec), request_, principal=principal)
         return RedirectResponse(f"/segments/{request_.name}", status_code=303)
 
     values = {"name": name, "levels": levels, "seed": str(seed), "spec": spec, "starts": str(starts)}
+    values["allow_partial"] = allow_partial
     return segments.submit(request, principal, values, run)
 
 
@@ -190,6 +198,7 @@ async def assign(request: Request) -> Response:
         ranges = form.optional_file("ranges")
         scale = None if ranges is None else read_ranges(ranges.path)
         name, replace = form.required("name"), form.text("replace")
+        allow_partial = form.text("allow_partial") == "yes"
     seg = assign_segmentation(
         _place(request),
         load_spec(spec),
@@ -198,5 +207,6 @@ async def assign(request: Request) -> Response:
         ranges=scale,
         principal=principal,
         replace=replace == "yes",
+        allow_partial=allow_partial,
     )
     return RedirectResponse(f"/segments/{seg.name}", status_code=303)

@@ -19,6 +19,7 @@ from totalplace.engines.segment.cluster import (
     diagnostics,
     transform,
 )
+from totalplace.engines.segment.coverage import require_share, share_of_variables
 from totalplace.engines.segment.profile import ClusterProfile, empty_profile, profile
 from totalplace.engines.segment.spec import SegmentSpec
 from totalplace.engines.segment.variables import VariableMatrix, place_variables
@@ -53,6 +54,7 @@ class BuildRequest:
     title: str | None = None
     ranges: Ranges | None = None
     replace: bool = False
+    allow_partial: bool = False
 
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,59}")
@@ -85,6 +87,8 @@ def build_segmentation(
     say = progress or (lambda _stage: None)
     say("deriving variables")
     matrix = variables_for(place, spec)
+    share = share_of_variables(len(matrix.codes), len(spec.variables))
+    require_share(share, allow_partial=request.allow_partial, what=f"classification {request.name}")
     data, ranges = transform(matrix.values, matrix.codes, request.ranges)
     say(f"clustering {len(matrix.areas):,} areas ({request.starts} starts per k-means)")
     hierarchy = build_hierarchy(data, request.levels, starts=request.starts, seed=request.seed)
@@ -164,12 +168,19 @@ def assign_segmentation(
     ranges: Ranges | None,
     principal: Principal,
     replace: bool = False,
+    allow_partial: bool = False,
 ) -> SegmentationRow:
-    """Assign the place's areas to published centroids, profile each cluster and store the result."""
+    """Assign the place's areas to published centroids, profile each cluster and store the result.
+
+    Refused (TP703) when the place has less than the minimum share of the centroids' variables, unless
+    ``allow_partial``.
+    """
     principal.require("segmentation.change", Resource("segmentation", name))
     _check_name(name)
     matrix = variables_for(place, spec)
     result = assign(matrix, centroids, ranges)
+    share = share_of_variables(len(result.variables_used), len(centroids.variables))
+    require_share(share, allow_partial=allow_partial, what=f"assignment {name}")
     record = NewSegmentation(
         name=name,
         title=f"{spec.title}: assigned to {len(centroids.codes)} published centroids",
