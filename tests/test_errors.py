@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from totalplace import errors
+from totalplace.money import MoneyOutOfRangeError
 from totalplace.cli.output import report_error
 from totalplace.datasets import problems
 from totalplace.web.session import LoginRequiredError
@@ -29,6 +30,7 @@ def _error_classes() -> list[type[errors.TotalplaceError]]:
 def test_codes_are_unique_and_documented() -> None:
     classes = _error_classes()
     assert LoginRequiredError in classes
+    assert MoneyOutOfRangeError in classes  # money defines its own parse errors (TP107, TP113)
     error_codes = [c.code for c in classes]
     assert len(error_codes) == len(set(error_codes)), "two error classes share a code"
     problem_codes = [v for k, v in vars(problems).items() if k.isupper() and isinstance(v, str)]

@@ -8,6 +8,7 @@ Money is shown as pounds and pence; the JSON keeps integer pence.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from totalplace.engines.pool.adjust import Adjustments
 from totalplace.engines.pool.forecast import ForecastBasis
@@ -86,7 +87,14 @@ def forecast_text(
             )
         )
     headline = basis.statement if basis else f"{year} is settled: its outturn is the settled spend"
-    data = {
+    return CommandView(headline, tuple(tables), _forecast_data(basis, history, year, entries))
+
+
+def _forecast_data(
+    basis: ForecastBasis | None, history: Sequence[MethodVersion], year: str, entries: Sequence[ForecastEntry]
+) -> dict[str, Any]:
+    """The ``--json`` of ``pool forecast show``."""
+    return {
         "year": year,
         "forecast": basis.to_dict() if basis else None,
         "versions": [
@@ -104,7 +112,6 @@ def forecast_text(
             for e in entries
         ],
     }
-    return CommandView(headline, tuple(tables), data)
 
 
 def method_text(name: str, chosen: MethodVersion) -> CommandView:
