@@ -23,6 +23,7 @@ from totalplace.engines.outcomes.framework import (
 from totalplace.engines.outcomes.letters import answer_letter, area_movements, draft_letters, list_letters
 from totalplace.engines.outcomes.spine import rag_status, scale
 from totalplace.errors import ConflictError, ImportRejectedError, InvalidInputError
+from totalplace.governance.roles import OPERATOR
 from totalplace.place import Place
 from totalplace.reports.outcomes import letter_html
 
@@ -144,7 +145,7 @@ def test_framework_polarity_target_and_inference(sqlite_place: Place, tmp_path: 
     inferred = benchmark(sqlite_place, period="2017").rows()[0]
     assert inferred.value_type == "proportion" and inferred.comparison95 == "lower"
     with sqlite_place.begin() as conn:
-        save_framework(conn, FRAMEWORK, actor="t")
+        save_framework(conn, FRAMEWORK, principal=OPERATOR)
     with sqlite_place.read() as conn:
         assert current_framework(conn) is not None
     row = benchmark(sqlite_place, period="2017").rows()[0]
@@ -200,7 +201,7 @@ def test_a_letter_when_an_indicator_leaves_its_band(sqlite_place: Place, tmp_pat
         save_framework(
             conn,
             FRAMEWORK.replace("tolerance: {lower: 70}", "tolerance: {lower: 70}, owner: Screening board"),
-            actor="t",
+            principal=OPERATOR,
         )
     drafted = draft_letters(sqlite_place, actor="t")
     assert len(drafted) == 1 and draft_letters(sqlite_place, actor="t") == []  # once per indicator and period

@@ -34,6 +34,7 @@ from totalplace.errors import (
     SegmentationError,
     SpecInvalidError,
 )
+from totalplace.governance.roles import OPERATOR
 from totalplace.place import Place
 from totalplace.store.segments import clusters_of, members_of, rename_cluster
 
@@ -184,7 +185,7 @@ def test_build_profiles_and_names(census_place: Place, spec: SegmentSpec) -> Non
     assert "social rented" in social.description.lower()
     assert {m.code[0] for m in members} == {"1", "2"}
     with census_place.begin() as conn:
-        rename_cluster(conn, "tiny", social.code, "Estates", actor="t")
+        rename_cluster(conn, "tiny", social.code, "Estates", principal=OPERATOR)
     with census_place.read() as conn:
         assert {c.name for c in clusters_of(conn, seg.id) if c.code == social.code} == {"Estates"}
     with pytest.raises(ConflictError):

@@ -38,7 +38,9 @@ def test_unknown_action_and_no_role_are_refused() -> None:
 def test_a_partner_role_never_acts_for_another_partner() -> None:
     nhs = who("partner_finance", NHS)
     assert allowed(nhs, "pool.post", Resource("posting", owner=NHS, members=BCF.members, host=COUNCIL))
-    assert not allowed(nhs, "pool.post", Resource("posting", owner=COUNCIL, members=BCF.members, host=COUNCIL))
+    assert not allowed(
+        nhs, "pool.post", Resource("posting", owner=COUNCIL, members=BCF.members, host=COUNCIL)
+    )
     assert not allowed(nhs, "batch.download", Resource("batch", owner=COUNCIL))
     assert not allowed(nhs, "model.change", Resource("model", "falls-service"))  # the partnership's model
     assert not allowed(nhs, "library.change", Resource("library", "unit-costs"))

@@ -15,6 +15,7 @@ from totalplace.engines.outcomes.benchmark import benchmark
 from totalplace.engines.outcomes.comparators import la_profiles, nearest, save_set
 from totalplace.engines.outcomes.framework import save_framework
 from totalplace.engines.outcomes.inequality import decile_rank, inequality
+from totalplace.governance.roles import OPERATOR
 from totalplace.place import Place
 
 FILE = SHARED_DATA / "public_health" / "fingertips_campylobacter_93356_countyua_inputs.csv"
@@ -60,7 +61,7 @@ def test_trafford_against_england_and_its_region(trafford: Place) -> None:
     )
     assert latest.trend.direction == "not calculated"  # three years published; five are needed
     with trafford.begin() as conn:
-        save_framework(conn, FRAMEWORK, actor="t")
+        save_framework(conn, FRAMEWORK, principal=OPERATOR)
     judged = benchmark(trafford, period="2017").rows()[0]
     assert judged.comparison95 == "better" and judged.benchmark == pytest.approx(96.6109417216)
     region = benchmark(trafford, period="2017", against="region").rows()[0]
@@ -150,7 +151,7 @@ def test_the_funnel_of_counties_and_unitary_authorities(trafford: Place) -> None
     from totalplace.reports.outcomes import funnel_view
 
     with trafford.begin() as conn:
-        save_framework(conn, FRAMEWORK, actor="t")
+        save_framework(conn, FRAMEWORK, principal=OPERATOR)
     found = funnel(trafford, "93356")
     assert (found.period, found.area_type, found.statistic) == ("2017", "County & UA", "rate")
     with FILE.open(encoding="utf-8") as handle:

@@ -25,6 +25,7 @@ from totalplace.engines.outcomes.letters import draft_letters
 from totalplace.engines.pool.fund import create_fund
 from totalplace.engines.segment.run import BuildRequest, build_segmentation
 from totalplace.governance.passwords import hash_password
+from totalplace.governance.roles import OPERATOR
 from totalplace.place import Place
 from totalplace.store.partners import add_partner, partner_by_name
 from totalplace.store.users import add_user, grant_role
@@ -64,7 +65,7 @@ def _outcomes(place: Place, work: Path) -> None:
     (work / "obs.csv").write_text(header + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
     import_file(place, work / "obs.csv", ImportRequest("observations", None, "t"))
     with place.begin() as conn:
-        save_framework(conn, FRAMEWORK, actor="t")
+        save_framework(conn, FRAMEWORK, principal=OPERATOR)
     draft_letters(place, actor="t")
 
 
@@ -88,7 +89,7 @@ def build_swept_place(root: Path) -> SweptPlace:
     )
     import_sites(place, work / "sites.csv", partner="Council")
     create_fund(place, yaml.safe_dump(AGREEMENT), "agreement.yaml", actor="t")
-    save_model(place, _model(), "model.yaml")
+    save_model(place, _model(), "model.yaml", OPERATOR)
     _outcomes(place, work)
     canary = place.dir / "canary.txt"
     canary.write_text(f"CANARY-{secrets.token_hex(16)}", encoding="ascii")

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from tests.web.conftest import csrf_of
 from totalplace.engines.spendmap.deflators import Deflators, save_deflators
+from totalplace.governance.roles import OPERATOR
 from totalplace.place import Place
 
 Client = Callable[[str], TestClient]
@@ -120,8 +121,9 @@ def test_the_unit_cost_library_from_the_web(web_place: Place, client_for: Client
     assert refused.status_code == 422 and "TP800" in refused.text and "1 to 6" in refused.text
     assert "import HM Treasury's GDP deflators" in lead.get("/cba-unit-costs").text
     save_deflators(
-        web_place.dir,
+        web_place,
         Deflators({"2016-17": Decimal(80), "2025-26": Decimal(100)}, "HM Treasury, test release", "test"),
+        OPERATOR,
     )
     uprated = lead.get("/cba-unit-costs.json?price_year=2025-26").json()
     x1 = next(u for u in uprated["unit_costs"] if u["code"] == "X-1")

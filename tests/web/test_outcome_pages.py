@@ -14,6 +14,7 @@ from tests.web.conftest import csrf_of
 from totalplace.datasets.importer import ImportRequest, import_file
 from totalplace.engines.outcomes.comparators import Neighbour, save_set
 from totalplace.engines.outcomes.framework import save_framework
+from totalplace.governance.roles import OPERATOR
 from totalplace.place import Place
 
 Client = Callable[[str], TestClient]
@@ -48,7 +49,7 @@ def observed(web_place: Place, tmp_path: Path) -> Place:
         web_place, tmp_path / "wards.csv", ImportRequest("geography", None, "t", options={"level": "ward"})
     )
     with web_place.begin() as conn:
-        save_framework(conn, FRAMEWORK, actor="t")
+        save_framework(conn, FRAMEWORK, principal=OPERATOR)
         members = [
             Neighbour(c, c, d, {}) for c, d in (("E08000001", 1.0), ("E08000002", 1.5), ("E08000003", 2.0))
         ]

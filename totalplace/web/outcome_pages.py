@@ -175,7 +175,7 @@ def edit_framework(
     """Put a new version of the framework in force (YAML edited in the page)."""
     principal = acting_user(request, csrf_token, "place.manage")
     with _place(request).begin() as conn:
-        save_framework(conn, framework, actor=principal.username)
+        save_framework(conn, framework, principal=principal)
     return RedirectResponse("/outcomes", status_code=303)
 
 

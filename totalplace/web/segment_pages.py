@@ -126,7 +126,7 @@ def rename(
     """Give a cluster a name people will use."""
     principal = acting_user(request, csrf_token, "segmentation.change")
     with _place(request).begin() as conn:
-        rename_cluster(conn, name, code, new_name.strip()[:200], actor=principal.username)
+        rename_cluster(conn, name, code, new_name.strip()[:200], principal=principal)
     return RedirectResponse(f"/segments/{name}", status_code=303)
 
 
