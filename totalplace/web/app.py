@@ -18,6 +18,7 @@ from totalplace.web import (
     auth_routes,
     cba_pages,
     estate_pages,
+    history_pages,
     map_pages,
     outcome_pages,
     pages,
@@ -83,6 +84,7 @@ ROUTERS = (
     map_pages.router,
     outcome_pages.router,
     cba_pages.router,
+    history_pages.router,
 )
 
 
