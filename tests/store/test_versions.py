@@ -14,11 +14,11 @@ from totalplace.store.schema import audit_log, object_versions
 from totalplace.store.version_import import import_loose
 
 
-def _add(place: Place, body: str, reason: str = "because", **kw: object) -> versions.Version:
+def _add(place: Place, body: str, reason: str = "because") -> versions.Version:
     with place.begin() as conn:
         return versions.add(
-            conn, kind="model", name="m", body=body, owner_id=None, actor="ann", reason=reason, **kw
-        )  # type: ignore[arg-type]
+            conn, kind="model", name="m", body=body, owner_id=None, actor="ann", reason=reason
+        )
 
 
 def test_each_change_is_a_numbered_audited_version_with_a_diff(place: Place) -> None:

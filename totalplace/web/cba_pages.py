@@ -100,8 +100,8 @@ async def import_unit_costs(request: Request) -> Response:
     try:
         save_library(place, entries, name, principal, reason=reason)
     except TotalplaceError as exc:
-        view = library_page(library_in_place(place), None, (), can_import=True)
-        data = {**view.to_dict(), "error": _problems(exc), "reason": reason, "history": None}
+        shown = library_page(library_in_place(place), None, (), can_import=True)
+        data = {**shown.to_dict(), "error": _problems(exc), "reason": reason, "history": None}
         return page(request, "cba_unit_costs.html", data, status_code=exc.http_status, principal=principal)
     view = LibraryImported(tuple(library_in_place(place)), name, len(entries))
     data = {**view.to_dict(), "history": _history_link(place, principal, "unit_costs", LIBRARY_NAME)}

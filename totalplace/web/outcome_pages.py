@@ -25,6 +25,7 @@ from totalplace.engines.outcomes.published import published_counts
 from totalplace.engines.outcomes.spine import framework_status, latest_headlines
 from totalplace.errors import InvalidInputError
 from totalplace.governance.roles import Principal
+from totalplace.history import may_view
 from totalplace.place import Place
 from totalplace.reports.outcomes import (
     cohorts_view,
@@ -186,7 +187,11 @@ def framework_form(request: Request) -> Response:
     principal.require("place.manage")
     with _place(request).read() as conn:
         text = current_framework_yaml(conn)
-    return page(request, "outcome_framework.html", {"yaml": text}, principal=principal)
+        kept = current_framework(conn)
+        shown = kept is not None and may_view(principal, conn, "framework", kept.name)
+        history = f"/history/framework/{kept.name}" if kept is not None and shown else None
+    data = {"yaml": text, "history": history}
+    return page(request, "outcome_framework.html", data, principal=principal)
 
 
 @router.get("/outcomes/cohort")
