@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import Connection, delete, select, text, update
 
-from totalplace.errors import VersionNotFoundError
+from totalplace.errors import StoreError, VersionNotFoundError
 from totalplace.place import Place
 from totalplace.store import audit, versions
 from totalplace.store.schema import audit_log, object_versions
@@ -43,9 +43,28 @@ def test_each_change_is_a_numbered_audited_version_with_a_diff(place: Place) -> 
         versions.parse_ref("nothing:m")
 
 
+def _bypass_triggers(conn: Connection) -> None:
+    """What someone who can change the database's schema could do first."""
+    if conn.dialect.name == "sqlite":
+        conn.execute(text("DROP TRIGGER object_versions_no_update"))
+        conn.execute(text("DROP TRIGGER object_versions_no_delete"))
+    else:
+        conn.execute(text("ALTER TABLE object_versions DISABLE TRIGGER object_versions_append_only"))
+
+
+def test_the_database_refuses_to_change_or_delete_a_version(place: Place) -> None:
+    _add(place, "a\n")
+    for change in (update(object_versions).values(body="b\n"), delete(object_versions)):
+        with pytest.raises(StoreError), place.begin() as conn:
+            conn.execute(change)
+    with place.read() as conn:
+        assert versions.get(conn, "model", "m").body == "a\n"
+
+
 def test_an_edited_version_body_fails_audit_verify(place: Place) -> None:
     _add(place, "name: m\nsuccess: 0.1\n")
     with place.begin() as conn:  # as someone who can write the database would: the body and its sha256
+        _bypass_triggers(conn)
         body = "name: m\nsuccess: 0.9\n"
         conn.execute(update(object_versions).values(body=body, sha256=versions.body_sha256(body)))
     with place.read() as conn:
@@ -58,6 +77,7 @@ def test_a_deleted_or_unaudited_version_fails_audit_verify(place: Place) -> None
     _add(place, "a\n")
     _add(place, "b\n")
     with place.begin() as conn:
+        _bypass_triggers(conn)
         conn.execute(delete(object_versions).where(object_versions.c.version == 2))
         conn.execute(
             object_versions.insert().values(

@@ -17,6 +17,7 @@ revision = "0007_versions"
 down_revision = "0006_audit_alg"
 branch_labels = None
 depends_on = None
+REFUSAL = "a version is never changed or deleted: add a new one"
 
 
 def upgrade() -> None:
@@ -37,7 +38,26 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["owner_id"], ["partners.id"], name="fk_object_versions_owner_id_partners"),
         sa.UniqueConstraint("kind", "name", "version", name="uq_object_versions_kind"),
     )
+    # Versions are only ever added: the database itself refuses to change or delete one (someone who can
+    # drop the trigger can still, which `audit verify` then detects by the audited SHA-256).
+    if op.get_bind().dialect.name == "sqlite":
+        for verb in ("UPDATE", "DELETE"):
+            op.execute(
+                f"CREATE TRIGGER object_versions_no_{verb.lower()} BEFORE {verb} ON object_versions "
+                f"BEGIN SELECT RAISE(ABORT, '{REFUSAL}'); END"
+            )
+    else:
+        op.execute(
+            "CREATE FUNCTION object_versions_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+            f"$$ BEGIN RAISE EXCEPTION '{REFUSAL}'; END $$"
+        )
+        op.execute(
+            "CREATE TRIGGER object_versions_append_only BEFORE UPDATE OR DELETE ON object_versions "
+            "FOR EACH ROW EXECUTE FUNCTION object_versions_append_only()"
+        )
 
 
 def downgrade() -> None:
-    op.drop_table("object_versions")
+    op.drop_table("object_versions")  # its triggers go with it
+    if op.get_bind().dialect.name != "sqlite":
+        op.execute("DROP FUNCTION IF EXISTS object_versions_append_only()")
