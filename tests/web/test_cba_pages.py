@@ -81,6 +81,7 @@ def test_a_settlement_drafted_into_a_pool_and_applied_from_the_web(
         "/cba/case-08/draft", data={"pool": "case-01", "method": "shapley", "csrf_token": token}
     )
     assert drafted.status_code == 200 and "add_contribution" in drafted.text
+    assert 'href="/history/settlement_draft/case-01.case-08.shapley"' in drafted.text  # a versioned object
     variation = yaml.safe_load(
         drafted.text.split('<textarea name="variation" rows="24" cols="100">')[1]
         .split("</textarea>")[0]

@@ -202,4 +202,5 @@ def draft(
     appraisal = appraise_in_place(place, model, file)
     kept = draft_variation(place, pool, appraisal, share(appraisal, cast(Method, method)), principal)
     view = draft_view(name, pool, kept)
-    return page(request, "cba_draft.html", view.to_dict(), principal=principal)
+    data = {**view.to_dict(), "history": _history_link(place, principal, kept.kind, kept.name)}
+    return page(request, "cba_draft.html", data, principal=principal)
