@@ -7,6 +7,7 @@ import json
 import pytest
 from sqlalchemy import Connection, delete, select, text, update
 
+from totalplace.engines.cba.models import model_names
 from totalplace.errors import StoreError, VersionNotFoundError
 from totalplace.place import Place
 from totalplace.store import audit, versions
@@ -108,7 +109,8 @@ def test_a_place_made_before_versioning_keeps_its_files_as_version_one(sqlite_pl
     (folder / "parameters" / "unit_costs.yaml").write_text("unit_costs: []\n", encoding="utf-8")
     (folder / "pools" / "drafts").mkdir(parents=True)
     (folder / "pools" / "drafts" / "p-old-shapley.yaml").write_text("changes: []\n", encoding="utf-8")
-    assert import_loose(sqlite_place) == 3
+    with Place.open(folder) as reopened:  # opening a place imports what it kept as files
+        assert model_names(reopened) == ["old"]
     assert import_loose(sqlite_place) == 0  # once
     with sqlite_place.read() as conn:
         kept = versions.get(conn, "model", "old")

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Final
 
 from sqlalchemy import Connection, func, select
 
-from totalplace.store import versions
+from totalplace.store import audit, versions
 from totalplace.store.schema import object_versions, outcome_frameworks
 
 if TYPE_CHECKING:
@@ -53,6 +53,7 @@ def import_loose(place: Place) -> int:
         return 0
     added = 0
     with place.begin() as conn:
+        audit.lock_head(conn)  # two processes opening the place at once: the second finds the first's work
         for kind, name, path in files:
             if versions.current(conn, kind, name) is None:
                 body = path.read_text(encoding="utf-8")
