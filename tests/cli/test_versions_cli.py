@@ -41,3 +41,5 @@ def test_a_models_versions_from_the_cli(run: Invoke, tmp_path: Path) -> None:
     assert run("versions", "show", "model:nothing").exit_code != 0
     assert run("versions", "show", "nonsense:x").exit_code != 0
     assert json.loads(run("audit", "verify", "--json").output)["ok"]
+    place = json.loads(run("audit", "log", "--object", "place:Testshire", "--json").output)
+    assert [r["action"] for r in place["audit"]] == ["place.init"]

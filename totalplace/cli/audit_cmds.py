@@ -63,7 +63,8 @@ def _print_verification(result: AuditVerification) -> None:
     "ref",
     default=None,
     metavar="KIND:NAME",
-    help="One object's history instead: its versions (who, when, why) and every audit record about it.",
+    help="One object's history instead: its versions (who, when, why) and every audit record about it "
+    "(any audited object, e.g. pool:NAME, has its records).",
 )
 @with_place
 def audit_log(place: Place, out: Output, limit: int, ref: str | None) -> None:
@@ -93,8 +94,18 @@ def _object_log(place: Place, out: Output, ref: str) -> None:
     audit records."""
     from totalplace.governance.roles import OPERATOR
     from totalplace.history import object_history
-    from totalplace.store.versions import parse_ref
+    from totalplace.store.versions import KINDS, audit_records, parse_ref
 
+    kind, _, name = ref.partition(":")
+    if kind not in KINDS and name:  # any other audited object (a pool, a batch, a user): its records only
+        with place.read() as conn:
+            recs = audit_records(conn, kind, name)
+        rows = [(r.seq, r.at[:19], r.actor, r.action, r.detail[:100]) for r in recs]
+        out.emit(
+            {"object": ref, "versions": [], "audit": [r.__dict__ for r in recs]},
+            lambda: table(f"Audit records about {ref}", ("seq", "at", "actor", "action", "detail"), rows),
+        )
+        return
     found = object_history(place, OPERATOR, *parse_ref(ref))
 
     def show() -> None:
