@@ -70,7 +70,7 @@ def test_demo_pools_have_history_settled_years_and_an_open_year(
     from totalplace.engines.outcomes.letters import list_letters
     from totalplace.engines.pool.fund import list_funds, vary_fund
     from totalplace.engines.pool.report import statements
-    from totalplace.store import ledger
+    from totalplace.store import audit, ledger, versions
     from totalplace.web.app import create_app
 
     monkeypatch.delenv("TOTALPLACE_DATABASE_URL", raising=False)
@@ -121,7 +121,14 @@ def test_demo_pools_have_history_settled_years_and_an_open_year(
         assert len(spread.lines) == 100 and spread.period == "2023/24"
         assert built.cohort == "cohorts/family-support.csv" and (place.dir / built.cohort).is_file()
         # Three interventions appraised; the family service's settlement drafted into its pool, checked
-        assert built.cba["models"] == 3 and (place.dir / str(built.cba["draft"])).is_file()
+        assert built.cba["models"] == 3 and built.cba["draft"] == (
+            "settlement_draft:family-support.family-support.shapley"
+        )
+        with place.read() as conn:  # every model, the library and the draft are versioned and audited
+            kept = {(o.kind, o.name): o for o in versions.objects(conn)}
+            assert kept[("model", "falls-service")].latest.owner_id is None  # the partnership's
+            assert {"unit_costs", "settlement_draft", "framework"} <= {k for k, _ in kept}
+            assert audit.verify(conn).ok
         assert model_names(place) == ["domestic-abuse-perpetrators", "falls-service", "family-support"]
         appraisal = appraise_in_place(place, *find_model(place, "family-support")).to_dict()
         assert float(appraisal["totals"]["npv"]) > 0 and appraisal["illustrative"]
@@ -139,6 +146,7 @@ def test_demo_pools_have_history_settled_years_and_an_open_year(
             spine = client.get("/outcomes/spine.json").json()
             assert spine["comparator_set"] == "northbridge-neighbours" and len(spine["rows"]) == 26
             assert all(r["comparators"] == 12 for r in spine["rows"])
-        draft = place.dir / str(built.cba["draft"])
-        varied = vary_fund(place, "family-support", draft.read_text("utf-8"), draft.name, principal=OPERATOR)
+        with place.read() as conn:
+            draft = versions.get(conn, *versions.parse_ref(str(built.cba["draft"])))
+        varied = vary_fund(place, "family-support", draft.body, "draft.yaml", principal=OPERATOR)
         assert len(varied.versions) == len(funds["family-support"].versions) + 1

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from totalplace import errors
-from totalplace.money import MoneyOutOfRangeError
 from totalplace.cli.output import report_error
 from totalplace.datasets import problems
+from totalplace.money import MoneyOutOfRangeError
 from totalplace.web.session import LoginRequiredError
 
 DOC = Path(__file__).parents[1] / "docs" / "errors.md"

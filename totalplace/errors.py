@@ -342,6 +342,20 @@ class StoreInUseError(TotalplaceError):
     http_status = 409
 
 
+class VersionNotFoundError(NotFoundError):
+    """A versioned object (KIND:NAME), or a version of one, that the store does not hold."""
+
+    code = "TP310"
+    http_status = 404
+
+
+class OwnerUnclearError(TotalplaceError):
+    """A new model made by someone who may change the models of several partners, without saying whose."""
+
+    code = "TP311"
+    http_status = 422
+
+
 class BackendError(TotalplaceError):
     """An analytics backend failed to run a query or is not installed."""
 

@@ -133,6 +133,9 @@ class Place:
         from totalplace.datasets.recovery import sweep_interrupted_imports
 
         sweep_interrupted_imports(place)
+        from totalplace.store.version_import import import_loose
+
+        import_loose(place)  # a place made before versioning: its loose files become version 1
         return place
 
     # -- use ------------------------------------------------------------------------------------------------

@@ -91,12 +91,12 @@ def _rules(place: Place, path: Path) -> object:
 
 
 def _unit_costs(place: Place, path: Path) -> object:
-    return save_library(place.dir, read_unit_cost_file(path), path.name)
+    return save_library(place, read_unit_cost_file(path), path.name, OPERATOR)
 
 
 def _framework(place: Place, path: Path) -> object:
     with place.begin() as conn:
-        return save_framework(conn, path.read_bytes(), actor="t")
+        return save_framework(conn, path.read_bytes(), principal=OPERATOR)
 
 
 RUNNERS: dict[str, Callable[[Place, Path], object]] = {
@@ -111,7 +111,7 @@ RUNNERS: dict[str, Callable[[Place, Path], object]] = {
     "agreement": lambda place, path: create_fund(place, path.read_bytes(), path.name, principal=OPERATOR),
     "movements": _movements,
     "movements-yaml": _movements,
-    "model": lambda place, path: save_model(place, path.read_bytes(), path.name),
+    "model": lambda place, path: save_model(place, path.read_bytes(), path.name, OPERATOR),
     "unit-costs": _unit_costs,
     "framework": _framework,
     "rules": _rules,

@@ -58,7 +58,7 @@ def partnered(sqlite_place: Place) -> Place:
     with sqlite_place.begin() as conn:
         for name, kind in (("NHS", "nhs"), ("Police", "police")):
             add_partner(conn, name=name, kind=kind, code=None, actor="t")
-        save_framework(conn, FRAMEWORK, actor="t")
+        save_framework(conn, FRAMEWORK, principal=OPERATOR)
     return sqlite_place
 
 
@@ -204,7 +204,9 @@ def test_an_indicator_partner_the_place_does_not_have_is_refused(partnered: Plac
     with partnered.read() as conn, pytest.raises(NotFoundError, match="Constabulary"):
         check_partners(conn, framework)
     with partnered.begin() as conn:
-        save_framework(conn, FRAMEWORK.replace("partner: Police", "partner: Constabulary"), actor="t")
+        save_framework(
+            conn, FRAMEWORK.replace("partner: Police", "partner: Constabulary"), principal=OPERATOR
+        )
     with pytest.raises(NotFoundError, match="Constabulary"):
         _observations(partnered, "S01", OPERATOR)
 

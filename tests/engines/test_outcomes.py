@@ -145,7 +145,7 @@ def test_framework_polarity_target_and_inference(sqlite_place: Place, tmp_path: 
     inferred = benchmark(sqlite_place, period="2017").rows()[0]
     assert inferred.value_type == "proportion" and inferred.comparison95 == "lower"
     with sqlite_place.begin() as conn:
-        save_framework(conn, FRAMEWORK, actor="t")
+        save_framework(conn, FRAMEWORK, principal=OPERATOR)
     with sqlite_place.read() as conn:
         assert current_framework(conn) is not None
     row = benchmark(sqlite_place, period="2017").rows()[0]
@@ -201,7 +201,7 @@ def test_a_letter_when_an_indicator_leaves_its_band(sqlite_place: Place, tmp_pat
         save_framework(
             conn,
             FRAMEWORK.replace("tolerance: {lower: 70}", "tolerance: {lower: 70}, owner: Screening board"),
-            actor="t",
+            principal=OPERATOR,
         )
     drafted = draft_letters(sqlite_place, principal=trusted("t"))
     assert (

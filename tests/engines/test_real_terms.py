@@ -13,6 +13,7 @@ from tests.datasets.files import HEADER
 from totalplace.engines.spendmap.deflators import Deflators, load_deflators, read_hmt_deflators, real_terms
 from totalplace.engines.spendmap.results import YearTheme
 from totalplace.errors import InvalidInputError
+from totalplace.place import Place
 
 # The layout of HM Treasury's release ("GDP deflators at market prices, and money GDP"): title lines, a
 # two-row header naming the base year, then one row per financial year and, alongside, calendar years.
@@ -89,7 +90,9 @@ def test_from_the_command_line(run: Invoke, tmp_path: Path) -> None:
     assert missing.exit_code == 1 and "deflators import" in missing.output
     imported = run("spend", "deflators", "import", str(_release(tmp_path)), "--json")
     assert imported.exit_code == 0 and json.loads(imported.stdout)["base"] == "2024-25"
-    assert load_deflators(tmp_path / "place") is not None
+    assert json.loads(imported.stdout)["saved"] == "deflators:gdp version 1"  # kept in the store
+    with Place.open(tmp_path / "place") as place:
+        assert load_deflators(place) is not None
     found = json.loads(run("spend", "real-terms", "--json").stdout)
     (cells,) = found["rows"].values()
     assert cells == {"2023-24": 100_000, "2024-25": 100_000}

@@ -31,12 +31,15 @@ from totalplace.errors import (
     ConflictError,
     ImportRejectedError,
     InvalidInputError,
+    PermissionDeniedError,
     SegmentationError,
     SpecInvalidError,
 )
-from totalplace.governance.roles import OPERATOR, trusted
+from totalplace.governance.roles import OPERATOR, Principal, trusted
 from totalplace.place import Place
-from totalplace.store.segments import clusters_of, members_of, rename_cluster
+from totalplace.store import versions
+from totalplace.store.segments import clusters_of, members_of, rename_cluster, restore_names
+from totalplace.store.users import RoleGrant
 
 AREAS = 40
 
@@ -187,9 +190,19 @@ def test_build_profiles_and_names(census_place: Place, spec: SegmentSpec) -> Non
     assert "social rented" in social.description.lower()
     assert {m.code[0] for m in members} == {"1", "2"}
     with census_place.begin() as conn:
-        rename_cluster(conn, "tiny", social.code, "Estates", actor="t")
+        rename_cluster(conn, "tiny", social.code, "Estates", principal=OPERATOR)
     with census_place.read() as conn:
         assert {c.name for c in clusters_of(conn, seg.id) if c.code == social.code} == {"Estates"}
+        named = versions.history(conn, "segment_names", "tiny")  # the names before, then the change
+        assert [v.created_by for v in named] == ["migration", "cli"] and "Estates" in named[1].body
+    officer = Principal("o", False, (RoleGrant("partner_finance", 1, None, "finance"),))
+    with pytest.raises(PermissionDeniedError), census_place.begin() as conn:
+        rename_cluster(conn, "tiny", social.code, "Mine", principal=officer)
+    with census_place.begin() as conn:
+        restore_names(conn, "tiny", 1, principal=OPERATOR, reason="as built")
+    with census_place.read() as conn:
+        assert "Estates" not in {c.name for c in clusters_of(conn, seg.id)}
+        assert versions.current(conn, "segment_names", "tiny").restored_from == 1  # type: ignore[union-attr]
     with pytest.raises(ConflictError):
         build_segmentation(
             census_place, spec, BuildRequest("tiny", [2], seed=1, starts=5), principal=trusted("t")

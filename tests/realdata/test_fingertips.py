@@ -70,7 +70,7 @@ def test_trafford_against_england_and_its_region(trafford: Place) -> None:
     )
     assert latest.trend.direction == "not calculated"  # three years published; five are needed
     with trafford.begin() as conn:
-        save_framework(conn, FRAMEWORK, actor="t")
+        save_framework(conn, FRAMEWORK, principal=OPERATOR)
     judged = benchmark(trafford, period="2017").rows()[0]
     assert judged.comparison95 == "better" and judged.benchmark == pytest.approx(96.6109417216)
     region = benchmark(trafford, period="2017", against="region").rows()[0]
@@ -160,7 +160,7 @@ def test_the_funnel_of_counties_and_unitary_authorities(trafford: Place) -> None
     from totalplace.reports.outcomes import funnel_view
 
     with trafford.begin() as conn:
-        save_framework(conn, FRAMEWORK, actor="t")
+        save_framework(conn, FRAMEWORK, principal=OPERATOR)
     found = funnel(trafford, "93356")
     assert (found.period, found.area_type, found.statistic) == ("2017", "County & UA", "rate")
     with FILE.open(encoding="utf-8") as handle:
@@ -262,7 +262,7 @@ def test_every_interval_and_flag_as_fingertips_published_them_small_counts_too(t
         (r.area_code, r.period, r.breakdown["age"]): r for r in benchmark(trafford, areas=codes).rows()
     }
     with trafford.begin() as conn:
-        save_framework(conn, FRAMEWORK_AS_PUBLISHED, actor="t")
+        save_framework(conn, FRAMEWORK_AS_PUBLISHED, principal=OPERATOR)
     rows = benchmark(trafford, areas=codes).rows()
     assert len(rows) == len(counties) == 760
     assert {r.ci_method for r in rows} == {PUBLISHED_METHOD}

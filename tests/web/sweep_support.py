@@ -65,7 +65,7 @@ def _outcomes(place: Place, work: Path) -> None:
     (work / "obs.csv").write_text(header + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
     import_file(place, work / "obs.csv", ImportRequest("observations", None), principal=OPERATOR)
     with place.begin() as conn:
-        save_framework(conn, FRAMEWORK, actor="t")
+        save_framework(conn, FRAMEWORK, principal=OPERATOR)
     draft_letters(place, principal=trusted("t"))
 
 
@@ -90,7 +90,7 @@ def build_swept_place(root: Path) -> SweptPlace:
     )
     import_sites(place, work / "sites.csv", principal=OPERATOR, partner="Council")
     create_fund(place, yaml.safe_dump(AGREEMENT), "agreement.yaml", principal=OPERATOR)
-    save_model(place, _model(), "model.yaml")
+    save_model(place, _model(), "model.yaml", OPERATOR)
     _outcomes(place, work)
     canary = place.dir / "canary.txt"
     canary.write_text(f"CANARY-{secrets.token_hex(16)}", encoding="ascii")

@@ -81,6 +81,7 @@ def test_a_settlement_drafted_into_a_pool_and_applied_from_the_web(
         "/cba/case-08/draft", data={"pool": "case-01", "method": "shapley", "csrf_token": token}
     )
     assert drafted.status_code == 200 and "add_contribution" in drafted.text
+    assert 'href="/history/settlement_draft/case-01.case-08.shapley"' in drafted.text  # a versioned object
     variation = yaml.safe_load(
         drafted.text.split('<textarea name="variation" rows="24" cols="100">')[1]
         .split("</textarea>")[0]
@@ -121,8 +122,9 @@ def test_the_unit_cost_library_from_the_web(web_place: Place, client_for: Client
     assert refused.status_code == 422 and "TP800" in refused.text and "1 to 6" in refused.text
     assert "import HM Treasury's GDP deflators" in lead.get("/cba-unit-costs").text
     save_deflators(
-        web_place.dir,
+        web_place,
         Deflators({"2016-17": Decimal(80), "2025-26": Decimal(100)}, "HM Treasury, test release", "test"),
+        OPERATOR,
     )
     uprated = lead.get("/cba-unit-costs.json?price_year=2025-26").json()
     x1 = next(u for u in uprated["unit_costs"] if u["code"] == "X-1")

@@ -41,7 +41,7 @@ def test_the_page_and_its_twin_name_the_interval_method(
     assert before["rows"][0]["method"] == "Exact"  # 4 events: the guide's exact limits
     assert "The profiles' method for a crude rate" in client.get("/outcomes/indicators/7").text
     with web_place.begin() as conn:
-        save_framework(conn, FRAMEWORK, actor="t")
+        save_framework(conn, FRAMEWORK, principal=OPERATOR)
     after = client.get("/outcomes/indicators/7.json").json()
     method = after["interval_method"]
     assert method["name"] == "Byar's method (no small number correction)" and not method["default"]

@@ -52,7 +52,7 @@ def observed(web_place: Place, tmp_path: Path) -> Place:
         principal=OPERATOR,
     )
     with web_place.begin() as conn:
-        save_framework(conn, FRAMEWORK, actor="t")
+        save_framework(conn, FRAMEWORK, principal=OPERATOR)
         members = [
             Neighbour(c, c, d, {}) for c, d in (("E08000001", 1.0), ("E08000002", 1.5), ("E08000003", 2.0))
         ]

@@ -17,7 +17,7 @@ from tests.web.test_outcome_pages import FRAMEWORK
 from tests.web.test_pool_pages import AGREEMENT
 from totalplace.datasets.importer import ImportRequest, import_file
 from totalplace.engines.spendmap import build_spend_map, load_rules
-from totalplace.engines.spendmap.rules import PLACE_RULES_DIR
+from totalplace.engines.spendmap.rules import save_rules
 from totalplace.governance.roles import OPERATOR
 from totalplace.place import Place
 from totalplace.store.partners import add_partner
@@ -91,8 +91,7 @@ def test_a_changed_rules_file_changes_the_kept_spending_pages(web_place: Place, 
     client = client_for("lead")
     assert client.get("/spend.json").json()["coverage"] == 0.0
     assert client.get("/spend/coverage.json").json()["coverage"] == 0.0
-    (web_place.dir / PLACE_RULES_DIR).mkdir()
-    (web_place.dir / PLACE_RULES_DIR / "ours.yaml").write_text(RULES, encoding="utf-8")
+    save_rules(web_place, "ours", RULES, OPERATOR, reason="our own rules")  # a new version of the rules
     classified = client.get("/spend.json").json()
     assert classified["coverage"] > 0.9  # Acme's £1,234.50 of £1,359.49 gross
     assert client.get("/spend/coverage.json").json()["coverage"] == classified["coverage"]
@@ -170,7 +169,7 @@ def test_engines_sharing_one_backend_from_many_threads_do_not_see_each_others_ta
 ) -> None:
     _import_nhs(web_place)
     served = _served(client_for("analyst"))
-    ruleset = load_rules(web_place.dir)
+    ruleset = load_rules(web_place)
 
     def spend_map(case: tuple[str | None, str]) -> dict[str, object]:
         # classified_spend and spend_classes are redefined on the connection by every run

@@ -58,7 +58,9 @@ def test_years_in_real_terms_once_a_deflator_series_is_kept(
     client = client_for("analyst")
     assert client.get("/spend.json").json()["real_terms"]["available"] is False
     save_deflators(
-        web_place.dir, Deflators({"2023-24": Decimal(95), "2024-25": Decimal(100)}, "HM Treasury, test", "t")
+        web_place,
+        Deflators({"2023-24": Decimal(95), "2024-25": Decimal(100)}, "HM Treasury, test", "t"),
+        OPERATOR,
     )
     found = client.get("/spend.json").json()["real_terms"]
     assert found["available"] and found["base"] == "2024-25"

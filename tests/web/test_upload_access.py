@@ -58,7 +58,7 @@ def partners(web_place: Place) -> Place:
             grant_role(
                 conn, user_id=user.id, role="partner_finance", partner_id=pid, purpose="finance", actor="t"
             )
-        save_framework(conn, FRAMEWORK, actor="t")
+        save_framework(conn, FRAMEWORK, principal=OPERATOR)
     import_file(
         web_place,
         b"Payment Date,Supplier Name,Amount\n01/04/2024,NHS Supplies,10.00\n",

@@ -101,6 +101,11 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
         "audit_group",
         "The append-only audit trail: keyed (HMAC), hash-chained and anchored beside the place.",
     ),
+    "versions": (
+        "version_cmds",
+        "versions_group",
+        "Every version of the place's models, libraries, rules, drafts and names: show, compare, restore.",
+    ),
     "check": (
         "place_cmds",
         "check_cmd",

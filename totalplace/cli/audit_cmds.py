@@ -58,11 +58,22 @@ def _print_verification(result: AuditVerification) -> None:
 
 @audit_group.command("log")
 @click.option("--limit", default=50, show_default=True, help="How many of the newest records to show.")
+@click.option(
+    "--object",
+    "ref",
+    default=None,
+    metavar="KIND:NAME",
+    help="One object's history instead: its versions (who, when, why) and every audit record about it "
+    "(any audited object, e.g. pool:NAME, has its records).",
+)
 @with_place
-def audit_log(place: Place, out: Output, limit: int) -> None:
-    """Show the newest audit records."""
+def audit_log(place: Place, out: Output, limit: int, ref: str | None) -> None:
+    """Show the newest audit records, or one versioned object's history (--object model:falls-service)."""
     from totalplace.store import audit
 
+    if ref is not None:
+        _object_log(place, out, ref)
+        return
     with place.read() as conn:
         recs = list(audit.records(conn, limit=limit, newest_first=True))
     out.emit(
@@ -76,6 +87,43 @@ def audit_log(place: Place, out: Output, limit: int) -> None:
             ],
         ),
     )
+
+
+def _object_log(place: Place, out: Output, ref: str) -> None:
+    """``audit log --object``: the object's versions, each with its diff against the one before, and its
+    audit records."""
+    from totalplace.governance.roles import OPERATOR
+    from totalplace.history import object_history
+    from totalplace.store.versions import KINDS, audit_records, parse_ref
+
+    kind, _, name = ref.partition(":")
+    if kind not in KINDS and name:  # any other audited object (a pool, a batch, a user): its records only
+        with place.read() as conn:
+            recs = audit_records(conn, kind, name)
+        rows = [(r.seq, r.at[:19], r.actor, r.action, r.detail[:100]) for r in recs]
+        out.emit(
+            {"object": ref, "versions": [], "audit": [r.__dict__ for r in recs]},
+            lambda: table(f"Audit records about {ref}", ("seq", "at", "actor", "action", "detail"), rows),
+        )
+        return
+    found = object_history(place, OPERATOR, *parse_ref(ref))
+
+    def show() -> None:
+        table(
+            f"History of {found.ref}",
+            ("version", "at", "by", "why", "restores", "sha256"),
+            [
+                (v.version, v.created_at[:19], v.created_by, v.reason, v.restored_from or "", v.sha256[:16])
+                for v in (s.version for s in found.steps)
+            ],
+        )
+        table(
+            f"Audit records about {found.ref}",
+            ("seq", "at", "actor", "action", "detail"),
+            [(r.seq, r.at[:19], r.actor, r.action, r.detail[:100]) for r in found.records],
+        )
+
+    out.emit(found.to_dict(), show)
 
 
 @audit_group.command("anchor")

@@ -15,6 +15,7 @@ from totalplace.place import Place
 # other command would otherwise pay for at start-up.
 
 _FILE = click.Path(path_type=Path, exists=True, dir_okay=False)
+_REASON = click.option("--reason", default="", help="Why: kept with the new version in its history.")
 
 
 @click.group("cba")
@@ -25,12 +26,14 @@ def cba_group() -> None:
 
 @cba_group.command("add")
 @click.argument("file", type=_FILE)
+@_REASON
 @with_place
-def cba_add(place: Place, out: Output, file: Path) -> None:
-    """Check a model and keep it in the place (the web app shows the place's models)."""
+def cba_add(place: Place, out: Output, file: Path, reason: str) -> None:
+    """Check a model and keep it in the place as its next version (`versions show model:NAME` shows them)."""
     from totalplace.engines.cba.models import save_model
+    from totalplace.governance.roles import OPERATOR
 
-    model = save_model(place, file.read_bytes(), file.name)
+    model = save_model(place, file.read_bytes(), file.name, OPERATOR, reason=reason)
     out.emit({"name": model.name, "title": model.title}, lambda: console.print(f"kept model {model.name}"))
 
 
@@ -90,17 +93,22 @@ def cba_simulate(
     "--method", type=click.Choice(["proportional", "shapley"]), default="shapley", show_default=True
 )
 @click.option("--into", "pool", default=None, help="Write the proposal as a draft variation of this pool.")
+@_REASON
 @with_place
-def cba_share(place: Place, out: Output, model: str, method: str, pool: str | None) -> None:
-    """Propose each partner's contribution so that none loses (the wrong-pocket settlement)."""
+def cba_share(place: Place, out: Output, model: str, method: str, pool: str | None, reason: str) -> None:
+    """Propose each partner's contribution so that none loses (the wrong-pocket settlement); with --into,
+    keep it as a draft variation (`versions show settlement_draft:POOL.MODEL.METHOD` prints it)."""
     from totalplace.engines.cba.models import appraise_in_place, find_model
     from totalplace.engines.cba.settlement import draft_variation
     from totalplace.engines.cba.share import Method, share
+    from totalplace.governance.roles import OPERATOR
     from totalplace.reports.cba import ShareView
 
     appraisal = appraise_in_place(place, *find_model(place, model))
     proposal = share(appraisal, cast(Method, method))
-    draft = None if pool is None else draft_variation(place, pool, appraisal, proposal)
+    draft = None
+    if pool is not None:
+        draft = draft_variation(place, pool, appraisal, proposal, OPERATOR, reason=reason).ref
     view = ShareView(proposal, pool, draft)
     out.emit(view.to_dict(), lambda: print_tables(view.tables, view.headline))
 
@@ -124,16 +132,18 @@ def unit_costs_group() -> None:
 
 @unit_costs_group.command("import")
 @click.argument("file", type=_FILE)
+@_REASON
 @with_place
-def unit_costs_import(place: Place, out: Output, file: Path) -> None:
-    """Add a CSV or XLSX of unit costs to the place's library (the same code replaces)."""
+def unit_costs_import(place: Place, out: Output, file: Path, reason: str) -> None:
+    """Add a CSV or XLSX of unit costs to the place's library (the same code replaces) as its next version."""
     from totalplace.engines.cba.unit_costs import read_unit_cost_file, save_library
+    from totalplace.governance.roles import OPERATOR
 
     entries = read_unit_cost_file(file)
-    path = save_library(place.dir, entries, file.name)
+    kept = save_library(place, entries, file.name, OPERATOR, reason=reason)
     out.emit(
-        {"imported": len(entries), "library": str(path)},
-        lambda: console.print(f"{len(entries)} unit costs added to {path}"),
+        {"imported": len(entries), "library": kept.ref, "version": kept.version},
+        lambda: console.print(f"{len(entries)} unit costs added: {kept.ref} version {kept.version}"),
     )
 
 

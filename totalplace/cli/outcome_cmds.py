@@ -71,10 +71,11 @@ def framework_group() -> None:
 @with_place
 def framework_set(place: Place, out: Output, file: Path) -> None:
     """Put a framework in force (a new version; earlier ones are kept)."""
+    from totalplace.governance.roles import OPERATOR
     from totalplace.reports.outcomes import framework_saved_headline
 
     with place.begin() as conn:
-        framework = save_framework(conn, file.read_bytes(), actor="cli")
+        framework = save_framework(conn, file.read_bytes(), principal=OPERATOR)
     out.emit(
         {
             "framework": framework.name,

@@ -273,10 +273,11 @@ def segment_show(place: Place, out: Output, name: str, with_areas: bool) -> None
 @with_place
 def segment_rename(place: Place, out: Output, name: str, code: str, new_name: str) -> None:
     """Give cluster CODE of segmentation NAME a name people will use."""
+    from totalplace.governance.roles import OPERATOR
     from totalplace.reports.segment import renamed_view
 
     with place.begin() as conn:
-        rename_cluster(conn, name, code, new_name.strip()[:200], actor="cli")
+        rename_cluster(conn, name, code, new_name.strip()[:200], principal=OPERATOR)
     _print(out, renamed_view(name, code, new_name))
 
 

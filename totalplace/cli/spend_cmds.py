@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from totalplace.cli.common import with_place
-from totalplace.cli.output import Output, print_tables
+from totalplace.cli.output import Output, console, print_tables
 from totalplace.datasets.spend_formats import FORMATS
 from totalplace.place import Place
 
@@ -31,7 +31,7 @@ def spend_map(place: Place, out: Output, year: str | None, level: str, top: int)
 
     with out.progress("classifying and mapping spending") as say, place.analytics() as engine:
         say("classifying")
-        spend = build_spend_map(engine, load_rules(place.dir), year=year, area_level=level, top=top)
+        spend = build_spend_map(engine, load_rules(place), year=year, area_level=level, top=top)
     view = spend_map_command(spend)
     out.emit(view.to_dict(), lambda: print_tables(view.tables, view.headline))
 
@@ -63,7 +63,7 @@ def spend_lines(
 
     filters = LineFilters(partner, theme, rule_id, unclassified, supplier, year)
     with place.analytics() as engine:
-        found = lines_matching(engine, load_rules(place.dir), filters, limit=limit)
+        found = lines_matching(engine, load_rules(place), filters, limit=limit)
     view = lines_command(found)
     out.emit(view.to_dict(), lambda: print_tables(view.tables))
 
@@ -91,7 +91,7 @@ def rules_test(place: Place, out: Output, file: Path, fmt: str, extra: tuple[Pat
 
     limits = ImportLimits.from_settings()
     parsed = parse_file(read_path(file, limits), file.name, ImportRequest("spend", None, format=fmt), limits)
-    spend = preview_map(parsed, load_rules(place.dir, list(extra)), file.name)
+    spend = preview_map(parsed, load_rules(place, list(extra)), file.name)
     view = spend_map_command(spend)
     out.emit(view.to_dict(), lambda: print_tables(view.tables, view.headline))
 
@@ -103,8 +103,22 @@ def rules_list(place: Place, out: Output) -> None:
     from totalplace.engines.spendmap import load_rules
     from totalplace.reports.spend import rules_json, rules_tables
 
-    ruleset = load_rules(place.dir)
+    ruleset = load_rules(place)
     out.emit(rules_json(ruleset), lambda: print_tables(rules_tables(ruleset)))
+
+
+@rules_group.command("add")
+@click.argument("file", type=_FILE)
+@click.option("--name", default=None, help="The rules' name in the place (default: the file's name).")
+@click.option("--reason", default="", help="Why: kept with the new version in its history.")
+@with_place
+def rules_add(place: Place, out: Output, file: Path, name: str | None, reason: str) -> None:
+    """Keep a YAML file of the place's own rules (tried before the packaged ones) as a new version."""
+    from totalplace.engines.spendmap.rules import save_rules
+    from totalplace.governance.roles import OPERATOR
+
+    kept = save_rules(place, name or file.stem, file.read_text("utf-8"), OPERATOR, reason=reason)
+    out.emit(kept.to_dict(body=False), lambda: console.print(f"kept {kept.ref} version {kept.version}"))
 
 
 @spend_group.group("deflators")
@@ -118,11 +132,12 @@ def deflators_group() -> None:
 def deflators_import(place: Place, out: Output, file: Path) -> None:
     """Import HM Treasury's "GDP deflators at market prices, and money GDP" release as published."""
     from totalplace.engines.spendmap.deflators import read_hmt_deflators, save_deflators
+    from totalplace.governance.roles import OPERATOR
     from totalplace.reports.spend import deflators_saved
 
     deflators, base = read_hmt_deflators(file)
-    path = save_deflators(place.dir, deflators)
-    view = deflators_saved(deflators, base, str(path.relative_to(place.dir)))
+    kept = save_deflators(place, deflators, OPERATOR, reason=f"imported from {file.name}")
+    view = deflators_saved(deflators, base, f"{kept.ref} version {kept.version}")
     out.emit(view.to_dict(), lambda: print_tables(view.tables, view.headline))
 
 
@@ -139,8 +154,8 @@ def spend_real_terms(place: Place, out: Output, base: str | None, level: str) ->
     from totalplace.reports.spend import real_terms_command
 
     with out.progress("building the spending map"), place.analytics() as engine:
-        spend = build_spend_map(engine, load_rules(place.dir), year=None, area_level=level)
-    found = real_terms(spend.by_year_theme, load_deflators(place.dir), base, spend.theme_labels())
+        spend = build_spend_map(engine, load_rules(place), year=None, area_level=level)
+    found = real_terms(spend.by_year_theme, load_deflators(place), base, spend.theme_labels())
     if not found.available:
         raise click.ClickException(found.reason or "no real terms")
     view = real_terms_command(found, spend.years)

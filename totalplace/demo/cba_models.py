@@ -1,12 +1,14 @@
 """The demo's cost-benefit models: three interventions modelled on the cases the sector knows (an integrated
 early-support service for families, a falls and admissions-avoidance service, a domestic-abuse perpetrator
 programme), their illustrative unit costs imported through the GMCA-layout reader, and the family service's
-wrong-pocket settlement drafted as a variation of the family-support pool."""
+wrong-pocket settlement drafted as a variation of the family-support pool. Every one is a versioned object
+kept by the same functions the web and the command line call (the models belong to the partnership)."""
 
 from __future__ import annotations
 
 from importlib import resources
 
+from totalplace.demo.builder import DEMO_BUILDER
 from totalplace.engines.cba.models import appraise_in_place, find_model, save_model
 from totalplace.engines.cba.settlement import draft_variation
 from totalplace.engines.cba.share import share
@@ -21,10 +23,11 @@ def add_cba(place: Place) -> dict[str, object]:
     folder = resources.files("totalplace.demo").joinpath("cba")
     with resources.as_file(folder.joinpath("unit_costs.csv")) as path:
         entries = read_unit_cost_file(path)
-    save_library(place.dir, entries, "unit_costs.csv")
+    save_library(place, entries, "unit_costs.csv", DEMO_BUILDER, reason="the demo's illustrative unit costs")
     for name in MODELS:
-        save_model(place, folder.joinpath(f"{name}.yaml").read_text(encoding="utf-8"), f"{name}.yaml")
+        text = folder.joinpath(f"{name}.yaml").read_text(encoding="utf-8")
+        save_model(place, text, f"{name}.yaml", DEMO_BUILDER, reason="the demo's model", owner=None)
     model, file = find_model(place, "family-support")
     family = appraise_in_place(place, model, file)
-    draft = draft_variation(place, "family-support", family, share(family, "shapley"))
-    return {"unit_costs": len(entries), "models": len(MODELS), "draft": str(draft.relative_to(place.dir))}
+    draft = draft_variation(place, "family-support", family, share(family, "shapley"), DEMO_BUILDER)
+    return {"unit_costs": len(entries), "models": len(MODELS), "draft": draft.ref}

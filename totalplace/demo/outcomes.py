@@ -18,6 +18,7 @@ import numpy as np
 
 from totalplace.datasets.importer import ImportRequest, import_file
 from totalplace.datasets.observations import FINGERTIPS_HEADER
+from totalplace.demo.builder import DEMO_BUILDER
 from totalplace.demo.principal import DEMO
 from totalplace.engines.outcomes.comparators import DOMAINS, Neighbour, Profiles, nearest, save_set
 from totalplace.engines.outcomes.framework import parse_framework, save_framework
@@ -210,7 +211,7 @@ def add_outcomes(
         source_name="northbridge_outcomes.csv",
     )
     with place.begin() as conn:
-        save_framework(conn, text, actor="demo")
+        save_framework(conn, text, principal=DEMO_BUILDER)
         save_set(conn, name="northbridge-neighbours", area=place_code, members=neighbours, actor="demo")
     letters = draft_letters(place, principal=trusted("demo"))
     return {

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from totalplace.engines.cba.models import Assessment
@@ -26,6 +25,7 @@ if TYPE_CHECKING:
     from totalplace.engines.cba.appraise import Appraisal
     from totalplace.engines.pool.fund import Fund
     from totalplace.reports.charts import RenderedChart
+    from totalplace.store.versions import Version
 
 #: The most inputs the tornado chart shows (widest swing first).
 TORNADO_INPUTS = 12
@@ -219,7 +219,7 @@ class ShareView:
 
     proposal: Proposal
     pool: str | None = None
-    draft: Path | None = None
+    draft: str | None = None  # the draft's versioned object, KIND:NAME
 
     def to_dict(self) -> dict[str, Any]:
         """``--json``: the proposal, and where its draft variation was written."""
@@ -329,7 +329,7 @@ class DraftView:
 
     model: str
     pool: str
-    file: str  # where it is kept, within the place
+    file: str  # the versioned object it is kept as, and its version
     yaml: str
 
     def to_dict(self) -> dict[str, Any]:
@@ -337,9 +337,9 @@ class DraftView:
         return {"model": self.model, "pool": self.pool, "file": self.file, "yaml": self.yaml}
 
 
-def draft_view(place_dir: Path, model: str, pool: str, path: Path) -> DraftView:
-    """The draft variation written at ``path`` in the place."""
-    return DraftView(model, pool, str(path.relative_to(place_dir)), path.read_text("utf-8"))
+def draft_view(model: str, pool: str, draft: Version) -> DraftView:
+    """The draft variation kept as the versioned object ``draft``."""
+    return DraftView(model, pool, f"{draft.ref} version {draft.version}", draft.body)
 
 
 @dataclass(frozen=True, slots=True)

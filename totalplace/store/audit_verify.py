@@ -3,7 +3,9 @@
 What a pass proves (docs/audit.md): every record is sealed as its algorithm says (HMAC records by a key the
 store does not hold), each follows the one before, the numbering has no gap, the head row names the last
 record and the algorithm that comes next, every anchored (record, hash) is the store's, and the store holds
-at least as many records as the anchor has seen. The anchor is read before the store, so a record committed
+at least as many records as the anchor has seen, and every version of a versioned object is the one its audit
+record describes (:func:`totalplace.store.versions.check_versions`: same SHA-256, author, time, reason).
+The anchor is read before the store, so a record committed
 and anchored meanwhile by another process is in the store by the time it is read.
 """
 
@@ -13,11 +15,12 @@ import hmac
 import json
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Connection, select
 
 from totalplace.errors import InvalidInputError
-from totalplace.store import audit_anchor
+from totalplace.store import audit_anchor, versions
 from totalplace.store.audit import (
     GENESIS_HASH,
     KEYED_ACTION,
@@ -88,6 +91,8 @@ class _Walk:
     expected_alg: str = ALG_PLAIN
     against_found: AuditRecord | None = None
     keys_used: set[int] = field(default_factory=set)
+    # what the audit records say of each version of a versioned object, compared with its row afterwards
+    versions: dict[tuple[str, str, int], dict[str, Any]] = field(default_factory=dict)
 
 
 def verify_chain(
@@ -113,6 +118,7 @@ def verify_chain(
     if last is not None:
         result.head = Head(last.seq, last.hash, last.at, last.alg)
     _check_head(conn, walk)
+    result.problems.extend(versions.check_versions(conn, walk.versions))
     if expect_keyed:
         _check_keying(walk)
     if anchor is not None:
@@ -152,6 +158,9 @@ def _check_record(walk: _Walk, rec: AuditRecord) -> None:
     target = walk.against
     if target is not None and walk.against_found is None and _is_target(target, rec):
         walk.against_found = rec
+    audited = versions.audited_version(rec)
+    if audited is not None:
+        walk.versions[audited[0]] = audited[1]
     walk.prev_hash = rec.hash
     walk.expected_seq = rec.seq + 1
 

@@ -11,38 +11,66 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import Connection, insert, select, update
 
-from totalplace.store import audit
+from totalplace.governance.policy import Resource
+from totalplace.store import audit, versions
 from totalplace.store.clock import utc_now
-from totalplace.store.schema import comparator_sets, exception_letters, outcome_frameworks
+from totalplace.store.schema import comparator_sets, exception_letters, object_versions, outcome_frameworks
+
+if TYPE_CHECKING:
+    from totalplace.governance.roles import Principal
+
+FRAMEWORK_KIND: Final = "framework"
 
 
-def add_framework(conn: Connection, *, name: str, text: str, indicators: int, actor: str) -> None:
-    """Keep a new version of the framework (its YAML as written); the latest version is the one in force."""
+def add_framework(
+    conn: Connection,
+    *,
+    name: str,
+    text: str,
+    indicators: int,
+    principal: Principal,
+    reason: str = "",
+    restored_from: int | None = None,
+) -> None:
+    """Keep a new version of the framework (its YAML as written), if ``principal`` may change it; the newest
+    version of any framework is the one in force. Each is a versioned object (``framework:NAME``, audited)."""
+    principal.require("framework.change", Resource("framework", name))
     conn.execute(
         insert(outcome_frameworks).values(
             name=name,
             yaml=text,
             sha256=hashlib.sha256(text.encode()).hexdigest(),
             created_at=utc_now(),
-            created_by=actor,
+            created_by=principal.username,
         )
     )
-    audit.append(
+    versions.add(
         conn,
-        actor=actor,
-        action="outcomes.framework",
-        object_type="framework",
-        object_id=name,
-        detail={"indicators": indicators},
+        kind=FRAMEWORK_KIND,
+        name=name,
+        body=text,
+        owner_id=None,
+        actor=principal.username,
+        reason=reason.strip() or f"framework of {indicators} indicators",
+        restored_from=restored_from,
     )
 
 
 def latest_framework_yaml(conn: Connection) -> str | None:
-    """The YAML of the framework in force, if any."""
+    """The YAML of the framework in force, if any: the newest version kept (before versioning: the newest
+    row of the framework table)."""
+    row = conn.execute(
+        select(object_versions.c.body)
+        .where(object_versions.c.kind == FRAMEWORK_KIND)
+        .order_by(object_versions.c.id.desc())
+        .limit(1)
+    ).first()
+    if row is not None:
+        return str(row.body)
     row = conn.execute(
         select(outcome_frameworks.c.yaml).order_by(outcome_frameworks.c.id.desc()).limit(1)
     ).first()

@@ -367,3 +367,23 @@ comparator_sets = Table(
     Column("created_at", String(40), nullable=False),
     Column("created_by", String(80), nullable=False),
 )
+
+# -- versioned objects (issue 15): models, libraries, rules, drafts, names, frameworks --------------------
+# One row per version; rows are only ever inserted (never updated or deleted), each with an audit record in
+# the same transaction whose detail carries the row's sha256 (``audit verify`` compares them).
+object_versions = Table(
+    "object_versions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(40), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("owner_id", Integer, ForeignKey("partners.id"), nullable=True),
+    Column("created_at", String(40), nullable=False),
+    Column("created_by", String(80), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("restored_from", Integer, nullable=True),
+    UniqueConstraint("kind", "name", "version", name="uq_object_versions_kind"),
+)

@@ -1,6 +1,7 @@
 """Segmentations as the store keeps them: the run's settings, clusters with profiles, each area's cluster.
 
-A segmentation is written whole in one transaction; names given to clusters are kept with it.
+A segmentation is written whole in one transaction; names given to clusters are kept with it, and every
+change of them is a version of the segmentation's names (kind ``segment_names``, :mod:`.versions`).
 """
 
 from __future__ import annotations
@@ -8,14 +9,21 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final
 
+import yaml
 from sqlalchemy import Connection, delete, insert, select, update
 
 from totalplace.errors import ConflictError, NotFoundError
-from totalplace.store import audit
+from totalplace.governance.policy import Resource
+from totalplace.store import audit, versions
 from totalplace.store.clock import utc_now
 from totalplace.store.schema import segment_clusters, segment_members, segmentations
+
+if TYPE_CHECKING:
+    from totalplace.governance.roles import Principal
+
+NAMES_KIND: Final = "segment_names"
 
 
 @dataclass(frozen=True, slots=True)
@@ -482,9 +490,27 @@ def members_of(conn: Connection, seg_id: int) -> list[MemberRow]:
     ]
 
 
-def rename_cluster(conn: Connection, name: str, code: str, new_name: str, *, actor: str) -> None:
-    """Give a cluster a name people will use."""
+def segment_names_text(conn: Connection, seg_id: int) -> str:
+    """The segmentation's cluster names as the body of a ``segment_names`` version (YAML, code: name)."""
+    names = {c.code: c.name for c in clusters_of(conn, seg_id)}
+    return yaml.safe_dump(names, sort_keys=True, allow_unicode=True)
+
+
+def rename_cluster(conn: Connection, name: str, code: str, new_name: str, *, principal: Principal) -> None:
+    """Give a cluster a name people will use, if ``principal`` may change the segmentation; the names are
+    versioned (kind ``segment_names``), the first change keeping the names as they were as version 1."""
+    principal.require("segmentation.change", Resource("segmentation", name))
     seg = get_segmentation(conn, name)
+    if versions.current(conn, NAMES_KIND, name) is None:
+        versions.add(
+            conn,
+            kind=NAMES_KIND,
+            name=name,
+            body=segment_names_text(conn, seg.id),
+            owner_id=None,
+            actor=versions.MIGRATION_ACTOR,
+            reason="the names as they were before the first change was versioned",
+        )
     result = conn.execute(
         update(segment_clusters)
         .where(segment_clusters.c.segmentation_id == seg.id, segment_clusters.c.code == code)
@@ -492,11 +518,36 @@ def rename_cluster(conn: Connection, name: str, code: str, new_name: str, *, act
     )
     if result.rowcount != 1:
         raise NotFoundError(f"{name} has no cluster {code!r}")
-    audit.append(
+    versions.add(
         conn,
-        actor=actor,
-        action="segment.rename",
-        object_type="segmentation",
-        object_id=name,
-        detail={"code": code, "name": new_name},
+        kind=NAMES_KIND,
+        name=name,
+        body=segment_names_text(conn, seg.id),
+        owner_id=None,
+        actor=principal.username,
+        reason=f"cluster {code} named {new_name!r}",
+    )
+
+
+def restore_names(conn: Connection, name: str, number: int, *, principal: Principal, reason: str) -> None:
+    """Bring back the cluster names of version ``number`` (a new version), if ``principal`` may."""
+    principal.require("segmentation.change", Resource("segmentation", name))
+    seg = get_segmentation(conn, name)
+    old = versions.get(conn, NAMES_KIND, name, number)
+    names = yaml.safe_load(old.body) or {}
+    for code, cluster_name in names.items():
+        conn.execute(
+            update(segment_clusters)
+            .where(segment_clusters.c.segmentation_id == seg.id, segment_clusters.c.code == str(code))
+            .values(name=str(cluster_name))
+        )
+    versions.add(
+        conn,
+        kind=NAMES_KIND,
+        name=name,
+        body=segment_names_text(conn, seg.id),
+        owner_id=None,
+        actor=principal.username,
+        reason=reason,
+        restored_from=number,
     )

@@ -19,6 +19,7 @@ from totalplace.web import (
     auth_routes,
     cba_pages,
     estate_pages,
+    history_pages,
     map_pages,
     outcome_pages,
     pages,
@@ -80,6 +81,7 @@ ROUTERS = (
     map_pages.router,
     outcome_pages.router,
     cba_pages.router,
+    history_pages.router,
 )
 
 

@@ -20,11 +20,12 @@ from totalplace.engines.cba.models import (
 )
 from totalplace.engines.cba.settlement import draft_variation
 from totalplace.engines.cba.share import Method, share
-from totalplace.engines.cba.unit_costs import read_unit_cost_file, save_library
+from totalplace.engines.cba.unit_costs import LIBRARY_NAME, read_unit_cost_file, save_library
 from totalplace.engines.pool.fund import list_funds
 from totalplace.engines.spendmap.deflators import load_deflators
-from totalplace.errors import InvalidInputError
+from totalplace.errors import InputRefusedError, InvalidInputError, TotalplaceError
 from totalplace.governance.roles import Principal
+from totalplace.history import may_view
 from totalplace.place import Place
 from totalplace.reports.cba import (
     LibraryImported,
@@ -54,7 +55,7 @@ METHODS = ("shapley", "proportional")
 def interventions(request: Request, principal: Principal) -> dict[str, Any]:
     """Every intervention the place has modelled, on one framework, best NPV first."""
     principal.require("figures.read")
-    view = interventions_view(kept_appraisals(_place(request)), can_add=principal.may("batch.import"))
+    view = interventions_view(kept_appraisals(_place(request)), can_add=principal.may("model.change"))
     return {**view.to_dict(), "_charts": view.charts()}
 
 
@@ -68,19 +69,43 @@ def unit_costs(request: Request, principal: Principal) -> dict[str, Any]:
     deflators = load_deflators(place.dir)
     years = () if deflators is None else deflators.index
     entries = library_in_place(place, price_year)
-    return library_page(entries, price_year, years, can_import=principal.may("batch.import")).to_dict()
+    view = library_page(entries, price_year, years, can_import=principal.may("library.change"))
+    return {**view.to_dict(), "history": _history_link(place, principal, "unit_costs", LIBRARY_NAME)}
+
+
+def _history_link(place: Place, principal: Principal, kind: str, name: str) -> str | None:
+    """The object's history page, for those who may see it (audit readers and those who may change it)."""
+    with place.read() as conn:
+        return f"/history/{kind}/{name}" if may_view(principal, conn, kind, name) else None
+
+
+def _problems(error: TotalplaceError) -> dict[str, Any]:
+    """A refusal as a form shows it beside its fields: code, message and hint, and any located problems."""
+    out = error.to_dict()
+    if isinstance(error, InputRefusedError):
+        out["problems"] = [p.to_dict() for p in error.problems]
+    return out
 
 
 @upload_route(router, "/cba-unit-costs")
 async def import_unit_costs(request: Request) -> Response:
-    """Add a GMCA-layout CSV or XLSX to the place's library (every problem located; nothing half-added)."""
-    async with receive_upload(request, "batch.import") as form:
+    """Add a GMCA-layout CSV or XLSX to the place's library as its next version (every problem located;
+    nothing half-added), if the user may change the place's library; a refusal is shown on the page."""
+    async with receive_upload(request, "library.change") as form:
         principal, upload = form.principal, form.file("file")
         name = upload.filename or "unit_costs.csv"
+        reason = form.text("reason")[:500]
         entries = await run_in_threadpool(read_unit_cost_file, upload.path)
-    save_library(_place(request).dir, entries, name)
-    view = LibraryImported(tuple(library_in_place(_place(request))), name, len(entries))
-    return page(request, "cba_unit_costs.html", view.to_dict(), principal=principal)
+    place = _place(request)
+    try:
+        save_library(place, entries, name, principal, reason=reason)
+    except TotalplaceError as exc:
+        shown = library_page(library_in_place(place), None, (), can_import=True)
+        data = {**shown.to_dict(), "error": _problems(exc), "reason": reason, "history": None}
+        return page(request, "cba_unit_costs.html", data, status_code=exc.http_status, principal=principal)
+    view = LibraryImported(tuple(library_in_place(place)), name, len(entries))
+    data = {**view.to_dict(), "history": _history_link(place, principal, "unit_costs", LIBRARY_NAME)}
+    return page(request, "cba_unit_costs.html", data, principal=principal)
 
 
 @twin(router, "/cba/{name}", "cba_model.html")
@@ -102,7 +127,8 @@ def intervention(request: Request, principal: Principal) -> dict[str, Any]:
         with place.read() as conn:
             funds = list_funds(conn)
     view = appraisal_view(assessment, funds)
-    return {**view.to_dict(), "_charts": view.charts()}
+    history = _history_link(place, principal, "model", name)
+    return {**view.to_dict(), "history": history, "_charts": view.charts()}
 
 
 def _report_html(request: Request, name: str) -> str:
@@ -130,22 +156,30 @@ def intervention_report(request: Request, name: str) -> Response:
     return Response(_report_html(request, name), media_type="text/html")
 
 
-@router.get("/cba-new")
-def new_form(request: Request) -> Response:
+@twin(router, "/cba-new", "cba_new.html")
+def new_form(request: Request, principal: Principal) -> dict[str, Any]:
     """The form to add (or replace) a model."""
-    principal = current_principal(request)
-    principal.require_any("batch.import")
-    return page(request, "cba_new.html", {"yaml": ""}, principal=principal)
+    principal.require_any("model.change")
+    return {"yaml": "", "reason": ""}
 
 
 @router.post("/cba-new")
 def new_model(
-    request: Request, model: Annotated[str, Form()], csrf_token: Annotated[str, Form()]
+    request: Request,
+    model: Annotated[str, Form()],
+    csrf_token: Annotated[str, Form()],
+    reason: Annotated[str, Form()] = "",
 ) -> Response:
-    """Check a model (every problem shown with its line) and keep it in the place."""
-    acting_user(request, csrf_token, "batch.import")
+    """Check a model (every problem shown with its line) and keep it as the model's next version, if the user
+    may change it (a model keeps its owner: a partner's officer may not replace the partnership's); a
+    refusal shows the form again with what was typed and the problem beside it."""
+    principal = acting_user(request, csrf_token, "model.change")
     place = _place(request)
-    saved = save_model(place, model, "model.yaml")
+    try:
+        saved = save_model(place, model, "model.yaml", principal, reason=reason[:500])
+    except TotalplaceError as exc:
+        data = {"yaml": model, "reason": reason, "error": _problems(exc)}
+        return page(request, "cba_new.html", data, status_code=exc.http_status, principal=principal)
     return RedirectResponse(f"/cba/{saved.name}", status_code=303)
 
 
@@ -159,13 +193,14 @@ def draft(
 ) -> Response:
     """Write the settlement as a draft variation of ``pool`` (checked against its agreement) and show it,
     ready to add as a version of the agreement once the partners agree."""
-    principal = acting_user(request, csrf_token, "pool.manage")
+    principal = acting_user(request, csrf_token, "pool.manage")  # the early check; the draft asks of the pool
     if method not in METHODS:
         raise InvalidInputError("no such settlement method", hint="shapley or proportional")
     place = _place(request)
     model, file = kept_model(place, params.safe_name(name, "model name"))
     params.safe_name(pool, "pool name")
     appraisal = appraise_in_place(place, model, file)
-    path = draft_variation(place, pool, appraisal, share(appraisal, cast(Method, method)))
-    view = draft_view(place.dir, name, pool, path)
-    return page(request, "cba_draft.html", view.to_dict(), principal=principal)
+    kept = draft_variation(place, pool, appraisal, share(appraisal, cast(Method, method)), principal)
+    view = draft_view(name, pool, kept)
+    data = {**view.to_dict(), "history": _history_link(place, principal, kept.kind, kept.name)}
+    return page(request, "cba_draft.html", data, principal=principal)

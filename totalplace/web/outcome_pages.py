@@ -34,6 +34,7 @@ from totalplace.errors import (
     TotalplaceError,
 )
 from totalplace.governance.roles import Principal
+from totalplace.history import may_view
 from totalplace.place import Place
 from totalplace.reports.outcomes import (
     cohorts_view,
@@ -205,7 +206,12 @@ def framework_form(request: Request, principal: Principal) -> dict[str, Any]:
     principal.require("framework.change")
     with _place(request).read() as conn:
         text = current_framework_yaml(conn)
-    return {"yaml": text}
+        kept = current_framework(conn)
+        shown = kept is not None and may_view(principal, conn, "framework", kept.name)
+    return {
+        "yaml": text,
+        "history": f"/history/framework/{kept.name}" if kept is not None and shown else None,
+    }
 
 
 @router.post("/outcomes/framework")
@@ -218,7 +224,7 @@ def edit_framework(
 
     def save() -> Response:
         with _place(request).begin() as conn:
-            save_framework(conn, framework, actor=principal.username)
+            save_framework(conn, framework, principal=principal)
         return RedirectResponse("/outcomes", status_code=303)
 
     return framework_form.submit(request, principal, {"framework": framework}, save, main="framework")

@@ -13,6 +13,7 @@ from totalplace.engines.segment.run import BuildRequest, assign_segmentation, bu
 from totalplace.engines.segment.spec import PACKAGED, load_spec
 from totalplace.errors import InvalidInputError, RequestInvalidError
 from totalplace.governance.roles import Principal
+from totalplace.history import may_view
 from totalplace.place import Place
 from totalplace.reports.render import to_pdf
 from totalplace.reports.segment import (
@@ -22,7 +23,9 @@ from totalplace.reports.segment import (
     segment_report_html,
     segments_page,
 )
+from totalplace.store import versions
 from totalplace.store.segments import (
+    NAMES_KIND,
     SegmentationRow,
     clusters_of,
     get_segmentation,
@@ -110,10 +113,14 @@ def segment(request: Request, principal: Principal) -> dict[str, Any]:
     with place.read() as conn:
         seg = get_segmentation(conn, name)
         clusters = clusters_of(conn, seg.id)
+        named = versions.current(conn, NAMES_KIND, name) is not None
+        history = (
+            f"/history/{NAMES_KIND}/{name}" if named and may_view(principal, conn, NAMES_KIND, name) else None
+        )
     view = segment_page(
         place, seg, clusters, _level(request, seg), can_rename=principal.may("segmentation.change")
     )
-    return {**view.to_dict(), "_charts": view.charts}
+    return {**view.to_dict(), "history": history, "_charts": view.charts}
 
 
 @router.post("/segments/{name}/rename")
@@ -131,7 +138,7 @@ def rename(
         if not new_name.strip():
             raise RequestInvalidError([{"parameter": "new_name", "message": "give the cluster a name"}])
         with _place(request).begin() as conn:
-            rename_cluster(conn, name, code, new_name.strip()[:200], actor=principal.username)
+            rename_cluster(conn, name, code, new_name.strip()[:200], principal=principal)
         return RedirectResponse(f"/segments/{name}", status_code=303)
 
     values = {"code": code, "new_name": new_name}

@@ -13,7 +13,7 @@ from totalplace.engines.spendmap import SpendMap, build_spend_map, load_rules
 from totalplace.engines.spendmap.deflators import load_deflators, real_terms
 from totalplace.engines.spendmap.lines import LineFilters, lines_matching
 from totalplace.engines.spendmap.map import spend_years, year_start
-from totalplace.engines.spendmap.rules import PLACE_RULES_DIR, RuleSet
+from totalplace.engines.spendmap.rules import RuleSet, rules_signature
 from totalplace.errors import NotFoundError
 from totalplace.governance.roles import Principal
 from totalplace.place import Place
@@ -41,9 +41,9 @@ def _place(request: Request) -> Place:
     return place
 
 
-def _rules_files(place: Place) -> tuple[tuple[str, int, int], ...]:
-    folder = place.dir / PLACE_RULES_DIR
-    return tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in folder.glob("*.yaml")))
+def _rules_files(place: Place) -> tuple[tuple[str, int], ...]:
+    """The place's rules as (name, version in force): they are versioned objects in the store."""
+    return rules_signature(place)
 
 
 def _rules(request: Request) -> RuleSet:
@@ -52,7 +52,7 @@ def _rules(request: Request) -> RuleSet:
 
 
 def _ruleset(place: Place, cache: PageCache) -> RuleSet:
-    return cache.get(("rules", _rules_files(place)), lambda: load_rules(place.dir))
+    return cache.get(("rules", _rules_files(place)), lambda: load_rules(place))
 
 
 def _cached_map(request: Request, year: str | None, level: str) -> SpendMap:
@@ -108,7 +108,7 @@ def spend_map(request: Request, principal: Principal) -> dict[str, Any]:
     base = params.financial_year(request, "base")
     place = _place(request)
     spend = _cached_map(request, year or _latest_year(request), level)
-    real = real_terms(spend.by_year_theme, load_deflators(place.dir), base, spend.theme_labels())
+    real = real_terms(spend.by_year_theme, load_deflators(place), base, spend.theme_labels())
     view = spend_map_view(spend, real_terms=real, charts=spend_charts(place, spend))
     return {**view.to_dict(), "_charts": dict(view.charts)}
 

@@ -4,10 +4,13 @@
   (DESIGN.md §7), and audit sequence numbers only grow, so the newest record of a change names the store's
   state. Records of reads and sessions (a login, the audit page being read, an export) change no data and
   are skipped, so that logging in does not throw every page away.
-- **The place's files**: rules YAML, deflators, the unit-cost library, intervention models and pool drafts
-  live beside the store and change without a database write, so their names, sizes and modification times
-  are part of the version (the store file, the batches, keys, secrets and the audit anchor are not: the
-  first two are covered by the audit records, the rest are not data a page shows).
+- **The place's files**: a place's models, unit-cost library, deflators, own rules and settlement drafts
+  are versioned objects in the store (:mod:`totalplace.store.versions`), each version written with an audit
+  record, so the data version covers them. Files beside the store can still change without a database
+  write (those of a place made before versioning until it is next opened, anything a page may read from the
+  folder), so their names, sizes and modification times stay part of the version (the store file, the
+  batches, keys, secrets and the audit anchor are not: the first two are covered by the audit records, the
+  rest are not data a page shows).
 - **The day**: pool forecasts and default years run to today.
 - **The catalog**: the active batches and the areas, the only inputs of the analytics views. Batches never
   change once imported (they are superseded), so a map computed over one set of batches stays right until

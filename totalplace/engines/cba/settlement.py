@@ -4,31 +4,39 @@ Each partner pays the same share of every year's cost as its share of the whole 
 over the present value of all costs), so the pool receives each year what the intervention's budget says it
 spends that year (the amounts as written in the model, before any optimism-bias uplift).
 The variation adds those contributions (cash), effective the first day of the intervention's first year. It
-is checked against the pool's current agreement, then written to ``pools/drafts/`` in the place, not applied:
-the partners agree it first, then ``totalplace pool vary POOL FILE`` makes it a new version.
+is checked against the pool's current agreement, then kept in the store as a versioned object
+(``settlement_draft:POOL.MODEL.METHOD``), not applied: the partners agree it first, then
+``totalplace versions show settlement_draft:NAME > FILE`` and ``totalplace pool vary POOL FILE`` make it a new
+version of the agreement. Only those who may manage the pool (``pool.manage``) may write a draft for it.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 from fractions import Fraction
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import yaml
+from sqlalchemy import Connection
 
 from totalplace.engines.cba.appraise import Appraisal
 from totalplace.engines.cba.model import year_number
 from totalplace.engines.cba.share import Proposal
 from totalplace.engines.pool.fund import open_fund
 from totalplace.engines.pool.variation import apply_variation, load_variation
-from totalplace.errors import CbaError
+from totalplace.errors import CbaError, NotFoundError
+from totalplace.governance.policy import Resource
 from totalplace.money import largest_remainder
-from totalplace.place import write_atomically
+from totalplace.store import versions
+from totalplace.store.partners import list_partners
 
 if TYPE_CHECKING:
     from totalplace.engines.pool.agreement import Agreement
+    from totalplace.governance.roles import Principal
     from totalplace.place import Place
+    from totalplace.store.versions import Version
+
+KIND: Final = "settlement_draft"
 
 
 def _payers(proposal: Proposal, agreement: Agreement, pool: str) -> dict[str, Decimal]:
@@ -78,10 +86,41 @@ def _contributions(
     return changes, outside
 
 
-def draft_variation(place: Place, pool: str, appraisal: Appraisal, proposal: Proposal) -> Path:
-    """Write the proposal as a checked draft variation of ``pool``; the path written."""
+def pool_resource(conn: Connection, pool: str, agreement: Agreement | None) -> Resource:
+    """The pool as the access policy sees it: its partners' and host's ids as the place knows them (a pool
+    the place does not hold is a resource only a place-wide role reaches)."""
+    if agreement is None:
+        return Resource("pool", pool)
+    ids = {p.name: p.id for p in list_partners(conn)}
+    members = frozenset(ids[p] for p in agreement.partners if p in ids)
+    return Resource("pool", pool, members=members, host=ids.get(agreement.host))
+
+
+def draft_name(pool: str, model: str, method: str) -> str:
+    """The versioned object's name of a draft: ``POOL.MODEL.METHOD`` (none of them holds a dot)."""
+    return f"{pool}.{model}.{method}"
+
+
+def draft_pool(name: str) -> str:
+    """The pool a draft's name names ("" for a draft kept before drafts were named so)."""
+    pool, sep, _ = name.partition(".")
+    return pool if sep else ""
+
+
+def draft_variation(
+    place: Place,
+    pool: str,
+    appraisal: Appraisal,
+    proposal: Proposal,
+    principal: Principal,
+    *,
+    reason: str = "",
+) -> Version:
+    """Write the proposal as a checked draft variation of ``pool`` (the versioned object
+    ``settlement_draft:POOL.MODEL.METHOD``), if ``principal`` may manage the pool (``pool.manage``)."""
     with place.read() as conn:
         agreement = open_fund(conn, pool).agreement
+        principal.require("pool.manage", pool_resource(conn, pool, agreement))
     payers = _payers(proposal, agreement, pool)
     changes, outside = _contributions(appraisal, payers, agreement)
     model = appraisal.model
@@ -90,20 +129,42 @@ def draft_variation(place: Place, pool: str, appraisal: Appraisal, proposal: Pro
             f"none of {model.name}'s years falls in {pool}'s term",
             hint=f"the pool runs {agreement.years[0]} to {agreement.years[-1]}; extend its term first",
         )
-    reason = (
+    why = (
         f"Funding {model.title} ({model.name}) by the {proposal.method} wrong-pocket "
         f"settlement: each partner pays its share of each year's cost"
         + (f"; years outside the pool's term left out: {', '.join(outside)}" if outside else "")
     )
     document = {
         "effective": f"{year_number(appraisal.prepared.years[0])}-04-01",
-        "reason": reason,
+        "reason": why,
         "changes": changes,
     }
     text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
-    name = f"{pool}-{model.name}-{proposal.method}.yaml"
-    apply_variation(agreement, load_variation(text, name), name)  # refuse a draft the pool could not take
-    folder = place.dir / "pools" / "drafts"
-    folder.mkdir(parents=True, exist_ok=True)
-    write_atomically(folder / name, text.encode("utf-8"))
-    return folder / name
+    name = draft_name(pool, model.name, proposal.method)
+    apply_variation(
+        agreement, load_variation(text, f"{name}.yaml"), f"{name}.yaml"
+    )  # refuse what it can't take
+    return keep_draft(place, name, text, principal, reason=reason or f"drafted from {model.name}")
+
+
+def keep_draft(
+    place: Place, name: str, text: str, principal: Principal, *, reason: str, restored_from: int | None = None
+) -> Version:
+    """Keep a draft's text as its next version, if ``principal`` may manage its pool."""
+    with place.begin() as conn:
+        pool = draft_pool(name)
+        try:
+            agreement = open_fund(conn, pool).agreement if pool else None
+        except NotFoundError:  # a draft of a pool since removed: only a place-wide role may keep it
+            agreement = None
+        principal.require("pool.manage", pool_resource(conn, pool, agreement))
+        return versions.add(
+            conn,
+            kind=KIND,
+            name=name,
+            body=text,
+            owner_id=None,
+            actor=principal.username,
+            reason=reason,
+            restored_from=restored_from,
+        )

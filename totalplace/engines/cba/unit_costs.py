@@ -3,7 +3,7 @@
 Entries follow the GMCA (New Economy) Unit Cost Database: code, description, unit, the fiscal cost split by
 the agency that bears it, economic and social value, price year, source and confidence grade. The library is
 the packaged starter set (``parameters/cba/unit_costs_starter.yaml``), then the place's own imports
-(``parameters/unit_costs.yaml`` in the place, written atomically; the same code replaces a packaged entry),
+(kept in the store as the versioned object ``unit_costs:library``; the same code replaces a packaged entry),
 then any entries a model carries itself. Values are Decimal pounds, never floats. Uprating to a model's price
 year uses the GDP deflator (the place's imported HM Treasury series, or one the model states).
 """
@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import yaml
 
@@ -24,11 +24,20 @@ from totalplace.datasets.safe_yaml import load_yaml
 from totalplace.datasets.source import read_path, read_source
 from totalplace.datasets.table import HEADER_SEARCH_ROWS
 from totalplace.errors import CbaError, CbaModelInvalidError, RowProblem
+from totalplace.governance.policy import Resource
 from totalplace.money import Money, MoneyParseError
 from totalplace.parameters import load_parameter
-from totalplace.place import write_atomically
+from totalplace.store import versions
 
-LIBRARY_FILE: Final = Path("parameters") / "unit_costs.yaml"
+if TYPE_CHECKING:
+    from totalplace.governance.roles import Principal
+    from totalplace.place import Place
+    from totalplace.store.versions import Version
+
+LIBRARY_FILE: Final = Path("parameters") / "unit_costs.yaml"  # where a place made before versioning kept it
+KIND: Final = "unit_costs"
+LIBRARY_NAME: Final = "library"
+LIBRARY_RESOURCE: Final = Resource("library", KIND)
 _CODE: Final = CbaModelInvalidError.code
 
 # Header spellings of the GMCA Unit Cost Database and of files written like it (lower case, trimmed).
@@ -202,18 +211,33 @@ def entries_from(rows: Sequence[Mapping[str, object]], origin: str, file: str) -
     return [_entry(r, origin, file) for r in rows]
 
 
-def load_library(place_dir: Path | None = None) -> Library:
-    """The packaged starter set, overlaid with the place's imported library."""
+def load_library(source: Place | Path | None = None) -> Library:
+    """The packaged starter set, overlaid with the place's library: the version in force in the store of a
+    :class:`Place`, or the file ``parameters/unit_costs.yaml`` under a plain folder."""
     packaged = load_parameter("cba/unit_costs_starter.yaml")
     library = Library(
         {u.code: u for u in entries_from(packaged.body["unit_costs"], "packaged", packaged.name)}
     )
-    if place_dir is not None and (place_dir / LIBRARY_FILE).is_file():
-        body = load_yaml((place_dir / LIBRARY_FILE).read_bytes(), str(LIBRARY_FILE)).data or {}
+    text = library_text(source)
+    if text is not None:
+        body = load_yaml(text, str(LIBRARY_FILE)).data or {}
         library = library.with_entries(
             entries_from(body.get("unit_costs", []), "imported", str(LIBRARY_FILE))
         )
     return library
+
+
+def library_text(source: Place | Path | None) -> str | None:
+    """The place's own library as kept (None when it has none: the packaged set alone applies)."""
+    from totalplace.place import Place
+
+    if isinstance(source, Place):
+        with source.read() as conn:
+            kept = versions.current(conn, KIND, LIBRARY_NAME)
+        return None if kept is None else kept.body
+    if source is not None and (source / LIBRARY_FILE).is_file():
+        return (source / LIBRARY_FILE).read_text(encoding="utf-8")
+    return None
 
 
 def _columns(labels: list[str]) -> dict[str, int]:
@@ -379,20 +403,33 @@ def parse_unit_costs(data: bytes, name: str) -> list[UnitCost]:
     return [draft.unit_cost() for draft in merged.values()]
 
 
-def save_library(place_dir: Path, entries: list[UnitCost], source_name: str) -> Path:
-    """Add ``entries`` to the place's library (the same code replaces), written atomically."""
-    path = place_dir / LIBRARY_FILE
-    current: dict[str, dict[str, Any]] = {}
-    if path.is_file():
-        body = load_yaml(path.read_bytes(), path.name).data or {}
-        current = {str(r["code"]): r for r in body.get("unit_costs", [])}
-    for entry in entries:
-        current[entry.code] = {k: v for k, v in entry.to_dict().items() if k not in ("origin",)}
-    document = {
-        "description": "The place's unit-cost library, imported in the GMCA Unit Cost Database layout.",
-        "source": f"imported from {source_name}; each entry names its own source",
-        "unit_costs": list(current.values()),
-    }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(path, yaml.safe_dump(document, sort_keys=False, allow_unicode=True).encode("utf-8"))
-    return path
+def save_library(
+    place: Place, entries: list[UnitCost], source_name: str, principal: Principal, *, reason: str = ""
+) -> Version:
+    """Add ``entries`` to the place's library (the same code replaces) as its next version, if ``principal``
+    may change the place's library (``library.change``): a unit cost changes every model that uses it."""
+    principal.require("library.change", LIBRARY_RESOURCE)
+    with place.begin() as conn:
+        kept = versions.current(conn, KIND, LIBRARY_NAME)
+        current: dict[str, dict[str, Any]] = {}
+        if kept is not None:
+            body = load_yaml(kept.body, str(LIBRARY_FILE)).data or {}
+            current = {str(r["code"]): r for r in body.get("unit_costs", [])}
+        for entry in entries:
+            current[entry.code] = {k: v for k, v in entry.to_dict().items() if k not in ("origin",)}
+        document = {
+            "description": "The place's unit-cost library, imported in the GMCA Unit Cost Database layout.",
+            "source": f"imported from {source_name}; each entry names its own source",
+            "unit_costs": list(current.values()),
+        }
+        text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+        codes = ", ".join(e.code for e in entries[:10]) + (", ..." if len(entries) > 10 else "")
+        return versions.add(
+            conn,
+            kind=KIND,
+            name=LIBRARY_NAME,
+            body=text,
+            owner_id=None,
+            actor=principal.username,
+            reason=reason.strip() or f"{len(entries)} unit cost(s) imported from {source_name}: {codes}",
+        )

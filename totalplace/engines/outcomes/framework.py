@@ -28,7 +28,7 @@ denominator times 1 or 100 is a proportion, otherwise a crude rate) and no judge
 from __future__ import annotations
 
 import json
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from sqlalchemy import Connection
@@ -37,6 +37,9 @@ from totalplace.datasets.safe_yaml import decode, load_yaml
 from totalplace.engines.outcomes import stats
 from totalplace.errors import InvalidInputError
 from totalplace.store import outcomes as store
+
+if TYPE_CHECKING:
+    from totalplace.governance.roles import Principal
 
 ValueType = Literal["proportion", "crude_rate", "dsr", "isr", "count", "mean"]
 
@@ -140,12 +143,27 @@ def parse_framework(text: str | bytes, file: str = "framework.yaml") -> Framewor
         ) from None
 
 
-def save_framework(conn: Connection, source: str | bytes, *, actor: str) -> Framework:
-    """Store a new version of the framework (the latest version is the one in force)."""
+def save_framework(
+    conn: Connection,
+    source: str | bytes,
+    *,
+    principal: Principal,
+    reason: str = "",
+    restored_from: int | None = None,
+) -> Framework:
+    """Store a new version of the framework (the latest version is the one in force), if ``principal`` may
+    change the outcomes framework (``framework.change``)."""
+    principal.require_any("framework.change")  # refuse before reading what cannot be kept
     text = decode(source, "framework.yaml")
     framework = parse_framework(text)
     store.add_framework(
-        conn, name=framework.name, text=text, indicators=len(framework.indicators()), actor=actor
+        conn,
+        name=framework.name,
+        text=text,
+        indicators=len(framework.indicators()),
+        principal=principal,
+        reason=reason,
+        restored_from=restored_from,
     )
     return framework
 

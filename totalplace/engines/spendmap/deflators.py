@@ -3,7 +3,8 @@
 HM Treasury publishes "GDP deflators at market prices, and money GDP" each quarter (a CSV or spreadsheet: a
 few title lines, then one row per financial year, ``1955-56, 4.321, ...``, the index in the second column
 with its base year in the header, e.g. ``2024-25 = 100``). ``totalplace spend deflators import FILE`` reads
-that file as published and keeps it in the place as a cited parameter (``parameters/gdp_deflators.yaml``):
+that file as published and keeps it in the place's store as a cited parameter (the versioned object
+``deflators:gdp``):
 the release's own title lines are its citation. A year's pounds in the prices of the base year are
 ``pounds x index(base) / index(year)``, to the penny, rounded half to even.
 """
@@ -15,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import yaml
 
@@ -23,10 +24,21 @@ from totalplace.datasets.limits import ImportLimits
 from totalplace.datasets.source import read_path, read_source
 from totalplace.engines.spendmap.results import YearTheme
 from totalplace.errors import InvalidInputError
+from totalplace.governance.policy import Resource
 from totalplace.parameters import parse_parameter_text
-from totalplace.place import write_atomically
+from totalplace.store import versions
 
-DEFLATORS_FILE: Final = Path("parameters") / "gdp_deflators.yaml"
+if TYPE_CHECKING:
+    from totalplace.governance.roles import Principal
+    from totalplace.place import Place
+    from totalplace.store.versions import Version
+
+DEFLATORS_FILE: Final = (
+    Path("parameters") / "gdp_deflators.yaml"
+)  # a place made before versioning kept it here
+KIND: Final = "deflators"
+DEFLATORS_NAME: Final = "gdp"
+DEFLATORS_RESOURCE: Final = Resource("library", KIND)
 _YEAR: Final = re.compile(r"^(\d{4})-(\d{2})$")
 _BASE: Final = re.compile(r"(\d{4}-\d{2})\s*=\s*100")
 
@@ -90,8 +102,8 @@ def read_hmt_deflators(path: Path) -> tuple[Deflators, str]:
     ), base
 
 
-def save_deflators(place_dir: Path, deflators: Deflators) -> Path:
-    """Keep the series in the place as a cited parameter file (written whole or not at all)."""
+def deflators_text(deflators: Deflators) -> str:
+    """The series as a cited parameter file (YAML)."""
     document = {
         "description": "GDP deflator at market prices by financial year, for showing spending in real terms.",
         "source": deflators.source,
@@ -99,18 +111,40 @@ def save_deflators(place_dir: Path, deflators: Deflators) -> Path:
         "licence": "Open Government Licence v3.0 (HM Treasury)",
         "index": {year: str(value) for year, value in sorted(deflators.index.items())},
     }
-    path = place_dir / DEFLATORS_FILE
-    path.parent.mkdir(exist_ok=True)
-    write_atomically(path, yaml.safe_dump(document, sort_keys=False, allow_unicode=True).encode("utf-8"))
-    return path
+    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
 
 
-def load_deflators(place_dir: Path) -> Deflators | None:
-    """The place's deflator series, if one has been imported."""
-    path = place_dir / DEFLATORS_FILE
-    if not path.exists():
+def save_deflators(place: Place, deflators: Deflators, principal: Principal, *, reason: str = "") -> Version:
+    """Keep the series as the next version of the place's deflators, if ``principal`` may change the place's
+    library (``library.change``): every real-terms figure and every uprated unit cost depends on it."""
+    principal.require("library.change", DEFLATORS_RESOURCE)
+    with place.begin() as conn:
+        return versions.add(
+            conn,
+            kind=KIND,
+            name=DEFLATORS_NAME,
+            body=deflators_text(deflators),
+            owner_id=None,
+            actor=principal.username,
+            reason=reason.strip() or f"imported: {deflators.vintage}",
+        )
+
+
+def load_deflators(source: Place | Path) -> Deflators | None:
+    """The place's deflator series, if one has been imported: the version in force in a place's store, or
+    the file ``parameters/gdp_deflators.yaml`` under a plain folder."""
+    from totalplace.place import Place
+
+    if isinstance(source, Place):
+        with source.read() as conn:
+            kept = versions.current(conn, KIND, DEFLATORS_NAME)
+        text = None if kept is None else kept.body
+    else:
+        path = source / DEFLATORS_FILE
+        text = path.read_text(encoding="utf-8") if path.exists() else None
+    if text is None:
         return None
-    parameter = parse_parameter_text(str(DEFLATORS_FILE), path.read_text(encoding="utf-8"))
+    parameter = parse_parameter_text(str(DEFLATORS_FILE), text)
     index = {str(k): Decimal(str(v)) for k, v in parameter.body["index"].items()}
     return Deflators(index, parameter.source, parameter.vintage)
 

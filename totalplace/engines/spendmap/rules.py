@@ -1,8 +1,9 @@
 """Classification rules: which spending lines go to which theme, cohort and prevention stage, and why.
 
 A rule has an id, conditions on a line's fields (all must hold), and what it assigns. Rules are tried in
-order of priority (place rules first, then the packaged keyword, Proclass and merchant-category rules); the
-first that matches classifies the line and its id travels with every pound it classifies.
+order of priority (the place's own rules first, kept in its store as versioned objects of kind ``rules``,
+then the packaged keyword, Proclass and merchant-category rules); the first that matches classifies the line
+and its id travels with every pound it classifies.
 """
 
 from __future__ import annotations
@@ -10,10 +11,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from totalplace.errors import ConfigurationError
+from totalplace.governance.policy import Resource
 from totalplace.parameters import ParameterFile, load_parameter, parse_parameter_text
+from totalplace.store import versions
+
+if TYPE_CHECKING:
+    from totalplace.governance.roles import Principal
+    from totalplace.place import Place
+    from totalplace.store.versions import Version
 
 MATCH_FIELDS: Final = (
     "proclass_code",
@@ -32,7 +40,9 @@ DEFAULT_RULE_FILES: Final = (
     "classification/proclass.yaml",
     "classification/merchant_categories.yaml",
 )
-PLACE_RULES_DIR: Final = "rules"
+PLACE_RULES_DIR: Final = "rules"  # where a place made before versioning kept its rules (imported when opened)
+KIND: Final = "rules"
+_RULES_NAME: Final = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 PLACE_PRIORITY: Final = 0
 
 
@@ -163,13 +173,69 @@ def _rules_from(document: ParameterFile, taxonomy: dict[str, Any], default_prior
     return rules
 
 
-def load_rules(place_dir: Path | None = None, extra_files: list[Path] | None = None) -> RuleSet:
-    """The place's rules (``<place>/rules/*.yaml`` and any extra files) before the packaged defaults."""
+def place_rule_texts(source: Place | Path | None) -> list[tuple[str, str | bytes]]:
+    """The place's own rule files as (file name, text): the versions in force in a place's store (kind
+    ``rules``, by name), or ``rules/*.yaml`` under a plain folder."""
+    from totalplace.place import Place
+
+    if isinstance(source, Place):
+        with source.read() as conn:
+            return [(f"{v.name}.yaml", v.body) for v in versions.currents(conn, KIND)]
+    if source is None:
+        return []
+    return [(p.name, p.read_bytes()) for p in sorted((source / PLACE_RULES_DIR).glob("*.yaml"))]
+
+
+def rules_signature(place: Place) -> tuple[tuple[str, int], ...]:
+    """(name, version in force) of each of the place's rule files: changes exactly when one of them does."""
+    with place.read() as conn:
+        return versions.signature(conn, KIND)
+
+
+def save_rules(
+    place: Place,
+    name: str,
+    text: str,
+    principal: Principal,
+    *,
+    reason: str = "",
+    restored_from: int | None = None,
+) -> Version:
+    """Keep ``text`` as the next version of the place's rule file ``name``, if ``principal`` may change the
+    place's classification (``library.change``) and the rules load with the others (ids unique, fields,
+    themes, cohorts and stages known)."""
+    principal.require("library.change", Resource("library", KIND))
+    if _RULES_NAME.match(name) is None:
+        raise ConfigurationError(
+            f"{name[:60]!r} cannot name a rules file", hint="use lower-case letters, digits and -"
+        )
+    others = [(f, t) for f, t in place_rule_texts(place) if f != f"{name}.yaml"]
+    _load([*others, (f"{name}.yaml", text)])  # refuse rules that would not load, before keeping them
+    with place.begin() as conn:
+        return versions.add(
+            conn,
+            kind=KIND,
+            name=name,
+            body=text,
+            owner_id=None,
+            actor=principal.username,
+            reason=reason.strip() or "rules changed",
+            restored_from=restored_from,
+        )
+
+
+def load_rules(source: Place | Path | None = None, extra_files: list[Path] | None = None) -> RuleSet:
+    """The place's rules (its store's, or ``<folder>/rules/*.yaml``) and any extra files, before the
+    packaged defaults."""
+    extra: list[tuple[str, str | bytes]] = [(p.name, p.read_bytes()) for p in extra_files or []]
+    return _load([*place_rule_texts(source), *extra])
+
+
+def _load(place_texts: list[tuple[str, str | bytes]]) -> RuleSet:
     taxonomy = load_parameter("classification/taxonomy.yaml").body
     documents: list[tuple[ParameterFile, int]] = []
-    place_files = sorted((place_dir / PLACE_RULES_DIR).glob("*.yaml")) if place_dir else []
-    for path in [*place_files, *(extra_files or [])]:
-        documents.append((parse_parameter_text(path.name, path.read_bytes()), PLACE_PRIORITY))
+    for file, text in place_texts:
+        documents.append((parse_parameter_text(file, text), PLACE_PRIORITY))
     documents.extend((load_parameter(name), 1000) for name in DEFAULT_RULE_FILES)
     rules: list[Rule] = []
     for document, priority in documents:

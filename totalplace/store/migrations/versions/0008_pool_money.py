@@ -2,7 +2,7 @@
 forecasts, and the settlements that were reopened (kept as they were posted, with the reason).
 
 Revision ID: 0008_pool_money
-Revises: 0006_audit_alg
+Revises: 0007_versions
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_pool_money"
-down_revision = "0006_audit_alg"
+down_revision = "0007_versions"
 branch_labels = None
 depends_on = None
 
