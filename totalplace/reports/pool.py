@@ -201,7 +201,8 @@ class FundView:
                 for v in self.fund.versions
             ],
             "years": agreement.years,
-            "schemes_list": [s.name for s in agreement.schemes],
+            # A scheme's spend, allocations and forecasts are its owner's: offer only those the user may post.
+            "schemes_list": [s.name for s in agreement.schemes if s.owner in self.postable],
             "partners_list": list(self.postable),
             "kinds": list(POSTABLE),
             "can_manage": self.can_manage,
