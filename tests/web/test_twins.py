@@ -23,18 +23,6 @@ EXEMPT = {
     "(a program reads /session.json after logging in)",
 }
 
-# Pages whose twin another part of issue 15 adds (helpers "pool", "versions" and "data"): tolerated until
-# their branches are merged, and test_pages_awaiting_their_twin_have_it is marked xfail meanwhile. The lead
-# empties this list (and removes that mark) at merge; a page listed here that is no longer a page fails.
-AWAITING_TWIN = {
-    "/pools-new",
-    "/cba-new",
-    "/cba/{name}/report",
-    "/datasets/upload",
-    "/outcomes/aggregate",
-    "/outcomes/cohort",
-}
-
 _FILE = re.compile(r"\.[A-Za-z{][\w{}]*$")  # ends in an extension, or a ".{fmt}" placeholder
 
 
@@ -69,18 +57,10 @@ def test_the_route_reading_finds_the_pages(app: FastAPI) -> None:
 
 def test_every_page_has_a_json_twin(app: FastAPI) -> None:
     """Every page but the exempt ones has its twin (those awaiting another part of the issue aside)."""
-    missing = sorted(_without_twin(app) - AWAITING_TWIN)
+    missing = sorted(_without_twin(app))
     assert not missing, (
         f"pages without a .json twin (use web/render.py twin or web/forms.py form_page): {missing}"
     )
-    assert set(AWAITING_TWIN) <= set(_pages(app)), "AWAITING_TWIN names an address that is no page"
-
-
-@pytest.mark.xfail(
-    strict=False, reason="the pool, versions and data parts of issue 15 add these twins; empty AWAITING_TWIN"
-)
-def test_pages_awaiting_their_twin_have_it(app: FastAPI) -> None:
-    assert not AWAITING_TWIN, f"still awaited: {sorted(AWAITING_TWIN & _without_twin(app))}"
 
 
 def test_no_template_runs_inline_script() -> None:

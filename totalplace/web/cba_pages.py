@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from totalplace.engines.cba.models import (
@@ -154,6 +154,14 @@ def intervention_pdf(request: Request, name: str) -> Response:
 def intervention_report(request: Request, name: str) -> Response:
     """The same report as HTML."""
     return Response(_report_html(request, name), media_type="text/html")
+
+
+@router.get("/cba/{name}/report.json")
+def intervention_report_json(request: Request, name: str) -> Response:
+    """The report's figures as JSON: the appraisal the report is written from (default draws and seed)."""
+    current_principal(request).require("figures.read")
+    view = appraisal_view(assess(_place(request), params.safe_name(name, "model name")))
+    return JSONResponse(view.to_dict())
 
 
 @twin(router, "/cba-new", "cba_new.html")
