@@ -95,11 +95,11 @@ def settle(
     Before the year's last day (``on``, default today) it is refused unless ``early_reason`` says why; the
     early settlement and its reason are audited.
     """
-    early = _early(year, on or date.today(), early_reason)
     with place.begin() as conn:
         fund = open_fund(conn, name)
-        fund.require_year(year)
+        fund.require_year(year)  # a year of the term, before its dates are read
         principal.require("pool.manage", pool_resource(conn, fund))
+        early = _early(year, on or date.today(), early_reason)
         ledger.lock_pool(conn, fund.id)
         _require_settleable(conn, fund, name, year)
         actuals = year_actuals(conn, fund, year)
