@@ -1,13 +1,14 @@
 """The demo place's pooled funds: a Better Care Fund-style pool and a four-partner family-support pool.
 
 Each runs from 2024-25: the first two years are posted month by month and settled, and the current year is
-posted to the end of October 2026, so the fund page shows a forecast outturn and a risk-share preview.
+posted to the end of the last complete month before the build (October 2026 at the earliest), so the fund
+page shows a forecast outturn and a risk-share preview.
 """
 
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from totalplace.engines.pool.agreement import year_bounds
@@ -18,7 +19,17 @@ from totalplace.governance.roles import Principal
 from totalplace.place import Place
 
 AGREEMENTS = Path(__file__).parent / "agreements"
-OPEN_UNTIL = date(2026, 10, 31)
+
+
+def _open_until(today: date) -> date:
+    """The last day the demo's books are posted to: the end of the last complete month before the build, so
+    the open year's forecast reads every complete month; never before October 2026 (the demo's history
+    relies on seven months of the open year), nor after February 2027 (so its last year stays open)."""
+    last_complete = today.replace(day=1) - timedelta(days=1)
+    return min(max(last_complete, date(2026, 10, 31)), date(2027, 2, 28))
+
+
+OPEN_UNTIL = _open_until(date.today())
 # The demo builds its history as a trusted local operator, recorded in the audit trail as "demo".
 DEMO = Principal("demo", True, ())
 # How far each scheme's spend runs from its budget in each year (1.0 = on budget), chosen so the demo shows
