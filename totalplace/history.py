@@ -183,8 +183,8 @@ def restore(place: Place, principal: Principal, kind: str, name: str, number: in
     if not reason.strip():
         raise InvalidInputError("a restore needs a reason", hint="say why this version is brought back")
     with place.read() as conn:
+        principal.require(*change_resource(conn, kind, name))  # before the version is even looked for
         old = versions.get(conn, kind, name, number)
-        principal.require(*change_resource(conn, kind, name))  # before anything is read again or checked
     why = f"{reason.strip()} (restores version {number})"
     _RESTORERS[kind](place, principal, old, why)
     with place.read() as conn:

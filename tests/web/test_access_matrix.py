@@ -176,6 +176,7 @@ class Access:
     upload: bool = False
     csrf_header: bool = False
     also: str | None = None  # a second action that lets the user through as well (either will do)
+    holding: str | None = None  # an action some role of the user must hold too (the route's early check)
 
 
 PUBLIC = Access(who="public")
@@ -240,11 +241,14 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("POST", "/pools/{name}/forecast-method"): Access(
         "pool.manage", pools(), form={"method": "no-such-method", "reason": ""}
     ),
-    # A partner's forecast and the contributions due are checked partner by partner once the form is read.
+    # A partner's forecast and the contributions due: for a pool's partners who may post; each partner's
+    # share is checked once the form is read.
     ("POST", "/pools/{name}/forecasts"): Access(
-        "pool.post", any=True, form={"scheme": "x", "month": "x", "amount": "not-money"}
+        "pool.read", pools(), holding="pool.post", form={"scheme": "x", "month": "x", "amount": "not-money"}
     ),
-    ("POST", "/pools/{name}/contribute"): Access("pool.post", any=True, form={"year": "not-a-year"}),
+    ("POST", "/pools/{name}/contribute"): Access(
+        "pool.read", pools(), holding="pool.post", form={"year": "not-a-year"}
+    ),
     # Segments, estate, map
     ("GET", "/segments"): READ,
     ("GET", "/segments-diagnose"): Access("figures.read", query="k=2-3&starts=1"),
@@ -388,6 +392,8 @@ def expected(access: Access, who: Principal | None, case: Case) -> bool:
     if access.any:
         return holds_any(who, access.action)
     either = access.also is not None and allowed(who, access.also, case.resource)
+    if access.holding is not None and not holds_any(who, access.holding):
+        return False
     return either or allowed(who, access.action, case.resource)
 
 

@@ -269,6 +269,15 @@ def revise_pool(
     return RedirectResponse(f"/pools/{name}", status_code=303)
 
 
+def _require_partner(request: Request, principal: Principal, name: str, kind: str, partner: str) -> None:
+    """Refuse, before the form's other fields are read, a movement naming a partner the user may not post for
+    (a spend or allocation belongs to its scheme's owner, and a reversal to what it reverses: the engine
+    decides those once the scheme or the reversed movement is known)."""
+    if partner and kind not in ("allocation", "spend", "reversal"):
+        with _place(request).read() as conn:
+            principal.require("pool.post", access.posting_resource(conn, open_fund(conn, name), partner))
+
+
 @router.post("/pools/{name}/post")
 def post_movement(
     request: Request,
@@ -290,6 +299,7 @@ def post_movement(
         "key": key, "kind": kind, "day": day, "amount": amount, "partner": partner,
         "scheme": scheme, "memo": memo, "reverses": reverses,
     }  # fmt: skip
+    _require_partner(request, principal, name, kind, partner)
     problems: dict[str, TotalplaceError] = {}
     if not key.strip():
         problems["key"] = InvalidInputError(
