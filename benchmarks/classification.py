@@ -1,0 +1,90 @@
+"""How much of a council's spending the default rules classify on lines they were not tuned on.
+
+Trafford Council's 2024-25 supplier spend is split by month: the TUNE months (April to September) are the
+only lines looked at while widening the service vocabulary; the HELD-OUT months (October to March) and
+Lambeth's June 2012 invoices (another council, another decade) are only measured. Coverage is the share of
+gross pounds a rule classifies. Pass ``--rules FILE`` for the rules as they were before a change (e.g. the
+keywords.yaml of an earlier commit) to compare. Prints one JSON line.
+
+    python benchmarks/classification.py [--data ../shared/data] [--before-keywords OLD_KEYWORDS.yaml]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from totalplace.datasets.importer import ImportRequest, parse_file
+from totalplace.datasets.limits import ImportLimits
+from totalplace.datasets.source import read_path
+from totalplace.engines.spendmap import load_rules
+from totalplace.engines.spendmap.rules import RuleSet
+from totalplace.engines.spendmap.suggest import coverage, suggest_rules
+
+TRAFFORD = "la_finance/trafford-supplier-spend-2024-25.zip"
+LAMBETH = "la_finance/lambeth_invoices_over_500_2012-06.csv.gz"
+TUNE_MONTHS = (4, 5, 6, 7, 8, 9)
+
+
+def read(path: Path) -> pa.Table:
+    """The file's lines as the importer parses them."""
+    limits = ImportLimits.from_settings()
+    return parse_file(read_path(path, limits), path.name, ImportRequest("spend"), limits).to_arrow()
+
+
+def split_by_month(lines: pa.Table) -> tuple[pa.Table, pa.Table]:
+    """(tune, held-out): April-September and October-March."""
+    tune = pc.is_in(pc.month(lines.column("date")), pa.array(TUNE_MONTHS, pa.int64()))
+    return lines.filter(tune), lines.filter(pc.invert(tune))
+
+
+def measure(rules: RuleSet, sets: dict[str, pa.Table]) -> dict[str, float]:
+    """Classified share of gross pounds on each set."""
+    return {name: round(coverage(lines, rules).share, 4) for name, lines in sets.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--before-keywords", type=Path, default=None)
+    args = parser.parse_args()
+    started = time.perf_counter()
+    tune, held = split_by_month(read(args.data / TRAFFORD))
+    sets = {"trafford_tune_apr_sep": tune, "trafford_held_oct_mar": held, "lambeth_2012_06": read(args.data / LAMBETH)}
+    result: dict[str, object] = {"benchmark": "classification", "after": measure(load_rules(), sets)}
+    if args.before_keywords is not None:
+        result["before"] = measure(_rules_with_keywords(args.before_keywords), sets)
+    learned = suggest_rules(tune, load_rules(), min_pence=100_000_00)
+    from totalplace.engines.spendmap.suggest import with_suggestions
+
+    result["suggested_rules"] = len(learned.suggestions)
+    result["with_suggestions"] = measure(with_suggestions(load_rules(), learned.suggestions), sets)
+    result["seconds"] = round(time.perf_counter() - started, 1)
+    print(json.dumps(result))
+
+
+def _rules_with_keywords(path: Path) -> RuleSet:
+    """The default rules with keywords.yaml replaced by ``path`` (the vocabulary before a change)."""
+    from unittest import mock
+
+    from totalplace.engines.spendmap import rules as rules_module
+    from totalplace.parameters import parse_parameter_text
+
+    real = rules_module.load_parameter
+
+    def load(name: str):  # type: ignore[no-untyped-def]
+        if name == "classification/keywords.yaml":
+            return parse_parameter_text(name, path.read_bytes())
+        return real(name)
+
+    with mock.patch.object(rules_module, "load_parameter", load):
+        return load_rules()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,257 @@
+"""Learning rules from a place's own classified lines, and measuring coverage on lines held out.
+
+A cost centre (or a word of the purpose) whose classified pounds land at least ``min_share`` in one theme
+says what that cost centre is for; where the same cost centre also has unclassified lines, a rule naming it
+would classify them. Each suggestion carries the pounds it would classify among the unclassified lines, and
+is only ever a proposal: a person reads it and keeps it with ``spend rules add`` (versioned and audited).
+Suggestions never name a supplier, so they describe a service and carry over to other years.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Final
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from totalplace.engines.spendmap.classify import classify_combinations
+from totalplace.engines.spendmap.rules import MATCH_FIELDS, RuleSet
+
+LEARN_FIELDS: Final = ("cost_centre", "expense_type", "description")
+MIN_SHARE: Final = 0.95
+_WORD: Final = re.compile(r"[a-z][a-z&'-]{3,}")
+# Words too general to say what a line is for: they appear under every service.
+_STOP: Final = frozenset(
+    "with from that this other services service costs cost general misc miscellaneous payment payments "
+    "supplies expenses expenditure contract contracts fees charges team support management income "
+    "recharge recharges various sundry invoice invoices account".split()
+)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Gross pounds classified on a set of lines (credits count by size, so they cannot flatter it)."""
+
+    gross_pence: int
+    classified_pence: int
+    lines: int
+
+    @property
+    def share(self) -> float:
+        """Classified share of gross pounds (1.0 for no lines)."""
+        return self.classified_pence / self.gross_pence if self.gross_pence else 1.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {
+            "gross_pence": self.gross_pence,
+            "classified_pence": self.classified_pence,
+            "lines": self.lines,
+            "share": round(self.share, 4),
+        }
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A proposed rule: lines whose ``field`` equals (or, for a word, contains) ``value`` go to ``theme``."""
+
+    field: str
+    op: str
+    value: str
+    theme: str
+    cohort: str
+    stage: str
+    share: float  # of the classified pounds with this value that already land in ``theme``
+    learned_pence: int  # classified gross pounds it was learned from
+    would_classify_pence: int  # unclassified gross pounds it would classify
+    would_classify_lines: int
+
+    @property
+    def rule_id(self) -> str:
+        """A readable id for the rule, unique within one set of suggestions."""
+        slug = re.sub(r"[^a-z0-9]+", "-", self.value.lower()).strip("-")[:40]
+        return f"suggested.{self.field.replace('_', '-')}.{slug}"
+
+    def to_rule(self) -> dict[str, Any]:
+        """The rule as it is written in a place's rules file."""
+        return {
+            "id": self.rule_id,
+            "when": {self.field: {self.op: self.value}},
+            "theme": self.theme,
+            "cohort": self.cohort,
+            "stage": self.stage,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the rule and the evidence for it."""
+        return {
+            "rule": self.to_rule(),
+            "share": round(self.share, 4),
+            "learned_pence": self.learned_pence,
+            "would_classify_pence": self.would_classify_pence,
+            "would_classify_lines": self.would_classify_lines,
+        }
+
+
+@dataclass(frozen=True)
+class Suggestions:
+    """Proposed rules, most pounds first, and the coverage before and after accepting all of them."""
+
+    suggestions: tuple[Suggestion, ...]
+    before: Coverage
+    after: Coverage
+    min_share: float
+    min_pence: int
+
+    def rules_yaml(self) -> str:
+        """The suggestions as a rules file a person can edit and keep with ``spend rules add``."""
+        import yaml
+
+        body = {
+            "description": "Rules suggested from the place's own classified lines; check each before keeping.",
+            "source": "totalplace spend rules suggest",
+            "rules": [s.to_rule() for s in self.suggestions],
+        }
+        return str(yaml.safe_dump(body, sort_keys=False, allow_unicode=True))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {
+            "suggestions": [s.to_dict() for s in self.suggestions],
+            "before": self.before.to_dict(),
+            "after": self.after.to_dict(),
+            "min_share": self.min_share,
+            "min_pence": self.min_pence,
+        }
+
+
+def _with_fields(lines: pa.Table) -> pa.Table:
+    for name in MATCH_FIELDS:  # a file may not carry every field the rules read
+        if name not in lines.column_names:
+            lines = lines.append_column(name, pa.nulls(lines.num_rows, pa.string()))
+    return lines
+
+
+def classify_lines(lines: pa.Table, ruleset: RuleSet) -> pa.Table:
+    """The lines (columns MATCH_FIELDS and amount_pence) with ``rule_id``, ``theme``, ``cohort``, ``stage``
+    and ``gross_pence`` added: each distinct combination of fields classified once."""
+    lines = _with_fields(lines)
+    keys = list(MATCH_FIELDS)
+    gross = pc.abs(lines.column("amount_pence"))
+    grouped = lines.select(keys).append_column("gross_pence", gross)
+    combos = grouped.group_by(keys, use_threads=False).aggregate(
+        [("gross_pence", "sum"), ("gross_pence", "count")]
+    )
+    classified = classify_combinations(ruleset, combos.select(keys))
+    return classified.append_column("gross_pence", combos.column("gross_pence_sum")).append_column(
+        "lines", combos.column("gross_pence_count")
+    )
+
+
+def coverage(lines: pa.Table, ruleset: RuleSet) -> Coverage:
+    """How many gross pounds of ``lines`` the rules classify."""
+    return _coverage_of(classify_lines(lines, ruleset))
+
+
+def _coverage_of(classified: pa.Table) -> Coverage:
+    gross = classified.column("gross_pence")
+    hit = pc.is_valid(classified.column("rule_id"))
+    total = pc.sum(gross).as_py() or 0
+    done = pc.sum(pc.filter(gross, hit)).as_py() or 0
+    return Coverage(int(total), int(done), int(pc.sum(classified.column("lines")).as_py() or 0))
+
+
+def _keys(field: str, value: str | None) -> Iterable[tuple[str, str, str]]:
+    """The (field, op, value) keys a value is evidence for: the whole value, and each telling word."""
+    if not value or not value.strip():
+        return
+    yield field, "equals", value.strip()
+    if field == "description":
+        for word in set(_WORD.findall(value.lower())) - _STOP:
+            yield field, "word", word
+
+
+@dataclass
+class _Tally:
+    themes: dict[tuple[str, str, str], int]
+    unclassified_pence: int = 0
+    unclassified_lines: int = 0
+
+
+def _tally(classified: pa.Table) -> dict[tuple[str, str, str], _Tally]:
+    tallies: dict[tuple[str, str, str], _Tally] = defaultdict(lambda: _Tally(defaultdict(int)))
+    rows = classified.select([*LEARN_FIELDS, "theme", "cohort", "stage", "gross_pence", "lines"]).to_pylist()
+    for row in rows:
+        for field in LEARN_FIELDS:
+            for key in _keys(field, row[field]):
+                tally = tallies[key]
+                if row["theme"] is None:
+                    tally.unclassified_pence += row["gross_pence"]
+                    tally.unclassified_lines += row["lines"]
+                else:
+                    tally.themes[(row["theme"], row["cohort"], row["stage"])] += row["gross_pence"]
+    return tallies
+
+
+def _proposal(key: tuple[str, str, str], tally: _Tally, min_share: float) -> Suggestion | None:
+    learned = sum(tally.themes.values())
+    if not learned or not tally.unclassified_pence:
+        return None
+    (theme, cohort, stage), pence = max(tally.themes.items(), key=lambda kv: kv[1])
+    if pence / learned < min_share:
+        return None
+    field, op, value = key
+    if op == "word":
+        op, value = "regex", rf"\b{re.escape(value)}\b"
+    return Suggestion(
+        field, op, value, theme, cohort, stage, pence / learned, learned,
+        tally.unclassified_pence, tally.unclassified_lines,
+    )  # fmt: skip
+
+
+def suggest_rules(
+    lines: pa.Table, ruleset: RuleSet, *, min_pence: int = 0, min_share: float = MIN_SHARE, limit: int = 50
+) -> Suggestions:
+    """Rules learned from ``lines``' classified lines that would classify at least ``min_pence`` of their
+    unclassified gross pounds, most pounds first; ``after`` is the coverage with every suggestion accepted."""
+    classified = classify_lines(lines, ruleset)
+    before = _coverage_of(classified)
+    found = [_proposal(k, t, min_share) for k, t in _tally(classified).items()]
+    ranked = sorted(
+        (s for s in found if s is not None and s.would_classify_pence >= max(min_pence, 1)),
+        key=lambda s: (-s.would_classify_pence, s.field, s.value),
+    )
+    chosen = _distinct_ids(ranked)[:limit]
+    after = _coverage_of(classify_lines(lines, with_suggestions(ruleset, chosen))) if chosen else before
+    return Suggestions(tuple(chosen), before, after, min_share, min_pence)
+
+
+def _distinct_ids(ranked: list[Suggestion]) -> list[Suggestion]:
+    seen: set[str] = set()
+    kept: list[Suggestion] = []
+    for suggestion in ranked:
+        if suggestion.rule_id not in seen:
+            seen.add(suggestion.rule_id)
+            kept.append(suggestion)
+    return kept
+
+
+def with_suggestions(ruleset: RuleSet, suggestions: Iterable[Suggestion]) -> RuleSet:
+    """The rule set with the suggestions tried first, as they would be once kept as the place's rules."""
+    from dataclasses import replace
+
+    from totalplace.engines.spendmap.rules import Rule, _condition
+
+    added = tuple(
+        Rule(
+            s.rule_id,
+            (_condition(s.rule_id, s.field, {s.op: s.value}),),
+            s.theme, s.cohort, s.stage, 0, "suggested",
+        )  # fmt: skip
+        for s in suggestions
+    )
+    return replace(ruleset, rules=added + ruleset.rules)
