@@ -7,6 +7,8 @@ gross pounds a rule classifies. Pass ``--rules FILE`` for the rules as they were
 keywords.yaml of an earlier commit) to compare. Prints one JSON line.
 
     python benchmarks/classification.py [--data ../shared/data] [--before-keywords OLD_KEYWORDS.yaml]
+
+"before" is the default rules without services.yaml (the vocabulary this benchmark was written for).
 """
 
 from __future__ import annotations
@@ -57,8 +59,7 @@ def main() -> None:
     tune, held = split_by_month(read(args.data / TRAFFORD))
     sets = {"trafford_tune_apr_sep": tune, "trafford_held_oct_mar": held, "lambeth_2012_06": read(args.data / LAMBETH)}
     result: dict[str, object] = {"benchmark": "classification", "after": measure(load_rules(), sets)}
-    if args.before_keywords is not None:
-        result["before"] = measure(_rules_with_keywords(args.before_keywords), sets)
+    result["before"] = measure(_rules_before(args.before_keywords), sets)
     learned = suggest_rules(tune, load_rules(), min_pence=100_000_00)
     from totalplace.engines.spendmap.suggest import with_suggestions
 
@@ -68,8 +69,9 @@ def main() -> None:
     print(json.dumps(result))
 
 
-def _rules_with_keywords(path: Path) -> RuleSet:
-    """The default rules with keywords.yaml replaced by ``path`` (the vocabulary before a change)."""
+def _rules_before(keywords: Path | None) -> RuleSet:
+    """The default rules as they were before the service vocabulary (services.yaml) was added, with
+    keywords.yaml replaced by ``keywords`` if given (e.g. ``git show REF:.../keywords.yaml``)."""
     from unittest import mock
 
     from totalplace.engines.spendmap import rules as rules_module
@@ -78,11 +80,15 @@ def _rules_with_keywords(path: Path) -> RuleSet:
     real = rules_module.load_parameter
 
     def load(name: str):  # type: ignore[no-untyped-def]
-        if name == "classification/keywords.yaml":
-            return parse_parameter_text(name, path.read_bytes())
+        if name == "classification/keywords.yaml" and keywords is not None:
+            return parse_parameter_text(name, keywords.read_bytes())
         return real(name)
 
-    with mock.patch.object(rules_module, "load_parameter", load):
+    files = tuple(f for f in rules_module.DEFAULT_RULE_FILES if f != "classification/services.yaml")
+    with (
+        mock.patch.object(rules_module, "load_parameter", load),
+        mock.patch.object(rules_module, "DEFAULT_RULE_FILES", files),
+    ):
         return load_rules()
 
 
