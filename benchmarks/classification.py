@@ -57,7 +57,11 @@ def main() -> None:
     args = parser.parse_args()
     started = time.perf_counter()
     tune, held = split_by_month(read(args.data / TRAFFORD))
-    sets = {"trafford_tune_apr_sep": tune, "trafford_held_oct_mar": held, "lambeth_2012_06": read(args.data / LAMBETH)}
+    sets = {
+        "trafford_tune_apr_sep": tune,
+        "trafford_held_oct_mar": held,
+        "lambeth_2012_06": read(args.data / LAMBETH),
+    }
     result: dict[str, object] = {"benchmark": "classification", "after": measure(load_rules(), sets)}
     result["before"] = measure(_rules_before(args.before_keywords), sets)
     learned = suggest_rules(tune, load_rules(), min_pence=100_000_00)

@@ -146,6 +146,11 @@ def _condition(rule_id: str, field: str, spec: Any) -> Condition:
         ) from None
 
 
+def parse_condition(rule_id: str, field: str, spec: Any) -> Condition:
+    """One condition as a rules file writes it (``{regex: ...}``), checked as a file's would be."""
+    return _condition(rule_id, field, spec)
+
+
 def _rules_from(document: ParameterFile, taxonomy: dict[str, Any], default_priority: int) -> list[Rule]:
     priority = int(document.body.get("priority", default_priority))
     rules: list[Rule] = []

@@ -13,7 +13,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -21,15 +21,19 @@ import pyarrow.compute as pc
 from totalplace.engines.spendmap.classify import classify_combinations
 from totalplace.engines.spendmap.rules import MATCH_FIELDS, RuleSet
 
+if TYPE_CHECKING:
+    from totalplace.backends.base import AnalyticsBackend
+
 LEARN_FIELDS: Final = ("cost_centre", "expense_type", "description")
 MIN_SHARE: Final = 0.95
 _WORD: Final = re.compile(r"[a-z][a-z&'-]{3,}")
 # Words too general to say what a line is for: they appear under every service.
-_STOP: Final = frozenset(
+_STOP_WORDS: Final = (
     "with from that this other services service costs cost general misc miscellaneous payment payments "
     "supplies expenses expenditure contract contracts fees charges team support management income "
-    "recharge recharges various sundry invoice invoices account".split()
+    "recharge recharges various sundry invoice invoices account"
 )
+_STOP: Final = frozenset(_STOP_WORDS.split(" "))
 
 
 @dataclass(frozen=True)
@@ -112,8 +116,10 @@ class Suggestions:
         import yaml
 
         body = {
-            "description": "Rules suggested from the place's own classified lines; check each before keeping.",
-            "source": "totalplace spend rules suggest",
+            "description": "Rules suggested from the place's classified lines; check each before keeping.",
+            "source": "totalplace spend rules suggest, from the place's own classified spending lines",
+            "vintage": "the lines in the place when suggested",
+            "licence": "The place's own rules.",
             "rules": [s.to_rule() for s in self.suggestions],
         }
         return str(yaml.safe_dump(body, sort_keys=False, allow_unicode=True))
@@ -244,14 +250,35 @@ def with_suggestions(ruleset: RuleSet, suggestions: Iterable[Suggestion]) -> Rul
     """The rule set with the suggestions tried first, as they would be once kept as the place's rules."""
     from dataclasses import replace
 
-    from totalplace.engines.spendmap.rules import Rule, _condition
+    from totalplace.engines.spendmap.rules import Rule, parse_condition
 
     added = tuple(
         Rule(
             s.rule_id,
-            (_condition(s.rule_id, s.field, {s.op: s.value}),),
-            s.theme, s.cohort, s.stage, 0, "suggested",
-        )  # fmt: skip
+            (parse_condition(s.rule_id, s.field, {s.op: s.value}),),
+            s.theme,
+            s.cohort,
+            s.stage,
+            0,
+            "suggested",
+        )
         for s in suggestions
     )
     return replace(ruleset, rules=added + ruleset.rules)
+
+
+def active_lines(engine: AnalyticsBackend, year: str | None = None) -> pa.Table:
+    """The place's active spend lines (the fields rules read, and their pence), of one year or all."""
+    from totalplace.engines.spendmap.map import FINANCIAL_YEAR, year_start
+
+    fields = ", ".join(f"s.{f}" for f in MATCH_FIELDS)
+    where = "c.status = 'active'"
+    params: dict[str, Any] = {}
+    if year is not None:
+        where += f" AND {FINANCIAL_YEAR} = $start"
+        params["start"] = year_start(year)
+    return engine.query(
+        f"SELECT {fields}, s.amount_pence "
+        f"FROM spend s JOIN catalog c ON c.batch_id = s.batch_id WHERE {where}",
+        params,
+    )
