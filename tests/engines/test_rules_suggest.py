@@ -40,7 +40,7 @@ ROWS = [
 def test_a_cost_centre_whose_classified_pounds_land_in_one_theme_is_suggested() -> None:
     rules = load_rules()
     lines = _lines(ROWS)
-    found = suggest_rules(lines, rules)
+    found = suggest_rules(lines, rules, min_evidence=1)
     assert found.before.share == 2_000_00 / 14_000_00
     by_value = {s.value: s for s in found.suggestions}
     zebra = by_value["Zebra Crossing Unit"]
@@ -63,8 +63,10 @@ def test_a_cost_centre_whose_classified_pounds_land_in_one_theme_is_suggested() 
 
 def test_the_share_and_pounds_thresholds_are_respected() -> None:
     rules = load_rules()
-    assert "Mixed Unit" in {s.value for s in suggest_rules(_lines(ROWS), rules, min_share=0.5).suggestions}
-    assert suggest_rules(_lines(ROWS), rules, min_pence=5_000_01).suggestions == ()
+    assert "Mixed Unit" in {
+        s.value for s in suggest_rules(_lines(ROWS), rules, min_share=0.5, min_evidence=1).suggestions
+    }
+    assert suggest_rules(_lines(ROWS), rules, min_pence=5_000_01, min_evidence=1).suggestions == ()
 
 
 def test_a_purpose_word_is_learned_as_a_whole_word() -> None:
@@ -73,11 +75,17 @@ def test_a_purpose_word_is_learned_as_a_whole_word() -> None:
         ("B", "Lollipop patrol wages", 300_00),
         ("Zebra Crossing Unit", "Street lighting by the lollipop crossing", 1_000_00),
     ]
-    found = suggest_rules(_lines(rows), load_rules(), min_pence=1)
+    found = suggest_rules(_lines(rows), load_rules(), min_pence=1, min_evidence=1)
     words = {s.value: s for s in found.suggestions if s.field == "description"}
     assert words[r"\blollipop\b"].would_classify_pence == 600_00
     assert words[r"\blollipop\b"].theme == "highways_transport"
     assert "wages" not in " ".join(words)  # never seen on a classified line: no evidence for any theme
+    # "patrol" would classify the same lines: listed after "lollipop" only if it adds pounds, which it does not.
+    assert r"\bpatrol\b" not in words
+
+
+def test_too_little_evidence_suggests_nothing() -> None:
+    assert suggest_rules(_lines(ROWS), load_rules()).suggestions == ()  # 2 classified lines, 5 needed
 
 
 def test_suggest_on_a_place_and_keep_the_rules(run: Invoke, tmp_path: Path) -> None:
@@ -91,18 +99,31 @@ def test_suggest_on_a_place_and_keep_the_rules(run: Invoke, tmp_path: Path) -> N
     )
     assert run("import", "spend", str(spend), "--partner", "Council").exit_code == 0
     written = tmp_path / "suggested.yaml"
-    result = run("spend", "rules", "suggest", "--min-pounds", "100", "--write", str(written), "--json")
+    result = run(
+        "spend",
+        "rules",
+        "suggest",
+        "--min-pounds",
+        "100",
+        "--min-lines",
+        "1",
+        "--write",
+        str(written),
+        "--json",
+    )
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
     assert [s["rule"]["when"] for s in document["suggestions"]] == [
         {"cost_centre": {"equals": "Zebra Crossing Unit"}}
     ]
     assert document["after"]["classified_pence"] - document["before"]["classified_pence"] == 5_000_00
-    human = run("spend", "rules", "suggest", "--min-pounds", "100")
+    human = run("spend", "rules", "suggest", "--min-pounds", "100", "--min-lines", "1")
     assert "1 suggested rules would classify £5,000.00 more" in human.stdout
     assert "Zebra" in human.stdout and "highways" in human.stdout, human.stdout
     assert yaml.safe_load(written.read_text("utf-8"))["rules"][0]["theme"] == "highways_transport"
     kept = run("spend", "rules", "add", str(written), "--reason", "accepted the zebra unit")
     assert kept.exit_code == 0, kept.output
-    again = json.loads(run("spend", "rules", "suggest", "--min-pounds", "100", "--json").stdout)
+    again = json.loads(
+        run("spend", "rules", "suggest", "--min-pounds", "100", "--min-lines", "1", "--json").stdout
+    )
     assert again["suggestions"] == [] and again["before"]["classified_pence"] == 7_000_00

@@ -124,6 +124,13 @@ def rules_list(place: Place, out: Output) -> None:
     help="Share of a cost centre's (or word's) classified pounds that must land in one theme.",
 )
 @click.option(
+    "--min-lines",
+    type=click.IntRange(min=1),
+    default=5,
+    show_default=True,
+    help="Classified lines a cost centre or word must have been seen on to be learned from.",
+)
+@click.option(
     "--write",
     "write_to",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -132,7 +139,13 @@ def rules_list(place: Place, out: Output) -> None:
 )
 @with_place
 def rules_suggest(
-    place: Place, out: Output, year: str | None, min_pounds: int, min_share: float, write_to: Path | None
+    place: Place,
+    out: Output,
+    year: str | None,
+    min_pounds: int,
+    min_share: float,
+    min_lines: int,
+    write_to: Path | None,
 ) -> None:
     """Propose rules learned from the place's classified lines: cost centres and purpose words whose
     pounds all (or --min-share) land in one theme, with the unclassified pounds each would classify."""
@@ -142,7 +155,9 @@ def rules_suggest(
 
     with out.progress("learning from classified lines"), place.analytics() as engine:
         lines = active_lines(engine, year)
-    found = suggest_rules(lines, load_rules(place), min_pence=min_pounds * 100, min_share=min_share)
+    found = suggest_rules(
+        lines, load_rules(place), min_pence=min_pounds * 100, min_share=min_share, min_evidence=min_lines
+    )
     if write_to is not None:
         write_to.write_text(found.rules_yaml(), "utf-8")
     view = suggestions_command(found)

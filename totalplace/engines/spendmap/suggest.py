@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Final
 
 import pyarrow as pa
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 LEARN_FIELDS: Final = ("cost_centre", "expense_type", "description")
 MIN_SHARE: Final = 0.95
+MIN_EVIDENCE: Final = 5  # classified lines a cost centre or word must have been seen on
 _WORD: Final = re.compile(r"[a-z][a-z&'-]{3,}")
 # Words too general to say what a line is for: they appear under every service.
 _STOP_WORDS: Final = (
@@ -71,7 +72,7 @@ class Suggestion:
     stage: str
     share: float  # of the classified pounds with this value that already land in ``theme``
     learned_pence: int  # classified gross pounds it was learned from
-    would_classify_pence: int  # unclassified gross pounds it would classify
+    would_classify_pence: int  # unclassified gross pounds it would classify beyond the suggestions before it
     would_classify_lines: int
 
     @property
@@ -184,72 +185,93 @@ def _keys(field: str, value: str | None) -> Iterable[tuple[str, str, str]]:
 @dataclass
 class _Tally:
     themes: dict[tuple[str, str, str], int]
-    unclassified_pence: int = 0
-    unclassified_lines: int = 0
+    learned_lines: int = 0
+    unclassified: list[int] = field(default_factory=list)  # rows (distinct combinations) no rule classifies
 
 
-def _tally(classified: pa.Table) -> dict[tuple[str, str, str], _Tally]:
+def _tally(rows: list[dict[str, Any]]) -> dict[tuple[str, str, str], _Tally]:
     tallies: dict[tuple[str, str, str], _Tally] = defaultdict(lambda: _Tally(defaultdict(int)))
-    rows = classified.select([*LEARN_FIELDS, "theme", "cohort", "stage", "gross_pence", "lines"]).to_pylist()
-    for row in rows:
-        for field in LEARN_FIELDS:
-            for key in _keys(field, row[field]):
+    for number, row in enumerate(rows):
+        for name in LEARN_FIELDS:
+            for key in _keys(name, row[name]):
                 tally = tallies[key]
                 if row["theme"] is None:
-                    tally.unclassified_pence += row["gross_pence"]
-                    tally.unclassified_lines += row["lines"]
+                    tally.unclassified.append(number)
                 else:
                     tally.themes[(row["theme"], row["cohort"], row["stage"])] += row["gross_pence"]
+                    tally.learned_lines += row["lines"]
     return tallies
 
 
-def _proposal(key: tuple[str, str, str], tally: _Tally, min_share: float) -> Suggestion | None:
+def _proposal(
+    key: tuple[str, str, str], tally: _Tally, min_share: float, min_evidence: int
+) -> tuple[Suggestion, list[int]] | None:
+    """The rule ``key`` would be, if its classified lines are evidence enough (pounds still to count)."""
     learned = sum(tally.themes.values())
-    if not learned or not tally.unclassified_pence:
+    if not tally.unclassified or tally.learned_lines < min_evidence:
         return None
     (theme, cohort, stage), pence = max(tally.themes.items(), key=lambda kv: kv[1])
     if pence / learned < min_share:
         return None
-    field, op, value = key
+    name, op, value = key
     if op == "word":
         op, value = "regex", rf"\b{re.escape(value)}\b"
     return Suggestion(
-        field, op, value, theme, cohort, stage, pence / learned, learned,
-        tally.unclassified_pence, tally.unclassified_lines,
-    )  # fmt: skip
+        name, op, value, theme, cohort, stage, pence / learned, learned, 0, 0
+    ), tally.unclassified
 
 
 def suggest_rules(
-    lines: pa.Table, ruleset: RuleSet, *, min_pence: int = 0, min_share: float = MIN_SHARE, limit: int = 50
+    lines: pa.Table,
+    ruleset: RuleSet,
+    *,
+    min_pence: int = 0,
+    min_share: float = MIN_SHARE,
+    min_evidence: int = MIN_EVIDENCE,
+    limit: int = 50,
 ) -> Suggestions:
-    """Rules learned from ``lines``' classified lines that would classify at least ``min_pence`` of their
-    unclassified gross pounds, most pounds first; ``after`` is the coverage with every suggestion accepted."""
+    """Rules learned from ``lines``' classified lines (at least ``min_evidence`` of them, ``min_share`` of
+    their pounds in one theme), each classifying at least ``min_pence`` unclassified gross pounds more than
+    the suggestions listed before it; ``after`` is the coverage with every suggestion accepted."""
     classified = classify_lines(lines, ruleset)
     before = _coverage_of(classified)
-    found = [_proposal(k, t, min_share) for k, t in _tally(classified).items()]
-    ranked = sorted(
-        (s for s in found if s is not None and s.would_classify_pence >= max(min_pence, 1)),
-        key=lambda s: (-s.would_classify_pence, s.field, s.value),
-    )
-    chosen = _distinct_ids(ranked)[:limit]
+    rows = classified.select([*LEARN_FIELDS, "theme", "cohort", "stage", "gross_pence", "lines"]).to_pylist()
+    found = (_proposal(k, t, min_share, min_evidence) for k, t in _tally(rows).items())
+    candidates = [c for c in found if c is not None]
+    chosen = _greedy(candidates, rows, max(min_pence, 1), limit)
     after = _coverage_of(classify_lines(lines, with_suggestions(ruleset, chosen))) if chosen else before
     return Suggestions(tuple(chosen), before, after, min_share, min_pence)
 
 
-def _distinct_ids(ranked: list[Suggestion]) -> list[Suggestion]:
+def _greedy(
+    candidates: list[tuple[Suggestion, list[int]]], rows: list[dict[str, Any]], min_pence: int, limit: int
+) -> list[Suggestion]:
+    """Most new pounds first: each suggestion counts only the lines no suggestion before it classifies, so
+    four words of one purpose do not each claim the same pounds."""
+
+    def pence(numbers: Iterable[int]) -> int:
+        return sum(int(rows[n]["gross_pence"]) for n in numbers)
+
+    pending = sorted(candidates, key=lambda c: (-pence(c[1]), c[0].field, c[0].value))
+    covered: set[int] = set()
+    chosen: list[Suggestion] = []
     seen: set[str] = set()
-    kept: list[Suggestion] = []
-    for suggestion in ranked:
-        if suggestion.rule_id not in seen:
-            seen.add(suggestion.rule_id)
-            kept.append(suggestion)
-    return kept
+    for suggestion, numbers in pending:
+        new = [n for n in numbers if n not in covered]
+        gained = pence(new)
+        if gained < min_pence or suggestion.rule_id in seen:
+            continue
+        covered.update(new)
+        seen.add(suggestion.rule_id)
+        lines = sum(int(rows[n]["lines"]) for n in new)
+        chosen.append(replace(suggestion, would_classify_pence=gained, would_classify_lines=lines))
+        if len(chosen) == limit:
+            break
+    return chosen
 
 
 def with_suggestions(ruleset: RuleSet, suggestions: Iterable[Suggestion]) -> RuleSet:
     """The rule set with the suggestions tried first, as they would be once kept as the place's rules."""
-    from dataclasses import replace
-
     from totalplace.engines.spendmap.rules import Rule, parse_condition
 
     added = tuple(
