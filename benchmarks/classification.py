@@ -26,7 +26,7 @@ from totalplace.datasets.limits import ImportLimits
 from totalplace.datasets.source import read_path
 from totalplace.engines.spendmap import load_rules
 from totalplace.engines.spendmap.rules import RuleSet
-from totalplace.engines.spendmap.suggest import coverage, suggest_rules
+from totalplace.engines.spendmap.suggest import coverage, suggest_rules, with_suggestions
 
 TRAFFORD = "la_finance/trafford-supplier-spend-2024-25.zip"
 LAMBETH = "la_finance/lambeth_invoices_over_500_2012-06.csv.gz"
@@ -64,10 +64,12 @@ def main() -> None:
     }
     result: dict[str, object] = {"benchmark": "classification", "after": measure(load_rules(), sets)}
     result["before"] = measure(_rules_before(args.before_keywords), sets)
-    learned = suggest_rules(tune, load_rules(), min_pence=100_000_00)
-    from totalplace.engines.spendmap.suggest import with_suggestions
+    learned = suggest_rules(tune, load_rules(), min_pence=100_000_00)  # learned on the tune months only
 
-    result["suggested_rules"] = len(learned.suggestions)
+    result["suggested_rules"] = [
+        {"when": f"{x.field} {x.op} {x.value}", "theme": x.theme, "pence": x.would_classify_pence}
+        for x in learned.suggestions
+    ]
     result["with_suggestions"] = measure(with_suggestions(load_rules(), learned.suggestions), sets)
     result["seconds"] = round(time.perf_counter() - started, 1)
     print(json.dumps(result))

@@ -81,7 +81,7 @@ class Suggestion:
         slug = re.sub(r"[^a-z0-9]+", "-", self.value.lower()).strip("-")[:40]
         return f"suggested.{self.field.replace('_', '-')}.{slug}"
 
-    def to_rule(self) -> dict[str, Any]:
+    def _rule(self) -> dict[str, Any]:
         """The rule as it is written in a place's rules file."""
         return {
             "id": self.rule_id,
@@ -94,7 +94,7 @@ class Suggestion:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: the rule and the evidence for it."""
         return {
-            "rule": self.to_rule(),
+            "rule": self._rule(),
             "share": round(self.share, 4),
             "learned_pence": self.learned_pence,
             "would_classify_pence": self.would_classify_pence,
@@ -121,7 +121,7 @@ class Suggestions:
             "source": "totalplace spend rules suggest, from the place's own classified spending lines",
             "vintage": "the lines in the place when suggested",
             "licence": "The place's own rules.",
-            "rules": [s.to_rule() for s in self.suggestions],
+            "rules": [s._rule() for s in self.suggestions],
         }
         return str(yaml.safe_dump(body, sort_keys=False, allow_unicode=True))
 
