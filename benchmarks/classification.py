@@ -26,7 +26,7 @@ from totalplace.datasets.limits import ImportLimits
 from totalplace.datasets.source import read_path
 from totalplace.engines.spendmap import load_rules
 from totalplace.engines.spendmap.rules import RuleSet
-from totalplace.engines.spendmap.suggest import coverage, suggest_rules, with_suggestions
+from totalplace.engines.spendmap.suggest import Suggestion, coverage, suggest_rules, with_suggestions
 
 TRAFFORD = "la_finance/trafford-supplier-spend-2024-25.zip"
 LAMBETH = "la_finance/lambeth_invoices_over_500_2012-06.csv.gz"
@@ -66,13 +66,28 @@ def main() -> None:
     result["before"] = measure(_rules_before(args.before_keywords), sets)
     learned = suggest_rules(tune, load_rules(), min_pence=100_000_00)  # learned on the tune months only
 
-    result["suggested_rules"] = [
-        {"when": f"{x.field} {x.op} {x.value}", "theme": x.theme, "pence": x.would_classify_pence}
-        for x in learned.suggestions
-    ]
+    result["suggested_rules"] = [_brief(x) for x in learned.suggestions]
     result["with_suggestions"] = measure(with_suggestions(load_rules(), learned.suggestions), sets)
+    # What `spend rules suggest` proposes on each held-out set, learning from that set's own lines (as a
+    # place does with its own spending), and the coverage if a person accepted every proposal.
+    for name in ("trafford_held_oct_mar", "lambeth_2012_06"):
+        own = suggest_rules(sets[name], load_rules(), min_pence=50_000_00)
+        result[f"suggested_on_{name}"] = {
+            "rules": [_brief(x) for x in own.suggestions],
+            "before": round(own.before.share, 4),
+            "after_accepting_all": round(own.after.share, 4),
+        }
     result["seconds"] = round(time.perf_counter() - started, 1)
     print(json.dumps(result))
+
+
+def _brief(suggestion: Suggestion) -> dict[str, object]:
+    return {
+        "when": f"{suggestion.field} {suggestion.op} {suggestion.value}",
+        "theme": suggestion.theme,
+        "share": round(suggestion.share, 3),
+        "pence": suggestion.would_classify_pence,
+    }
 
 
 def _rules_before(keywords: Path | None) -> RuleSet:
