@@ -107,6 +107,63 @@ def rules_list(place: Place, out: Output) -> None:
     out.emit(rules_json(ruleset), lambda: print_tables(rules_tables(ruleset)))
 
 
+@rules_group.command("suggest")
+@click.option("--year", default=None, help="Learn from one financial year, e.g. 2024-25 (default: all).")
+@click.option(
+    "--min-pounds",
+    type=click.IntRange(min=0),
+    default=1000,
+    show_default=True,
+    help="Only rules that would classify at least this many unclassified pounds.",
+)
+@click.option(
+    "--min-share",
+    type=click.FloatRange(0.5, 1.0),
+    default=0.95,
+    show_default=True,
+    help="Share of a cost centre's (or word's) classified pounds that must land in one theme.",
+)
+@click.option(
+    "--min-lines",
+    type=click.IntRange(min=1),
+    default=5,
+    show_default=True,
+    help="Classified lines a cost centre or word must have been seen on to be learned from.",
+)
+@click.option(
+    "--write",
+    "write_to",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Also write the suggestions as a rules file to check, edit and keep with `spend rules add`.",
+)
+@with_place
+def rules_suggest(
+    place: Place,
+    out: Output,
+    year: str | None,
+    min_pounds: int,
+    min_share: float,
+    min_lines: int,
+    write_to: Path | None,
+) -> None:
+    """Propose rules learned from the place's classified lines: cost centres and purpose words whose
+    pounds all (or --min-share) land in one theme, with the unclassified pounds each would classify."""
+    from totalplace.engines.spendmap import load_rules
+    from totalplace.engines.spendmap.suggest import active_lines, suggest_rules
+    from totalplace.reports.spend import suggestions_command
+
+    with out.progress("learning from classified lines"), place.analytics() as engine:
+        lines = active_lines(engine, year)
+    found = suggest_rules(
+        lines, load_rules(place), min_pence=min_pounds * 100, min_share=min_share, min_evidence=min_lines
+    )
+    if write_to is not None:
+        write_to.write_text(found.rules_yaml(), "utf-8")
+    view = suggestions_command(found)
+    out.emit(view.to_dict(), lambda: print_tables(view.tables, view.headline))
+
+
 @rules_group.command("add")
 @click.argument("file", type=_FILE)
 @click.option("--name", default=None, help="The rules' name in the place (default: the file's name).")

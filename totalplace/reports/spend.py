@@ -17,6 +17,7 @@ from totalplace.engines.spendmap.deflators import Deflators, RealTerms
 from totalplace.engines.spendmap.lines import LINE_COLUMNS, LineFilters, SpendLines
 from totalplace.engines.spendmap.results import SpendMap
 from totalplace.engines.spendmap.rules import RuleSet
+from totalplace.engines.spendmap.suggest import Suggestions
 from totalplace.money import Money
 from totalplace.reports.command import CommandView
 from totalplace.reports.table import Column, TableView
@@ -368,3 +369,32 @@ def deflators_saved(deflators: Deflators, base: str, saved: str) -> CommandView:
     """What ``spend deflators import`` shows: where the series was kept, and its years."""
     document = {"saved": saved, "base": base, **deflators.to_dict()}
     return CommandView(document, f"kept {len(deflators.index)} years ({deflators.vintage}) in {saved}")
+
+
+def suggestions_command(found: Suggestions) -> CommandView:
+    """What ``spend rules suggest`` shows: each proposed rule with the evidence for it and the pounds it
+    would classify, and the coverage before and after accepting them all."""
+    headline = (
+        f"{len(found.suggestions)} suggested rules would classify "
+        f"{pounds(found.after.classified_pence - found.before.classified_pence)} more: coverage "
+        f"{percent(found.before.share)} -> {percent(found.after.share)} of gross pounds. Check each; keep "
+        "the ones you accept with `spend rules add`."
+    )
+    table = TableView.of(
+        f"Suggested rules (cost centres and purpose words whose classified pounds land at least "
+        f"{percent(found.min_share)} in one theme)",
+        ("when", "theme", _figure("share"), _figure("learned from"), _figure("would classify"),
+         _figure("lines")),
+        [
+            (
+                f"{s.field} {s.op} {s.value}",
+                s.theme,
+                percent(s.share),
+                pounds(s.learned_pence),
+                pounds(s.would_classify_pence),
+                f"{s.would_classify_lines:,}",
+            )
+            for s in found.suggestions
+        ],
+    )  # fmt: skip
+    return CommandView(found.to_dict(), headline, (table,))

@@ -37,6 +37,7 @@ DEFAULT_RULE_FILES: Final = (
     "classification/keywords.yaml",
     "classification/partner_services.yaml",
     "classification/cofog.yaml",
+    "classification/services.yaml",
     "classification/proclass.yaml",
     "classification/merchant_categories.yaml",
 )
@@ -145,10 +146,15 @@ def _condition(rule_id: str, field: str, spec: Any) -> Condition:
         ) from None
 
 
+def parse_condition(rule_id: str, field: str, spec: Any) -> Condition:
+    """One condition as a rules file writes it (``{regex: ...}``), checked as a file's would be."""
+    return _condition(rule_id, field, spec)
+
+
 def _rules_from(document: ParameterFile, taxonomy: dict[str, Any], default_priority: int) -> list[Rule]:
     priority = int(document.body.get("priority", default_priority))
     rules: list[Rule] = []
-    for entry in document.body.get("rules") or []:
+    for entry in _expanded(document.body.get("rules") or []):
         rule_id = str(entry.get("id") or "")
         if not rule_id:
             raise ConfigurationError(f"{document.name}: a rule has no id")
@@ -171,6 +177,21 @@ def _rules_from(document: ParameterFile, taxonomy: dict[str, Any], default_prior
             )
         )
     return rules
+
+
+def _expanded(entries: list[Any]) -> list[Any]:
+    """Rules written once for several fields (``fields: [cost_centre, expense_type]`` with ``match:``) as one
+    rule per field, ``<id>.<field>``: a service word means the same in a cost centre, an expense type or a
+    purpose, and councils put it in different ones."""
+    out: list[Any] = []
+    for entry in entries:
+        if not isinstance(entry, dict) or "fields" not in entry:
+            out.append(entry)
+            continue
+        base = {k: v for k, v in entry.items() if k not in ("fields", "match")}
+        for field in entry["fields"]:
+            out.append({**base, "id": f"{entry.get('id')}.{field}", "when": {field: entry.get("match")}})
+    return out
 
 
 def place_rule_texts(source: Place | Path | None) -> list[tuple[str, str | bytes]]:
