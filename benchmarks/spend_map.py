@@ -2,8 +2,9 @@
 
 (a) Trafford Council's 2024-25 supplier spend file as published: import (read the ZIP, exact pence, dates,
     validation), classify with the default rules, and sum by theme. The pandas script reads the same ZIP,
-    parses exact pence and dates, applies the same rules in the same order with vectorised string tests
-    (np.select, first match wins), and groups. Both must give the same pence per theme, or the run fails.
+    parses exact pence (vectorised: split at the point, no per-row Decimal) and dates, applies the same
+    rules in the same order with vectorised string tests (np.select, first match wins), and groups.
+    Both must give the same pence per theme, or the run fails.
 (b) Generated lines at scale (--rows, default 1,000,000): throughput and peak memory of each, measured in
     separate child processes so one's memory does not count against the other.
 (c) The same map on Spark local mode (--spark): identical totals.
@@ -21,7 +22,6 @@ import os
 import random
 import tempfile
 import time
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -47,11 +47,20 @@ COLUMNS = {
 }
 
 
+def vectorised_pence(amounts: pd.Series) -> pd.Series:
+    """Exact pence the way an analyst writes it: sign, pounds and up to two decimals as integers, no floats
+    and no per-row Decimal."""
+    parts = amounts.str.replace(r"[£,\s]", "", regex=True).str.extract(r"^(-?)(\d+)(?:\.(\d{1,2}))?$")
+    if parts[1].isna().any():
+        raise ValueError("an amount is not money")
+    pence = parts[1].astype("int64") * 100 + parts[2].fillna("0").str.ljust(2, "0").astype("int64")
+    return pence.where(parts[0] != "-", -pence)
+
+
 def pandas_map(path: Path, ruleset: RuleSet) -> dict[str | None, int]:
     """What an analyst would write in pandas: read, exact pence, dates, classify by the rules, group."""
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    text = frame["Amount"].str.replace(r"[£,\s]", "", regex=True)
-    frame["amount_pence"] = text.map(lambda v: int(Decimal(v) * 100))
+    frame["amount_pence"] = vectorised_pence(frame["Amount"])
     frame["date"] = pd.to_datetime(frame["PaymentDate"], format="%Y-%m-%d", errors="raise")
     fields = frame.rename(columns=COLUMNS)
     masks = []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +12,8 @@ import click
 import pytest
 
 from totalplace.cli import LAZY_COMMANDS, cli, load_command
+from totalplace.place import Place
+from totalplace.store import migrate
 
 #: Libraries a command may need but starting the command line must not load.
 HEAVY = (
@@ -39,9 +43,13 @@ print("loaded:" + ",".join(sorted(name for name in heavy if name in sys.modules)
 """
 
 
-def _heavy_loaded_by(run: str) -> str:
+#: What a command that only reads the store must not load: the data stack, and Alembic when no migration runs.
+NOT_FOR_A_STORE_COMMAND = ("pandas", "pyarrow", "duckdb", "alembic", "altair", "sklearn")
+
+
+def _heavy_loaded_by(run: str, env: dict[str, str] | None = None) -> str:
     code = _LOADED.format(run=run, heavy=HEAVY)
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
     return done.stdout.splitlines()[-1].removeprefix("loaded:")
 
 
@@ -58,6 +66,47 @@ def test_a_command_loads_what_it_needs() -> None:
     """The check above can fail: running a command that opens a place does load the data stack."""
     run = "from totalplace.cli import cli\ntry:\n    cli(['pool', 'list'], standalone_mode=False)\nexcept BaseException:\n    pass"
     assert "sqlalchemy" in _heavy_loaded_by(run).split(",")
+
+
+def test_a_store_command_loads_no_data_stack_and_no_alembic(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``pool list`` opens the store (a place at the newest migration) and answers without them."""
+    monkeypatch.delenv("TOTALPLACE_DATABASE_URL", raising=False)
+    Place.init(tmp_path / "place", name="Startshire").close()
+    env = {**os.environ, "TOTALPLACE_PLACE": str(tmp_path / "place")}
+    run = "from totalplace.cli import cli\ncli(['pool', 'list', '--json'], standalone_mode=False)"
+    loaded = _heavy_loaded_by(run, env).split(",")
+    assert "sqlalchemy" in loaded  # it did open the store
+    assert [name for name in NOT_FOR_A_STORE_COMMAND if name in loaded] == []
+
+
+def test_a_store_command_prints_its_answer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TOTALPLACE_DATABASE_URL", raising=False)
+    Place.init(tmp_path / "place", name="Startshire").close()
+    env = {**os.environ, "TOTALPLACE_PLACE": str(tmp_path / "place")}
+    code = "from totalplace.cli import cli\ncli(['pool', 'list', '--json'])"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert json.loads(done.stdout) == []
+
+
+def test_the_head_read_without_alembic_is_alembics() -> None:
+    """Opening a place compares the store with the scripts' head read by a regex; it must be Alembic's."""
+    assert migrate.known_head() == migrate.head_revision()
+
+
+def test_a_store_behind_the_scripts_is_still_upgraded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The quick check only skips Alembic when the store is exactly at the head."""
+    monkeypatch.delenv("TOTALPLACE_DATABASE_URL", raising=False)
+    place = Place.init(tmp_path / "place", name="Startshire")
+    with place.engine.begin() as conn:
+        conn.exec_driver_sql(f"UPDATE {migrate.VERSION_TABLE} SET version_num = 'not-a-revision'")
+    assert migrate.stored_revisions(place.engine) == {"not-a-revision"}
+    with pytest.raises(Exception, match="not-a-revision"):
+        migrate.upgrade(place.engine)  # Alembic was asked, and refuses a revision it does not know
+    place.close()
 
 
 @pytest.mark.parametrize("name", sorted(LAZY_COMMANDS))

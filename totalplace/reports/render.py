@@ -7,12 +7,14 @@ PDFs are printed by WeasyPrint, which needs no browser and loads nothing from th
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
-from typing import Any
-
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from typing import TYPE_CHECKING, Any
 
 from totalplace.money import Money, format_pounds
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 #: Pages and documents; a test keeps their names distinct, so neither can hide the other.
 TEMPLATE_DIRS = (Path(__file__).parent / "templates", Path(__file__).parents[1] / "web" / "templates")
@@ -23,7 +25,12 @@ def _number(value: float | None) -> str:
     return "" if value is None else f"{value:,.1f}"
 
 
-def _environment() -> Environment:
+@cache
+def environment() -> Environment:
+    """The single environment (pages, reports, letters), made when first drawn with: a command that prints
+    only tables never loads Jinja."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
     env = Environment(
         loader=FileSystemLoader([str(d) for d in TEMPLATE_DIRS]),
         autoescape=select_autoescape(["html"]),
@@ -35,13 +42,16 @@ def _environment() -> Environment:
     return env
 
 
-#: The single environment (pages, reports, letters).
-ENVIRONMENT = _environment()
+def __getattr__(name: str) -> Environment:
+    """``ENVIRONMENT``, as the web app imports it, made on first use."""
+    if name == "ENVIRONMENT":
+        return environment()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def render_html(template: str, **context: Any) -> str:
     """A template drawn with ``context``, as a standalone HTML string."""
-    return ENVIRONMENT.get_template(template).render(**context)
+    return environment().get_template(template).render(**context)
 
 
 def to_pdf(html: str) -> bytes:
