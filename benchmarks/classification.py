@@ -98,7 +98,7 @@ def _rules_before(keywords: Path | None) -> RuleSet:
     from totalplace.engines.spendmap import rules as rules_module
     from totalplace.parameters import parse_parameter_text
 
-    real = rules_module.load_parameter
+    from totalplace.parameters import load_parameter as real  # patched below: another revision's keywords
 
     def load(name: str):  # type: ignore[no-untyped-def]
         if name == "classification/keywords.yaml" and keywords is not None:
