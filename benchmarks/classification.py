@@ -96,9 +96,8 @@ def _rules_before(keywords: Path | None) -> RuleSet:
     from unittest import mock
 
     from totalplace.engines.spendmap import rules as rules_module
-    from totalplace.parameters import parse_parameter_text
-
     from totalplace.parameters import load_parameter as real  # patched below: another revision's keywords
+    from totalplace.parameters import parse_parameter_text
 
     def load(name: str):  # type: ignore[no-untyped-def]
         if name == "classification/keywords.yaml" and keywords is not None:
