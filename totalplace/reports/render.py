@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from totalplace.money import Money, format_pounds
 
@@ -23,14 +24,30 @@ def _number(value: float | None) -> str:
     return "" if value is None else f"{value:,.1f}"
 
 
+def _amount(text: str) -> Markup:
+    """An amount of money as one unbreakable piece: a ``money`` span (``white-space: nowrap`` in every page's
+    and document's style), so a negative amount never wraps after its minus sign."""
+    return Markup('<span class="money">{}</span>').format(text)
+
+
+def _money(pence: int) -> Markup:
+    """Pence as people read them, kept on one line: ``-£1,234.50``."""
+    return _amount(str(Money(int(pence))))
+
+
+def _pounds(value: object, places: int = 0) -> Markup:
+    """Pounds (Decimal or its text) as people read them, kept on one line: ``-£1,234``."""
+    return _amount(format_pounds(value, places))
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader([str(d) for d in TEMPLATE_DIRS]),
         autoescape=select_autoescape(["html"]),
     )
-    env.filters["money"] = lambda pence: str(Money(int(pence)))
+    env.filters["money"] = _money
     env.filters["thousands"] = lambda n: f"{int(n):,}"
-    env.filters["pounds"] = format_pounds
+    env.filters["pounds"] = _pounds
     env.filters["num"] = _number
     return env
 
