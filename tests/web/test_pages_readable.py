@@ -11,15 +11,17 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.web.test_browser import browser, server  # noqa: F401  (the fixtures, shared)
 from tests.web.conftest import PASSWORD
+from tests.web.test_browser import browser, server  # noqa: F401  (the fixtures, shared)
 from totalplace.place import Place
 
 Login = Callable[[str], TestClient]
 CSS = Path(__file__).parents[2] / "totalplace" / "web" / "static" / "totalplace.css"
 
 
-def test_the_home_page_shows_every_engine_and_what_it_has_produced(web_place: Place, client_for: Login) -> None:
+def test_the_home_page_shows_every_engine_and_what_it_has_produced(
+    web_place: Place, client_for: Login
+) -> None:
     lead = client_for("lead")
     page = lead.get("/")
     assert page.status_code == 200 and "not in this release" not in page.text
@@ -82,6 +84,8 @@ def test_the_home_page_fits_a_laptop_and_a_phone(server: str, browser: Any, tmp_
         seen = _fits(browser, width)
         browser.save_screenshot(str(tmp_path / f"home-{width}.png"))
         assert seen["page"] <= width, f"the page scrolls sideways at {width} px: {seen}"
-        assert seen["header"] <= width and seen["right"] <= width, f"the header runs off at {width} px: {seen}"
+        assert seen["header"] <= width and seen["right"] <= width, (
+            f"the header runs off at {width} px: {seen}"
+        )
         assert seen["flow"] <= seen["card"] + 0.5, f"the flow table overflows its card at {width} px: {seen}"
     assert seen["rows"] > 1  # on the phone the header's links wrap onto more than one line
