@@ -16,6 +16,7 @@ from weasyprint.formatting_structure import boxes
 
 from totalplace.engines.pool.agreement import Cadence
 from totalplace.engines.pool.report import ContributionLine, FundSummary, SchemeLine
+from totalplace.reports.charts import CHART_FONT, SPINE_AXIS, spine_chart
 from totalplace.reports.pool import summary_html
 from totalplace.reports.render import ENVIRONMENT, TEMPLATE_DIRS
 
@@ -107,3 +108,20 @@ def _style(template: str) -> str:
 def test_every_document_keeps_rows_and_amounts_whole(template: str) -> None:
     style = _style(template)
     assert "break-inside: avoid" in style and "white-space: nowrap" in style
+
+
+def test_the_spine_draws_a_place_beyond_its_axis_at_the_edge() -> None:
+    rows = [
+        {"indicator": name, "low": 0.0, "q1": 0.3, "q3": 0.7, "high": 1.0, "england": 0.5, "place": place}
+        for name, place in (("worse than all", -0.6), ("middling", 0.4), ("best by far", 1.9))
+    ]
+    for row in rows:
+        row["comparison"] = "similar"
+    chart = spine_chart(rows, title="spine")
+    drawn = {r["indicator"]: (r["drawn_at"], r["position"]) for r in chart.spec["data"]["values"]}
+    assert drawn == {
+        "worse than all": (SPINE_AXIS[0], "beyond the worst"),
+        "middling": (0.4, "on the axis"),
+        "best by far": (SPINE_AXIS[1], "beyond the best"),
+    }
+    assert chart.spec["config"]["font"] == CHART_FONT  # measured in the face the page draws it in
