@@ -1,6 +1,7 @@
 """Pages a person is happy to read: the home page tells what the place has (not "not in this release"),
 money stays on one line, and in real headless Chromium the home page fits a laptop (1280 px) and a phone
-(390 px), its header's links wrapping rather than running off the screen."""
+(390 px), its header's links wrapping rather than running off the screen, and no page scrolls sideways on
+the phone (a wide table scrolls inside its own box)."""
 
 from __future__ import annotations
 
@@ -89,3 +90,8 @@ def test_the_home_page_fits_a_laptop_and_a_phone(server: str, browser: Any, tmp_
         )
         assert seen["flow"] <= seen["card"] + 0.5, f"the flow table overflows its card at {width} px: {seen}"
     assert seen["rows"] > 1  # on the phone the header's links wrap onto more than one line
+    for page in ("/spend", "/spend/lines", "/datasets", "/audit", "/map"):  # wide tables and forms
+        browser.get(server + page)
+        wide = browser.execute_script("return document.documentElement.scrollWidth")
+        browser.save_screenshot(str(tmp_path / f"{page.strip('/').replace('/', '-')}-390.png"))
+        assert wide <= 390, f"{page} scrolls sideways on a phone ({wide} px)"
