@@ -31,6 +31,13 @@ if TYPE_CHECKING:
     from totalplace.engines.cba.simulate import HistogramBin, TornadoRow
 
 P = ParamSpec("P")
+#: The charts' typeface. vl-convert lays text out with the first of these it has (DejaVu Sans, which
+#: WeasyPrint and Debian's browsers also draw "sans-serif" with); left to its default it measured with a
+#: narrower face than the page then drew, so labels and legends ran past the chart's edge and were cut off.
+#: Verdana is DejaVu's width where DejaVu is missing.
+CHART_FONT: Final = "DejaVu Sans, Verdana, sans-serif"
+#: The widest a legend's or an axis's label is drawn before Vega cuts it with an ellipsis (px).
+LEGEND_LABEL_LIMIT: Final = 320
 KEPT_CHARTS: Final = 256
 _kept_charts: OrderedDict[str, RenderedChart] = OrderedDict()
 _kept_lock = threading.Lock()
@@ -52,6 +59,7 @@ class RenderedChart:
 def render(chart: alt.TopLevelMixin, title: str) -> RenderedChart:
     """Render an Altair chart to SVG."""
     spec: dict[str, Any] = chart.to_dict()
+    spec.setdefault("config", {}).setdefault("font", CHART_FONT)
     return RenderedChart(title, spec, vlc.vegalite_to_svg(spec))
 
 
@@ -168,6 +176,13 @@ def _clockwise(geometry: dict[str, Any]) -> dict[str, Any]:
     return dict(shapely.geometry.mapping(result))
 
 
+def _area_colour(field: str, title: str, *, categorical: bool) -> alt.Color:
+    """The areas' shading: by class or by amount, with a class's whole name in the legend (Vega cuts a
+    label at 160 px unless told otherwise)."""
+    scale = alt.Scale(scheme="tableau20") if categorical else alt.Scale(scheme="blues")
+    return alt.Color(field, title=title, scale=scale, legend=alt.Legend(labelLimit=LEGEND_LABEL_LIMIT))
+
+
 @kept
 def choropleth(
     features: list[dict[str, Any]],
@@ -186,12 +201,11 @@ def choropleth(
     """
     features = [{**f, "geometry": _clockwise(f["geometry"])} for f in features]
     kind = "N" if categorical else "Q"
-    scale = alt.Scale(scheme="tableau20") if categorical else alt.Scale(scheme="blues")
     areas = (
         alt.Chart(alt.Data(values=features))  # type: ignore[no-untyped-call]
         .mark_geoshape(stroke="white", strokeWidth=0.4)
         .encode(
-            color=alt.Color(f"properties.{value}:{kind}", title=value_title, scale=scale),
+            color=_area_colour(f"properties.{value}:{kind}", value_title, categorical=categorical),
             tooltip=[
                 alt.Tooltip("properties.name:N", title="area"),
                 alt.Tooltip(
@@ -234,7 +248,7 @@ def index_heatmap(rows: list[dict[str, Any]], *, title: str) -> RenderedChart:
         .mark_rect()
         .encode(
             x=alt.X("cluster:N", title=None, sort=clusters),
-            y=alt.Y("variable:N", title=None, sort=None),
+            y=alt.Y("variable:N", title=None, sort=None, axis=alt.Axis(labelLimit=LEGEND_LABEL_LIMIT)),
             color=alt.Color(
                 "index:Q",
                 title="index (100 = place)",
@@ -291,6 +305,27 @@ def interval_chart(rows: list[dict[str, Any]], *, title: str, value_title: str) 
     return render(alt.layer(*layers).properties(width=480, height=220, title=title), title)
 
 
+#: The spine's axis: worst (0) to best (1) of the comparators, with a margin either side for a place beyond.
+SPINE_AXIS: Final = (-0.1, 1.1)
+#: How the place's dot is drawn: a circle within the axis, an arrowhead at its edge when beyond it.
+SPINE_SHAPES: Final = {
+    "on the axis": "circle",
+    "beyond the worst": "triangle-left",
+    "beyond the best": "triangle-right",
+}
+
+
+def _on_spine(row: dict[str, Any]) -> dict[str, Any]:
+    """The row with where its dot is drawn: a place further out than the axis reaches sits at its edge, as
+    an arrowhead pointing the way it is off (drawn where it is, the dot landed on the indicators' names)."""
+    place = row.get("place")
+    if place is None:
+        return {**row, "drawn_at": None, "position": "on the axis"}
+    low, high = SPINE_AXIS
+    position = "beyond the worst" if place < low else "beyond the best" if place > high else "on the axis"
+    return {**row, "drawn_at": min(max(place, low), high), "position": position}
+
+
 @kept
 def spine_chart(rows: list[dict[str, Any]], *, title: str) -> RenderedChart:
     """Each indicator on a line from the worst to the best of the comparators (polarity applied): the
@@ -298,8 +333,9 @@ def spine_chart(rows: list[dict[str, Any]], *, title: str) -> RenderedChart:
 
     ``rows`` are ``{"indicator", "low", "q1", "q3", "high", "england", "place", "comparison"}``, 0 to 1.
     """
-    base = alt.Chart(alt.Data(values=rows)).encode(y=alt.Y("indicator:N", title=None, sort=None))  # type: ignore[no-untyped-call]
-    scale = alt.Scale(domain=[-0.1, 1.1])
+    drawn = [_on_spine(r) for r in rows]
+    base = alt.Chart(alt.Data(values=drawn)).encode(y=alt.Y("indicator:N", title=None, sort=None))  # type: ignore[no-untyped-call]
+    scale = alt.Scale(domain=list(SPINE_AXIS))
     layers: list[Any] = [
         base.mark_bar(color="#d6e4f0", size=12).encode(
             x=alt.X("low:Q", scale=scale, title="worst to best of comparators"), x2="high:Q"
@@ -307,7 +343,12 @@ def spine_chart(rows: list[dict[str, Any]], *, title: str) -> RenderedChart:
         base.mark_bar(color="#9dbcd8", size=12).encode(x="q1:Q", x2="q3:Q"),
         base.mark_tick(color="black", thickness=2, size=16).encode(x="england:Q"),
         base.mark_point(filled=True, size=70).encode(
-            x="place:Q",
+            x="drawn_at:Q",
+            shape=alt.Shape(
+                "position:N",
+                scale=alt.Scale(domain=list(SPINE_SHAPES), range=list(SPINE_SHAPES.values())),
+                title="the place",
+            ),
             color=alt.Color(
                 "comparison:N",
                 scale=alt.Scale(

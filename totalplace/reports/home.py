@@ -9,26 +9,31 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from totalplace.datasets.kinds import KINDS
+from totalplace.engines.outcomes.framework import current_framework
 from totalplace.reports.charts import RenderedChart, bar_chart
+from totalplace.store import versions
 from totalplace.store.areas import Area, list_areas, summary
 from totalplace.store.catalog import Batch, list_batches
+from totalplace.store.outcomes import letter_rows
 from totalplace.store.partners import Partner, list_partners
 from totalplace.store.pools import list_pools
+from totalplace.store.segments import list_segmentations
 
 if TYPE_CHECKING:
     from totalplace.place import Place, PlaceConfig
 
-# The six stages of the flow (DESIGN.md §2), the engine of each and the data it starts from. An engine that is
-# not installed yet says so; each engine adds what it has produced when it arrives.
-STAGES: tuple[tuple[str, str, str], ...] = (
-    ("count", "Place spending map", "spend"),
-    ("understand", "Need, segmentation and the public estate", "geography"),
-    ("plan", "Cost-benefit analysis and the plan", ""),
-    ("pool", "Pooled funds and settlement", ""),
-    ("deliver", "Cases and payment by results", ""),
-    ("account", "Outcomes and accountability", ""),
+# The six stages of the flow (DESIGN.md §2): each engine, the kind of batch it starts from, its page and the
+# action a user needs to follow the link (the policy's, so the link shows only to those it would let in).
+# "understand" has two engines, so two rows.
+STAGES: tuple[tuple[str, str, str, str, str], ...] = (
+    ("count", "Place spending map", "spend", "/spend", "figures.read"),
+    ("understand", "Segmentation of areas by need", "census", "/segments", "figures.read"),
+    ("understand", "The public estate and access to it", "assets", "/estate", "figures.read"),
+    ("plan", "Cost-benefit analysis and the plan", "", "/cba", "figures.read"),
+    ("pool", "Pooled funds and settlement", "", "/pools", "pool.read"),
+    ("deliver", "Cases and payment by results", "", "/outcomes/cohort", "indicator.count"),
+    ("account", "Outcomes and accountability", "observations", "/outcomes", "figures.read"),
 )
-LINKS = {"count": "/spend", "pool": "/pools"}  # the stages whose engine has a page
 LEVEL_NAMES = {
     "la": "Local authority",
     "ward": "Wards",
@@ -47,17 +52,26 @@ class PlaceFacts:
     geography: dict[str, dict[str, int]]
     wards: tuple[Area, ...]
     pools: int
+    segmentations: int = 0
+    models: int = 0
+    indicators: int = 0
+    letters: int = 0
 
 
 def place_facts(place: Place) -> PlaceFacts:
     """Read what the home page shows from the place's store."""
     with place.read() as conn:
+        framework = current_framework(conn)
         return PlaceFacts(
             tuple(list_partners(conn)),
             tuple(list_batches(conn, active_only=True)),
             summary(conn),
             tuple(list_areas(conn, "ward")),
             len(list_pools(conn)),
+            segmentations=len(list_segmentations(conn)),
+            models=len(versions.currents(conn, "model")),
+            indicators=0 if framework is None else len(framework.indicators()),
+            letters=len(letter_rows(conn)),
         )
 
 
@@ -108,18 +122,44 @@ class HomePage:
             "geography": self.geography,
             "level_names": LEVEL_NAMES,
             "engines": [e.to_dict() for e in self.engines],
+            # the action each stage's link needs (the template shows a link only to those who may follow it)
+            "actions": {link: action for _, _, _, link, action in STAGES},
         }
 
 
-def _engines(kinds: dict[str, int], pools: int) -> tuple[Stage, ...]:
-    """Each stage of the flow: its engine, the batches it starts from and what it has produced."""
-    produced = {
-        "count": f"the spending map of {kinds.get('spend', 0)} spend batches" if kinds.get("spend") else None,
-        "pool": f"{pools} pooled fund{'s' if pools != 1 else ''}" if pools else None,
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    """``n`` and the word, in the plural unless ``n`` is 1."""
+    return f"{n:,} {word if n == 1 else plural or word + 's'}"
+
+
+def _produced(facts: PlaceFacts, kinds: dict[str, int]) -> dict[str, str | None]:
+    """What each engine has produced, by its page ("" when nothing yet), from the store's counts."""
+    sites = sum(b.row_count for b in facts.batches if b.kind == "assets")
+    account = []
+    if facts.indicators:
+        account.append(f"a framework of {_plural(facts.indicators, 'indicator')}")
+    if facts.letters:
+        account.append(_plural(facts.letters, "exception letter"))
+    return {
+        "/spend": f"the spending map of {_plural(kinds['spend'], 'spend batch', 'spend batches')}"
+        if kinds.get("spend")
+        else None,
+        "/segments": _plural(facts.segmentations, "segmentation") if facts.segmentations else None,
+        "/estate": f"{_plural(sites, 'site')} mapped" if sites else None,
+        "/cba": f"{_plural(facts.models, 'intervention')} appraised" if facts.models else None,
+        "/pools": _plural(facts.pools, "pooled fund") if facts.pools else None,
+        # cohorts are analysed on demand from a file and not kept, so there is always something to do
+        "/outcomes/cohort": "a cohort's outcomes against others', analysed from a file",
+        "/outcomes": ", ".join(account) or None,
     }
+
+
+def _engines(facts: PlaceFacts, kinds: dict[str, int]) -> tuple[Stage, ...]:
+    """Each stage of the flow: its engine, the batches it starts from and what it has produced."""
+    produced = _produced(facts, kinds)
     return tuple(
-        Stage(stage, title, kind or None, kinds.get(kind, 0), LINKS.get(stage), produced.get(stage))
-        for stage, title, kind in STAGES
+        Stage(stage, title, kind or None, kinds.get(kind, 0), link, produced.get(link))
+        for stage, title, kind, link, _ in STAGES
     )
 
 
@@ -160,6 +200,6 @@ def home_page(config: PlaceConfig, user: str, facts: PlaceFacts) -> HomePage:
         len(facts.batches),
         kinds,
         {level: facts.geography[level] for level in LEVEL_NAMES if level in facts.geography},
-        _engines(kinds, facts.pools),
+        _engines(facts, kinds),
         _charts(facts),
     )

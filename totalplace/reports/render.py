@@ -15,6 +15,7 @@ from totalplace.money import Money, format_pounds
 
 if TYPE_CHECKING:
     from jinja2 import Environment
+    from markupsafe import Markup
 
 #: Pages and documents; a test keeps their names distinct, so neither can hide the other.
 TEMPLATE_DIRS = (Path(__file__).parent / "templates", Path(__file__).parents[1] / "web" / "templates")
@@ -23,6 +24,24 @@ TEMPLATE_DIRS = (Path(__file__).parent / "templates", Path(__file__).parents[1] 
 def _number(value: float | None) -> str:
     """One decimal place with thousands separators; blank when there is no value."""
     return "" if value is None else f"{value:,.1f}"
+
+
+def _amount(text: str) -> Markup:
+    """An amount of money as one unbreakable piece: a ``money`` span (``white-space: nowrap`` in every page's
+    and document's style), so a negative amount never wraps after its minus sign."""
+    from markupsafe import Markup
+
+    return Markup('<span class="money">{}</span>').format(text)
+
+
+def _money(pence: int) -> Markup:
+    """Pence as people read them, kept on one line: ``-£1,234.50``."""
+    return _amount(str(Money(int(pence))))
+
+
+def _pounds(value: object, places: int = 0) -> Markup:
+    """Pounds (Decimal or its text) as people read them, kept on one line: ``-£1,234``."""
+    return _amount(format_pounds(value, places))
 
 
 @cache
@@ -35,9 +54,9 @@ def environment() -> Environment:
         loader=FileSystemLoader([str(d) for d in TEMPLATE_DIRS]),
         autoescape=select_autoescape(["html"]),
     )
-    env.filters["money"] = lambda pence: str(Money(int(pence)))
+    env.filters["money"] = _money
     env.filters["thousands"] = lambda n: f"{int(n):,}"
-    env.filters["pounds"] = format_pounds
+    env.filters["pounds"] = _pounds
     env.filters["num"] = _number
     return env
 

@@ -312,8 +312,12 @@ class ClusterRow:
 
     @property
     def label(self) -> str:
-        """The code and a short name, for a map's legend ("2 Older terraces")."""
-        return f"{self.code} {self.name.removeprefix(f'Cluster {self.code}: ')}"[:48]
+        """The code and a short name, for a map's legend ("2 Older terraces"): at most 48 characters, a
+        longer name cut at a word with an ellipsis (cut mid-word, the legend looked clipped)."""
+        text = f"{self.code} {self.name.removeprefix(f'Cluster {self.code}: ')}"
+        if len(text) <= 48:
+            return text
+        return text[:47].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
