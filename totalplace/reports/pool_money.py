@@ -71,13 +71,14 @@ def forecast_text(
                 [(s.scheme, _m(s.actual_to_date), _m(s.forecast), s.method, s.note) for s in basis.schemes],
             )
         )
-    tables.append(
-        TableView.of(
-            "Forecast method versions",
-            ("version", "method", "reason", "by", "at"),
-            [(v.version, v.method, v.reason, v.set_by, v.set_at) for v in history],
+    if history:  # none until the fund manager first chooses (the headline names the default then)
+        tables.append(
+            TableView.of(
+                "Forecast method versions",
+                ("version", "method", "reason", "by", "at"),
+                [(v.version, v.method, v.reason, v.set_by, v.set_at) for v in history],
+            )
         )
-    )
     if entries:
         tables.append(
             TableView.of(
