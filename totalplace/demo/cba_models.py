@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from importlib import resources
 
-from totalplace.demo.builder import DEMO_BUILDER
+from totalplace.demo.principal import DEMO
 from totalplace.engines.cba.models import appraise_in_place, find_model, save_model
 from totalplace.engines.cba.settlement import draft_variation
 from totalplace.engines.cba.share import share
@@ -23,11 +23,11 @@ def add_cba(place: Place) -> dict[str, object]:
     folder = resources.files("totalplace.demo").joinpath("cba")
     with resources.as_file(folder.joinpath("unit_costs.csv")) as path:
         entries = read_unit_cost_file(path)
-    save_library(place, entries, "unit_costs.csv", DEMO_BUILDER, reason="the demo's illustrative unit costs")
+    save_library(place, entries, "unit_costs.csv", DEMO, reason="the demo's illustrative unit costs")
     for name in MODELS:
         text = folder.joinpath(f"{name}.yaml").read_text(encoding="utf-8")
-        save_model(place, text, f"{name}.yaml", DEMO_BUILDER, reason="the demo's model", owner=None)
+        save_model(place, text, f"{name}.yaml", DEMO, reason="the demo's model", owner=None)
     model, file = find_model(place, "family-support")
     family = appraise_in_place(place, model, file)
-    draft = draft_variation(place, "family-support", family, share(family, "shapley"), DEMO_BUILDER)
+    draft = draft_variation(place, "family-support", family, share(family, "shapley"), DEMO)
     return {"unit_costs": len(entries), "models": len(MODELS), "draft": draft.ref}

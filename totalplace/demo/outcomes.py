@@ -18,12 +18,10 @@ import numpy as np
 
 from totalplace.datasets.importer import ImportRequest, import_file
 from totalplace.datasets.observations import FINGERTIPS_HEADER
-from totalplace.demo.builder import DEMO_BUILDER
 from totalplace.demo.principal import DEMO
 from totalplace.engines.outcomes.comparators import DOMAINS, Neighbour, Profiles, nearest, save_set
 from totalplace.engines.outcomes.framework import parse_framework, save_framework
 from totalplace.engines.outcomes.letters import draft_letters
-from totalplace.governance.roles import trusted
 from totalplace.place import Place
 
 YEARS = [f"{y}/{(y + 1) % 100:02d}" for y in range(2016, 2024)]
@@ -211,9 +209,9 @@ def add_outcomes(
         source_name="northbridge_outcomes.csv",
     )
     with place.begin() as conn:
-        save_framework(conn, text, principal=DEMO_BUILDER)
+        save_framework(conn, text, principal=DEMO)
         save_set(conn, name="northbridge-neighbours", area=place_code, members=neighbours, actor="demo")
-    letters = draft_letters(place, principal=trusted("demo"))
+    letters = draft_letters(place, principal=DEMO)
     return {
         "indicators": len(framework.indicators()),
         "observations": count,

@@ -23,7 +23,6 @@ from totalplace.engines.estate.sites import import_sites
 from totalplace.engines.segment.census import import_census
 from totalplace.engines.segment.run import BuildRequest, build_segmentation
 from totalplace.engines.segment.spec import SegmentSpec, load_spec
-from totalplace.governance.roles import trusted
 from totalplace.place import Place
 
 KINDS = ("centre", "terraces", "estates", "suburbs", "edge")
@@ -204,7 +203,7 @@ def add_census_and_segments(
             title="Northbridge neighbourhoods",
             allow_partial=True,
         ),
-        principal=trusted("demo"),
+        principal=DEMO,
     )
     return {"census_tables": len(files), "segments": len(seg.levels)}
 

@@ -11,11 +11,11 @@ import random
 from datetime import date, timedelta
 from pathlib import Path
 
+from totalplace.demo.principal import DEMO
 from totalplace.engines.pool.agreement import year_bounds
 from totalplace.engines.pool.fund import Fund, create_fund, open_fund, vary_fund
 from totalplace.engines.pool.movements import Movement, allocated, post_agreed, post_movements
 from totalplace.engines.pool.settle import settle
-from totalplace.governance.roles import Principal
 from totalplace.place import Place
 
 AGREEMENTS = Path(__file__).parent / "agreements"
@@ -30,8 +30,6 @@ def _open_until(today: date) -> date:
 
 
 OPEN_UNTIL = _open_until(date.today())
-# The demo builds its history as a trusted local operator, recorded in the audit trail as "demo".
-DEMO = Principal("demo", True, ())
 # How far each scheme's spend runs from its budget in each year (1.0 = on budget), chosen so the demo shows
 # an overspend that its causer bears, an underspend carried forward, and a year in progress.
 PACE = {

@@ -5,6 +5,6 @@ from __future__ import annotations
 
 from typing import Final
 
-from totalplace.governance.roles import Principal
+from totalplace.governance.roles import Principal, trusted
 
-DEMO: Final = Principal("demo", True, ())
+DEMO: Final[Principal] = trusted("demo")
