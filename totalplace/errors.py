@@ -520,3 +520,31 @@ class CbaError(TotalplaceError):
 
     code = "TP801"
     http_status = 422
+
+
+class SharingError(TotalplaceError):
+    """Records about people cannot flow as asked: no sharing agreement covers them (TP900-919)."""
+
+    code = "TP900"
+    http_status = 403
+
+
+class AgreementLapsedError(SharingError):
+    """The sharing agreement is past its review date and its grace period: records no longer flow under it."""
+
+    code = "TP901"
+
+
+class FlowNotAgreedError(SharingError):
+    """The sharing agreement does not cover this flow (partner and kind of records), or its DPIA is not
+    approved."""
+
+    code = "TP902"
+
+
+class SharingAgreementInvalidError(InputRefusedError):
+    """A sharing agreement's YAML is not valid; ``problems`` names each line and field."""
+
+    code = "TP903"
+    place_headers = ("line", "field")
+    default_hint = "fix the fields listed; nothing was stored"

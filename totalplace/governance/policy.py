@@ -15,6 +15,11 @@ a role's partner reaches:
   role sees every partner's lines);
 - ``any``: any grant of the role.
 
+Data about people is held for one purpose, the purpose of the information-sharing agreement it came through
+(``Resource.purpose``). A grant reaches it only when the grant's purpose is one that data may serve
+(:data:`PURPOSE_SERVES`): a role held for finance never sees records shared for direct care, whatever its
+scope (UK GDPR Art. 5(1)(b), purpose limitation).
+
 Nothing else is allowed: an action missing from the table, a role missing from an action's rule, or a scope
 the grant does not reach is refused. An action on something that must belong to a partner (a posting, a
 spending batch, a statement) that names no partner is refused whoever asks: it is never read as "every
@@ -49,7 +54,8 @@ class Resource:
 
     ``owner`` is the id of the partner it belongs to (None: the whole place). For a pool and what lies in
     one (postings, statements), ``members`` are the pool's partners' ids, ``host`` the host partner's id and
-    ``open_books`` whether the agreement opens every partner's figures to every partner.
+    ``open_books`` whether the agreement opens every partner's figures to every partner. For data about
+    people, ``members`` are the parties to its sharing agreement and ``purpose`` the agreement's purpose.
     """
 
     kind: str
@@ -58,6 +64,7 @@ class Resource:
     members: frozenset[int] = field(default_factory=frozenset)
     host: int | None = None
     open_books: bool = False
+    purpose: str | None = None
 
     def label(self) -> str:
         """How the resource is named in a refusal."""
@@ -81,14 +88,25 @@ class Rule:
         return next((scope for r, scope in self.roles if r == role), None)
 
 
-_L, _F, _M, _A, _C, _U = (
+_L, _F, _M, _A, _C, _U, _D = (
     "partnership_lead",
     "partner_finance",
     "fund_manager",
     "analyst",
     "case_worker",
     "auditor",
+    "data_protection_officer",
 )
+
+# The purposes of sharing agreements, and the purposes a role must be held for to use data shared for each.
+# Direct care is the care of one person (National Data Guardian, "Information: To Share or Not to Share",
+# 2013); every other purpose is secondary use, where the lead plans with it and analysts work on pseudonyms.
+PURPOSE_SERVES: Final[dict[str, frozenset[str]]] = {
+    "direct_care": frozenset({"direct_care", "planning"}),
+    "planning": frozenset({"planning", "analysis"}),
+    "evaluation": frozenset({"planning", "analysis"}),
+    "payment_by_results": frozenset({"planning", "analysis", "finance"}),
+}
 
 RULES: Final[tuple[Rule, ...]] = (
     # The place itself
@@ -125,6 +143,22 @@ RULES: Final[tuple[Rule, ...]] = (
          ((_L, "own"), (_F, "own"), (_M, "host"))),
     Rule("statement.read", "statement", "read a partner's statement of a pool",
          ((_L, "own_books"), (_F, "own_books"), (_M, "host"), (_U, "any"))),
+    # Information sharing and people
+    Rule("sharing.read", "sharing", "read information-sharing agreements and the opt-out lists' dates",
+         ((_L, "any"), (_F, "any"), (_M, "any"), (_A, "any"), (_C, "any"), (_U, "any"), (_D, "any"))),
+    Rule("sharing.change", "sharing", "add or vary an information-sharing agreement the partner is party to",
+         ((_L, "place"), (_D, "member"))),
+    Rule("optout.manage", "place", "import the national data opt-out list",
+         ((_L, "place"), (_D, "any"))),
+    Rule("keys.manage", "place", "create or rotate a purpose's pseudonym key", ((_L, "place"),)),
+    Rule("records.import", "batch", "import a partner's records about people under a sharing agreement",
+         ((_L, "own"), (_A, "own"), (_D, "own"))),
+    Rule("people.link", "people", "train and run the linkage of records into people and households",
+         ((_L, "place"), (_A, "place"))),
+    Rule("people.read", "people", "see pseudonymised people, their links and counts",
+         ((_L, "any"), (_A, "any"), (_D, "any"))),
+    Rule("person.reveal", "person", "see a person's identifiable profile (with a recorded reason)",
+         ((_L, "place"),)),
 )  # fmt: skip
 
 BY_ACTION: Final[dict[str, Rule]] = {rule.action: rule for rule in RULES}
@@ -145,6 +179,11 @@ def _reaches(scope: Scope, grant: RoleGrant, resource: Resource) -> bool:
     return False  # "place": only a grant for the whole place
 
 
+def serves(grant_purpose: str, data_purpose: str | None) -> bool:
+    """Whether a role held for ``grant_purpose`` may use data shared for ``data_purpose`` (None: any)."""
+    return data_purpose is None or grant_purpose in PURPOSE_SERVES.get(data_purpose, frozenset())
+
+
 def allowed(principal: Principal, action: str, resource: Resource = PLACE) -> bool:
     """True when the policy lets ``principal`` take ``action`` on ``resource``; deny by default."""
     rule = BY_ACTION.get(action)
@@ -154,7 +193,7 @@ def allowed(principal: Principal, action: str, resource: Resource = PLACE) -> bo
         return True
     for grant in principal.grants:
         scope = rule.scope_for(grant.role)
-        if scope is not None and _reaches(scope, grant, resource):
+        if scope is not None and serves(grant.purpose, resource.purpose) and _reaches(scope, grant, resource):
             return True
     return False
 

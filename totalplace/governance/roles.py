@@ -21,6 +21,7 @@ ROLES: Final[dict[str, str]] = {
     "analyst": "runs analyses on pseudonymised data",
     "case_worker": "sees profiles of families it has a legitimate relationship with",
     "auditor": "reads totals, settlements and the audit trail; changes nothing",
+    "data_protection_officer": "records and reviews information-sharing agreements and the opt-out list",
 }
 
 PURPOSES: Final[dict[str, str]] = {
@@ -29,6 +30,7 @@ PURPOSES: Final[dict[str, str]] = {
     "analysis": "analysis and evaluation on pseudonymised data",
     "direct_care": "delivering care and support to individuals",
     "audit": "audit and scrutiny",
+    "governance": "information governance and data protection",
 }
 
 # The purposes each role may be held for: the purpose limits what the role's data may be used for (UK GDPR
@@ -40,6 +42,7 @@ ROLE_PURPOSES: Final[dict[str, frozenset[str]]] = {
     "analyst": frozenset({"analysis", "planning"}),
     "case_worker": frozenset({"direct_care"}),
     "auditor": frozenset({"audit"}),
+    "data_protection_officer": frozenset({"governance", "planning"}),
 }
 
 
