@@ -548,3 +548,45 @@ class SharingAgreementInvalidError(InputRefusedError):
     code = "TP903"
     place_headers = ("line", "field")
     default_hint = "fix the fields listed; nothing was stored"
+
+
+class SharingAgreementExistsError(ConflictError):
+    """An agreement of that name is already kept: vary it instead of adding it again."""
+
+    code = "TP904"
+
+
+class SharingAgreementNotFoundError(NotFoundError):
+    """No information-sharing agreement of that name (or no such version of it) is kept in the place."""
+
+    code = "TP905"
+
+
+class SharingPartyUnknownError(InputRefusedError):
+    """An agreement names a party (or a flow's partner) that is not a partner of the place."""
+
+    code = "TP906"
+    place_headers = ("line", "field")
+    default_hint = "name only partners of the place (or add the partner first); nothing was stored"
+
+
+class LegalBasisUnknownError(InputRefusedError):
+    """An agreement's legal basis names a key the cited legal bases do not hold (or one of the wrong kind)."""
+
+    code = "TP907"
+    place_headers = ("line", "field")
+    default_hint = "use the keys of the legal bases listed (docs/people.md); nothing was stored"
+
+
+class SharingNameMismatchError(InputRefusedError):
+    """A variation's text names a different agreement from the one being varied."""
+
+    code = "TP908"
+    place_headers = ("line", "field")
+    default_hint = "keep the agreement's name in its text; a new name is a new agreement, added on its own"
+
+
+class SharingAgreementUnchangedError(ConflictError):
+    """A variation whose text is the same as the version in force: there is nothing to keep."""
+
+    code = "TP909"

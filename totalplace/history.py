@@ -16,6 +16,7 @@ rules              ``library.change``          the place's library
 settlement_draft   ``pool.manage``             the pool the draft varies
 segment_names      ``segmentation.change``     the segmentation
 framework          ``framework.change``        the framework
+sharing            ``sharing.change``          the agreement, its parties as members (people/sharing)
 =================  ==========================  =======================================================
 """
 
@@ -44,6 +45,7 @@ CHANGE_ACTION: Final[dict[str, str]] = {
     "settlement_draft": "pool.manage",
     "segment_names": "segmentation.change",
     "framework": "framework.change",
+    "sharing": "sharing.change",
 }
 
 
@@ -63,6 +65,10 @@ def change_resource(conn: Connection, kind: str, name: str) -> tuple[str, Resour
         except NotFoundError:
             agreement = None
         return CHANGE_ACTION[kind], pool_resource(conn, pool, agreement)
+    if kind == "sharing":
+        from totalplace.engines.people.sharing import agreement_resource
+
+        return CHANGE_ACTION[kind], agreement_resource(conn, name)
     if kind in ("unit_costs", "deflators", "rules"):
         return CHANGE_ACTION[kind], Resource("library", kind)
     return CHANGE_ACTION[kind], Resource("segmentation" if kind == "segment_names" else kind, name)
@@ -238,6 +244,16 @@ def _restore_framework(place: Place, principal: Principal, old: Version, reason:
         save_framework(conn, old.body, principal=principal, reason=reason, restored_from=old.version)
 
 
+def _restore_sharing(place: Place, principal: Principal, old: Version, reason: str) -> None:
+    """A restored agreement is a variation with the old text: checked against today's partners and legal
+    bases, and asked of the parties in force and of those it brings back."""
+    from totalplace.engines.people.sharing import vary_agreement
+
+    vary_agreement(
+        place, principal, old.name, old.body, f"{old.name}.yaml", reason, restored_from=old.version
+    )
+
+
 _RESTORERS: Final = {
     "model": _restore_model,
     "unit_costs": _restore_library,
@@ -246,4 +262,5 @@ _RESTORERS: Final = {
     "settlement_draft": _restore_draft,
     "segment_names": _restore_names,
     "framework": _restore_framework,
+    "sharing": _restore_sharing,
 }

@@ -28,6 +28,7 @@ from totalplace.demo.cba_models import add_cba
 from totalplace.demo.outcomes import add_outcomes, write_cohort
 from totalplace.demo.pools import build_pools
 from totalplace.demo.principal import DEMO
+from totalplace.demo.sharing import add_sharing
 from totalplace.errors import PlaceExistsError
 from totalplace.governance.passwords import hash_password
 from totalplace.place import PLACE_FILE, Place, refuse_used_database
@@ -59,6 +60,7 @@ DEMO_USERS: tuple[tuple[str, str, str, str | None, str], ...] = (
     ("analyst", "Place analyst", "analyst", None, "analysis"),
     ("case-worker", "Council family worker", "case_worker", "Northbridge Council", "direct_care"),
     ("auditor", "Scrutiny auditor", "auditor", None, "audit"),
+    ("dpo", "Data protection officer", "data_protection_officer", "Northbridge NHS", "governance"),
 )  # fmt: skip
 WARD_GRID = (5, 4)  # 20 wards
 LSOAS_PER_WARD = (8, 7)  # alternate, 150 LSOAs in all
@@ -96,6 +98,7 @@ class DemoSummary:
     outcomes: dict[str, int] = field(default_factory=dict)
     cohort: str = ""
     cba: dict[str, object] = field(default_factory=dict)
+    sharing: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary with the login."""
@@ -113,6 +116,7 @@ class DemoSummary:
             "outcomes": self.outcomes,
             "cohort": self.cohort,
             "cba": self.cba,
+            "sharing_agreements": self.sharing,
             "login": {"username": DEMO_USER, "password": DEMO_PASSWORD},
         }
 
@@ -326,6 +330,8 @@ def _build(directory: Path, seed: int, progress: Callable[[str], None] | None) -
         summary.cohort = write_cohort(place, rng)
         say("cost-benefit models")
         summary.cba = add_cba(place)
+        say("information-sharing agreements")
+        summary.sharing = add_sharing(place)
         with place.begin() as conn:
             _add_demo_users(conn, ids)
     return summary

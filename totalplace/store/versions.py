@@ -1,4 +1,5 @@
-"""Versioned objects: each change of a model, library, rules, draft, names or framework (docs/versions.md).
+"""Versioned objects: each change of a model, library, rules, draft, names, framework or sharing agreement
+(docs/versions.md).
 
 An object is a ``(kind, name)``; each change adds a version (1, 2, ...) holding the whole body as text, its
 SHA-256, the partner that owns it (None: the partnership), who made it, when and why, and, for a restore, the
@@ -36,6 +37,7 @@ KINDS: Final[dict[str, str]] = {
     "settlement_draft": "a wrong-pocket settlement drafted as a variation of a pool",
     "segment_names": "the names given to a segmentation's clusters",
     "framework": "the shared-outcomes framework",
+    "sharing": "an information-sharing agreement",
 }
 ADDED: Final = "version.add"
 RESTORED: Final = "version.restore"
