@@ -96,6 +96,12 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
         "outcomes_group",
         "Shared outcomes: the framework, indicator observations, benchmarking with confidence intervals.",
     ),
+    "sharing": (
+        "sharing_cmds",
+        "sharing_group",
+        "Information-sharing agreements: who shares what about people, for which purpose, on which legal "
+        "basis.",
+    ),
     "audit": (
         "audit_cmds",
         "audit_group",

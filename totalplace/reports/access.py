@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from totalplace.governance.policy import RULES, Scope
+from totalplace.governance.policy import PURPOSE_SERVES, RULES, Scope
 from totalplace.governance.roles import PURPOSES, ROLE_PURPOSES, ROLES
 from totalplace.reports.table import TableView
 
@@ -13,7 +13,7 @@ from totalplace.reports.table import TableView
 SCOPE_WORDS: dict[Scope, str] = {
     "place": "place-wide role only",
     "own": "own partner's",
-    "member": "pools it is a partner of",
+    "member": "pools, or sharing agreements, its partner is party to",
     "host": "pools its partner hosts",
     "books": "hosted pools, or all its pools when the agreement opens the books",
     "own_books": "own partner's, and every partner's in hosted pools or when the agreement opens the books",
@@ -41,6 +41,7 @@ class AccessView:
         return {
             "roles": {r: {"does": ROLES[r], "purposes": sorted(ROLE_PURPOSES[r])} for r in self.roles},
             "purposes": dict(PURPOSES),
+            "purpose_serves": {p: sorted(served) for p, served in PURPOSE_SERVES.items()},
             "actions": [
                 {"action": a, "resource": k, "what": w, "roles": dict(zip(self.roles, cells, strict=True))}
                 for a, k, w, cells in self.rows
@@ -65,7 +66,10 @@ class AccessView:
             for a, _k, w, cells in self.rows
         ]
         roles = [f"- **{r}** ({', '.join(sorted(ROLE_PURPOSES[r]))}): {ROLES[r]}" for r in self.roles]
-        return "\n".join([_PREAMBLE, head, rule, *body, "", "## Roles", "", *roles, "", _AFTERWORD])
+        serves = [_SERVES, "| data shared for | a role must be held for one of |", "|---|---|"]
+        serves += [f"| {p} | {', '.join(sorted(s))} |" for p, s in PURPOSE_SERVES.items()]
+        parts = [_PREAMBLE, head, rule, *body, "", "## Roles", "", *roles, "", *serves, "", _AFTERWORD]
+        return "\n".join(parts)
 
 
 def access_view() -> AccessView:
@@ -90,6 +94,13 @@ An action on something that belongs to one partner (a posting, a spending batch,
 partner is refused whoever asks (`TP207`): it is never read as "every partner". An administrator (who also
 holds the place's files and keys) may take every action; every change, and every read of a statement or a raw
 batch, is in the audit trail.
+"""
+
+_SERVES = """## Purposes data about people may serve
+
+Records about people are held for the purpose of the information-sharing agreement they came through. A role
+reaches them only when it is held for a purpose that purpose serves (UK GDPR Art. 5(1)(b), purpose
+limitation): a role held for finance never sees records shared for direct care, whatever its scope.
 """
 
 _AFTERWORD = """## Why a table of our own
