@@ -35,10 +35,12 @@ from httpx import Response
 
 from tests.web.test_injection_sweep import api_routes
 from totalplace.demo import DEMO_PASSWORD, DEMO_USER, DEMO_USERS, build_demo
+from totalplace.engines.people.sharing import agreement_resource
 from totalplace.engines.pool.fund import list_funds
 from totalplace.governance.policy import PLACE, Resource, allowed, holds_any
 from totalplace.governance.roles import Principal
 from totalplace.place import Place
+from totalplace.store import versions
 from totalplace.store.catalog import list_batches
 from totalplace.store.partners import list_partners
 from totalplace.store.users import RoleGrant
@@ -59,6 +61,7 @@ class Demo:
     partners: dict[str, int]
     pools: dict[str, Resource]
     spend_batches: dict[int, int]  # partner id -> batch id
+    agreements: dict[str, Resource] = field(default_factory=dict)  # sharing agreement -> its resource
 
     def name_of(self, partner_id: int) -> str:
         return next(n for n, i in self.partners.items() if i == partner_id)
@@ -69,6 +72,7 @@ def read_demo(place: Place) -> Demo:
         partners = {p.name: p.id for p in list_partners(conn)}
         funds = list_funds(conn)
         batches = {partners[b.partner_name]: b.id for b in list_batches(conn, kind="spend") if b.partner_name}
+        sharing = {v.name: agreement_resource(conn, v.name) for v in versions.currents(conn, "sharing")}
     pools = {
         f.name: Resource(
             "pool",
@@ -79,7 +83,7 @@ def read_demo(place: Place) -> Demo:
         )
         for f in funds
     }
-    return Demo(partners, pools, batches)
+    return Demo(partners, pools, batches, sharing)
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,11 @@ def fixed(kind: str = "place", **path: str) -> Objects:
 def history_of_model(demo: Demo, who: Principal | None) -> list[Case]:
     """The partnership's model, whose history (and restoring) an address names by kind and name."""
     return [Case(MODEL, {"kind": "model", "name": MODEL}, Resource("model", MODEL))]
+
+
+def agreements(**extra: str) -> Objects:
+    """The demo's sharing agreements, each as the policy sees it: its parties are its members."""
+    return lambda demo, who: [Case(n, {"name": n, **extra}, r) for n, r in demo.agreements.items()]
 
 
 def pools(**extra: str) -> Objects:
@@ -309,6 +318,15 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("GET", "/history/{kind}/{name}"): Access("audit.read", history_of_model, also="model.change"),
     ("POST", "/history/{kind}/{name}/restore"): Access(
         "model.change", history_of_model, form={"version": "999", "reason": "matrix"}
+    ),
+    # Information-sharing agreements: read by every role; changed by the lead, or a data protection officer
+    # of one of the agreement's parties (the vary form's YAML is refused once the access check passes).
+    ("GET", "/sharing"): Access("sharing.read", place_("sharing")),
+    ("GET", "/sharing/{name}"): Access("sharing.read", agreements()),
+    ("GET", "/sharing-new"): Access("sharing.change", any=True),
+    ("POST", "/sharing-new"): Access("sharing.change", any=True, form={"yaml": BAD_YAML}, upload=True),
+    ("POST", "/sharing/{name}/vary"): Access(
+        "sharing.change", agreements(), form={"yaml": BAD_YAML, "reason": "matrix"}, upload=True
     ),
     ("POST", "/cba/{name}/draft"): Access(
         "pool.manage", pool_in_form(name=MODEL), form={"method": "no-such-method"}

@@ -26,6 +26,7 @@ from totalplace.web import (
     params,
     pool_pages,
     segment_pages,
+    sharing_pages,
     spend_pages,
     upload,
 )
@@ -82,6 +83,7 @@ ROUTERS = (
     outcome_pages.router,
     cba_pages.router,
     history_pages.router,
+    sharing_pages.router,
 )
 
 
