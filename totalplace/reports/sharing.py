@@ -46,7 +46,9 @@ def opt_out_words(summary: AgreementSummary) -> str:
     """Whether the national data opt-out applies, and the exemption relied on where it does not."""
     if summary.opt_out_applies:
         return "applies: NHS records of people who have opted out are left out at import"
-    return f"does not apply: {summary.opt_out_exemption}" if summary.opt_out_exemption else "does not apply"
+    if summary.opt_out_exemption:
+        return f"does not apply; the exemption relied on: {summary.opt_out_exemption}"
+    return "does not apply"
 
 
 def _summary_row(s: AgreementSummary) -> dict[str, Any]:

@@ -145,18 +145,23 @@ def agreement_status(agreement: SharingAgreement, today: dt.date) -> tuple[Statu
     period past the review date: flows are refused), ``review_due`` (the review date is within
     :data:`REVIEW_NOTICE_DAYS`, or past it within the grace period, when flows warn), else ``current``.
     """
-    review = agreement.review_date
+    review, day = agreement.review_date, _day
     if agreement.dpia.outcome not in ("approved", "approved_with_conditions"):
         return "dpia_not_approved", f"its DPIA ({agreement.dpia.reference}) is {agreement.dpia.outcome}"
     overdue = (today - review).days
     stops = review + dt.timedelta(days=REVIEW_GRACE_DAYS)
     if overdue > REVIEW_GRACE_DAYS:
-        return "lapsed", f"review was due on {review:%d %B %Y}; records stopped flowing on {stops:%d %B %Y}"
+        return "lapsed", f"review was due on {day(review)}; records stopped flowing on {day(stops)}"
     if overdue > 0:
-        return "review_due", f"review was due on {review:%d %B %Y}; flows stop on {stops:%d %B %Y}"
+        return "review_due", f"review was due on {day(review)}; flows stop on {day(stops)}"
     if -overdue <= REVIEW_NOTICE_DAYS:
-        return "review_due", f"review is due on {review:%d %B %Y}, in {-overdue} days"
-    return "current", f"next review on {review:%d %B %Y}"
+        return "review_due", f"review is due on {day(review)}, in {-overdue} days"
+    return "current", f"next review on {day(review)}"
+
+
+def _day(value: dt.date) -> str:
+    """A date as a person reads it: ``2 March 2027``."""
+    return f"{value.day} {value:%B %Y}"
 
 
 @dataclass(frozen=True, slots=True)
