@@ -224,3 +224,14 @@ def test_the_demo_agreements_load_and_cite_known_legal_bases(
 def _head(place: Place) -> int:
     with place.read() as conn:
         return audit.head_seq(conn)
+
+
+def test_the_example_in_the_docs_is_a_valid_agreement() -> None:
+    from pathlib import Path
+
+    from totalplace.engines.people.sharing import legal_problems
+
+    doc = (Path(__file__).parents[3] / "docs" / "people.md").read_text(encoding="utf-8")
+    example = doc.split("```yaml\n", 1)[1].split("```", 1)[0]
+    agreement = load_agreement(example, "people.md")
+    assert agreement.name == EVALUATION and not legal_problems(agreement, None, "people.md")
