@@ -22,6 +22,7 @@ from totalplace.engines.cba.models import save_model
 from totalplace.engines.estate.sites import import_sites
 from totalplace.engines.outcomes.framework import save_framework
 from totalplace.engines.outcomes.letters import draft_letters
+from totalplace.engines.people.sharing import add_agreement
 from totalplace.engines.pool.fund import create_fund
 from totalplace.engines.segment.run import BuildRequest, build_segmentation
 from totalplace.governance.passwords import hash_password
@@ -69,6 +70,21 @@ def _outcomes(place: Place, work: Path) -> None:
     draft_letters(place, principal=trusted("t"))
 
 
+# An information-sharing agreement between the swept place's partners (its pages take a name).
+SHARING = """
+name: swept
+title: Swept
+purpose: direct_care
+parties: [{partner: Council, role: controller}, {partner: NHS, role: controller}]
+legal: {powers: [children_act_2004_s10], article6: public_task, article9: art9_2_h, schedule1: sch1_para2}
+flows: [{partner: NHS, source: nhs_urgent_contacts, fields: [nhs_number, event_date]}]
+retention: {months: 12, at_end: delete}
+dpia: {reference: D-1, outcome: approved}
+review_date: 2099-01-01
+national_data_opt_out: false
+"""
+
+
 def build_swept_place(root: Path) -> SweptPlace:
     """The place in ``root/place``, with a canary secret file beside its own secret key."""
     place = make_place(root / "place")
@@ -91,6 +107,7 @@ def build_swept_place(root: Path) -> SweptPlace:
     import_sites(place, work / "sites.csv", principal=OPERATOR, partner="Council")
     create_fund(place, yaml.safe_dump(AGREEMENT), "agreement.yaml", principal=OPERATOR)
     save_model(place, _model(), "model.yaml", OPERATOR)
+    add_agreement(place, OPERATOR, SHARING, "sharing.yaml", "swept")
     _outcomes(place, work)
     canary = place.dir / "canary.txt"
     canary.write_text(f"CANARY-{secrets.token_hex(16)}", encoding="ascii")

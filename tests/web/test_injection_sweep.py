@@ -46,7 +46,13 @@ _DEFAULT_READS = {
 _SKIPPED = {"/logout"}
 # Path values that name something the place holds, so a query parameter reaches the code behind the lookup.
 _HELD = {"batch_id": "1", "letter_id": "1", "indicator_id": "100", "partner": "Council", "kind": "model"}
-_HELD_NAMES = {"/pools": "bcf", "/cba": "case-08", "/segments": "tiny", "/history": "case-08"}
+_HELD_NAMES = {
+    "/pools": "bcf",
+    "/cba": "case-08",
+    "/segments": "tiny",
+    "/history": "case-08",
+    "/sharing": "swept",
+}
 _CODED = re.compile(r"TP\d{3}")
 
 
