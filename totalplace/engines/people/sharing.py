@@ -509,9 +509,9 @@ def _schedule1_problems(agreement: SharingAgreement, node: yaml.Node | None, fil
     is not one that meets it."""
     article9, schedule1 = agreement.legal.article9, agreement.legal.schedule1
     needed = _schedule1_needed().get(article9 or "", ())
-    if not needed or (
-        schedule1 is not None and (schedule1 in needed or schedule1 not in legal_bases()["schedule1"])
-    ):
+    # An unknown Schedule 1 key is reported as unknown already; a known one that meets the condition is fine.
+    unknown = schedule1 is not None and schedule1 not in legal_bases()["schedule1"]
+    if not needed or schedule1 in needed or unknown:
         return []
     path = ("legal", "schedule1") if schedule1 is not None else ("legal", "article9")
     return [
