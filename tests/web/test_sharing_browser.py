@@ -68,7 +68,7 @@ def test_an_agreement_reads_whole_and_a_refused_variation_comes_back(
     main = browser.find_element(By.TAG_NAME, "main").text
     for shown in ("Parties", "Legal basis", "Flows and fields", "Retention and DPIA", "Decisions"):
         assert shown in main, shown
-    assert len(browser.find_elements(By.CSS_SELECTOR, "#flows tbody tr")) == 10
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#flows tbody tr")) == 12
     assert len(browser.find_elements(By.CSS_SELECTOR, "#parties tbody tr")) == 6
     # Nothing is wider than the window: the whole agreement reads without scrolling sideways.
     wide = browser.execute_script("return document.documentElement.scrollWidth - window.innerWidth")

@@ -108,7 +108,7 @@ def test_one_agreement_whole(login: Callable[[str], TestClient]) -> None:
         assert shown in page.text, shown
     twin = client.get(f"/sharing/{DIRECT_CARE}.json").json()
     assert twin["agreement"]["purpose"] == "direct_care" and twin["can_vary"]
-    assert len(twin["agreement"]["flows"]) == 10
+    assert len(twin["agreement"]["flows"]) == 12
     assert client.get("/sharing/no-such.json").json()["error"]["code"] == "TP905"
     assert client.get(f"/history/sharing/{DIRECT_CARE}").status_code == 200
     # The Fire and Rescue DPO is not party to the evaluation: no form to vary it.
