@@ -548,3 +548,38 @@ class SharingAgreementInvalidError(InputRefusedError):
     code = "TP903"
     place_headers = ("line", "field")
     default_hint = "fix the fields listed; nothing was stored"
+
+
+class ProfileError(TotalplaceError):
+    """A person's or household's profile cannot be shown as asked (TP960-969)."""
+
+    code = "TP960"
+    http_status = 400
+
+
+class PersonNotFoundError(ProfileError):
+    """No person (or household) with that id among the people linked for the purpose."""
+
+    code = "TP961"
+    http_status = 404
+
+
+class RevealReasonRequiredError(ProfileError):
+    """Seeing a person's identifiable profile needs a reason, recorded in the audit trail."""
+
+    code = "TP962"
+    http_status = 422
+
+
+class PeopleNotLinkedError(ProfileError):
+    """The place has no linked people for the purpose yet (records not imported, or linkage not run)."""
+
+    code = "TP963"
+    http_status = 409
+
+
+class UnknownPurposeError(ProfileError):
+    """The purpose asked for is not one a sharing agreement can have."""
+
+    code = "TP964"
+    http_status = 400
