@@ -21,6 +21,7 @@ from totalplace.web import (
     estate_pages,
     history_pages,
     map_pages,
+    people_pages,
     outcome_pages,
     pages,
     params,
@@ -82,6 +83,7 @@ ROUTERS = (
     outcome_pages.router,
     cba_pages.router,
     history_pages.router,
+    people_pages.router,
 )
 
 
