@@ -96,6 +96,11 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
         "outcomes_group",
         "Shared outcomes: the framework, indicator observations, benchmarking with confidence intervals.",
     ),
+    "people": (
+        "people_cmds",
+        "people_group",
+        "People linked from partners' records: 360° profiles of people and households, counts by area.",
+    ),
     "audit": (
         "audit_cmds",
         "audit_group",
