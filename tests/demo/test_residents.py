@@ -63,7 +63,10 @@ def test_about_sixty_thousand_records_across_six_partners(written: Written) -> N
     files = {e.path for e in written.extracts}
     assert len(files) == len(SOURCES)
     assert sum(len(_rows(p)) for p in files) == written.records
-    assert {e.agreement for e in written.extracts} == {"northbridge-planning", "northbridge-early-help"}
+    assert {e.agreement for e in written.extracts} == {
+        "northbridge-population-health-planning",
+        "northbridge-early-help-direct-care",
+    }
 
 
 def test_each_extract_has_its_partners_headings(written: Written) -> None:
@@ -96,7 +99,10 @@ def test_the_truth_is_apart_and_names_every_record(written: Written) -> None:
     for extract in {e.path: e for e in written.extracts}.values():
         assert by_file[extract.path.name] == len(_rows(extract.path))
         digest = hashlib.sha256(extract.path.read_bytes()).hexdigest()[:12]
-        assert {t["file_sha12"] for t in truth if t["file"] == extract.path.name} == {digest}
+        mine = [t for t in truth if t["file"] == extract.path.name]
+        assert {t["file_sha12"] for t in mine} == {digest}
+        # The record id the importer gives: the file's SHA-256 prefix and the line (the header is line 1).
+        assert mine[0]["record_id"] == f"{digest}:2" and mine[-1]["record_id"] == f"{digest}:{len(mine) + 1}"
         # No extract carries the true ids.
         assert "T0000001" not in extract.path.read_text(encoding="utf-8")
 

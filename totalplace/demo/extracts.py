@@ -140,11 +140,11 @@ def _nhs(person: Person, source: Source, u: float, errors: list[str]) -> str:
     return number if source.partner == NHS else f"{number[:3]} {number[3:6]} {number[6:]}"
 
 
-def _address(household: Household, on: dt.date) -> tuple[str, str, str]:
-    """(postcode, address, uprn) where the household lived on ``on``: the old one before a move."""
+def _address(household: Household, on: dt.date) -> tuple[str, str, str, str]:
+    """(postcode, address, uprn, LSOA) where the household lived on ``on``: the old one before a move."""
     moved = household.moved_on is not None and household.previous is not None and on < household.moved_on
     where = household.previous if moved and household.previous is not None else household.address
-    return where.postcode, f"{where.line}, Northbridge", where.uprn
+    return where.postcode, f"{where.line}, Northbridge", where.uprn, where.lsoa
 
 
 class _Ids:
@@ -194,11 +194,11 @@ def _identity(person: Person, household: Household, source: Source, on: dt.date,
     errors: list[str] = []
     given, family = _names(person, source, u, errors)
     dob = _dob(person, u[5], errors)
-    postcode, address, uprn = _address(household, on)
+    postcode, address, uprn, lsoa = _address(household, on)
     if household.moved_on is not None and on < household.moved_on:
         errors.append("old_address")
     if u[6] < ERROR_RATES["missing_postcode"]:
-        postcode = ""
+        postcode = lsoa = ""  # the partner derives the LSOA from the postcode
         errors.append("missing_postcode")
     values = {
         "given_name": given,
@@ -209,6 +209,7 @@ def _identity(person: Person, household: Household, source: Source, on: dt.date,
         "postcode": postcode,
         "address": address,
         "uprn": uprn,
+        "area_code": lsoa,
         "event_date": on.strftime(source.date_format),
     }
     return _Record(-1, on, "", "", values, tuple(errors))
@@ -336,11 +337,13 @@ class Written:
 def _truth_rows(
     source: Source, records: list[_Record], body: bytes, population: Population
 ) -> list[list[str]]:
-    """The truth of each record: its key (source and data row, from 1), file line, true person, household."""
+    """The truth of each record: its key (source and data row, from 1), its record id as the importer makes
+    it (the file's SHA-256 prefix and the line), file line, true person and household, errors put in."""
     digest = hashlib.sha256(body).hexdigest()[:12]
     return [
         [
             f"{source.source}:{row}",
+            f"{digest}:{row + 1}",
             source.partner,
             source.source,
             source.file,
@@ -370,6 +373,7 @@ def _write_truth(
     records = folder / TRUTH_RECORDS
     header = [
         "record_key",
+        "record_id",
         "partner",
         "source",
         "file",
@@ -424,12 +428,9 @@ def generate(directory: Path, seed: int = DEMO_RESIDENTS_SEED) -> Written:
         path = directory / source.file
         path.write_bytes(body)
         truth += _truth_rows(source, records, body, population)
-        agreements = (
-            (PLANNING_AGREEMENT, DIRECT_CARE_AGREEMENT) if source.direct_care else (PLANNING_AGREEMENT,)
-        )
         extracts += [
             Extract(source.partner, source.source, path, a, source.columns, source.date_format)
-            for a in agreements
+            for a in (PLANNING_AGREEMENT, DIRECT_CARE_AGREEMENT)
         ]
     opted_out = _opt_out(directory / OPT_OUT_FILE, population, rng)
     records_path, people_path = _write_truth(directory / TRUTH_DIR, population, truth, opted_out)

@@ -9,7 +9,7 @@ Who appears in a source, and how often, is a rough made-up shape for a town of t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 COUNCIL, POLICE, NHS = "Northbridge Council", "Northbridge Police", "Northbridge NHS"
@@ -17,9 +17,9 @@ DWP, FIRE, VCS = "Northbridge Jobcentre Plus", "Northbridge Fire and Rescue", "N
 UK_DATE, ISO_DATE = "%d/%m/%Y", "%Y-%m-%d"
 
 # The agreements the demo's flows come through (the sharing helper's demo agreements use these names):
-# every flow for planning (the national data opt-out applies), and the family-facing flows for direct care.
-PLANNING_AGREEMENT: Final = "northbridge-planning"
-DIRECT_CARE_AGREEMENT: Final = "northbridge-early-help"
+# every flow for planning (the national data opt-out applies) and for direct care.
+PLANNING_AGREEMENT: Final = "northbridge-population-health-planning"
+DIRECT_CARE_AGREEMENT: Final = "northbridge-early-help-direct-care"
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,8 @@ class Source:
     is who the source sees (on the event's date); ``share`` the base chance a person in it appears at all
     (times their household's need); ``mean`` the mean number of events of one who does; ``nhs_share`` the
     share of its records that carry an NHS number; ``id_prefix`` the partner system's own ids (None: none).
+    Every source also sends each record's LSOA (``area_code``, derived from the postcode by the partner, so
+    blank where the postcode is), under the heading in :data:`LSOA_HEADINGS`.
     """
 
     partner: str
@@ -52,7 +54,6 @@ class Source:
     events: tuple[Event, ...]
     nhs_share: float
     id_prefix: str | None
-    direct_care: bool = False
 
     def heading(self, field: str) -> str | None:
         """The partner's heading for a standard field (None: the source does not send it)."""
@@ -66,7 +67,7 @@ def _cols(*pairs: str) -> tuple[tuple[str, str], ...]:
 
 _PERSON_UK = ("given_name", "Forename", "family_name", "Surname", "date_of_birth", "DOB")
 
-SOURCES: Final[tuple[Source, ...]] = (
+_LAYOUTS: Final[tuple[Source, ...]] = (
     Source(COUNCIL, "children_social_care", "council_childrens_services.csv",
            _cols("local_id", "Child ID", *_PERSON_UK, "sex", "Gender", "nhs_number", "NHS Number",
                  "postcode", "Postcode", "address", "Address", "event_date", "Referral Date",
@@ -76,7 +77,7 @@ SOURCES: Final[tuple[Source, ...]] = (
             Event("assessment", 4, ("no further action", "child in need")),
             Event("child_in_need_plan", 2), Event("child_protection_plan", 1, ("neglect", "emotional abuse")),
             Event("looked_after", 0.5, ("section 20", "care order"))),
-           0.4, "CSC", direct_care=True),
+           0.4, "CSC"),
     Source(COUNCIL, "adult_social_care", "council_adult_social_care.csv",
            _cols("local_id", "Person ID", "given_name", "First Name", "family_name", "Last Name",
                  "date_of_birth", "Date of Birth", "sex", "Sex", "nhs_number", "NHS No",
@@ -97,7 +98,7 @@ SOURCES: Final[tuple[Source, ...]] = (
             Event("rent_arrears", 4, ("under £500", "£500 to £1,500", "over £1,500")),
             Event("tenancy_start", 2), Event("notice_seeking_possession", 1),
             Event("temporary_accommodation", 1, ("bed and breakfast", "hostel"))),
-           0.0, "HSG", direct_care=True),
+           0.0, "HSG"),
     Source(COUNCIL, "school_attendance", "council_school_attendance.csv",
            _cols("local_id", "UPN", "given_name", "Legal Forename", "family_name", "Legal Surname",
                  "date_of_birth", "Date of Birth", "sex", "Gender", "postcode", "Postcode",
@@ -105,14 +106,14 @@ SOURCES: Final[tuple[Source, ...]] = (
            UK_DATE, (5, 16), 0.34, 2.2,
            (Event("persistent_absence", 4, ("attendance 85%", "attendance 82%", "attendance 78%")),
             Event("severe_absence", 1, ("attendance 48%", "attendance 41%"))),
-           0.0, "UPN", direct_care=True),
+           0.0, "UPN"),
     Source(COUNCIL, "school_exclusions", "council_school_exclusions.csv",
            _cols("local_id", "UPN", *_PERSON_UK, "postcode", "Postcode", "event_date", "Exclusion Date",
                  "event_type", "Exclusion Type", "event_detail", "Reason"),
            UK_DATE, (5, 16), 0.066, 1.5,
            (Event("suspension", 6, ("persistent disruption", "physical assault", "verbal abuse")),
             Event("permanent_exclusion", 0.5, ("persistent disruption", "drugs"))),
-           0.0, "UPN", direct_care=True),
+           0.0, "UPN"),
     Source(POLICE, "police_incidents", "police_incidents.csv",
            _cols("local_id", "Nominal ID", "given_name", "First Name", "family_name", "Surname",
                  "date_of_birth", "Date Of Birth", "sex", "Sex", "postcode", "Home Postcode",
@@ -121,14 +122,14 @@ SOURCES: Final[tuple[Source, ...]] = (
            UK_DATE, (10, 110), 0.12, 1.8,
            (Event("antisocial_behaviour", 4), Event("theft", 2), Event("assault", 2),
             Event("missing_person", 1), Event("criminal_damage", 1), Event("concern_for_welfare", 1.5)),
-           0.0, "PN", direct_care=True),
+           0.0, "PN"),
     Source(POLICE, "domestic_abuse", "police_domestic_abuse.csv",
            _cols("local_id", "Nominal ID", *_PERSON_UK, "sex", "Sex", "postcode", "Postcode",
                  "address", "Address", "event_date", "Incident Date", "event_type", "DASH Risk",
                  "relationship", "Role", "related_local_id", "Linked Nominal"),
            UK_DATE, (16, 110), 0.075, 1.6,
            (Event("standard_risk", 5), Event("medium_risk", 3), Event("high_risk", 1.2)),
-           0.0, "PN", direct_care=True),
+           0.0, "PN"),
     Source(NHS, "nhs_urgent_contacts", "nhs_urgent_contacts.csv",
            _cols("nhs_number", "NHS Number", "given_name", "Given Name", "family_name", "Family Name",
                  "date_of_birth", "Date of Birth", "sex", "Gender", "postcode", "Postcode",
@@ -137,7 +138,7 @@ SOURCES: Final[tuple[Source, ...]] = (
            (Event("emergency_department", 6, ("injury", "breathing difficulty", "chest pain", "fall")),
             Event("emergency_admission", 2, ("respiratory infection", "fall", "heart failure")),
             Event("ambulance_conveyance", 2)),
-           0.97, None, direct_care=True),
+           0.97, None),
     Source(NHS, "nhs_long_term_conditions", "nhs_long_term_conditions.csv",
            _cols("nhs_number", "NHS_NUMBER", "given_name", "FORENAME", "family_name", "SURNAME",
                  "date_of_birth", "DOB", "postcode", "POSTCODE", "event_date", "DIAGNOSIS_DATE",
@@ -162,7 +163,7 @@ SOURCES: Final[tuple[Source, ...]] = (
            UK_DATE, (50, 110), 0.24, 1.2,
            (Event("safe_and_well_visit", 5, ("smoke alarm fitted", "hoarding", "smoking in bed", "none")),
             Event("post_incident_visit", 1, ("kitchen fire", "electrical fault"))),
-           0.0, None, direct_care=True),
+           0.0, None),
     Source(VCS, "vcs_support", "community_action_support.csv",
            _cols("local_id", "Client No", "given_name", "First name", "family_name", "Last name",
                  "date_of_birth", "Date of birth", "postcode", "Postcode", "event_date", "Contact date",
@@ -173,4 +174,21 @@ SOURCES: Final[tuple[Source, ...]] = (
            0.0, "VCS"),
 )  # fmt: skip
 
+LSOA_HEADINGS: Final[dict[str, str]] = {
+    "children_social_care": "LSOA",
+    "adult_social_care": "LSOA Code",
+    "housing": "LSOA",
+    "school_attendance": "LSOA",
+    "school_exclusions": "LSOA",
+    "police_incidents": "LSOA of Residence",
+    "domestic_abuse": "LSOA of Residence",
+    "nhs_urgent_contacts": "LSOA",
+    "nhs_long_term_conditions": "LSOA_CODE",
+    "dwp_benefits": "LSOA",
+    "fire_safe_and_well": "LSOA",
+    "vcs_support": "Area (LSOA)",
+}
+SOURCES: Final[tuple[Source, ...]] = tuple(
+    replace(s, columns=(*s.columns, ("area_code", LSOA_HEADINGS[s.source]))) for s in _LAYOUTS
+)
 BY_SOURCE: Final[dict[str, Source]] = {s.source: s for s in SOURCES}

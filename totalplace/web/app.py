@@ -24,8 +24,8 @@ from totalplace.web import (
     outcome_pages,
     pages,
     params,
-    people_pages,
     pool_pages,
+    profile_pages,
     segment_pages,
     spend_pages,
     upload,
@@ -83,7 +83,7 @@ ROUTERS = (
     outcome_pages.router,
     cba_pages.router,
     history_pages.router,
-    people_pages.router,
+    profile_pages.router,
 )
 
 
