@@ -325,7 +325,8 @@ def _csv(source: Source, records: list[_Record]) -> bytes:
 
 @dataclass(frozen=True)
 class Written:
-    """What :func:`generate` made: the extracts and the files kept apart (truth and the opt-out response)."""
+    """What :func:`generate` made: the extracts, the files kept apart (truth and the opt-out response), and
+    how many records there are (each is in two extracts, one per agreement)."""
 
     extracts: tuple[Extract, ...]
     truth_records: Path
@@ -335,18 +336,18 @@ class Written:
 
 
 def _truth_rows(
-    source: Source, records: list[_Record], body: bytes, population: Population
+    source: Source, records: list[_Record], body: bytes, population: Population, file: str
 ) -> list[list[str]]:
-    """The truth of each record: its key (source and data row, from 1), its record id as the importer makes
+    """The truth of each record: its key (file and data row, from 1), its record id as the importer makes
     it (the file's SHA-256 prefix and the line), file line, true person and household, errors put in."""
     digest = hashlib.sha256(body).hexdigest()[:12]
     return [
         [
-            f"{source.source}:{row}",
+            f"{file}:{row}",
             f"{digest}:{row + 1}",
             source.partner,
             source.source,
-            source.file,
+            file,
             digest,
             str(row + 1),
             population.people[r.person].id,
@@ -422,19 +423,40 @@ def generate(directory: Path, seed: int = DEMO_RESIDENTS_SEED) -> Written:
     ids = _Ids(rng, len(population.people))
     extracts: list[Extract] = []
     truth: list[list[str]] = []
+    records = 0
     for source in SOURCES:
-        records = _source_records(source, population, rng, ids)
-        body = _csv(source, records)
-        path = directory / source.file
-        path.write_bytes(body)
-        truth += _truth_rows(source, records, body, population)
-        extracts += [
-            Extract(source.partner, source.source, path, a, source.columns, source.date_format)
-            for a in (PLANNING_AGREEMENT, DIRECT_CARE_AGREEMENT)
-        ]
+        dated = _source_records(source, population, rng, ids)
+        records += len(dated)
+        for agreement, rows in ((DIRECT_CARE_AGREEMENT, dated), (PLANNING_AGREEMENT, _by_id(dated))):
+            path = directory / _file_name(source, agreement)
+            body = _csv(source, rows)
+            path.write_bytes(body)
+            truth += _truth_rows(source, rows, body, population, path.name)
+            extracts.append(
+                Extract(source.partner, source.source, path, agreement, source.columns, source.date_format)
+            )
     opted_out = _opt_out(directory / OPT_OUT_FILE, population, rng)
     records_path, people_path = _write_truth(directory / TRUTH_DIR, population, truth, opted_out)
-    return Written(tuple(extracts), records_path, people_path, directory / OPT_OUT_FILE, len(truth))
+    return Written(tuple(extracts), records_path, people_path, directory / OPT_OUT_FILE, records)
+
+
+def _file_name(source: Source, agreement: str) -> str:
+    """The direct-care extract keeps the source's file name; the planning one adds ``_planning``."""
+    return source.file if agreement == DIRECT_CARE_AGREEMENT else source.file.replace(".csv", "_planning.csv")
+
+
+def _by_id(records: list[_Record]) -> list[_Record]:
+    """The same records as a second report of the partner's system lists them: by the person's id, then date.
+
+    Each agreement gets its own extract (the importer keeps one batch per file's bytes, whatever agreement
+    it comes under), as partners run one report per agreement.
+    """
+
+    def key(r: _Record) -> tuple[str, dt.date, int]:
+        first = r.values.get("local_id") or r.values.get("nhs_number") or r.values["family_name"]
+        return (first, r.event_date, r.person)
+
+    return sorted(records, key=key)
 
 
 def write_extracts(directory: Path, seed: int = DEMO_RESIDENTS_SEED) -> list[Extract]:
