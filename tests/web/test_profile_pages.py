@@ -92,3 +92,18 @@ def test_areas_are_disclosure_controlled(client_for: Login) -> None:
     assert any(v is None for area in body["areas"] for v in area["cells"])
     assert body["suppressed"]["primary"] > 0
     assert client.get("/people/person/P9999999.json?purpose=planning").status_code == 404
+
+
+def test_a_household_is_revealed_whole(client_for: Login) -> None:
+    client = client_for("lead")
+    page = client.get("/people/household/H0000001?purpose=direct_care")
+    assert page.status_code == 200 and "P0000002" in page.text
+    shown = client.post(
+        "/people/household/H0000001/reveal",
+        data={"csrf_token": csrf_of(page.text), "reason": "team around the family"},
+        headers={"accept": "application/json"},
+    )
+    body = shown.json()
+    assert shown.status_code == 200 and body["identified"]
+    assert [i["person_id"] for i in body["identities"]] == ["P0000001", "P0000002"]
+    assert body["identities"][1]["nhs_numbers"] == ["9990000023"]
