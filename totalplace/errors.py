@@ -590,3 +590,36 @@ class SharingAgreementUnchangedError(ConflictError):
     """A variation whose text is the same as the version in force: there is nothing to keep."""
 
     code = "TP909"
+class ProfileError(TotalplaceError):
+    """A person's or household's profile cannot be shown as asked (TP960-969)."""
+
+    code = "TP960"
+    http_status = 400
+
+
+class PersonNotFoundError(ProfileError):
+    """No person (or household) with that id among the people linked for the purpose."""
+
+    code = "TP961"
+    http_status = 404
+
+
+class RevealReasonRequiredError(ProfileError):
+    """Seeing a person's identifiable profile needs a reason, recorded in the audit trail."""
+
+    code = "TP962"
+    http_status = 422
+
+
+class PeopleNotLinkedError(ProfileError):
+    """The place has no linked people for the purpose yet (records not imported, or linkage not run)."""
+
+    code = "TP963"
+    http_status = 409
+
+
+class UnknownPurposeError(ProfileError):
+    """The purpose asked for is not one a sharing agreement can have."""
+
+    code = "TP964"
+    http_status = 400

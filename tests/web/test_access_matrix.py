@@ -117,6 +117,18 @@ def fixed(kind: str = "place", **path: str) -> Objects:
     return lambda demo, who: [Case("place", dict(path), Resource(kind))]
 
 
+def people_of(purpose: str) -> Objects:
+    """The people linked for ``purpose`` (the demo may have none yet: an allowed user is then refused)."""
+    return lambda demo, who: [Case(purpose, resource=Resource("people", purpose, purpose=purpose))]
+
+
+def person(kind: str, **path: str) -> Objects:
+    """A person or household, revealed for direct care."""
+    return lambda demo, who: [
+        Case(kind, dict(path), Resource("person", next(iter(path.values())), purpose="direct_care"))
+    ]
+
+
 def history_of_model(demo: Demo, who: Principal | None) -> list[Case]:
     """The partnership's model, whose history (and restoring) an address names by kind and name."""
     return [Case(MODEL, {"kind": "model", "name": MODEL}, Resource("model", MODEL))]
@@ -328,6 +340,32 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("POST", "/sharing/{name}/vary"): Access(
         "sharing.change", agreements(), form={"yaml": BAD_YAML, "reason": "matrix"}, upload=True
     ),
+    # People: the 360° profile and people by area (the engine asks the policy and audits every view)
+    ("GET", "/people/person/{person_id}"): Access(
+        "people.read",
+        lambda demo, who: [
+            Case("P0000001", {"person_id": "P0000001"}, Resource("people", "planning", purpose="planning"))
+        ],
+        query="purpose=planning",
+    ),
+    ("GET", "/people/household/{household_id}"): Access(
+        "people.read",
+        lambda demo, who: [
+            Case(
+                "H0000001",
+                {"household_id": "H0000001"},
+                Resource("people", "direct_care", purpose="direct_care"),
+            )
+        ],
+        query="purpose=direct_care",
+    ),
+    ("POST", "/people/person/{person_id}/reveal"): Access(
+        "person.reveal", person("person", person_id="P0000001"), form={"reason": " "}
+    ),
+    ("POST", "/people/household/{household_id}/reveal"): Access(
+        "person.reveal", person("household", household_id="H0000001"), form={"reason": ""}
+    ),
+    ("GET", "/people/areas"): Access("people.read", people_of("planning"), query="purpose=planning"),
     ("POST", "/cba/{name}/draft"): Access(
         "pool.manage", pool_in_form(name=MODEL), form={"method": "no-such-method"}
     ),

@@ -102,6 +102,11 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
         "Information-sharing agreements: who shares what about people, for which purpose, on which legal "
         "basis.",
     ),
+    "people": (
+        "people_cmds",
+        "people_group",
+        "People linked from partners' records: 360° profiles of people and households, counts by area.",
+    ),
     "audit": (
         "audit_cmds",
         "audit_group",

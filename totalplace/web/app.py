@@ -25,6 +25,7 @@ from totalplace.web import (
     pages,
     params,
     pool_pages,
+    profile_pages,
     segment_pages,
     sharing_pages,
     spend_pages,
@@ -84,6 +85,7 @@ ROUTERS = (
     cba_pages.router,
     history_pages.router,
     sharing_pages.router,
+    profile_pages.router,
 )
 
 
