@@ -590,6 +590,8 @@ class SharingAgreementUnchangedError(ConflictError):
     """A variation whose text is the same as the version in force: there is nothing to keep."""
 
     code = "TP909"
+
+
 class ProfileError(TotalplaceError):
     """A person's or household's profile cannot be shown as asked (TP960-969)."""
 
