@@ -26,7 +26,7 @@ from tests.engines.people.records_support import (
 )
 from totalplace.datasets import problems as codes
 from totalplace.datasets.importer import ImportRequest, import_file
-from totalplace.datasets.records import identities_dir, import_records
+from totalplace.datasets.records import RecordsResult, identities_dir, import_records
 from totalplace.engines.people.records import identities, records_table
 from totalplace.errors import (
     AgreementLapsedError,
@@ -48,26 +48,48 @@ LEAD = trusted("lead")
 def place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Place]:
     monkeypatch.delenv("TOTALPLACE_DATABASE_URL", raising=False)
     p = people_place(tmp_path / "place")
-    add_agreement(p, agreement_yaml("council-care", "direct_care", partner=COUNCIL,
-                                    source="children_social_care", opt_out=False), "council-care")
-    add_agreement(p, agreement_yaml("council-plan", "planning", partner=COUNCIL, source="children_social_care",
-                                    opt_out=False, exemption="section_251_support"), "council-plan")
+    add_agreement(
+        p,
+        agreement_yaml(
+            "council-care", "direct_care", partner=COUNCIL, source="children_social_care", opt_out=False
+        ),
+        "council-care",
+    )
+    add_agreement(
+        p,
+        agreement_yaml(
+            "council-plan",
+            "planning",
+            partner=COUNCIL,
+            source="children_social_care",
+            opt_out=False,
+            exemption="section_251_support",
+        ),
+        "council-plan",
+    )
     yield p
     p.close()
 
 
-def _import(place: Place, data: bytes, agreement: str = "council-plan", **kw: object) -> object:
+def _import(
+    place: Place, data: bytes, agreement: str = "council-plan", source: str = "children_social_care"
+) -> RecordsResult:
     return import_records(
-        place, LEAD, data, partner=kw.pop("partner", COUNCIL), agreement=agreement,  # type: ignore[arg-type]
-        source=kw.pop("source", "children_social_care"), today=TODAY, source_name="extract.csv",  # type: ignore[arg-type]
-        **kw,  # type: ignore[arg-type]
+        place,
+        LEAD,
+        data,
+        partner=COUNCIL,
+        agreement=agreement,
+        source=source,
+        today=TODAY,
+        source_name="extract.csv",
     )
 
 
 def test_an_extract_is_pseudonymised_with_its_provenance(place: Place) -> None:
     data = extract(row(nhs_number(943476591)), row(nhs_number(123456780), "Bob", "Smith", local="L2"))
     result = _import(place, data)
-    shown = result.to_dict()  # type: ignore[attr-defined]
+    shown = result.to_dict()
     assert shown["status"] == "imported" and shown["records_kept"] == 2
     assert shown["provenance"]["agreement"] == "council-plan" and shown["provenance"]["key_generation"] == 1
     assert shown["opt_out"]["applied"] is False and shown["opt_out"]["exemption"] == "section_251_support"
@@ -76,7 +98,7 @@ def test_an_extract_is_pseudonymised_with_its_provenance(place: Place) -> None:
     assert all(len(v) == 64 for v in table.column("mk_nhs_number").to_pylist())
     assert table.column("record_id").to_pylist()[0].endswith(":2")
     again = _import(place, data)
-    assert again.to_dict()["status"] == "unchanged"  # type: ignore[attr-defined]
+    assert again.to_dict()["status"] == "unchanged"
 
 
 def test_a_flow_with_no_agreement_is_refused(place: Place) -> None:
@@ -87,19 +109,40 @@ def test_a_flow_with_no_agreement_is_refused(place: Place) -> None:
 
 
 def test_an_expired_agreement_is_refused(place: Place) -> None:
-    add_agreement(place, agreement_yaml("old", "planning", partner=COUNCIL, source="children_social_care",
-                                        review=dt.date(2026, 1, 1), opt_out=False, exemption="s251"), "old")
+    add_agreement(
+        place,
+        agreement_yaml(
+            "old",
+            "planning",
+            partner=COUNCIL,
+            source="children_social_care",
+            review=dt.date(2026, 1, 1),
+            opt_out=False,
+            exemption="s251",
+        ),
+        "old",
+    )
     with pytest.raises(AgreementLapsedError):
         _import(place, extract(row(nhs_number(943476591))), agreement="old")
 
 
 def test_fields_beyond_the_agreement_are_dropped_and_reported(place: Place) -> None:
-    add_agreement(place, agreement_yaml("narrow", "planning", partner=COUNCIL, source="children_social_care",
-                                        fields=("nhs_number", "event_date", "event_type"), opt_out=False,
-                                        exemption="s251"), "narrow")
+    add_agreement(
+        place,
+        agreement_yaml(
+            "narrow",
+            "planning",
+            partner=COUNCIL,
+            source="children_social_care",
+            fields=("nhs_number", "event_date", "event_type"),
+            opt_out=False,
+            exemption="s251",
+        ),
+        "narrow",
+    )
     header = HEADER + ",Religion"
     result = _import(place, extract(row(nhs_number(943476591)) + ",none", header=header), agreement="narrow")
-    dropped = result.to_dict()["dropped"]  # type: ignore[attr-defined]
+    dropped = result.to_dict()["dropped"]
     assert "Religion" in dropped and "given_name" in dropped and "date_of_birth" in dropped
     table = records_table(place, LEAD, "planning")
     assert table.column("mk_given_name").to_pylist() == [None]
@@ -135,8 +178,12 @@ def test_a_malformed_identifier_refuses_the_file_with_a_coded_row_error(
 
 def test_the_generic_importer_sends_records_to_their_own_import(place: Place) -> None:
     with pytest.raises(InvalidInputError):
-        import_file(place, extract(row(nhs_number(943476591))), ImportRequest("person_records", COUNCIL),
-                    principal=LEAD)
+        import_file(
+            place,
+            extract(row(nhs_number(943476591))),
+            ImportRequest("person_records", COUNCIL),
+            principal=LEAD,
+        )
 
 
 def test_who_may_import_and_read(place: Place) -> None:
@@ -146,8 +193,15 @@ def test_who_may_import_and_read(place: Place) -> None:
         nhs_id = partner_by_name(conn, NHS_PARTNER).id
     finance = Principal("fin", False, (RoleGrant("partner_finance", nhs_id, NHS_PARTNER, "finance"),))
     with pytest.raises(PermissionDeniedError):
-        import_records(place, finance, extract(row(nhs_number(943476591))), partner=COUNCIL,
-                       agreement="council-plan", source="children_social_care", today=TODAY)
+        import_records(
+            place,
+            finance,
+            extract(row(nhs_number(943476591))),
+            partner=COUNCIL,
+            agreement="council-plan",
+            source="children_social_care",
+            today=TODAY,
+        )
     with pytest.raises(PermissionDeniedError):
         records_table(place, finance, "planning")
     analyst = Principal("an", False, (RoleGrant("analyst", None, None, "analysis"),))
@@ -159,7 +213,7 @@ def test_who_may_import_and_read(place: Place) -> None:
 def test_direct_care_keeps_identities_apart_readable_with_a_reason(place: Place) -> None:
     number = nhs_number(943476591)
     result = _import(place, extract(row(number)), agreement="council-care")
-    assert result.to_dict()["provenance"]["identities_kept"] is True  # type: ignore[attr-defined]
+    assert result.to_dict()["provenance"]["identities_kept"] is True
     record_id = records_table(place, LEAD, "direct_care").column("record_id").to_pylist()[0]
     with pytest.raises(PeopleReasonRequiredError):
         identities(place, LEAD, [record_id], " ")
@@ -174,7 +228,7 @@ def test_direct_care_keeps_identities_apart_readable_with_a_reason(place: Place)
 
     with place.read() as conn:
         reveal = [r for r in audit.records(conn) if r.action == "person.reveal"]
-    assert reveal and "safeguarding referral 42" in reveal[-1].detail and "lead" == reveal[-1].actor
+    assert reveal and "safeguarding referral 42" in reveal[-1].detail and reveal[-1].actor == "lead"
 
 
 def test_no_clear_identifier_in_the_batch_the_result_or_the_logs(
@@ -182,11 +236,21 @@ def test_no_clear_identifier_in_the_batch_the_result_or_the_logs(
 ) -> None:
     number = nhs_number(943476591)
     data = extract(row(number, "Zebedee", "Quixotic", postcode="SW1A 1AA", local="LOCALREF77"))
-    clear = [number, "Zebedee", "zebedee", "Quixotic", "quixotic", "SW1A 1AA", "SW1A", "LOCALREF77", "1985-12-10"]
+    clear = [
+        number,
+        "Zebedee",
+        "zebedee",
+        "Quixotic",
+        "quixotic",
+        "SW1A 1AA",
+        "SW1A",
+        "LOCALREF77",
+        "1985-12-10",
+    ]
     with caplog.at_level(logging.DEBUG):
         result = _import(place, data)
-    shown = json.dumps(result.to_dict(), default=str)  # type: ignore[attr-defined]
-    parquet = [p for p in place.batches_dir.glob("person_records-*.parquet")]
+    shown = json.dumps(result.to_dict(), default=str)
+    parquet = list(place.batches_dir.glob("person_records-*.parquet"))
     assert len(parquet) == 1
     stored = parquet[0].read_bytes() + json.dumps(pq.read_table(parquet[0]).to_pylist(), default=str).encode()
     from totalplace.store import audit

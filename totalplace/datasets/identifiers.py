@@ -68,9 +68,7 @@ def date_of_birth(text: str, today: dt.date) -> dt.date:
     try:
         born = parse_date(text)
     except CellError:
-        raise CellError(
-            "not a real date of birth; write it as dd/mm/yyyy", codes.BAD_BIRTH_DATE
-        ) from None
+        raise CellError("not a real date of birth; write it as dd/mm/yyyy", codes.BAD_BIRTH_DATE) from None
     if born > today:
         raise CellError("a date of birth cannot be in the future", codes.BAD_BIRTH_DATE)
     if born < EARLIEST:

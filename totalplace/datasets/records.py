@@ -25,8 +25,8 @@ import pyarrow.parquet as pq
 from totalplace import durable
 from totalplace.datasets import records_rows as rows
 from totalplace.datasets.limits import ImportLimits
-from totalplace.datasets.recovery import file_sha256, import_lock, temp_parquet_path
 from totalplace.datasets.records_schema import RECORDS_INPUT
+from totalplace.datasets.recovery import file_sha256, import_lock, temp_parquet_path
 from totalplace.datasets.source import read_path, read_source
 from totalplace.datasets.table import locate_table
 from totalplace.engines.people import optout
@@ -241,7 +241,9 @@ def _write(
     if written.identities is not None:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.chmod(folder, 0o700)
-        tmp_ids = _write_temp(written.identities, folder / f".tmp-{os.getpid()}-{os.urandom(8).hex()}.parquet")
+        tmp_ids = _write_temp(
+            written.identities, folder / f".tmp-{os.getpid()}-{os.urandom(8).hex()}.parquet"
+        )
     try:
         return _commit(place, tmp, tmp_ids, provenance, new)
     finally:

@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING, Any, Final
 from totalplace import durable, settings
 from totalplace.errors import (
     InvalidInputError,
+    PeopleReasonRequiredError,
     PseudonymKeyChangedError,
     PseudonymPurposeError,
-    PeopleReasonRequiredError,
 )
 from totalplace.governance.keys import KEY_BYTES, create_key, key_path, load_key, parse_key
 from totalplace.store import people_records as store
@@ -173,7 +173,8 @@ def rotate(place: Place, principal: Principal, purpose: str, *, reason: str) -> 
         new_key = from_setting
         if previous is not None and previous.fingerprint == fingerprint(new_key):
             raise InvalidInputError(
-                f"TOTALPLACE_PSEUDONYM_KEY_{purpose.upper()} still holds generation {previous.generation}'s key",
+                f"TOTALPLACE_PSEUDONYM_KEY_{purpose.upper()} still holds the key of generation "
+                f"{previous.generation}",
                 hint="set it to a new key of 64 hex digits first, then rotate",
             )
     else:

@@ -186,7 +186,8 @@ def insert_optout_list(
         "imported_at": at,
         "imported_by": actor,
     }
-    list_id = int(conn.execute(insert(optout_lists).values(**values)).inserted_primary_key[0])
+    inserted = conn.execute(insert(optout_lists).values(**values)).inserted_primary_key
+    list_id = int(inserted[0]) if inserted else 0
     for start in range(0, len(unique), 5000):
         chunk = unique[start : start + 5000]
         conn.execute(insert(optout_entries), [{"list_id": list_id, "pseudonym": p} for p in chunk])

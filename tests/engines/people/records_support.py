@@ -11,7 +11,7 @@ from totalplace.store import versions
 from totalplace.store.partners import add_partner
 
 # The sharing helper registers the kind; until its branch is merged, the tests register it themselves.
-versions.KINDS.setdefault("sharing", "an information-sharing agreement")  # type: ignore[misc]
+versions.KINDS.setdefault("sharing", "an information-sharing agreement")
 
 TODAY = dt.date(2026, 12, 5)
 NHS_PARTNER = "Testshire NHS Trust"

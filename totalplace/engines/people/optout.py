@@ -3,8 +3,9 @@
 NHS England's "check for national data opt-outs" service answers a file of NHS numbers with the ones that
 may be used (those of people who have not opted out), one a line followed by a comma. The place keeps each
 response as the pseudonyms of those numbers under a key of its own (``optout``), with the date of the check
-and an expiry (by default the date plus ``validity_days`` of parameters/governance/national_data_opt_out.yaml);
-the numbers themselves are never stored, and nothing about the opt-out is written on a person's record.
+and an expiry (by default the date plus ``validity_days`` of
+parameters/governance/national_data_opt_out.yaml); the numbers themselves are never stored, and nothing
+about the opt-out is written on a person's record.
 
 Records an agreement covers by the opt-out (purposes beyond direct care, ``national_data_opt_out: true``)
 that come from an NHS body (a partner of kind ``nhs``) are checked at import, before anything is written:
@@ -123,9 +124,13 @@ def import_optout(
     today = today or dt.date.today()
     expires = expires or list_date + dt.timedelta(days=validity_days())
     if list_date > today:
-        raise InvalidInputError("the date of the check cannot be in the future", hint="give the date it was made")
+        raise InvalidInputError(
+            "the date of the check cannot be in the future", hint="give the date it was made"
+        )
     if expires <= list_date:
-        raise InvalidInputError("the list must expire after the date of the check", hint="give a later expiry")
+        raise InvalidInputError(
+            "the list must expire after the date of the check", hint="give a later expiry"
+        )
     name = source_name or (source.name if isinstance(source, Path) else "opt-out response")
     data = read_path(source, ImportLimits.from_settings()) if isinstance(source, Path) else source
     numbers = read_response(data, name)
@@ -169,7 +174,9 @@ def current_list(place: Place, today: dt.date, *, actor: str) -> OptOutList:
     """The unexpired list made under the opt-out key in force, or OptOutListMissingError (TP922)."""
     with place.read() as conn:
         found = store.latest_optout_list(conn)
-    hint = "import a current response of the check for national data opt-outs, then import these records again"
+    hint = (
+        "import a current response of the check for national data opt-outs, then import these records again"
+    )
     if found is None:
         raise OptOutListMissingError("no national data opt-out list has been imported", hint=hint)
     if dt.date.fromisoformat(found.expires) < today:
@@ -177,7 +184,8 @@ def current_list(place: Place, today: dt.date, *, actor: str) -> OptOutList:
     key = purpose_key(place, OPTOUT, actor=actor)
     if key.generation != found.key_generation:
         raise OptOutListMissingError(
-            "the opt-out key was rotated after the list in force was imported, so it cannot be read", hint=hint
+            "the opt-out key was rotated after the list in force was imported, so it cannot be read",
+            hint=hint,
         )
     with place.read() as conn:
         allowed = store.optout_pseudonyms(conn, found.id)

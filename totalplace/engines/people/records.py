@@ -66,7 +66,8 @@ def identities(place: Place, principal: Principal, record_ids: list[str], reason
     """
     if not reason.strip():
         raise PeopleReasonRequiredError(
-            "say why you need this person's identifiable details", hint="the reason is kept in the audit trail"
+            "say why you need this person's identifiable details",
+            hint="the reason is kept in the audit trail",
         )
     wanted = sorted(set(record_ids))
     principal.require("person.reveal", Resource("person", ",".join(wanted)[:200], purpose=DIRECT_CARE))

@@ -63,7 +63,9 @@ def upgrade() -> None:
         sa.Column("list_id", sa.Integer, nullable=False),
         sa.Column("pseudonym", sa.String(64), nullable=False),
         sa.PrimaryKeyConstraint("list_id", "pseudonym", name="pk_optout_entries"),
-        sa.ForeignKeyConstraint(["list_id"], ["optout_lists.id"], name="fk_optout_entries_list_id_optout_lists"),
+        sa.ForeignKeyConstraint(
+            ["list_id"], ["optout_lists.id"], name="fk_optout_entries_list_id_optout_lists"
+        ),
     )
 
 
