@@ -180,14 +180,18 @@ def rotate(place: Place, principal: Principal, purpose: str, *, reason: str) -> 
     else:
         new_key = secrets.token_bytes(KEY_BYTES)
     generation = _record_rotation(place, principal, purpose, new_key, reason, file=from_setting is None)
+    then = (
+        "the opt-out list in force was kept under the old key: import a current response of the opt-out check"
+        if purpose == OPTOUT
+        else "batches already imported keep the generation they were pseudonymised with and no longer agree "
+        "with new ones, so import the partners' extracts again and run the linkage again"
+    )
     return Rotation(
         purpose,
         generation.generation,
         generation.fingerprint,
         previous.generation if previous else None,
-        f"the {purpose} key is now generation {generation.generation}; batches already imported keep the "
-        "generation they were pseudonymised with and no longer agree with new ones, so import the partners' "
-        "extracts again and run the linkage again",
+        f"the {purpose} key is now generation {generation.generation}; {then}",
     )
 
 

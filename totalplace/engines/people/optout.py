@@ -33,6 +33,8 @@ from totalplace.parameters import load_parameter
 from totalplace.store import people_records as store
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
     from totalplace.governance.roles import Principal
     from totalplace.place import Place
 
@@ -92,16 +94,19 @@ class OptOutStatus:
         return dict(self.__dict__)
 
 
-def _status(found: store.OptOutList | None, today: dt.date) -> OptOutStatus:
+def _status(conn: Connection, today: dt.date) -> OptOutStatus:
+    """The latest list's status: current while unexpired and made under the opt-out key in force."""
+    found = store.latest_optout_list(conn)
     if found is None:
         return OptOutStatus(held=False)
     left = (dt.date.fromisoformat(found.expires) - today).days
+    key = store.latest_generation(conn, OPTOUT)
     return OptOutStatus(
         True,
         found.list_date,
         found.expires,
         found.entries,
-        left >= 0,
+        left >= 0 and key is not None and key.generation == found.key_generation,
         max(left, 0),
         found.imported_at,
         found.imported_by,
@@ -145,14 +150,14 @@ def import_optout(
             pseudonyms=(key.of("nhs_number", n) or "" for n in numbers),
             actor=principal.username,
         )
-        return _status(store.latest_optout_list(conn), today)
+        return _status(conn, today)
 
 
 def optout_status(place: Place, principal: Principal, today: dt.date | None = None) -> OptOutStatus:
     """The list in force (date, expiry, count), for who may read agreements and the opt-out lists' dates."""
     principal.require_any("sharing.read")
     with place.read() as conn:
-        return _status(store.latest_optout_list(conn), today or dt.date.today())
+        return _status(conn, today or dt.date.today())
 
 
 @dataclass(frozen=True)
