@@ -97,12 +97,14 @@ def agreement_in_force(place: Place, name: str) -> tuple[SharingAgreement, int]:
 
 
 def _authorized(place: Place, principal: Principal, partner: str, agreement: str, source: str) -> _Agreed:
-    """The agreement and partner, once the policy allows ``records.import`` (before the file is read)."""
-    agreed, version = agreement_in_force(place, agreement)
+    """The agreement and partner, once the policy allows ``records.import`` (before the file is read): on the
+    partner's batch first, then for the purpose of the agreement named."""
     with place.read() as conn:
         sender = partner_by_name(conn, partner)
-    resource = Resource("batch", f"{source} records from {partner}", owner=sender.id, purpose=agreed.purpose)
-    principal.require("records.import", resource)
+    label = f"{source} records from {partner}"
+    principal.require("records.import", Resource("batch", label, owner=sender.id))
+    agreed, version = agreement_in_force(place, agreement)
+    principal.require("records.import", Resource("batch", label, owner=sender.id, purpose=agreed.purpose))
     return _Agreed(agreed, version, sender)
 
 

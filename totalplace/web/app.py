@@ -25,6 +25,7 @@ from totalplace.web import (
     pages,
     params,
     pool_pages,
+    records_pages,
     segment_pages,
     spend_pages,
     upload,
@@ -73,6 +74,7 @@ def create_app(place: Place) -> FastAPI:
 ROUTERS = (
     auth_routes.router,
     upload.router,  # before pages: "/datasets/upload" is not a batch id
+    records_pages.router,
     pages.router,
     spend_pages.router,
     pool_pages.router,
