@@ -26,7 +26,8 @@ def _agreement(place: Place) -> None:
 def _post(client: TestClient, path: str, form: dict[str, str], data: bytes) -> Response:
     token = csrf_of(client.get(path).text)
     files = {"file": ("contacts.csv", data, "text/csv")}
-    return client.post(path, data={**form, "csrf_token": token}, files=files)
+    answer: Response = client.post(path, data={**form, "csrf_token": token}, files=files)
+    return answer
 
 
 def test_the_lead_imports_an_extract_and_sees_what_was_dropped(

@@ -171,5 +171,5 @@ async def optout_upload(request: Request) -> Response:
                 "rejected": error.to_dict() if isinstance(error, ImportRejectedError) else None,
             }
             return page(request, "optout.html", data, status_code=error.http_status, principal=form.principal)
-    data = {"status": optout_view(status), "typed": {}, "problems": {}, "imported": True}
+    data: dict[str, Any] = {"status": optout_view(status), "typed": {}, "problems": {}, "imported": True}
     return page(request, "optout.html", data, status_code=201, principal=form.principal)
