@@ -164,12 +164,12 @@ async def optout_upload(request: Request) -> Response:
             status = await run_in_threadpool(_run_optout, place, form)
         except TotalplaceError as error:
             field = "date" if isinstance(error, InvalidInputError) else "file"
-            data = {
+            data: dict[str, Any] = {
                 "status": optout_view(await run_in_threadpool(optout_status, place, form.principal)),
                 "typed": typed,
                 "problems": {field: _message(error)},
                 "rejected": error.to_dict() if isinstance(error, ImportRejectedError) else None,
             }
             return page(request, "optout.html", data, status_code=error.http_status, principal=form.principal)
-    data: dict[str, Any] = {"status": optout_view(status), "typed": {}, "problems": {}, "imported": True}
-    return page(request, "optout.html", data, status_code=201, principal=form.principal)
+    shown = {"status": optout_view(status), "typed": {}, "problems": {}, "imported": True}
+    return page(request, "optout.html", shown, status_code=201, principal=form.principal)
