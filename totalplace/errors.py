@@ -554,6 +554,7 @@ class NoAgreementError(SharingError):
     """A flow of records about people names a sharing agreement the place does not hold."""
 
     code = "TP920"
+    http_status = 404
 
 
 class PseudonymKeyChangedError(TotalplaceError):

@@ -46,7 +46,7 @@ def test_the_lead_imports_an_extract_and_sees_what_was_dropped(
     page = refused.text
     assert "TP570" in page and "NHS Number" in page and "9434765918" not in page and "<nav>" in page
     missing = _post(lead, "/people/records/upload", {**form, "agreement": "none"}, extract(row(USED)))
-    assert missing.status_code == 403 and 'id="agreement-problem"' in missing.text
+    assert missing.status_code == 404 and 'id="agreement-problem"' in missing.text
 
 
 def test_the_opt_out_page_and_its_twin_show_dates_never_numbers(
