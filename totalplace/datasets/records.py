@@ -149,7 +149,7 @@ def import_records(
         rows.records_arrow(rows.kept_rows(columns, keep)),
         _identities(agreed, typed, columns["record_id"], keep),
     )
-    provenance = _Provenance(agreed, source, key.generation, len(keep), _dropped(flow, table), outcome)
+    provenance = _Provenance(agreed, source, key.generation, len(keep), _dropped(flow), outcome)
     batch, kept = _write(place, written, provenance, NewBatch(
         kind=KIND, partner_id=agreed.partner.id, source_name=name, sha256=sha, size_bytes=len(data),
         importer=principal.username, imported_at=utc_now(), row_count=written.records.num_rows, totals={},
@@ -158,7 +158,7 @@ def import_records(
     return RecordsResult("imported", batch, kept, written.records.num_rows, flow.warnings, outcome)
 
 
-def _dropped(flow: FlowCheck, table: Any) -> list[str]:
+def _dropped(flow: FlowCheck) -> list[str]:
     """The columns not kept: those the flow does not list, and those it lists that are no field of records."""
     known = {c.name for c in RECORDS_INPUT.columns}
     return [*flow.dropped, *(c for c in flow.kept if c not in known)]
