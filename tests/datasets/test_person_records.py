@@ -260,3 +260,13 @@ def test_no_clear_identifier_in_the_batch_the_result_or_the_logs(
     for value in clear:
         assert value not in shown and value not in caplog.text and value not in trail, value
         assert value.encode() not in stored, value
+
+
+def test_a_records_batch_is_never_downloaded_as_a_file(place: Place) -> None:
+    from totalplace.datasets.access import may_download
+    from totalplace.datasets.export import export_batch
+
+    result = _import(place, extract(row(nhs_number(943476591))))
+    assert not may_download(LEAD, result.batch)
+    with pytest.raises(PermissionDeniedError):
+        export_batch(place, result.batch.id, "csv", principal=LEAD)

@@ -109,6 +109,13 @@ def batch_resource(batch: Batch) -> Resource:
     return Resource("batch", str(batch.id), owner=batch.partner_id)
 
 
+def is_records(batch: Batch) -> bool:
+    """Whether the batch holds records about people: never downloaded as a file, whoever asks (they are
+    read for their agreement's purpose only, through :mod:`totalplace.engines.people.records`)."""
+    kind = KINDS.get(batch.kind)
+    return kind is not None and kind.access == "records"
+
+
 def may_download(principal: Principal, batch: Batch) -> bool:
     """Whether ``principal`` may download the batch's raw rows (to show the link; the export asks again)."""
-    return principal.can("batch.download", batch_resource(batch))
+    return not is_records(batch) and principal.can("batch.download", batch_resource(batch))
