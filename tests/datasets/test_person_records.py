@@ -97,6 +97,11 @@ def test_an_extract_is_pseudonymised_with_its_provenance(place: Place) -> None:
     assert table.num_rows == 2 and table.column("birth_year").to_pylist() == [1985, 1985]
     assert all(len(v) == 64 for v in table.column("mk_nhs_number").to_pylist())
     assert table.column("record_id").to_pylist()[0].endswith(":2")
+    from totalplace.store import audit
+
+    with place.read() as conn:
+        reads = [r for r in audit.records(conn) if r.action == "records.read"]
+    assert reads and reads[-1].object_id == "planning" and reads[-1].actor == "lead"
     again = _import(place, data)
     assert again.to_dict()["status"] == "unchanged"
 

@@ -67,7 +67,11 @@ def date_of_birth(text: str, today: dt.date) -> dt.date:
     """A date of birth that exists, is not after ``today`` and not before 1900 (dd/mm/yyyy or ISO)."""
     try:
         born = parse_date(text)
-    except CellError:
+    except CellError as exc:
+        if "outside" in str(exc):  # a real date, but before 1900 or after 2100
+            raise CellError(
+                f"a date of birth must be between {EARLIEST.year} and today", codes.BAD_BIRTH_DATE
+            ) from None
         raise CellError("not a real date of birth; write it as dd/mm/yyyy", codes.BAD_BIRTH_DATE) from None
     if born > today:
         raise CellError("a date of birth cannot be in the future", codes.BAD_BIRTH_DATE)

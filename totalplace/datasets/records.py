@@ -31,7 +31,7 @@ from totalplace.datasets.source import read_path, read_source
 from totalplace.datasets.table import locate_table
 from totalplace.engines.people import optout
 from totalplace.engines.people.agreement import FlowCheck, SharingAgreement, check_flow, load_agreement
-from totalplace.errors import ImportRejectedError, NoAgreementError
+from totalplace.errors import ConflictError, ImportRejectedError, NoAgreementError
 from totalplace.governance.policy import Resource
 from totalplace.governance.pseudonyms import purpose_key
 from totalplace.store import audit, versions
@@ -260,6 +260,11 @@ def _commit(
     new = NewBatch(**{**new.__dict__, "parquet_sha256": file_sha256(tmp)})
     with import_lock(place), place.begin() as conn:
         audit.lock_head(conn)
+        if find_by_sha(conn, KIND, new.sha256) is not None:  # the same bytes, imported meanwhile
+            raise ConflictError(
+                f"{new.source_name} was imported by someone else while it was being read",
+                hint="nothing more was written; see the batch already imported",
+            )
         batch_id = next_batch_id(conn)
         stem = f"{batch_id:07d}-{new.sha256[:12]}.parquet"
         final = place.batches_dir / f"{KIND}-{stem}"

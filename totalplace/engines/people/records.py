@@ -50,9 +50,19 @@ def records_table(place: Place, principal: Principal, purpose: str) -> pa.Table:
     left_out = [b.batch_id for b in kept if b not in current]
     tables = [pq.read_table(paths[b.batch_id], schema=RECORDS_ARROW) for b in current]
     table = pa.concat_tables(tables) if tables else RECORDS_ARROW.empty_table()
+    used = [b.batch_id for b in current]
+    with place.begin() as conn:  # every read of person-level data is audited (DESIGN.md §7)
+        audit.append(
+            conn,
+            actor=principal.username,
+            action="records.read",
+            object_type="people",
+            object_id=purpose,
+            detail={"batches": used, "rows": table.num_rows, "batches_of_earlier_keys": left_out},
+        )
     meta = {
         b"purpose": purpose.encode(),
-        b"batches": json.dumps([b.batch_id for b in current]).encode(),
+        b"batches": json.dumps(used).encode(),
         b"batches_of_earlier_keys": json.dumps(left_out).encode(),
     }
     return table.replace_schema_metadata(meta)
