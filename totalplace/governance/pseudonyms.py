@@ -109,9 +109,7 @@ def purpose_key(place: Place, purpose: str, *, actor: str) -> PurposeKey:
         latest = store.latest_generation(conn, purpose)
     if latest is None:
         with place.begin() as conn:
-            latest = store.latest_generation(conn, purpose) or store.record_generation(
-                conn, purpose=purpose, fingerprint=mark, actor=actor, reason="first use"
-            )
+            latest = store.first_generation(conn, purpose=purpose, fingerprint=mark, actor=actor)
     if latest.fingerprint != mark:
         raise PseudonymKeyChangedError(
             f"the {purpose} pseudonym key is not generation {latest.generation}'s, which the place recorded "

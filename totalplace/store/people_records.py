@@ -79,6 +79,15 @@ def record_generation(
     return KeyGeneration(purpose, number, fingerprint, at, actor, reason)
 
 
+def first_generation(conn: Connection, *, purpose: str, fingerprint: str, actor: str) -> KeyGeneration:
+    """The generation in force, recording ``fingerprint`` as generation 1 if there is none (under the audit
+    head's lock, so two first uses at once record it once)."""
+    audit.lock_head(conn)
+    return latest_generation(conn, purpose) or record_generation(
+        conn, purpose=purpose, fingerprint=fingerprint, actor=actor, reason="first use"
+    )
+
+
 @dataclass(frozen=True)
 class RecordBatch:
     """The provenance of one person_records batch beyond the catalog's row."""
