@@ -275,3 +275,23 @@ def test_a_records_batch_is_never_downloaded_as_a_file(place: Place) -> None:
     assert not may_download(LEAD, result.batch)
     with pytest.raises(PermissionDeniedError):
         export_batch(place, result.batch.id, "csv", principal=LEAD)
+
+
+def test_a_column_mapping_names_the_files_own_headers(place: Place) -> None:
+    header = (
+        "Patient Ref No,Forename,Surname,Born,Postcode,Person ID,Related Person ID,Relationship,When,What,Sex"
+    )
+    data = extract(row(nhs_number(943476591)), header=header)
+    mapping = {
+        "nhs_number": "Patient Ref No",
+        "date_of_birth": "Born",
+        "event_date": "When",
+        "event_type": "What",
+    }
+    result = import_records(
+        place, LEAD, data, partner=COUNCIL, agreement="council-plan", source="children_social_care",
+        mapping=mapping, today=TODAY,
+    )  # fmt: skip
+    assert result.records_kept == 1 and result.provenance.dropped == []
+    table = records_table(place, LEAD, "planning")
+    assert table.column("birth_year").to_pylist() == [1985] and table.column("mk_nhs_number")[0].as_py()
