@@ -295,3 +295,13 @@ def test_a_column_mapping_names_the_files_own_headers(place: Place) -> None:
     assert result.records_kept == 1 and result.provenance.dropped == []
     table = records_table(place, LEAD, "planning")
     assert table.column("birth_year").to_pylist() == [1985] and table.column("mk_nhs_number")[0].as_py()
+
+
+def test_an_agreement_just_past_its_review_warns(place: Place) -> None:
+    body = agreement_yaml(
+        "late", "planning", partner=COUNCIL, source="children_social_care", review=TODAY - dt.timedelta(days=10),
+        opt_out=False, exemption="s251",
+    )  # fmt: skip
+    add_agreement(place, body, "late")
+    result = _import(place, extract(row(nhs_number(943476591))), agreement="late")
+    assert result.warnings and "due for review" in result.to_dict()["warnings"][0]
