@@ -13,6 +13,8 @@ import pytest
 
 MODULES = [
     "totalplace.money",
+    "totalplace.datasets.identifiers",
+    "totalplace.governance.pseudonyms",
     "totalplace.engines.outcomes.stats",
     "totalplace.engines.pool.riskshare",
     "totalplace.engines.cba.parameters",

@@ -625,3 +625,38 @@ class UnknownPurposeError(ProfileError):
 
     code = "TP964"
     http_status = 400
+class NoAgreementError(SharingError):
+    """A flow of records about people names a sharing agreement the place does not hold."""
+
+    code = "TP920"
+    http_status = 404
+
+
+class PseudonymKeyChangedError(TotalplaceError):
+    """A purpose's pseudonym key is not the one whose generation the place recorded (a key file or variable
+    changed without ``keys rotate``): records pseudonymised with it would not link with those already held."""
+
+    code = "TP921"
+    http_status = 409
+
+
+class OptOutListMissingError(TotalplaceError):
+    """Records covered by the national data opt-out cannot be imported: no current list of the NHS numbers
+    that may be used (none imported, expired, or made under an earlier opt-out key)."""
+
+    code = "TP922"
+    http_status = 409
+
+
+class PeopleReasonRequiredError(TotalplaceError):
+    """A pseudonym key is rotated, or a person's identifiable values are asked for, without a reason to
+    record."""
+
+    code = "TP923"
+    http_status = 422
+
+
+class PseudonymPurposeError(InvalidInputError):
+    """A pseudonym key is asked for a purpose that has none."""
+
+    code = "TP924"

@@ -54,6 +54,16 @@ SETTINGS: Final[tuple[Setting, ...]] = (
         "The audit chain's HMAC key(s) as hex, `HEX` or `1:HEX,2:HEX` by key number, kept outside the place. "
         "Unset: the files keys/audit-N.key in the place directory.",
     ),
+    *(
+        Setting(
+            f"pseudonym_key_{purpose}",
+            "str",
+            None,
+            f"The {purpose.replace('_', ' ')} pseudonym key as hex (64 digits), kept outside the place. "
+            f"Unset: the file keys/pseudonym-{purpose}.key in the place directory, made at first use.",
+        )
+        for purpose in ("direct_care", "planning", "evaluation", "payment_by_results", "optout")
+    ),
     Setting("backend", "str", "duckdb", "Analytics backend: duckdb (in-process) or spark (needs the extra)."),
     Setting(
         "analytics_memory",

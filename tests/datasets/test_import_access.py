@@ -88,6 +88,7 @@ def test_each_kind_names_the_action_its_import_takes() -> None:
         "census": "geography.change",
         "assets": "batch.import",
         "observations": "indicator.count",
+        "person_records": "records.import",
     }
 
 

@@ -226,6 +226,20 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("POST", "/datasets/upload"): Access(
         "batch.import", partner_in_form, form={"kind": "spend"}, upload=True
     ),
+    # Records about people and the national data opt-out
+    ("GET", "/people/records/upload"): Access("records.import", any=True),
+    ("POST", "/people/records/upload"): Access(
+        "records.import", partner_in_form, form={"agreement": "no-such-agreement", "source": "x"}, upload=True
+    ),
+    ("POST", "/people/records/upload.json"): Access(
+        "records.import",
+        partner_in_form,
+        form={"agreement": "no-such-agreement", "source": "x"},
+        upload=True,
+        csrf_header=True,
+    ),
+    ("GET", "/people/optout"): Access("optout.manage", any=True),
+    ("POST", "/people/optout"): Access("optout.manage", place_(), form={"date": "not-a-date"}, upload=True),
     ("POST", "/datasets/upload.json"): Access(
         "batch.import", partner_in_form, form={"kind": "spend"}, upload=True, csrf_header=True
     ),

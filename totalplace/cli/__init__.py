@@ -122,6 +122,16 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
         "check_cmd",
         "Check the place whole: database integrity, the audit chain, the catalog against its files.",
     ),
+    "keys": (
+        "records_cmds",
+        "keys_group",
+        "Pseudonym keys: one per purpose, kept outside the store; each rotation is recorded.",
+    ),
+    "optout": (
+        "records_cmds",
+        "optout_group",
+        "The national data opt-out: the list of NHS numbers that may be used, kept as pseudonyms.",
+    ),
     "settings": (
         "place_cmds",
         "settings_cmd",

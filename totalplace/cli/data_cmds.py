@@ -9,6 +9,7 @@ import click
 
 from totalplace.cli.common import parse_pairs, with_place
 from totalplace.cli.output import Output, console, table
+from totalplace.cli.records_cmds import import_records_cmd
 from totalplace.datasets.cra import CraShare, cra_to_spend_csv
 from totalplace.datasets.export import export_batch
 from totalplace.datasets.importer import ImportRequest, ImportResult, import_file, supersede_batch
@@ -142,6 +143,9 @@ def import_spend(
         )
     result.effect["cra_rows"] = used
     _show_import(out, result)
+
+
+import_group.add_command(import_records_cmd)
 
 
 @click.group("geography")

@@ -39,6 +39,7 @@ def kind_actions() -> list[tuple[str, str, str]]:
         "partner": "the partner named",
         "place": "the whole place",
         "indicator": "the indicator's partner",
+        "records": "the partner named, for its agreement's purpose",
     }
     return [(name, whose[kind.access], kind.action) for name, kind in KINDS.items()]
 
@@ -57,6 +58,11 @@ def check_import(
     Observations are checked here only as far as they can be (some indicator the principal may count into);
     :func:`check_indicators` decides once the file's indicators are known.
     """
+    if kind.access == "records":
+        raise InvalidInputError(
+            "records about people are imported under the sharing agreement they come through",
+            hint="import them as records, naming the partner, the agreement and the kind of records",
+        )
     if kind.access == "partner":
         name = f"of {kind.schema.kind} for {partner}" if partner else f"of {kind.schema.kind}"
         principal.require("batch.import", Resource("batch", name, owner=partner_id))
@@ -84,7 +90,9 @@ def check_change(principal: Principal, batch: Batch) -> None:
     """Refuse a change to a recorded batch (superseding it) unless the principal could have imported it: a
     partner's batch by that partner's importers, the place's by those who may change the place's data."""
     kind = KINDS.get(batch.kind)
-    if batch.partner_id is not None:
+    if kind is not None and kind.access == "records" and batch.partner_id is not None:
+        principal.require("records.import", Resource("batch", str(batch.id), owner=batch.partner_id))
+    elif batch.partner_id is not None:
         principal.require("batch.import", Resource("batch", str(batch.id), owner=batch.partner_id))
     elif kind is not None and kind.access == "indicator":
         principal.require("indicator.count", Resource("indicator", str(batch.id)))
@@ -101,6 +109,13 @@ def batch_resource(batch: Batch) -> Resource:
     return Resource("batch", str(batch.id), owner=batch.partner_id)
 
 
+def is_records(batch: Batch) -> bool:
+    """Whether the batch holds records about people: never downloaded as a file, whoever asks (they are
+    read for their agreement's purpose only, through :mod:`totalplace.engines.people.records`)."""
+    kind = KINDS.get(batch.kind)
+    return kind is not None and kind.access == "records"
+
+
 def may_download(principal: Principal, batch: Batch) -> bool:
     """Whether ``principal`` may download the batch's raw rows (to show the link; the export asks again)."""
-    return principal.can("batch.download", batch_resource(batch))
+    return not is_records(batch) and principal.can("batch.download", batch_resource(batch))

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Literal
 
 import pyarrow.parquet as pq
 
-from totalplace.datasets.access import batch_resource
+from totalplace.datasets.access import batch_resource, is_records
+from totalplace.errors import PermissionDeniedError
 from totalplace.money import Money
 from totalplace.store.catalog import Batch, get_batch, record_download
 
@@ -100,6 +101,11 @@ def export_batch(
     auditors). The download is a read of restricted data, recorded in the audit trail before it is made."""
     with place.begin() as conn:
         batch = get_batch(conn, batch_id)
+        if is_records(batch):
+            raise PermissionDeniedError(
+                f"batch {batch_id} holds records about people, which are not downloaded as a file",
+                hint="they are read for their sharing agreement's purpose, through the people pages",
+            )
         principal.require("batch.download", batch_resource(batch))
         record_download(conn, batch, actor=principal.username, fmt=fmt)
     names, rows = _batch_rows(place.batches_dir / batch.parquet_path)

@@ -20,6 +20,7 @@ from totalplace.datasets.observations import (
     detect_observations,
     observations_pass,
 )
+from totalplace.datasets.records_schema import RECORDS_STORED
 from totalplace.datasets.schema import ColumnSpec, DatasetSchema
 from totalplace.datasets.spend_formats import FORMATS, TRANSPARENCY, detect_format
 from totalplace.errors import InvalidInputError, RowProblem
@@ -31,12 +32,15 @@ from totalplace.store.areas import AREA_LEVELS, AreaRow, upsert_areas
 # - "place": data of the whole place that every page reads (areas and populations, census tables, area
 #   measures): geography.change, held place-wide (a partnership lead or an analyst);
 # - "indicator": observations of indicators: indicator.count on each indicator the file counts into, owned
-#   by the partner the framework names for it (an indicator the framework gives no partner is the place's).
-Access = Literal["partner", "place", "indicator"]
+#   by the partner the framework names for it (an indicator the framework gives no partner is the place's);
+# - "records": records about people, a partner's under a sharing agreement: records.import on the partner's
+#   batch for the agreement's purpose (imported by datasets/records.py, which names the agreement).
+Access = Literal["partner", "place", "indicator", "records"]
 ACCESS_ACTIONS: Final[dict[str, str]] = {
     "partner": "batch.import",
     "place": "geography.change",
     "indicator": "indicator.count",
+    "records": "records.import",
 }
 
 ApplyHook = Callable[[Connection, int, dict[str, list[Any]], dict[str, str], str], dict[str, Any]]
@@ -233,6 +237,7 @@ KINDS: dict[str, DatasetKind] = {
         check=check_observations,
         table_check=observations_pass,
     ),
+    "person_records": DatasetKind(RECORDS_STORED, access="records"),
 }
 
 

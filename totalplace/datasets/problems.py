@@ -1,7 +1,8 @@
 """Stable codes for problems found in imported files (listed in docs/errors.md).
 
 Codes TP51x are about the file as a whole, TP52x about its layout, TP53x and TP54x about values in rows;
-TP551 to TP569 are the bounds that keep hostile values out (amounts, numbers, nesting, repeated keys).
+TP551 to TP569 are the bounds that keep hostile values out (amounts, numbers, nesting, repeated keys);
+TP570 to TP579 are identifiers in records about people.
 """
 
 from __future__ import annotations
@@ -54,6 +55,12 @@ TOO_LARGE_DOCUMENT: Final = "TP556"
 TOO_MANY_VERTICES: Final = "TP557"
 WRONG_CURRENCY: Final = "TP558"
 NOT_YAML: Final = "TP559"
+# Identifiers in records about people (TP570-TP579): a problem never repeats the value, which may be a
+# real person's identifier mistyped.
+BAD_NHS_NUMBER: Final = "TP570"
+BAD_POSTCODE: Final = "TP571"
+BAD_BIRTH_DATE: Final = "TP572"
+BAD_OPT_OUT_LINE: Final = "TP573"
 
 
 def reject(

@@ -387,3 +387,60 @@ object_versions = Table(
     Column("restored_from", Integer, nullable=True),
     UniqueConstraint("kind", "name", "version", name="uq_object_versions_kind"),
 )
+
+
+# -- records about people (issue 17): pseudonym key generations, batches' provenance, opt-out lists --------
+# A purpose's pseudonym key lives outside the store (governance/keys.py); here only each generation's
+# fingerprint, so a changed key is noticed and every batch names the generation it was pseudonymised with.
+pseudonym_keys = Table(
+    "pseudonym_keys",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("purpose", String(40), nullable=False),
+    Column("generation", Integer, nullable=False),
+    Column("fingerprint", String(16), nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("created_by", String(80), nullable=False),
+    Column("reason", Text, nullable=False),
+    UniqueConstraint("purpose", "generation", name="uq_pseudonym_keys_purpose"),
+)
+
+# What a person_records batch came through: its agreement (and version), purpose, the flow's source, the key
+# generation, the columns dropped, what the opt-out did, and where the direct-care identities file is.
+record_batches = Table(
+    "record_batches",
+    metadata,
+    Column("batch_id", Integer, ForeignKey("batches.id"), primary_key=True),
+    Column("agreement", String(63), nullable=False),
+    Column("agreement_version", Integer, nullable=False),
+    Column("purpose", String(40), nullable=False, index=True),
+    Column("source", String(63), nullable=False),
+    Column("key_generation", Integer, nullable=False),
+    Column("records_read", Integer, nullable=False),
+    Column("dropped", Text, nullable=False),
+    Column("opt_out", Text, nullable=False),
+    Column("identities_path", String(500), nullable=True),
+    Column("identities_sha256", String(64), nullable=True),
+)
+
+# Each response of the "check for national data opt-outs" service imported: its date, expiry and count, and
+# the NHS numbers that may be used as pseudonyms under the optout key (never the numbers themselves).
+optout_lists = Table(
+    "optout_lists",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("list_date", String(10), nullable=False),
+    Column("expires", String(10), nullable=False),
+    Column("entries", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("key_generation", Integer, nullable=False),
+    Column("imported_at", String(40), nullable=False),
+    Column("imported_by", String(80), nullable=False),
+)
+
+optout_entries = Table(
+    "optout_entries",
+    metadata,
+    Column("list_id", Integer, ForeignKey("optout_lists.id"), primary_key=True),
+    Column("pseudonym", String(64), primary_key=True),
+)

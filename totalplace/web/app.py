@@ -26,6 +26,7 @@ from totalplace.web import (
     params,
     pool_pages,
     profile_pages,
+    records_pages,
     segment_pages,
     sharing_pages,
     spend_pages,
@@ -75,6 +76,7 @@ def create_app(place: Place) -> FastAPI:
 ROUTERS = (
     auth_routes.router,
     upload.router,  # before pages: "/datasets/upload" is not a batch id
+    records_pages.router,
     pages.router,
     spend_pages.router,
     pool_pages.router,

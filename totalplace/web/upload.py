@@ -45,7 +45,12 @@ def upload_choices(place: Place, principal: Principal) -> dict[str, Any]:
         partners = list_partners(conn)
     mine = [p.name for p in partners if principal.can("batch.import", Resource("batch", p.name, owner=p.id))]
     whole_place = principal.can("geography.change")
-    offered = {"partner": bool(mine), "place": whole_place, "indicator": principal.may("indicator.count")}
+    offered = {
+        "partner": bool(mine),
+        "place": whole_place,
+        "indicator": principal.may("indicator.count"),
+        "records": False,  # records about people have their own form, naming their agreement
+    }
     kinds = {name: kind for name, kind in KINDS.items() if offered[kind.access]}
     return {
         "kinds": {name: kind.schema.title for name, kind in kinds.items()},
