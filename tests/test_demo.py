@@ -28,15 +28,15 @@ def _content(directory: Path) -> list[object]:
 
 def test_demo_is_realistic_and_deterministic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TOTALPLACE_DATABASE_URL", raising=False)
-    first = build_demo(tmp_path / "a", seed=5)
+    first = build_demo(tmp_path / "a", seed=5, people="none")
     assert 240_000 <= first.residents <= 260_000
     assert first.areas == {"ward": 20, "lsoa": 150, "oa": 750}
     assert first.partners == 6
-    build_demo(tmp_path / "b", seed=5)
+    build_demo(tmp_path / "b", seed=5, people="none")
     assert _content(tmp_path / "a") == _content(tmp_path / "b")
     with pytest.raises(PlaceExistsError):
-        build_demo(tmp_path / "a", seed=5)
-    build_demo(tmp_path / "a", seed=6, force=True)
+        build_demo(tmp_path / "a", seed=5, people="none")
+    build_demo(tmp_path / "a", seed=6, force=True, people="none")
     assert _content(tmp_path / "a") != _content(tmp_path / "b")
 
     with Place.open(tmp_path / "b") as place:
@@ -74,7 +74,7 @@ def test_demo_pools_have_history_settled_years_and_an_open_year(
     from totalplace.web.app import create_app
 
     monkeypatch.delenv("TOTALPLACE_DATABASE_URL", raising=False)
-    built = build_demo(tmp_path / "demo", seed=5)
+    built = build_demo(tmp_path / "demo", seed=5, people="none")
     assert set(built.pools) == {"better-care-fund", "family-support"}
     with Place.open(tmp_path / "demo") as place:
         with place.read() as conn:

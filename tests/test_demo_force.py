@@ -50,7 +50,7 @@ def test_a_finished_build_is_swapped_in(tmp_path: Path, monkeypatch: pytest.Monk
     make_place(tmp_path / "demo").close()
     (tmp_path / "demo" / "old-file").write_text("from the old place")
 
-    def build(directory: Path, _seed: int, _progress: object) -> demo.DemoSummary:
+    def build(directory: Path, _seed: int, _progress: object, _people: object) -> demo.DemoSummary:
         Place.init(directory, name="Rebuilt").close()
         return demo.DemoSummary(directory)
 

@@ -625,6 +625,8 @@ class UnknownPurposeError(ProfileError):
 
     code = "TP964"
     http_status = 400
+
+
 class NoAgreementError(SharingError):
     """A flow of records about people names a sharing agreement the place does not hold."""
 

@@ -586,7 +586,7 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
     """The whole matrix, asked once of one demo place (about a minute to build)."""
     os.environ.pop("TOTALPLACE_DATABASE_URL", None)
     directory: Path = tmp_path_factory.mktemp("matrix") / "demo"
-    build_demo(directory)
+    build_demo(directory, people="records")  # linked people are the demo-people test's
     place = Place.open(directory)
     app = create_app(place)
     sessions = [_login(app, role) for role in ROLES]

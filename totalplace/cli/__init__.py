@@ -225,13 +225,26 @@ def serve_cmd(place: Place, out: Output, host: str | None, port: int | None, wor
 @click.argument("directory", type=click.Path(path_type=Path, file_okay=False), default="demo-place")
 @click.option("--seed", default=20091, show_default=True, help="The same seed always builds the same place.")
 @click.option("--force", is_flag=True, help="Replace a demo place already in DIRECTORY.")
+@click.option(
+    "--people",
+    type=click.Choice(["linked", "records", "none"]),
+    default="linked",
+    show_default=True,
+    help="The residents' records: imported and linked into people, only imported, or none (faster).",
+)
 @with_output
-def demo_cmd(out: Output, directory: Path, seed: int, force: bool) -> None:
+def demo_cmd(out: Output, directory: Path, seed: int, force: bool, people: str) -> None:
     """Build the synthetic demo place (about 250,000 residents, six partners) in DIRECTORY."""
     from totalplace.demo import build_demo
 
     with out.progress("building the demo place") as say:
-        summary = build_demo(directory, seed=seed, force=force, progress=say)
+        summary = build_demo(
+            directory,
+            seed=seed,
+            force=force,
+            progress=say,
+            people="linked" if people == "linked" else "records" if people == "records" else "none",
+        )
     out.emit(summary.to_dict(), lambda: console.print(summary.describe()))
 
 

@@ -18,7 +18,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Connection
 
@@ -26,6 +26,7 @@ from totalplace.datasets.importer import ImportRequest, import_file
 from totalplace.demo import places, spending
 from totalplace.demo.cba_models import add_cba
 from totalplace.demo.outcomes import add_outcomes, write_cohort
+from totalplace.demo.people import add_people
 from totalplace.demo.pools import build_pools
 from totalplace.demo.principal import DEMO
 from totalplace.demo.sharing import add_sharing
@@ -48,6 +49,8 @@ PARTNERS: tuple[tuple[str, str], ...] = (
     ("Northbridge Community Action", "vcs"),
 )
 # The demo's users besides its partnership lead: (user name, shown as, role, partner or None, purpose).
+# Where the demo keeps the ground truth of its residents, beside (never inside) the place's store and data.
+TRUTH_FOLDER = "demo-truth"
 DEMO_USERS: tuple[tuple[str, str, str, str | None, str], ...] = (
     ("council-finance", "Council finance officer", "partner_finance", "Northbridge Council", "finance"),
     ("nhs-finance", "NHS finance officer", "partner_finance", "Northbridge NHS", "finance"),
@@ -99,6 +102,7 @@ class DemoSummary:
     cohort: str = ""
     cba: dict[str, object] = field(default_factory=dict)
     sharing: list[str] = field(default_factory=list)
+    people: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary with the login."""
@@ -117,6 +121,7 @@ class DemoSummary:
             "cohort": self.cohort,
             "cba": self.cba,
             "sharing_agreements": self.sharing,
+            "people": self.people,
             "login": {"username": DEMO_USER, "password": DEMO_PASSWORD},
         }
 
@@ -131,8 +136,20 @@ class DemoSummary:
             f"{self.sites} public sites; {self.outcomes.get('indicators', 0)} shared-outcome indicators "
             f"({self.outcomes.get('letters', 0)} exception letter); "
             f"{self.cba.get('models', 0)} interventions appraised, with a settlement drafted into the "
-            "family-support pool.\n"
+            "family-support pool."
+            f"{self._people_sentence()}\n"
             f"Log in as {DEMO_USER} / {DEMO_PASSWORD}"
+        )
+
+    def _people_sentence(self) -> str:
+        if not self.people:
+            return ""
+        linked = self.people.get("linked", {})
+        people = "; ".join(f"{n:,} people linked for {p.replace('_', ' ')}" for p, n in linked.items())
+        return (
+            f" {self.people.get('records', 0):,} synthetic records about residents shared under "
+            f"{len(self.sharing)} agreements{'; ' + people if people else ''} (the truth is in "
+            f"{self.people.get('truth', '')})."
         )
 
 
@@ -270,9 +287,17 @@ def _import_spending(
 
 
 def build_demo(
-    directory: Path, *, seed: int = 20091, force: bool = False, progress: Callable[[str], None] | None = None
+    directory: Path,
+    *,
+    seed: int = 20091,
+    force: bool = False,
+    progress: Callable[[str], None] | None = None,
+    people: Literal["linked", "records", "none"] = "linked",
 ) -> DemoSummary:
     """Build the demo place in ``directory`` (replacing one there only with ``force``).
+
+    ``people`` says how far the residents' records go: imported and linked into people (the default),
+    imported only, or not made at all (tests of other engines build faster so).
 
     Nothing is deleted until the new demo is built: a store that already holds a place is refused first,
     and a demo replacing another is built in a sibling folder and swapped in only when it is complete, so a
@@ -284,10 +309,10 @@ def build_demo(
         raise PlaceExistsError(f"{directory} already holds a place", hint="use --force to rebuild the demo")
     refuse_used_database()
     if not replacing:
-        return _build(directory, seed, progress)
+        return _build(directory, seed, progress, people)
     staging = directory.with_name(f".{directory.name}.building-{secrets.token_hex(4)}")
     try:
-        summary = _build(staging, seed, progress)
+        summary = _build(staging, seed, progress, people)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -304,7 +329,12 @@ def _swap_in(staging: Path, directory: Path) -> None:
     shutil.rmtree(old)
 
 
-def _build(directory: Path, seed: int, progress: Callable[[str], None] | None) -> DemoSummary:
+def _build(
+    directory: Path,
+    seed: int,
+    progress: Callable[[str], None] | None,
+    people: Literal["linked", "records", "none"] = "linked",
+) -> DemoSummary:
     say = progress or (lambda _stage: None)
     rng = random.Random(seed)  # noqa: S311 - synthetic data, reproducible by design
     summary = DemoSummary(directory.resolve())
@@ -334,7 +364,21 @@ def _build(directory: Path, seed: int, progress: Callable[[str], None] | None) -
         summary.sharing = add_sharing(place)
         with place.begin() as conn:
             _add_demo_users(conn, ids)
+        if people != "none":
+            summary.people = _add_residents(place, directory, people == "linked", say)
     return summary
+
+
+def _add_residents(place: Place, directory: Path, link: bool, say: Callable[[str], None]) -> dict[str, Any]:
+    """The residents' records under the agreements, the opt-out, and their linkage into people.
+
+    The ground truth goes beside the place's own files, in ``demo-truth/``: the place never reads it; tests
+    and ``totalplace link evaluate`` do.
+    """
+    truth = directory / TRUTH_FOLDER
+    with tempfile.TemporaryDirectory(prefix="totalplace-residents-") as work:
+        made = add_people(place, Path(work), truth, link=link, say=say)
+    return {**made.to_dict(), "truth": str(truth)}
 
 
 def _add_partners_and_lead(conn: Connection) -> dict[str, int]:
