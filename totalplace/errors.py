@@ -548,3 +548,50 @@ class SharingAgreementInvalidError(InputRefusedError):
     code = "TP903"
     place_headers = ("line", "field")
     default_hint = "fix the fields listed; nothing was stored"
+
+
+class LinkageRunError(TotalplaceError):
+    """Records cannot be linked into people as asked (TP950-959)."""
+
+    code = "TP950"
+    http_status = 409
+
+
+class StableIdError(LinkageRunError):
+    """A person or household id is not of its form (``P`` or ``H`` and seven digits)."""
+
+    code = "TP951"
+    http_status = 422
+
+
+class NoPersonRecordsError(LinkageRunError):
+    """There are no records about people held for the purpose, so there is nothing to link."""
+
+    code = "TP952"
+
+
+class NoLinkModelError(LinkageRunError):
+    """No linkage model has been trained for the purpose."""
+
+    code = "TP953"
+
+
+class NoLinkRunError(LinkageRunError):
+    """Records for the purpose have not been linked into people yet."""
+
+    code = "TP954"
+    http_status = 404
+
+
+class LabelsUnavailableError(LinkageRunError):
+    """The true person ids asked for to evaluate the linkage are not in the records or the labels file."""
+
+    code = "TP955"
+    http_status = 422
+
+
+class ThresholdInvalidError(LinkageRunError):
+    """A match-probability threshold outside (0, 1)."""
+
+    code = "TP956"
+    http_status = 422
