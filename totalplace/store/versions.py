@@ -36,6 +36,7 @@ KINDS: Final[dict[str, str]] = {
     "settlement_draft": "a wrong-pocket settlement drafted as a variation of a pool",
     "segment_names": "the names given to a segmentation's clusters",
     "framework": "the shared-outcomes framework",
+    "link-model": "a purpose's record-linkage model (Splink settings JSON with its trained parameters)",
 }
 ADDED: Final = "version.add"
 RESTORED: Final = "version.restore"

@@ -76,5 +76,7 @@ def test_household_ids_are_stable_when_someone_moves_in() -> None:
     records = [_record("a:1", "2024-01-01", mk_uprn="u1"), _record("b:1", "2024-01-01", mk_uprn="u2")]
     first = households(_table(records), {"a:1": "P1", "b:1": "P2"}, {}, issued=0)
     records.append(_record("c:1", "2024-05-01", mk_uprn="u2"))
-    second = households(_table(records), {"a:1": "P1", "b:1": "P2", "c:1": "P3"}, first.ids, issued=first.issued)
+    second = households(
+        _table(records), {"a:1": "P1", "b:1": "P2", "c:1": "P3"}, first.ids, issued=first.issued
+    )
     assert second.ids["P1"] == first.ids["P1"] and second.ids["P2"] == first.ids["P2"] == second.ids["P3"]

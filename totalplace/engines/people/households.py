@@ -91,7 +91,11 @@ def _evidence(rows: list[dict[str, Any]], person_of: Mapping[str, str]) -> dict[
         rank = _ADDRESS if address else _RELATED
         found = Evidence(r["event_date"], rank, str(r["record_id"]), address, None if address else related)
         held = latest.get(person)
-        if held is None or (found.when, -found.rank, found.record_id) > (held.when, -held.rank, held.record_id):
+        if held is None or (found.when, -found.rank, found.record_id) > (
+            held.when,
+            -held.rank,
+            held.record_id,
+        ):
             latest[person] = found
     return latest
 
