@@ -96,6 +96,11 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
         "outcomes_group",
         "Shared outcomes: the framework, indicator observations, benchmarking with confidence intervals.",
     ),
+    "link": (
+        "link_cmds",
+        "link_group",
+        "Link partners' records about people into people and households with Splink.",
+    ),
     "audit": (
         "audit_cmds",
         "audit_group",

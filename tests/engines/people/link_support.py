@@ -54,7 +54,7 @@ def mk(key: str, value: object) -> str | None:
 
 
 def _row(rid: str, person: int, rng: random.Random, when: date, *, partner: str) -> dict[str, Any]:
-    values: dict[str, Any] = {k: None for k in KEYS}
+    values: dict[str, Any] = dict.fromkeys(KEYS)
     values["nhs_number"] = None if rng.random() < 0.3 else f"nhs{person}"
     values["family_name"] = f"fam{person}"
     values["date_of_birth"] = f"dob{person}"

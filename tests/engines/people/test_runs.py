@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.engines.people.link_support import Held, generate, held  # noqa: F401
+from tests.engines.people.link_support import Held, generate
 from totalplace.engines.people import evaluate, people, runs
 from totalplace.errors import (
     NoLinkModelError,
@@ -13,11 +13,10 @@ from totalplace.errors import (
     PermissionDeniedError,
     ThresholdInvalidError,
 )
-from totalplace.governance.roles import trusted
+from totalplace.governance.roles import Principal, trusted
 from totalplace.place import Place
 from totalplace.store import versions
 from totalplace.store.users import RoleGrant
-from totalplace.governance.roles import Principal
 
 LEAD = trusted("test")
 

@@ -75,7 +75,7 @@ class Scores:
 
 @dataclass(frozen=True, slots=True)
 class Evaluation:
-    """A purpose's linkage measured against labels: pairs and clusters at the threshold, pairs by threshold."""
+    """A linkage measured against labels: pairs and clusters at the threshold, and pairs by threshold."""
 
     purpose: str
     model_version: int

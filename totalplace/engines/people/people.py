@@ -58,7 +58,7 @@ def person_records(place: Place, principal: Principal, purpose: str) -> pa.Table
 
 @dataclass(frozen=True, slots=True)
 class Bin:
-    """How many links (or people's records) have a match probability in ``[low, high)`` (the last bin: ``]``)."""
+    """How many links have a match probability in ``[low, high)`` (the last bin includes 1)."""
 
     low: float
     high: float
@@ -122,7 +122,7 @@ def match_weights(settings_json: str) -> tuple[MatchWeight, ...]:
 
 @dataclass(frozen=True, slots=True)
 class LinkSummary:
-    """What a purpose's linkage is: the model in force, the latest run and every run, and its distributions."""
+    """A purpose's linkage: the model in force, the latest run and every run, and its distributions."""
 
     purpose: str
     model_version: int | None
@@ -172,7 +172,8 @@ def readable_purposes(place: Place, principal: Principal) -> list[str]:
     return sorted(p for p in named if principal.can("people.read", resource(p)))
 
 
-def _latest(place: Place, principal: Principal, purpose: str, what: str) -> tuple[LinkRunRow, str]:
+def _latest(place: Place, principal: Principal, purpose: str, what: str) -> str:
+    """The name of the latest run's people or links file, the read audited."""
     principal.require("people.read", resource(purpose))
     with place.begin() as conn:
         run = people_store.latest_run(conn, purpose)
@@ -182,16 +183,14 @@ def _latest(place: Place, principal: Principal, purpose: str, what: str) -> tupl
                 hint="run the linkage for the purpose first",
             )
         people_store.record_read(conn, purpose, run.id, what, principal.username)
-    return run, run.people_path if what == "people" else run.links_path
+    return run.people_path if what == "people" else run.links_path
 
 
 def people_table(place: Place, principal: Principal, purpose: str) -> pa.Table:
     """The latest run's people: ``record_id, person_id, household_id, match_probability`` (audited read)."""
-    run, name = _latest(place, principal, purpose, "people")
-    return people_files.read_run_file(place, name)
+    return people_files.read_run_file(place, _latest(place, principal, purpose, "people"))
 
 
 def links_table(place: Place, principal: Principal, purpose: str) -> pa.Table:
     """The latest run's links: ``record_id_l, record_id_r, match_probability`` (audited read)."""
-    run, name = _latest(place, principal, purpose, "links")
-    return people_files.read_run_file(place, name)
+    return people_files.read_run_file(place, _latest(place, principal, purpose, "links"))

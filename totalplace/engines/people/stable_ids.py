@@ -1,4 +1,4 @@
-"""Stable ids for groups that are recomputed from scratch: people (``P0000001``) and households (``H0000001``).
+"""Stable ids for groups recomputed from scratch: people (``P0000001``) and households (``H0000001``).
 
 Splink clusters records afresh on every run and numbers its clusters arbitrarily, so a person's cluster id
 means nothing from one run to the next. Here each new group inherits an id from the previous run's groups
