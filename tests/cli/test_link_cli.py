@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tests.conftest import Invoke
 from tests.engines.people.link_support import Held, generate
-from tests.engines.people.link_support import held as held  # noqa: PLC0414 (the fixture, for this module)
+from tests.engines.people.link_support import held as held
 
 
 def test_train_run_show_and_evaluate(run: Invoke, tmp_path: Path, held: Held) -> None:
