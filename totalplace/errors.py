@@ -558,8 +558,8 @@ class LinkageError(TotalplaceError):
 
 
 class LinkageRecordsError(LinkageError):
-    """The records to link lack a column linkage needs (``record_id``, ``source``, the ``mk_*`` keys), repeat a
-    record id, or are too few to train on."""
+    """The records to link lack a column linkage needs (``record_id``, ``source``, the ``mk_*`` keys),
+    repeat a record id, or are too few to train on."""
 
     code = "TP941"
 

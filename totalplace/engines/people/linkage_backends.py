@@ -32,10 +32,12 @@ def db_api(backend: str) -> Any:
 
         # Equality comparisons need none of Splink's Scala similarity functions; "persist" keeps Splink's
         # intermediate tables in memory rather than writing parquet into the working directory.
-        return SparkAPI(
+        return SparkAPI(  # type: ignore[no-untyped-call]
             spark_session=spark_session(), break_lineage_method="persist", register_udfs_automatically=False
         )
-    raise LinkageBackendError(f"no linkage backend called {backend!r}", hint=f"use one of {', '.join(BACKENDS)}")
+    raise LinkageBackendError(
+        f"no linkage backend called {backend!r}", hint=f"use one of {', '.join(BACKENDS)}"
+    )
 
 
 def spark_session() -> Any:

@@ -3,7 +3,8 @@
 Each file's columns are mapped to :func:`~totalplace.engines.people.matchkeys.match_keys` inputs and every
 key is pseudonymised exactly as the importer does (hex HMAC-SHA256 of ``"<key>:<value>"`` under the purpose's
 key), so accuracy measured on them is the accuracy of linkage over pseudonyms. The true entity of each record
-is kept in the column ``entity`` (never given to training). Used by the accuracy tests and ``benchmarks/link.py``.
+is kept in the column ``entity`` (never given to training). Used by the accuracy tests and
+``benchmarks/link.py``.
 
 Mappings (none of these files is UK data):
 
@@ -59,7 +60,9 @@ def parse_date(text: str | None, fmt: str) -> dt.date | None:
         return None
 
 
-def records_table(rows: Iterable[tuple[str, str, str, Mapping[str, str | None]]], key: bytes | None) -> pa.Table:
+def records_table(
+    rows: Iterable[tuple[str, str, str, Mapping[str, str | None]]], key: bytes | None
+) -> pa.Table:
     """Records from ``(record_id, source, entity, clear keys)``: pseudonymised under ``key``, or kept clear
     when ``key`` is None (only to compare the cost of pseudonymising)."""
     columns: dict[str, list[str | None]] = {"record_id": [], "source": [], "entity": []}
@@ -123,5 +126,7 @@ def _historical_rows(path: Path) -> Iterable[tuple[str, str, str, Mapping[str, s
 def load(folder: Path, name: str, *, key: bytes | None = TEST_KEY) -> pa.Table:
     """One benchmark file (a name of :data:`FILES`) as pseudonymised records with their true ``entity``."""
     path = folder / FILES[name]
-    reader = {"febrl1": _febrl_rows, "febrl2": _febrl_rows, "fake_20000": _fake_rows}.get(name, _historical_rows)
+    reader = {"febrl1": _febrl_rows, "febrl2": _febrl_rows, "fake_20000": _fake_rows}.get(
+        name, _historical_rows
+    )
     return records_table(reader(path), key)

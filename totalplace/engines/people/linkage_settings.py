@@ -109,13 +109,15 @@ PREDICTION_BLOCKS: Final[tuple[tuple[str, ...], ...]] = (
     ("nhs_number",),
     ("date_of_birth", "family_phonetic"),
     ("date_of_birth", "given_phonetic"),
-    ("given_name", "family_name", "birth_year"),
+    ("given_name", "family_name"),
+    ("given_phonetic", "family_phonetic", "birth_year"),
+    ("family_name", "birth_day_month"),
+    ("given_name", "birth_day_month", "birth_year"),
     ("postcode", "family_name"),
     ("postcode", "given_name"),
-    ("postcode", "date_of_birth"),
+    ("postcode_district", "date_of_birth"),
     ("address", "given_initials"),
     ("uprn", "given_initials"),
-    ("given_name", "family_name", "birth_day_month"),
     ("source", "local_id"),
 )
 
@@ -148,8 +150,8 @@ def usable(rules: tuple[tuple[str, ...], ...], keys: frozenset[str]) -> list[tup
 
 
 def block_sql(rule: tuple[str, ...]) -> str:
-    """A blocking rule as Splink SQL over ``l`` and ``r`` (plain identifiers: the same text is valid DuckDB and
-    Spark SQL, so one saved model runs on either)."""
+    """A blocking rule as Splink SQL over ``l`` and ``r`` (plain identifiers: the same text is valid DuckDB
+    and Spark SQL, so one saved model runs on either)."""
     names = [k if k == "source" else col(k) for k in rule]
     return " AND ".join(f"l.{name} = r.{name}" for name in names)
 
