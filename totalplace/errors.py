@@ -550,6 +550,39 @@ class SharingAgreementInvalidError(InputRefusedError):
     default_hint = "fix the fields listed; nothing was stored"
 
 
+class LinkageError(TotalplaceError):
+    """Records cannot be linked into people as asked (TP940-949)."""
+
+    code = "TP940"
+    http_status = 422
+
+
+class LinkageRecordsError(LinkageError):
+    """The records to link lack a column linkage needs (``record_id``, ``source``, the ``mk_*`` keys),
+    repeat a record id, or are too few to train on."""
+
+    code = "TP941"
+
+
+class LinkModelInvalidError(LinkageError):
+    """A saved linkage model is not a trained Splink model this version can use."""
+
+    code = "TP942"
+
+
+class LinkageBackendError(LinkageError):
+    """The linkage backend asked for is unknown or not installed (Spark needs ``totalplace[spark]``)."""
+
+    code = "TP943"
+    http_status = 500
+
+
+class AccuracyLabelsError(LinkageError):
+    """Linkage accuracy cannot be measured: the true-entity labels are missing for some records."""
+
+    code = "TP944"
+
+
 class LinkageRunError(TotalplaceError):
     """Records cannot be linked into people as asked (TP950-959)."""
 

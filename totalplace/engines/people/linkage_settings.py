@@ -1,0 +1,186 @@
+"""What Splink compares, how it finds candidate pairs, and how it trains: the linkage model's settings.
+
+Records for any purpose but direct care carry no identifier in the clear, only keyed pseudonyms of match keys
+(:mod:`totalplace.engines.people.matchkeys`), so every comparison level is an EQUALITY of two pseudonyms: a
+string distance between two HMACs means nothing. What survives a typo is a coarser key: a name's Soundex code
+or first two letters, the date of birth's year or its day and month in either order, the postcode's sector or
+district. Each comparison orders its levels from the most to the least specific, and Fellegi-Sunter (Splink)
+learns from the records themselves how much each level is worth (u by random sampling, m by EM).
+
+One model links every record at once (Splink's ``dedupe_only`` over all sources together, the source being a
+column): a person twice in one partner's extract and once in another's is one entity either way, and one run
+lets evidence flow through the whole graph. Local ids are compared only within the same source, since two
+partners' local ids share nothing but format.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final
+
+from totalplace.engines.people.matchkeys import KEYS
+
+
+@dataclass(frozen=True)
+class Level:
+    """One comparison level: its label, and the SQL condition over ``<column>_l`` / ``<column>_r``."""
+
+    label: str
+    sql: str
+    tf_column: str | None = None  # term-frequency adjust this exact match on this column
+
+
+@dataclass(frozen=True)
+class ComparisonSpec:
+    """One comparison: the keys it needs, what counts as missing, and its levels (most specific first)."""
+
+    name: str
+    keys: tuple[str, ...]
+    null_sql: str
+    levels: tuple[Level, ...]
+
+
+def col(key: str) -> str:
+    """The records' column holding a match key's pseudonym."""
+    return f"mk_{key}"
+
+
+def _eq(*keys: str) -> str:
+    return " AND ".join(f"{col(k)}_l = {col(k)}_r" for k in keys)
+
+
+def _null(key: str) -> str:
+    return f"{col(key)}_l IS NULL OR {col(key)}_r IS NULL"
+
+
+def _name(part: str) -> ComparisonSpec:
+    full, phonetic, initials = f"{part}_name", f"{part}_phonetic", f"{part}_initials"
+    return ComparisonSpec(
+        part + "_name",
+        (full, phonetic, initials),
+        _null(full),
+        (
+            Level("exact", _eq(full), tf_column=col(full)),
+            Level("same sound (Soundex)", _eq(phonetic)),
+            Level("same first two letters", _eq(initials)),
+        ),
+    )
+
+
+COMPARISONS: Final[tuple[ComparisonSpec, ...]] = (
+    _name("given"),
+    _name("family"),
+    ComparisonSpec(
+        "date_of_birth",
+        ("date_of_birth", "birth_year", "birth_day_month"),
+        _null("date_of_birth"),
+        (
+            Level("exact", _eq("date_of_birth"), tf_column=col("date_of_birth")),
+            Level("day and month swapped", _eq("birth_day_month", "birth_year")),
+            Level("same year", _eq("birth_year")),
+            Level("same day and month", _eq("birth_day_month")),
+        ),
+    ),
+    ComparisonSpec(
+        "postcode",
+        ("postcode", "postcode_sector", "postcode_district"),
+        _null("postcode"),
+        (
+            Level("exact", _eq("postcode"), tf_column=col("postcode")),
+            Level("same sector", _eq("postcode_sector")),
+            Level("same district", _eq("postcode_district")),
+        ),
+    ),
+    ComparisonSpec("address", ("address",), _null("address"), (Level("exact", _eq("address")),)),
+    ComparisonSpec("uprn", ("uprn",), _null("uprn"), (Level("exact", _eq("uprn")),)),
+    ComparisonSpec("nhs_number", ("nhs_number",), _null("nhs_number"), (Level("exact", _eq("nhs_number")),)),
+    ComparisonSpec(
+        "local_id",
+        ("local_id",),
+        # Two sources' local ids are unrelated numbering schemes: no evidence either way, like a missing one.
+        _null("local_id") + " OR source_l <> source_r",
+        (Level("same id in the same source", _eq("local_id")),),
+    ),
+)
+
+#: Candidate pairs scored at prediction: any pair agreeing exactly on one of these key sets. Each set pairs a
+#: strong key with another so that no block is huge; together they tolerate an error in any one identifier.
+PREDICTION_BLOCKS: Final[tuple[tuple[str, ...], ...]] = (
+    ("nhs_number",),
+    ("date_of_birth", "family_phonetic"),
+    ("date_of_birth", "given_phonetic"),
+    ("given_name", "family_name"),
+    ("given_phonetic", "family_phonetic", "birth_year"),
+    ("family_name", "birth_day_month"),
+    ("given_name", "birth_day_month", "birth_year"),
+    ("postcode", "family_name"),
+    ("postcode", "given_name"),
+    ("postcode_district", "date_of_birth"),
+    ("address", "given_initials"),
+    ("uprn", "given_initials"),
+    ("source", "local_id"),
+)
+
+#: EM sessions: each block leaves the comparisons it does not use free to be estimated; together every
+#: comparison is estimated at least once.
+TRAINING_BLOCKS: Final[tuple[tuple[str, ...], ...]] = (
+    ("date_of_birth",),
+    ("given_name", "family_name"),
+    ("postcode", "given_initials"),
+)
+
+#: Rules taken as near-certain matches when estimating the share of pairs that match (lambda), and the share
+#: of true matches they are assumed to find (chosen on FEBRL 1; see docs/people.md).
+DETERMINISTIC_RULES: Final[tuple[tuple[str, ...], ...]] = (
+    ("nhs_number", "birth_year"),
+    ("given_name", "family_name", "date_of_birth"),
+    ("family_name", "date_of_birth", "postcode"),
+)
+DETERMINISTIC_RECALL: Final = 0.6
+
+
+def present_keys(non_null: dict[str, int]) -> frozenset[str]:
+    """The match keys some record has (``non_null`` counts each ``mk_*`` column's values)."""
+    return frozenset(k for k in KEYS if non_null.get(col(k), 0) > 0)
+
+
+def usable(rules: tuple[tuple[str, ...], ...], keys: frozenset[str]) -> list[tuple[str, ...]]:
+    """The rules whose every key is present (``source`` always is)."""
+    return [rule for rule in rules if all(k == "source" or k in keys for k in rule)]
+
+
+def block_sql(rule: tuple[str, ...]) -> str:
+    """A blocking rule as Splink SQL over ``l`` and ``r`` (plain identifiers: the same text is valid DuckDB
+    and Spark SQL, so one saved model runs on either)."""
+    names = [k if k == "source" else col(k) for k in rule]
+    return " AND ".join(f"l.{name} = r.{name}" for name in names)
+
+
+def _comparison_dict(spec: ComparisonSpec) -> dict[str, Any]:
+    levels: list[dict[str, Any]] = [
+        {"sql_condition": spec.null_sql, "label_for_charts": "missing", "is_null_level": True}
+    ]
+    for level in spec.levels:
+        entry: dict[str, Any] = {"sql_condition": level.sql, "label_for_charts": level.label}
+        if level.tf_column:
+            entry["tf_adjustment_column"] = level.tf_column
+            entry["tf_adjustment_weight"] = 1.0
+        levels.append(entry)
+    levels.append({"sql_condition": "ELSE", "label_for_charts": "different"})
+    return {"output_column_name": spec.name, "comparison_levels": levels}
+
+
+def settings_dict(keys: frozenset[str]) -> dict[str, Any]:
+    """Splink settings comparing the keys some record has (a key nobody has would be a level never seen)."""
+    comparisons = [_comparison_dict(s) for s in COMPARISONS if s.keys[0] in keys]
+    return {
+        "link_type": "dedupe_only",
+        "unique_id_column_name": "record_id",
+        "comparisons": comparisons,
+        "blocking_rules_to_generate_predictions": [
+            {"blocking_rule": block_sql(r)} for r in usable(PREDICTION_BLOCKS, keys)
+        ],
+        "additional_columns_to_retain": ["source"],
+        "retain_matching_columns": False,
+        "retain_intermediate_calculation_columns": False,
+    }
