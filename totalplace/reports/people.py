@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import altair as alt
 
@@ -17,12 +17,13 @@ from totalplace.reports.command import CommandView
 from totalplace.reports.table import Column, TableView
 
 if TYPE_CHECKING:
-    from totalplace.engines.people.evaluate import Evaluation, Scores
+    from totalplace.engines.people.accuracy import Scores
+    from totalplace.engines.people.evaluate import Evaluation
     from totalplace.engines.people.people import Bin, LinkSummary, MatchWeight
     from totalplace.engines.people.runs import TrainedModel
     from totalplace.store.people import LinkRunRow
 
-_R = "right"
+_R: Final = "right"
 
 
 def _weights_table(weights: Sequence[MatchWeight]) -> TableView:
@@ -91,9 +92,9 @@ def show_view(shown: LinkSummary) -> CommandView:
     return CommandView(shown.to_dict(), headline, tuple(tables))
 
 
-def _scores_row(s: Scores) -> tuple[str, ...]:
+def _scores_row(threshold: float, s: Scores) -> tuple[str, ...]:
     return (
-        f"{s.threshold:g}",
+        f"{threshold:g}",
         f"{s.precision:.4f}",
         f"{s.recall:.4f}",
         f"{s.f1:.4f}",
@@ -113,13 +114,17 @@ def evaluate_view(result: Evaluation) -> CommandView:
     at = TableView.of(
         "At the chosen threshold",
         ("Measure", *heads),
-        [("pairs", *_scores_row(result.pairs)), ("clusters", *_scores_row(result.clusters))],
+        [
+            ("pairs", *_scores_row(result.at.threshold, result.at.pairs)),
+            ("clusters", *_scores_row(result.at.threshold, result.at.clusters)),
+        ],
     )
-    by = TableView.of("Pairs by threshold", heads, [_scores_row(s) for s in result.by_threshold])
+    rows = [_scores_row(p.threshold, p.pairs) for p in result.curve.points]
+    by = TableView.of("Pairs by threshold", heads, rows)
     headline = (
         f"Model version {result.model_version} for {result.purpose} against {result.labels} "
-        f"({result.labelled:,} of {result.records:,} records labelled): pair F1 {result.pairs.f1:.4f}, "
-        f"cluster F1 {result.clusters.f1:.4f}."
+        f"({result.labelled:,} of {result.records:,} records labelled): pair F1 {result.at.pairs.f1:.4f}, "
+        f"cluster F1 {result.at.clusters.f1:.4f}."
     )
     return CommandView(result.to_dict(), headline, (at, by))
 

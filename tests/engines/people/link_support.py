@@ -21,7 +21,7 @@ import pytest
 
 from totalplace.engines.people import people as people_view
 from totalplace.engines.people import runs
-from totalplace.engines.people.matchkeys import KEYS
+from totalplace.engines.people.matchkeys import match_keys
 
 KEY = b"test-key"
 SETTINGS = {
@@ -53,17 +53,45 @@ def mk(key: str, value: object) -> str | None:
     return hmac.new(KEY, f"{key}:{value}".encode(), hashlib.sha256).hexdigest()
 
 
-def _row(rid: str, person: int, rng: random.Random, when: date, *, partner: str) -> dict[str, Any]:
-    values: dict[str, Any] = dict.fromkeys(KEYS)
-    values["nhs_number"] = None if rng.random() < 0.3 else f"nhs{person}"
-    values["family_name"] = f"fam{person}"
-    values["date_of_birth"] = f"dob{person}"
-    values["uprn"] = f"uprn{person // 3}"  # three people a home
-    values["local_id"] = f"L{person}"
-    row = {f"mk_{k}": mk(k, v) for k, v in values.items()}
+GIVEN = ("amelia", "oliver", "isla", "jack", "ava", "harry", "mia", "noah", "ella", "leo", "grace", "oscar")
+FAMILY = ("smith", "jones", "taylor", "brown", "williams", "wilson", "johnson", "davies", "patel", "wright")
+
+
+def _identity(person: int) -> dict[str, Any]:
+    """A person's true identifiers (the same for every record of the person)."""
+    rng = random.Random(person)
+    return {
+        "nhs_number": f"{9000000000 + person * 7:010d}",
+        "given_name": rng.choice(GIVEN),
+        "family_name": rng.choice(FAMILY) + "abcdefghij"[person % 10] + "klmnopqrst"[person // 10 % 10],
+        "date_of_birth": date(1950, 1, 1) + timedelta(days=rng.randrange(25000)),
+        "postcode": f"LS{person % 30} {person % 9}AB",
+        "uprn": f"1000{person // 3}",  # three people a home
+        "address": f"{person // 3} high street",
+        "local_id": f"L{person}",
+    }
+
+
+def _row(rid: str, person: int, rng: random.Random, when: date, *, noise: bool) -> dict[str, Any]:
+    values = _identity(person)
+    if rng.random() < 0.3:
+        values["nhs_number"] = None
+    if rng.random() < 0.1:  # a typo in the given name
+        values["given_name"] = values["given_name"][:-1] + "x"
+    if noise and rng.random() < 0.1:  # Splink needs every field to disagree sometimes
+        values["family_name"] = values["family_name"][:-1] + "z"
+    if noise and rng.random() < 0.05:
+        values["date_of_birth"] += timedelta(days=1)
+    if noise and rng.random() < 0.1:
+        values["postcode"] = None
+    if noise and rng.random() < 0.1:  # moved house
+        values["uprn"], values["address"] = f"2000{person}", f"{person} low road"
+    if noise:  # each partner numbers people its own way
+        values["local_id"] = f"{rng.choice('ABC')}{person}"
+    row: dict[str, Any] = {f"mk_{k}": mk(k, v) for k, v in match_keys(**values).items()}
     row.update(
         record_id=rid,
-        partner=partner,
+        partner="Council",
         source="children_social_care",
         agreement="test-agreement",
         purpose="planning",
@@ -80,8 +108,11 @@ def _row(rid: str, person: int, rng: random.Random, when: date, *, partner: str)
     return row
 
 
-def generate(people: int, per_person: int, *, seed: int, tag: str, start: int = 0) -> pa.Table:
-    """``people`` generated people (numbered from ``start``) with ``per_person`` records each, batch ``tag``."""
+def generate(
+    people: int, per_person: int, *, seed: int, tag: str, start: int = 0, noise: bool = False
+) -> pa.Table:
+    """``people`` generated people (numbered from ``start``) with ``per_person`` records each, batch ``tag``;
+    ``noise`` adds errors to the names, dates of birth and postcodes too (for the real Splink core)."""
     rng = random.Random(seed)
     rows = [
         _row(
@@ -89,7 +120,7 @@ def generate(people: int, per_person: int, *, seed: int, tag: str, start: int = 
             start + n,
             rng,
             date(2024, 1, 1) + timedelta(days=k),
-            partner="Council",
+            noise=noise,
         )
         for n in range(people)
         for k in range(per_person)
@@ -104,7 +135,7 @@ class FakeModel:
     settings_json: str
 
     @classmethod
-    def from_json(cls, text: str) -> FakeModel:
+    def from_settings_json(cls, text: str, *, trained_on: int) -> FakeModel:
         """As the core reads a kept model."""
         return cls(text)
 
@@ -187,4 +218,12 @@ def held(monkeypatch: pytest.MonkeyPatch) -> Held:
     records = Held()
     monkeypatch.setattr(people_view, "person_records", records)
     monkeypatch.setattr(runs, "_linkage", lambda: FAKE)
+    return records
+
+
+@pytest.fixture
+def held_real(monkeypatch: pytest.MonkeyPatch) -> Held:
+    """Records held per purpose in place of the records part's; the real Splink core links them."""
+    records = Held()
+    monkeypatch.setattr(people_view, "person_records", records)
     return records

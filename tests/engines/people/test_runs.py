@@ -95,9 +95,9 @@ def test_evaluate_scores_pairs_and_clusters_against_true_ids(place: Place, held:
     held.add("planning", generate(40, 3, seed=5, tag="abcabcabcabc"))
     runs.train_model(place, LEAD, "planning")
     result = evaluate.evaluate_linkage(place, LEAD, "planning", labels="true_id", threshold=0.9)
-    assert result.pairs.precision == 1.0 and result.pairs.recall == 1.0
-    assert result.clusters.f1 == 1.0
-    assert [s.threshold for s in result.by_threshold][-1] == 0.99
+    assert result.at.pairs.precision == 1.0 and result.at.pairs.recall == 1.0
+    assert result.at.clusters.f1 == 1.0
+    assert [p.threshold for p in result.curve.points][-1] == 0.999
     document = result.to_dict()
     assert document["pairs"]["f1"] == 1.0 and document["labelled"] == 120
 

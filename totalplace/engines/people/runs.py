@@ -130,7 +130,7 @@ def _model(place: Place, purpose: str) -> tuple[int, Any]:
         raise NoLinkModelError(
             f"no linkage model has been trained for {purpose}", hint="train a model for the purpose first"
         )
-    return kept.version, _linkage().LinkModel.from_json(kept.body)
+    return kept.version, _linkage().LinkModel.from_settings_json(kept.body, trained_on=0)
 
 
 def _previous(place: Place, run: LinkRunRow | None) -> tuple[dict[str, str], dict[str, str]]:
