@@ -24,6 +24,7 @@ from totalplace.web import (
     outcome_pages,
     pages,
     params,
+    people_pages,
     pool_pages,
     segment_pages,
     spend_pages,
@@ -81,6 +82,7 @@ ROUTERS = (
     map_pages.router,
     outcome_pages.router,
     cba_pages.router,
+    people_pages.router,
     history_pages.router,
 )
 
