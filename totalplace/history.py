@@ -16,6 +16,7 @@ rules              ``library.change``          the place's library
 settlement_draft   ``pool.manage``             the pool the draft varies
 segment_names      ``segmentation.change``     the segmentation
 framework          ``framework.change``        the framework
+link-model         ``people.link``             the people of the purpose the model is named after
 =================  ==========================  =======================================================
 """
 
@@ -44,6 +45,7 @@ CHANGE_ACTION: Final[dict[str, str]] = {
     "settlement_draft": "pool.manage",
     "segment_names": "segmentation.change",
     "framework": "framework.change",
+    "link-model": "people.link",
 }
 
 
@@ -63,6 +65,8 @@ def change_resource(conn: Connection, kind: str, name: str) -> tuple[str, Resour
         except NotFoundError:
             agreement = None
         return CHANGE_ACTION[kind], pool_resource(conn, pool, agreement)
+    if kind == "link-model":
+        return CHANGE_ACTION[kind], Resource("people", name, purpose=name)
     if kind in ("unit_costs", "deflators", "rules"):
         return CHANGE_ACTION[kind], Resource("library", kind)
     return CHANGE_ACTION[kind], Resource("segmentation" if kind == "segment_names" else kind, name)
@@ -238,6 +242,12 @@ def _restore_framework(place: Place, principal: Principal, old: Version, reason:
         save_framework(conn, old.body, principal=principal, reason=reason, restored_from=old.version)
 
 
+def _restore_link_model(place: Place, principal: Principal, old: Version, reason: str) -> None:
+    from totalplace.engines.people.runs import keep_model
+
+    keep_model(place, principal, old.name, old.body, reason=reason, restored_from=old.version)
+
+
 _RESTORERS: Final = {
     "model": _restore_model,
     "unit_costs": _restore_library,
@@ -246,4 +256,5 @@ _RESTORERS: Final = {
     "settlement_draft": _restore_draft,
     "segment_names": _restore_names,
     "framework": _restore_framework,
+    "link-model": _restore_link_model,
 }

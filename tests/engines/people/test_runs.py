@@ -110,3 +110,17 @@ def test_summary_shows_the_model_weights_and_the_run(place: Place, held: Held) -
     assert shown.model_version == 1 and shown.run is not None
     assert sum(b.count for b in shown.link_probabilities) == shown.run.links
     assert {w.comparison for w in shown.weights} == {"nhs_number", "family_name"}
+
+
+def test_the_model_has_a_history_and_an_old_version_can_be_restored(place: Place, held: Held) -> None:
+    from totalplace import history
+
+    held.add("planning", generate(5, 2, seed=1, tag="343434343434"))
+    first = runs.train_model(place, LEAD, "planning")
+    with place.read() as conn:
+        body = versions.current(conn, "link-model", "planning").body  # type: ignore[union-attr]
+    runs.keep_model(place, LEAD, "planning", body.replace("0.95", "0.9"), reason="hand-tuned")
+    restored = history.restore(place, LEAD, "link-model", "planning", first.version, "back to the trained one")
+    assert restored.version == 3 and restored.body == body and restored.restored_from == 1
+    with pytest.raises(PermissionDeniedError):
+        history.restore(place, _as("partner_finance", "finance"), "link-model", "planning", 1, "x")

@@ -106,20 +106,38 @@ def train_model(
     records = _records(place, principal, purpose)
     progress(f"training on {records.num_rows:,} records")
     model = _linkage().train(records, backend=backend, seed=seed)
-    with place.begin() as conn:
-        kept = versions.add(
-            conn,
-            kind=people_view.MODEL_KIND,
-            name=purpose,
-            body=model.settings_json,
-            owner_id=None,
-            actor=principal.username,
-            reason=f"trained on {records.num_rows} records ({backend}, seed {seed})",
-        )
+    reason = f"trained on {records.num_rows} records ({backend}, seed {seed})"
+    kept = keep_model(place, principal, purpose, model.settings_json, reason=reason)
     weights = people_view.match_weights(kept.body)
     return TrainedModel(
         purpose, kept.version, records.num_rows, backend, time.perf_counter() - started, weights
     )
+
+
+def keep_model(
+    place: Place,
+    principal: Principal,
+    purpose: str,
+    body: str,
+    *,
+    reason: str,
+    restored_from: int | None = None,
+) -> versions.Version:
+    """Keep a model's settings JSON as the purpose's next version (refused, TP942, if it is not a trained
+    Splink model); training and restoring an old version both come here."""
+    principal.require("people.link", people_view.resource(purpose))
+    _linkage().LinkModel.from_settings_json(body, trained_on=0)
+    with place.begin() as conn:
+        return versions.add(
+            conn,
+            kind=people_view.MODEL_KIND,
+            name=purpose,
+            body=body,
+            owner_id=None,
+            actor=principal.username,
+            reason=reason,
+            restored_from=restored_from,
+        )
 
 
 def _model(place: Place, purpose: str) -> tuple[int, Any]:
