@@ -143,7 +143,7 @@ def records(count: int, seed: int = 0, *, key: bytes | None = TEST_KEY) -> pa.Ta
     rng = random.Random(seed + 1)  # noqa: S311
     moves = random.Random(seed + 2)  # noqa: S311
     letters = string.ascii_uppercase
-    rows = []
+    rows: list[tuple[str, str, str, dict[str, str | None]]] = []
     for person in people(int(count / 1.25), seed):
         extra = 0
         while rng.random() < 0.2:
