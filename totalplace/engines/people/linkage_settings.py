@@ -23,21 +23,35 @@ from totalplace.engines.people.matchkeys import KEYS
 
 @dataclass(frozen=True)
 class Level:
-    """One comparison level: its label, and the SQL condition over ``<column>_l`` / ``<column>_r``."""
+    """One comparison level: its label and the match keys that must all be equal."""
 
     label: str
-    sql: str
-    tf_column: str | None = None  # term-frequency adjust this exact match on this column
+    keys: tuple[str, ...]
+    tf: bool = False  # adjust an exact match for how common the value is (a common name is weaker evidence)
+
+    @property
+    def sql(self) -> str:
+        """The level's condition over ``<column>_l`` / ``<column>_r``."""
+        return " AND ".join(f"{col(k)}_l = {col(k)}_r" for k in self.keys)
 
 
 @dataclass(frozen=True)
 class ComparisonSpec:
-    """One comparison: the keys it needs, what counts as missing, and its levels (most specific first)."""
+    """One comparison: its levels (most specific first), and what else counts as no evidence."""
 
     name: str
-    keys: tuple[str, ...]
-    null_sql: str
     levels: tuple[Level, ...]
+    also_missing: str | None = None
+
+    def usable_levels(self, keys: frozenset[str]) -> tuple[Level, ...]:
+        """The levels whose keys some record has (a level never seen cannot be trained)."""
+        return tuple(level for level in self.levels if set(level.keys) <= keys)
+
+    def null_sql(self, keys: frozenset[str]) -> str:
+        """Missing: every usable level's identifier missing on one side or the other."""
+        firsts = dict.fromkeys(_ROOT.get(level.keys[0], level.keys[0]) for level in self.usable_levels(keys))
+        sql = " AND ".join(f"({col(k)}_l IS NULL OR {col(k)}_r IS NULL)" for k in firsts)
+        return f"{sql} OR {self.also_missing}" if self.also_missing else sql
 
 
 def col(key: str) -> str:
@@ -45,24 +59,26 @@ def col(key: str) -> str:
     return f"mk_{key}"
 
 
-def _eq(*keys: str) -> str:
-    return " AND ".join(f"{col(k)}_l = {col(k)}_r" for k in keys)
-
-
-def _null(key: str) -> str:
-    return f"{col(key)}_l IS NULL OR {col(key)}_r IS NULL"
+# Coarser keys are missing exactly when the identifier they derive from is.
+_ROOT: Final = {
+    "given_phonetic": "given_name",
+    "given_initials": "given_name",
+    "family_phonetic": "family_name",
+    "family_initials": "family_name",
+    "birth_day_month": "date_of_birth",
+    "birth_year": "date_of_birth",
+    "postcode_sector": "postcode",
+    "postcode_district": "postcode",
+}
 
 
 def _name(part: str) -> ComparisonSpec:
-    full, phonetic, initials = f"{part}_name", f"{part}_phonetic", f"{part}_initials"
     return ComparisonSpec(
         part + "_name",
-        (full, phonetic, initials),
-        _null(full),
         (
-            Level("exact", _eq(full), tf_column=col(full)),
-            Level("same sound (Soundex)", _eq(phonetic)),
-            Level("same first two letters", _eq(initials)),
+            Level("exact", (f"{part}_name",), tf=True),
+            Level("same sound (Soundex)", (f"{part}_phonetic",)),
+            Level("same first two letters", (f"{part}_initials",)),
         ),
     )
 
@@ -72,35 +88,28 @@ COMPARISONS: Final[tuple[ComparisonSpec, ...]] = (
     _name("family"),
     ComparisonSpec(
         "date_of_birth",
-        ("date_of_birth", "birth_year", "birth_day_month"),
-        _null("date_of_birth"),
         (
-            Level("exact", _eq("date_of_birth"), tf_column=col("date_of_birth")),
-            Level("day and month swapped", _eq("birth_day_month", "birth_year")),
-            Level("same year", _eq("birth_year")),
-            Level("same day and month", _eq("birth_day_month")),
+            Level("exact", ("date_of_birth",), tf=True),
+            Level("day and month swapped", ("birth_day_month", "birth_year")),
+            Level("same year", ("birth_year",)),
+            Level("same day and month", ("birth_day_month",)),
         ),
     ),
+    # One comparison for where a person lives: members of a household share address, postcode and family
+    # name, and counting address and postcode as independent evidence would merge them.
     ComparisonSpec(
-        "postcode",
-        ("postcode", "postcode_sector", "postcode_district"),
-        _null("postcode"),
+        "location",
         (
-            Level("exact", _eq("postcode"), tf_column=col("postcode")),
-            Level("same sector", _eq("postcode_sector")),
-            Level("same district", _eq("postcode_district")),
+            Level("same home (UPRN)", ("uprn",)),
+            Level("same address", ("address",)),
+            Level("same postcode", ("postcode",), tf=True),
+            Level("same postcode sector", ("postcode_sector",)),
+            Level("same postcode district", ("postcode_district",)),
         ),
     ),
-    ComparisonSpec("address", ("address",), _null("address"), (Level("exact", _eq("address")),)),
-    ComparisonSpec("uprn", ("uprn",), _null("uprn"), (Level("exact", _eq("uprn")),)),
-    ComparisonSpec("nhs_number", ("nhs_number",), _null("nhs_number"), (Level("exact", _eq("nhs_number")),)),
-    ComparisonSpec(
-        "local_id",
-        ("local_id",),
-        # Two sources' local ids are unrelated numbering schemes: no evidence either way, like a missing one.
-        _null("local_id") + " OR source_l <> source_r",
-        (Level("same id in the same source", _eq("local_id")),),
-    ),
+    ComparisonSpec("nhs_number", (Level("exact", ("nhs_number",)),)),
+    # Two sources' local ids are unrelated numbering schemes: no evidence either way, like a missing one.
+    ComparisonSpec("local_id", (Level("same id in the same source", ("local_id",)),), "source_l <> source_r"),
 )
 
 #: Candidate pairs scored at prediction: any pair agreeing exactly on one of these key sets. Each set pairs a
@@ -122,11 +131,11 @@ PREDICTION_BLOCKS: Final[tuple[tuple[str, ...], ...]] = (
 )
 
 #: EM sessions: each block leaves the comparisons it does not use free to be estimated; together every
-#: comparison is estimated at least once.
+#: comparison is estimated at least once. No session blocks on where people live: members of one household
+#: agree there, and EM would learn them as matches (m of "different date of birth" then rises fivefold).
 TRAINING_BLOCKS: Final[tuple[tuple[str, ...], ...]] = (
     ("date_of_birth",),
     ("given_name", "family_name"),
-    ("postcode", "given_initials"),
 )
 
 #: Rules taken as near-certain matches when estimating the share of pairs that match (lambda), and the share
@@ -156,14 +165,14 @@ def block_sql(rule: tuple[str, ...]) -> str:
     return " AND ".join(f"l.{name} = r.{name}" for name in names)
 
 
-def _comparison_dict(spec: ComparisonSpec) -> dict[str, Any]:
+def _comparison_dict(spec: ComparisonSpec, keys: frozenset[str]) -> dict[str, Any]:
     levels: list[dict[str, Any]] = [
-        {"sql_condition": spec.null_sql, "label_for_charts": "missing", "is_null_level": True}
+        {"sql_condition": spec.null_sql(keys), "label_for_charts": "missing", "is_null_level": True}
     ]
-    for level in spec.levels:
+    for level in spec.usable_levels(keys):
         entry: dict[str, Any] = {"sql_condition": level.sql, "label_for_charts": level.label}
-        if level.tf_column:
-            entry["tf_adjustment_column"] = level.tf_column
+        if level.tf:
+            entry["tf_adjustment_column"] = col(level.keys[0])
             entry["tf_adjustment_weight"] = 1.0
         levels.append(entry)
     levels.append({"sql_condition": "ELSE", "label_for_charts": "different"})
@@ -172,7 +181,7 @@ def _comparison_dict(spec: ComparisonSpec) -> dict[str, Any]:
 
 def settings_dict(keys: frozenset[str]) -> dict[str, Any]:
     """Splink settings comparing the keys some record has (a key nobody has would be a level never seen)."""
-    comparisons = [_comparison_dict(s) for s in COMPARISONS if s.keys[0] in keys]
+    comparisons = [_comparison_dict(s, keys) for s in COMPARISONS if s.usable_levels(keys)]
     return {
         "link_type": "dedupe_only",
         "unique_id_column_name": "record_id",
