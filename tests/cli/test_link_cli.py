@@ -43,7 +43,7 @@ def test_train_run_show_and_evaluate(run: Invoke, tmp_path: Path, held: Held) ->
     scored = run(*args, "--json")
     assert scored.exit_code == 0, scored.output
     document = json.loads(scored.output)
-    assert document["pairs"]["f1"] == 1.0 and document["threshold"] == 0.9
+    assert document["pairs"]["f1"] == 1.0 and document["threshold"] == 0.8
     assert len(document["by_threshold"]) == 9
     wrong = run("link", "evaluate", "--purpose", "planning", "--labels", "nothing", "--json")
     assert wrong.exit_code != 0 and "TP955" in wrong.output

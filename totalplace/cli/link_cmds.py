@@ -28,9 +28,8 @@ _BACKEND = click.option(
 _THRESHOLD = click.option(
     "--threshold",
     type=click.FloatRange(0, 1, min_open=True, max_open=True),
-    default=0.9,
-    show_default=True,
-    help="The match probability at or above which two records are linked.",
+    default=None,
+    help="The match probability at or above which two records are linked (default: the linkage core's, 0.8).",
 )
 
 
@@ -63,11 +62,12 @@ def link_train(place: Place, out: Output, purpose: str, backend: str, seed: int)
 @_THRESHOLD
 @_BACKEND
 @with_place
-def link_run(place: Place, out: Output, purpose: str, threshold: float, backend: str) -> None:
+def link_run(place: Place, out: Output, purpose: str, threshold: float | None, backend: str) -> None:
     """Link the purpose's records into people and households; people keep their ids from the last run."""
-    from totalplace.engines.people.runs import run_linkage
+    from totalplace.engines.people.runs import DEFAULT_THRESHOLD, run_linkage
     from totalplace.reports.people import run_view
 
+    threshold = DEFAULT_THRESHOLD if threshold is None else threshold
     with out.progress(f"linking {purpose}") as say:
         run = run_linkage(place, OPERATOR, purpose, threshold=threshold, backend=backend, progress=say)
     _print(out, run_view(run))

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from totalplace.engines.people.people import readable_purposes, resource, summary
-from totalplace.engines.people.runs import run_linkage, train_model
+from totalplace.engines.people.runs import DEFAULT_THRESHOLD, run_linkage, train_model
 from totalplace.errors import RequestInvalidError
 from totalplace.governance.policy import PURPOSE_SERVES
 from totalplace.governance.roles import Principal
@@ -35,7 +35,7 @@ def people(request: Request, principal: Principal) -> dict[str, Any]:
     shown = [summary(place, principal, p) for p in readable_purposes(place, principal)]
     can_link = [p for p in PURPOSES if principal.can("people.link", resource(p))]
     view = people_page(shown, can_link, PURPOSES)
-    return {**view.to_dict(), "_charts": view.charts}
+    return {**view.to_dict(), "threshold": DEFAULT_THRESHOLD, "_charts": view.charts}
 
 
 def _purpose(purpose: str) -> str:
@@ -80,7 +80,7 @@ def run(
     request: Request,
     purpose: Annotated[str, Form()],
     csrf_token: Annotated[str, Form()],
-    threshold: Annotated[str, Form()] = "0.9",
+    threshold: Annotated[str, Form()] = str(DEFAULT_THRESHOLD),
 ) -> Response:
     """Link the purpose's records into people and households; a refused run is shown again in the page."""
     principal = acting_user(request, csrf_token, "people.link")

@@ -120,7 +120,9 @@ def test_the_model_has_a_history_and_an_old_version_can_be_restored(place: Place
     with place.read() as conn:
         body = versions.current(conn, "link-model", "planning").body  # type: ignore[union-attr]
     runs.keep_model(place, LEAD, "planning", body.replace("0.95", "0.9"), reason="hand-tuned")
-    restored = history.restore(place, LEAD, "link-model", "planning", first.version, "back to the trained one")
+    restored = history.restore(
+        place, LEAD, "link-model", "planning", first.version, "back to the trained one"
+    )
     assert restored.version == 3 and restored.body == body and restored.restored_from == 1
     with pytest.raises(PermissionDeniedError):
         history.restore(place, _as("partner_finance", "finance"), "link-model", "planning", 1, "x")

@@ -21,6 +21,7 @@ import pyarrow as pa
 from totalplace.datasets import people as people_files
 from totalplace.engines.people import people as people_view
 from totalplace.engines.people.households import households
+from totalplace.engines.people.linkage import THRESHOLD
 from totalplace.engines.people.stable_ids import assign_ids
 from totalplace.errors import NoLinkModelError, NoPersonRecordsError, ThresholdInvalidError
 from totalplace.store import people as people_store
@@ -32,7 +33,8 @@ if TYPE_CHECKING:
     from totalplace.store.people import LinkRunRow
 
 Progress = Callable[[str], None]
-DEFAULT_THRESHOLD: Final = 0.9
+#: The linkage core's threshold, chosen on benchmark files (docs/people.md): high precision first.
+DEFAULT_THRESHOLD: Final = THRESHOLD
 BACKENDS: Final = ("duckdb", "spark")
 
 
