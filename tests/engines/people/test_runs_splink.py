@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tests.engines.people.link_support import Held, generate
 from totalplace.engines.people import evaluate, people, runs
 from totalplace.governance.roles import trusted
@@ -12,7 +10,6 @@ from totalplace.place import Place
 LEAD = trusted("test")
 
 
-@pytest.mark.usefixtures("sqlite_place")
 def test_splink_run_rerun_and_a_ten_percent_extract(sqlite_place: Place, held_real: Held) -> None:
     place = sqlite_place
     held_real.add("planning", generate(300, 3, seed=1, tag="aaaaaaaaaaaa", noise=True))

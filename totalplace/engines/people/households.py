@@ -54,7 +54,7 @@ class Evidence:
     related: str | None
 
 
-def address_key(row: Mapping[str, Any]) -> str | None:
+def address_key(row: Mapping[str, object]) -> str | None:
     """Rule 1: ``u:<uprn>`` or ``a:<address>|<postcode>``, or None."""
     if row.get("mk_uprn"):
         return f"u:{row['mk_uprn']}"

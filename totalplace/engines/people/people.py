@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
@@ -69,7 +70,7 @@ class Bin:
         return {"low": self.low, "high": self.high, "count": self.count}
 
     @classmethod
-    def of_dict(cls, data: dict[str, Any]) -> Bin:
+    def of_dict(cls, data: Mapping[str, float]) -> Bin:
         """From :meth:`to_dict`'s shape (as a run keeps it)."""
         return cls(float(data["low"]), float(data["high"]), int(data["count"]))
 
