@@ -91,13 +91,15 @@ def link_evaluate(
     purpose: str,
     labels: str,
     labels_file: Path | None,
-    threshold: float,
+    threshold: float | None,
     backend: str,
 ) -> None:
     """Precision, recall and F1 of pairs and clusters at the threshold, and of pairs by threshold."""
     from totalplace.engines.people.evaluate import evaluate_linkage
+    from totalplace.engines.people.runs import DEFAULT_THRESHOLD
     from totalplace.reports.people import evaluate_view
 
+    threshold = DEFAULT_THRESHOLD if threshold is None else threshold
     with out.progress(f"evaluating the {purpose} model") as say:
         say("predicting links")
         result = evaluate_linkage(
