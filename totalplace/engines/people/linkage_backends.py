@@ -52,6 +52,7 @@ def spark_session() -> Any:
         SparkSession.builder.master(settings.get_str("spark_master") or "local[2]")
         .appName("totalplace")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.driver.bindAddress", "127.0.0.1")
