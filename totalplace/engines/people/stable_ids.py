@@ -84,32 +84,28 @@ def assign_ids(
     ``issued`` is the new high-water mark, to be kept for the next run.
     """
     issued = max([issued, *(id_number(prefix, i) for i in set(previous.values()))])
-    members: dict[Hashable, list[str]] = defaultdict(list)
-    for member in sorted(groups):
-        members[groups[member]].append(member)
-    first = {label: found[0] for label, found in members.items()}
-    chosen = _inherit(members, previous, first)
-    taken = set(chosen.values())
-    merged = _merged(members, previous, chosen, taken)
-    fresh = sorted((label for label in members if label not in chosen), key=first.__getitem__)
+    first: dict[Hashable, str] = {}  # each group's first member, the tie-breaker and the order of new ids
+    for member, label in groups.items():
+        held = first.get(label)
+        if held is None or member < held:
+            first[label] = member
+    # One pass over the members: how many of each group's members each previous id held.
+    shared = Counter((label, previous[m]) for m, label in groups.items() if m in previous)
+    chosen = _inherit(shared, first)
+    merged = _merged(shared, chosen)
+    fresh = sorted((label for label in first if label not in chosen), key=first.__getitem__)
     for offset, label in enumerate(fresh, start=1):
         chosen[label] = format_id(prefix, issued + offset)
-    ids = {member: chosen[label] for label, found in members.items() for member in found}
-    return IdAssignment(ids, merged, issued + len(fresh), len(members) - len(fresh), len(fresh))
+    ids = {member: chosen[label] for member, label in groups.items()}
+    return IdAssignment(ids, merged, issued + len(fresh), len(first) - len(fresh), len(fresh))
 
 
-def _inherit(
-    members: Mapping[Hashable, list[str]], previous: Mapping[str, str], first: Mapping[Hashable, str]
-) -> dict[Hashable, str]:
+def _inherit(shared: Counter[tuple[Hashable, str]], first: Mapping[Hashable, str]) -> dict[Hashable, str]:
     """Rules 1 and 2: each group's inherited id, taking shared-member counts largest first."""
-    pairs: list[tuple[int, str, str, Hashable]] = []
-    for label, found in members.items():
-        counts = Counter(previous[m] for m in found if m in previous)
-        pairs.extend((-n, old, first[label], label) for old, n in counts.items())
-    pairs.sort(key=lambda p: (p[0], p[1], p[2]))
+    pairs = sorted(shared.items(), key=lambda p: (-p[1], p[0][1], first[p[0][0]]))
     chosen: dict[Hashable, str] = {}
     given: set[str] = set()
-    for _, old, _, label in pairs:
+    for (label, old), _ in pairs:
         if label not in chosen and old not in given:
             chosen[label] = old
             given.add(old)
@@ -117,19 +113,14 @@ def _inherit(
 
 
 def _merged(
-    members: Mapping[Hashable, list[str]],
-    previous: Mapping[str, str],
-    chosen: Mapping[Hashable, str],
-    taken: set[str],
+    shared: Counter[tuple[Hashable, str]], chosen: Mapping[Hashable, str]
 ) -> tuple[tuple[str, str], ...]:
     """Rule 3: each previous id no group kept, with the kept id that now holds most of its members."""
+    taken = set(chosen.values())
     into: dict[str, Counter[str]] = defaultdict(Counter)
-    for label, found in members.items():
-        kept = chosen.get(label)
-        for member in found:
-            old = previous.get(member)
-            if old is not None and old not in taken and kept is not None:
-                into[old][kept] += 1
+    for (label, old), n in shared.items():
+        if old not in taken and label in chosen:
+            into[old][chosen[label]] += n
     pairs = []
     for old, counts in into.items():
         best = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]
