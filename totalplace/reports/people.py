@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from totalplace.store.people import LinkRunRow
 
 _R: Final = "right"
+_MEASURES: Final = ("P", "R", "F1")
 
 
 def _weights_table(weights: Sequence[MatchWeight]) -> TableView:
@@ -43,7 +44,7 @@ def _prob(value: float | None) -> str:
 def _run_table(run: LinkRunRow) -> TableView:
     ids, homes = run.detail.get("people_ids", {}), run.detail.get("household_ids", {})
     rows = [
-        ("Run", f"{run.id} on {run.run_at[:19]} by {run.run_by}"),
+        ("Run", f"{run.id} on {run.run_at[:16].replace('T', ' ')} UTC by {run.run_by}"),
         ("Model version", str(run.model_version)),
         ("Threshold", f"{run.threshold:g}"),
         ("Records", f"{run.records:,}"),
@@ -119,8 +120,18 @@ def evaluate_view(result: Evaluation) -> CommandView:
             ("clusters", *_scores_row(result.at.threshold, result.at.clusters)),
         ],
     )
-    rows = [_scores_row(p.threshold, p.pairs) for p in result.curve.points]
-    by = TableView.of("Pairs by threshold", heads, rows)
+    rows = [
+        (
+            f"{p.threshold:g}",
+            *_scores_row(p.threshold, p.pairs)[1:4],
+            *_scores_row(p.threshold, p.clusters)[1:4],
+        )
+        for p in result.curve.points
+    ]
+    by_heads: list[str | Column] = ["Threshold"]
+    by_heads += [Column(f"{kind} {m}", _R) for kind in ("Pair", "Cluster") for m in _MEASURES]
+    note = "P precision, R recall"
+    by = TableView.of("By threshold", by_heads, rows, note=note)
     headline = (
         f"Model version {result.model_version} for {result.purpose} against {result.labels} "
         f"({result.labelled:,} of {result.records:,} records labelled): pair F1 {result.at.pairs.f1:.4f}, "
