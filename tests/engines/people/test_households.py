@@ -62,12 +62,14 @@ def test_a_child_naming_its_parents_local_id_joins_the_parents_household() -> No
     records = _table(
         [
             _record("m:1", "2024-01-01", mk_uprn="home", mk_local_id="L9"),
-            _record("k:1", "2024-03-01", mk_local_id="L10", mk_related="L9", relationship="child_of"),
+            _record("k:1", "2024-03-01", mk_local_id="L10", mk_related="L9", relationship="Foster child"),
             # the same local id at another partner is someone else
             _record("o:1", "2024-03-01", partner="Police", mk_related="L9", relationship="child_of"),
+            # a victim naming a perpetrator says nothing about where either lives
+            _record("v:1", "2024-04-01", mk_related="L9", relationship="victim"),
         ]
     )
-    people = {"m:1": "P1", "k:1": "P2", "o:1": "P3"}
+    people = {"m:1": "P1", "k:1": "P2", "o:1": "P3", "v:1": "P4"}
     result = households(records, people, {}, issued=0)
     assert result.ids == {"P1": "H0000001", "P2": "H0000001"}
 

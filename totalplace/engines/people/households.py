@@ -4,9 +4,11 @@ The rule (docs/people.md, "People, households and stable ids"), applied to the p
 
 1. A record's address is its ``mk_uprn`` when present (the property's Unique Property Reference Number),
    else its ``mk_address`` with its ``mk_postcode`` (both needed: an address line alone is too weak).
-2. A record naming a related person (``mk_related`` with a ``relationship``, e.g. a child's record naming its
-   parent's local id) points at the person whose record, at the same partner, has that local id
-   (``mk_local_id``): local ids are a partner's own numbers, so they are matched within the partner only.
+2. A record whose ``relationship`` says its subject is the named person's child (:data:`CHILD_OF`: child,
+   son, daughter, foster child...) and names that person (``mk_related``, the pseudonym of their local id)
+   points at the person whose record, at the same partner, has that local id (``mk_local_id``): local ids
+   are a partner's own numbers, so they are matched within the partner only. Other relationships (a victim
+   naming a perpetrator, a witness) say nothing about where anyone lives and are not followed.
 3. Each person is in at most one household at a time: the one their latest evidence puts them in, by
    ``event_date`` (ties: an address before a relationship, then the latest record id). A person whose latest
    evidence is an address lives there; one whose latest evidence names a related person lives where that
@@ -40,6 +42,11 @@ NEEDED: Final = (
     "mk_related",
     "relationship",
 )
+#: Relationships (the record's subject to the person it names) that put the subject in that person's home.
+CHILD_OF: Final = frozenset(
+    {"child", "child_of", "son", "daughter", "stepchild", "step_child", "foster_child", "looked_after_child",
+     "grandchild", "dependant", "dependent", "ward"}
+)  # fmt: skip
 _ADDRESS, _RELATED = 0, 1  # an address outranks a relationship recorded the same day
 
 
@@ -70,6 +77,12 @@ def _rows(records: pa.Table) -> list[dict[str, Any]]:
     return [{c: row.get(c) for c in NEEDED} for row in rows]
 
 
+def _child_of(row: Mapping[str, Any]) -> bool:
+    """Whether the record names a parent or carer the subject lives with (rule 2)."""
+    relation = str(row["relationship"] or "").strip().lower().replace(" ", "_").replace("-", "_")
+    return bool(row["mk_related"]) and relation in CHILD_OF
+
+
 def _evidence(rows: list[dict[str, Any]], person_of: Mapping[str, str]) -> dict[str, Evidence]:
     """Rules 2 and 3: each person's latest evidence."""
     by_local = {
@@ -83,7 +96,7 @@ def _evidence(rows: list[dict[str, Any]], person_of: Mapping[str, str]) -> dict[
         if person is None or r["event_date"] is None:
             continue
         address = address_key(r)
-        related = by_local.get((r["partner"], r["mk_related"])) if r["mk_related"] else None
+        related = by_local.get((r["partner"], r["mk_related"])) if _child_of(r) else None
         if related == person:
             related = None
         if address is None and related is None:
