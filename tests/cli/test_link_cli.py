@@ -54,3 +54,12 @@ def test_run_before_train_says_what_to_do(run: Invoke, tmp_path: Path, held: Hel
     held.add("planning", generate(3, 1, seed=1, tag="bbbbbbbbbbbb"))
     refused = run("link", "run", "--purpose", "planning")
     assert refused.exit_code == 1 and "TP953" in refused.output
+
+
+def test_labels_may_name_records_by_file_and_line_as_the_demo_truth_does(tmp_path: Path) -> None:
+    from totalplace.datasets.people import read_labels
+
+    truth = tmp_path / "truth_records.csv"
+    truth.write_text("record_key,file_sha12,line,person_id\nx:1,abcdefabcdef,2,0042\n", encoding="utf-8")
+    table = read_labels(truth, "person_id")
+    assert table.to_pylist() == [{"record_id": "abcdefabcdef:2", "person_id": "0042"}]

@@ -76,22 +76,37 @@ def remove_run(place: Place, *names: str) -> None:
 
 
 def read_labels(path: Path, column: str) -> pa.Table:
-    """``record_id`` and the true-id ``column`` from a labels file (CSV, or parquet by its suffix)."""
+    """``record_id`` and the true-id ``column`` from a labels file (CSV, or parquet by its suffix).
+
+    Records are named by ``record_id``, or by ``file_sha12`` and ``line`` (the first 12 hex of the extract's
+    SHA-256 and the record's line in it, as the demo's ``truth/truth_records.csv`` names them): the importer
+    makes a record's id of the same two, ``<sha12>:<line>``.
+    """
     from pyarrow import csv
 
     from totalplace.errors import LabelsUnavailableError
 
     try:
-        table = pq.read_table(path) if path.suffix == ".parquet" else csv.read_csv(path)
+        options = csv.ConvertOptions(strings_can_be_null=True, column_types={column: pa.string()})
+        table = (
+            pq.read_table(path) if path.suffix == ".parquet" else csv.read_csv(path, convert_options=options)
+        )
     except (OSError, pa.ArrowInvalid) as exc:
         raise LabelsUnavailableError(
             f"the labels file {path.name} cannot be read: {exc}", hint="give a CSV or parquet file"
         ) from None
+    names = table.column_names
+    if "record_id" not in names and {"file_sha12", "line"} <= set(names):
+        ids = [
+            f"{s}:{n}"
+            for s, n in zip(table["file_sha12"].to_pylist(), table["line"].to_pylist(), strict=True)
+        ]
+        table = table.append_column("record_id", pa.array(ids, pa.string()))
     missing = [c for c in ("record_id", column) if c not in table.column_names]
     if missing:
         raise LabelsUnavailableError(
             f"the labels file {path.name} has no column {', '.join(missing)}",
-            hint=f"its columns are: {', '.join(table.column_names)}",
+            hint=f"its columns are: {', '.join(names)}",
         )
     return table.select(["record_id", column]).cast(
         pa.schema([("record_id", pa.string()), (column, pa.string())])
