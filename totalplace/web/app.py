@@ -20,11 +20,11 @@ from totalplace.web import (
     cba_pages,
     estate_pages,
     history_pages,
+    linkage_pages,
     map_pages,
     outcome_pages,
     pages,
     params,
-    people_pages,
     pool_pages,
     segment_pages,
     spend_pages,
@@ -82,7 +82,7 @@ ROUTERS = (
     map_pages.router,
     outcome_pages.router,
     cba_pages.router,
-    people_pages.router,
+    linkage_pages.router,
     history_pages.router,
 )
 

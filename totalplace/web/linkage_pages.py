@@ -1,5 +1,5 @@
-"""The people page: each purpose's linkage (runs, counts, charts of match probabilities and weights), and the
-forms that train a purpose's model and run it, for those the policy lets link."""
+"""The linkage page (``/people``): each purpose's linkage (runs, counts, charts of match probabilities and
+weights), and the forms that train a purpose's model and run it, for those the policy lets link."""
 
 from __future__ import annotations
 
