@@ -36,7 +36,9 @@ def links(records: pa.Table, model: linkage.LinkModel) -> pa.Table:
     return linkage.predict(records, model, threshold=0.05)
 
 
-def test_training_is_deterministic_and_saved_as_splink_json(records: pa.Table, model: linkage.LinkModel) -> None:
+def test_training_is_deterministic_and_saved_as_splink_json(
+    records: pa.Table, model: linkage.LinkModel
+) -> None:
     again = linkage.train(records, seed=1)
     assert again.settings_json == model.settings_json
     settings = json.loads(model.settings_json)
@@ -64,7 +66,9 @@ def test_comparisons_are_equalities_of_match_keys() -> None:
                 assert left.startswith("mk_") and left.endswith("_l") and right == left[:-2] + "_r"
 
 
-def test_predict_is_sorted_and_deterministic(records: pa.Table, model: linkage.LinkModel, links: pa.Table) -> None:
+def test_predict_is_sorted_and_deterministic(
+    records: pa.Table, model: linkage.LinkModel, links: pa.Table
+) -> None:
     assert links.column_names == ["record_id_l", "record_id_r", "match_probability"]
     pairs = list(zip(links["record_id_l"].to_pylist(), links["record_id_r"].to_pylist(), strict=True))
     assert pairs == sorted(pairs)
@@ -96,7 +100,13 @@ def test_cluster_is_connected_components_with_stable_ids() -> None:
         {"record_id": "d", "cluster_id": "d", "cluster_probability": None},
         {"record_id": "e", "cluster_id": "e", "cluster_probability": None},
     ]
-    assert linkage.cluster(records, links, threshold=0.4)["cluster_id"].to_pylist() == ["a", "a", "a", "d", "d"]
+    assert linkage.cluster(records, links, threshold=0.4)["cluster_id"].to_pylist() == [
+        "a",
+        "a",
+        "a",
+        "d",
+        "d",
+    ]
 
 
 def test_refusals(records: pa.Table, model: linkage.LinkModel) -> None:
@@ -145,8 +155,14 @@ def test_spark_gives_the_same_clusters(records: pa.Table, model: linkage.LinkMod
     # digits, but the people found are the same.
     spark_model = linkage.train(small, backend="spark", seed=1)
     retrained = linkage.cluster(
-        small, linkage.predict(small, spark_model, threshold=0.05, backend="spark"), threshold=linkage.THRESHOLD
+        small,
+        linkage.predict(small, spark_model, threshold=0.05, backend="spark"),
+        threshold=linkage.THRESHOLD,
     )
     duck_model = linkage.train(small, seed=1)
-    duck_again = linkage.cluster(small, linkage.predict(small, duck_model, threshold=0.05), threshold=linkage.THRESHOLD)
-    assert retrained.select(["record_id", "cluster_id"]).equals(duck_again.select(["record_id", "cluster_id"]))
+    duck_again = linkage.cluster(
+        small, linkage.predict(small, duck_model, threshold=0.05), threshold=linkage.THRESHOLD
+    )
+    assert retrained.select(["record_id", "cluster_id"]).equals(
+        duck_again.select(["record_id", "cluster_id"])
+    )
