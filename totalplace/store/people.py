@@ -145,7 +145,9 @@ def runs(conn: Connection, purpose: str | None = None) -> list[LinkRunRow]:
 
 
 def next_run_id(conn: Connection) -> int:
-    """The id the next run will take (names its files before the row is written, under the audit lock)."""
+    """The id the next run will take (names its files before the row is written); takes the audit lock, so
+    the run's row is written by this transaction before any other can ask."""
+    audit.lock_head(conn)
     latest = conn.execute(select(link_runs.c.id).order_by(link_runs.c.id.desc()).limit(1)).scalar()
     return 1 if latest is None else int(latest) + 1
 

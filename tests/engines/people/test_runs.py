@@ -126,3 +126,28 @@ def test_the_model_has_a_history_and_an_old_version_can_be_restored(place: Place
     assert restored.version == 3 and restored.body == body and restored.restored_from == 1
     with pytest.raises(PermissionDeniedError):
         history.restore(place, _as("partner_finance", "finance"), "link-model", "planning", 1, "x")
+
+
+def test_a_run_overtaken_by_another_is_refused_so_no_number_is_given_twice(
+    place: Place, held: Held, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from totalplace.errors import LinkageRunError
+
+    held.add("planning", generate(5, 2, seed=1, tag="565656565656"))
+    runs.train_model(place, LEAD, "planning")
+    real_people = runs._people
+
+    def overtaken(*args: object) -> object:
+        made = real_people(*args)  # type: ignore[arg-type]
+        monkeypatch.setattr(runs, "_people", real_people)
+        runs.run_linkage(place, LEAD, "planning")  # another run is kept meanwhile
+        return made
+
+    monkeypatch.setattr(runs, "_people", overtaken)
+    with pytest.raises(LinkageRunError, match="while this one ran"):
+        runs.run_linkage(place, LEAD, "planning")
+    with place.read() as conn:
+        from totalplace.store import people as people_store
+
+        assert len(people_store.runs(conn, "planning")) == 1
+    assert len(list((place.dir / "data" / "people").glob("*.parquet"))) == 2  # the refused run's files went

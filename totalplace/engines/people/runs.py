@@ -23,7 +23,7 @@ from totalplace.engines.people import people as people_view
 from totalplace.engines.people.households import households
 from totalplace.engines.people.linkage import THRESHOLD
 from totalplace.engines.people.stable_ids import assign_ids
-from totalplace.errors import NoLinkModelError, NoPersonRecordsError, ThresholdInvalidError
+from totalplace.errors import LinkageRunError, NoLinkModelError, NoPersonRecordsError, ThresholdInvalidError
 from totalplace.store import people as people_store
 from totalplace.store import versions
 
@@ -163,6 +163,30 @@ def _previous(place: Place, run: LinkRunRow | None) -> tuple[dict[str, str], dic
     return person, household
 
 
+@dataclass(frozen=True, slots=True)
+class _Made:
+    """What the id step made: the people table and the ids' bookkeeping."""
+
+    table: pa.Table
+    persons: dict[str, Any]
+    homes: dict[str, Any]
+    people_issued: int
+    households_issued: int
+    households: int
+
+
+@dataclass(frozen=True, slots=True)
+class _How:
+    """How a run was made: the model version, threshold and backend, when it started, and the run it
+    follows (None: the first)."""
+
+    model_version: int
+    threshold: float
+    backend: str
+    started: float
+    follows: int | None
+
+
 def _people(records: pa.Table, clusters: pa.Table, prev: LinkRunRow | None, place: Place) -> _Made:
     """Stable person ids for the clusters, then stable households over the people."""
     before_person, before_household = _previous(place, prev)
@@ -184,18 +208,6 @@ def _people(records: pa.Table, clusters: pa.Table, prev: LinkRunRow | None, plac
     return _Made(
         table, persons.to_dict(), homes.to_dict(), persons.issued, homes.issued, len(set(homes.ids.values()))
     )
-
-
-@dataclass(frozen=True, slots=True)
-class _Made:
-    """What the id step made: the people table and the ids' bookkeeping."""
-
-    table: pa.Table
-    persons: dict[str, Any]
-    homes: dict[str, Any]
-    people_issued: int
-    households_issued: int
-    households: int
 
 
 def run_linkage(
@@ -223,19 +235,22 @@ def run_linkage(
     progress("giving people and households their ids")
     made = _people(records, clusters, prev, place)
     progress("keeping the run")
-    return _keep(place, principal, purpose, (model_version, threshold, backend, started), links, made)
+    how = _How(model_version, threshold, backend, started, None if prev is None else prev.id)
+    return _keep(place, principal, purpose, how, links, made)
 
 
 def _keep(
     place: Place,
     principal: Principal,
     purpose: str,
-    how: tuple[int, float, str, float],
+    how: _How,
     links: pa.Table,
     made: _Made,
 ) -> LinkRunRow:
-    """Write the run's files and row in one transaction (the files go if the row cannot be written)."""
-    model_version, threshold, backend, started = how
+    """Write the run's files and row in one transaction (the files go if the row cannot be written).
+
+    Refused when another run of the purpose was kept since this one read the last: its ids were given from
+    that older run, so keeping it could give one number to two people."""
     detail = {
         "people_ids": made.persons,
         "household_ids": made.homes,
@@ -244,14 +259,19 @@ def _keep(
         ],
     }
     with place.begin() as conn:
-        run_id = people_store.next_run_id(conn)
+        run_id = people_store.next_run_id(conn)  # takes the audit lock: runs are kept one at a time
+        latest = people_store.latest_run(conn, purpose)
+        if (None if latest is None else latest.id) != how.follows:
+            raise LinkageRunError(
+                f"another linkage run of {purpose} was kept while this one ran", hint="run the linkage again"
+            )
         people_name, links_name = people_files.write_run(place, purpose, run_id, links, made.table)
         try:
             new = people_store.NewRun(
                 purpose=purpose,
-                model_version=model_version,
-                threshold=threshold,
-                backend=backend,
+                model_version=how.model_version,
+                threshold=how.threshold,
+                backend=how.backend,
                 records=made.table.num_rows,
                 people=made.persons["groups"],
                 households=made.households,
@@ -261,7 +281,7 @@ def _keep(
                 detail=detail,
                 people_path=people_name,
                 links_path=links_name,
-                seconds=time.perf_counter() - started,
+                seconds=time.perf_counter() - how.started,
             )
             return people_store.add_run(conn, new, principal.username)
         except BaseException:
