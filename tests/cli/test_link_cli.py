@@ -6,6 +6,8 @@ import csv
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import Invoke
 from tests.engines.people.link_support import Held, generate
 from tests.engines.people.link_support import held as held
@@ -63,3 +65,22 @@ def test_labels_may_name_records_by_file_and_line_as_the_demo_truth_does(tmp_pat
     truth.write_text("record_key,file_sha12,line,person_id\nx:1,abcdefabcdef,2,0042\n", encoding="utf-8")
     table = read_labels(truth, "person_id")
     assert table.to_pylist() == [{"record_id": "abcdefabcdef:2", "person_id": "0042"}]
+
+
+def test_viewer_writes_an_offline_html_file(
+    run: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.engines.people.test_runs_splink import _as_extract
+    from totalplace.engines.people import people as people_view
+    from totalplace.engines.people.linkage_generated import records as generated
+
+    records = Held()
+    records.add("planning", _as_extract(generated(400, seed=2)))
+    monkeypatch.setattr(people_view, "person_records", records)
+    assert run("init", str(tmp_path / "place"), "--name", "Testshire").exit_code == 0
+    assert run("link", "train", "--purpose", "planning").exit_code == 0
+    out = tmp_path / "viewer.html"
+    done = run("link", "viewer", "--purpose", "planning", "--out", str(out), "--json")
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.output)["bytes"] == len(out.read_bytes())
+    assert "Content-Security-Policy" in out.read_text(encoding="utf-8")

@@ -123,3 +123,33 @@ def link_show(place: Place, out: Output, purpose: str) -> None:
     from totalplace.reports.people import show_view
 
     _print(out, show_view(summary(place, OPERATOR, purpose)))
+
+
+@link_group.command("viewer")
+@_PURPOSE
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="The HTML file to write (Splink's comparison viewer; it loads nothing from the internet).",
+)
+@_THRESHOLD
+@_BACKEND
+@with_place
+def link_viewer(
+    place: Place, out: Output, purpose: str, out_path: Path, threshold: float | None, backend: str
+) -> None:
+    """Write Splink's comparison viewer of the model: each pattern of agreement, its weight, examples."""
+    from totalplace.engines.people.runs import DEFAULT_THRESHOLD
+    from totalplace.engines.people.viewer import comparison_viewer
+
+    threshold = DEFAULT_THRESHOLD if threshold is None else threshold
+    with out.progress(f"drawing the {purpose} comparison viewer") as say:
+        say("predicting links")
+        html = comparison_viewer(place, OPERATOR, purpose, threshold=threshold, backend=backend)
+    out_path.write_text(html, encoding="utf-8")
+    out.emit(
+        {"purpose": purpose, "file": str(out_path), "bytes": len(html.encode())},
+        lambda: click.echo(f"Wrote the comparison viewer of {purpose} to {out_path} (it works offline)."),
+    )
