@@ -310,6 +310,13 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("GET", "/people"): Access("people.read", any=True),
     ("POST", "/people/train"): Access("people.link", any=True, form={"purpose": "nonsense"}),
     ("POST", "/people/run"): Access("people.link", any=True, form={"purpose": "nonsense", "threshold": "2"}),
+    ("GET", "/people-viewer/{purpose}.html"): Access(
+        "people.link",
+        lambda demo, who: [
+            Case("planning", {"purpose": "planning"}, Resource("people", "planning", purpose="planning"))
+        ],
+        holding="people.read",
+    ),
     ("GET", "/history/{kind}/{name}"): Access("audit.read", history_of_model, also="model.change"),
     ("POST", "/history/{kind}/{name}/restore"): Access(
         "model.change", history_of_model, form={"version": "999", "reason": "matrix"}

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 
 from tests.engines.people.link_support import Held, generate
 from tests.engines.people.link_support import held as held
+from tests.engines.people.link_support import held_real as held_real
 from tests.web.conftest import csrf_of
 from totalplace.engines.people import runs
 from totalplace.governance.roles import OPERATOR
@@ -77,3 +78,19 @@ def test_analysts_read_finance_is_refused_and_purposes_limit_what_is_shown(
         headers={"accept": "application/json"},
     )
     assert denied.status_code == 403
+
+
+def test_the_comparison_viewer_downloads_for_those_who_may_link(client_for: Login, held_real: Held) -> None:
+    from tests.engines.people.test_runs_splink import _as_extract
+    from totalplace.engines.people.linkage_generated import records as generated
+
+    held_real.add("planning", _as_extract(generated(300, seed=4)))
+    lead = client_for("lead")
+    assert lead.get("/people-viewer/planning.html").status_code == 409  # no model yet
+    token = csrf_of(lead.get("/people").text)
+    lead.post("/people/train", data={"purpose": "planning", "csrf_token": token}, follow_redirects=False)
+    assert 'href="/people-viewer/planning.html"' in lead.get("/people").text
+    got = lead.get("/people-viewer/planning.html")
+    assert got.status_code == 200 and "attachment" in got.headers["content-disposition"]
+    assert "Content-Security-Policy" in got.text
+    assert client_for("finance").get("/people-viewer/planning.html").status_code == 403

@@ -10,13 +10,14 @@ from fastapi.responses import RedirectResponse, Response
 
 from totalplace.engines.people.people import readable_purposes, resource, summary
 from totalplace.engines.people.runs import DEFAULT_THRESHOLD, run_linkage, train_model
+from totalplace.engines.people.viewer import comparison_viewer
 from totalplace.errors import RequestInvalidError
 from totalplace.governance.policy import PURPOSE_SERVES
 from totalplace.governance.roles import Principal
 from totalplace.place import Place
 from totalplace.reports.people import people_page
 from totalplace.web.forms import form_page
-from totalplace.web.session import acting_user
+from totalplace.web.session import acting_user, current_principal
 
 router = APIRouter()
 PURPOSES = tuple(sorted(PURPOSE_SERVES))  # the purposes data about people can be shared for
@@ -95,3 +96,15 @@ def run(
 
 
 people.receives("/people/run", main="purpose")
+
+
+@router.get("/people-viewer/{purpose}.html")
+def viewer(request: Request, purpose: str) -> Response:
+    """Splink's comparison viewer of the purpose's model, as a file to open offline (its scripts inline)."""
+    principal = current_principal(request)
+    html = comparison_viewer(_place(request), principal, _purpose(purpose))
+    return Response(
+        html,
+        media_type="text/html",
+        headers={"Content-Disposition": f'attachment; filename="{purpose}-comparison-viewer.html"'},
+    )
