@@ -35,13 +35,27 @@ def test_people_at_one_uprn_or_one_address_and_postcode_share_a_household() -> N
         [
             _record("a:1", "2024-01-01", mk_uprn="u1"),
             _record("b:1", "2024-02-01", mk_uprn="u1", mk_address="x", mk_postcode="y"),
-            _record("c:1", "2024-01-01", mk_address="x", mk_postcode="y"),
+            _record("c:1", "2024-01-01", mk_address="x", mk_postcode="y"),  # x, y is u1 (b:1 says so)
             _record("d:1", "2024-01-01", mk_address="x"),  # an address without its postcode is not enough
+            _record("e:1", "2024-01-01", mk_address="z", mk_postcode="y"),
+            _record("f:1", "2024-01-01", mk_address="z", mk_postcode="y"),
         ]
     )
-    people = {"a:1": "P0000001", "b:1": "P0000002", "c:1": "P0000003", "d:1": "P0000004"}
+    people = {"a:1": "P1", "b:1": "P2", "c:1": "P3", "d:1": "P4", "e:1": "P5", "f:1": "P6"}
     result = households(records, people, {}, issued=0)
-    assert result.ids == {"P0000001": "H0000001", "P0000002": "H0000001", "P0000003": "H0000002"}
+    assert result.ids == dict.fromkeys(("P1", "P2", "P3"), "H0000001") | {"P5": "H0000002", "P6": "H0000002"}
+
+
+def test_an_address_given_with_two_uprns_is_not_read_as_either() -> None:
+    records = _table(
+        [
+            _record("a:1", "2024-01-01", mk_uprn="flat1", mk_address="x", mk_postcode="y"),
+            _record("b:1", "2024-01-01", mk_uprn="flat2", mk_address="x", mk_postcode="y"),
+            _record("c:1", "2024-01-01", mk_address="x", mk_postcode="y"),
+        ]
+    )
+    result = households(records, {"a:1": "P1", "b:1": "P2", "c:1": "P3"}, {}, issued=0)
+    assert len(set(result.ids.values())) == 3
 
 
 def test_the_latest_address_wins_so_a_person_is_in_one_household() -> None:

@@ -3,7 +3,8 @@
 The rule (docs/people.md, "People, households and stable ids"), applied to the pseudonymised records only:
 
 1. A record's address is its ``mk_uprn`` when present (the property's Unique Property Reference Number),
-   else its ``mk_address`` with its ``mk_postcode`` (both needed: an address line alone is too weak).
+   else its ``mk_address`` with its ``mk_postcode`` (both needed: an address line alone is too weak), read
+   as a UPRN when the records that give both give that address and postcode exactly one UPRN.
 2. A record whose ``relationship`` says its subject is the named person's child (:data:`CHILD_OF`: child,
    son, daughter, foster child...) and names that person (``mk_related``, the pseudonym of their local id)
    points at the person whose record, at the same partner, has that local id (``mk_local_id``): local ids
@@ -23,7 +24,6 @@ people (members) instead of records.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
 
@@ -50,19 +50,12 @@ CHILD_OF: Final = frozenset(
 _ADDRESS, _RELATED = 0, 1  # an address outranks a relationship recorded the same day
 
 
-@dataclass(frozen=True, slots=True)
-class Evidence:
-    """One record's say about where its person lives: an address key, or the person it names."""
-
-    when: date
-    rank: int
-    record_id: str
-    address: str | None
-    related: str | None
+#: A person's latest evidence: (when, rank, record id, address key, related person); compared on the first 3.
+Evidence = tuple[date, int, str, str | None, str | None]
 
 
 def address_key(row: Mapping[str, object]) -> str | None:
-    """Rule 1: ``u:<uprn>`` or ``a:<address>|<postcode>``, or None."""
+    """Rule 1 for one record alone: ``u:<uprn>`` or ``a:<address>|<postcode>``, or None."""
     if row.get("mk_uprn"):
         return f"u:{row['mk_uprn']}"
     if row.get("mk_address") and row.get("mk_postcode"):
@@ -70,45 +63,71 @@ def address_key(row: Mapping[str, object]) -> str | None:
     return None
 
 
-def _rows(records: pa.Table) -> list[dict[str, Any]]:
-    """The columns the rule reads (missing optional columns read as null)."""
-    present = [c for c in NEEDED if c in records.column_names]
-    rows = records.select(present).to_pylist()
-    return [{c: row.get(c) for c in NEEDED} for row in rows]
+def _columns(records: pa.Table) -> dict[str, list[Any]]:
+    """The columns the rule reads, as lists (a missing optional column reads as nulls)."""
+    n = records.num_rows
+    return {c: records[c].to_pylist() if c in records.column_names else [None] * n for c in NEEDED}
 
 
-def _child_of(row: Mapping[str, Any]) -> bool:
-    """Whether the record names a parent or carer the subject lives with (rule 2)."""
-    relation = str(row["relationship"] or "").strip().lower().replace(" ", "_").replace("-", "_")
-    return bool(row["mk_related"]) and relation in CHILD_OF
+def _addresses(cols: Mapping[str, list[Any]]) -> list[str | None]:
+    """Rule 1 over every record: an address and postcode that other records give with exactly one UPRN is
+    that UPRN, so a person whose latest record has no UPRN still joins the people recorded with it."""
+    uprns: dict[tuple[str, str], set[str]] = {}
+    for uprn, address, postcode in zip(cols["mk_uprn"], cols["mk_address"], cols["mk_postcode"], strict=True):
+        if uprn and address and postcode:
+            uprns.setdefault((address, postcode), set()).add(uprn)
+    found: list[str | None] = []
+    for uprn, address, postcode in zip(cols["mk_uprn"], cols["mk_address"], cols["mk_postcode"], strict=True):
+        if uprn:
+            found.append(f"u:{uprn}")
+        elif address and postcode:
+            known = uprns.get((address, postcode), set())
+            found.append(f"u:{next(iter(known))}" if len(known) == 1 else f"a:{address}|{postcode}")
+        else:
+            found.append(None)
+    return found
 
 
-def _evidence(rows: list[dict[str, Any]], person_of: Mapping[str, str]) -> dict[str, Evidence]:
+def _child_of(relationship: object, related: object) -> bool:
+    """Whether a record names a parent or carer its subject lives with (rule 2)."""
+    relation = str(relationship or "").strip().lower().replace(" ", "_").replace("-", "_")
+    return bool(related) and relation in CHILD_OF
+
+
+def _by_local(cols: Mapping[str, list[Any]], person_of: Mapping[str, str]) -> dict[tuple[Any, Any], str]:
+    """Rule 2: the person holding each partner's local id (of its lowest record id, should two hold one)."""
+    found: dict[tuple[Any, Any], tuple[str, str]] = {}
+    for rid, partner, local in zip(cols["record_id"], cols["partner"], cols["mk_local_id"], strict=True):
+        person = person_of.get(rid)
+        if local and person is not None:
+            held = found.get((partner, local))
+            if held is None or rid < held[0]:
+                found[(partner, local)] = (rid, person)
+    return {key: person for key, (_, person) in found.items()}
+
+
+def _evidence(cols: Mapping[str, list[Any]], person_of: Mapping[str, str]) -> dict[str, Evidence]:
     """Rules 2 and 3: each person's latest evidence."""
-    by_local = {
-        (r["partner"], r["mk_local_id"]): person_of[r["record_id"]]
-        for r in sorted(rows, key=lambda r: str(r["record_id"]))
-        if r["mk_local_id"] and r["record_id"] in person_of
+    children = {
+        i
+        for i, pair in enumerate(zip(cols["relationship"], cols["mk_related"], strict=True))
+        if _child_of(*pair)
     }
+    by_local = _by_local(cols, person_of) if children else {}
     latest: dict[str, Evidence] = {}
-    for r in rows:
-        person = person_of.get(r["record_id"])
-        if person is None or r["event_date"] is None:
+    rows = zip(cols["record_id"], cols["event_date"], _addresses(cols), strict=True)
+    for i, (rid, when, address) in enumerate(rows):
+        person = person_of.get(rid)
+        if person is None or when is None:
             continue
-        address = address_key(r)
-        related = by_local.get((r["partner"], r["mk_related"])) if _child_of(r) else None
-        if related == person:
-            related = None
-        if address is None and related is None:
-            continue
-        rank = _ADDRESS if address else _RELATED
-        found = Evidence(r["event_date"], rank, str(r["record_id"]), address, None if address else related)
+        related = None
+        if address is None:
+            related = by_local.get((cols["partner"][i], cols["mk_related"][i])) if i in children else None
+            if related is None or related == person:
+                continue
+        found: Evidence = (when, _ADDRESS if address else _RELATED, str(rid), address, related)
         held = latest.get(person)
-        if held is None or (found.when, -found.rank, found.record_id) > (
-            held.when,
-            -held.rank,
-            held.record_id,
-        ):
+        if held is None or (found[0], -found[1], found[2]) > (held[0], -held[1], held[2]):
             latest[person] = found
     return latest
 
@@ -121,9 +140,9 @@ def _home(person: str, latest: Mapping[str, Evidence]) -> str | None:
         evidence = latest.get(person)
         if evidence is None:
             return None
-        if evidence.address is not None:
-            return evidence.address
-        person = evidence.related or person
+        if evidence[3] is not None:
+            return evidence[3]
+        person = evidence[4] or person
     return None
 
 
@@ -140,7 +159,7 @@ def households(
     ``previous`` maps each person to the household id the last run gave them, ``issued`` is the highest
     household number ever issued. The result maps each person with a household to its ``H`` id.
     """
-    latest = _evidence(_rows(records), people)
+    latest = _evidence(_columns(records), people)
     homes = {person: _home(person, latest) for person in sorted(set(people.values()))}
     groups = {person: home for person, home in homes.items() if home is not None}
     return assign_ids(groups, previous, prefix="H", issued=issued)
