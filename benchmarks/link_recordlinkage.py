@@ -1,4 +1,4 @@
-"""The recordlinkage side of ``benchmarks/link.py``: run in recordlinkage's own environment (it needs pandas < 3).
+"""The recordlinkage side of ``benchmarks/link.py``, run in recordlinkage's own environment (pandas < 3).
 
     uv venv /tmp/rl && uv pip install --python /tmp/rl/bin/python recordlinkage "pandas<3" pyarrow jellyfish
     /tmp/rl/bin/python benchmarks/link_recordlinkage.py FILE NAME OUT.parquet
@@ -63,7 +63,7 @@ def read(path: str, name: str) -> pd.DataFrame:
     fields = FIELDS[kind]
     out = pd.DataFrame({canon: frame[column] for canon, column in fields.items()})
     for column in out.columns.drop("id"):
-        out[column] = out[column].astype("string").str.strip().str.lower().replace("", pd.NA)
+        out[column] = out[column].astype("string").str.strip().str.lower().replace("", pd.NA)  # type: ignore[call-overload]
     return out.set_index("id")
 
 
@@ -75,7 +75,8 @@ def candidates(frame: pd.DataFrame) -> pd.MultiIndex:
     indexer.block("dob")
     if "postcode" in frame:
         indexer.block("postcode")
-    return indexer.index(frame)
+    pairs: pd.MultiIndex = indexer.index(frame)
+    return pairs
 
 
 def features(frame: pd.DataFrame, pairs: pd.MultiIndex) -> pd.DataFrame:
@@ -91,7 +92,8 @@ def features(frame: pd.DataFrame, pairs: pd.MultiIndex) -> pd.DataFrame:
     for exact in ("national_id", "email"):
         if exact in frame:
             compare.exact(exact, exact, label=exact)
-    return compare.compute(pairs, frame)
+    agreement: pd.DataFrame = compare.compute(pairs, frame)
+    return agreement
 
 
 def main() -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from tests.engines.conftest import require_spark
 from totalplace.engines.people import accuracy, linkage, linkage_generated
-from totalplace.engines.people.linkage_settings import COMPARISONS, settings_dict
+from totalplace.engines.people.linkage_settings import COMPARISONS, splink_settings
 from totalplace.engines.people.matchkeys import KEYS
 from totalplace.errors import (
     AccuracyLabelsError,
@@ -56,7 +56,7 @@ def test_training_is_deterministic_and_saved_as_splink_json(
 
 
 def test_comparisons_are_equalities_of_match_keys() -> None:
-    settings = settings_dict(frozenset(KEYS))
+    settings = json.loads(splink_settings(frozenset(KEYS)))
     names = [c["output_column_name"] for c in settings["comparisons"]]
     assert names == [spec.name for spec in COMPARISONS]
     for comparison in settings["comparisons"]:

@@ -26,7 +26,7 @@ from totalplace.engines.people.linkage_settings import (
     block_sql,
     col,
     present_keys,
-    settings_dict,
+    splink_settings,
     usable,
 )
 from totalplace.engines.people.matchkeys import KEYS
@@ -154,7 +154,7 @@ def train(records: pa.Table, *, backend: str = "duckdb", seed: int = 0) -> LinkM
     from splink import Linker
 
     api = db_api(backend)
-    settings = settings_dict(keys) | {"linker_uid": LINKER_UID}
+    settings = json.loads(splink_settings(keys)) | {"linker_uid": LINKER_UID}
     linker = Linker(api.register(table), settings, log_level=None)
     training = linker.training
     training.estimate_probability_two_random_records_match(

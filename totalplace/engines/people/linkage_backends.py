@@ -24,9 +24,13 @@ def db_api(backend: str) -> Any:
     """A fresh Splink database API for ``backend`` (each call its own tables, so runs do not share state)."""
     quiet_splink()
     if backend == "duckdb":
+        import duckdb
         from splink import DuckDBAPI
 
-        return DuckDBAPI()
+        # DuckDB draws a progress bar on the terminal for long queries; a library call must not.
+        connection = duckdb.connect()
+        connection.execute("SET enable_progress_bar = false")
+        return DuckDBAPI(connection=connection)
     if backend == "spark":
         from splink import SparkAPI
 

@@ -15,6 +15,7 @@ partners' local ids share nothing but format.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -179,10 +180,11 @@ def _comparison_dict(spec: ComparisonSpec, keys: frozenset[str]) -> dict[str, An
     return {"output_column_name": spec.name, "comparison_levels": levels}
 
 
-def settings_dict(keys: frozenset[str]) -> dict[str, Any]:
-    """Splink settings comparing the keys some record has (a key nobody has would be a level never seen)."""
+def splink_settings(keys: frozenset[str]) -> str:
+    """Splink settings (JSON) comparing the keys some record has (a key nobody has would be a level never
+    seen)."""
     comparisons = [_comparison_dict(s, keys) for s in COMPARISONS if s.usable_levels(keys)]
-    return {
+    settings = {
         "link_type": "dedupe_only",
         "unique_id_column_name": "record_id",
         "comparisons": comparisons,
@@ -193,3 +195,4 @@ def settings_dict(keys: frozenset[str]) -> dict[str, Any]:
         "retain_matching_columns": False,
         "retain_intermediate_calculation_columns": False,
     }
+    return json.dumps(settings, sort_keys=True)
