@@ -662,3 +662,83 @@ class PseudonymPurposeError(InvalidInputError):
     """A pseudonym key is asked for a purpose that has none."""
 
     code = "TP924"
+
+
+class LinkageError(TotalplaceError):
+    """Records cannot be linked into people as asked (TP940-949)."""
+
+    code = "TP940"
+    http_status = 422
+
+
+class LinkageRecordsError(LinkageError):
+    """The records to link lack a column linkage needs (``record_id``, ``source``, the ``mk_*`` keys),
+    repeat a record id, or are too few to train on."""
+
+    code = "TP941"
+
+
+class LinkModelInvalidError(LinkageError):
+    """A saved linkage model is not a trained Splink model this version can use."""
+
+    code = "TP942"
+
+
+class LinkageBackendError(LinkageError):
+    """The linkage backend asked for is unknown or not installed (Spark needs ``totalplace[spark]``)."""
+
+    code = "TP943"
+    http_status = 500
+
+
+class AccuracyLabelsError(LinkageError):
+    """Linkage accuracy cannot be measured: the true-entity labels are missing for some records."""
+
+    code = "TP944"
+
+
+class LinkageRunError(TotalplaceError):
+    """Records cannot be linked into people as asked (TP950-959)."""
+
+    code = "TP950"
+    http_status = 409
+
+
+class StableIdError(LinkageRunError):
+    """A person or household id is not of its form (``P`` or ``H`` and seven digits)."""
+
+    code = "TP951"
+    http_status = 422
+
+
+class NoPersonRecordsError(LinkageRunError):
+    """There are no records about people held for the purpose, so there is nothing to link."""
+
+    code = "TP952"
+
+
+class NoLinkModelError(LinkageRunError):
+    """No linkage model has been trained for the purpose."""
+
+    code = "TP953"
+
+
+class NoLinkRunError(LinkageRunError):
+    """Records for the purpose have not been linked into people yet."""
+
+    code = "TP954"
+    http_status = 404
+
+
+class LabelsUnavailableError(LinkageRunError):
+    """The true person ids asked for to evaluate the linkage are not in the records or the labels file."""
+
+    code = "TP955"
+    http_status = 422
+
+
+class ThresholdInvalidError(LinkageRunError):
+    """A match-probability threshold outside (0, 1)."""
+
+    code = "TP956"
+    http_status = 422

@@ -17,6 +17,7 @@ settlement_draft   ``pool.manage``             the pool the draft varies
 segment_names      ``segmentation.change``     the segmentation
 framework          ``framework.change``        the framework
 sharing            ``sharing.change``          the agreement, its parties as members (people/sharing)
+link-model         ``people.link``             the people of the purpose the model is named after
 =================  ==========================  =======================================================
 """
 
@@ -46,6 +47,7 @@ CHANGE_ACTION: Final[dict[str, str]] = {
     "segment_names": "segmentation.change",
     "framework": "framework.change",
     "sharing": "sharing.change",
+    "link-model": "people.link",
 }
 
 
@@ -69,6 +71,8 @@ def change_resource(conn: Connection, kind: str, name: str) -> tuple[str, Resour
         from totalplace.engines.people.sharing import agreement_resource
 
         return CHANGE_ACTION[kind], agreement_resource(conn, name)
+    if kind == "link-model":
+        return CHANGE_ACTION[kind], Resource("people", name, purpose=name)
     if kind in ("unit_costs", "deflators", "rules"):
         return CHANGE_ACTION[kind], Resource("library", kind)
     return CHANGE_ACTION[kind], Resource("segmentation" if kind == "segment_names" else kind, name)
@@ -254,6 +258,12 @@ def _restore_sharing(place: Place, principal: Principal, old: Version, reason: s
     )
 
 
+def _restore_link_model(place: Place, principal: Principal, old: Version, reason: str) -> None:
+    from totalplace.engines.people.runs import keep_model
+
+    keep_model(place, principal, old.name, old.body, reason=reason, restored_from=old.version)
+
+
 _RESTORERS: Final = {
     "model": _restore_model,
     "unit_costs": _restore_library,
@@ -263,4 +273,5 @@ _RESTORERS: Final = {
     "segment_names": _restore_names,
     "framework": _restore_framework,
     "sharing": _restore_sharing,
+    "link-model": _restore_link_model,
 }

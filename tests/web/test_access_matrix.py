@@ -341,6 +341,17 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("GET", "/cba-new"): Access("model.change", any=True),
     ("POST", "/cba-new"): Access("model.change", any=True, form={"model": BAD_YAML}),
     # An object's history: for who reads the audit trail, or may change the object itself.
+    # People: linkage into people and households (a purpose the form names that is not one is refused)
+    ("GET", "/people"): Access("people.read", any=True),
+    ("POST", "/people/train"): Access("people.link", any=True, form={"purpose": "nonsense"}),
+    ("POST", "/people/run"): Access("people.link", any=True, form={"purpose": "nonsense", "threshold": "2"}),
+    ("GET", "/people-viewer/{purpose}.html"): Access(
+        "people.link",
+        lambda demo, who: [
+            Case("planning", {"purpose": "planning"}, Resource("people", "planning", purpose="planning"))
+        ],
+        holding="people.read",
+    ),
     ("GET", "/history/{kind}/{name}"): Access("audit.read", history_of_model, also="model.change"),
     ("POST", "/history/{kind}/{name}/restore"): Access(
         "model.change", history_of_model, form={"version": "999", "reason": "matrix"}

@@ -107,6 +107,11 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
         "people_group",
         "People linked from partners' records: 360° profiles of people and households, counts by area.",
     ),
+    "link": (
+        "link_cmds",
+        "link_group",
+        "Link partners' records about people into people and households with Splink.",
+    ),
     "audit": (
         "audit_cmds",
         "audit_group",

@@ -3,7 +3,7 @@ and (if asked) the linkage of each purpose's records into people and households.
 
 Everything goes through the same library functions a real place uses, as the demo's principal. The records
 step (``datasets/records.py``, ``engines/people/optout.py``) and the linkage step (``engines/people/runs.py``)
-are loaded when this runs: they are built beside this module, and the lead joins them.
+load when this runs, so building a demo without people never loads them.
 
 The ground truth is written to ``truth_dir`` (outside the place's store and data: never imported), where
 tests and ``totalplace link evaluate`` read it.
@@ -12,7 +12,6 @@ tests and ``totalplace link evaluate`` read it.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -59,8 +58,9 @@ def add_people(
 ) -> PeopleSummary:
     """Write the extracts in ``workdir``, import them (after the opt-out response), keep the truth in
     ``truth_dir``, and link each purpose's records when ``link``."""
-    records = importlib.import_module("totalplace.datasets.records")
-    optout = importlib.import_module("totalplace.engines.people.optout")
+    from totalplace.datasets import records
+    from totalplace.engines.people import optout
+
     say("people: writing the partners' extracts")
     written = generate(workdir, seed)
     summary = PeopleSummary(written.records)
@@ -90,7 +90,8 @@ def add_people(
 
 def _link(place: Place, summary: PeopleSummary, say: Callable[[str], None]) -> None:
     """Train each purpose's model and link its records into people and households."""
-    runs = importlib.import_module("totalplace.engines.people.runs")
+    from totalplace.engines.people import runs
+
     for purpose in PURPOSES:
         say(f"people: training the {purpose} linkage")
         runs.train_model(place, DEMO, purpose, progress=say)

@@ -444,3 +444,27 @@ optout_entries = Table(
     Column("list_id", Integer, ForeignKey("optout_lists.id"), primary_key=True),
     Column("pseudonym", String(64), primary_key=True),
 )
+
+# -- people (issue 17): each run of a purpose's record linkage -------------------------------------------
+# One row per run, only ever inserted; its people and links are parquet files (datasets/people.py) named here.
+link_runs = Table(
+    "link_runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("purpose", String(40), nullable=False, index=True),
+    Column("model_version", Integer, nullable=False),
+    Column("threshold", Float, nullable=False),
+    Column("backend", String(20), nullable=False),
+    Column("records", Integer, nullable=False),
+    Column("people", Integer, nullable=False),
+    Column("households", Integer, nullable=False),
+    Column("links", Integer, nullable=False),
+    Column("people_issued", Integer, nullable=False),
+    Column("households_issued", Integer, nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("people_path", String(200), nullable=False),
+    Column("links_path", String(200), nullable=False),
+    Column("seconds", Float, nullable=False),
+    Column("run_at", String(40), nullable=False),
+    Column("run_by", String(80), nullable=False),
+)

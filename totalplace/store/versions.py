@@ -38,6 +38,7 @@ KINDS: Final[dict[str, str]] = {
     "segment_names": "the names given to a segmentation's clusters",
     "framework": "the shared-outcomes framework",
     "sharing": "an information-sharing agreement",
+    "link-model": "a purpose's record-linkage model (Splink settings JSON with its trained parameters)",
 }
 ADDED: Final = "version.add"
 RESTORED: Final = "version.restore"

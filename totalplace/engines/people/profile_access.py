@@ -14,7 +14,6 @@ why (the purpose, and the reason given). The tables come from the records step (
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -54,14 +53,8 @@ class PeopleTables:
 
 def contract_tables() -> PeopleTables:
     """The records step's ``records_table`` and ``identities`` and the linkage step's ``people_table``."""
-    try:
-        records = importlib.import_module("totalplace.engines.people.records")
-        people = importlib.import_module("totalplace.engines.people.people")
-    except ModuleNotFoundError as missing:
-        raise PeopleNotLinkedError(
-            f"this installation cannot link people yet ({missing.name} is missing)",
-            hint="install a totalplace with the records and linkage steps",
-        ) from None
+    from totalplace.engines.people import people, records
+
     return PeopleTables(records.records_table, people.people_table, records.identities)
 
 
