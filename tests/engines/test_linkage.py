@@ -107,6 +107,9 @@ def test_cluster_is_connected_components_with_stable_ids() -> None:
         "d",
         "d",
     ]
+    alone = linkage.cluster(records, links.slice(0, 0), threshold=0.8)
+    assert alone["cluster_id"].to_pylist() == ["a", "b", "c", "d", "e"]
+    assert alone["cluster_probability"].null_count == 5
 
 
 def test_refusals(records: pa.Table, model: linkage.LinkModel) -> None:

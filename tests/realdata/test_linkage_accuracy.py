@@ -76,3 +76,18 @@ def test_by_threshold_trades_precision_for_recall() -> None:
     precisions = [p.pairs.precision for p in curve.points]
     assert recalls == sorted(recalls, reverse=True)
     assert precisions == sorted(precisions)
+
+
+def test_pseudonyms_cost_nothing_against_the_same_keys_in_the_clear() -> None:
+    """Keyed pseudonyms keep equality, so the same match keys in the clear give the same people: what
+    pseudonymising costs is only what fuzzy comparison of clear values would add (benchmarks/link.py)."""
+    _records("febrl1")  # skips or fails when the shared data are absent
+    results = []
+    for key in (linkage_files.TEST_KEY, None):
+        records = linkage_files.load(Path(FOLDER), "febrl1", key=key)
+        model = linkage.train(records, seed=0)
+        links = linkage.predict(records, model, threshold=linkage.THRESHOLD)
+        results.append(
+            linkage.cluster(records, links, threshold=linkage.THRESHOLD).select(["record_id", "cluster_id"])
+        )
+    assert results[0].equals(results[1])
