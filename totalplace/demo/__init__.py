@@ -318,6 +318,8 @@ def build_demo(
         raise
     _swap_in(staging, directory)
     summary.directory = directory
+    if summary.people:
+        summary.people["truth"] = str(directory / TRUTH_FOLDER)
     return summary
 
 
