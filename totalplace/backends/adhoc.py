@@ -37,9 +37,9 @@ def run_read_only(
 ) -> tuple[pa.Table, int]:
     """Run ``sql`` if it is one read-only SELECT over the place's views; the rows and the audit record's
     sequence number. Refused SQL (QueryRefusedError, TP410-TP412) runs nothing and records nothing."""
-    from totalplace.datasets.kinds import KINDS
+    from totalplace.datasets.kinds import ANALYTICS_KINDS
 
-    checked = check_query(sql, [*PLACE_VIEWS, *KINDS])
+    checked = check_query(sql, [*PLACE_VIEWS, *ANALYTICS_KINDS])
     with place.analytics(backend) as engine:
         result = engine.query(checked.sql)
     with place.begin() as conn:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 
 from totalplace.backends.safe_sql import Params
-from totalplace.datasets.kinds import KINDS
+from totalplace.datasets.kinds import ANALYTICS_KINDS, KINDS
 from totalplace.datasets.stored import arrow_schema
 from totalplace.store.areas import list_areas
 from totalplace.store.catalog import list_batches
@@ -48,9 +48,9 @@ class AnalyticsBackend(ABC):
         with place.read() as conn:
             batches = list_batches(conn)
             areas = list_areas(conn)
-        self.files: dict[str, list[BatchFile]] = {kind: [] for kind in KINDS}
+        self.files: dict[str, list[BatchFile]] = {kind: [] for kind in ANALYTICS_KINDS}
         for batch in sorted(batches, key=lambda b: b.id):
-            if batch.status == "active":
+            if batch.status == "active" and batch.kind in self.files:
                 path = place.batches_dir / Path(batch.parquet_path).name
                 self.files.setdefault(batch.kind, []).append(BatchFile(batch.id, path))
         self.catalog = pa.table(

@@ -240,6 +240,11 @@ KINDS: dict[str, DatasetKind] = {
     "person_records": DatasetKind(RECORDS_STORED, access="records"),
 }
 
+# The kinds the place's analytics (the engines' SQL, and the SQL anyone may type) see as views. Records about
+# people are not among them: they are read only through ``engines/people/records.py``, which asks the access
+# policy for the purpose they were shared for and audits the read.
+ANALYTICS_KINDS: Final[tuple[str, ...]] = tuple(k for k, v in KINDS.items() if v.access != "records")
+
 
 def get_kind(name: str) -> DatasetKind:
     """The dataset kind called ``name``."""
