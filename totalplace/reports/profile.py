@@ -43,7 +43,11 @@ def timeline_chart(rows: list[dict[str, Any]], *, title: str) -> RenderedChart:
         alt.Chart(alt.Data(values=rows))  # type: ignore[no-untyped-call]
         .mark_point(filled=True, size=70, opacity=0.85)
         .encode(
-            x=alt.X("day:T", title=None, axis=alt.Axis(format="%Y")),
+            x=alt.X(
+                "day:T",
+                title=None,
+                axis=alt.Axis(format="%b %Y", labelOverlap=True, tickCount={"interval": "month", "step": 6}),
+            ),
             y=alt.Y("partner:N", title=None),
             color=certainty,
             tooltip=[
@@ -112,7 +116,8 @@ def profile_command(profile: Profile) -> CommandView:
     kind = "identified" if profile.identified else "pseudonymised"
     headline = (
         f"{profile.subject.title()} [bold]{profile.id}[/] ({kind}, {profile.purpose}): "
-        f"{len(profile.lines)} records from {len(profile.partners)} partners"
+        f"{len(profile.lines)} record{'s' if len(profile.lines) != 1 else ''} from {len(profile.partners)} "
+        f"partner{'s' if len(profile.partners) != 1 else ''}"
         + (f"; people {', '.join(profile.people)}" if profile.subject == "household" else "")
     )
     lines = TableView.of(
