@@ -18,15 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pyarrow as pa
-
 from totalplace.backends.safe_sql import Params
 from totalplace.datasets.kinds import KINDS
-from totalplace.datasets.stored import arrow_schema
 from totalplace.store.areas import list_areas
 from totalplace.store.catalog import list_batches
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from totalplace.place import Place
 
 
@@ -44,6 +43,8 @@ class AnalyticsBackend(ABC):
     name: str = "abstract"
 
     def __init__(self, place: Place) -> None:
+        import pyarrow as pa  # here, not at the top: a command that only names a backend stays light
+
         self.place = place
         with place.read() as conn:
             batches = list_batches(conn)
@@ -79,6 +80,8 @@ class AnalyticsBackend(ABC):
 
     def empty_kind(self, kind: str) -> pa.Table:
         """A zero-row table with the columns of a dataset kind, for kinds with no batches yet."""
+        from totalplace.datasets.stored import arrow_schema
+
         return arrow_schema(KINDS[kind].schema).empty_table()
 
     @abstractmethod

@@ -14,7 +14,6 @@ from typing import Any
 
 import click
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from totalplace.errors import InputRefusedError, QueryRefusedError, SandboxRefusedError, TotalplaceError
@@ -43,6 +42,8 @@ class Output:
         if self.as_json or not sys.stderr.isatty():
             yield lambda _stage: None
             return
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn  # only when shown
+
         columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
         with Progress(*columns, console=err_console, transient=True) as bar:
             task = bar.add_task(description)

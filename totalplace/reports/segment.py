@@ -19,7 +19,6 @@ from totalplace.engines.segment.cluster import Diagnostic
 from totalplace.engines.segment.compare import Comparison
 from totalplace.engines.segment.coverage import VariableShare, stored_share
 from totalplace.engines.segment.variables import VariableMatrix
-from totalplace.reports.charts import RenderedChart, choropleth, diagnostics_chart, index_heatmap
 from totalplace.reports.command import CommandView
 from totalplace.reports.render import render_html
 from totalplace.reports.table import Column, TableView
@@ -35,6 +34,7 @@ from totalplace.store.segments import (
 
 if TYPE_CHECKING:
     from totalplace.place import Place
+    from totalplace.reports.charts import RenderedChart
 
 
 def _right(header: str) -> Column:
@@ -105,6 +105,8 @@ def segment_charts(
     place: Place, seg: SegmentationRow, clusters: list[ClusterRow], level: int
 ) -> dict[str, RenderedChart]:
     """The map of ``level`` and the heat map of its clusters' index scores."""
+    from totalplace.reports.charts import choropleth, index_heatmap  # Altair: only when drawing
+
     charts: dict[str, RenderedChart] = {}
     features = segment_features(place, seg, level)
     if features:
@@ -224,6 +226,8 @@ class DiagnosePage:
 
 def diagnose_page(spec: str, starts: int, rows: Sequence[Diagnostic]) -> DiagnosePage:
     """The choosing-k page for specification ``spec``."""
+    from totalplace.reports.charts import diagnostics_chart  # Altair: only when drawing
+
     chart = diagnostics_chart([d.to_dict() for d in rows], title=f"Choosing k for {spec}")
     return DiagnosePage(spec, starts, tuple(rows), {"diagnostics": chart})
 

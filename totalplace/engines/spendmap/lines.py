@@ -11,7 +11,6 @@ from typing import Any
 
 from totalplace.backends.base import AnalyticsBackend
 from totalplace.backends.safe_sql import SqlValue
-from totalplace.engines.spendmap.map import classify_view, year_start
 from totalplace.engines.spendmap.rules import RuleSet
 
 #: The columns of a line, in the order the drill-down shows them.
@@ -119,6 +118,8 @@ def lines_matching(
     engine: AnalyticsBackend, ruleset: RuleSet, filters: LineFilters, *, limit: int = 50
 ) -> SpendLines:
     """Lines matching ``filters``, biggest first, with their count and total."""
+    from totalplace.engines.spendmap.map import classify_view  # PyArrow: only when reading lines
+
     classify_view(engine, ruleset)
     condition, params = _where(filters)
     summary = engine.query(
@@ -137,6 +138,8 @@ def lines_matching(
 
 def _where(filters: LineFilters) -> tuple[str, dict[str, SqlValue]]:
     """The fixed conditions for the filters given, and their values (bound, never pasted)."""
+    from totalplace.engines.spendmap.map import year_start  # PyArrow: only when reading lines
+
     where = ["true"]
     params: dict[str, SqlValue] = {}
     supplier = filters.supplier and f"%{_like_escaped(filters.supplier.lower())}%"
