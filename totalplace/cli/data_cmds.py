@@ -299,10 +299,19 @@ def datasets_supersede(place: Place, out: Output, old_id: int, new_id: int) -> N
 @with_place
 def datasets_export(place: Place, out: Output, batch_id: int, fmt: str, output: Path) -> None:
     """Export a batch's rows to CSV or XLSX (formulas neutralised, numbers kept numeric)."""
-    from totalplace.datasets.export import export_batch
+    from totalplace.datasets.export import ExportFormat, export_batch_to
 
-    batch, body = export_batch(place, batch_id, "xlsx" if fmt == "xlsx" else "csv", principal=OPERATOR)
-    output.write_bytes(body)
+    with place.read() as conn:
+        total = get_batch(conn, batch_id).row_count
+    # Written straight to the file as it goes (a temporary name, renamed when whole), with a bar.
+    partial = output.with_name(output.name + ".part")
+    try:
+        with partial.open("wb") as target, out.counting(f"writing {output.name}", total) as told:
+            kind: ExportFormat = "xlsx" if fmt == "xlsx" else "csv"
+            batch = export_batch_to(place, batch_id, kind, target, principal=OPERATOR, progress=told)
+        partial.replace(output)
+    finally:
+        partial.unlink(missing_ok=True)
     out.emit(
         {"batch": batch_id, "output": str(output), "rows": batch.row_count},
         lambda: console.print(f"Wrote {batch.row_count:,} rows to {output}."),
