@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -123,19 +123,20 @@ def segment_charts(
     return charts
 
 
-def segment_report_html(place: Place, name: str) -> str:
-    """The whole segmentation, level by level, as a standalone HTML document (for PDF)."""
+def segment_report_html(place: Place, name: str, progress: Callable[[str], None] | None = None) -> str:
+    """The whole segmentation, level by level, as a standalone HTML document (for PDF); ``progress`` is told
+    each level as its map and profiles are drawn (most of the time the report takes)."""
     with place.read() as conn:
         seg = get_segmentation(conn, name)
         clusters = clusters_of(conn, seg.id)
-    levels = [
-        {
-            "number": level + 1,
-            "clusters": [c for c in clusters if c.level == level],
-            "charts": segment_charts(place, seg, clusters, level),
-        }
-        for level in range(len(seg.levels))
-    ]
+    levels = []
+    for level in range(len(seg.levels)):
+        if progress:
+            progress(f"drawing level {level + 1} of {len(seg.levels)}")
+        chosen = [c for c in clusters if c.level == level]
+        levels.append(
+            {"number": level + 1, "clusters": chosen, "charts": segment_charts(place, seg, clusters, level)}
+        )
     return render_html(
         "segments_report.html",
         seg=seg,
