@@ -64,7 +64,10 @@ def _read_openpyxl(body: bytes) -> list[tuple[object, ...]]:
 
 
 def _read_calamine(body: bytes) -> list[list[object]]:
-    return CalamineWorkbook.from_filelike(io.BytesIO(body)).get_sheet_by_index(0).to_python()
+    return [
+        list(row)
+        for row in CalamineWorkbook.from_filelike(io.BytesIO(body)).get_sheet_by_index(0).to_python()
+    ]
 
 
 def test_openpyxl_reads_back_what_openpyxl_wrote() -> None:
@@ -89,7 +92,8 @@ def test_characters_xml_cannot_hold_are_dropped_and_infinities_are_text() -> Non
 
 def test_progress_is_told_as_rows_are_written() -> None:
     told: list[int] = []
-    rows = [["n"], *([i] for i in range(2500))]
+    rows: list[list[object]] = [["n"]]
+    rows.extend([number] for number in range(2500))
     write_xlsx(io.BytesIO(), rows, progress=told.append)
     assert told == [1000, 2000, 2501]
 

@@ -106,9 +106,9 @@ def aggregate_records(
     )
     from totalplace.datasets.importer import import_file  # PyArrow: only when importing
 
-    source = f"{file_name} [{indicator} {period}]"
+    named = f"{file_name} [{indicator} {period}]"
     request = ImportRequest("observations")
-    result = import_file(place, body, request, principal=principal, source_name=source, limits=limits)
+    result = import_file(place, body, request, principal=principal, source_name=named, limits=limits)
     missing = [code for code, area in areas.items() if not area.population]
     return result, Aggregated(used, len(areas), missing, sum(counts.values()))
 
