@@ -96,6 +96,14 @@ class SpendLines:
         return {"count": self.count, "pence": self.pence, "lines": [r.to_dict() for r in self.lines]}
 
 
+def classify_view(engine: AnalyticsBackend, ruleset: RuleSet) -> None:
+    """:func:`totalplace.engines.spendmap.map.classify_view`, imported when first called: it loads PyArrow,
+    which a command that only lists rules (and imports the lines' types) must not."""
+    from totalplace.engines.spendmap.map import classify_view as define
+
+    define(engine, ruleset)
+
+
 def find_lines(
     engine: AnalyticsBackend,
     ruleset: RuleSet,
@@ -118,8 +126,6 @@ def lines_matching(
     engine: AnalyticsBackend, ruleset: RuleSet, filters: LineFilters, *, limit: int = 50
 ) -> SpendLines:
     """Lines matching ``filters``, biggest first, with their count and total."""
-    from totalplace.engines.spendmap.map import classify_view  # PyArrow: only when reading lines
-
     classify_view(engine, ruleset)
     condition, params = _where(filters)
     summary = engine.query(
