@@ -59,6 +59,10 @@ def test_a_place_from_init_to_query(run: Invoke, tmp_path: Path) -> None:
     out = tmp_path / "export.xlsx"
     assert invoke("datasets", "export", "1", "--format", "xlsx", "-o", str(out)).exit_code == 0
     assert out.stat().st_size > 1000
+    assert [p.name for p in tmp_path.glob("export.xlsx*")] == ["export.xlsx"]  # no part file left behind
+    csv_out = tmp_path / "export.csv"
+    assert invoke("datasets", "export", "1", "-o", str(csv_out)).exit_code == 0
+    assert csv_out.read_bytes().startswith(b"\xef\xbb\xbf")  # the BOM, so Excel reads the pound sign
 
     queried = _json(invoke("query", "select sum(amount_pence) as pence from spend", "--json"))
     assert queried["rows"] == [{"pence": 130949}]

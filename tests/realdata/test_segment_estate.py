@@ -7,7 +7,6 @@ import csv
 import glob
 import gzip
 import json
-import shlex
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import numpy as np
 import pytest
 from pyproj import Transformer
 
-from tests.conftest import SHARED_DATA, Invoke, skip_or_fail
+from tests.conftest import SHARED_DATA, skip_or_fail
 from totalplace.datasets.importer import ImportRequest, import_file
 from totalplace.engines.estate.access import service_access
 from totalplace.engines.estate.candidates import candidates
@@ -389,50 +388,7 @@ def test_leicester_2011_inputs_segment_stably(tmp_path: Path) -> None:
     place.close()
 
 
-README = Path(__file__).resolve().parents[2] / "README.md"
-README_SEGMENT_STEPS = (
-    "totalplace init ",
-    "totalplace geography import ../shared/data/boundaries/trafford/oa.geojson.gz",
-    "totalplace census import ",
-    "totalplace segment build ",
-)
-
-
-def _readme_steps() -> list[list[str]]:
-    """The README's segmentation commands as written (continuations joined, comments dropped, globs and
-    ../shared/data expanded as a shell in the project root would)."""
-    blocks = [b.split("```", 1)[0] for b in README.read_text(encoding="utf-8").split("```sh")[1:]]
-    steps = []
-    for line in "\n".join(blocks).replace("\\\n", " ").splitlines():
-        command = line.split("#", 1)[0].strip()
-        if not command.startswith(README_SEGMENT_STEPS):
-            continue
-        words = []
-        for word in shlex.split(command)[1:]:
-            word = word.replace("../shared/data/", f"{SHARED_DATA}/")
-            words.extend(sorted(glob.glob(word)) if "*" in word else [word])
-        steps.append(words)
-    return steps
-
-
-def test_the_readme_segmentation_steps_run_as_written(run: Invoke, tmp_path: Path) -> None:
-    """Each of the README's segmentation lines, in order, on a fresh place, exits 0 (so they cannot drift)."""
-    need("oac2021")
-    steps = _readme_steps()
-    assert [s[:2] for s in steps] == [
-        ["init", "trafford"],
-        ["geography", "import"],
-        ["census", "import"],
-        ["segment", "build"],
-    ]
-    steps[0][1] = str(tmp_path / "place")  # the place the run fixture names, not ./trafford
-    outputs = []
-    for words in steps:
-        result = run(*words)
-        assert result.exit_code == 0, f"{' '.join(words)}: {result.output}"
-        outputs.append(" ".join(result.output.split()))
-    assert "imported 17 table(s), skipped 18 file(s)" in outputs[2]
-    assert "50 of 60 variables (83%), below the 90% a full classification uses" in outputs[3]
+# The README's segmentation lines run, with every other README line, in tests/realdata/test_readme_commands.py.
 
 
 @pytest.fixture(scope="module")

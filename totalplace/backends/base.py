@@ -12,22 +12,61 @@ Queries take their values as named parameters (``$name``, bound by the backend),
 
 from __future__ import annotations
 
+import io
 import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-import pyarrow as pa
+from typing import TYPE_CHECKING, Final
 
 from totalplace.backends.safe_sql import Params
 from totalplace.datasets.kinds import ANALYTICS_KINDS, KINDS
-from totalplace.datasets.stored import arrow_schema
 from totalplace.store.areas import list_areas
 from totalplace.store.catalog import list_batches
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from totalplace.place import Place
+
+
+#: The columns of the ``catalog`` and ``areas`` views, as Arrow types by name.
+CATALOG_COLUMNS: Final = (
+    ("batch_id", "int64"),
+    ("kind", "string"),
+    ("partner_id", "int64"),
+    ("partner", "string"),
+    ("source_name", "string"),
+    ("sha256", "string"),
+    ("row_count", "int64"),
+    ("totals", "string"),
+    ("status", "string"),
+    ("imported_at", "string"),
+)
+AREA_COLUMNS: Final = (
+    ("code", "string"),
+    ("name", "string"),
+    ("level", "string"),
+    ("parent_code", "string"),
+    ("population", "int64"),
+)
+
+
+def arrow_rows(rows: list[dict[str, object]], columns: tuple[tuple[str, str], ...]) -> pa.Table:
+    """An Arrow table of ``rows`` with exactly ``columns``, read by Arrow's JSON reader.
+
+    Why not ``pa.table``/``pa.array``: in PyArrow 26 converting any Python or NumPy values first imports
+    pandas (0.2-0.6 s), which every command that opens the analytics backend would pay for two small tables.
+    """
+    import pyarrow as pa
+    import pyarrow.json as pa_json
+
+    schema = pa.schema([(name, pa.type_for_alias(kind)) for name, kind in columns])
+    if not rows:
+        return pa.Table.from_batches([], schema=schema)
+    body = "\n".join(json.dumps(row, ensure_ascii=False) for row in rows).encode("utf-8")
+    options = pa_json.ParseOptions(explicit_schema=schema, unexpected_field_behavior="error")
+    return pa_json.read_json(io.BytesIO(body), parse_options=options).combine_chunks()
 
 
 @dataclass(frozen=True)
@@ -53,33 +92,46 @@ class AnalyticsBackend(ABC):
             if batch.status == "active" and batch.kind in self.files:
                 path = place.batches_dir / Path(batch.parquet_path).name
                 self.files.setdefault(batch.kind, []).append(BatchFile(batch.id, path))
-        self.catalog = pa.table(
-            {
-                "batch_id": pa.array([b.id for b in batches], pa.int64()),
-                "kind": pa.array([b.kind for b in batches], pa.string()),
-                "partner_id": pa.array([b.partner_id for b in batches], pa.int64()),
-                "partner": pa.array([b.partner_name for b in batches], pa.string()),
-                "source_name": pa.array([b.source_name for b in batches], pa.string()),
-                "sha256": pa.array([b.sha256 for b in batches], pa.string()),
-                "row_count": pa.array([b.row_count for b in batches], pa.int64()),
-                "totals": pa.array([json.dumps(b.totals) for b in batches], pa.string()),
-                "status": pa.array([b.status for b in batches], pa.string()),
-                "imported_at": pa.array([b.imported_at for b in batches], pa.string()),
-            }
+        self.catalog = arrow_rows(
+            [
+                {
+                    "batch_id": b.id,
+                    "kind": b.kind,
+                    "partner_id": b.partner_id,
+                    "partner": b.partner_name,
+                    "source_name": b.source_name,
+                    "sha256": b.sha256,
+                    "row_count": b.row_count,
+                    "totals": json.dumps(b.totals),
+                    "status": b.status,
+                    "imported_at": b.imported_at,
+                }
+                for b in batches
+            ],
+            CATALOG_COLUMNS,
         )
-        self.areas = pa.table(
-            {
-                "code": pa.array([a.code for a in areas], pa.string()),
-                "name": pa.array([a.name for a in areas], pa.string()),
-                "level": pa.array([a.level for a in areas], pa.string()),
-                "parent_code": pa.array([a.parent_code for a in areas], pa.string()),
-                "population": pa.array([a.population for a in areas], pa.int64()),
-            }
+        self.areas = arrow_rows(
+            [
+                {
+                    "code": a.code,
+                    "name": a.name,
+                    "level": a.level,
+                    "parent_code": a.parent_code,
+                    "population": a.population,
+                }
+                for a in areas
+            ],
+            AREA_COLUMNS,
         )
 
     def empty_kind(self, kind: str) -> pa.Table:
         """A zero-row table with the columns of a dataset kind, for kinds with no batches yet."""
-        return arrow_schema(KINDS[kind].schema).empty_table()
+        import pyarrow as pa
+
+        from totalplace.datasets.stored import arrow_schema
+
+        # Table.from_batches, not Schema.empty_table(): the latter loads pandas (PyArrow 26).
+        return pa.Table.from_batches([], schema=arrow_schema(KINDS[kind].schema))
 
     @abstractmethod
     def query(self, sql: str, params: Params | None = None) -> pa.Table:

@@ -10,12 +10,9 @@ import click
 from totalplace.cli.common import parse_pairs, with_place
 from totalplace.cli.output import Output, console, table
 from totalplace.cli.records_cmds import import_records_cmd
-from totalplace.datasets.cra import CraShare, cra_to_spend_csv
-from totalplace.datasets.export import export_batch
-from totalplace.datasets.importer import ImportRequest, ImportResult, import_file, supersede_batch
 from totalplace.datasets.limits import ImportLimits
 from totalplace.datasets.mapping import load_column_mapping
-from totalplace.datasets.source import read_path
+from totalplace.datasets.request import ImportRequest, ImportResult
 from totalplace.datasets.spend_formats import FORMATS
 from totalplace.governance.roles import OPERATOR
 from totalplace.money import Money
@@ -60,6 +57,8 @@ def _show_import(out: Output, result: ImportResult) -> None:
 
 
 def run_import(place: Place, out: Output, file: Path, request: ImportRequest) -> None:
+    from totalplace.datasets.importer import import_file  # PyArrow and pandas: only when importing
+
     with out.progress(f"importing {file.name}") as say:
         result = import_file(place, file, request, principal=OPERATOR, progress=say)
     _show_import(out, result)
@@ -129,6 +128,10 @@ def import_spend(
             place_population = summary(conn).get("lsoa", {}).get("population") or None
     if not place_population:
         raise click.BadParameter("give --place-population, or import the place's LSOA populations first")
+    from totalplace.datasets.cra import CraShare, cra_to_spend_csv
+    from totalplace.datasets.importer import import_file
+    from totalplace.datasets.source import read_path
+
     share = CraShare(region, year, place_population, region_population)
     limits = ImportLimits.from_settings()
     body, used = cra_to_spend_csv(read_path(file, limits), file.name, share, limits)
@@ -284,6 +287,8 @@ def datasets_show(place: Place, out: Output, batch_id: int) -> None:
 @with_place
 def datasets_supersede(place: Place, out: Output, old_id: int, new_id: int) -> None:
     """Mark a batch as replaced by a newer one. Its file and provenance are kept."""
+    from totalplace.datasets.importer import supersede_batch
+
     supersede_batch(place, old_id, new_id, principal=OPERATOR)
     out.emit(
         {"superseded": old_id, "by": new_id},
@@ -298,8 +303,19 @@ def datasets_supersede(place: Place, out: Output, old_id: int, new_id: int) -> N
 @with_place
 def datasets_export(place: Place, out: Output, batch_id: int, fmt: str, output: Path) -> None:
     """Export a batch's rows to CSV or XLSX (formulas neutralised, numbers kept numeric)."""
-    batch, body = export_batch(place, batch_id, "xlsx" if fmt == "xlsx" else "csv", principal=OPERATOR)
-    output.write_bytes(body)
+    from totalplace.datasets.export import ExportFormat, export_batch_to
+
+    with place.read() as conn:
+        total = get_batch(conn, batch_id).row_count
+    # Written straight to the file as it goes (a temporary name, renamed when whole), with a bar.
+    partial = output.with_name(output.name + ".part")
+    try:
+        with partial.open("wb") as target, out.counting(f"writing {output.name}", total) as told:
+            kind: ExportFormat = "xlsx" if fmt == "xlsx" else "csv"
+            batch = export_batch_to(place, batch_id, kind, target, principal=OPERATOR, progress=told)
+        partial.replace(output)
+    finally:
+        partial.unlink(missing_ok=True)
     out.emit(
         {"batch": batch_id, "output": str(output), "rows": batch.row_count},
         lambda: console.print(f"Wrote {batch.row_count:,} rows to {output}."),

@@ -9,15 +9,12 @@ import click
 
 from totalplace.cli.common import with_place
 from totalplace.cli.output import Output, print_tables
-from totalplace.datasets.assets import Crs
-from totalplace.engines.estate.access import service_access
-from totalplace.engines.estate.candidates import CandidateRules, candidates
-from totalplace.engines.estate.sites import import_sites, load_sites
 from totalplace.governance.roles import OPERATOR
 from totalplace.place import Place
 from totalplace.store.areas import AREA_LEVELS
 
 if TYPE_CHECKING:
+    from totalplace.datasets.assets import Crs
     from totalplace.reports.command import CommandView
 
 _FILE = click.Path(path_type=Path, exists=True, dir_okay=False)
@@ -65,6 +62,7 @@ def estate_import(
     skip_unlocated: bool,
 ) -> None:
     """Import an asset register or service points (CSV or GeoJSON), placed in the place's small areas."""
+    from totalplace.engines.estate.sites import import_sites
     from totalplace.reports.estate import import_view
 
     with out.progress(f"importing {file.name}") as say:
@@ -72,7 +70,7 @@ def estate_import(
             place,
             file,
             partner=partner,
-            crs=cast(Crs, crs),
+            crs=cast("Crs", crs),
             asset_type=asset_type,
             postcodes=postcodes,
             skip_unlocated=skip_unlocated,
@@ -87,6 +85,7 @@ def estate_import(
 @with_place
 def estate_list(place: Place, out: Output, asset_type: str | None) -> None:
     """The place's sites, by partner and type."""
+    from totalplace.engines.estate.sites import load_sites
     from totalplace.reports.estate import sites_view
 
     with place.analytics() as engine:
@@ -108,6 +107,7 @@ def _bands(text: str) -> tuple[int, ...]:
 @with_place
 def estate_access(place: Place, out: Output, service: str, level: str, bands: str | None) -> None:
     """Distance from each small area's population centre to its nearest site of a service."""
+    from totalplace.engines.estate.access import service_access
     from totalplace.reports.estate import access_view
 
     chosen = None if bands is None else _bands(bands)
@@ -133,6 +133,7 @@ def estate_candidates(
     level: str,
 ) -> None:
     """Co-location and rationalisation candidates, each with its evidence."""
+    from totalplace.engines.estate.candidates import CandidateRules, candidates
     from totalplace.reports.estate import candidates_view
 
     given = {"colocate_within_m": within, "catchment_m": catchment, "min_overlap": overlap}

@@ -3,26 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import click
 
 from totalplace.cli.common import parse_pairs, with_place
 from totalplace.cli.data_cmds import run_import
 from totalplace.cli.output import Output, console, print_tables
-from totalplace.datasets.importer import ImportRequest
 from totalplace.datasets.limits import ImportLimits
-from totalplace.datasets.source import read_path
-from totalplace.engines.outcomes.aggregate import aggregate_records
-from totalplace.engines.outcomes.benchmark import Against, benchmark
-from totalplace.engines.outcomes.cohorts import cohort_file_reports
-from totalplace.engines.outcomes.comparators import la_profiles, nearest, save_set
+from totalplace.datasets.request import ImportRequest
 from totalplace.engines.outcomes.framework import current_framework, save_framework
-from totalplace.engines.outcomes.inequality import inequality
-from totalplace.engines.outcomes.letters import answer_letter, draft_letters, get_letter, list_letters
 from totalplace.errors import NotFoundError
 from totalplace.governance.roles import OPERATOR, trusted
 from totalplace.place import Place
+
+if TYPE_CHECKING:
+    from totalplace.engines.outcomes.benchmark import Against
 
 _FILE = click.Path(path_type=Path, exists=True, dir_okay=False)
 
@@ -124,10 +120,11 @@ def outcomes_benchmark(
     limit: int,
 ) -> None:
     """Each value with its 95% and 99.8% limits, compared with the benchmark, and its trend."""
+    from totalplace.engines.outcomes.benchmark import benchmark
     from totalplace.reports.outcomes import benchmark_view
 
     result = benchmark(
-        place, against=cast(Against, against), indicator=indicator, areas=list(areas) or None, period=period
+        place, against=cast("Against", against), indicator=indicator, areas=list(areas) or None, period=period
     )
     if out.as_json:  # streamed: a national file's million rows would otherwise be a million dicts at once
         result.write_json(lambda text: click.echo(text, nl=False))
@@ -141,6 +138,7 @@ def outcomes_benchmark(
 @with_place
 def outcomes_letters(place: Place, out: Output, no_draft: bool) -> None:
     """Draft an exception letter for every indicator outside its tolerance band, and list all letters."""
+    from totalplace.engines.outcomes.letters import draft_letters, list_letters
     from totalplace.reports.outcomes import letters_view
 
     drafted = [] if no_draft else draft_letters(place, principal=trusted("cli"))
@@ -167,6 +165,7 @@ def outcomes_letter(
     remedy_by: str | None,
 ) -> None:
     """Show a letter, write it as PDF or HTML, or record its answer."""
+    from totalplace.engines.outcomes.letters import answer_letter, get_letter
     from totalplace.reports.outcomes import letter_view
     from totalplace.reports.render import to_pdf
 
@@ -193,6 +192,7 @@ def outcomes_letter(
 @with_place
 def outcomes_inequality(place: Place, out: Output, indicator: str, area: str, period: str | None) -> None:
     """The slope and relative index of inequality across deprivation deciles, and the gap, with limits."""
+    from totalplace.engines.outcomes.inequality import inequality
     from totalplace.reports.outcomes import inequality_view
 
     view = inequality_view(inequality(place, indicator, area=area, period=period))
@@ -276,6 +276,7 @@ def outcomes_comparators(
     save_as: str | None,
 ) -> None:
     """The authorities most like the place on deprivation, size, density and rurality, with why."""
+    from totalplace.engines.outcomes.comparators import la_profiles, nearest, save_set
     from totalplace.reports.outcomes import comparators_view
 
     code = area or place.config.code
@@ -313,6 +314,8 @@ def outcomes_cohort(
     covariates: str,
 ) -> None:
     """A cohort before and after referral, and against a matched comparison group, outcome by outcome."""
+    from totalplace.datasets.source import read_path
+    from totalplace.engines.outcomes.cohorts import cohort_file_reports
     from totalplace.reports.outcomes import cohorts_view
 
     limits = ImportLimits.from_settings()
@@ -358,6 +361,7 @@ def outcomes_aggregate(
     multiplier: float,
 ) -> None:
     """Count the place's own records by small area, over each area's population, as observations."""
+    from totalplace.engines.outcomes.aggregate import aggregate_records
     from totalplace.reports.outcomes import aggregated_headline
 
     condition = None

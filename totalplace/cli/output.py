@@ -14,7 +14,6 @@ from typing import Any
 
 import click
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from totalplace.errors import InputRefusedError, QueryRefusedError, SandboxRefusedError, TotalplaceError
@@ -43,10 +42,26 @@ class Output:
         if self.as_json or not sys.stderr.isatty():
             yield lambda _stage: None
             return
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn  # only when shown
+
         columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
         with Progress(*columns, console=err_console, transient=True) as bar:
             task = bar.add_task(description)
             yield lambda stage: bar.update(task, description=f"{description}: {stage}")
+
+    @contextmanager
+    def counting(self, description: str, total: int) -> Iterator[Callable[[int], None]]:
+        """A bar of ``total`` things done (rows written), told how many are done so far (silent under
+        --json or when standard error is not a terminal)."""
+        if self.as_json or not sys.stderr.isatty():
+            yield lambda _done: None
+            return
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        with Progress(*columns, console=err_console, transient=True) as bar:
+            task = bar.add_task(description, total=total)
+            yield lambda done: bar.update(task, completed=done)
 
 
 def _json_default(value: object) -> object:

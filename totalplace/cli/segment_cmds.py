@@ -316,11 +316,12 @@ def segment_report(place: Place, out: Output, name: str, pdf_out: Path | None, h
 
     if pdf_out is None and html_out is None:
         raise click.BadParameter("say where to write it", param_hint="--pdf FILE or --html FILE")
-    with out.progress("drawing the report"):
-        html = segment_report_html(place, name)
+    with out.progress(f"the report of {name}") as say:
+        html = segment_report_html(place, name, progress=say)
         if html_out is not None:
             html_out.write_text(html, encoding="utf-8")
         if pdf_out is not None:
+            say("printing the PDF")
             pdf_out.write_bytes(to_pdf(html))
     _print(out, written_view([p for p in (pdf_out, html_out) if p is not None]))
 

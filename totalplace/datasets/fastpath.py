@@ -34,7 +34,7 @@ _AMOUNT: Final = rf"^(\(£?{_NUMBER}\)|-?£?{_NUMBER}|£-{_NUMBER})$"
 _PENCE_SHAPE: Final = r"^-?\d{1,10}\.\d{2}$"
 _DATE_FORMATS: Final = ((r"^\d{4}-\d{2}-\d{2}$", "%Y-%m-%d"), (r"^\d{2}/\d{2}/\d{4}$", "%d/%m/%Y"))
 _TOTAL: Final = re.compile(r"^\s*(grand\s+|sub\s*-?\s*)?totals?\s*:?\s*$", re.IGNORECASE)
-EARLIEST, LATEST = pa.scalar(1900, pa.int64()), pa.scalar(2100, pa.int64())
+EARLIEST, LATEST = 1900, 2100  # the years a date may fall in (as the exact path: values.EARLIEST, LATEST)
 
 
 class UnsuitableError(Exception):
@@ -260,8 +260,9 @@ def _dates(raw: pa.Array) -> pa.Array:
                 or not pc.all(pc.equal(pc.strftime(parsed, fmt), raw)).as_py()
             ):
                 raise UnsuitableError
-            years = pc.year(parsed)
-            if not pc.all(pc.and_(pc.greater_equal(years, EARLIEST), pc.less_equal(years, LATEST))).as_py():
+            # min_max, not comparisons with pa.scalar: making a scalar from a Python int loads pandas.
+            span = pc.min_max(pc.year(parsed)).as_py()
+            if not EARLIEST <= span["min"] <= span["max"] <= LATEST:
                 raise UnsuitableError
             return pc.cast(parsed, pa.date32())
     raise UnsuitableError

@@ -9,10 +9,10 @@ import functools
 import hashlib
 import itertools
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -25,6 +25,9 @@ from totalplace.datasets.kinds import DatasetKind, check_options, get_kind
 from totalplace.datasets.limits import ImportLimits
 from totalplace.datasets.recovery import file_sha256, import_lock, temp_parquet_path
 from totalplace.datasets.repairs import Repair, repair_lost_delimiters
+from totalplace.datasets.request import ImportRequest as ImportRequest
+from totalplace.datasets.request import ImportResult as ImportResult
+from totalplace.datasets.request import Progress as Progress
 from totalplace.datasets.schema import DatasetSchema, normalise_header
 from totalplace.datasets.source import (
     plain_csv_bytes,
@@ -42,7 +45,6 @@ from totalplace.errors import ImportRejectedError, InvalidInputError
 from totalplace.governance.roles import Principal
 from totalplace.store import audit
 from totalplace.store.catalog import (
-    Batch,
     NewBatch,
     find_by_sha,
     get_batch,
@@ -55,41 +57,6 @@ from totalplace.store.partners import partner_by_name
 
 if TYPE_CHECKING:
     from totalplace.place import Place
-
-Progress = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    """What an import did: ``imported`` a new batch, or found these bytes ``unchanged``."""
-
-    status: Literal["imported", "unchanged"]
-    batch: Batch
-    skipped_rows_above_header: int = 0
-    totals_rows_checked: int = 0
-    effect: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready summary."""
-        return {
-            "status": self.status,
-            "batch": self.batch.to_dict(),
-            "skipped_rows_above_header": self.skipped_rows_above_header,
-            "totals_rows_checked": self.totals_rows_checked,
-            "effect": self.effect,
-        }
-
-
-@dataclass(frozen=True)
-class ImportRequest:
-    """Everything an import needs besides the bytes and who is importing them."""
-
-    kind: str
-    partner: str | None = None
-    format: str = "auto"
-    options: dict[str, str] = field(default_factory=dict)
-    mapping: dict[str, str] = field(default_factory=dict)
-    where: dict[str, str] = field(default_factory=dict)
 
 
 def import_file(

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
-import pyarrow as pa
 from sqlalchemy import Connection
 
 from totalplace.datasets.observations import (
@@ -25,6 +24,9 @@ from totalplace.datasets.schema import ColumnSpec, DatasetSchema
 from totalplace.datasets.spend_formats import FORMATS, TRANSPARENCY, detect_format
 from totalplace.errors import InvalidInputError, RowProblem
 from totalplace.store.areas import AREA_LEVELS, AreaRow, upsert_areas
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 # Whose data a kind is, and so which action of the access policy importing it takes (docs/guide.md):
 # - "partner": a partner's own data (its spending, its sites): batch.import on the batch of the partner the

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Any, Final
-
-import pyarrow as pa
-import pyarrow.compute as pc
+from typing import TYPE_CHECKING, Any, Final
 
 from totalplace.datasets import problems as codes
 from totalplace.datasets.schema import ColumnSpec, DatasetSchema, normalise_header
 from totalplace.errors import RowProblem
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 _PERIOD: Final = re.compile(
     r"^(\d{4})(?:/(\d{2}|\d{4}))?(?:\s*-\s*(\d{2}|\d{4})(?:/(\d{2}))?)?(?:\s*Q([1-4]))?$"
@@ -200,6 +200,9 @@ def _no_value(file: str, row: int) -> RowProblem:
 
 def observations_pass(table: pa.Table) -> bool:
     """Whether every row passes ``check_observations``, tested column-wise (the vectorised import's gate)."""
+    import pyarrow as pa  # only on an import: listing kinds must not load PyArrow
+    import pyarrow.compute as pc
+
     count, denominator = table["count"], table["denominator"]
     for column in (count, denominator):
         if pc.any(pc.less(column, 0)).as_py():

@@ -8,21 +8,32 @@ is measured before parsing, on the brackets outside strings, with numpy (no Pyth
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
-from typing import Any, Final
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Final
 
 from totalplace.datasets import problems as codes
 from totalplace.datasets.safe_yaml import decode, refuse
 
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
 MAX_DEPTH: Final = 64
 _STRING: Final = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-_STEP: Final = np.zeros(256, dtype=np.int8)
-_STEP[list(b"[{")] = 1
-_STEP[list(b"]}")] = -1
+
+
+@functools.cache
+def _steps() -> npt.NDArray[np.int8]:
+    """+1 for each opening bracket's byte, -1 for each closing one (built on first use: NumPy loads then)."""
+    import numpy as np
+
+    step = np.zeros(256, dtype=np.int8)
+    step[list(b"[{")] = 1
+    step[list(b"]}")] = -1
+    return step
 
 
 class Repeated(dict[str, Any]):
@@ -58,8 +69,10 @@ def _constant(text: str) -> float:
 
 def depth_of(data: bytes) -> int:
     """How deeply the arrays and objects of a JSON text nest (brackets inside strings are not counted)."""
+    import numpy as np
+
     outside = _STRING.sub(b"", data)
-    steps = _STEP[np.frombuffer(outside, dtype=np.uint8)]
+    steps = _steps()[np.frombuffer(outside, dtype=np.uint8)]
     brackets = steps[steps != 0].astype(np.int32)
     return int(np.cumsum(brackets).max()) if brackets.size else 0
 

@@ -15,12 +15,14 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from totalplace.datasets import problems as codes
 from totalplace.datasets.geojson import check_vertices, geojson_rows, looks_like_geojson
 from totalplace.datasets.limits import ImportLimits
+
+if TYPE_CHECKING:
+    pass
 
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a local file header, or an empty archive
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -42,6 +44,8 @@ class LineGuard:
 
     def feed(self, chunk: bytes | memoryview) -> None:
         """Check the next bytes of the file."""
+        import numpy as np
+
         view = np.frombuffer(chunk, dtype=np.uint8)
         ends = np.flatnonzero(view == 10)
         if ends.size == 0:

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from totalplace.datasets.census import CensusFile, CensusTableSpec, census_to_csv
-from totalplace.datasets.importer import ImportRequest, ImportResult, import_file
 from totalplace.datasets.limits import ImportLimits
+from totalplace.datasets.request import ImportRequest, ImportResult
 from totalplace.datasets.source import read_path
 from totalplace.engines.estate.access import service_access
 from totalplace.engines.estate.sites import load_sites
@@ -119,6 +119,8 @@ def import_measures(
         allow_negative=True,
         area_column=code_column,
     )
+    from totalplace.datasets.importer import import_file  # PyArrow: only when importing
+
     result = import_file(
         place,
         body,

@@ -12,19 +12,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from totalplace.datasets.importer import ImportResult
+from totalplace.datasets.request import ImportResult
 from totalplace.engines.estate.access import Access
 from totalplace.engines.estate.candidates import Candidates
 from totalplace.engines.estate.overview import EstateOverview
 from totalplace.engines.estate.sites import Site, SitesRead
 from totalplace.money import Money
-from totalplace.reports.charts import RenderedChart, choropleth
 from totalplace.reports.command import CommandView
 from totalplace.reports.table import Column, TableView
 from totalplace.store import areas as area_store
 
 if TYPE_CHECKING:
     from totalplace.place import Place
+    from totalplace.reports.charts import RenderedChart
 
 SHOWN = 30  # candidates a command lists (the page lists 40; --json has them all)
 LISTED = 500  # sites a command lists
@@ -44,6 +44,8 @@ def _site_points(sites: Sequence[Site]) -> list[dict[str, Any]]:
 def estate_map(place: Place, overview: EstateOverview) -> RenderedChart | None:
     """The areas of the overview's level shaded by distance to the service (if any), with the sites on top;
     None when the place has no boundaries at that level."""
+    from totalplace.reports.charts import choropleth  # Altair: only when drawing
+
     with place.read() as conn:
         outlines = area_store.boundaries(conn, overview.level)
     if not outlines:

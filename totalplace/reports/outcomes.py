@@ -10,23 +10,25 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from totalplace.engines.outcomes import stats
-from totalplace.engines.outcomes.aggregate import Aggregated
-from totalplace.engines.outcomes.benchmark import BenchmarkResult, BenchmarkRow
-from totalplace.engines.outcomes.cohorts import CohortReport
-from totalplace.engines.outcomes.comparators import Neighbour
-from totalplace.engines.outcomes.framework import Framework
-from totalplace.engines.outcomes.funnel import Funnel
-from totalplace.engines.outcomes.indicator import IndicatorReport
-from totalplace.engines.outcomes.inequality import InequalityResult
-from totalplace.engines.outcomes.letters import Letter
-from totalplace.engines.outcomes.published import PublishedCounts
-from totalplace.engines.outcomes.spine import OutcomeStatus, Spine
-from totalplace.reports.charts import RenderedChart, funnel_chart, interval_chart, spine_chart
 from totalplace.reports.render import render_html
 from totalplace.reports.table import Column, TableView
+
+if TYPE_CHECKING:  # the engines' results are only named here; importing them loads PyArrow
+    from totalplace.engines.outcomes.aggregate import Aggregated
+    from totalplace.engines.outcomes.benchmark import BenchmarkResult, BenchmarkRow
+    from totalplace.engines.outcomes.cohorts import CohortReport
+    from totalplace.engines.outcomes.comparators import Neighbour
+    from totalplace.engines.outcomes.framework import Framework
+    from totalplace.engines.outcomes.funnel import Funnel
+    from totalplace.engines.outcomes.indicator import IndicatorReport
+    from totalplace.engines.outcomes.inequality import InequalityResult
+    from totalplace.engines.outcomes.letters import Letter
+    from totalplace.engines.outcomes.published import PublishedCounts
+    from totalplace.engines.outcomes.spine import OutcomeStatus, Spine
+    from totalplace.reports.charts import RenderedChart
 
 # ---- the exception letter -------------------------------------------------------------------------------
 
@@ -200,6 +202,8 @@ def _interval_rows(rows: Sequence[BenchmarkRow]) -> list[dict[str, Any]]:
 
 def inequality_chart(found: InequalityResult) -> RenderedChart:
     """The gradient's deciles with their 95% intervals, most deprived first."""
+    from totalplace.reports.charts import interval_chart  # Altair: only when drawing
+
     return interval_chart(
         [
             {"period": f"{q.rank:02d}", "value": q.value, "lower": q.lower95, "upper": q.upper95}
@@ -238,6 +242,8 @@ class IndicatorView:
 
     def charts(self) -> dict[str, RenderedChart]:
         """The trend with intervals, the gradient across deciles and the funnel, where each can be drawn."""
+        from totalplace.reports.charts import interval_chart  # Altair: only when drawing
+
         report = self.report
         trend = _interval_rows(report.series)
         charts = (
@@ -304,6 +310,8 @@ class SpineView:
 
     def charts(self) -> dict[str, RenderedChart]:
         """The spine chart (none without rows)."""
+        from totalplace.reports.charts import spine_chart  # Altair: only when drawing
+
         if not self.spine.rows:
             return {}
         rows = [r.to_dict() for r in self.spine.rows]
@@ -380,6 +388,8 @@ class FunnelView:
 
     def chart(self) -> RenderedChart:
         """The funnel plot."""
+        from totalplace.reports.charts import funnel_chart  # Altair: only when drawing
+
         found = self.funnel
         return funnel_chart(
             [line.to_dict() for line in found.chart_lines()],

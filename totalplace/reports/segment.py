@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,7 +19,6 @@ from totalplace.engines.segment.cluster import Diagnostic
 from totalplace.engines.segment.compare import Comparison
 from totalplace.engines.segment.coverage import VariableShare, stored_share
 from totalplace.engines.segment.variables import VariableMatrix
-from totalplace.reports.charts import RenderedChart, choropleth, diagnostics_chart, index_heatmap
 from totalplace.reports.command import CommandView
 from totalplace.reports.render import render_html
 from totalplace.reports.table import Column, TableView
@@ -35,6 +34,7 @@ from totalplace.store.segments import (
 
 if TYPE_CHECKING:
     from totalplace.place import Place
+    from totalplace.reports.charts import RenderedChart
 
 
 def _right(header: str) -> Column:
@@ -105,6 +105,8 @@ def segment_charts(
     place: Place, seg: SegmentationRow, clusters: list[ClusterRow], level: int
 ) -> dict[str, RenderedChart]:
     """The map of ``level`` and the heat map of its clusters' index scores."""
+    from totalplace.reports.charts import choropleth, index_heatmap  # Altair: only when drawing
+
     charts: dict[str, RenderedChart] = {}
     features = segment_features(place, seg, level)
     if features:
@@ -121,19 +123,20 @@ def segment_charts(
     return charts
 
 
-def segment_report_html(place: Place, name: str) -> str:
-    """The whole segmentation, level by level, as a standalone HTML document (for PDF)."""
+def segment_report_html(place: Place, name: str, progress: Callable[[str], None] | None = None) -> str:
+    """The whole segmentation, level by level, as a standalone HTML document (for PDF); ``progress`` is told
+    each level as its map and profiles are drawn (most of the time the report takes)."""
     with place.read() as conn:
         seg = get_segmentation(conn, name)
         clusters = clusters_of(conn, seg.id)
-    levels = [
-        {
-            "number": level + 1,
-            "clusters": [c for c in clusters if c.level == level],
-            "charts": segment_charts(place, seg, clusters, level),
-        }
-        for level in range(len(seg.levels))
-    ]
+    levels = []
+    for level in range(len(seg.levels)):
+        if progress:
+            progress(f"drawing level {level + 1} of {len(seg.levels)}")
+        chosen = [c for c in clusters if c.level == level]
+        levels.append(
+            {"number": level + 1, "clusters": chosen, "charts": segment_charts(place, seg, clusters, level)}
+        )
     return render_html(
         "segments_report.html",
         seg=seg,
@@ -224,6 +227,8 @@ class DiagnosePage:
 
 def diagnose_page(spec: str, starts: int, rows: Sequence[Diagnostic]) -> DiagnosePage:
     """The choosing-k page for specification ``spec``."""
+    from totalplace.reports.charts import diagnostics_chart  # Altair: only when drawing
+
     chart = diagnostics_chart([d.to_dict() for d in rows], title=f"Choosing k for {spec}")
     return DiagnosePage(spec, starts, tuple(rows), {"diagnostics": chart})
 

@@ -17,12 +17,12 @@ from totalplace.engines.spendmap.deflators import Deflators, RealTerms
 from totalplace.engines.spendmap.lines import LINE_COLUMNS, LineFilters, SpendLines
 from totalplace.engines.spendmap.results import SpendMap
 from totalplace.engines.spendmap.rules import RuleSet
-from totalplace.engines.spendmap.suggest import Suggestions
 from totalplace.money import Money
 from totalplace.reports.command import CommandView
 from totalplace.reports.table import Column, TableView
 
 if TYPE_CHECKING:
+    from totalplace.engines.spendmap.suggest import Suggestions
     from totalplace.place import Place
     from totalplace.reports.charts import RenderedChart
 

@@ -15,17 +15,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from totalplace.datasets.safe_yaml import decode
-from totalplace.engines.cba.appraise import Appraisal, appraise
-from totalplace.engines.cba.model import Intervention, load_model
-from totalplace.engines.cba.share import Method, Proposal, share
-from totalplace.engines.cba.simulate import Simulation, simulate
 from totalplace.engines.cba.unit_costs import UnitCost, load_library
 from totalplace.engines.spendmap.deflators import load_deflators
 from totalplace.errors import CbaError, NotFoundError, OwnerUnclearError
 from totalplace.governance.policy import BY_ACTION, Resource
 from totalplace.store import versions
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the engines load NumPy and pydantic: only when a model is read or appraised
+    from totalplace.engines.cba.appraise import Appraisal
+    from totalplace.engines.cba.model import Intervention
+    from totalplace.engines.cba.share import Method, Proposal
+    from totalplace.engines.cba.simulate import Simulation
     from totalplace.governance.roles import Principal
     from totalplace.place import Place
     from totalplace.store.versions import Version
@@ -77,6 +77,8 @@ def save_model(
     """Validate a model, check that ``principal`` may change it (a model of the same name keeps its owner),
     appraise it (so a missing unit cost or deflator is refused now, not later), and keep it as the model's
     next version."""
+    from totalplace.engines.cba.model import load_model
+
     text = decode(source, file)
     model = load_model(text, file)
     with place.read() as conn:
@@ -117,6 +119,8 @@ def kept_version(place: Place, name: str) -> Version:
 
 def kept_model(place: Place, name: str) -> tuple[Intervention, str]:
     """A model kept in the place, by its name, and the file name errors are located in."""
+    from totalplace.engines.cba.model import load_model
+
     kept = kept_version(place, name)
     return load_model(kept.body, f"{name}.yaml"), f"{name}.yaml"
 
@@ -124,6 +128,8 @@ def kept_model(place: Place, name: str) -> tuple[Intervention, str]:
 def find_model(place: Place, name_or_path: str) -> tuple[Intervention, str]:
     """A model by its name in the place, or from a file (the CLI's operator may name any file); and the file
     name errors are located in. The web uses :func:`kept_model`."""
+    from totalplace.engines.cba.model import load_model
+
     if _MODEL_NAME.match(name_or_path) is not None and name_or_path in model_names(place):
         return kept_model(place, name_or_path)
     path = Path(name_or_path)
@@ -137,6 +143,8 @@ def find_model(place: Place, name_or_path: str) -> tuple[Intervention, str]:
 
 def appraise_in_place(place: Place, model: Intervention, file: str) -> Appraisal:
     """Appraise against the place's library (packaged starter set plus its imports) and deflators."""
+    from totalplace.engines.cba.appraise import appraise
+
     deflators = load_deflators(place)
     return appraise(model, load_library(place), {} if deflators is None else deflators.index, file)
 
@@ -163,6 +171,9 @@ def assess(
     place: Place, name: str, *, draws: int = 2_000, seed: int = 1, method: Method = "shapley"
 ) -> Assessment:
     """Appraise, simulate (``draws`` draws from ``seed``) and settle the kept model ``name``."""
+    from totalplace.engines.cba.share import share
+    from totalplace.engines.cba.simulate import simulate
+
     model, file = kept_model(place, name)
     appraisal = appraise_in_place(place, model, file)
     proposal: Proposal | None = None

@@ -13,8 +13,8 @@ import shapely.geometry
 
 from totalplace.backends.base import AnalyticsBackend
 from totalplace.datasets.assets import AreaShapes, AssetsRead, Crs, PostcodeCentres, assets_to_csv, to_bng
-from totalplace.datasets.importer import ImportRequest, ImportResult, Progress, import_file
 from totalplace.datasets.limits import ImportLimits
+from totalplace.datasets.request import ImportRequest, ImportResult, Progress
 from totalplace.datasets.source import read_path
 from totalplace.errors import EstateError, RowProblem
 from totalplace.governance.policy import Resource
@@ -154,6 +154,8 @@ def import_sites(
         postcodes=PostcodeCentres.read(postcodes, limits) if postcodes else None,
         skip_unlocated=skip_unlocated,
     )
+    from totalplace.datasets.importer import import_file  # PyArrow: only when importing
+
     result = import_file(
         place,
         body,

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from totalplace.datasets import problems as codes
-from totalplace.datasets.importer import ImportRequest, ImportResult, import_file
 from totalplace.datasets.limits import ImportLimits
 from totalplace.datasets.observations import FINGERTIPS_HEADER, period_start
+from totalplace.datasets.request import ImportRequest, ImportResult
 from totalplace.datasets.source import read_path, read_source
 from totalplace.datasets.values import CellError, parse_number
 from totalplace.engines.outcomes.owners import authorize_count
@@ -104,14 +104,11 @@ def aggregate_records(
     body = _observations(
         place, areas, counts, indicator=indicator, title=title, period=period, multiplier=multiplier
     )
-    result = import_file(
-        place,
-        body,
-        ImportRequest("observations"),
-        principal=principal,
-        source_name=f"{file_name} [{indicator} {period}]",
-        limits=limits,
-    )
+    from totalplace.datasets.importer import import_file  # PyArrow: only when importing
+
+    named = f"{file_name} [{indicator} {period}]"
+    request = ImportRequest("observations")
+    result = import_file(place, body, request, principal=principal, source_name=named, limits=limits)
     missing = [code for code, area in areas.items() if not area.population]
     return result, Aggregated(used, len(areas), missing, sum(counts.values()))
 

@@ -19,8 +19,6 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 import numpy as np
 import numpy.typing as npt
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from totalplace.datasets.observations import period_start
 from totalplace.engines.outcomes import stats
@@ -31,6 +29,8 @@ from totalplace.errors import InvalidInputError, NotFoundError
 from totalplace.store.areas import list_areas
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from totalplace.place import Place
 
 ENGLAND: Final = "E92000001"
@@ -232,6 +232,8 @@ class BenchmarkResult:
 
     def areas(self) -> list[str]:
         """The area codes benchmarked, sorted."""
+        import pyarrow.compute as pc
+
         return sorted(pc.unique(self.table["area_code"]).drop_null().to_pylist())
 
     def to_dict(self) -> dict[str, Any]:
@@ -286,6 +288,9 @@ def benchmark(
     period: str | None = None,
 ) -> BenchmarkResult:
     """The place's rows (or ``areas``'), each with limits, comparison and trend."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     if against not in ("england", "region", "target", "comparators"):
         raise InvalidInputError(
             f"cannot compare against {against!r}", hint="use england, region, target or comparators"
@@ -321,6 +326,8 @@ def benchmark(
 
 def latest_observations(place: Place, indicator: str | None = None) -> pa.Table:
     """The observations in force (of one indicator if given); NotFoundError when there are none."""
+    import pyarrow.compute as pc
+
     with place.analytics() as engine:
         table = engine.query(_LATEST)
     if indicator is not None:
@@ -340,6 +347,8 @@ def numbers(table: pa.Table) -> dict[str, FloatArray]:
 
 def indicator_of(framework: Framework | None, table: pa.Table, indicator_id: str) -> Indicator:
     """The framework's metadata of an indicator, else what its observations in ``table`` suggest."""
+    import pyarrow.compute as pc
+
     found = framework.indicators().get(indicator_id) if framework else None
     if found:
         return found[1]
@@ -348,6 +357,9 @@ def indicator_of(framework: Framework | None, table: pa.Table, indicator_id: str
 
 
 def _text(table: pa.Table, name: str) -> pa.Array:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     return pc.fill_null(table[name].cast(pa.string()), "").combine_chunks()
 
 
@@ -357,6 +369,9 @@ _LIMITS: Final = ("value", "lower95", "upper95", "lower998", "upper998")
 def _benchmarked(
     table: pa.Table, framework: Framework | None, against: Against, wanted: set[str], period: str | None
 ) -> pa.Table:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     ids = _text(table, "indicator_id")
     limits, method, meta = _limits_by_indicator(table, ids, framework)
     key = pc.binary_join_element_wise(ids, _text(table, "period"), *(_text(table, k) for k in BREAKDOWN), "|")
@@ -404,6 +419,8 @@ def _limits_by_indicator(
 ) -> tuple[dict[str, FloatArray], npt.NDArray[np.str_], dict[str, Indicator]]:
     """Every row's value and limits (by its indicator's value type) with their method, and each indicator's
     metadata (the framework's, else inferred from its rows)."""
+    import pyarrow.compute as pc
+
     columns = numbers(table)
     size = table.num_rows
     limits = {name: np.full(size, np.nan) for name in _LIMITS}
@@ -442,6 +459,8 @@ def _series_trends(
     limits: dict[str, FloatArray],
 ) -> tuple[npt.NDArray[np.str_], FloatArray]:
     """Each row's series trend (direction and slope): a series is an indicator, area and breakdown."""
+    import pyarrow.compute as pc
+
     series_key = pc.binary_join_element_wise(ids, area, *(_text(table, k) for k in BREAKDOWN), "|")
     encoded = pc.dictionary_encode(series_key)
     series = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
@@ -460,6 +479,8 @@ def _series_trends(
 
 def _rounded(values: FloatArray) -> pa.Array:
     """Values to ten decimal places, NaN as null (whole arrays at once: a Python loop took seconds)."""
+    import pyarrow as pa
+
     return pa.array(np.round(values, 10), pa.float64(), mask=np.isnan(values))
 
 
@@ -491,6 +512,9 @@ def _benchmark_values(
     ids: pa.Array,
     meta: dict[str, Indicator],
 ) -> FloatArray:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     if against == "target":
         unique = list(meta)
         which = pc.index_in(ids, value_set=pa.array(unique, pa.string())).to_numpy(zero_copy_only=False)
@@ -545,6 +569,9 @@ def _comparator_values(
 ) -> FloatArray:
     """Each row's comparator-set value: the members' pooled rate (their counts over their denominators) where
     counts are published, otherwise the mean of their values."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     member = table["comparator"].to_numpy(zero_copy_only=False).astype(bool)
     encoded = pc.dictionary_encode(key)
     group = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from totalplace.datasets.census import CensusFile, CensusTableSpec, Layout, census_to_csv
-from totalplace.datasets.importer import ImportRequest, ImportResult, Progress, import_file
 from totalplace.datasets.limits import ImportLimits
+from totalplace.datasets.request import ImportRequest, ImportResult, Progress
 from totalplace.datasets.source import read_path
 from totalplace.engines.segment.spec import SegmentSpec
 from totalplace.errors import (
@@ -68,6 +68,8 @@ def import_census(
         table=table,
         layout=layout,
     )
+    from totalplace.datasets.importer import import_file  # PyArrow: only when importing
+
     result = import_file(
         place,
         body,

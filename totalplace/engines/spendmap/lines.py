@@ -11,7 +11,6 @@ from typing import Any
 
 from totalplace.backends.base import AnalyticsBackend
 from totalplace.backends.safe_sql import SqlValue
-from totalplace.engines.spendmap.map import classify_view, year_start
 from totalplace.engines.spendmap.rules import RuleSet
 
 #: The columns of a line, in the order the drill-down shows them.
@@ -97,6 +96,14 @@ class SpendLines:
         return {"count": self.count, "pence": self.pence, "lines": [r.to_dict() for r in self.lines]}
 
 
+def classify_view(engine: AnalyticsBackend, ruleset: RuleSet) -> None:
+    """:func:`totalplace.engines.spendmap.map.classify_view`, imported when first called: it loads PyArrow,
+    which a command that only lists rules (and imports the lines' types) must not."""
+    from totalplace.engines.spendmap.map import classify_view as define
+
+    define(engine, ruleset)
+
+
 def find_lines(
     engine: AnalyticsBackend,
     ruleset: RuleSet,
@@ -137,6 +144,8 @@ def lines_matching(
 
 def _where(filters: LineFilters) -> tuple[str, dict[str, SqlValue]]:
     """The fixed conditions for the filters given, and their values (bound, never pasted)."""
+    from totalplace.engines.spendmap.map import year_start  # PyArrow: only when reading lines
+
     where = ["true"]
     params: dict[str, SqlValue] = {}
     supplier = filters.supplier and f"%{_like_escaped(filters.supplier.lower())}%"
