@@ -130,8 +130,8 @@ def test_months_of_a_year_and_complete_months() -> None:
 def test_five_hundred_pounds_moves_the_forecast_only_as_far_as_the_method_says(
     actual: list[int], budget: int, m: int, month: int
 ) -> None:
-    """£500 posted into a month: under straight-line the forecast moves by at most £500 x 12 / m (to the
-    penny above), under to_last_complete_month by exactly £500 once its month is complete, else not at all."""
+    """£500 posted into a month: under straight-line the forecast moves by at most £500 x 12 / m (and the
+    penny each rounding may add), under to_last_complete_month by exactly £500 once its month is complete, else not at all."""
     before = _Inputs(m, actual, budget_months(budget), None, [None] * 12)
     after_actual = list(actual)
     after_actual[month] += 50_000
@@ -141,7 +141,9 @@ def test_five_hundred_pounds_moves_the_forecast_only_as_far_as_the_method_says(
         if month >= m:
             assert moved == 0, method
         elif method == "straight_line" or method == "last_year_profile":
-            assert abs(moved) <= math.ceil(50_000 * 12 / m), method
+            # Each forecast is rounded to the penny (half away from zero), so the difference of two can be a
+            # penny more than the exact move: -1p x 1.5 rounds to -2p, 49,999p x 1.5 to 74,999p.
+            assert abs(moved) <= math.ceil(50_000 * 12 / m) + 1, method
         else:
             assert moved == 50_000, method
 
