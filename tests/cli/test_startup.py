@@ -114,6 +114,10 @@ STORE_COMMANDS = (
     ("pool show better-care-fund", False),  # no such fund: refused after opening the store
     ("segment show nothing", False),
     ("datasets show 1", False),
+    ("sharing list", True),
+    ("sharing show nothing", False),
+    ("optout show", True),
+    ("keys list", True),
 )
 
 _RUN_AND_REPORT = """

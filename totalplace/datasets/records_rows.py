@@ -14,7 +14,12 @@ import pyarrow as pa
 
 from totalplace.datasets import identifiers
 from totalplace.datasets import problems as codes
-from totalplace.datasets.records_schema import IDENTIFIERS, IDENTITIES_ARROW, RECORDS_ARROW, RECORDS_INPUT
+from totalplace.datasets.records_schema import (
+    IDENTIFIERS,
+    RECORDS_INPUT,
+    identities_arrow_schema,
+    records_arrow_schema,
+)
 from totalplace.datasets.schema import DatasetSchema
 from totalplace.datasets.table import LocatedTable
 from totalplace.datasets.validate import TypedTable, validate_table
@@ -146,9 +151,9 @@ def kept_rows(columns: dict[str, list[Any]], keep: list[bool]) -> dict[str, list
 
 def records_arrow(columns: dict[str, list[Any]]) -> pa.Table:
     """The stored table of records."""
-    return pa.Table.from_pydict(columns, schema=RECORDS_ARROW)
+    return pa.Table.from_pydict(columns, schema=records_arrow_schema())
 
 
 def identities_arrow(columns: dict[str, list[Any]]) -> pa.Table:
     """The stored table of direct-care identities."""
-    return pa.Table.from_pydict(columns, schema=IDENTITIES_ARROW)
+    return pa.Table.from_pydict(columns, schema=identities_arrow_schema())

@@ -8,12 +8,14 @@ direct-care agreement only, the clear identifiers are kept apart in a restricted
 
 from __future__ import annotations
 
-from typing import Final
-
-import pyarrow as pa
+from functools import cache
+from typing import TYPE_CHECKING, Final, Literal
 
 from totalplace.datasets.schema import ColumnSpec, DatasetSchema
 from totalplace.engines.people.matchkeys import KEYS
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 #: The identifiers a record may carry: checked, turned into match keys, and never stored in the clear
 #: outside the direct-care identities file.
@@ -57,33 +59,58 @@ RECORDS_INPUT = DatasetSchema(
     ),
 )
 
-#: The columns of a person_records batch (contract §2 of issue 17), then one ``mk_<key>`` per match key.
-STORED_FIELDS: Final[tuple[tuple[str, pa.DataType], ...]] = (
-    ("record_id", pa.string()),
-    ("partner", pa.string()),
-    ("source", pa.string()),
-    ("agreement", pa.string()),
-    ("purpose", pa.string()),
-    ("event_date", pa.date32()),
-    ("event_type", pa.string()),
-    ("event_detail", pa.string()),
-    ("event_end", pa.date32()),
-    ("sex", pa.string()),
-    ("birth_year", pa.int64()),
-    ("area_code", pa.string()),
-    ("relationship", pa.string()),
-    ("mk_related", pa.string()),
-    *((f"mk_{key}", pa.string()) for key in KEYS),
+#: The columns of a person_records batch (contract §2 of issue 17), then one ``mk_<key>`` per match key. The
+#: types are named, not PyArrow's, so that knowing the kind (the catalog, the CLI) does not load PyArrow.
+StoredType = Literal["text", "date", "integer"]
+STORED_FIELDS: Final[tuple[tuple[str, StoredType], ...]] = (
+    ("record_id", "text"),
+    ("partner", "text"),
+    ("source", "text"),
+    ("agreement", "text"),
+    ("purpose", "text"),
+    ("event_date", "date"),
+    ("event_type", "text"),
+    ("event_detail", "text"),
+    ("event_end", "date"),
+    ("sex", "text"),
+    ("birth_year", "integer"),
+    ("area_code", "text"),
+    ("relationship", "text"),
+    ("mk_related", "text"),
+    *((f"mk_{key}", "text") for key in KEYS),
 )
-RECORDS_ARROW: Final = pa.schema([pa.field(name, kind) for name, kind in STORED_FIELDS])
 
-#: The restricted direct-care file: the record's id and its identifiers as the partner gave them (checked).
-IDENTITIES_ARROW: Final = pa.schema(
-    [
-        pa.field("record_id", pa.string()),
-        *(pa.field(name, pa.date32() if name == "date_of_birth" else pa.string()) for name in IDENTIFIERS),
-    ]
-)
+
+def _arrow_type(kind: StoredType) -> pa.DataType:
+    import pyarrow as pa
+
+    return {"text": pa.string(), "date": pa.date32(), "integer": pa.int64()}[kind]
+
+
+@cache
+def records_arrow_schema() -> pa.Schema:
+    """The Arrow schema a person_records batch is written and read in."""
+    import pyarrow as pa
+
+    return pa.schema([pa.field(name, _arrow_type(kind)) for name, kind in STORED_FIELDS])
+
+
+@cache
+def identities_arrow_schema() -> pa.Schema:
+    """The restricted direct-care file: the record's id and its identifiers as the partner gave them
+    (checked)."""
+    import pyarrow as pa
+
+    return pa.schema(
+        [
+            pa.field("record_id", pa.string()),
+            *(
+                pa.field(name, _arrow_type("date" if name == "date_of_birth" else "text"))
+                for name in IDENTIFIERS
+            ),
+        ]
+    )
+
 
 #: The stored shape as a dataset schema, so the catalog and analytics know the kind (its columns are text,
 #: dates and integers; the import itself reads files by :data:`RECORDS_INPUT`).
@@ -91,12 +118,5 @@ RECORDS_STORED = DatasetSchema(
     kind="person_records",
     title=RECORDS_INPUT.title,
     description="Pseudonymised records about people: match-key pseudonyms, event, birth year, small area.",
-    columns=tuple(
-        ColumnSpec(
-            name,
-            "date" if kind == pa.date32() else "integer" if kind == pa.int64() else "text",
-            required=False,
-        )
-        for name, kind in STORED_FIELDS
-    ),
+    columns=tuple(ColumnSpec(name, kind, required=False) for name, kind in STORED_FIELDS),
 )

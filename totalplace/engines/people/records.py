@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from totalplace.datasets.records import identities_dir
-from totalplace.datasets.records_schema import IDENTITIES_ARROW, RECORDS_ARROW
+from totalplace.datasets.records_schema import identities_arrow_schema, records_arrow_schema
 from totalplace.errors import PeopleReasonRequiredError
 from totalplace.governance.policy import Resource
 from totalplace.store import audit
@@ -48,8 +48,8 @@ def records_table(place: Place, principal: Principal, purpose: str) -> pa.Table:
         paths = {b.batch_id: place.batches_dir / get_batch(conn, b.batch_id).parquet_path for b in kept}
     current = [b for b in kept if latest is not None and b.key_generation == latest.generation]
     left_out = [b.batch_id for b in kept if b not in current]
-    tables = [pq.read_table(paths[b.batch_id], schema=RECORDS_ARROW) for b in current]
-    table = pa.concat_tables(tables) if tables else RECORDS_ARROW.empty_table()
+    tables = [pq.read_table(paths[b.batch_id], schema=records_arrow_schema()) for b in current]
+    table = pa.concat_tables(tables) if tables else records_arrow_schema().empty_table()
     used = [b.batch_id for b in current]
     with place.begin() as conn:  # every read of person-level data is audited (DESIGN.md §7)
         audit.append(
@@ -83,10 +83,9 @@ def identities(place: Place, principal: Principal, record_ids: list[str], reason
     principal.require("person.reveal", Resource("person", ",".join(wanted)[:200], purpose=DIRECT_CARE))
     with place.read() as conn:
         kept = [b for b in store.record_batches_of(conn, DIRECT_CARE) if b.identities_path]
-    tables = [
-        pq.read_table(identities_dir(place) / str(b.identities_path), schema=IDENTITIES_ARROW) for b in kept
-    ]
-    table = pa.concat_tables(tables) if tables else IDENTITIES_ARROW.empty_table()
+    schema = identities_arrow_schema()
+    tables = [pq.read_table(identities_dir(place) / str(b.identities_path), schema=schema) for b in kept]
+    table = pa.concat_tables(tables) if tables else schema.empty_table()
     found = table.filter(pc.is_in(table.column("record_id"), value_set=pa.array(wanted, pa.string())))
     with place.begin() as conn:
         audit.append(
